@@ -1,0 +1,9 @@
+/** The jllm command line. */
+module dev.jllm.cli {
+    requires dev.jllm.model;
+    requires info.picocli;
+    requires com.fasterxml.jackson.databind;
+    requires java.management;
+    requires jdk.management;
+    opens dev.jllm.cli to info.picocli;
+}
