@@ -28,7 +28,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code jllm info MODEL}: what a model file holds and what running it costs. */
 @Command(name = "info", mixinStandardHelpOptions = true,
-        description = {"Show a model's architecture, metadata, tensors and parameter count, and plan its memory:",
+        description = {"Show a model: architecture, metadata, tensors, parameters, and its memory plan.",
             "weights at F32/F16/BF16/Q8_0/Q4_0, KV cache, LoRA, vocabulary change, and whether it fits here."})
 final class InfoCommand implements Callable<Integer> {
 
