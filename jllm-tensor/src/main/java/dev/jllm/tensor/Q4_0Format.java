@@ -1,0 +1,94 @@
+package dev.jllm.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Q4_0 (ggml block_q4_0, 18 bytes per 32 weights):
+ * <pre>
+ *   bytes  0–1   f16 scale d
+ *   bytes  2–17  qs[16]: weight j (j &lt; 16) is the LOW nibble of qs[j],
+ *                weight j+16 the HIGH nibble of qs[j];      weight = d · (nibble − 8)
+ * </pre>
+ * Quantized by quantize_row_q4_0_ref: the signed value of largest magnitude, max, gives d = max / −8,
+ * so max itself lands on nibble 0 (−8, the end of the range with one more step); each nibble is
+ * min(15, (int8)(x/d + 8.5)), i.e. truncation of x/d + 8.5.
+ */
+public final class Q4_0Format implements BlockFormat {
+    public static final Q4_0Format INSTANCE = new Q4_0Format();
+    static final int QK = 32, BYTES = 18;
+
+    private Q4_0Format() {}
+
+    @Override public GgmlType type() { return GgmlType.Q4_0; }
+
+    @Override
+    public void dequantize(MemorySegment src, long offset, float[] dst, int dstOff, int n) {
+        QuantMath.checkBlocks(n, GgmlType.Q4_0);
+        for (int b = 0; b < n / QK; b++) {
+            long o = offset + (long) b * BYTES;
+            float d = QuantMath.f16(src, o);
+            int y = dstOff + b * QK;
+            for (int j = 0; j < QK / 2; j++) {
+                int q = src.get(ValueLayout.JAVA_BYTE, o + 2 + j) & 0xFF;
+                dst[y + j] = ((q & 0x0F) - 8) * d;
+                dst[y + j + QK / 2] = ((q >> 4) - 8) * d;
+            }
+        }
+    }
+
+    @Override
+    public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long offset) {
+        QuantMath.checkBlocks(n, GgmlType.Q4_0);
+        for (int b = 0; b < n / QK; b++) {
+            int xo = srcOff + b * QK;
+            long o = offset + (long) b * BYTES;
+            float amax = 0, max = 0;
+            for (int j = 0; j < QK; j++) {
+                float v = src[xo + j];
+                if (amax < Math.abs(v)) {
+                    amax = Math.abs(v);
+                    max = v;
+                }
+            }
+            float d = max / -8;
+            float id = d != 0 ? 1.0f / d : 0.0f;
+            QuantMath.putF16(dst, o, d);
+            for (int j = 0; j < QK / 2; j++) {
+                int q0 = Math.min(15, (byte) (int) (src[xo + j] * id + 8.5f));
+                int q1 = Math.min(15, (byte) (int) (src[xo + QK / 2 + j] * id + 8.5f));
+                dst.set(ValueLayout.JAVA_BYTE, o + 2 + j, (byte) (q0 | q1 << 4));
+            }
+        }
+    }
+
+    @Override
+    public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
+        QuantMath.checkBlocks(n, GgmlType.Q4_0);
+        if (!Simd.OK) return dotReference(w, offset, x, xOff, n);
+        int nb = n / QK;
+        FloatVector acc0 = FloatVector.zero(Simd.F), acc1 = FloatVector.zero(Simd.F);
+        int b = 0;
+        for (; b + 1 < nb; b += 2) {
+            long o = offset + (long) b * BYTES;
+            acc0 = block(w, o, x, xOff + b * QK, acc0);
+            acc1 = block(w, o + BYTES, x, xOff + b * QK + QK, acc1);
+        }
+        if (b < nb) acc0 = block(w, offset + (long) b * BYTES, x, xOff + b * QK, acc0);
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
+
+    /** Σ (nibble − 8)·x over one block, times d, added to acc. */
+    private static FloatVector block(MemorySegment w, long o, float[] x, int xi, FloatVector acc) {
+        FloatVector s = FloatVector.zero(Simd.F);
+        for (int g = 0; g < QK / 2; g += Simd.L) {
+            ByteVector q = Simd.bytes(w, o + 2 + g);
+            s = Simd.toFloat(q.and((byte) 0x0F).sub((byte) 8)).fma(Simd.x(x, xi + g), s);
+            s = Simd.toFloat(q.lanewise(VectorOperators.LSHR, 4).sub((byte) 8)).fma(Simd.x(x, xi + QK / 2 + g), s);
+        }
+        return s.fma(Simd.splat(QuantMath.f16(w, o)), acc);
+    }
+}

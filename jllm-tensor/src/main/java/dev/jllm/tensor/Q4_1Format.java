@@ -1,0 +1,89 @@
+package dev.jllm.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Q4_1 (ggml block_q4_1, 20 bytes per 32 weights):
+ * <pre>
+ *   bytes  0–1   f16 scale d
+ *   bytes  2–3   f16 offset m (the block minimum)
+ *   bytes  4–19  qs[16]: weight j (j &lt; 16) is the LOW nibble of qs[j],
+ *                weight j+16 the HIGH nibble;                weight = d · nibble + m
+ * </pre>
+ * Quantized by quantize_row_q4_1_ref: d = (max − min) / 15, nibble = min(15, (int8)((x − min)/d + 0.5)).
+ */
+public final class Q4_1Format implements BlockFormat {
+    public static final Q4_1Format INSTANCE = new Q4_1Format();
+    static final int QK = 32, BYTES = 20;
+
+    private Q4_1Format() {}
+
+    @Override public GgmlType type() { return GgmlType.Q4_1; }
+
+    @Override
+    public void dequantize(MemorySegment src, long offset, float[] dst, int dstOff, int n) {
+        QuantMath.checkBlocks(n, GgmlType.Q4_1);
+        for (int b = 0; b < n / QK; b++) {
+            long o = offset + (long) b * BYTES;
+            float d = QuantMath.f16(src, o);
+            float m = QuantMath.f16(src, o + 2);
+            int y = dstOff + b * QK;
+            for (int j = 0; j < QK / 2; j++) {
+                int q = src.get(ValueLayout.JAVA_BYTE, o + 4 + j) & 0xFF;
+                dst[y + j] = (q & 0x0F) * d + m;
+                dst[y + j + QK / 2] = (q >> 4) * d + m;
+            }
+        }
+    }
+
+    @Override
+    public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long offset) {
+        QuantMath.checkBlocks(n, GgmlType.Q4_1);
+        for (int b = 0; b < n / QK; b++) {
+            int xo = srcOff + b * QK;
+            long o = offset + (long) b * BYTES;
+            float min = Float.MAX_VALUE, max = -Float.MAX_VALUE;
+            for (int j = 0; j < QK; j++) {
+                float v = src[xo + j];
+                if (v < min) min = v;
+                if (v > max) max = v;
+            }
+            float d = (max - min) / 15;
+            float id = d != 0 ? 1.0f / d : 0.0f;
+            QuantMath.putF16(dst, o, d);
+            QuantMath.putF16(dst, o + 2, min);
+            for (int j = 0; j < QK / 2; j++) {
+                int q0 = Math.min(15, (byte) (int) ((src[xo + j] - min) * id + 0.5f));
+                int q1 = Math.min(15, (byte) (int) ((src[xo + QK / 2 + j] - min) * id + 0.5f));
+                dst.set(ValueLayout.JAVA_BYTE, o + 4 + j, (byte) (q0 | q1 << 4));
+            }
+        }
+    }
+
+    /** Per block: d·Σ nibble·x + m·Σ x, both sums kept in lanes and folded in with one FMA each. */
+    @Override
+    public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
+        QuantMath.checkBlocks(n, GgmlType.Q4_1);
+        if (!Simd.OK) return dotReference(w, offset, x, xOff, n);
+        FloatVector acc = FloatVector.zero(Simd.F);
+        for (int b = 0; b < n / QK; b++) acc = block(w, offset + (long) b * BYTES, x, xOff + b * QK, acc);
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static FloatVector block(MemorySegment w, long o, float[] x, int xi, FloatVector acc) {
+        FloatVector s = FloatVector.zero(Simd.F), sx = FloatVector.zero(Simd.F);
+        for (int g = 0; g < QK / 2; g += Simd.L) {
+            ByteVector q = Simd.bytes(w, o + 4 + g);
+            FloatVector x0 = Simd.x(x, xi + g), x1 = Simd.x(x, xi + QK / 2 + g);
+            s = Simd.toFloat(q.and((byte) 0x0F)).fma(x0, s);
+            s = Simd.toFloat(q.lanewise(VectorOperators.LSHR, 4)).fma(x1, s);
+            sx = sx.add(x0).add(x1);
+        }
+        acc = s.fma(Simd.splat(QuantMath.f16(w, o)), acc);
+        return sx.fma(Simd.splat(QuantMath.f16(w, o + 2)), acc);
+    }
+}
