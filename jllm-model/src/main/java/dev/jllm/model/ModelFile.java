@@ -6,6 +6,10 @@ import dev.jllm.gguf.GgufTensorInfo;
 import dev.jllm.gguf.GgufValue;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -26,8 +30,13 @@ public final class ModelFile implements AutoCloseable {
     private final ModelConfig config;
     private final List<GgufTensorInfo> tensors;
     private final long fileSize;
+    private final Arena arena;       // llama2.c only: the mapping of the .bin
+    private final MemorySegment bin; // llama2.c only
 
-    private ModelFile(Path path, Format format, GgufFile gguf, ModelConfig config, List<GgufTensorInfo> tensors, long fileSize) {
+    private ModelFile(Path path, Format format, GgufFile gguf, ModelConfig config, List<GgufTensorInfo> tensors, long fileSize,
+                      Arena arena, MemorySegment bin) {
+        this.arena = arena;
+        this.bin = bin;
         this.path = path;
         this.format = format;
         this.gguf = gguf;
@@ -47,11 +56,18 @@ public final class ModelFile implements AutoCloseable {
         boolean isGguf = n == 4 && magic[0] == 'G' && magic[1] == 'G' && magic[2] == 'U' && magic[3] == 'F';
         if (!isGguf && path.getFileName().toString().endsWith(".bin")) {
             Llama2cCheckpoint c = Llama2cCheckpoint.read(path);
-            return new ModelFile(path, Format.LLAMA2C, null, c.config(), c.tensors(), c.fileSize());
+            Arena arena = Arena.ofShared();
+            try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+                MemorySegment seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
+                return new ModelFile(path, Format.LLAMA2C, null, c.config(), c.tensors(), c.fileSize(), arena, seg);
+            } catch (IOException | RuntimeException e) {
+                arena.close();
+                throw e;
+            }
         }
         GgufFile g = GgufFile.open(path);
         try {
-            return new ModelFile(path, Format.GGUF, g, ModelConfig.fromGguf(g), g.tensors(), g.fileSize());
+            return new ModelFile(path, Format.GGUF, g, ModelConfig.fromGguf(g), g.tensors(), g.fileSize(), null, null);
         } catch (IOException | RuntimeException e) {
             g.close();
             throw e;
@@ -99,8 +115,20 @@ public final class ModelFile implements AutoCloseable {
         return gguf != null && gguf.get("tokenizer.chat_template") != null;
     }
 
+    /** The tensor with this GGUF name, or null. */
+    public GgufTensorInfo tensor(String name) {
+        for (GgufTensorInfo t : tensors) if (t.name().equals(name)) return t;
+        return null;
+    }
+
+    /** Zero-copy view of a tensor's bytes (valid until {@link #close()}). */
+    public MemorySegment tensorData(GgufTensorInfo t) {
+        return gguf != null ? gguf.tensorData(t) : bin.asSlice(t.offset(), t.byteSize());
+    }
+
     @Override
     public void close() {
         if (gguf != null) gguf.close();
+        if (arena != null) arena.close();
     }
 }

@@ -1,0 +1,41 @@
+package dev.jllm.model;
+
+import java.util.List;
+
+/**
+ * One forward step's work: tokens of several sequences, each continuing its sequence at
+ * {@code startPos}. A prefill is one entry with many tokens; a decode step is many entries with one
+ * token each; continuous batching mixes both.
+ */
+public record Batch(List<Entry> entries) {
+
+    /** Which positions of an entry need logits. */
+    public enum Logits { NONE, LAST, ALL }
+
+    public record Entry(int seq, int[] tokens, int startPos, Logits logits) {
+        public Entry {
+            if (tokens.length == 0) throw new IllegalArgumentException("batch entry for sequence " + seq + " has no tokens");
+            if (startPos < 0) throw new IllegalArgumentException("startPos must be >= 0, got " + startPos);
+            tokens = tokens.clone();
+        }
+    }
+
+    public Batch {
+        if (entries.isEmpty()) throw new IllegalArgumentException("empty batch");
+        entries = List.copyOf(entries);
+        java.util.Set<Integer> seen = new java.util.HashSet<>();
+        for (Entry e : entries) {
+            if (!seen.add(e.seq())) throw new IllegalArgumentException("sequence " + e.seq() + " appears twice in one batch");
+        }
+    }
+
+    public static Batch of(int seq, int[] tokens, int startPos, Logits logits) {
+        return new Batch(List.of(new Entry(seq, tokens, startPos, logits)));
+    }
+
+    public int tokenCount() {
+        int n = 0;
+        for (Entry e : entries) n += e.tokens().length;
+        return n;
+    }
+}

@@ -1,0 +1,163 @@
+package dev.jllm.model;
+
+import dev.jllm.tensor.FloatOps;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The LLaMA-family forward pass over a {@link Batch}, reading top to bottom like llama2.c's
+ * {@code forward()}: embed → L × [RMSNorm → Q,K,V → RoPE → cache K,V → attention → Wo → residual →
+ * RMSNorm → SwiGLU FFN → residual] → RMSNorm → logits.
+ *
+ * <p>Legend: T tokens in the batch, d = dim, hd = head dim, nh / nkv = query / KV heads,
+ * h = hidden (FFN) width, V = vocab. Activations are row-major float arrays, one row per token.
+ * Each weight matrix is streamed once per step for all T tokens ({@link Matmul}).
+ */
+public final class Transformer {
+    private final Weights w;
+    private final ModelConfig c;
+    private final KvCacheManager kv;
+    private final Matmul mm;
+    private final float[] invFreq; // (ropeDim/2) RoPE inverse frequencies, with Llama 3 factors applied
+
+    public Transformer(Weights weights, KvCacheManager kv, Matmul matmul) {
+        this.w = weights;
+        this.c = weights.config;
+        this.kv = kv;
+        this.mm = matmul;
+        int half = w.ropeDim / 2;
+        invFreq = new float[half];
+        for (int i = 0; i < half; i++) {
+            double f = Math.pow(c.ropeTheta(), -2.0 * i / w.ropeDim);
+            if (w.ropeFreqFactors != null) f /= w.ropeFreqFactors[i];
+            invFreq[i] = (float) f;
+        }
+    }
+
+    public ModelConfig config() { return c; }
+
+    public KvCacheManager cache() { return kv; }
+
+    /**
+     * Runs the batch: writes each entry's K/V into its sequence's cache blocks (positions
+     * startPos.. ; later positions are dropped first) and returns, per entry, logits for the
+     * requested positions: LAST → 1 row, ALL → one row per token, NONE → 0 rows. Rows are (V).
+     */
+    public List<float[][]> forward(Batch batch) {
+        final int T = batch.tokenCount(), d = c.dim(), hd = c.headDim(), nh = c.nHeads(), nkv = c.nKvHeads();
+        final int qd = c.qDim(), kvd = c.kvDim(), h = c.hiddenDim();
+        int[] tok = new int[T], pos = new int[T], seq = new int[T];
+        int t0 = 0;
+        for (Batch.Entry e : batch.entries()) {
+            kv.beginWrite(e.seq(), e.startPos(), e.startPos() + e.tokens().length);
+            for (int i = 0; i < e.tokens().length; i++, t0++) {
+                int id = e.tokens()[i];
+                if (id < 0 || id >= c.vocabSize()) throw new IllegalArgumentException("token id " + id + " is outside the vocabulary 0.." + (c.vocabSize() - 1));
+                tok[t0] = id;
+                pos[t0] = e.startPos() + i;
+                seq[t0] = e.seq();
+            }
+        }
+        float[] x = new float[T * d];      // (T, d) residual stream
+        float[] xb = new float[T * d];     // (T, d) normed input of a sub-layer
+        float[] q = new float[T * qd];     // (T, nh·hd)
+        float[] k = new float[T * kvd];    // (T, nkv·hd)
+        float[] v = new float[T * kvd];    // (T, nkv·hd)
+        float[] att = new float[T * qd];   // (T, nh·hd) attention output
+        float[] hb = new float[T * h];     // (T, h) gate, then SwiGLU
+        float[] hb2 = new float[T * h];    // (T, h) up
+        float[] tmp = new float[T * d];    // (T, d) sub-layer output
+
+        // token embedding: x[t] = E[tok[t]]
+        for (int t = 0; t < T; t++) w.tokenEmbedding.row(tok[t], x, t * d);
+
+        for (int l = 0; l < c.nLayers(); l++) {
+            Weights.Layer L = w.layers[l];
+            // attention RMSNorm
+            for (int t = 0; t < T; t++) FloatOps.rmsnorm(xb, t * d, x, t * d, L.attnNorm(), d, c.rmsEps());
+            // q = xb·Wqᵀ (+bq), k, v likewise: (T, d) → (T, qd), (T, kvd)
+            mm.matmul(L.wq(), xb, T, q);
+            mm.matmul(L.wk(), xb, T, k);
+            mm.matmul(L.wv(), xb, T, v);
+            if (L.bq() != null) for (int t = 0; t < T; t++) FloatOps.add(q, t * qd, L.bq(), qd);
+            if (L.bk() != null) for (int t = 0; t < T; t++) FloatOps.add(k, t * kvd, L.bk(), kvd);
+            if (L.bv() != null) for (int t = 0; t < T; t++) FloatOps.add(v, t * kvd, L.bv(), kvd);
+            // Qwen3: RMSNorm of each q and k head before RoPE
+            if (L.qNorm() != null) {
+                for (int i = 0; i < T * nh; i++) FloatOps.rmsnorm(q, i * hd, q, i * hd, L.qNorm(), hd, c.rmsEps());
+                for (int i = 0; i < T * nkv; i++) FloatOps.rmsnorm(k, i * hd, k, i * hd, L.kNorm(), hd, c.rmsEps());
+            }
+            // RoPE on every head of q and k at the token's position; then K,V into the cache
+            for (int t = 0; t < T; t++) {
+                for (int hh = 0; hh < nh; hh++) rope(q, t * qd + hh * hd, pos[t]);
+                for (int hh = 0; hh < nkv; hh++) rope(k, t * kvd + hh * hd, pos[t]);
+                kv.store(seq[t], l, pos[t], k, t * kvd, v, t * kvd);
+            }
+            // causal attention of each token over its own sequence's cache, positions 0..pos[t]
+            final int layer = l;
+            mm.parallel().forRange(T * nh, (from, to) -> {
+                float[] scores = new float[maxPos(pos) + 1];
+                for (int i = from; i < to; i++) Attention.head(kv, layer, seq[i / nh], pos[i / nh], q, i * hd, hd,
+                        (i % nh) / (nh / nkv), att, i * hd, scores);
+            });
+            // x += att·Woᵀ
+            mm.matmul(L.wo(), att, T, tmp);
+            for (int i = 0; i < T * d; i++) x[i] += tmp[i];
+            // FFN: x += (silu(xb·W1ᵀ) ⊙ xb·W3ᵀ)·W2ᵀ
+            for (int t = 0; t < T; t++) FloatOps.rmsnorm(xb, t * d, x, t * d, L.ffnNorm(), d, c.rmsEps());
+            mm.matmul(L.gate(), xb, T, hb);
+            mm.matmul(L.up(), xb, T, hb2);
+            FloatOps.swiglu(hb, 0, hb2, 0, T * h);
+            mm.matmul(L.down(), hb, T, tmp);
+            for (int i = 0; i < T * d; i++) x[i] += tmp[i];
+        }
+
+        // final RMSNorm and classifier, only for the rows that want logits
+        List<float[][]> out = new ArrayList<>(batch.entries().size());
+        int[] rows = new int[T];
+        int nRows = 0;
+        t0 = 0;
+        for (Batch.Entry e : batch.entries()) {
+            int n = e.tokens().length;
+            switch (e.logits()) {
+                case ALL -> { for (int i = 0; i < n; i++) rows[nRows++] = t0 + i; }
+                case LAST -> rows[nRows++] = t0 + n - 1;
+                case NONE -> { }
+            }
+            t0 += n;
+        }
+        float[] xr = new float[Math.max(1, nRows) * d];
+        for (int r = 0; r < nRows; r++) FloatOps.rmsnorm(xr, r * d, x, rows[r] * d, w.outputNorm, d, c.rmsEps());
+        float[] logits = new float[Math.max(1, nRows) * c.vocabSize()];
+        if (nRows > 0) mm.matmul(w.output, xr, nRows, logits);
+        int r = 0;
+        for (Batch.Entry e : batch.entries()) {
+            int n = switch (e.logits()) { case ALL -> e.tokens().length; case LAST -> 1; case NONE -> 0; };
+            float[][] o = new float[n][];
+            for (int i = 0; i < n; i++, r++) o[i] = java.util.Arrays.copyOfRange(logits, r * c.vocabSize(), (r + 1) * c.vocabSize());
+            out.add(o);
+        }
+        return out;
+    }
+
+    private static int maxPos(int[] pos) {
+        int m = 0;
+        for (int p : pos) m = Math.max(m, p);
+        return m;
+    }
+
+    /** Rotates one head in place: pairs (2i, 2i+1) for llama, (i, i + n_rot/2) for NeoX-style models. */
+    private void rope(float[] x, int off, int pos) {
+        int half = w.ropeDim / 2;
+        float p = pos / w.ropePositionScale;
+        for (int i = 0; i < half; i++) {
+            double theta = p * invFreq[i];
+            float cos = (float) Math.cos(theta), sin = (float) Math.sin(theta);
+            int a = w.arch.neoxRope ? off + i : off + 2 * i;
+            int b = w.arch.neoxRope ? off + i + half : off + 2 * i + 1;
+            float x0 = x[a], x1 = x[b];
+            x[a] = x0 * cos - x1 * sin;
+            x[b] = x0 * sin + x1 * cos;
+        }
+    }
+}

@@ -1,0 +1,117 @@
+package dev.jllm.model;
+
+import dev.jllm.gguf.GgufFormatException;
+import dev.jllm.gguf.GgufTensorInfo;
+import dev.jllm.tensor.BlockFormats;
+
+/**
+ * All weights of a model, as zero-copy views of the mapped file (matrices) or small float arrays
+ * (norms, biases). Names are GGUF tensor names; shapes in PyTorch order (out, in).
+ */
+public final class Weights {
+    /** One decoder block. Nullable fields are absent in some architectures. */
+    public record Layer(
+            float[] attnNorm,   // (dim)
+            Matrix wq,          // (n_heads · hd, dim)
+            Matrix wk,          // (n_kv · hd, dim)
+            Matrix wv,          // (n_kv · hd, dim)
+            Matrix wo,          // (dim, n_heads · hd)
+            float[] bq,         // (n_heads · hd) qwen2 only
+            float[] bk,         // (n_kv · hd)    qwen2 only
+            float[] bv,         // (n_kv · hd)    qwen2 only
+            float[] qNorm,      // (hd) qwen3 only
+            float[] kNorm,      // (hd) qwen3 only
+            float[] ffnNorm,    // (dim)
+            Matrix gate,        // (hidden, dim)  w1
+            Matrix up,          // (hidden, dim)  w3
+            Matrix down) {}     // (dim, hidden)  w2
+
+    public final ModelConfig config;
+    public final Architecture arch;
+    public final Matrix tokenEmbedding; // (vocab, dim)
+    public final Layer[] layers;
+    public final float[] outputNorm;    // (dim)
+    public final Matrix output;         // (vocab, dim); the embedding itself when tied
+    /** Llama 3.1+ RoPE frequency divisors (rope_freqs.weight, n_rot/2), or null. */
+    public final float[] ropeFreqFactors;
+    /** Rotated dimensions per head ({@code rope.dimension_count}, default hd). */
+    public final int ropeDim;
+    /** Linear RoPE scaling: positions are divided by this ({@code rope.scaling.factor}, default 1). */
+    public final float ropePositionScale;
+
+    public Weights(ModelFile f) throws GgufFormatException {
+        this.config = f.config();
+        this.arch = Architecture.of(config.architecture());
+        ModelConfig c = config;
+        this.tokenEmbedding = matrix(f, "token_embd.weight", c.vocabSize(), c.dim());
+        this.layers = new Layer[c.nLayers()];
+        for (int l = 0; l < c.nLayers(); l++) {
+            String p = "blk." + l + ".";
+            layers[l] = new Layer(
+                    vector(f, p + "attn_norm.weight", c.dim(), true),
+                    matrix(f, p + "attn_q.weight", c.qDim(), c.dim()),
+                    matrix(f, p + "attn_k.weight", c.kvDim(), c.dim()),
+                    matrix(f, p + "attn_v.weight", c.kvDim(), c.dim()),
+                    matrix(f, p + "attn_output.weight", c.dim(), c.qDim()),
+                    vector(f, p + "attn_q.bias", c.qDim(), false),
+                    vector(f, p + "attn_k.bias", c.kvDim(), false),
+                    vector(f, p + "attn_v.bias", c.kvDim(), false),
+                    vector(f, p + "attn_q_norm.weight", c.headDim(), arch == Architecture.QWEN3),
+                    vector(f, p + "attn_k_norm.weight", c.headDim(), arch == Architecture.QWEN3),
+                    vector(f, p + "ffn_norm.weight", c.dim(), true),
+                    matrix(f, p + "ffn_gate.weight", c.hiddenDim(), c.dim()),
+                    matrix(f, p + "ffn_up.weight", c.hiddenDim(), c.dim()),
+                    matrix(f, p + "ffn_down.weight", c.dim(), c.hiddenDim()));
+        }
+        this.outputNorm = vector(f, "output_norm.weight", c.dim(), true);
+        this.output = f.tensor("output.weight") != null ? matrix(f, "output.weight", c.vocabSize(), c.dim()) : tokenEmbedding;
+        int rd = c.headDim();
+        float scale = 1f;
+        if (f.gguf() != null) {
+            rd = (int) f.gguf().getLong(c.architecture() + ".rope.dimension_count", c.headDim());
+            String type = f.gguf().getString(c.architecture() + ".rope.scaling.type");
+            if ("linear".equals(type)) scale = (float) f.gguf().getDouble(c.architecture() + ".rope.scaling.factor", 1.0);
+            else if (type != null && !type.equals("none") && f.tensor("rope_freqs.weight") == null) {
+                throw new GgufFormatException(f.path() + ": rope.scaling.type '" + type + "' is not supported; supported: none, linear,"
+                        + " and Llama 3 rope_freqs", -1);
+            }
+        }
+        if (rd <= 0 || rd > c.headDim() || rd % 2 != 0) {
+            throw new GgufFormatException(f.path() + ": rope.dimension_count " + rd + " must be even and in 2.." + c.headDim(), -1);
+        }
+        this.ropeDim = rd;
+        this.ropePositionScale = scale;
+        this.ropeFreqFactors = vector(f, "rope_freqs.weight", rd / 2, false);
+    }
+
+    private static Matrix matrix(ModelFile f, String name, int rows, int cols) throws GgufFormatException {
+        GgufTensorInfo t = f.tensor(name);
+        if (t == null) throw new GgufFormatException(f.path() + ": tensor '" + name + "' is missing", -1);
+        long[] d = t.dims();
+        if (d.length != 2 || d[0] != cols || d[1] != rows) {
+            throw new GgufFormatException(f.path() + ": tensor '" + name + "' has dims " + t.shape() + ", expected [" + cols + ", " + rows + "]", -1);
+        }
+        try {
+            return Matrix.of(name, t, f.tensorData(t));
+        } catch (IllegalArgumentException e) {
+            throw new GgufFormatException(f.path() + ": " + e.getMessage(), -1);
+        }
+    }
+
+    private static float[] vector(ModelFile f, String name, int n, boolean required) throws GgufFormatException {
+        GgufTensorInfo t = f.tensor(name);
+        if (t == null) {
+            if (required) throw new GgufFormatException(f.path() + ": tensor '" + name + "' is missing", -1);
+            return null;
+        }
+        if (t.elementCount() != n) {
+            throw new GgufFormatException(f.path() + ": tensor '" + name + "' has " + t.elementCount() + " elements, expected " + n, -1);
+        }
+        if (!BlockFormats.supported(t.type())) {
+            throw new GgufFormatException(f.path() + ": tensor '" + name + "' has unsupported type " + t.type(), -1);
+        }
+        float[] v = new float[n];
+        BlockFormats.of(t.type()).dequantize(f.tensorData(t), 0, v, 0, n);
+        return v;
+    }
+}
