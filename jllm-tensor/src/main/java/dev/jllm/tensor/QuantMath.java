@@ -218,6 +218,52 @@ final class QuantMath {
         return scale;
     }
 
+    /**
+     * The part of quantize_row_q4_K_ref / quantize_row_q5_K_ref that Q4_K and Q5_K share, for one
+     * 256-weight super-block at x[xo..]: fit (scale, min) per 32-weight sub-block with
+     * make_qkx2_quants (weights av_x + |x|), quantize those to 6 bits against d = max_scale/63 and
+     * dmin = max_min/63, pack them into {@code scales12}, then requantize each sub-block with the
+     * rounded scales. Leaves quants 0..nmax in L[0..256) and returns f16 d | f16 dmin << 16.
+     */
+    static int fitSuperBlockK4(float[] x, int xo, int nmax, float rmin, float rdelta, int nstep,
+                               byte[] L, byte[] scales12) {
+        float[] weights = new float[32], scales = new float[8], mins = new float[8], theMin = new float[1];
+        byte[] laux = new byte[32];
+        float maxScale = 0, maxMin = 0;
+        for (int j = 0; j < 8; j++) {
+            float sumX2 = 0;
+            for (int l = 0; l < 32; l++) sumX2 += x[xo + 32 * j + l] * x[xo + 32 * j + l];
+            float avX = (float) Math.sqrt(sumX2 / 32);
+            for (int l = 0; l < 32; l++) weights[l] = avX + Math.abs(x[xo + 32 * j + l]);
+            scales[j] = makeQkx2Quants(32, nmax, x, xo + 32 * j, weights, L, 32 * j, theMin, laux, rmin, rdelta, nstep, false);
+            mins[j] = theMin[0];
+            if (scales[j] > maxScale) maxScale = scales[j];
+            if (mins[j] > maxMin) maxMin = mins[j];
+        }
+        float invScale = maxScale > 0 ? 63f / maxScale : 0f;
+        float invMin = maxMin > 0 ? 63f / maxMin : 0f;
+        int[] ls = new int[8], lm = new int[8];
+        for (int j = 0; j < 8; j++) {
+            // C stores nearest_int into a uint8_t before MIN(63, ·): keep the low byte, then clamp
+            ls[j] = Math.min(63, nearestInt(invScale * scales[j]) & 0xFF);
+            lm[j] = Math.min(63, nearestInt(invMin * mins[j]) & 0xFF);
+        }
+        java.util.Arrays.fill(scales12, (byte) 0);
+        packScalesK4(ls, lm, scales12);
+        short d16 = fp32ToFp16(maxScale / 63f), dmin16 = fp32ToFp16(maxMin / 63f);
+        float dAll = Float.float16ToFloat(d16), dminAll = Float.float16ToFloat(dmin16);
+        for (int j = 0; j < 8; j++) {
+            float d = dAll * ls[j];
+            if (d == 0) continue; // the sub-block keeps the quants make_qkx2_quants chose
+            float dm = dminAll * lm[j];
+            for (int ii = 0; ii < 32; ii++) {
+                int l = nearestInt((x[xo + 32 * j + ii] + dm) / d);
+                L[32 * j + ii] = (byte) Math.max(0, Math.min(nmax, l));
+            }
+        }
+        return (d16 & 0xFFFF) | (dmin16 & 0xFFFF) << 16;
+    }
+
     static void checkBlocks(int n, GgmlType t) {
         if (n < 0 || n % t.blockSize != 0) {
             throw new IllegalArgumentException(

@@ -48,7 +48,7 @@ final class ErrorBounds {
                 float d = (max - min) / 15;
                 within(t, i, x[i], back[off + i], (d * (0.5f + 15 * F16_REL) + Math.abs(min) * F16_REL) * 1.0001f);
             });
-            default -> throw new AssertionError("no error bound for " + t);
+            default -> KQuantBounds.check(t, x, q, back, off);
         }
     }
 

@@ -1,0 +1,145 @@
+package dev.jllm.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Q6_K (ggml block_q6_K, 210 bytes per 256-weight super-block of sixteen 16-weight sub-blocks):
+ * <pre>
+ *   bytes    0–127  ql[128]: low 4 bits of the 6-bit quants
+ *   bytes  128–191  qh[64]:  high 2 bits, four quants per byte
+ *   bytes  192–207  scales[16]: int8 sub-block scales
+ *   bytes  208–209  f16 d
+ * </pre>
+ * In half h (weights 128h..128h+127, ql from 64h, qh from 32h, scales from 8h), for l = 0..31:
+ * <pre>
+ *   weight 128h + l      = d·sc[l/16    ] · ((ql[l]    &amp; 0xF | (qh[l]      &amp; 3) &lt;&lt; 4) − 32)
+ *   weight 128h + 32 + l = d·sc[l/16 + 2] · ((ql[l+32] &amp; 0xF | (qh[l] &gt;&gt; 2 &amp; 3) &lt;&lt; 4) − 32)
+ *   weight 128h + 64 + l = d·sc[l/16 + 4] · ((ql[l]    &gt;&gt; 4 | (qh[l] &gt;&gt; 4 &amp; 3) &lt;&lt; 4) − 32)
+ *   weight 128h + 96 + l = d·sc[l/16 + 6] · ((ql[l+32] &gt;&gt; 4 | (qh[l] &gt;&gt; 6)     &lt;&lt; 4) − 32)
+ * </pre>
+ * Quantized by quantize_row_q6_K_ref: make_qx_quants(16, 32, rmse_type 1) per sub-block, scales
+ * quantized to int8 against d = max_scale/−128.
+ */
+public final class Q6_KFormat implements BlockFormat {
+    public static final Q6_KFormat INSTANCE = new Q6_KFormat();
+    static final int QK = 256, BYTES = 210;
+
+    private Q6_KFormat() {}
+
+    @Override public GgmlType type() { return GgmlType.Q6_K; }
+
+    private static int u8(MemorySegment s, long off) {
+        return s.get(ValueLayout.JAVA_BYTE, off) & 0xFF;
+    }
+
+    @Override
+    public void dequantize(MemorySegment src, long offset, float[] dst, int dstOff, int n) {
+        QuantMath.checkBlocks(n, GgmlType.Q6_K);
+        for (int b = 0; b < n / QK; b++) {
+            long o = offset + (long) b * BYTES;
+            float d = QuantMath.f16(src, o + 208);
+            for (int h = 0; h < 2; h++) {
+                long ql = o + 64 * h, qh = o + 128 + 32 * h, sc = o + 192 + 8 * h;
+                int y = dstOff + b * QK + 128 * h;
+                for (int l = 0; l < 32; l++) {
+                    int is = l / 16, a = u8(src, ql + l), c = u8(src, ql + l + 32), hi = u8(src, qh + l);
+                    dst[y + l] = d * src.get(ValueLayout.JAVA_BYTE, sc + is) * ((a & 0xF | (hi & 3) << 4) - 32);
+                    dst[y + l + 32] = d * src.get(ValueLayout.JAVA_BYTE, sc + is + 2) * ((c & 0xF | (hi >> 2 & 3) << 4) - 32);
+                    dst[y + l + 64] = d * src.get(ValueLayout.JAVA_BYTE, sc + is + 4) * ((a >> 4 | (hi >> 4 & 3) << 4) - 32);
+                    dst[y + l + 96] = d * src.get(ValueLayout.JAVA_BYTE, sc + is + 6) * ((c >> 4 | (hi >> 6) << 4) - 32);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long offset) {
+        QuantMath.checkBlocks(n, GgmlType.Q6_K);
+        byte[] L = new byte[QK];
+        float[] scales = new float[16];
+        for (int b = 0; b < n / QK; b++) {
+            int xo = srcOff + b * QK;
+            long o = offset + (long) b * BYTES;
+            float maxScale = 0, maxAbsScale = 0;
+            for (int ib = 0; ib < 16; ib++) {
+                float scale = QuantMath.makeQxQuantsRmse1(16, 32, src, xo + 16 * ib, L, 16 * ib);
+                scales[ib] = scale;
+                if (Math.abs(scale) > maxAbsScale) {
+                    maxAbsScale = Math.abs(scale);
+                    maxScale = scale;
+                }
+            }
+            if (maxAbsScale < 1e-15f) { // GROUP_MAX_EPS: the whole super-block is zero bytes
+                dst.asSlice(o, BYTES).fill((byte) 0);
+                continue;
+            }
+            float iscale = -128f / maxScale;
+            QuantMath.putF16(dst, o + 208, 1 / iscale);
+            float dAll = QuantMath.f16(dst, o + 208);
+            for (int ib = 0; ib < 16; ib++) {
+                byte s8 = (byte) Math.min(127, QuantMath.nearestInt(iscale * scales[ib]));
+                dst.set(ValueLayout.JAVA_BYTE, o + 192 + ib, s8);
+                float d = dAll * s8;
+                if (d == 0) continue; // keep make_qx_quants' quants, as llama.cpp does
+                for (int ii = 0; ii < 16; ii++) {
+                    int l = QuantMath.nearestInt(src[xo + 16 * ib + ii] / d);
+                    L[16 * ib + ii] = (byte) (Math.max(-32, Math.min(31, l)) + 32);
+                }
+            }
+            for (int h = 0; h < 2; h++) {
+                long ql = o + 64 * h, qh = o + 128 + 32 * h;
+                int j = 128 * h;
+                for (int l = 0; l < 32; l++) {
+                    int q1 = L[j + l], q2 = L[j + l + 32], q3 = L[j + l + 64], q4 = L[j + l + 96];
+                    dst.set(ValueLayout.JAVA_BYTE, ql + l, (byte) (q1 & 0xF | (q3 & 0xF) << 4));
+                    dst.set(ValueLayout.JAVA_BYTE, ql + l + 32, (byte) (q2 & 0xF | (q4 & 0xF) << 4));
+                    dst.set(ValueLayout.JAVA_BYTE, qh + l, (byte) (q1 >> 4 | (q2 >> 4) << 2 | (q3 >> 4) << 4 | (q4 >> 4) << 6));
+                }
+            }
+        }
+    }
+
+    @Override
+    public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
+        QuantMath.checkBlocks(n, GgmlType.Q6_K);
+        if (!Simd.OK) return dotReference(w, offset, x, xOff, n);
+        FloatVector acc0 = FloatVector.zero(Simd.F), acc1 = acc0;
+        for (int b = 0; b < n / QK; b++) {
+            long o = offset + (long) b * BYTES;
+            float d = QuantMath.f16(w, o + 208);
+            for (int h = 0; h < 2; h++) {
+                for (int g = 0; g < 32; g += Simd.L) {
+                    int xi = xOff + b * QK + 128 * h + g;
+                    long sc = o + 192 + 8 * h + g / 16;
+                    acc0 = group(w, o + 64 * h + g, o + 128 + 32 * h + g, sc, d, x, xi, acc0);
+                    acc1 = group2(w, o + 64 * h + g, o + 128 + 32 * h + g, sc, d, x, xi, acc1);
+                }
+            }
+        }
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
+
+    /** L lanes of weights 128h+l and 128h+64+l: low/high nibbles of ql[l] with qh bits 0–1 / 4–5. */
+    private static FloatVector group(MemorySegment w, long ql, long qh, long sc, float d, float[] x, int xi,
+                                     FloatVector acc) {
+        ByteVector a = Simd.bytes(w, ql), hi = Simd.bytes(w, qh);
+        ByteVector v1 = a.and((byte) 0xF).or(hi.and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
+        ByteVector v3 = a.lanewise(VectorOperators.LSHR, 4).or(hi.and((byte) 0x30)).sub((byte) 32);
+        acc = Simd.toFloat(v1).mul(Simd.splat(d * w.get(ValueLayout.JAVA_BYTE, sc))).fma(Simd.x(x, xi), acc);
+        return Simd.toFloat(v3).mul(Simd.splat(d * w.get(ValueLayout.JAVA_BYTE, sc + 4))).fma(Simd.x(x, xi + 64), acc);
+    }
+
+    /** L lanes of weights 128h+32+l and 128h+96+l: nibbles of ql[l+32] with qh bits 2–3 / 6–7. */
+    private static FloatVector group2(MemorySegment w, long ql, long qh, long sc, float d, float[] x, int xi,
+                                      FloatVector acc) {
+        ByteVector c = Simd.bytes(w, ql + 32), hi = Simd.bytes(w, qh);
+        ByteVector v2 = c.and((byte) 0xF).or(hi.and((byte) 0x0C).lanewise(VectorOperators.LSHL, 2)).sub((byte) 32);
+        ByteVector v4 = c.lanewise(VectorOperators.LSHR, 4).or(hi.lanewise(VectorOperators.LSHR, 2).and((byte) 0x30)).sub((byte) 32);
+        acc = Simd.toFloat(v2).mul(Simd.splat(d * w.get(ValueLayout.JAVA_BYTE, sc + 2))).fma(Simd.x(x, xi + 32), acc);
+        return Simd.toFloat(v4).mul(Simd.splat(d * w.get(ValueLayout.JAVA_BYTE, sc + 6))).fma(Simd.x(x, xi + 96), acc);
+    }
+}
