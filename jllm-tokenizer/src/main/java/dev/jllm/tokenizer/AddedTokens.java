@@ -1,0 +1,161 @@
+package dev.jllm.tokenizer;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Splits text around tokens that are matched literally before the BPE model runs: control tokens
+ * such as {@code <|im_start|>} (only when special parsing is requested) and user-defined /
+ * non-special added tokens such as {@code <think>} (always, as llama.cpp and HF tokenizers do).
+ *
+ * <p>Example: with {@code <|im_end|>} (special) and {@code <think>} (not special),
+ * {@code split("a<think>b<|im_end|>", false)} gives {@code [Text("a"), Token(<think>), Text("b<|im_end|>")]}
+ * and with {@code parseSpecial = true} the last fragment becomes {@code Text("b"), Token(<|im_end|>)}.
+ *
+ * <p>Two match orders exist because the reference implementations differ:
+ * {@link Order#LONGEST_TOKEN_FIRST} is llama.cpp's {@code tokenizer_st_partition} (each token, longest
+ * first, splits every remaining text fragment), {@link Order#LEFTMOST_LONGEST} is HF tokenizers'
+ * Aho-Corasick scan. They only disagree on overlapping tokens.
+ */
+final class AddedTokens {
+
+    enum Order { LONGEST_TOKEN_FIRST, LEFTMOST_LONGEST }
+
+    /** One literal token. {@code special} ones are only matched when special parsing is on. */
+    record Entry(int id, String text, boolean special, boolean lstrip, boolean rstrip, boolean singleWord) {
+        Entry {
+            if (text == null || text.isEmpty()) throw new IllegalArgumentException("added token " + id + " has empty text");
+        }
+    }
+
+    /** A piece of the split input: raw text still to be tokenized, or a finished token id. */
+    sealed interface Fragment permits Text, Token {}
+    record Text(String text) implements Fragment {}
+    record Token(int id) implements Fragment {}
+
+    private static final class Node {
+        final Map<Character, Node> next = new HashMap<>(4);
+        int entry = -1;
+    }
+
+    private final List<Entry> entries;
+    private final Order order;
+    private final Node root = new Node();
+
+    AddedTokens(List<Entry> entries, Order order) {
+        this.entries = List.copyOf(entries);
+        this.order = order;
+        for (int i = 0; i < this.entries.size(); i++) {
+            Node n = root;
+            for (char c : this.entries.get(i).text().toCharArray()) n = n.next.computeIfAbsent(c, k -> new Node());
+            if (n.entry < 0) n.entry = i; // first definition of a duplicate text wins
+        }
+    }
+
+    boolean isEmpty() {
+        return entries.isEmpty();
+    }
+
+    List<Fragment> split(String text, boolean parseSpecial) {
+        List<Fragment> out = new ArrayList<>();
+        if (text.isEmpty()) return out;
+        if (entries.isEmpty()) {
+            out.add(new Text(text));
+            return out;
+        }
+        return order == Order.LEFTMOST_LONGEST ? leftmostLongest(text, parseSpecial, out) : longestFirst(text, parseSpecial, out);
+    }
+
+    private boolean usable(int entry, boolean parseSpecial) {
+        return entry >= 0 && (parseSpecial || !entries.get(entry).special());
+    }
+
+    private List<Fragment> leftmostLongest(String s, boolean parseSpecial, List<Fragment> out) {
+        int textStart = 0;
+        int i = 0;
+        while (i < s.length()) {
+            int best = -1;
+            int bestEnd = -1;
+            Node n = root;
+            for (int j = i; j < s.length() && (n = n.next.get(s.charAt(j))) != null; j++) {
+                if (usable(n.entry, parseSpecial) && wordBoundaryOk(s, i, j + 1, entries.get(n.entry))) {
+                    best = n.entry;
+                    bestEnd = j + 1;
+                }
+            }
+            if (best < 0) {
+                i++;
+                continue;
+            }
+            Entry e = entries.get(best);
+            int textEnd = i;
+            if (e.lstrip()) while (textEnd > textStart && Character.isWhitespace(s.charAt(textEnd - 1))) textEnd--;
+            if (textEnd > textStart) out.add(new Text(s.substring(textStart, textEnd)));
+            out.add(new Token(e.id()));
+            i = bestEnd;
+            if (e.rstrip()) while (i < s.length() && Character.isWhitespace(s.charAt(i))) i++;
+            textStart = i;
+        }
+        if (textStart < s.length()) out.add(new Text(s.substring(textStart)));
+        return out;
+    }
+
+    // HF single_word: the match must not touch a word character on either side.
+    private static boolean wordBoundaryOk(String s, int start, int end, Entry e) {
+        if (!e.singleWord()) return true;
+        boolean before = start > 0 && isWordChar(s.codePointBefore(start));
+        boolean after = end < s.length() && isWordChar(s.codePointAt(end));
+        return !before && !after;
+    }
+
+    private static boolean isWordChar(int cp) {
+        return Character.isLetterOrDigit(cp) || cp == '_';
+    }
+
+    private List<Fragment> longestFirst(String s, boolean parseSpecial, List<Fragment> out) {
+        // Only tokens that occur at all take part; finding them with the trie keeps this linear in the text.
+        boolean[] present = new boolean[entries.size()];
+        for (int i = 0; i < s.length(); i++) {
+            Node n = root;
+            for (int j = i; j < s.length() && (n = n.next.get(s.charAt(j))) != null; j++) {
+                if (usable(n.entry, parseSpecial)) present[n.entry] = true;
+            }
+        }
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < present.length; i++) if (present[i]) order.add(i);
+        order.sort(Comparator.comparingInt((Integer i) -> -entries.get(i).text().length()).thenComparingInt(i -> entries.get(i).id()));
+        List<Fragment> frags = new ArrayList<>(List.of(new Text(s)));
+        for (int idx : order) {
+            Entry e = entries.get(idx);
+            List<Fragment> next = new ArrayList<>(frags.size() + 4);
+            for (Fragment f : frags) {
+                if (!(f instanceof Text(String t))) {
+                    next.add(f);
+                    continue;
+                }
+                int from = 0;
+                int at;
+                while ((at = t.indexOf(e.text(), from)) >= 0) {
+                    int leftEnd = at;
+                    if (e.lstrip()) while (leftEnd > from && isAsciiSpace(t.charAt(leftEnd - 1))) leftEnd--;
+                    if (leftEnd > from) next.add(new Text(t.substring(from, leftEnd)));
+                    next.add(new Token(e.id()));
+                    from = at + e.text().length();
+                    if (e.rstrip()) while (from < t.length() && isAsciiSpace(t.charAt(from))) from++;
+                }
+                if (from < t.length()) next.add(new Text(t.substring(from)));
+            }
+            frags = next;
+        }
+        out.addAll(frags);
+        return out;
+    }
+
+    // llama.cpp strips with C isspace()
+    private static boolean isAsciiSpace(char c) {
+        return c == ' ' || (c >= '\t' && c <= '\r');
+    }
+}
