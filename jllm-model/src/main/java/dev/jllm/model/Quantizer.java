@@ -1,0 +1,121 @@
+package dev.jllm.model;
+
+import dev.jllm.gguf.GgufTensorInfo;
+import dev.jllm.gguf.GgufValue;
+import dev.jllm.gguf.GgufWriter;
+import dev.jllm.tensor.BlockFormat;
+import dev.jllm.tensor.BlockFormats;
+import dev.jllm.tensor.GgmlType;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.LongConsumer;
+
+/**
+ * Rewrites a model with quantized weights, choosing each tensor's type as llama.cpp's
+ * {@code llama_tensor_get_type} does for the same target:
+ * <ul>
+ * <li>1-D tensors (norms, biases) stay F32;</li>
+ * <li>the output matrix (or the token embedding when it doubles as output) becomes Q6_K unless the
+ *     target is Q8_0 or wider (it drives every logit);</li>
+ * <li>Q4_K_M / Q5_K_M: attn_v and ffn_down of the first and last eighth of the layers, and every
+ *     third layer between, get Q6_K ("use_more_bits");</li>
+ * <li>a matrix whose rows are not a multiple of the block size falls back: Q4_K → Q5_0, Q5_K →
+ *     Q5_1, Q6_K → Q8_0 where jllm has that type, else to Q8_0 if the row fits 32-blocks, else F16.</li>
+ * </ul>
+ * {@code pure} skips the mixes: every matrix gets the target type (llama-quantize --pure).
+ */
+public final class Quantizer {
+    private Quantizer() {}
+
+    /** A target as named on the command line: a type plus an optional mix. */
+    public record Target(GgmlType type, boolean mediumMix, String name) {
+        public static Target parse(String s) {
+            String u = s.toUpperCase(Locale.ROOT);
+            return switch (u) {
+                case "Q4_K_M" -> new Target(GgmlType.Q4_K, true, u);
+                case "Q5_K_M" -> new Target(GgmlType.Q5_K, true, u);
+                case "Q4_K_S", "Q4_K" -> new Target(GgmlType.Q4_K, false, u);
+                case "Q5_K_S", "Q5_K" -> new Target(GgmlType.Q5_K, false, u);
+                case "Q6_K", "Q8_0", "Q4_0", "Q4_1", "F16", "BF16", "F32" -> new Target(GgmlType.valueOf(u), false, u);
+                default -> throw new IllegalArgumentException("unknown quantization type '" + s
+                        + "'; supported: Q8_0, Q4_0, Q4_1, Q4_K (Q4_K_S), Q4_K_M, Q5_K (Q5_K_S), Q5_K_M, Q6_K, F16, BF16, F32");
+            };
+        }
+    }
+
+    /** What happened to one tensor. */
+    public record Choice(String name, GgmlType from, GgmlType to, long bytesIn, long bytesOut) {}
+
+    /** The type each tensor will get (exposed for tests and the summary). */
+    public static List<Choice> plan(ModelFile in, Target target, boolean pure) {
+        List<Choice> out = new ArrayList<>();
+        int nLayers = in.config().nLayers();
+        boolean hasOutput = in.tensor("output.weight") != null;
+        for (GgufTensorInfo t : in.tensors()) {
+            GgmlType to = chooseType(t, target, pure, nLayers, hasOutput);
+            long elements = t.elementCount();
+            out.add(new Choice(t.name(), t.type(), to, t.byteSize(), to.bytes(elements, t.dims()[0])));
+        }
+        return out;
+    }
+
+    static GgmlType chooseType(GgufTensorInfo t, Target target, boolean pure, int nLayers, boolean hasOutput) {
+        String name = t.name();
+        if (t.dims().length == 1) return GgmlType.F32;
+        GgmlType type = target.type();
+        boolean isOutput = name.equals("output.weight") || (!hasOutput && name.equals("token_embd.weight"));
+        if (!pure && isOutput && type.bitsPerWeight() < 8) type = GgmlType.Q6_K;
+        if (!pure && target.mediumMix() && (name.endsWith("attn_v.weight") || name.endsWith("ffn_down.weight"))) {
+            int layer = Integer.parseInt(name.substring(4, name.indexOf('.', 4)));
+            if (useMoreBits(layer, nLayers)) type = GgmlType.Q6_K;
+        }
+        return fallback(type, t.dims()[0]);
+    }
+
+    /** llama.cpp: the first and last eighth of the layers, and every third layer in between. */
+    static boolean useMoreBits(int i, int n) {
+        return i < n / 8 || i >= 7 * n / 8 || (i - n / 8) % 3 == 2;
+    }
+
+    static GgmlType fallback(GgmlType type, long rowLength) {
+        if (rowLength % type.blockSize == 0) return type;
+        GgmlType next = switch (type) {
+            case Q4_K -> BlockFormats.supported(GgmlType.Q5_0) ? GgmlType.Q5_0 : GgmlType.Q8_0;
+            case Q5_K -> BlockFormats.supported(GgmlType.Q5_1) ? GgmlType.Q5_1 : GgmlType.Q8_0;
+            case Q6_K -> GgmlType.Q8_0;
+            default -> GgmlType.F16;
+        };
+        return rowLength % next.blockSize == 0 ? next : GgmlType.F16;
+    }
+
+    /** Writes {@code out}; returns the per-tensor choices. */
+    public static List<Choice> quantize(ModelFile in, Target target, boolean pure, Path out, LongConsumer progress) throws IOException {
+        List<Choice> plan = plan(in, target, pure);
+        GgufWriter w = new GgufWriter();
+        for (Map.Entry<String, GgufValue> e : in.metadata().entrySet()) {
+            if (!e.getKey().equals("general.alignment")) w.put(e.getKey(), e.getValue());
+        }
+        if (in.gguf() == null) ModelWriter.putHyperparameters(w, in.config(), in.path().getFileName().toString());
+        w.put("general.file_type", GgufValue.ofUInt32(target.mediumMix()
+                ? (target.type() == GgmlType.Q4_K ? 15 : 17) : RandomModel.fileType(target.type())));
+        w.put("general.quantization_version", GgufValue.ofUInt32(2));
+        for (int i = 0; i < plan.size(); i++) {
+            GgufTensorInfo t = in.tensors().get(i);
+            Choice c = plan.get(i);
+            int cols = (int) t.dims()[0];
+            long rows = t.elementCount() / cols;
+            BlockFormat src = BlockFormats.of(t.type());
+            MemorySegment data = in.tensorData(t);
+            long srcRow = t.type().rowBytes(cols);
+            w.addTensor(t.name(), c.to(), t.dims(), ModelWriter.encode(c.to(), rows, cols,
+                    (r, dst) -> src.dequantize(data, r * srcRow, dst, 0, cols), progress));
+        }
+        w.write(out);
+        return plan;
+    }
+}
