@@ -1,0 +1,140 @@
+package dev.jllm.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.jllm.model.Batch;
+import dev.jllm.model.KvCacheManager;
+import dev.jllm.model.Matmul;
+import dev.jllm.model.ModelFile;
+import dev.jllm.model.Transformer;
+import dev.jllm.model.Weights;
+import dev.jllm.tensor.GgmlType;
+import dev.jllm.tensor.MemoryBandwidth;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code jllm bench}: llama-bench's two tests — prefill of P tokens (pp) and decode of N tokens one
+ * at a time from an empty context (tg) — with random tokens, repeated R times after a warm-up.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measure prefill and decode speed (tok/s, mean ± sd) like llama-bench, and the memory bandwidth decode achieves.")
+final class BenchCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Option(names = {"-m", "--model"}, required = true) Path model;
+    @Option(names = {"-p", "--n-prompt"}, defaultValue = "512", description = "prefill tokens (0 = skip; default ${DEFAULT-VALUE})") int nPrompt;
+    @Option(names = {"-n", "--n-gen"}, defaultValue = "128", description = "decoded tokens (0 = skip; default ${DEFAULT-VALUE})") int nGen;
+    @Option(names = {"-t", "--threads"}, description = "threads (default: all cores)") Integer threads;
+    @Option(names = {"-r", "--repetitions"}, defaultValue = "3") int reps;
+    @Option(names = "--cache-type", defaultValue = "f16") String cacheType;
+    @Option(names = "--no-bandwidth", description = "skip the bandwidth measurement") boolean noBandwidth;
+    @Option(names = "--json") boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        int th = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        if (th < 1) throw new IllegalArgumentException("-t must be >= 1, got " + th);
+        if (nPrompt < 0 || nGen < 0 || (nPrompt == 0 && nGen == 0)) throw new IllegalArgumentException("-p and -n must be >= 0 and not both 0");
+        if (reps < 1) throw new IllegalArgumentException("-r must be >= 1, got " + reps);
+        GgmlType ct = GgmlType.valueOf(cacheType.toUpperCase(Locale.ROOT));
+        PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        try (ModelFile f = ModelFile.open(model); Matmul mm = new Matmul(th)) {
+            int ctx = Math.max(nPrompt, nGen) + 1;
+            if (ctx > f.config().contextLength()) err.printf("note: %d tokens exceed the model's trained context %d%n", ctx, f.config().contextLength());
+            KvCacheManager kv = new KvCacheManager(f.config(), ct, 16, (ctx + 15) / 16 + 1);
+            Transformer tr = new Transformer(new Weights(f), kv, mm);
+            SplittableRandom rnd = new SplittableRandom(1);
+            int vocab = f.config().vocabSize();
+            err.println("warm-up...");
+            run(tr, randomTokens(rnd, Math.min(32, Math.max(nPrompt, 1)), vocab), Math.min(8, Math.max(nGen, 1)));
+            List<Double> pp = new ArrayList<>(), tg = new ArrayList<>();
+            for (int r = 0; r < reps; r++) {
+                if (nPrompt > 0) {
+                    int seq = kv.allocate();
+                    long t0 = System.nanoTime();
+                    tr.forward(Batch.of(seq, randomTokens(rnd, nPrompt, vocab), 0, Batch.Logits.LAST));
+                    pp.add(nPrompt / ((System.nanoTime() - t0) / 1e9));
+                    kv.free(seq);
+                    err.printf(Locale.ROOT, "  rep %d: pp%d %.2f tok/s%n", r + 1, nPrompt, pp.getLast());
+                }
+                if (nGen > 0) {
+                    int seq = kv.allocate();
+                    long t0 = System.nanoTime();
+                    for (int i = 0; i < nGen; i++) tr.forward(Batch.of(seq, new int[] {rnd.nextInt(vocab)}, i, Batch.Logits.LAST));
+                    tg.add(nGen / ((System.nanoTime() - t0) / 1e9));
+                    kv.free(seq);
+                    err.printf(Locale.ROOT, "  rep %d: tg%d %.2f tok/s%n", r + 1, nGen, tg.getLast());
+                }
+            }
+            double bw = 0;
+            if (!noBandwidth) bw = MemoryBandwidth.measure(th, 256L << 20, 1000).bytesPerSecond();
+            long weightBytes = f.tensorBytes();
+            Map<String, Object> j = new LinkedHashMap<>();
+            j.put("model", model.toString());
+            j.put("size_bytes", weightBytes);
+            j.put("params", f.parameterCount());
+            j.put("threads", th);
+            if (!pp.isEmpty()) j.put("pp" + nPrompt, Map.of("mean", mean(pp), "sd", sd(pp), "samples", pp));
+            if (!tg.isEmpty()) j.put("tg" + nGen, Map.of("mean", mean(tg), "sd", sd(tg), "samples", tg));
+            if (!tg.isEmpty()) j.put("decode_bytes_per_s", mean(tg) * weightBytes);
+            if (bw > 0) j.put("bandwidth_bytes_per_s", bw);
+            if (json) {
+                out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(j));
+                return 0;
+            }
+            String name = model.getFileName().toString();
+            out.printf("| %-28s | %10s | %9s | %7s | %8s | %18s |%n", "model", "size", "params", "threads", "test", "t/s");
+            out.printf("| %-28s | %10s | %9s | %7s | %8s | %18s |%n", "-".repeat(28), "-".repeat(10), "-".repeat(9), "-".repeat(7), "-".repeat(8), "-".repeat(18));
+            if (!pp.isEmpty()) row(out, name, weightBytes, f.parameterCount(), th, "pp" + nPrompt, pp);
+            if (!tg.isEmpty()) row(out, name, weightBytes, f.parameterCount(), th, "tg" + nGen, tg);
+            if (!tg.isEmpty()) {
+                double gbs = mean(tg) * weightBytes / 1e9;
+                out.printf(Locale.ROOT, "decode reads the weights once per token: %.2f GB × %.2f tok/s = %.1f GB/s", weightBytes / 1e9, mean(tg), gbs);
+                if (bw > 0) out.printf(Locale.ROOT, " = %.0f%% of the %.1f GB/s measured here (%d threads)", 100 * gbs * 1e9 / bw, bw / 1e9, th);
+                out.println();
+            }
+        }
+        return 0;
+    }
+
+    private static void run(Transformer tr, int[] prompt, int gen) {
+        int seq = tr.cache().allocate();
+        tr.forward(Batch.of(seq, prompt, 0, Batch.Logits.LAST));
+        for (int i = 0; i < gen; i++) tr.forward(Batch.of(seq, new int[] {prompt[0]}, prompt.length + i, Batch.Logits.LAST));
+        tr.cache().free(seq);
+    }
+
+    private static int[] randomTokens(SplittableRandom rnd, int n, int vocab) {
+        int[] t = new int[n];
+        for (int i = 0; i < n; i++) t[i] = rnd.nextInt(vocab);
+        return t;
+    }
+
+    private static void row(PrintWriter out, String name, long size, long params, int th, String test, List<Double> v) {
+        out.printf(Locale.ROOT, "| %-28s | %10s | %9s | %7d | %8s | %9.2f ± %6.2f |%n", name.length() > 28 ? name.substring(0, 28) : name,
+                Units.bytes(size), Units.count(params), th, test, mean(v), sd(v));
+    }
+
+    static double mean(List<Double> v) {
+        return v.stream().mapToDouble(Double::doubleValue).average().orElse(0);
+    }
+
+    static double sd(List<Double> v) {
+        if (v.size() < 2) return 0;
+        double m = mean(v), s = 0;
+        for (double x : v) s += (x - m) * (x - m);
+        return Math.sqrt(s / (v.size() - 1));
+    }
+}
