@@ -68,34 +68,36 @@ public final class Q4_KFormat implements BlockFormat {
     public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
         QuantMath.checkBlocks(n, GgmlType.Q4_K);
         if (!Simd.OK) return dotReference(w, offset, x, xOff, n);
-        FloatVector acc = FloatVector.zero(Simd.F);
-        for (int b = 0; b < n / QK; b++) {
-            long o = offset + (long) b * BYTES;
-            float d = QuantMath.f16(w, o), dmin = QuantMath.f16(w, o + 2);
-            for (int c = 0; c < 4; c++) acc = chunk(w, o, c, d, dmin, x, xOff + b * QK + 64 * c, acc);
-        }
-        return acc.reduceLanes(VectorOperators.ADD);
+        float s = 0;
+        for (int b = 0; b < n / QK; b++) s += superBlock(w, offset + (long) b * BYTES, x, xOff + b * QK);
+        return s;
     }
 
     /**
-     * 64 weights (two sub-blocks sharing 32 bytes of nibbles): Σ q·x and Σ x per sub-block in lanes,
-     * then acc += d·sc·Σqx − dmin·m·Σx. Small on purpose so C2 inlines it into the block loop.
+     * One super-block, reduced to a float: only scalars cross this call, so if C2 declines to inline
+     * it (the Vector API expands to many IR nodes before intrinsics, and a whole-row kernel hits
+     * NodeCountInliningCutoff) no vector gets boxed. Per 64-weight chunk c: Σ q·x and Σ x for its two
+     * sub-blocks in lanes, then acc += d·sc·Σqx − dmin·m·Σx.
      */
-    private static FloatVector chunk(MemorySegment w, long o, int c, float d, float dmin, float[] x, int xi,
-                                     FloatVector acc) {
-        FloatVector q1 = FloatVector.zero(Simd.F), q2 = q1, s1 = q1, s2 = q1;
-        for (int g = 0; g < 32; g += Simd.L) {
-            ByteVector q = Simd.bytes(w, o + 16 + 32 * c + g);
-            FloatVector x1 = Simd.x(x, xi + g), x2 = Simd.x(x, xi + 32 + g);
-            q1 = Simd.toFloat(q.and((byte) 0xF)).fma(x1, q1);
-            q2 = Simd.toFloat(q.lanewise(VectorOperators.LSHR, 4)).fma(x2, q2);
-            s1 = s1.add(x1);
-            s2 = s2.add(x2);
+    private static float superBlock(MemorySegment w, long o, float[] x, int xi) {
+        float d = QuantMath.f16(w, o), dmin = QuantMath.f16(w, o + 2);
+        FloatVector acc = FloatVector.zero(Simd.F);
+        for (int c = 0; c < 4; c++) {
+            FloatVector q1 = FloatVector.zero(Simd.F), q2 = q1, s1 = q1, s2 = q1;
+            for (int g = 0; g < 32; g += Simd.L) {
+                ByteVector q = Simd.bytes(w, o + 16 + 32 * c + g);
+                FloatVector x1 = Simd.x(x, xi + 64 * c + g), x2 = Simd.x(x, xi + 64 * c + 32 + g);
+                q1 = Simd.toFloat(q.and((byte) 0xF)).fma(x1, q1);
+                q2 = Simd.toFloat(q.lanewise(VectorOperators.LSHR, 4)).fma(x2, q2);
+                s1 = s1.add(x1);
+                s2 = s2.add(x2);
+            }
+            int sm1 = QuantMath.scaleMinK4(2 * c, w, o + 4), sm2 = QuantMath.scaleMinK4(2 * c + 1, w, o + 4);
+            acc = q1.fma(Simd.splat(d * (sm1 & 0xFF)), acc);
+            acc = q2.fma(Simd.splat(d * (sm2 & 0xFF)), acc);
+            acc = s1.fma(Simd.splat(-dmin * (sm1 >> 8)), acc);
+            acc = s2.fma(Simd.splat(-dmin * (sm2 >> 8)), acc);
         }
-        int sm1 = QuantMath.scaleMinK4(2 * c, w, o + 4), sm2 = QuantMath.scaleMinK4(2 * c + 1, w, o + 4);
-        acc = q1.fma(Simd.splat(d * (sm1 & 0xFF)), acc);
-        acc = q2.fma(Simd.splat(d * (sm2 & 0xFF)), acc);
-        acc = s1.fma(Simd.splat(-dmin * (sm1 >> 8)), acc);
-        return s2.fma(Simd.splat(-dmin * (sm2 >> 8)), acc);
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 }

@@ -74,34 +74,34 @@ public final class Q5_KFormat implements BlockFormat {
     public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
         QuantMath.checkBlocks(n, GgmlType.Q5_K);
         if (!Simd.OK) return dotReference(w, offset, x, xOff, n);
-        FloatVector acc = FloatVector.zero(Simd.F);
-        for (int b = 0; b < n / QK; b++) {
-            long o = offset + (long) b * BYTES;
-            float d = QuantMath.f16(w, o), dmin = QuantMath.f16(w, o + 2);
-            for (int c = 0; c < 4; c++) acc = chunk(w, o, c, d, dmin, x, xOff + b * QK + 64 * c, acc);
-        }
-        return acc.reduceLanes(VectorOperators.ADD);
+        float s = 0;
+        for (int b = 0; b < n / QK; b++) s += superBlock(w, offset + (long) b * BYTES, x, xOff + b * QK);
+        return s;
     }
 
-    /** As Q4_K's chunk, with the fifth bits of both sub-blocks taken from qh bits 2c and 2c+1. */
-    private static FloatVector chunk(MemorySegment w, long o, int c, float d, float dmin, float[] x, int xi,
-                                     FloatVector acc) {
-        FloatVector q1 = FloatVector.zero(Simd.F), q2 = q1, s1 = q1, s2 = q1;
-        for (int g = 0; g < 32; g += Simd.L) {
-            ByteVector q = Simd.bytes(w, o + 48 + 32 * c + g);
-            ByteVector h = Simd.bytes(w, o + 16 + g).lanewise(VectorOperators.LSHR, 2 * c);
-            FloatVector x1 = Simd.x(x, xi + g), x2 = Simd.x(x, xi + 32 + g);
-            ByteVector v1 = q.and((byte) 0xF).or(h.and((byte) 1).lanewise(VectorOperators.LSHL, 4));
-            ByteVector v2 = q.lanewise(VectorOperators.LSHR, 4).or(h.and((byte) 2).lanewise(VectorOperators.LSHL, 3));
-            q1 = Simd.toFloat(v1).fma(x1, q1);
-            q2 = Simd.toFloat(v2).fma(x2, q2);
-            s1 = s1.add(x1);
-            s2 = s2.add(x2);
+    /** As Q4_K's (one super-block, scalar result), with the fifth bits from qh bits 2c and 2c+1. */
+    private static float superBlock(MemorySegment w, long o, float[] x, int xi) {
+        float d = QuantMath.f16(w, o), dmin = QuantMath.f16(w, o + 2);
+        FloatVector acc = FloatVector.zero(Simd.F);
+        for (int c = 0; c < 4; c++) {
+            FloatVector q1 = FloatVector.zero(Simd.F), q2 = q1, s1 = q1, s2 = q1;
+            for (int g = 0; g < 32; g += Simd.L) {
+                ByteVector q = Simd.bytes(w, o + 48 + 32 * c + g);
+                ByteVector h = Simd.bytes(w, o + 16 + g).lanewise(VectorOperators.LSHR, 2 * c);
+                FloatVector x1 = Simd.x(x, xi + 64 * c + g), x2 = Simd.x(x, xi + 64 * c + 32 + g);
+                ByteVector v1 = q.and((byte) 0xF).or(h.and((byte) 1).lanewise(VectorOperators.LSHL, 4));
+                ByteVector v2 = q.lanewise(VectorOperators.LSHR, 4).or(h.and((byte) 2).lanewise(VectorOperators.LSHL, 3));
+                q1 = Simd.toFloat(v1).fma(x1, q1);
+                q2 = Simd.toFloat(v2).fma(x2, q2);
+                s1 = s1.add(x1);
+                s2 = s2.add(x2);
+            }
+            int sm1 = QuantMath.scaleMinK4(2 * c, w, o + 4), sm2 = QuantMath.scaleMinK4(2 * c + 1, w, o + 4);
+            acc = q1.fma(Simd.splat(d * (sm1 & 0xFF)), acc);
+            acc = q2.fma(Simd.splat(d * (sm2 & 0xFF)), acc);
+            acc = s1.fma(Simd.splat(-dmin * (sm1 >> 8)), acc);
+            acc = s2.fma(Simd.splat(-dmin * (sm2 >> 8)), acc);
         }
-        int sm1 = QuantMath.scaleMinK4(2 * c, w, o + 4), sm2 = QuantMath.scaleMinK4(2 * c + 1, w, o + 4);
-        acc = q1.fma(Simd.splat(d * (sm1 & 0xFF)), acc);
-        acc = q2.fma(Simd.splat(d * (sm2 & 0xFF)), acc);
-        acc = s1.fma(Simd.splat(-dmin * (sm1 >> 8)), acc);
-        return s2.fma(Simd.splat(-dmin * (sm2 >> 8)), acc);
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 }

@@ -107,39 +107,35 @@ public final class Q6_KFormat implements BlockFormat {
     public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
         QuantMath.checkBlocks(n, GgmlType.Q6_K);
         if (!Simd.OK) return dotReference(w, offset, x, xOff, n);
-        FloatVector acc0 = FloatVector.zero(Simd.F), acc1 = acc0;
+        float s = 0;
         for (int b = 0; b < n / QK; b++) {
             long o = offset + (long) b * BYTES;
             float d = QuantMath.f16(w, o + 208);
-            for (int h = 0; h < 2; h++) {
-                for (int g = 0; g < 32; g += Simd.L) {
-                    int xi = xOff + b * QK + 128 * h + g;
-                    long sc = o + 192 + 8 * h + g / 16;
-                    acc0 = group(w, o + 64 * h + g, o + 128 + 32 * h + g, sc, d, x, xi, acc0);
-                    acc1 = group2(w, o + 64 * h + g, o + 128 + 32 * h + g, sc, d, x, xi, acc1);
-                }
-            }
+            s += half(w, o, 0, d, x, xOff + b * QK) + half(w, o, 1, d, x, xOff + b * QK + 128);
+        }
+        return s;
+    }
+
+    /**
+     * 128 weights (half h of a super-block) reduced to a float, so only scalars cross the call (see
+     * Q4_K). Per group of L lanes l: ql[l] gives weights l and 64+l, ql[32+l] weights 32+l and 96+l,
+     * qh[l] the top two bits of all four; the group lies in one 16-weight sub-block per quarter.
+     */
+    private static float half(MemorySegment w, long o, int h, float d, float[] x, int xi) {
+        FloatVector acc0 = FloatVector.zero(Simd.F), acc1 = acc0;
+        long ql = o + 64 * h, qh = o + 128 + 32 * h;
+        for (int g = 0; g < 32; g += Simd.L) {
+            long sc = o + 192 + 8 * h + g / 16;
+            ByteVector a = Simd.bytes(w, ql + g), c = Simd.bytes(w, ql + 32 + g), hi = Simd.bytes(w, qh + g);
+            ByteVector v1 = a.and((byte) 0xF).or(hi.and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
+            ByteVector v2 = c.and((byte) 0xF).or(hi.and((byte) 0x0C).lanewise(VectorOperators.LSHL, 2)).sub((byte) 32);
+            ByteVector v3 = a.lanewise(VectorOperators.LSHR, 4).or(hi.and((byte) 0x30)).sub((byte) 32);
+            ByteVector v4 = c.lanewise(VectorOperators.LSHR, 4).or(hi.lanewise(VectorOperators.LSHR, 2).and((byte) 0x30)).sub((byte) 32);
+            acc0 = Simd.toFloat(v1).mul(Simd.splat(d * w.get(ValueLayout.JAVA_BYTE, sc))).fma(Simd.x(x, xi + g), acc0);
+            acc1 = Simd.toFloat(v2).mul(Simd.splat(d * w.get(ValueLayout.JAVA_BYTE, sc + 2))).fma(Simd.x(x, xi + 32 + g), acc1);
+            acc0 = Simd.toFloat(v3).mul(Simd.splat(d * w.get(ValueLayout.JAVA_BYTE, sc + 4))).fma(Simd.x(x, xi + 64 + g), acc0);
+            acc1 = Simd.toFloat(v4).mul(Simd.splat(d * w.get(ValueLayout.JAVA_BYTE, sc + 6))).fma(Simd.x(x, xi + 96 + g), acc1);
         }
         return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
-    }
-
-    /** L lanes of weights 128h+l and 128h+64+l: low/high nibbles of ql[l] with qh bits 0–1 / 4–5. */
-    private static FloatVector group(MemorySegment w, long ql, long qh, long sc, float d, float[] x, int xi,
-                                     FloatVector acc) {
-        ByteVector a = Simd.bytes(w, ql), hi = Simd.bytes(w, qh);
-        ByteVector v1 = a.and((byte) 0xF).or(hi.and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
-        ByteVector v3 = a.lanewise(VectorOperators.LSHR, 4).or(hi.and((byte) 0x30)).sub((byte) 32);
-        acc = Simd.toFloat(v1).mul(Simd.splat(d * w.get(ValueLayout.JAVA_BYTE, sc))).fma(Simd.x(x, xi), acc);
-        return Simd.toFloat(v3).mul(Simd.splat(d * w.get(ValueLayout.JAVA_BYTE, sc + 4))).fma(Simd.x(x, xi + 64), acc);
-    }
-
-    /** L lanes of weights 128h+32+l and 128h+96+l: nibbles of ql[l+32] with qh bits 2–3 / 6–7. */
-    private static FloatVector group2(MemorySegment w, long ql, long qh, long sc, float d, float[] x, int xi,
-                                      FloatVector acc) {
-        ByteVector c = Simd.bytes(w, ql + 32), hi = Simd.bytes(w, qh);
-        ByteVector v2 = c.and((byte) 0xF).or(hi.and((byte) 0x0C).lanewise(VectorOperators.LSHL, 2)).sub((byte) 32);
-        ByteVector v4 = c.lanewise(VectorOperators.LSHR, 4).or(hi.lanewise(VectorOperators.LSHR, 2).and((byte) 0x30)).sub((byte) 32);
-        acc = Simd.toFloat(v2).mul(Simd.splat(d * w.get(ValueLayout.JAVA_BYTE, sc + 2))).fma(Simd.x(x, xi + 32), acc);
-        return Simd.toFloat(v4).mul(Simd.splat(d * w.get(ValueLayout.JAVA_BYTE, sc + 6))).fma(Simd.x(x, xi + 96), acc);
     }
 }
