@@ -21,14 +21,23 @@ public final class Matmul implements AutoCloseable {
         return pool;
     }
 
+    /** Below this many multiply-adds a loop runs on the calling thread: waking workers costs more. */
+    static final long PARALLEL_THRESHOLD = 1 << 17;
+
+    /** Runs body over [0, n) on the pool if the work (n · costPerItem) is large enough, else inline. */
+    public void forRange(int n, long costPerItem, dev.jllm.tensor.Parallel.IntRangeBody body) {
+        if ((long) n * costPerItem < PARALLEL_THRESHOLD || pool.threads() == 1) body.run(0, n);
+        else pool.forRange(n, body);
+    }
+
     /** out (T, W.rows) = x (T, W.cols) · Wᵀ. */
     public void matmul(Matrix w, float[] x, int T, float[] out) {
         final int rows = w.rows(), cols = w.cols();
         if (T == 1) {
-            pool.forRange(rows, (r0, r1) -> w.matvec(x, 0, out, 0, r0, r1));
+            forRange(rows, cols, (r0, r1) -> w.matvec(x, 0, out, 0, r0, r1));
             return;
         }
-        pool.forRange(rows, (r0, r1) -> {
+        forRange(rows, (long) cols * T, (r0, r1) -> {
             float[] buf = rowBuf.get();
             if (buf.length < cols) {
                 buf = new float[cols];

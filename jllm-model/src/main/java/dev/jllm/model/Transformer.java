@@ -95,7 +95,7 @@ public final class Transformer {
             }
             // causal attention of each token over its own sequence's cache, positions 0..pos[t]
             final int layer = l;
-            mm.parallel().forRange(T * nh, (from, to) -> {
+            mm.forRange(T * nh, (long) (maxPos(pos) + 1) * hd * 2, (from, to) -> {
                 float[] scores = new float[maxPos(pos) + 1];
                 for (int i = from; i < to; i++) Attention.head(kv, layer, seq[i / nh], pos[i / nh], q, i * hd, hd,
                         (i % nh) / (nh / nkv), att, i * hd, scores);
