@@ -1,0 +1,2 @@
+/** The chat service: HTTP API, conversations, store, scheduler. */
+package dev.jllm.server;
