@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
  * without any U+FFFD. Inputs mix random code points with the hard cases: emoji ZWJ sequences,
  * combining marks, lone CR, very long digit runs, mixed whitespace and CJK.
  */
-class RoundTripProperties {
+class RoundTripPropertiesTest {
     private static final Tokenizer GPT2 = gguf("ggml-vocab-gpt-2");
     private static final Tokenizer DEEPSEEK_LLM = gguf("ggml-vocab-deepseek-llm");
     private static final Tokenizer LLAMA_SPM = gguf("ggml-vocab-llama-spm");
