@@ -28,15 +28,16 @@ public final class ByteLevelBpe implements Tokenizer {
     private static final int CACHE_MAX_ENTRIES = 200_000;
 
     /**
-     * Encoding options.
+     * Encoding options (set by the loaders: {@link GgufTokenizerLoader}, {@link TokenizerJsonLoader},
+     * {@link Gpt2FilesLoader}, {@link TiktokenLoader}).
      *
      * @param ignoreMerges   a pre-token that is itself a token is emitted whole (LLaMA 3, HF {@code ignore_merges})
      * @param normalization  Unicode normalization applied to text fragments, or null (Qwen: NFC)
      * @param addPrefixSpace prepend a space to each text fragment not starting with one (HF ByteLevel option)
      * @param order          how literal added tokens are matched
      */
-    public record Options(boolean ignoreMerges, Normalizer.Form normalization, boolean addPrefixSpace, AddedTokens.Order order) {
-        public Options {
+    record Options(boolean ignoreMerges, Normalizer.Form normalization, boolean addPrefixSpace, AddedTokens.Order order) {
+        Options {
             if (order == null) throw new IllegalArgumentException("added-token match order is required");
         }
     }
@@ -67,7 +68,7 @@ public final class ByteLevelBpe implements Tokenizer {
      * A tokenizer from an explicit merges list (GGUF {@code tokenizer.ggml.merges}, tokenizer.json,
      * merges.txt). Rank = position in the list; each pair is two byte-level strings.
      */
-    public static ByteLevelBpe fromMerges(Vocabulary vocab, List<String[]> mergePairs, PreTokenizer pre,
+    static ByteLevelBpe fromMerges(Vocabulary vocab, List<String[]> mergePairs, PreTokenizer pre,
                                           List<AddedTokens.Entry> addedTokens, Options options) {
         Map<String, Integer> virtual = new HashMap<>();
         MergeTable table = new MergeTable(mergePairs.size());
@@ -83,7 +84,7 @@ public final class ByteLevelBpe implements Tokenizer {
      * adjacent tokens whose concatenation is a token may merge, the lowest resulting id first.
      * Only normal tokens take part.
      */
-    public static ByteLevelBpe fromRanks(Vocabulary vocab, PreTokenizer pre, List<AddedTokens.Entry> addedTokens, Options options) {
+    static ByteLevelBpe fromRanks(Vocabulary vocab, PreTokenizer pre, List<AddedTokens.Entry> addedTokens, Options options) {
         MergeTable table = new MergeTable(vocab.size() * 4);
         for (int id = 0; id < vocab.size(); id++) {
             if (vocab.type(id) != TokenType.NORMAL) continue;

@@ -1,2 +1,22 @@
-/** Tokenizers: encode/decode text to token ids for LLaMA-family and GPT-style vocabularies. */
+/**
+ * Tokenizers: text ↔ token ids for LLaMA-family (SentencePiece BPE) and GPT-style (byte-level BPE)
+ * vocabularies, with no third-party dependencies.
+ *
+ * <p>Entry points: {@link dev.jllm.tokenizer.GgufTokenizerLoader} (from a model file),
+ * {@link dev.jllm.tokenizer.TokenizerJsonLoader} (HF tokenizer.json),
+ * {@link dev.jllm.tokenizer.Gpt2FilesLoader} (vocab.json + merges.txt),
+ * {@link dev.jllm.tokenizer.TiktokenLoader} (OpenAI rank files),
+ * {@link dev.jllm.tokenizer.Llama2cTokenizerLoader} (llama2.c tokenizer.bin). All give a
+ * {@link dev.jllm.tokenizer.Tokenizer}; {@link dev.jllm.tokenizer.StreamingDecoder} turns generated ids into
+ * text without splitting UTF-8 characters.
+ *
+ * <pre>{@code
+ * try (GgufFile f = GgufFile.open(Path.of("stories260K.gguf"))) {
+ *     Tokenizer tok = GgufTokenizerLoader.load(f);
+ *     int[] prompt = tok.encode("Once upon a time", true, false); // [1, 403, 407, 261, 378]
+ *     StreamingDecoder out = new StreamingDecoder(tok);
+ *     // for each generated id: System.out.print(out.accept(id)); stop when tok.isEog(id)
+ * }
+ * }</pre>
+ */
 package dev.jllm.tokenizer;
