@@ -104,4 +104,18 @@ class CliTest {
         assertTrue(j.get("bandwidth_all_threads_bytes_per_s").asLong() > 100_000_000L);
         assertEquals(25, j.get("java_feature_version").asInt() >= 25 ? 25 : -1);
     }
+
+    /** Without --add-modules jdk.incubator.vector, doctor must say so loudly, with the fix, and fail. */
+    @Test
+    void doctorWarnsLoudlyWithoutTheVectorModule() throws Exception {
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), "dev.jllm.cli.Main", "doctor", "--seconds", "0.1")
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(3, p.exitValue(), out);
+        assertTrue(out.contains("Vector API    MISSING"), out);
+        assertTrue(out.contains("--add-modules jdk.incubator.vector"), out);
+        assertFalse(out.contains("Exception"), out);
+    }
 }
