@@ -1,0 +1,20 @@
+package dev.jllm.server;
+
+import dev.jllm.model.SamplingParams;
+import java.util.Objects;
+
+/**
+ * One generation job for the {@link Scheduler}.
+ *
+ * @param prompt   token ids, already checked to fit the context
+ * @param params   sampling (maxTokens is capped by the context left after the prompt)
+ * @param cacheKey the conversation this turn belongs to, or null: when the turn ends its KV stays
+ *                 resident under this key and replaces the conversation's older entry
+ */
+public record GenerationRequest(int[] prompt, SamplingParams params, String cacheKey) {
+    public GenerationRequest {
+        Objects.requireNonNull(params, "params");
+        if (prompt.length == 0) throw new IllegalArgumentException("empty prompt");
+        prompt = prompt.clone();
+    }
+}

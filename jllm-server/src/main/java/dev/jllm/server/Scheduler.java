@@ -1,0 +1,369 @@
+package dev.jllm.server;
+
+import dev.jllm.model.Batch;
+import dev.jllm.model.KvCacheManager;
+import dev.jllm.model.Matmul;
+import dev.jllm.model.Sampler;
+import dev.jllm.model.Transformer;
+import dev.jllm.model.Weights;
+import dev.jllm.tensor.GgmlType;
+import dev.jllm.tokenizer.StreamingDecoder;
+import dev.jllm.tokenizer.Tokenizer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The one owner of model state: a thread that holds the {@link Transformer} and its
+ * {@link KvCacheManager}, takes requests from a queue and runs continuous batching — every step is
+ * ONE forward call with a decode token for each running sequence plus chunks of waiting prompts, up
+ * to a per-step token budget. HTTP handlers talk to it only through {@link #submit} (a queue) and
+ * the returned {@link Generation} (events back, cancellation in).
+ *
+ * <p>Admission reserves KV blocks for the whole request (prompt + max new tokens) before it runs, so
+ * a running request never hits a full cache; idle conversation caches ({@link PrefixCache}) are
+ * evicted LRU-first to make room. The reservation of a running sequence is
+ * {@code ceil(final/B) - floor(current/B)} blocks — conservative by at most one block, which also
+ * covers the copy-on-write of a partly shared block after a fork.
+ */
+public final class Scheduler implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Scheduler.class.getName());
+    /** KV block size in tokens (vLLM's default). */
+    public static final int BLOCK_TOKENS = 16;
+    /** A prompt chunk still advances by this much per step when decodes use up the budget (no starvation). */
+    private static final int MIN_PREFILL_CHUNK = 16;
+
+    /**
+     * @param maxRunning     sequences decoding/prefilling at once
+     * @param maxWaiting     requests queued behind them; more is rejected (429)
+     * @param stepTokens     tokens per forward call (decode tokens + prefill chunk)
+     * @param maxIdleEntries conversation caches kept resident at most
+     */
+    public record Limits(int maxRunning, int maxWaiting, int stepTokens, int maxIdleEntries) {
+        public Limits {
+            if (maxRunning < 1) throw new IllegalArgumentException("max running must be >= 1, got " + maxRunning);
+            if (maxWaiting < 0) throw new IllegalArgumentException("max waiting must be >= 0, got " + maxWaiting);
+            if (stepTokens < 1) throw new IllegalArgumentException("step token budget must be >= 1, got " + stepTokens);
+            if (maxIdleEntries < 0) throw new IllegalArgumentException("max idle cache entries must be >= 0, got " + maxIdleEntries);
+        }
+    }
+
+    /** A snapshot for /ready and metrics. */
+    public record Stats(int running, int waiting, int blocksUsed, int blocksTotal, int idleConversations) {}
+
+    /** Per-request state; touched only by the scheduler thread (except the Generation it owns). */
+    private static final class Active {
+        final GenerationRequest req;
+        final Generation out;
+        final int maxNew;
+        final long submittedNanos = System.nanoTime();
+        final int[] tokens; // prompt, then generated tokens as they are fed back
+        int seq = -1;
+        int cached;    // prompt tokens reused from the cache
+        int prefilled; // prompt tokens whose K/V are in the cache
+        int generated;
+        Sampler sampler;
+        StreamingDecoder decoder;
+        StopMatcher stop;
+
+        Active(GenerationRequest req, int maxNew) {
+            this.req = req;
+            this.maxNew = maxNew;
+            this.out = new Generation(maxNew);
+            this.tokens = Arrays.copyOf(req.prompt(), req.prompt().length + maxNew);
+        }
+
+        int promptLen() { return req.prompt().length; }
+
+        int finalLen() { return promptLen() + maxNew; }
+    }
+
+    private final Transformer tr;
+    private final KvCacheManager kv;
+    private final Tokenizer tok;
+    private final Limits limits;
+    private final SchedulerMetrics metrics;
+    private final int ctx;
+    private final LinkedBlockingQueue<Object> inbox = new LinkedBlockingQueue<>(); // Active or Runnable (commands)
+    private final AtomicInteger inSystem = new AtomicInteger(); // submitted and not yet ended (running + waiting)
+    private final ArrayDeque<Active> waiting = new ArrayDeque<>();
+    private final List<Active> running = new ArrayList<>();
+    private final PrefixCache cache;
+    private final Thread thread;
+    private volatile boolean closed;
+    private volatile Stats stats;
+
+    /** Builds the KV cache ({@code kvBlocks} blocks of {@link #BLOCK_TOKENS}, F16) and starts the thread. */
+    public Scheduler(Weights weights, Matmul matmul, Tokenizer tokenizer, int kvBlocks, Limits limits, SchedulerMetrics metrics) {
+        this.ctx = weights.config.contextLength();
+        int minBlocks = (ctx + BLOCK_TOKENS - 1) / BLOCK_TOKENS + 1;
+        if (kvBlocks < minBlocks) {
+            throw new IllegalArgumentException("the KV cache must hold at least one full context: " + minBlocks + " blocks of "
+                    + BLOCK_TOKENS + " tokens for context " + ctx + ", got " + kvBlocks);
+        }
+        this.kv = new KvCacheManager(weights.config, GgmlType.F16, BLOCK_TOKENS, kvBlocks);
+        this.tr = new Transformer(weights, kv, matmul);
+        this.tok = tokenizer;
+        this.limits = limits;
+        this.metrics = metrics;
+        this.cache = new PrefixCache(kv, limits.maxIdleEntries());
+        this.stats = new Stats(0, 0, 0, kvBlocks, 0);
+        this.thread = Thread.ofPlatform().name("jllm-scheduler").daemon(true).unstarted(this::loop);
+        thread.start();
+    }
+
+    public int contextLength() { return ctx; }
+
+    public Stats stats() { return stats; }
+
+    /**
+     * Queues a request. Throws {@link ServerBusyException} when max waiting requests are already
+     * queued (or the scheduler is closed), {@link IllegalArgumentException} for a prompt that cannot
+     * run (the HTTP layer checks sizes first and reports them as 400).
+     */
+    public Generation submit(GenerationRequest r) throws ServerBusyException {
+        int p = r.prompt().length;
+        if (p >= ctx) throw new IllegalArgumentException("the prompt has " + p + " tokens; the model's context is " + ctx);
+        int vocab = tr.config().vocabSize();
+        for (int t : r.prompt()) if (t < 0 || t >= vocab) throw new IllegalArgumentException("token id " + t + " is outside 0.." + (vocab - 1));
+        if (closed) throw new ServerBusyException("the server is shutting down", 5);
+        if (inSystem.incrementAndGet() > limits.maxRunning() + limits.maxWaiting()) {
+            inSystem.decrementAndGet();
+            metrics.rejected();
+            throw new ServerBusyException("server busy: " + limits.maxRunning() + " requests running and " + limits.maxWaiting()
+                    + " waiting; retry later", 1);
+        }
+        Active a = new Active(r, Math.min(r.params().maxTokens(), ctx - p));
+        inbox.add(a);
+        return a.out;
+    }
+
+    /** Drops a conversation's resident KV (conversation deleted); asynchronous. */
+    public void forget(String cacheKey) {
+        inbox.add((Runnable) () -> cache.forget(cacheKey));
+    }
+
+    /** Runs {@code command} on the scheduler thread (tests inspect state this way). */
+    void onSchedulerThread(Runnable command) {
+        inbox.add(command);
+    }
+
+    KvCacheManager kvForTests() { return kv; }
+
+    private void loop() {
+        try {
+            while (!closed) {
+                drainInbox(running.isEmpty());
+                dropCancelled();
+                admit();
+                if (!running.isEmpty()) {
+                    try {
+                        step();
+                    } catch (RuntimeException e) {
+                        // the engine failed mid-step: its sequences are in an unknown state, so fail them all
+                        LOG.log(Level.SEVERE, "forward step failed", e);
+                        for (Active a : List.copyOf(running)) fail(a, "internal error while generating");
+                    }
+                }
+                stats = new Stats(running.size(), waiting.size() + inbox.size(), kv.blocksUsed(), kv.blocksTotal(), cache.size());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            for (Active a : List.copyOf(running)) fail(a, "the server is shutting down");
+            for (Active a : waiting) end(a, new GenerationEvent.Failed("the server is shutting down"));
+            for (Object o : inbox) if (o instanceof Active a) end(a, new GenerationEvent.Failed("the server is shutting down"));
+            waiting.clear();
+            inbox.clear();
+            cache.clear();
+        }
+    }
+
+    private void drainInbox(boolean idle) throws InterruptedException {
+        Object o = idle ? inbox.poll(50, TimeUnit.MILLISECONDS) : inbox.poll();
+        while (o != null) {
+            if (o instanceof Active a) waiting.add(a);
+            else ((Runnable) o).run();
+            o = inbox.poll();
+        }
+    }
+
+    private void dropCancelled() {
+        for (Iterator<Active> it = waiting.iterator(); it.hasNext(); ) {
+            Active a = it.next();
+            if (a.out.isCancelled()) {
+                it.remove();
+                metrics.cancelled();
+                end(a, new GenerationEvent.Failed("cancelled"));
+            }
+        }
+        for (Active a : List.copyOf(running)) {
+            if (a.out.isCancelled()) {
+                metrics.cancelled();
+                fail(a, "cancelled");
+            }
+        }
+    }
+
+    private void admit() {
+        while (running.size() < limits.maxRunning() && !waiting.isEmpty()) {
+            Active a = waiting.peek();
+            if (!place(a)) return; // first come, first served: later requests wait behind it
+            waiting.poll();
+            running.add(a);
+            a.prefilled = a.cached;
+            a.sampler = new Sampler(a.req.params());
+            for (int t : a.req.prompt()) a.sampler.accept(t);
+            a.decoder = new StreamingDecoder(tok);
+            a.stop = new StopMatcher(a.req.params().stop());
+            metrics.admitted(a.promptLen(), a.cached, System.nanoTime() - a.submittedNanos);
+            a.out.emit(new GenerationEvent.Started(a.promptLen(), a.cached));
+        }
+    }
+
+    /** Finds the request a KV sequence (reusing a cached prefix when one matches); false if blocks are short. */
+    private boolean place(Active a) {
+        long reserved = 0;
+        for (Active r : running) reserved += Math.max(0, blocks(r.finalLen()) - kv.length(r.seq) / BLOCK_TOKENS);
+        String key = a.req.cacheKey();
+        PrefixCache.Match m = cache.longestPrefix(a.req.prompt(), key);
+        // The conversation moved on (or its whole cache is a prefix of this prompt): take its sequence
+        // over, dropping what diverged now, so those blocks count as free below.
+        boolean takeOver = m != null && (m.common() == m.entry().tokens.length || (key != null && key.equals(m.entry().key)));
+        if (takeOver) kv.truncate(m.entry().seq, m.common());
+        // Sharing with another conversation pays only for whole blocks (a partial one is copied on write).
+        if (m != null && !takeOver && m.common() < BLOCK_TOKENS) m = null;
+        while (true) {
+            int common = m == null ? 0 : m.common();
+            long need = blocks(a.finalLen()) - common / BLOCK_TOKENS;
+            if (kv.freeBlocks() - reserved >= need) break;
+            int evicted = cache.evictOldest(m == null ? null : m.entry());
+            if (evicted >= 0) {
+                metrics.evicted(evicted);
+            } else if (m != null) {
+                m = null; // only the match itself is left: give up the reuse so it can be evicted too
+            } else {
+                return false;
+            }
+        }
+        if (m == null) {
+            a.seq = kv.allocate();
+        } else if (takeOver) {
+            cache.take(m.entry());
+            a.seq = m.entry().seq;
+            a.cached = m.common();
+        } else {
+            // another conversation shares a prefix (e.g. the system prompt): share its blocks, keep it intact
+            a.seq = kv.fork(m.entry().seq, m.common());
+            cache.touch(m.entry());
+            a.cached = m.common();
+        }
+        return true;
+    }
+
+    private static int blocks(int tokens) {
+        return (tokens + BLOCK_TOKENS - 1) / BLOCK_TOKENS;
+    }
+
+    /** One forward call: a decode token for each sequence past its prompt, then prompt chunks in arrival order. */
+    private void step() {
+        List<Batch.Entry> entries = new ArrayList<>();
+        List<Active> owners = new ArrayList<>();
+        List<Boolean> isPrefill = new ArrayList<>();
+        int decodes = 0;
+        for (Active a : running) {
+            if (a.prefilled < a.promptLen()) continue;
+            int pos = a.promptLen() + a.generated - 1;
+            entries.add(new Batch.Entry(a.seq, new int[] {a.tokens[pos]}, pos, Batch.Logits.LAST));
+            owners.add(a);
+            isPrefill.add(false);
+            decodes++;
+        }
+        int budget = Math.max(limits.stepTokens() - decodes, MIN_PREFILL_CHUNK), prefill = 0;
+        for (Active a : running) {
+            if (a.prefilled >= a.promptLen() || budget <= 0) continue;
+            int n = Math.min(budget, a.promptLen() - a.prefilled);
+            boolean last = a.prefilled + n == a.promptLen();
+            entries.add(new Batch.Entry(a.seq, Arrays.copyOfRange(a.tokens, a.prefilled, a.prefilled + n), a.prefilled,
+                    last ? Batch.Logits.LAST : Batch.Logits.NONE));
+            owners.add(a);
+            isPrefill.add(true);
+            budget -= n;
+            prefill += n;
+        }
+        long t0 = System.nanoTime();
+        List<float[][]> logits = tr.forward(new Batch(entries));
+        metrics.step(decodes, prefill, System.nanoTime() - t0);
+        for (int i = 0; i < owners.size(); i++) {
+            Active a = owners.get(i);
+            if (isPrefill.get(i)) {
+                a.prefilled += entries.get(i).tokens().length;
+                if (a.prefilled < a.promptLen()) continue;
+            }
+            sample(a, logits.get(i)[0]);
+        }
+    }
+
+    private void sample(Active a, float[] logits) {
+        int next = a.sampler.sample(logits);
+        a.sampler.accept(next);
+        a.generated++;
+        if (!a.req.params().ignoreEos() && tok.isEog(next)) {
+            finish(a, GenerationEvent.FinishReason.STOP, false);
+            return;
+        }
+        boolean stopped = a.stop.append(a.decoder.accept(next));
+        String text = a.stop.drain(false);
+        if (!text.isEmpty()) a.out.emit(new GenerationEvent.Text(text));
+        if (stopped) {
+            finish(a, GenerationEvent.FinishReason.STOP, true);
+        } else if (a.generated == a.maxNew) {
+            finish(a, GenerationEvent.FinishReason.LENGTH, false);
+        } else {
+            a.tokens[a.promptLen() + a.generated - 1] = next; // fed back at the next step
+        }
+    }
+
+    /** Ends a request normally: final text, Finished event, and its KV stays resident for the next turn. */
+    private void finish(Active a, GenerationEvent.FinishReason reason, boolean stopped) {
+        if (!stopped && a.stop.append(a.decoder.flush())) reason = GenerationEvent.FinishReason.STOP;
+        String rest = a.stop.drain(true);
+        if (!rest.isEmpty()) a.out.emit(new GenerationEvent.Text(rest));
+        running.remove(a);
+        int len = kv.length(a.seq);
+        if (limits.maxIdleEntries() > 0) cache.put(a.req.cacheKey(), a.seq, Arrays.copyOf(a.tokens, len));
+        else kv.free(a.seq);
+        metrics.finished(reason, a.generated);
+        end(a, new GenerationEvent.Finished(reason, a.stop.text(), a.promptLen(), a.cached, a.generated));
+    }
+
+    private void fail(Active a, String message) {
+        running.remove(a);
+        if (a.seq >= 0 && kv.exists(a.seq)) kv.free(a.seq);
+        end(a, new GenerationEvent.Failed(message));
+    }
+
+    /** The one place a request leaves the system: its slot is released before the consumer sees the end. */
+    private void end(Active a, GenerationEvent terminal) {
+        inSystem.decrementAndGet();
+        a.out.emit(terminal);
+    }
+
+    /** Stops the thread: requests still queued or running get a Failed event; resident KV is freed. */
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,167 @@
+package dev.jllm.server;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.jllm.model.Generator;
+import dev.jllm.model.KvCacheManager;
+import dev.jllm.model.SamplingParams;
+import dev.jllm.model.Transformer;
+import dev.jllm.tensor.GgmlType;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class SchedulerTest {
+    static TestModel m;
+
+    @BeforeAll
+    static void open() throws Exception {
+        m = new TestModel();
+    }
+
+    @AfterAll
+    static void close() {
+        m.close();
+    }
+
+    private static final List<String> PROMPTS = List.of("Once upon a time", "Tim had a big red ball", "The cat sat",
+            "Lily went to the park and", "One day, a little bird", "Sam was sad because", "The sun was", "Mom said");
+
+    /** The reference: the single-sequence Generator, one prompt at a time, fresh cache. */
+    private static Generator.Result reference(int[] prompt, SamplingParams sp) {
+        Transformer tr = new Transformer(m.weights, new KvCacheManager(m.weights.config, GgmlType.F16, 16, 16), m.matmul);
+        return new Generator(tr, m.tokenizer).generate(prompt, sp, null);
+    }
+
+    private static Scheduler scheduler(int maxRunning, int maxWaiting, int stepTokens, int idle, int blocks) {
+        return new Scheduler(m.weights, m.matmul, m.tokenizer, blocks, new Scheduler.Limits(maxRunning, maxWaiting, stepTokens, idle),
+                SchedulerMetrics.NONE);
+    }
+
+    private static <T> T onThread(Scheduler s, java.util.function.Supplier<T> f) throws Exception {
+        CompletableFuture<T> r = new CompletableFuture<>();
+        s.onSchedulerThread(() -> r.complete(f.get()));
+        return r.get(30, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void concurrentRequestsProduceTheSameGreedyTextAsOneAtATime() throws Exception {
+        SamplingParams sp = SamplingParams.GREEDY.withMaxTokens(40);
+        // a small step budget forces chunked prefills mixed with decodes of other sequences
+        try (Scheduler s = scheduler(5, 8, 12, 0, 64)) {
+            List<Generation> gens = new ArrayList<>();
+            for (String p : PROMPTS) gens.add(s.submit(new GenerationRequest(m.tokenizer.encode(p, true, false), sp, null)));
+            for (int i = 0; i < PROMPTS.size(); i++) {
+                int[] prompt = m.tokenizer.encode(PROMPTS.get(i), true, false);
+                Generator.Result want = reference(prompt, sp);
+                TestModel.Outcome got = TestModel.collect(gens.get(i));
+                assertEquals(want.text(), got.finished().text(), PROMPTS.get(i));
+                assertEquals(want.text(), got.streamed(), "streamed text equals the final text");
+                assertEquals(want.tokens().length, got.finished().completionTokens());
+                assertEquals(want.finish() == Generator.Finish.LENGTH ? GenerationEvent.FinishReason.LENGTH : GenerationEvent.FinishReason.STOP,
+                        got.finished().reason());
+                assertEquals(prompt.length, got.started().promptTokens());
+            }
+            assertEquals(0, (int) onThread(s, () -> s.kvForTests().blocksUsed()), "no idle cache: every block is free again");
+        }
+    }
+
+    @Test
+    void secondTurnPrefillsOnlyTheNewTokensAndMatchesAColdRun() throws Exception {
+        SamplingParams sp = SamplingParams.GREEDY.withMaxTokens(24);
+        try (Scheduler s = scheduler(2, 2, 64, 4, 32)) {
+            int[] p1 = m.tokenizer.encode("Once upon a time", true, false);
+            TestModel.Outcome t1 = TestModel.collect(s.submit(new GenerationRequest(p1, sp, "conv-1")));
+            assertEquals(0, t1.started().cachedTokens());
+            String history = "Once upon a time" + t1.finished().text() + " Then the dog";
+            int[] p2 = m.tokenizer.encode(history, true, false);
+            TestModel.Outcome t2 = TestModel.collect(s.submit(new GenerationRequest(p2, sp, "conv-1")));
+            int cached = t2.started().cachedTokens();
+            // everything the first turn put in the cache that the re-tokenized history still starts with
+            assertTrue(cached >= p1.length, "cached " + cached + " of " + p2.length + " (turn 1 prompt " + p1.length + ")");
+            assertEquals(reference(p2, sp).text(), t2.finished().text(), "reused KV gives the same text as a cold prefill");
+            assertEquals(1, (int) onThread(s, () -> s.kvForTests().sequenceCount()), "one resident sequence per conversation");
+        }
+    }
+
+    @Test
+    void aSharedPrefixIsForkedAndTheOtherConversationKeepsItsCache() throws Exception {
+        SamplingParams sp = SamplingParams.GREEDY.withMaxTokens(16);
+        try (Scheduler s = scheduler(2, 2, 64, 4, 32)) {
+            String system = "Once upon a time, there was a little girl named Lily. She liked to play with her toys in the garden.";
+            int[] a = m.tokenizer.encode(system + " One day", true, false);
+            int[] b = m.tokenizer.encode(system + " The dog", true, false);
+            TestModel.collect(s.submit(new GenerationRequest(a, sp, "a")));
+            TestModel.Outcome ob = TestModel.collect(s.submit(new GenerationRequest(b, sp, "b")));
+            assertTrue(ob.started().cachedTokens() >= Scheduler.BLOCK_TOKENS, "shared prefix reused: " + ob.started().cachedTokens());
+            assertTrue(ob.started().cachedTokens() < b.length - 1);
+            assertEquals(reference(b, sp).text(), ob.finished().text());
+            TestModel.Outcome oa = TestModel.collect(s.submit(new GenerationRequest(a, sp, "a")));
+            assertEquals(a.length - 1, oa.started().cachedTokens(), "conversation a kept its whole cache");
+            assertEquals(reference(a, sp).text(), oa.finished().text());
+        }
+    }
+
+    @Test
+    void cancellationDropsTheRequestAndFreesItsBlocks() throws Exception {
+        SamplingParams sp = new SamplingParams(0f, 0, 1f, 0f, 1f, 0f, 0f, 64, java.util.Map.of(), 0, 120, List.of(), true);
+        try (Scheduler s = scheduler(2, 2, 64, 4, 32)) {
+            Generation g = s.submit(new GenerationRequest(m.tokenizer.encode("Once upon a time", true, false), sp, "c"));
+            GenerationEvent first;
+            do first = g.poll(30, TimeUnit.SECONDS); while (!(first instanceof GenerationEvent.Text));
+            assertTrue(onThread(s, () -> s.kvForTests().blocksUsed()) > 0);
+            g.cancel();
+            GenerationEvent e;
+            do e = g.poll(30, TimeUnit.SECONDS); while (e instanceof GenerationEvent.Text);
+            assertEquals(new GenerationEvent.Failed("cancelled"), e);
+            assertEquals(0, (int) onThread(s, () -> s.kvForTests().blocksUsed()), "cancelled sequences are not cached");
+            assertEquals(0, (int) onThread(s, () -> s.kvForTests().sequenceCount()));
+        }
+    }
+
+    @Test
+    void fullQueueIsRejectedAsBusy() throws Exception {
+        SamplingParams sp = new SamplingParams(0f, 0, 1f, 0f, 1f, 0f, 0f, 64, java.util.Map.of(), 0, 100, List.of(), true);
+        try (Scheduler s = scheduler(1, 1, 64, 0, 32)) {
+            int[] p = m.tokenizer.encode("The cat sat", true, false);
+            Generation g1 = s.submit(new GenerationRequest(p, sp, null));
+            Generation g2 = s.submit(new GenerationRequest(p, sp, null));
+            ServerBusyException busy = assertThrows(ServerBusyException.class, () -> s.submit(new GenerationRequest(p, sp, null)));
+            assertTrue(busy.retryAfterSeconds() >= 1);
+            g1.cancel();
+            g2.cancel();
+            assertInstanceOf(GenerationEvent.Failed.class, TestModel.collect(g1).terminal());
+            assertInstanceOf(GenerationEvent.Failed.class, TestModel.collect(g2).terminal());
+            // slots are released: a new request is accepted and completes
+            assertEquals(100, TestModel.collect(s.submit(new GenerationRequest(p, sp, null))).finished().completionTokens());
+        }
+    }
+
+    @Test
+    void idleConversationsAreEvictedLeastRecentlyUsedWhenBlocksRunOut() throws Exception {
+        SamplingParams sp = new SamplingParams(0f, 0, 1f, 0f, 1f, 0f, 0f, 64, java.util.Map.of(), 0, 100, List.of(), true);
+        // 9 blocks = exactly one full context (128 tokens) + 1: every new request needs most of the cache
+        try (Scheduler s = scheduler(1, 4, 64, 8, 9)) {
+            TestModel.collect(s.submit(new GenerationRequest(m.tokenizer.encode("Once upon a time", true, false), sp, "x")));
+            TestModel.collect(s.submit(new GenerationRequest(m.tokenizer.encode("The cat sat", true, false), sp, "y")));
+            assertEquals(1, (int) onThread(s, () -> s.kvForTests().sequenceCount()), "x was evicted to make room for y");
+            TestModel.Outcome again = TestModel.collect(s.submit(new GenerationRequest(m.tokenizer.encode("The cat sat on", true, false), sp, "y")));
+            assertTrue(again.started().cachedTokens() > 0, "y is still resident");
+        }
+    }
+
+    @Test
+    void promptsThatCannotRunAreRejectedUpFront() throws Exception {
+        try (Scheduler s = scheduler(1, 1, 64, 0, 32)) {
+            assertThrows(IllegalArgumentException.class, () -> s.submit(new GenerationRequest(new int[128], SamplingParams.GREEDY, null)));
+            assertThrows(IllegalArgumentException.class, () -> s.submit(new GenerationRequest(new int[] {1, 9999}, SamplingParams.GREEDY, null)));
+            assertThrows(IllegalArgumentException.class, () -> scheduler(1, 1, 64, 0, 8));
+        }
+    }
+}
