@@ -1,6 +1,7 @@
 package dev.jllm.model;
 
 import dev.jllm.tensor.FloatOps;
+import java.util.List;
 
 /**
  * Scaled dot-product attention of one query head over one sequence's cached keys and values,
@@ -17,30 +18,26 @@ final class Attention {
     static void head(KvCacheManager kv, int layer, int seq, int pos, float[] q, int qOff, int hd, int kvHead,
                      float[] out, int outOff, float[] scores) {
         float scale = (float) (1.0 / Math.sqrt(hd));
-        int headOff = kvHead * hd;
-        int n = pos + 1;
-        for (int p = 0; p < n; p++) {
-            KvCacheManager.Block b = kv.block(seq, p);
-            int at = kv.index(layer, p) + headOff;
-            float s;
-            if (kv.f16) {
-                s = 0;
-                for (int i = 0; i < hd; i++) s += q[qOff + i] * Float.float16ToFloat(b.kh[at + i]);
-            } else {
-                s = FloatOps.dot(q, qOff, b.kf, at, hd);
+        int n = pos + 1, bt = kv.blockTokens, stride = kv.kvDim;
+        List<KvCacheManager.Block> blocks = kv.blocks(seq);
+        // scores[p] = q·k_p / √hd, block by block (slots of a block are kvDim apart)
+        for (int p0 = 0; p0 < n; p0 += bt) {
+            KvCacheManager.Block b = blocks.get(p0 / bt);
+            int at = kv.index(layer, p0) + kvHead * hd, end = Math.min(n, p0 + bt);
+            for (int p = p0; p < end; p++, at += stride) {
+                float s = kv.f16 ? FloatOps.dotF16(q, qOff, b.kh, at, hd) : FloatOps.dot(q, qOff, b.kf, at, hd);
+                scores[p] = s * scale;
             }
-            scores[p] = s * scale;
         }
         FloatOps.softmax(scores, 0, n);
+        // out = Σ_p scores[p]·v_p
         java.util.Arrays.fill(out, outOff, outOff + hd, 0f);
-        for (int p = 0; p < n; p++) {
-            KvCacheManager.Block b = kv.block(seq, p);
-            int at = kv.index(layer, p) + headOff;
-            float a = scores[p];
-            if (kv.f16) {
-                for (int i = 0; i < hd; i++) out[outOff + i] += a * Float.float16ToFloat(b.vh[at + i]);
-            } else {
-                FloatOps.axpy(a, b.vf, at, out, outOff, hd);
+        for (int p0 = 0; p0 < n; p0 += bt) {
+            KvCacheManager.Block b = blocks.get(p0 / bt);
+            int at = kv.index(layer, p0) + kvHead * hd, end = Math.min(n, p0 + bt);
+            for (int p = p0; p < end; p++, at += stride) {
+                if (kv.f16) FloatOps.axpyF16(scores[p], b.vh, at, out, outOff, hd);
+                else FloatOps.axpy(scores[p], b.vf, at, out, outOff, hd);
             }
         }
     }

@@ -176,6 +176,11 @@ public final class KvCacheManager {
         s.length = to;
     }
 
+    /** The block table of {@code seq}: block i holds positions [i·blockTokens, (i+1)·blockTokens). */
+    List<Block> blocks(int seq) {
+        return seq(seq).blocks;
+    }
+
     /** Block holding position {@code pos} of {@code seq}. */
     Block block(int seq, int pos) {
         return seqs.get(seq).blocks.get(pos / blockTokens);

@@ -2,19 +2,39 @@ package dev.jllm.model;
 
 import dev.jllm.tensor.BlockFormat;
 import dev.jllm.tensor.BlockFormats;
+import dev.jllm.tensor.PackedMatrix;
+import dev.jllm.tensor.Parallel;
 import java.lang.foreign.MemorySegment;
 
 /**
  * A weight matrix W of shape (rows, cols) in any supported block format, rows contiguous
- * (GGUF dims {cols, rows}). y = W·x is one {@link BlockFormat#dot} per row.
+ * (GGUF dims {cols, rows}). y = W·x is one {@link BlockFormat#dot} per row; Q4_0 and Q8_0 matrices
+ * also carry a copy repacked at load for 16-lane vectors ({@link PackedMatrix}), which {@link Matmul}
+ * prefers. The stored rows stay in use for row lookups (embeddings) and the rows past the last whole
+ * group of 16.
  */
-public record Matrix(String name, BlockFormat format, MemorySegment data, int rows, int cols) {
+public final class Matrix {
+    private final String name;
+    private final BlockFormat format;
+    private final MemorySegment data;
+    private final int rows, cols;
+    private final PackedMatrix packed;
 
-    public Matrix {
+    public Matrix(String name, BlockFormat format, MemorySegment data, int rows, int cols) {
+        this(name, format, data, rows, cols, null);
+    }
+
+    private Matrix(String name, BlockFormat format, MemorySegment data, int rows, int cols, PackedMatrix packed) {
         long want = (long) rows * format.rowBytes(cols);
         if (data.byteSize() != want) {
             throw new IllegalArgumentException(name + ": " + data.byteSize() + " bytes for " + format.type() + " (" + rows + ", " + cols + "), expected " + want);
         }
+        this.name = name;
+        this.format = format;
+        this.data = data;
+        this.rows = rows;
+        this.cols = cols;
+        this.packed = packed;
     }
 
     static Matrix of(String name, dev.jllm.gguf.GgufTensorInfo t, MemorySegment data) {
@@ -26,11 +46,30 @@ public record Matrix(String name, BlockFormat format, MemorySegment data, int ro
         return new Matrix(name, BlockFormats.of(t.type()), data, Math.toIntExact(d[1]), Math.toIntExact(d[0]));
     }
 
+    /** This matrix with a repacked copy of its weights if its format has one on this CPU, else itself. */
+    Matrix packed(Parallel pool) {
+        if (packed != null || !PackedMatrix.supports(format.type(), rows, cols)) return this;
+        return new Matrix(name, format, data, rows, cols, PackedMatrix.pack(format.type(), data, 0, rows, cols, pool));
+    }
+
+    public String name() { return name; }
+
+    public BlockFormat format() { return format; }
+
+    public MemorySegment data() { return data; }
+
+    public int rows() { return rows; }
+
+    public int cols() { return cols; }
+
+    /** The repacked copy, or null. */
+    public PackedMatrix packed() { return packed; }
+
     public long rowBytes() {
         return format.rowBytes(cols);
     }
 
-    /** out[outOff + r] = W[r]·x[xOff..] for r in [r0, r1). */
+    /** out[outOff + r] = W[r]·x[xOff..] for r in [r0, r1), from the stored rows. */
     public void matvec(float[] x, int xOff, float[] out, int outOff, int r0, int r1) {
         long rb = rowBytes();
         for (int r = r0; r < r1; r++) out[outOff + r] = format.dot(data, r * rb, x, xOff, cols);
@@ -39,5 +78,10 @@ public record Matrix(String name, BlockFormat format, MemorySegment data, int ro
     /** Row r decoded to floats (embedding lookup). */
     public void row(int r, float[] dst, int dstOff) {
         format.dequantize(data, r * rowBytes(), dst, dstOff, cols);
+    }
+
+    @Override
+    public String toString() {
+        return "Matrix[" + name + ", " + format.type() + " (" + rows + ", " + cols + ")" + (packed != null ? ", packed" : "") + "]";
     }
 }

@@ -11,7 +11,8 @@ import java.util.List;
  *
  * <p>Legend: T tokens in the batch, d = dim, hd = head dim, nh / nkv = query / KV heads,
  * h = hidden (FFN) width, V = vocab. Activations are row-major float arrays, one row per token.
- * Each weight matrix is streamed once per step for all T tokens ({@link Matmul}).
+ * Each weight matrix is streamed once per step for all T tokens ({@link Matmul}). Activation
+ * buffers are reused between calls, so one forward pass runs at a time (calls are serialised).
  */
 public final class Transformer {
     private final Weights w;
@@ -43,10 +44,11 @@ public final class Transformer {
      * startPos.. ; later positions are dropped first) and returns, per entry, logits for the
      * requested positions: LAST → 1 row, ALL → one row per token, NONE → 0 rows. Rows are (V).
      */
-    public List<float[][]> forward(Batch batch) {
+    public synchronized List<float[][]> forward(Batch batch) {
         final int T = batch.tokenCount(), d = c.dim(), hd = c.headDim(), nh = c.nHeads(), nkv = c.nKvHeads();
         final int qd = c.qDim(), kvd = c.kvDim(), h = c.hiddenDim();
-        int[] tok = new int[T], pos = new int[T], seq = new int[T];
+        final Buffers B = buffers(T);
+        final int[] tok = B.tok, pos = B.pos, seq = B.seq;
         int t0 = 0;
         for (Batch.Entry e : batch.entries()) {
             kv.beginWrite(e.seq(), e.startPos(), e.startPos() + e.tokens().length);
@@ -58,15 +60,15 @@ public final class Transformer {
                 seq[t0] = e.seq();
             }
         }
-        float[] x = new float[T * d];      // (T, d) residual stream
-        float[] xb = new float[T * d];     // (T, d) normed input of a sub-layer
-        float[] q = new float[T * qd];     // (T, nh·hd)
-        float[] k = new float[T * kvd];    // (T, nkv·hd)
-        float[] v = new float[T * kvd];    // (T, nkv·hd)
-        float[] att = new float[T * qd];   // (T, nh·hd) attention output
-        float[] hb = new float[T * h];     // (T, h) gate, then SwiGLU
-        float[] hb2 = new float[T * h];    // (T, h) up
-        float[] tmp = new float[T * d];    // (T, d) sub-layer output
+        final float[] x = B.x;       // (T, d) residual stream
+        final float[] xb = B.xb;     // (T, d) normed input of a sub-layer
+        final float[] q = B.q;       // (T, nh·hd)
+        final float[] k = B.k;       // (T, nkv·hd)
+        final float[] v = B.v;       // (T, nkv·hd)
+        final float[] att = B.att;   // (T, nh·hd) attention output
+        final float[] hb = B.hb;     // (T, h) gate, then SwiGLU
+        final float[] hb2 = B.hb2;   // (T, h) up
+        final float[] tmp = B.tmp;   // (T, d) sub-layer output
 
         // token embedding: x[t] = E[tok[t]]
         for (int t = 0; t < T; t++) w.tokenEmbedding.row(tok[t], x, t * d);
@@ -94,9 +96,9 @@ public final class Transformer {
                 kv.store(seq[t], l, pos[t], k, t * kvd, v, t * kvd);
             }
             // causal attention of each token over its own sequence's cache, positions 0..pos[t]
-            final int layer = l;
-            mm.forRange(T * nh, (long) (maxPos(pos) + 1) * hd * 2, (from, to) -> {
-                float[] scores = new float[maxPos(pos) + 1];
+            final int layer = l, maxPos = maxPos(pos, T);
+            mm.forRange(T * nh, (long) (maxPos + 1) * hd * 2, (from, to) -> {
+                float[] scores = scores(maxPos + 1);
                 for (int i = from; i < to; i++) Attention.head(kv, layer, seq[i / nh], pos[i / nh], q, i * hd, hd,
                         (i % nh) / (nh / nkv), att, i * hd, scores);
             });
@@ -114,7 +116,7 @@ public final class Transformer {
 
         // final RMSNorm and classifier, only for the rows that want logits
         List<float[][]> out = new ArrayList<>(batch.entries().size());
-        int[] rows = new int[T];
+        int[] rows = B.rows;
         int nRows = 0;
         t0 = 0;
         for (Batch.Entry e : batch.entries()) {
@@ -126,24 +128,74 @@ public final class Transformer {
             }
             t0 += n;
         }
-        float[] xr = new float[Math.max(1, nRows) * d];
+        float[] xr = xb; // (nRows, d) final-normed rows
         for (int r = 0; r < nRows; r++) FloatOps.rmsnorm(xr, r * d, x, rows[r] * d, w.outputNorm, d, c.rmsEps());
-        float[] logits = new float[Math.max(1, nRows) * c.vocabSize()];
+        // one row: logits straight into the array handed out; several: through a shared buffer
+        final int V = c.vocabSize();
+        float[] logits = nRows == 1 ? new float[V] : B.logits(nRows * V);
         if (nRows > 0) mm.matmul(w.output, xr, nRows, logits);
         int r = 0;
         for (Batch.Entry e : batch.entries()) {
             int n = switch (e.logits()) { case ALL -> e.tokens().length; case LAST -> 1; case NONE -> 0; };
             float[][] o = new float[n][];
-            for (int i = 0; i < n; i++, r++) o[i] = java.util.Arrays.copyOfRange(logits, r * c.vocabSize(), (r + 1) * c.vocabSize());
+            for (int i = 0; i < n; i++, r++) o[i] = nRows == 1 ? logits : java.util.Arrays.copyOfRange(logits, r * V, (r + 1) * V);
             out.add(o);
         }
         return out;
     }
 
-    private static int maxPos(int[] pos) {
+    private static int maxPos(int[] pos, int T) {
         int m = 0;
-        for (int p : pos) m = Math.max(m, p);
+        for (int t = 0; t < T; t++) m = Math.max(m, pos[t]);
         return m;
+    }
+
+    /** Activation buffers, kept between calls and grown to the largest batch seen (no allocation per token). */
+    private static final class Buffers {
+        final int capacity;
+        final int[] tok, pos, seq, rows;
+        final float[] x, xb, q, k, v, att, hb, hb2, tmp;
+        private float[] logits = new float[0];
+
+        Buffers(ModelConfig c, int T) {
+            capacity = T;
+            tok = new int[T];
+            pos = new int[T];
+            seq = new int[T];
+            rows = new int[T];
+            x = new float[T * c.dim()];
+            xb = new float[T * c.dim()];
+            q = new float[T * c.qDim()];
+            k = new float[T * c.kvDim()];
+            v = new float[T * c.kvDim()];
+            att = new float[T * c.qDim()];
+            hb = new float[T * c.hiddenDim()];
+            hb2 = new float[T * c.hiddenDim()];
+            tmp = new float[T * c.dim()];
+        }
+
+        float[] logits(int n) {
+            if (logits.length < n) logits = new float[n];
+            return logits;
+        }
+    }
+
+    private Buffers buffers;
+    private final ThreadLocal<float[]> scores = ThreadLocal.withInitial(() -> new float[0]);
+
+    private Buffers buffers(int T) {
+        if (buffers == null || buffers.capacity < T) buffers = new Buffers(c, Math.max(T, buffers == null ? 1 : buffers.capacity));
+        return buffers;
+    }
+
+    /** This thread's attention score scratch, at least n floats. */
+    private float[] scores(int n) {
+        float[] s = scores.get();
+        if (s.length < n) {
+            s = new float[Math.max(n, 2 * s.length)];
+            scores.set(s);
+        }
+        return s;
     }
 
     /** Rotates one head in place: pairs (2i, 2i+1) for llama, (i, i + n_rot/2) for NeoX-style models. */

@@ -3,6 +3,7 @@ package dev.jllm.model;
 import dev.jllm.gguf.GgufFormatException;
 import dev.jllm.gguf.GgufTensorInfo;
 import dev.jllm.tensor.BlockFormats;
+import dev.jllm.tensor.Parallel;
 
 /**
  * All weights of a model, as zero-copy views of the mapped file (matrices) or small float arrays
@@ -40,51 +41,61 @@ public final class Weights {
     public final float ropePositionScale;
 
     public Weights(ModelFile f) throws GgufFormatException {
-        this.config = f.config();
-        this.arch = Architecture.of(config.architecture());
-        ModelConfig c = config;
-        this.tokenEmbedding = matrix(f, "token_embd.weight", c.vocabSize(), c.dim());
-        this.layers = new Layer[c.nLayers()];
-        for (int l = 0; l < c.nLayers(); l++) {
-            String p = "blk." + l + ".";
-            layers[l] = new Layer(
-                    vector(f, p + "attn_norm.weight", c.dim(), true),
-                    matrix(f, p + "attn_q.weight", c.qDim(), c.dim()),
-                    matrix(f, p + "attn_k.weight", c.kvDim(), c.dim()),
-                    matrix(f, p + "attn_v.weight", c.kvDim(), c.dim()),
-                    matrix(f, p + "attn_output.weight", c.dim(), c.qDim()),
-                    vector(f, p + "attn_q.bias", c.qDim(), false),
-                    vector(f, p + "attn_k.bias", c.kvDim(), false),
-                    vector(f, p + "attn_v.bias", c.kvDim(), false),
-                    vector(f, p + "attn_q_norm.weight", c.headDim(), arch == Architecture.QWEN3),
-                    vector(f, p + "attn_k_norm.weight", c.headDim(), arch == Architecture.QWEN3),
-                    vector(f, p + "ffn_norm.weight", c.dim(), true),
-                    matrix(f, p + "ffn_gate.weight", c.hiddenDim(), c.dim()),
-                    matrix(f, p + "ffn_up.weight", c.hiddenDim(), c.dim()),
-                    matrix(f, p + "ffn_down.weight", c.dim(), c.hiddenDim()));
-        }
-        this.outputNorm = vector(f, "output_norm.weight", c.dim(), true);
-        this.output = f.tensor("output.weight") != null ? matrix(f, "output.weight", c.vocabSize(), c.dim()) : tokenEmbedding;
-        int rd = c.headDim();
-        float scale = 1f;
-        if (f.gguf() != null) {
-            rd = (int) f.gguf().getLong(c.architecture() + ".rope.dimension_count", c.headDim());
-            String type = f.gguf().getString(c.architecture() + ".rope.scaling.type");
-            if ("linear".equals(type)) scale = (float) f.gguf().getDouble(c.architecture() + ".rope.scaling.factor", 1.0);
-            else if (type != null && !type.equals("none") && f.tensor("rope_freqs.weight") == null) {
-                throw new GgufFormatException(f.path() + ": rope.scaling.type '" + type + "' is not supported; supported: none, linear,"
-                        + " and Llama 3 rope_freqs", -1);
-            }
-        }
-        if (rd <= 0 || rd > c.headDim() || rd % 2 != 0) {
-            throw new GgufFormatException(f.path() + ": rope.dimension_count " + rd + " must be even and in 2.." + c.headDim(), -1);
-        }
-        this.ropeDim = rd;
-        this.ropePositionScale = scale;
-        this.ropeFreqFactors = vector(f, "rope_freqs.weight", rd / 2, false);
+        this(f, true);
     }
 
-    private static Matrix matrix(ModelFile f, String name, int rows, int cols) throws GgufFormatException {
+    /**
+     * @param repack whether to give Q4_0/Q8_0 matrices a copy repacked for the fast kernels
+     *               ({@link Matrix#packed()}: their size again in off-heap memory, packed on all cores at load)
+     */
+    public Weights(ModelFile f, boolean repack) throws GgufFormatException {
+        try (Parallel pool = repack ? new Parallel(Runtime.getRuntime().availableProcessors()) : null) {
+            this.config = f.config();
+            this.arch = Architecture.of(config.architecture());
+            ModelConfig c = config;
+            this.tokenEmbedding = matrix(f, pool, "token_embd.weight", c.vocabSize(), c.dim());
+            this.layers = new Layer[c.nLayers()];
+            for (int l = 0; l < c.nLayers(); l++) {
+                String p = "blk." + l + ".";
+                layers[l] = new Layer(
+                        vector(f, p + "attn_norm.weight", c.dim(), true),
+                        matrix(f, pool, p + "attn_q.weight", c.qDim(), c.dim()),
+                        matrix(f, pool, p + "attn_k.weight", c.kvDim(), c.dim()),
+                        matrix(f, pool, p + "attn_v.weight", c.kvDim(), c.dim()),
+                        matrix(f, pool, p + "attn_output.weight", c.dim(), c.qDim()),
+                        vector(f, p + "attn_q.bias", c.qDim(), false),
+                        vector(f, p + "attn_k.bias", c.kvDim(), false),
+                        vector(f, p + "attn_v.bias", c.kvDim(), false),
+                        vector(f, p + "attn_q_norm.weight", c.headDim(), arch == Architecture.QWEN3),
+                        vector(f, p + "attn_k_norm.weight", c.headDim(), arch == Architecture.QWEN3),
+                        vector(f, p + "ffn_norm.weight", c.dim(), true),
+                        matrix(f, pool, p + "ffn_gate.weight", c.hiddenDim(), c.dim()),
+                        matrix(f, pool, p + "ffn_up.weight", c.hiddenDim(), c.dim()),
+                        matrix(f, pool, p + "ffn_down.weight", c.dim(), c.hiddenDim()));
+            }
+            this.outputNorm = vector(f, "output_norm.weight", c.dim(), true);
+            this.output = f.tensor("output.weight") != null ? matrix(f, pool, "output.weight", c.vocabSize(), c.dim()) : tokenEmbedding;
+            int rd = c.headDim();
+            float scale = 1f;
+            if (f.gguf() != null) {
+                rd = (int) f.gguf().getLong(c.architecture() + ".rope.dimension_count", c.headDim());
+                String type = f.gguf().getString(c.architecture() + ".rope.scaling.type");
+                if ("linear".equals(type)) scale = (float) f.gguf().getDouble(c.architecture() + ".rope.scaling.factor", 1.0);
+                else if (type != null && !type.equals("none") && f.tensor("rope_freqs.weight") == null) {
+                    throw new GgufFormatException(f.path() + ": rope.scaling.type '" + type + "' is not supported; supported: none, linear,"
+                            + " and Llama 3 rope_freqs", -1);
+                }
+            }
+            if (rd <= 0 || rd > c.headDim() || rd % 2 != 0) {
+                throw new GgufFormatException(f.path() + ": rope.dimension_count " + rd + " must be even and in 2.." + c.headDim(), -1);
+            }
+            this.ropeDim = rd;
+            this.ropePositionScale = scale;
+            this.ropeFreqFactors = vector(f, "rope_freqs.weight", rd / 2, false);
+        }
+    }
+
+    private static Matrix matrix(ModelFile f, Parallel pool, String name, int rows, int cols) throws GgufFormatException {
         GgufTensorInfo t = f.tensor(name);
         if (t == null) throw new GgufFormatException(f.path() + ": tensor '" + name + "' is missing", -1);
         long[] d = t.dims();
@@ -92,7 +103,8 @@ public final class Weights {
             throw new GgufFormatException(f.path() + ": tensor '" + name + "' has dims " + t.shape() + ", expected [" + cols + ", " + rows + "]", -1);
         }
         try {
-            return Matrix.of(name, t, f.tensorData(t));
+            Matrix m = Matrix.of(name, t, f.tensorData(t));
+            return pool == null ? m : m.packed(pool);
         } catch (IllegalArgumentException e) {
             throw new GgufFormatException(f.path() + ": " + e.getMessage(), -1);
         }

@@ -1,6 +1,9 @@
 package dev.jllm.tensor;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -78,5 +81,69 @@ public final class FloatOps {
     /** x[off+i] += b[i]. */
     public static void add(float[] x, int off, float[] b, int n) {
         for (int i = 0; i < n; i++) x[off + i] += b[i];
+    }
+
+    // ---- IEEE half (F16) operands, as stored in the KV cache ----
+
+    private static final VectorSpecies<Integer> SI = IntVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Short> SH = S.length() == 16 ? ShortVector.SPECIES_256 : ShortVector.SPECIES_128;
+    private static final boolean HALF_OK = S.length() >= 8 && SI.length() == S.length() && SH.length() == S.length();
+    private static final FloatVector TWO_112 = FloatVector.broadcast(S, 0x1p112f);
+
+    /**
+     * S.length() halves from h[off..] as floats, exactly as {@link Float#float16ToFloat}: the 15 low
+     * bits shifted into a float's exponent and mantissa and scaled by 2^112 (exact for normals,
+     * subnormals and zero), infinities and NaNs patched, the sign put back.
+     */
+    static FloatVector halves(short[] h, int off) {
+        IntVector i = (IntVector) ShortVector.fromArray(SH, h, off).convertShape(VectorOperators.S2I, SI, 0);
+        IntVector mag = i.and(0x7fff);
+        IntVector bits = mag.lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(TWO_112).reinterpretAsInts();
+        VectorMask<Integer> special = mag.compare(VectorOperators.GE, 0x7c00);
+        if (special.anyTrue()) { // infinity, or NaN made quiet with its payload kept (as float16ToFloat does)
+            IntVector inf = mag.and(0x3ff).lanewise(VectorOperators.LSHL, 13).or(0x7f800000);
+            inf = inf.blend(inf.or(0x400000), mag.compare(VectorOperators.GT, 0x7c00));
+            bits = bits.blend(inf, special);
+        }
+        return bits.or(i.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+    }
+
+    /** Σ a[aOff+i]·half(h[hOff+i]), i < n. */
+    public static float dotF16(float[] a, int aOff, short[] h, int hOff, int n) {
+        int i = 0;
+        float s = 0;
+        if (HALF_OK) {
+            FloatVector acc0 = FloatVector.zero(S), acc1 = FloatVector.zero(S);
+            int step = 2 * S.length();
+            for (; i + step <= n; i += step) {
+                acc0 = FloatVector.fromArray(S, a, aOff + i).fma(halves(h, hOff + i), acc0);
+                acc1 = FloatVector.fromArray(S, a, aOff + i + S.length()).fma(halves(h, hOff + i + S.length()), acc1);
+            }
+            for (; i + S.length() <= n; i += S.length()) acc0 = FloatVector.fromArray(S, a, aOff + i).fma(halves(h, hOff + i), acc0);
+            s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < n; i++) s += a[aOff + i] * Float.float16ToFloat(h[hOff + i]);
+        return s;
+    }
+
+    /** y[yOff+i] += a·half(h[hOff+i]), i < n. */
+    public static void axpyF16(float a, short[] h, int hOff, float[] y, int yOff, int n) {
+        int i = 0;
+        if (HALF_OK) {
+            FloatVector av = FloatVector.broadcast(S, a);
+            for (; i + S.length() <= n; i += S.length()) {
+                halves(h, hOff + i).fma(av, FloatVector.fromArray(S, y, yOff + i)).intoArray(y, yOff + i);
+            }
+        }
+        for (; i < n; i++) y[yOff + i] += a * Float.float16ToFloat(h[hOff + i]);
+    }
+
+    /** Reference for {@link #halves}: h[off..off+n) → dst, one {@link Float#float16ToFloat} each (tests hold them together). */
+    static void halvesReference(short[] h, int off, float[] dst, int n) {
+        for (int i = 0; i < n; i++) dst[i] = Float.float16ToFloat(h[off + i]);
+    }
+
+    static int halfLanes() {
+        return HALF_OK ? S.length() : 0;
     }
 }

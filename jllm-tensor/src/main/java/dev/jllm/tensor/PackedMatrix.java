@@ -1,0 +1,86 @@
+package dev.jllm.tensor;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A quantized matrix repacked at load into a layout made for 16-lane float vectors: rows are taken
+ * 16 at a time (a group), and within a group the quants of one column of all 16 rows are adjacent,
+ * with the scales as f32 (see {@link PackedQ8_0}, {@link PackedQ4_0}). One vector load then feeds
+ * 16 rows, so a matrix × vector product needs no horizontal reductions and streams the weights once.
+ *
+ * <p>Only whole groups are packed: rows past {@code groups()·16} stay with the caller (the original
+ * rows are still there in the source segment). Packed storage is off-heap, freed with this object.
+ */
+public final class PackedMatrix {
+    public static final int GROUP = 16;
+
+    private final GgmlType type;
+    private final MemorySegment p;
+    private final int cols, nb, groups;
+
+    private PackedMatrix(GgmlType type, MemorySegment p, int cols, int groups) {
+        this.type = type;
+        this.p = p;
+        this.cols = cols;
+        this.nb = cols / 32;
+        this.groups = groups;
+    }
+
+    /** True if {@link #pack} handles this type and shape on this CPU (16-lane float vectors). */
+    public static boolean supports(GgmlType t, int rows, int cols) {
+        return Simd.OK && Simd.L == GROUP && (t == GgmlType.Q4_0 || t == GgmlType.Q8_0) && rows >= GROUP && cols % 32 == 0;
+    }
+
+    /**
+     * Repacks the first ⌊rows/16⌋·16 rows of a row-major matrix at {@code src[off..]}; {@code pool}
+     * (may be null) splits the work.
+     */
+    public static PackedMatrix pack(GgmlType t, MemorySegment src, long off, int rows, int cols, Parallel pool) {
+        if (!supports(t, rows, cols)) throw new IllegalArgumentException("cannot pack " + t + " (" + rows + ", " + cols + ")");
+        int groups = rows / GROUP, nb = cols / 32;
+        long rb = t.rowBytes(cols);
+        int block = t == GgmlType.Q8_0 ? PackedQ8_0.BLOCK : PackedQ4_0.BLOCK;
+        MemorySegment dst = Arena.ofAuto().allocate((long) groups * nb * block, 64);
+        Parallel.IntRangeBody body = t == GgmlType.Q8_0
+                ? (g0, g1) -> PackedQ8_0.pack(src, off, rb, g0, g1, nb, dst)
+                : (g0, g1) -> PackedQ4_0.pack(src, off, rb, g0, g1, nb, dst);
+        if (pool == null) body.run(0, groups);
+        else pool.forRange(groups, body);
+        return new PackedMatrix(t, dst, cols, groups);
+    }
+
+    public GgmlType type() { return type; }
+
+    /** Whole groups of 16 rows packed. */
+    public int groups() { return groups; }
+
+    public int cols() { return cols; }
+
+    /** Bytes of packed storage. */
+    public long byteSize() { return p.byteSize(); }
+
+    /** Floats of scratch {@link #prepare} needs. */
+    public int scratchLength() { return nb; }
+
+    /** Per-vector precomputation for {@link #matvec} (Q4_0: the sum of each 32-block of x). */
+    public void prepare(float[] x, int xOff, float[] scratch) {
+        if (type == GgmlType.Q4_0) PackedQ4_0.blockSums(x, xOff, nb, scratch);
+    }
+
+    /** out[outOff + r] = W[r]·x for rows r of groups [g0, g1); scratch filled by {@link #prepare} for this x. */
+    public void matvec(float[] x, int xOff, float[] scratch, float[] out, int outOff, int g0, int g1) {
+        if (g0 < 0 || g1 > groups || xOff < 0 || xOff + cols > x.length || outOff < 0 || outOff + g1 * GROUP > out.length) {
+            throw new IndexOutOfBoundsException("groups [" + g0 + ", " + g1 + ") of " + groups + ", x " + x.length + " from " + xOff + ", out " + out.length + " from " + outOff);
+        }
+        if (type == GgmlType.Q8_0) PackedQ8_0.matvec(p, nb, x, xOff, out, outOff, g0, g1);
+        else PackedQ4_0.matvec(p, nb, x, xOff, scratch, out, outOff, g0, g1);
+    }
+
+    /** Group g decoded to floats column-major: tile[16·c + lane] = W[16g + lane][c]; tile ≥ 16·cols floats. */
+    public void dequantizeGroup(int g, float[] tile) {
+        if (g < 0 || g >= groups) throw new IndexOutOfBoundsException("group " + g + " of " + groups);
+        if (type == GgmlType.Q8_0) PackedQ8_0.dequantizeGroup(p, nb, g, tile);
+        else PackedQ4_0.dequantizeGroup(p, nb, g, tile);
+    }
+}

@@ -1,0 +1,102 @@
+package dev.jllm.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Q4_0 weights repacked at load for 16-lane float vectors: 16 rows form a group, and each 32-column
+ * block of a group is {@link #BLOCK} bytes:
+ * <pre>
+ *   bytes   0–63    f32 scale d of rows 0..15 (one float vector)
+ *   bytes  64–319   qs[j] of row r at 64 + 16·j + r, j &lt; 16 (the stored byte unchanged: column j
+ *                   in its low nibble, column j+16 in its high nibble)
+ * </pre>
+ * One 16-byte load, zero-extended to 16 ints, gives columns j and j+16 of all 16 rows. The −8 offset
+ * is folded out of the loop: Σ(q−8)·x = Σq·x − 8·Σx, with Σx per block computed once per vector
+ * ({@link #blockSums}).
+ */
+final class PackedQ4_0 {
+    private PackedQ4_0() {}
+
+    static final int G = 16, QK = 32, BLOCK = 64 + QK / 2 * G;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
+    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
+
+    static void pack(MemorySegment src, long off, long rowBytes, int g0, int g1, int nb, MemorySegment dst) {
+        for (int g = g0; g < g1; g++) {
+            for (int b = 0; b < nb; b++) {
+                long o = ((long) g * nb + b) * BLOCK;
+                for (int r = 0; r < G; r++) {
+                    long s = off + (long) (g * G + r) * rowBytes + (long) b * Q4_0Format.BYTES;
+                    dst.set(QuantMath.FLOAT_LE, o + 4L * r, QuantMath.f16(src, s));
+                    for (int j = 0; j < QK / 2; j++) dst.set(ValueLayout.JAVA_BYTE, o + 64 + 16L * j + r, src.get(ValueLayout.JAVA_BYTE, s + 2 + j));
+                }
+            }
+        }
+    }
+
+    /** sums[b] = Σ x[xOff + 32b .. 32b+32), b &lt; nb. */
+    static void blockSums(float[] x, int xOff, int nb, float[] sums) {
+        for (int b = 0; b < nb; b++) {
+            sums[b] = FloatVector.fromArray(F, x, xOff + b * QK).add(FloatVector.fromArray(F, x, xOff + b * QK + 16)).reduceLanes(VectorOperators.ADD);
+        }
+    }
+
+    /**
+     * out[outOff + 16g + lane] = row (16g + lane) · x, for groups g in [g0, g1); sums from
+     * {@link #blockSums}. One method with no vector crossing a call: C2 boxes vectors passed to a
+     * method it declines to inline.
+     */
+    static void matvec(MemorySegment p, int nb, float[] x, int xOff, float[] sums, float[] out, int outOff, int g0, int g1) {
+        for (int g = g0; g < g1; g++) {
+            long o = (long) g * nb * BLOCK;
+            FloatVector acc = FloatVector.zero(F);
+            for (int b = 0; b < nb; b++, o += BLOCK) {
+                int xi = xOff + b * QK;
+                FloatVector s0 = FloatVector.broadcast(F, -8f * sums[b]), s1 = FloatVector.zero(F), s2 = s1, s3 = s1;
+                for (int j = 0; j < QK / 2; j += 2) {
+                    IntVector v = nibbles(p, o + 64 + 16L * j), u = nibbles(p, o + 80 + 16L * j);
+                    s0 = lo(v).fma(FloatVector.broadcast(F, x[xi + j]), s0);
+                    s1 = hi(v).fma(FloatVector.broadcast(F, x[xi + j + 16]), s1);
+                    s2 = lo(u).fma(FloatVector.broadcast(F, x[xi + j + 1]), s2);
+                    s3 = hi(u).fma(FloatVector.broadcast(F, x[xi + j + 17]), s3);
+                }
+                acc = s0.add(s1).add(s2.add(s3)).fma(FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN), acc);
+            }
+            acc.intoArray(out, outOff + g * G);
+        }
+    }
+
+    private static IntVector nibbles(MemorySegment p, long o) {
+        return (IntVector) ByteVector.fromMemorySegment(B, p, o, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+    }
+
+    private static FloatVector lo(IntVector v) {
+        return (FloatVector) v.and(0x0F).convertShape(VectorOperators.I2F, F, 0);
+    }
+
+    private static FloatVector hi(IntVector v) {
+        return (FloatVector) v.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0);
+    }
+
+    /** Group g as floats, column-major: tile[16·c + lane] = W[16g + lane][c] (equal to {@link Q4_0Format#dequantize}). */
+    static void dequantizeGroup(MemorySegment p, int nb, int g, float[] tile) {
+        long o = (long) g * nb * BLOCK;
+        FloatVector eight = FloatVector.broadcast(F, 8f);
+        for (int b = 0; b < nb; b++, o += BLOCK) {
+            FloatVector d = FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN);
+            for (int j = 0; j < QK / 2; j++) {
+                IntVector v = nibbles(p, o + 64 + 16L * j);
+                lo(v).sub(eight).mul(d).intoArray(tile, (b * QK + j) * G);
+                hi(v).sub(eight).mul(d).intoArray(tile, (b * QK + j + 16) * G);
+            }
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package dev.jllm.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Q8_0 weights repacked at load for 16-lane float vectors: 16 rows form a group, and each 32-column
+ * block of a group is {@link #BLOCK} bytes:
+ * <pre>
+ *   bytes   0–63    f32 scale d of rows 0..15 (one float vector)
+ *   bytes  64–575   q[j][r] at 64 + 16·j + r, j &lt; 32: one 16-byte load gives column j of all 16 rows
+ * </pre>
+ * Group g, block b starts at byte (g·nb + b)·BLOCK. A 16-row dot is then 32 widening loads and FMAs
+ * against broadcast activations per block, with no horizontal reduction.
+ */
+final class PackedQ8_0 {
+    private PackedQ8_0() {}
+
+    static final int G = 16, QK = 32, BLOCK = 64 + QK * G;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
+    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
+    private static final ValueLayout.OfFloat FLOAT_LE = QuantMath.FLOAT_LE;
+
+    static void pack(MemorySegment src, long off, long rowBytes, int g0, int g1, int nb, MemorySegment dst) {
+        for (int g = g0; g < g1; g++) {
+            for (int b = 0; b < nb; b++) {
+                long o = ((long) g * nb + b) * BLOCK;
+                for (int r = 0; r < G; r++) {
+                    long s = off + (long) (g * G + r) * rowBytes + (long) b * Q8_0Format.BYTES;
+                    dst.set(FLOAT_LE, o + 4L * r, QuantMath.f16(src, s));
+                    for (int j = 0; j < QK; j++) dst.set(ValueLayout.JAVA_BYTE, o + 64 + 16L * j + r, src.get(ValueLayout.JAVA_BYTE, s + 2 + j));
+                }
+            }
+        }
+    }
+
+    /**
+     * out[outOff + 16g + lane] = row (16g + lane) · x, for groups g in [g0, g1). One method with no
+     * vector crossing a call: C2 boxes vectors passed to a method it declines to inline.
+     */
+    static void matvec(MemorySegment p, int nb, float[] x, int xOff, float[] out, int outOff, int g0, int g1) {
+        for (int g = g0; g < g1; g++) {
+            long o = (long) g * nb * BLOCK;
+            FloatVector acc = FloatVector.zero(F);
+            for (int b = 0; b < nb; b++, o += BLOCK) {
+                int xi = xOff + b * QK;
+                FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
+                for (int j = 0; j < QK; j += 4) {
+                    s0 = q(p, o + 64 + 16L * j).fma(FloatVector.broadcast(F, x[xi + j]), s0);
+                    s1 = q(p, o + 80 + 16L * j).fma(FloatVector.broadcast(F, x[xi + j + 1]), s1);
+                    s2 = q(p, o + 96 + 16L * j).fma(FloatVector.broadcast(F, x[xi + j + 2]), s2);
+                    s3 = q(p, o + 112 + 16L * j).fma(FloatVector.broadcast(F, x[xi + j + 3]), s3);
+                }
+                acc = s0.add(s1).add(s2.add(s3)).fma(FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN), acc);
+            }
+            acc.intoArray(out, outOff + g * G);
+        }
+    }
+
+    private static FloatVector q(MemorySegment p, long o) {
+        return (FloatVector) ByteVector.fromMemorySegment(B, p, o, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0);
+    }
+
+    /** Group g as floats, column-major: tile[16·c + lane] = W[16g + lane][c] (equal to {@link Q8_0Format#dequantize}). */
+    static void dequantizeGroup(MemorySegment p, int nb, int g, float[] tile) {
+        long o = (long) g * nb * BLOCK;
+        for (int b = 0; b < nb; b++, o += BLOCK) {
+            FloatVector d = FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN);
+            for (int j = 0; j < QK; j++) q(p, o + 64 + 16L * j).mul(d).intoArray(tile, (b * QK + j) * G);
+        }
+    }
+}

@@ -1,0 +1,117 @@
+package dev.jllm.tensor;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The prefill micro-kernel: a tile of 16 weight rows, decoded to floats column-major
+ * (tile[16·c + lane] = W[row0 + lane][c]), times a batch of T activation rows. Each column step
+ * loads one tile vector and FMAs it with a broadcast activation of each of 8 tokens into 8
+ * accumulators (16 rows × 8 tokens of outputs held in registers), so there is no horizontal
+ * reduction and each output vector is stored once.
+ */
+public final class TileKernel {
+    private TileKernel() {}
+
+    public static final int LANES = 16;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
+
+    /** True if this CPU has 16-lane float vectors (AVX-512); otherwise callers use row-by-row dots. */
+    public static boolean available() {
+        return Simd.OK && Simd.L == LANES;
+    }
+
+    /** Column-major tile from {@code n ≤ 16} row-major rows of {@code cols} floats; lanes ≥ n become 0. */
+    public static void transpose(float[] rows, int n, int cols, float[] tile) {
+        for (int c = 0; c < cols; c++) {
+            int o = c * LANES;
+            for (int i = 0; i < n; i++) tile[o + i] = rows[i * cols + c];
+            for (int i = n; i < LANES; i++) tile[o + i] = 0;
+        }
+    }
+
+    /**
+     * out[outOff + t·ld + lane] = Σ_c tile[16c + lane]·x[xOff + t·cols + c] for t &lt; T and
+     * lane &lt; lanes (lanes ≥ lanes are not written).
+     */
+    public static void mul(float[] tile, int cols, float[] x, int xOff, int T, float[] out, int outOff, int ld, int lanes) {
+        if ((long) LANES * cols > tile.length || xOff < 0 || (long) xOff + (long) T * cols > x.length || lanes < 1 || lanes > LANES
+                || outOff < 0 || (T > 0 && (long) outOff + (long) (T - 1) * ld + lanes > out.length)) {
+            throw new IndexOutOfBoundsException("tile " + tile.length + ", cols " + cols + ", x " + x.length + " from " + xOff + " × " + T
+                    + ", out " + out.length + " from " + outOff + " ld " + ld + " lanes " + lanes);
+        }
+        VectorMask<Float> m = F.indexInRange(0, lanes);
+        int t = 0;
+        for (; t + 8 <= T; t += 8) mul8(tile, cols, x, xOff + t * cols, out, outOff + t * ld, ld, m);
+        for (; t + 4 <= T; t += 4) mul4(tile, cols, x, xOff + t * cols, out, outOff + t * ld, ld, m);
+        for (; t < T; t++) mul1(tile, cols, x, xOff + t * cols, out, outOff + t * ld, m);
+    }
+
+    private static void mul8(float[] tile, int cols, float[] x, int x0, float[] out, int o, int ld, VectorMask<Float> m) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        int x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols, x4 = x3 + cols, x5 = x4 + cols, x6 = x5 + cols, x7 = x6 + cols;
+        for (int c = 0; c < cols; c++) {
+            FloatVector w = FloatVector.fromArray(F, tile, c * LANES);
+            a0 = w.fma(FloatVector.broadcast(F, x[x0 + c]), a0);
+            a1 = w.fma(FloatVector.broadcast(F, x[x1 + c]), a1);
+            a2 = w.fma(FloatVector.broadcast(F, x[x2 + c]), a2);
+            a3 = w.fma(FloatVector.broadcast(F, x[x3 + c]), a3);
+            a4 = w.fma(FloatVector.broadcast(F, x[x4 + c]), a4);
+            a5 = w.fma(FloatVector.broadcast(F, x[x5 + c]), a5);
+            a6 = w.fma(FloatVector.broadcast(F, x[x6 + c]), a6);
+            a7 = w.fma(FloatVector.broadcast(F, x[x7 + c]), a7);
+        }
+        store(a0, out, o, m);
+        store(a1, out, o + ld, m);
+        store(a2, out, o + 2 * ld, m);
+        store(a3, out, o + 3 * ld, m);
+        store(a4, out, o + 4 * ld, m);
+        store(a5, out, o + 5 * ld, m);
+        store(a6, out, o + 6 * ld, m);
+        store(a7, out, o + 7 * ld, m);
+    }
+
+    private static void mul4(float[] tile, int cols, float[] x, int x0, float[] out, int o, int ld, VectorMask<Float> m) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        int x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
+        for (int c = 0; c < cols; c++) {
+            FloatVector w = FloatVector.fromArray(F, tile, c * LANES);
+            a0 = w.fma(FloatVector.broadcast(F, x[x0 + c]), a0);
+            a1 = w.fma(FloatVector.broadcast(F, x[x1 + c]), a1);
+            a2 = w.fma(FloatVector.broadcast(F, x[x2 + c]), a2);
+            a3 = w.fma(FloatVector.broadcast(F, x[x3 + c]), a3);
+        }
+        store(a0, out, o, m);
+        store(a1, out, o + ld, m);
+        store(a2, out, o + 2 * ld, m);
+        store(a3, out, o + 3 * ld, m);
+    }
+
+    private static void mul1(float[] tile, int cols, float[] x, int x0, float[] out, int o, VectorMask<Float> m) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        int c = 0;
+        for (; c + 2 <= cols; c += 2) {
+            a0 = FloatVector.fromArray(F, tile, c * LANES).fma(FloatVector.broadcast(F, x[x0 + c]), a0);
+            a1 = FloatVector.fromArray(F, tile, (c + 1) * LANES).fma(FloatVector.broadcast(F, x[x0 + c + 1]), a1);
+        }
+        if (c < cols) a0 = FloatVector.fromArray(F, tile, c * LANES).fma(FloatVector.broadcast(F, x[x0 + c]), a0);
+        store(a0.add(a1), out, o, m);
+    }
+
+    private static void store(FloatVector v, float[] out, int o, VectorMask<Float> m) {
+        if (m.allTrue()) v.intoArray(out, o);
+        else v.intoArray(out, o, m);
+    }
+
+    /** Reference for {@link #mul}: plain scalar loops. */
+    public static void mulReference(float[] tile, int cols, float[] x, int xOff, int T, float[] out, int outOff, int ld, int lanes) {
+        for (int t = 0; t < T; t++) {
+            for (int lane = 0; lane < lanes; lane++) {
+                float s = 0;
+                for (int c = 0; c < cols; c++) s += tile[c * LANES + lane] * x[xOff + t * cols + c];
+                out[outOff + t * ld + lane] = s;
+            }
+        }
+    }
+}
