@@ -1,0 +1,10 @@
+package dev.jllm.server;
+
+import dev.jllm.chat.ChatMessage;
+import java.util.List;
+
+/** Messages → prompt text: the model's chat template ({@code ChatTemplate::render}). */
+@FunctionalInterface
+public interface ChatRenderer {
+    String render(List<ChatMessage> messages, boolean addGenerationPrompt);
+}

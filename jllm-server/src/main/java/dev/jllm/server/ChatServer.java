@@ -1,0 +1,151 @@
+package dev.jllm.server;
+
+import dev.jllm.model.Matmul;
+import dev.jllm.model.ModelConfig;
+import dev.jllm.model.ModelFile;
+import dev.jllm.model.Weights;
+import dev.jllm.tokenizer.GgufTokenizerLoader;
+import dev.jllm.tokenizer.Tokenizer;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.function.Function;
+
+/**
+ * {@code jllm serve}, wired by hand: model file → tokenizer + weights → {@link Scheduler} (owns the
+ * KV cache) → store → {@link HttpApi}. {@link #shutdown} stops accepting, lets requests in flight
+ * finish within a grace period, then stops the scheduler and closes the store.
+ */
+public final class ChatServer implements AutoCloseable {
+
+    /**
+     * @param kvCacheBytes   memory for the KV cache (F16); decides how many conversations stay warm
+     * @param stepTokens     tokens per forward step (decodes + prefill chunk)
+     * @param maxPerKey      concurrent generation requests per API key
+     */
+    public record Options(Path model, String host, int port, Path dataDir, int threads, ApiKeys apiKeys, boolean insecure,
+                          int maxRunning, int maxWaiting, long kvCacheBytes, int stepTokens, int maxBodyBytes, long heartbeatMillis,
+                          int maxPerKey, Duration shutdownGrace) {
+
+        /** Defaults for everything but the model, data dir and keys. */
+        public static Options defaults(Path model, Path dataDir, ApiKeys keys) {
+            return new Options(model, "127.0.0.1", 8080, dataDir, Runtime.getRuntime().availableProcessors(), keys, false, 8, 64,
+                    256L << 20, 512, 4 << 20, 2_000, 4, Duration.ofSeconds(30));
+        }
+
+        public Options withPort(int p) {
+            return new Options(model, host, p, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace);
+        }
+
+        public Options withHost(String h, boolean insecureOk) {
+            return new Options(model, h, port, dataDir, threads, apiKeys, insecureOk, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace);
+        }
+
+        public Options withLimits(int running, int waiting, int perKey, int bodyBytes, long heartbeat) {
+            return new Options(model, host, port, dataDir, threads, apiKeys, insecure, running, waiting, kvCacheBytes, stepTokens,
+                    bodyBytes, heartbeat, perKey, shutdownGrace);
+        }
+
+        public Options withResources(int threadCount, long kvBytes) {
+            return new Options(model, host, port, dataDir, threadCount, apiKeys, insecure, maxRunning, maxWaiting, kvBytes, stepTokens,
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace);
+        }
+    }
+
+    private final ModelFile file;
+    private final Matmul matmul;
+    private final Scheduler scheduler;
+    private final ConversationStore store;
+    private final HttpApi api;
+    private final String modelId;
+    private final Duration grace;
+
+    private ChatServer(ModelFile file, Matmul matmul, Scheduler scheduler, ConversationStore store, HttpApi api, String modelId, Duration grace) {
+        this.file = file;
+        this.matmul = matmul;
+        this.scheduler = scheduler;
+        this.store = store;
+        this.api = api;
+        this.modelId = modelId;
+        this.grace = grace;
+    }
+
+    /**
+     * Loads the model, opens the store and starts listening.
+     *
+     * @param templates the model's chat template as a renderer (the CLI passes {@code ChatTemplate.fromGguf})
+     */
+    public static ChatServer start(Options o, Function<ModelFile, ChatRenderer> templates) throws IOException {
+        InetAddress addr = InetAddress.getByName(o.host());
+        if (!o.apiKeys().enabled() && !addr.isLoopbackAddress() && !o.insecure()) {
+            throw new IllegalArgumentException("refusing to listen on " + o.host() + " without --api-keys: anyone on the network could use"
+                    + " the model and read conversations; use --api-keys FILE, or --insecure if the network is trusted");
+        }
+        if (o.threads() < 1) throw new IllegalArgumentException("--threads must be >= 1, got " + o.threads());
+        ModelFile file = ModelFile.open(o.model());
+        Matmul matmul = null;
+        Scheduler scheduler = null;
+        ConversationStore store = null;
+        try {
+            if (file.gguf() == null) throw new IllegalArgumentException(o.model() + " has no vocabulary: serve needs a GGUF model");
+            Tokenizer tok = GgufTokenizerLoader.load(file.gguf());
+            ModelConfig c = file.config();
+            long blockBytes = 2L * c.nLayers() * Scheduler.BLOCK_TOKENS * c.kvDim() * 2; // K and V, F16
+            long blocks = o.kvCacheBytes() / blockBytes;
+            int minBlocks = (c.contextLength() + Scheduler.BLOCK_TOKENS - 1) / Scheduler.BLOCK_TOKENS + 1;
+            if (blocks < minBlocks) {
+                throw new IllegalArgumentException("--kv-cache-mem " + o.kvCacheBytes() + " bytes holds " + blocks + " KV blocks; this model needs at least "
+                        + minBlocks + " (one full context of " + c.contextLength() + " tokens) = " + minBlocks * blockBytes + " bytes");
+            }
+            matmul = new Matmul(o.threads());
+            scheduler = new Scheduler(new Weights(file), matmul, tok, (int) Math.min(blocks, Integer.MAX_VALUE),
+                    new Scheduler.Limits(o.maxRunning(), o.maxWaiting(), o.stepTokens(), 256), SchedulerMetrics.NONE);
+            store = SqliteConversationStore.open(o.dataDir());
+            PromptBuilder prompts = new PromptBuilder(tok, templates.apply(file), c.contextLength());
+            String modelId = modelId(o.model());
+            HttpApi api = new HttpApi(modelId, scheduler, prompts, store, o.apiKeys(),
+                    new HttpApi.Settings(o.maxBodyBytes(), o.heartbeatMillis(), o.maxPerKey()), new InetSocketAddress(addr, o.port()));
+            api.start();
+            return new ChatServer(file, matmul, scheduler, store, api, modelId, o.shutdownGrace());
+        } catch (IOException | RuntimeException | Error e) {
+            if (scheduler != null) scheduler.close();
+            if (store != null) store.close();
+            if (matmul != null) matmul.close();
+            file.close();
+            throw e;
+        }
+    }
+
+    /** The model id clients send: the file name without .gguf (e.g. "stories260K"). */
+    static String modelId(Path model) {
+        String n = model.getFileName().toString();
+        return n.endsWith(".gguf") ? n.substring(0, n.length() - 5) : n;
+    }
+
+    public URI uri() {
+        return api.uri();
+    }
+
+    public String modelId() {
+        return modelId;
+    }
+
+    /** Graceful: stop accepting, wait for in-flight exchanges up to the grace period, then release everything. */
+    public void shutdown() {
+        api.stop((int) Math.max(0, grace.toSeconds()));
+        scheduler.close();
+        store.close();
+        matmul.close();
+        file.close();
+    }
+
+    @Override
+    public void close() {
+        shutdown();
+    }
+}

@@ -1,0 +1,130 @@
+package dev.jllm.server;
+
+import dev.jllm.chat.ChatMessage;
+import dev.jllm.tokenizer.Tokenizer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Messages → prompt tokens through the chat template, with two guards.
+ *
+ * <p><b>No special-token injection.</b> The rendered prompt is tokenized with special-token parsing on
+ * (the template's {@code <|im_start|>}, {@code </s>} ... must become control tokens), so message
+ * content must not be able to smuggle control tokens in. llama.cpp and vLLM tokenize the whole
+ * rendered prompt with special parsing and so let content through; we reject instead: (1) each
+ * message's content, tokenized with special parsing, must contain no control token
+ * ({@link #checkContent}, 400 naming {@code messages[i].content}); (2) the whole prompt must contain
+ * exactly as many control tokens as the same template renders with every content blanked — which
+ * also catches a control token formed across a content/template boundary. Escaping was rejected:
+ * there is no way to write a control token's text that tokenizes to plain text in every vocabulary.
+ *
+ * <p><b>Context.</b> With truncation "disabled" a prompt that leaves no room to answer is a 400 that
+ * gives the token counts. With "auto" the oldest non-system messages are dropped (a leading
+ * assistant reply goes with its user turn) until the prompt plus a reserve fits: the client's
+ * max_tokens capped at half the context, or a quarter of the context when none was given. The
+ * last message is never dropped; the dropped count is returned (HTTP header
+ * {@code x-jllm-truncated-messages}).
+ */
+final class PromptBuilder {
+    record Prompt(int[] tokens, int droppedMessages) {}
+
+    private final Tokenizer tok;
+    private final ChatRenderer renderer;
+    private final int ctx;
+
+    PromptBuilder(Tokenizer tok, ChatRenderer renderer, int contextLength) {
+        this.tok = tok;
+        this.renderer = renderer;
+        this.ctx = contextLength;
+    }
+
+    int contextLength() {
+        return ctx;
+    }
+
+    Tokenizer tokenizer() {
+        return tok;
+    }
+
+    /** 400 if text (client-supplied content) contains a control token's text. */
+    void checkContent(String text, String param) {
+        for (int id : tok.encode(text, false, true)) {
+            if (tok.tokenType(id).isSpecial()) {
+                throw ApiException.invalid(param, "invalid_content", "'" + param + "' contains the control token '" + tok.piece(id)
+                        + "'; control tokens are reserved for the chat template");
+            }
+        }
+    }
+
+    /** Plain text prompt (completions): BOS as the vocabulary asks, no special-token parsing at all. */
+    int[] encodePlain(String text) {
+        return tok.encode(text, true, false);
+    }
+
+    Prompt build(List<ChatMessage> messages, String param, GenerationArgs args) {
+        if (messages.isEmpty()) throw ApiException.invalid(param, "'" + param + "' must contain at least one message");
+        List<ChatMessage> msgs = new ArrayList<>(messages);
+        int[] tokens = render(msgs, param);
+        if (!args.truncateAuto()) {
+            if (tokens.length >= ctx) {
+                throw ApiException.invalid(param, "context_length_exceeded", "this model's maximum context length is " + ctx
+                        + " tokens, but the " + param + " take " + tokens.length + " tokens and at least 1 is needed for the reply;"
+                        + " shorten them or set truncation: \"auto\"");
+            }
+            return new Prompt(tokens, 0);
+        }
+        int reserve = args.maxTokensGiven() ? Math.min(args.params().maxTokens(), ctx / 2) : Math.max(1, ctx / 4);
+        int dropped = 0;
+        while (tokens.length + reserve > ctx) {
+            int first = firstDroppable(msgs);
+            if (first < 0) {
+                throw ApiException.invalid(param, "context_length_exceeded", "this model's maximum context length is " + ctx
+                        + " tokens; even after dropping " + dropped + " older messages the " + param + " take " + tokens.length
+                        + " tokens plus " + reserve + " reserved for the reply");
+            }
+            msgs.remove(first);
+            dropped++;
+            // a reply without its question makes no sense to the model: drop it with its turn
+            if (first < msgs.size() - 1 && msgs.get(first).role().equals("assistant")) {
+                msgs.remove(first);
+                dropped++;
+            }
+            tokens = render(msgs, param);
+        }
+        return new Prompt(tokens, dropped);
+    }
+
+    /** The oldest message that is neither a system/developer message nor the last one, or -1. */
+    private static int firstDroppable(List<ChatMessage> msgs) {
+        for (int i = 0; i < msgs.size() - 1; i++) {
+            String r = msgs.get(i).role();
+            if (!r.equals("system") && !r.equals("developer")) return i;
+        }
+        return -1;
+    }
+
+    private int[] render(List<ChatMessage> msgs, String param) {
+        int[] ids = encodeTemplate(renderer.render(msgs, true));
+        List<ChatMessage> blank = new ArrayList<>(msgs.size());
+        for (ChatMessage m : msgs) blank.add(new ChatMessage(m.role(), "x", m.toolCalls(), m.toolCallId(), m.name()));
+        if (specialCount(ids) != specialCount(encodeTemplate(renderer.render(blank, true)))) {
+            throw ApiException.invalid(param, "invalid_content", "the " + param + " form a control token together with the chat template;"
+                    + " control tokens are reserved for the template");
+        }
+        return ids;
+    }
+
+    /** Template output: special tokens parsed; one BOS even when the template writes it and the vocabulary adds it too. */
+    private int[] encodeTemplate(String text) {
+        int[] ids = tok.encode(text, true, true);
+        int bos = tok.bos();
+        if (ids.length >= 2 && bos >= 0 && ids[0] == bos && ids[1] == bos) ids = java.util.Arrays.copyOfRange(ids, 1, ids.length);
+        return ids;
+    }
+
+    private int specialCount(int[] ids) {
+        int n = 0;
+        for (int id : ids) if (tok.tokenType(id).isSpecial()) n++;
+        return n;
+    }
+}

@@ -1,0 +1,70 @@
+package dev.jllm.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.jllm.chat.ChatMessage;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/** A real server on 127.0.0.1:ephemeral with stories260K, and a small HTTP client for it. */
+final class ServerFixture implements AutoCloseable {
+    /** ChatML, the template models without one get (the same text ChatTemplate.fallback() renders). */
+    static final ChatRenderer CHATML = (List<ChatMessage> msgs, boolean gen) -> {
+        StringBuilder sb = new StringBuilder();
+        for (ChatMessage m : msgs) sb.append("<|im_start|>").append(m.role()).append('\n').append(m.content()).append("<|im_end|>\n");
+        if (gen) sb.append("<|im_start|>assistant\n");
+        return sb.toString();
+    };
+
+    final ChatServer server;
+    final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    final URI base;
+
+    ServerFixture(Path dataDir, ApiKeys keys, int maxPerKey, int maxBodyBytes) throws IOException {
+        ChatServer.Options o = ChatServer.Options.defaults(TestModel.path("models/stories260K.gguf"), dataDir, keys).withPort(0)
+                .withLimits(4, 8, maxPerKey, maxBodyBytes, 200).withResources(2, 1L << 20);
+        server = ChatServer.start(o, f -> CHATML);
+        base = server.uri();
+    }
+
+    HttpResponse<String> post(String path, String body, String key) throws Exception {
+        return send(HttpRequest.newBuilder(base.resolve(path)).POST(HttpRequest.BodyPublishers.ofString(body)), key);
+    }
+
+    HttpResponse<String> postBytes(String path, byte[] body) throws Exception {
+        return send(HttpRequest.newBuilder(base.resolve(path)).POST(HttpRequest.BodyPublishers.ofByteArray(body)), null);
+    }
+
+    HttpResponse<String> get(String path, String key) throws Exception {
+        return send(HttpRequest.newBuilder(base.resolve(path)).GET(), key);
+    }
+
+    HttpResponse<String> delete(String path, String key) throws Exception {
+        return send(HttpRequest.newBuilder(base.resolve(path)).DELETE(), key);
+    }
+
+    private HttpResponse<String> send(HttpRequest.Builder b, String key) throws Exception {
+        b.timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json");
+        if (key != null) b.header("Authorization", "Bearer " + key);
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static JsonNode json(HttpResponse<String> r) throws IOException {
+        return HttpIo.JSON.readTree(r.body());
+    }
+
+    /** The data lines of an SSE body, without the "data: " prefix. */
+    static List<String> sseData(String body) {
+        return body.lines().filter(l -> l.startsWith("data: ")).map(l -> l.substring(6)).toList();
+    }
+
+    @Override
+    public void close() {
+        server.shutdown();
+    }
+}
