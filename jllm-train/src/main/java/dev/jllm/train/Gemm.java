@@ -38,10 +38,20 @@ public final class Gemm {
                             int M, int N, int K, boolean accumulate) {
         int blocks = (M + MR - 1) / MR;
         if (pool == null || pool.threads() == 1 || (long) M * N * K < PARALLEL_WORK || blocks < 2) {
-            rows(a, aOff, ars, acs, b, bOff, c, cOff, 0, M, N, K, accumulate);
+            rows(a, aOff, ars, acs, b, bOff, N, c, cOff, N, 0, M, N, K, accumulate);
             return;
         }
-        pool.forRange(blocks, (b0, b1) -> rows(a, aOff, ars, acs, b, bOff, c, cOff, b0 * MR, Math.min(M, b1 * MR), N, K, accumulate));
+        pool.forRange(blocks, (b0, b1) -> rows(a, aOff, ars, acs, b, bOff, N, c, cOff, N, b0 * MR, Math.min(M, b1 * MR), N, K, accumulate));
+    }
+
+    /**
+     * The same product on the calling thread, with leading dimensions for B and C (sub-matrices such
+     * as one attention head inside a (T, QD) activation): B(k,j) = b[bOff + k·ldb + j],
+     * C(i,j) = c[cOff + i·ldc + j].
+     */
+    static void gemmSerial(float[] a, int aOff, int ars, int acs, float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
+                           int M, int N, int K, boolean accumulate) {
+        rows(a, aOff, ars, acs, b, bOff, ldb, c, cOff, ldc, 0, M, N, K, accumulate);
     }
 
     /** The slow, obvious reference the fast kernel is tested against (double accumulation). */
@@ -57,27 +67,27 @@ public final class Gemm {
     }
 
     /** Rows [i0, i1) of C. */
-    private static void rows(float[] a, int aOff, int ars, int acs, float[] b, int bOff, float[] c, int cOff,
+    private static void rows(float[] a, int aOff, int ars, int acs, float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
                              int i0, int i1, int N, int K, boolean accumulate) {
-        if (!accumulate) java.util.Arrays.fill(c, cOff + i0 * N, cOff + i1 * N, 0f);
+        if (!accumulate) for (int i = i0; i < i1; i++) java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + N, 0f);
         for (int k0 = 0; k0 < K; k0 += KC) {
             int k1 = Math.min(K, k0 + KC);
             int j0 = 0;
             for (; j0 + NB <= N; j0 += NB) {
                 int i = i0;
-                for (; i + MR <= i1; i += MR) kernel4x4(a, aOff, ars, acs, b, bOff, c, cOff, i, j0, k0, k1, N);
-                for (; i < i1; i++) kernel1x4(a, aOff + i * ars, acs, b, bOff, c, cOff + i * N, j0, k0, k1, N);
+                for (; i + MR <= i1; i += MR) kernel4x4(a, aOff, ars, acs, b, bOff, ldb, c, cOff, ldc, i, j0, k0, k1);
+                for (; i < i1; i++) kernel1x4(a, aOff + i * ars, acs, b, bOff, ldb, c, cOff + i * ldc, j0, k0, k1);
             }
             for (; j0 < N; j0 += L) {
                 VectorMask<Float> m = S.indexInRange(j0, N);
-                for (int i = i0; i < i1; i++) kernel1x1(a, aOff + i * ars, acs, b, bOff, c, cOff + i * N, j0, k0, k1, N, m);
+                for (int i = i0; i < i1; i++) kernel1x1(a, aOff + i * ars, acs, b, bOff, ldb, c, cOff + i * ldc, j0, k0, k1, m);
             }
         }
     }
 
-    private static void kernel4x4(float[] a, int aOff, int ars, int acs, float[] b, int bOff, float[] c, int cOff,
-                                  int i, int j0, int k0, int k1, int N) {
-        int c0 = cOff + i * N + j0, c1 = c0 + N, c2 = c1 + N, c3 = c2 + N;
+    private static void kernel4x4(float[] a, int aOff, int ars, int acs, float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
+                                  int i, int j0, int k0, int k1) {
+        int c0 = cOff + i * ldc + j0, c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
         FloatVector s00 = FloatVector.fromArray(S, c, c0), s01 = FloatVector.fromArray(S, c, c0 + L),
                 s02 = FloatVector.fromArray(S, c, c0 + 2 * L), s03 = FloatVector.fromArray(S, c, c0 + 3 * L);
         FloatVector s10 = FloatVector.fromArray(S, c, c1), s11 = FloatVector.fromArray(S, c, c1 + L),
@@ -88,7 +98,7 @@ public final class Gemm {
                 s32 = FloatVector.fromArray(S, c, c3 + 2 * L), s33 = FloatVector.fromArray(S, c, c3 + 3 * L);
         int a0 = aOff + i * ars, a1 = a0 + ars, a2 = a1 + ars, a3 = a2 + ars;
         for (int k = k0; k < k1; k++) {
-            int bk = bOff + k * N + j0, ak = k * acs;
+            int bk = bOff + k * ldb + j0, ak = k * acs;
             FloatVector b0 = FloatVector.fromArray(S, b, bk), b1 = FloatVector.fromArray(S, b, bk + L),
                     b2 = FloatVector.fromArray(S, b, bk + 2 * L), b3 = FloatVector.fromArray(S, b, bk + 3 * L);
             FloatVector x = FloatVector.broadcast(S, a[a0 + ak]);
@@ -106,12 +116,12 @@ public final class Gemm {
         s30.intoArray(c, c3); s31.intoArray(c, c3 + L); s32.intoArray(c, c3 + 2 * L); s33.intoArray(c, c3 + 3 * L);
     }
 
-    private static void kernel1x4(float[] a, int aRow, int acs, float[] b, int bOff, float[] c, int cRow, int j0, int k0, int k1, int N) {
+    private static void kernel1x4(float[] a, int aRow, int acs, float[] b, int bOff, int ldb, float[] c, int cRow, int j0, int k0, int k1) {
         int c0 = cRow + j0;
         FloatVector s0 = FloatVector.fromArray(S, c, c0), s1 = FloatVector.fromArray(S, c, c0 + L),
                 s2 = FloatVector.fromArray(S, c, c0 + 2 * L), s3 = FloatVector.fromArray(S, c, c0 + 3 * L);
         for (int k = k0; k < k1; k++) {
-            int bk = bOff + k * N + j0;
+            int bk = bOff + k * ldb + j0;
             FloatVector x = FloatVector.broadcast(S, a[aRow + k * acs]);
             s0 = FloatVector.fromArray(S, b, bk).fma(x, s0);
             s1 = FloatVector.fromArray(S, b, bk + L).fma(x, s1);
@@ -121,23 +131,28 @@ public final class Gemm {
         s0.intoArray(c, c0); s1.intoArray(c, c0 + L); s2.intoArray(c, c0 + 2 * L); s3.intoArray(c, c0 + 3 * L);
     }
 
-    private static void kernel1x1(float[] a, int aRow, int acs, float[] b, int bOff, float[] c, int cRow, int j0, int k0, int k1, int N,
+    private static void kernel1x1(float[] a, int aRow, int acs, float[] b, int bOff, int ldb, float[] c, int cRow, int j0, int k0, int k1,
                                   VectorMask<Float> m) {
         FloatVector s = FloatVector.fromArray(S, c, cRow + j0, m);
         for (int k = k0; k < k1; k++) {
-            s = FloatVector.fromArray(S, b, bOff + k * N + j0, m).fma(FloatVector.broadcast(S, a[aRow + k * acs]), s);
+            s = FloatVector.fromArray(S, b, bOff + k * ldb + j0, m).fma(FloatVector.broadcast(S, a[aRow + k * acs]), s);
         }
         s.intoArray(c, cRow + j0, m);
     }
 
     /** dst(cols, rows) = src(rows, cols)ᵀ, in 32×32 blocks so both sides stay in cache. */
     public static void transpose(float[] src, int rows, int cols, float[] dst) {
+        transpose(src, 0, cols, rows, cols, dst, 0, rows);
+    }
+
+    /** dst(j, i) = src(i, j) for a (rows, cols) block: src(i, j) = src[srcOff + i·lds + j], dst(j, i) = dst[dstOff + j·ldd + i]. */
+    static void transpose(float[] src, int srcOff, int lds, int rows, int cols, float[] dst, int dstOff, int ldd) {
         final int BS = 32;
         for (int r0 = 0; r0 < rows; r0 += BS) {
             int r1 = Math.min(rows, r0 + BS);
             for (int c0 = 0; c0 < cols; c0 += BS) {
                 int c1 = Math.min(cols, c0 + BS);
-                for (int r = r0; r < r1; r++) for (int cc = c0; cc < c1; cc++) dst[cc * rows + r] = src[r * cols + cc];
+                for (int r = r0; r < r1; r++) for (int cc = c0; cc < c1; cc++) dst[dstOff + cc * ldd + r] = src[srcOff + r * lds + cc];
             }
         }
     }

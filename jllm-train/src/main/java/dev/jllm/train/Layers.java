@@ -151,51 +151,69 @@ public final class Layers {
         int QD = NH * HD, KVD = NKV * HD, group = NH / NKV;
         float scale = (float) (1.0 / Math.sqrt(HD));
         forRange(pool, B * NKV, (long) group * T * T * HD, (w0, w1) -> {
+            float[] kT = new float[HD * T]; // (HD, T) this KV head's keys, transposed for the kernel
             for (int w = w0; w < w1; w++) {
-                int b = w / NKV, kvh = w % NKV;
+                int b = w / NKV, kvh = w % NKV, kv0 = b * T * KVD + kvh * HD;
+                Gemm.transpose(k, kv0, KVD, T, HD, kT, 0, T);
                 for (int h = kvh * group; h < (kvh + 1) * group; h++) {
-                    for (int t = 0; t < T; t++) {
-                        int qo = (b * T + t) * QD + h * HD, ao = ((b * NH + h) * T + t) * T;
-                        for (int s = 0; s <= t; s++) att[ao + s] = FloatOps.dot(q, qo, k, (b * T + s) * KVD + kvh * HD, HD) * scale;
-                        FloatOps.softmax(att, ao, t + 1);
-                        java.util.Arrays.fill(att, ao + t + 1, ao + T, 0f);
-                        java.util.Arrays.fill(out, qo, qo + HD, 0f);
-                        for (int s = 0; s <= t; s++) FloatOps.axpy(att[ao + s], v, (b * T + s) * KVD + kvh * HD, out, qo, HD);
+                    int q0 = b * T * QD + h * HD, a0 = (b * NH + h) * T * T;
+                    // row blocks of queries: block [r0, r1) only sees keys [0, r1) (causal)
+                    for (int r0 = 0; r0 < T; r0 += ATT_ROWS) {
+                        int r1 = Math.min(T, r0 + ATT_ROWS);
+                        // z = q · kᵀ   (r1−r0, r1)
+                        Gemm.gemmSerial(q, q0 + r0 * QD, QD, 1, kT, 0, T, att, a0 + r0 * T, T, r1 - r0, r1, HD, false);
+                        for (int t = r0; t < r1; t++) {
+                            int ao = a0 + t * T;
+                            for (int s = 0; s <= t; s++) att[ao + s] *= scale;
+                            FloatOps.softmax(att, ao, t + 1);
+                            java.util.Arrays.fill(att, ao + t + 1, ao + T, 0f);
+                        }
+                        // out = att · v   (r1−r0, HD)
+                        Gemm.gemmSerial(att, a0 + r0 * T, T, 1, v, kv0, KVD, out, q0 + r0 * QD, QD, r1 - r0, HD, r1, false);
                     }
                 }
             }
         });
     }
 
+    /** Query rows per block of the attention products (the causal mask skips keys past the block). */
+    private static final int ATT_ROWS = 64;
+
     /**
      * dv_s += Σ_t a_ts·dout_t;  da_ts = dout_t·v_s;  dz_ts = a_ts·(da_ts − Σ_s' a_ts'·da_ts')  (softmax);
-     * dq_t += Σ_s dz_ts·k_s/√HD;  dk_s += Σ_t dz_ts·q_t/√HD.
+     * dq_t += Σ_s dz_ts·k_s/√HD;  dk_s += Σ_t dz_ts·q_t/√HD. As matrix products per head and row block:
+     * dA = dO·Vᵀ, dV += Aᵀ·dO, dZ = softmax'(dA), dQ += dZ·K, dK += dZᵀ·Q.
      */
     static void attentionBackward(float[] dq, float[] dk, float[] dv, float[] dout, float[] att, float[] q, float[] k, float[] v,
                                   int B, int T, int NH, int NKV, int HD, Parallel pool) {
         int QD = NH * HD, KVD = NKV * HD, group = NH / NKV;
         float scale = (float) (1.0 / Math.sqrt(HD));
         forRange(pool, B * NKV, (long) group * T * T * HD * 2, (w0, w1) -> {
-            float[] dz = new float[T];
+            float[] vT = new float[HD * T];        // (HD, T)
+            float[] dz = new float[ATT_ROWS * T];  // (rows, T) dA, then dZ
             for (int w = w0; w < w1; w++) {
-                int b = w / NKV, kvh = w % NKV;
+                int b = w / NKV, kvh = w % NKV, kv0 = b * T * KVD + kvh * HD;
+                Gemm.transpose(v, kv0, KVD, T, HD, vT, 0, T);
                 for (int h = kvh * group; h < (kvh + 1) * group; h++) {
-                    for (int t = 0; t < T; t++) {
-                        int qo = (b * T + t) * QD + h * HD, ao = ((b * NH + h) * T + t) * T;
-                        double sum = 0;
-                        for (int s = 0; s <= t; s++) {
-                            int kvo = (b * T + s) * KVD + kvh * HD;
-                            float da = FloatOps.dot(dout, qo, v, kvo, HD);
-                            dz[s] = da;
-                            sum += (double) att[ao + s] * da;
-                            FloatOps.axpy(att[ao + s], dout, qo, dv, kvo, HD);
+                    int q0 = b * T * QD + h * HD, a0 = (b * NH + h) * T * T;
+                    for (int r0 = 0; r0 < T; r0 += ATT_ROWS) {
+                        int r1 = Math.min(T, r0 + ATT_ROWS), rb = r1 - r0;
+                        // dA = dO · vᵀ   (rb, r1)
+                        Gemm.gemmSerial(dout, q0 + r0 * QD, QD, 1, vT, 0, T, dz, 0, T, rb, r1, HD, false);
+                        // dV += Aᵀ · dO   (r1, HD): A read transposed
+                        Gemm.gemmSerial(att, a0 + r0 * T, 1, T, dout, q0 + r0 * QD, QD, dv, kv0, KVD, r1, HD, rb, true);
+                        // dZ = A ⊙ (dA − Σ A⊙dA) / √HD, zero above the diagonal
+                        for (int t = r0; t < r1; t++) {
+                            int ao = a0 + t * T, zo = (t - r0) * T;
+                            double sum = 0;
+                            for (int s = 0; s <= t; s++) sum += (double) att[ao + s] * dz[zo + s];
+                            float fs = (float) sum;
+                            for (int s = 0; s <= t; s++) dz[zo + s] = att[ao + s] * (dz[zo + s] - fs) * scale;
+                            java.util.Arrays.fill(dz, zo + t + 1, zo + r1, 0f);
                         }
-                        for (int s = 0; s <= t; s++) {
-                            int kvo = (b * T + s) * KVD + kvh * HD;
-                            float g = att[ao + s] * (float) (dz[s] - sum) * scale;
-                            FloatOps.axpy(g, k, kvo, dq, qo, HD);
-                            FloatOps.axpy(g, q, qo, dk, kvo, HD);
-                        }
+                        // dQ += dZ · K   (rb, HD);  dK += dZᵀ · Q   (r1, HD)
+                        Gemm.gemmSerial(dz, 0, T, 1, k, kv0, KVD, dq, q0 + r0 * QD, QD, rb, HD, r1, true);
+                        Gemm.gemmSerial(dz, 0, 1, T, q, q0 + r0 * QD, QD, dk, kv0, KVD, r1, HD, rb, true);
                     }
                 }
             }
