@@ -21,7 +21,7 @@ import java.util.Set;
  * The one Jinjava instance, set up to behave like the Jinja environment transformers renders chat
  * templates with, and locked down for templates that come from untrusted model files.
  *
- * <p>Jinja side: trim_blocks + lstrip_blocks, and Jinjava's "trim notes and expressions" override so
+ * <p>Jinja side: trim_blocks + lstrip_blocks (done by {@link SourceRewriter}), Jinjava's "trim notes and expressions" override so
  * {@code {{- x -}}} strips like Jinja (the other legacy overrides change more than we want). Python side: {@link PyGlobals}, {@link PyResolver}, {@link SourceRewriter}.
  *
  * <p>Safety side: no template loading ({@code include}/{@code import}/{@code extends} are disabled and
@@ -44,8 +44,8 @@ final class JinjaEngine {
 
     private static Jinjava create() {
         JinjavaConfig config = JinjavaConfig.newBuilder()
-                .withTrimBlocks(true)
-                .withLstripBlocks(true)
+                .withTrimBlocks(false)     // trim_blocks and lstrip_blocks: SourceRewriter applies Jinja's rules
+                .withLstripBlocks(false)
                 .withKeepTrailingNewline(true)   // Jinjava strips it from the output; Jinja from the source (SourceRewriter)
                 .withLegacyOverrides(LegacyOverrides.newBuilder().withUseTrimmingForNotesAndExpressions(true).withUseNaturalOperatorPrecedence(true).build())
                 .withElResolver(PyResolver.chain())
@@ -81,6 +81,16 @@ final class JinjaEngine {
                 throw new ChatTemplateException(ChatTemplateException.Kind.SYNTAX, describe(e));
             }
         }
+        // Jinja refuses unknown filters and tests when compiling; Jinjava would render them as nothing.
+        for (SourceRewriter.NameUse use : SourceRewriter.filtersAndTests(rewrittenSource)) {
+            boolean known = use.filter()
+                    ? JINJAVA.getGlobalContext().getFilter(use.name()) != null
+                    : JINJAVA.getGlobalContext().getExpTest(use.name()) != null;
+            if (!known) {
+                throw new ChatTemplateException(ChatTemplateException.Kind.SYNTAX, "chat template: line " + use.line()
+                        + ": unknown " + (use.filter() ? "filter" : "test") + " '" + use.name() + "'");
+            }
+        }
     }
 
     static String render(String rewrittenSource, Map<String, Object> bindings, Clock clock) {
@@ -92,8 +102,13 @@ final class JinjaEngine {
         } catch (RuntimeException e) {
             throw translate(e);
         }
+        boolean late = System.nanoTime() - deadline > 0;
         for (TemplateError e : result.getErrors()) {
             if (e.getSeverity() != TemplateError.ErrorType.FATAL) continue;
+            if (late) {   // Jinjava reports the aborted tag, not why: say why
+                throw new ChatTemplateException(ChatTemplateException.Kind.LIMIT,
+                        "chat template: " + new RenderTimeout().getMessage());
+            }
             Throwable raised = find(e.getException(), PyGlobals.TemplateRaised.class);
             if (raised != null) {
                 throw new ChatTemplateException(ChatTemplateException.Kind.RAISED, raised.getMessage());

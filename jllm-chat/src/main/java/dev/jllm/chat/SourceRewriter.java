@@ -8,11 +8,13 @@ import java.util.regex.Pattern;
 
 /**
  * Rewrites the few Jinja2 (Python) constructs that Jinjava parses differently into equivalents it
- * understands, before compiling. Only the inside of {@code {{ }}} and {@code {% %}} is touched;
- * template text, comments and {@code {% raw %}} blocks pass through unchanged, so whitespace control
- * ({@code {%-}, trim_blocks) behaves as in the original.
+ * understands, before compiling. Only the inside of {@code {{ }}} and {@code {% %}} is rewritten;
+ * template text, comments and {@code {% raw %}} blocks pass through, apart from the whitespace that
+ * trim_blocks/lstrip_blocks remove.
  *
  * <ul>
+ *   <li>trim_blocks and lstrip_blocks are applied here, with Jinja's lexer rules, instead of by Jinjava:
+ *       Jinjava's lstrip also strips spaces that follow text on the same line ({@code a, {% endif %}}).</li>
  *   <li>One trailing newline of the source is dropped, as Jinja's keep_trailing_newline=False does
  *       (Jinjava's option strips the output's instead).</li>
  *   <li>{@code xs[::-1]} → {@code (xs|reverse)}: Jinjava has no slice step.</li>
@@ -46,13 +48,13 @@ final class SourceRewriter {
                 out.append(source, i, source.length());
                 break;
             }
-            out.append(source, i, open);
             char kind = source.charAt(open + 1);
+            appendText(out, source, i, open, kind != '{' && source.charAt(open + 2) != '+');
             if (kind == '#') {
                 int close = source.indexOf("#}", open + 2);
                 int end = close < 0 ? source.length() : close + 2;
                 out.append(source, open, end);
-                i = end;
+                i = trimBlock(source, end);
                 continue;
             }
             Matcher raw = RAW_START.matcher(source).region(open, source.length());
@@ -60,7 +62,7 @@ final class SourceRewriter {
                 Matcher endRaw = RAW_END.matcher(source);
                 int end = endRaw.find(raw.end()) ? endRaw.end() : source.length();
                 out.append(source, open, end);
-                i = end;
+                i = trimBlock(source, end);
                 continue;
             }
             int close = closeOf(source, open + 2, kind == '{' ? "}}" : "%}");
@@ -92,9 +94,31 @@ final class SourceRewriter {
             } else {
                 out.append(openDelim).append(body).append(closeDelim);
             }
-            i = close + 2;
+            i = kind == '%' ? trimBlock(source, close + 2) : close + 2;
         }
         return out.toString();
+    }
+
+    /**
+     * Template text before a tag, with lstrip_blocks applied: spaces and tabs between the start of a line
+     * and a block or comment tag go (not before {@code {%+}, not before {@code {{}). Jinja's lexer rule,
+     * done here because Jinjava's lstrip also eats whitespace after text on the same line.
+     */
+    private static void appendText(StringBuilder out, String source, int from, int to, boolean lstrip) {
+        int end = to;
+        if (lstrip) {
+            int run = to;
+            while (run > from && (source.charAt(run - 1) == ' ' || source.charAt(run - 1) == '\t')) run--;
+            boolean lineStart = run > from ? source.charAt(run - 1) == '\n' : (run == 0 || source.charAt(run - 1) == '\n');
+            if (lineStart) end = run;
+        }
+        out.append(source, from, end);
+    }
+
+    /** trim_blocks: the first newline after a block or comment tag goes, unless the tag ends with {@code +%}}. */
+    private static int trimBlock(String source, int afterTag) {
+        boolean keep = afterTag >= 3 && source.charAt(afterTag - 3) == '+';
+        return !keep && afterTag < source.length() && source.charAt(afterTag) == '\n' ? afterTag + 1 : afterTag;
     }
 
     private static int nextOpen(String s, int from) {
@@ -310,5 +334,28 @@ final class SourceRewriter {
             }
         }
         return s.length();
+    }
+
+    /** A filter ({@code x|name}) or test ({@code x is name}) named in a template, with its 1-based line. */
+    record NameUse(String name, boolean filter, int line) {}
+
+    private static final Pattern TAG = Pattern.compile("\\{\\{.*?\\}\\}|\\{%.*?%\\}", Pattern.DOTALL);
+    private static final Pattern STRING = Pattern.compile("'(?:\\\\.|[^'\\\\])*'|\"(?:\\\\.|[^\"\\\\])*\"");
+    private static final Pattern FILTER = Pattern.compile("\\|\\s*([A-Za-z_]\\w*)");
+    private static final Pattern TEST = Pattern.compile("\\bis\\s+(?:not\\s+)?([A-Za-z_]\\w*)");
+
+    /** Every filter and test name used inside {@code {{ }}} and {@code {% %}} (string literals skipped). */
+    static List<NameUse> filtersAndTests(String source) {
+        List<NameUse> uses = new ArrayList<>();
+        Matcher tag = TAG.matcher(source);
+        while (tag.find()) {
+            String body = STRING.matcher(tag.group()).replaceAll("''");
+            int line = 1 + (int) source.substring(0, tag.start()).chars().filter(c -> c == '\n').count();
+            Matcher f = FILTER.matcher(body);
+            while (f.find()) uses.add(new NameUse(f.group(1), true, line));
+            Matcher t = TEST.matcher(body);
+            while (t.find()) uses.add(new NameUse(t.group(1), false, line));
+        }
+        return uses;
     }
 }
