@@ -46,6 +46,9 @@ final class InitCommand implements Callable<Integer> {
 
     @Option(names = "--seed", defaultValue = "42") long seed;
 
+    @Option(names = "--std", defaultValue = "0.02", description = "weight init standard deviation (default: ${DEFAULT-VALUE}; larger = peakier random model)")
+    double std;
+
     @Override
     public Integer call() throws Exception {
         ModelConfig base = preset != null ? ModelPresets.get(preset) : ModelPresets.get("tiny");
@@ -65,7 +68,7 @@ final class InitCommand implements Callable<Integer> {
         long params = LlamaLayout.tensors(c, GgmlType.F32).stream().mapToLong(x -> x.elementCount()).sum();
         long bytes = dev.jllm.model.MemoryPlan.weightBytes(LlamaLayout.tensors(c, GgmlType.F32), t).bytes();
         try (Progress p = new Progress(err, "init", bytes, true)) {
-            RandomModel.write(c, t, seed, out, p::add);
+            RandomModel.write(c, t, seed, std, out, p::add);
             spec.commandLine().getOut().printf(Locale.ROOT, "wrote %s: %s %s, %s parameters, %s, %.1f s%n", out, c.architecture(),
                     preset != null ? preset : "custom", Units.count(params), Units.bytes(java.nio.file.Files.size(out)), p.seconds());
         }

@@ -23,7 +23,8 @@ import java.util.function.LongConsumer;
  * <li>the output matrix (or the token embedding when it doubles as output) becomes Q6_K unless the
  *     target is Q8_0 or wider (it drives every logit);</li>
  * <li>Q4_K_M / Q5_K_M: attn_v and ffn_down of the first and last eighth of the layers, and every
- *     third layer between, get Q6_K ("use_more_bits");</li>
+ *     third layer between, get Q6_K ("use_more_bits"); Q4_K_S: attn_v of the first 4 layers and
+ *     ffn_down of the first eighth get Q5_K;</li>
  * <li>a matrix whose rows are not a multiple of the block size falls back: Q4_K → Q5_0, Q5_K →
  *     Q5_1, Q6_K → Q8_0 where jllm has that type, else to Q8_0 if the row fits 32-blocks, else F16.</li>
  * </ul>
@@ -32,18 +33,23 @@ import java.util.function.LongConsumer;
 public final class Quantizer {
     private Quantizer() {}
 
-    /** A target as named on the command line: a type plus an optional mix. */
-    public record Target(GgmlType type, boolean mediumMix, String name) {
+    /** The K-quant mixes llama.cpp names _S and _M ("Q4_K" alone means Q4_K_M there, too). */
+    public enum Mix { NONE, SMALL, MEDIUM }
+
+    /** A target as named on the command line: a type plus a mix. */
+    public record Target(GgmlType type, Mix mix, String name) {
+        public boolean mediumMix() { return mix == Mix.MEDIUM; }
+
         public static Target parse(String s) {
             String u = s.toUpperCase(Locale.ROOT);
             return switch (u) {
-                case "Q4_K_M" -> new Target(GgmlType.Q4_K, true, u);
-                case "Q5_K_M" -> new Target(GgmlType.Q5_K, true, u);
-                case "Q4_K_S", "Q4_K" -> new Target(GgmlType.Q4_K, false, u);
-                case "Q5_K_S", "Q5_K" -> new Target(GgmlType.Q5_K, false, u);
-                case "Q6_K", "Q8_0", "Q4_0", "Q4_1", "F16", "BF16", "F32" -> new Target(GgmlType.valueOf(u), false, u);
+                case "Q4_K_M", "Q4_K" -> new Target(GgmlType.Q4_K, Mix.MEDIUM, "Q4_K_M");
+                case "Q5_K_M", "Q5_K" -> new Target(GgmlType.Q5_K, Mix.MEDIUM, "Q5_K_M");
+                case "Q4_K_S" -> new Target(GgmlType.Q4_K, Mix.SMALL, u);
+                case "Q5_K_S" -> new Target(GgmlType.Q5_K, Mix.SMALL, u);
+                case "Q6_K", "Q8_0", "Q4_0", "Q4_1", "F16", "BF16", "F32" -> new Target(GgmlType.valueOf(u), Mix.NONE, u);
                 default -> throw new IllegalArgumentException("unknown quantization type '" + s
-                        + "'; supported: Q8_0, Q4_0, Q4_1, Q4_K (Q4_K_S), Q4_K_M, Q5_K (Q5_K_S), Q5_K_M, Q6_K, F16, BF16, F32");
+                        + "'; supported: Q8_0, Q4_0, Q4_1, Q4_K_S, Q4_K_M (= Q4_K), Q5_K_S, Q5_K_M (= Q5_K), Q6_K, F16, BF16, F32");
             };
         }
     }
@@ -68,13 +74,23 @@ public final class Quantizer {
         String name = t.name();
         if (t.dims().length == 1) return GgmlType.F32;
         GgmlType type = target.type();
+        if (pure || !type.isQuantized()) return fallback(type, t.dims()[0]);
+        long rowLength = t.dims()[0];
         boolean isOutput = name.equals("output.weight") || (!hasOutput && name.equals("token_embd.weight"));
-        if (!pure && isOutput && type.bitsPerWeight() < 8) type = GgmlType.Q6_K;
-        if (!pure && target.mediumMix() && (name.endsWith("attn_v.weight") || name.endsWith("ffn_down.weight"))) {
-            int layer = Integer.parseInt(name.substring(4, name.indexOf('.', 4)));
-            if (useMoreBits(layer, nLayers)) type = GgmlType.Q6_K;
+        if (isOutput) {
+            // llama.cpp: the output matrix drives every logit: Q6_K unless the target is Q8_0; Q8_0 if rows don't fit
+            if (rowLength % type.blockSize != 0) return GgmlType.Q8_0;
+            return fallback(type == GgmlType.Q8_0 ? type : GgmlType.Q6_K, rowLength);
         }
-        return fallback(type, t.dims()[0]);
+        int layer = name.startsWith("blk.") ? Integer.parseInt(name.substring(4, name.indexOf('.', 4))) : -1;
+        if (name.endsWith("attn_v.weight")) {
+            if (target.mix() == Mix.MEDIUM && useMoreBits(layer, nLayers)) type = GgmlType.Q6_K;
+            else if (target.mix() == Mix.SMALL && type == GgmlType.Q4_K && layer < 4) type = GgmlType.Q5_K;
+        } else if (name.endsWith("ffn_down.weight")) {
+            if (target.mix() == Mix.MEDIUM && useMoreBits(layer, nLayers)) type = GgmlType.Q6_K;
+            else if (target.mix() == Mix.SMALL && type == GgmlType.Q4_K && layer < nLayers / 8) type = GgmlType.Q5_K;
+        }
+        return fallback(type, rowLength);
     }
 
     /** llama.cpp: the first and last eighth of the layers, and every third layer in between. */
@@ -102,7 +118,8 @@ public final class Quantizer {
         }
         if (in.gguf() == null) ModelWriter.putHyperparameters(w, in.config(), in.path().getFileName().toString());
         w.put("general.file_type", GgufValue.ofUInt32(target.mediumMix()
-                ? (target.type() == GgmlType.Q4_K ? 15 : 17) : RandomModel.fileType(target.type())));
+                ? (target.type() == GgmlType.Q4_K ? 15 : 17)
+                : target.mix() == Mix.SMALL ? (target.type() == GgmlType.Q4_K ? 14 : 16) : RandomModel.fileType(target.type())));
         w.put("general.quantization_version", GgufValue.ofUInt32(2));
         for (int i = 0; i < plan.size(); i++) {
             GgufTensorInfo t = in.tensors().get(i);

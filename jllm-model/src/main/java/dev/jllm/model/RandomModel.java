@@ -17,7 +17,20 @@ import java.util.function.LongConsumer;
 public final class RandomModel {
     private RandomModel() {}
 
+    /** Default init: N(0, 0.02) as GPT-2 / llama initialisers use. */
+    public static final double DEFAULT_STD = 0.02;
+
     public static void write(ModelConfig c, GgmlType type, long seed, Path out, LongConsumer progress) throws IOException {
+        write(c, type, seed, DEFAULT_STD, out, progress);
+    }
+
+    /**
+     * {@code std}: standard deviation of the weights. Larger values (e.g. 0.5) make a random model's
+     * predictions peaked, which is what cross-implementation checks need (greedy choices with wide
+     * margins instead of near-ties).
+     */
+    public static void write(ModelConfig c, GgmlType type, long seed, double std, Path out, LongConsumer progress) throws IOException {
+        if (!(std > 0 && std < 100)) throw new IllegalArgumentException("init std must be in (0, 100), got " + std);
         Architecture arch = Architecture.of(c.architecture());
         GgufWriter w = new GgufWriter();
         ModelWriter.putHyperparameters(w, c, "jllm-random-" + c.architecture());
@@ -25,17 +38,17 @@ public final class RandomModel {
         ModelWriter.putSyntheticVocab(w, c.vocabSize());
         int index = 0;
         for (GgufTensorInfo t : LlamaLayout.tensors(c, type)) {
-            addTensor(w, t.name(), t.dims(), t.dims().length == 1 ? GgmlType.F32 : matrixType(type, t.dims()[0]), seed + index++, progress);
+            addTensor(w, t.name(), t.dims(), t.dims().length == 1 ? GgmlType.F32 : matrixType(type, t.dims()[0]), seed + index++, std, progress);
             if (arch == Architecture.QWEN2 && t.name().endsWith("attn_v.weight")) {
                 String p = t.name().substring(0, t.name().indexOf("attn_v"));
-                addTensor(w, p + "attn_q.bias", new long[] {c.qDim()}, GgmlType.F32, seed + index++, progress);
-                addTensor(w, p + "attn_k.bias", new long[] {c.kvDim()}, GgmlType.F32, seed + index++, progress);
-                addTensor(w, p + "attn_v.bias", new long[] {c.kvDim()}, GgmlType.F32, seed + index++, progress);
+                addTensor(w, p + "attn_q.bias", new long[] {c.qDim()}, GgmlType.F32, seed + index++, std, progress);
+                addTensor(w, p + "attn_k.bias", new long[] {c.kvDim()}, GgmlType.F32, seed + index++, std, progress);
+                addTensor(w, p + "attn_v.bias", new long[] {c.kvDim()}, GgmlType.F32, seed + index++, std, progress);
             }
             if (arch == Architecture.QWEN3 && t.name().endsWith("attn_norm.weight")) {
                 String p = t.name().substring(0, t.name().indexOf("attn_norm"));
-                addTensor(w, p + "attn_q_norm.weight", new long[] {c.headDim()}, GgmlType.F32, -1, progress);
-                addTensor(w, p + "attn_k_norm.weight", new long[] {c.headDim()}, GgmlType.F32, -1, progress);
+                addTensor(w, p + "attn_q_norm.weight", new long[] {c.headDim()}, GgmlType.F32, -1, std, progress);
+                addTensor(w, p + "attn_k_norm.weight", new long[] {c.headDim()}, GgmlType.F32, -1, std, progress);
             }
         }
         w.write(out);
@@ -47,7 +60,7 @@ public final class RandomModel {
     }
 
     /** seed < 0: all ones (norm weights); 1-D tensors with a seed are biases: small random. */
-    private static void addTensor(GgufWriter w, String name, long[] dims, GgmlType type, long seed, LongConsumer progress) {
+    private static void addTensor(GgufWriter w, String name, long[] dims, GgmlType type, long seed, double std, LongConsumer progress) {
         int cols = (int) dims[0];
         long rows = dims.length == 1 ? 1 : dims[1];
         boolean norm = name.endsWith("norm.weight");
@@ -57,7 +70,7 @@ public final class RandomModel {
                 return;
             }
             SplittableRandom rnd = new SplittableRandom(seed * 1_000_003L + r);
-            for (int i = 0; i < dst.length; i++) dst[i] = (float) (rnd.nextGaussian() * 0.02);
+            for (int i = 0; i < dst.length; i++) dst[i] = (float) (rnd.nextGaussian() * std);
         }, progress));
     }
 
