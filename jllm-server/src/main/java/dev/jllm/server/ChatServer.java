@@ -1,5 +1,7 @@
 package dev.jllm.server;
 
+import dev.jllm.chat.ChatTemplate;
+import dev.jllm.gguf.GgufFormatException;
 import dev.jllm.model.Matmul;
 import dev.jllm.model.ModelConfig;
 import dev.jllm.model.ModelFile;
@@ -51,6 +53,11 @@ public final class ChatServer implements AutoCloseable {
                     bodyBytes, heartbeat, perKey, shutdownGrace);
         }
 
+        public Options withShutdownGrace(Duration d) {
+            return new Options(model, host, port, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
+                    maxBodyBytes, heartbeatMillis, maxPerKey, d);
+        }
+
         public Options withResources(int threadCount, long kvBytes) {
             return new Options(model, host, port, dataDir, threadCount, apiKeys, insecure, maxRunning, maxWaiting, kvBytes, stepTokens,
                     maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace);
@@ -73,6 +80,17 @@ public final class ChatServer implements AutoCloseable {
         this.api = api;
         this.modelId = modelId;
         this.grace = grace;
+    }
+
+    /** Loads the model, opens the store and starts listening, with the model's own chat template (ChatML if it has none). */
+    public static ChatServer start(Options o) throws IOException {
+        return start(o, f -> {
+            try {
+                return ChatTemplate.fromGguf(f.gguf())::render;
+            } catch (GgufFormatException e) {
+                throw new IllegalArgumentException(f.path() + ": unreadable chat template metadata: " + e.getMessage(), e);
+            }
+        });
     }
 
     /**

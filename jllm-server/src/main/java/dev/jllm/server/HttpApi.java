@@ -107,6 +107,15 @@ final class HttpApi {
             reply(ex, e);
         } catch (IOException e) {
             LOG.fine(() -> "client connection ended: " + e.getMessage());
+            // The JDK server counts an exchange as finished only once a response was written; without
+            // one, stop() would wait out its whole grace period for this dead exchange.
+            if (ex.getResponseCode() == -1) {
+                try {
+                    ex.sendResponseHeaders(400, -1);
+                } catch (IOException ignored) {
+                    // the client is gone
+                }
+            }
         } catch (RuntimeException e) {
             LOG.log(Level.SEVERE, "unexpected error in " + ex.getRequestMethod() + " " + ex.getRequestURI().getPath(), e);
             reply(ex, new ApiException(500, "server_error", null, "internal_error", "internal server error", 0));

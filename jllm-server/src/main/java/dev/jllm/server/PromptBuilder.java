@@ -1,6 +1,7 @@
 package dev.jllm.server;
 
 import dev.jllm.chat.ChatMessage;
+import dev.jllm.chat.ChatTemplateException;
 import dev.jllm.tokenizer.Tokenizer;
 import java.util.ArrayList;
 import java.util.List;
@@ -104,14 +105,30 @@ final class PromptBuilder {
     }
 
     private int[] render(List<ChatMessage> msgs, String param) {
-        int[] ids = encodeTemplate(renderer.render(msgs, true));
+        int[] ids = encodeTemplate(apply(msgs, param));
         List<ChatMessage> blank = new ArrayList<>(msgs.size());
         for (ChatMessage m : msgs) blank.add(new ChatMessage(m.role(), "x", m.toolCalls(), m.toolCallId(), m.name()));
-        if (specialCount(ids) != specialCount(encodeTemplate(renderer.render(blank, true)))) {
+        if (specialCount(ids) != specialCount(encodeTemplate(apply(blank, param)))) {
             throw ApiException.invalid(param, "invalid_content", "the " + param + " form a control token together with the chat template;"
                     + " control tokens are reserved for the template");
         }
         return ids;
+    }
+
+    /** The template's refusals (roles must alternate, no system role, ...) are the client's to fix: 400. */
+    private String apply(List<ChatMessage> msgs, String param) {
+        try {
+            return renderer.render(msgs, true);
+        } catch (ChatTemplateException e) {
+            throw switch (e.kind()) {
+                case RAISED -> ApiException.invalid(param, "chat_template_rejected", "the model's chat template rejected the " + param
+                        + ": " + e.getMessage());
+                case LIMIT -> ApiException.invalid(param, "chat_template_limit", "the " + param + " are too large for the chat template: "
+                        + e.getMessage());
+                default -> new ApiException(500, "server_error", null, "chat_template_error", "the model's chat template failed: "
+                        + e.getMessage(), 0);
+            };
+        }
     }
 
     /** Template output: special tokens parsed; one BOS even when the template writes it and the vocabulary adds it too. */

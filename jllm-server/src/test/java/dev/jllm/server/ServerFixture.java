@@ -1,7 +1,6 @@
 package dev.jllm.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.jllm.chat.ChatMessage;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -13,13 +12,8 @@ import java.util.List;
 
 /** A real server on 127.0.0.1:ephemeral with stories260K, and a small HTTP client for it. */
 final class ServerFixture implements AutoCloseable {
-    /** ChatML, the template models without one get (the same text ChatTemplate.fallback() renders). */
-    static final ChatRenderer CHATML = (List<ChatMessage> msgs, boolean gen) -> {
-        StringBuilder sb = new StringBuilder();
-        for (ChatMessage m : msgs) sb.append("<|im_start|>").append(m.role()).append('\n').append(m.content()).append("<|im_end|>\n");
-        if (gen) sb.append("<|im_start|>assistant\n");
-        return sb.toString();
-    };
+    /** What stories260K (no template of its own) gets: ChatML. */
+    static final ChatRenderer CHATML = dev.jllm.chat.ChatTemplate.fallback()::render;
 
     final ChatServer server;
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
@@ -28,7 +22,7 @@ final class ServerFixture implements AutoCloseable {
     ServerFixture(Path dataDir, ApiKeys keys, int maxPerKey, int maxBodyBytes) throws IOException {
         ChatServer.Options o = ChatServer.Options.defaults(TestModel.path("models/stories260K.gguf"), dataDir, keys).withPort(0)
                 .withLimits(4, 8, maxPerKey, maxBodyBytes, 200).withResources(2, 1L << 20);
-        server = ChatServer.start(o, f -> CHATML);
+        server = ChatServer.start(o.withShutdownGrace(java.time.Duration.ofSeconds(5)));
         base = server.uri();
     }
 
