@@ -1,6 +1,7 @@
 /** The jllm command line. */
 module dev.jllm.cli {
     requires dev.jllm.model;
+    requires dev.jllm.server;
     requires info.picocli;
     requires com.fasterxml.jackson.databind;
     requires java.management;

@@ -1,0 +1,97 @@
+package dev.jllm.cli;
+
+import dev.jllm.server.ApiKeys;
+import dev.jllm.server.ChatServer;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code jllm serve}: the OpenAI-compatible chat service with conversations kept on the server. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = {"Serve a model over an OpenAI-compatible HTTP API: /v1/chat/completions, /v1/completions, /v1/responses,",
+            "/v1/conversations, /v1/models, /health, /ready. Conversations are stored in SQLite under --data-dir.",
+            "Stops gracefully on SIGTERM/Ctrl-C: no new requests, in-flight ones finish within --shutdown-grace."})
+final class ServeCommand implements Callable<Integer> {
+    static final String DEFAULT_MODEL = "testdata/models/stories260K.gguf";
+
+    @Spec CommandSpec spec;
+
+    @Option(names = {"-m", "--model"}, description = "GGUF model (default: the bundled " + DEFAULT_MODEL + ")") Path model;
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "address to bind (default ${DEFAULT-VALUE})") String host;
+    @Option(names = "--port", defaultValue = "8080", description = "port; 0 = any free one (default ${DEFAULT-VALUE})") int port;
+    @Option(names = "--data-dir", defaultValue = "./jllm-data", description = "where the conversation database lives (default ${DEFAULT-VALUE})")
+    Path dataDir;
+    @Option(names = {"-t", "--threads"}, description = "threads for the model (default: all cores)") Integer threads;
+    @Option(names = "--api-keys", paramLabel = "FILE", description = "one API key per line; without it only loopback is allowed") Path apiKeys;
+    @Option(names = "--insecure", description = "allow a non-loopback --host without --api-keys") boolean insecure;
+    @Option(names = "--max-running", defaultValue = "8", description = "sequences generated at once (default ${DEFAULT-VALUE})") int maxRunning;
+    @Option(names = "--max-waiting", defaultValue = "64", description = "queued requests before 429 (default ${DEFAULT-VALUE})") int maxWaiting;
+    @Option(names = "--max-per-key", defaultValue = "4", description = "concurrent generation requests per API key (default ${DEFAULT-VALUE})")
+    int maxPerKey;
+    @Option(names = "--kv-cache-mem", defaultValue = "256MiB", description = "KV cache memory, e.g. 512MiB, 2GiB (default ${DEFAULT-VALUE})")
+    String kvCacheMem;
+    @Option(names = "--shutdown-grace", defaultValue = "30", description = "seconds in-flight requests get on shutdown (default ${DEFAULT-VALUE})")
+    int grace;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        Path m = model != null ? model : bundledModel();
+        ApiKeys keys = apiKeys != null ? ApiKeys.load(apiKeys) : ApiKeys.disabled();
+        int th = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        ChatServer.Options o = ChatServer.Options.defaults(m, dataDir, keys).withPort(port).withHost(host, insecure)
+                .withResources(th, parseSize(kvCacheMem)).withShutdownGrace(Duration.ofSeconds(grace));
+        o = o.withLimits(maxRunning, maxWaiting, maxPerKey, o.maxBodyBytes(), o.heartbeatMillis());
+        ChatServer server = ChatServer.start(o);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.err.println("jllm serve: stopping (finishing requests in flight, up to " + grace + " s)");
+            server.shutdown();
+            System.err.println("jllm serve: stopped");
+            stopped.countDown();
+        }, "jllm-serve-shutdown"));
+        out.println("jllm serve: listening on " + server.uri() + " (model " + server.modelId() + ", "
+                + (keys.enabled() ? keys.size() + " API keys" : "no API keys, loopback only") + ", data " + dataDir.resolve("jllm.db") + ")");
+        out.flush();
+        stopped.await();
+        return 0;
+    }
+
+    /** The bundled model: relative to the working directory, else to the repository the jar was built in. */
+    private static Path bundledModel() {
+        Path here = Path.of(DEFAULT_MODEL);
+        if (Files.exists(here)) return here;
+        try {
+            Path p = Path.of(ServeCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toAbsolutePath();
+            for (; p != null; p = p.getParent()) if (Files.exists(p.resolve(DEFAULT_MODEL))) return p.resolve(DEFAULT_MODEL);
+        } catch (java.net.URISyntaxException | SecurityException e) {
+            // fall through: report the relative path as missing
+        }
+        return here;
+    }
+
+    /** "256MiB", "2GiB", "512MB", "1048576" → bytes. */
+    static long parseSize(String s) {
+        String t = s.strip().toLowerCase(Locale.ROOT).replace("ib", "").replace("b", "");
+        long mult = 1;
+        if (t.endsWith("k")) mult = 1L << 10;
+        else if (t.endsWith("m")) mult = 1L << 20;
+        else if (t.endsWith("g")) mult = 1L << 30;
+        if (mult != 1) t = t.substring(0, t.length() - 1);
+        try {
+            double v = Double.parseDouble(t.strip());
+            if (v <= 0) throw new NumberFormatException();
+            return (long) (v * mult);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--kv-cache-mem must be a size like 256MiB or 2GiB, got '" + s + "'");
+        }
+    }
+}
