@@ -44,15 +44,22 @@ final class AddedTokens {
     private final List<Entry> entries;
     private final Order order;
     private final Node root = new Node();
+    // filters that let the scans skip most positions without a map lookup
+    private final java.util.BitSet firstChars = new java.util.BitSet();
+    private final boolean anyPlain;
 
     AddedTokens(List<Entry> entries, Order order) {
         this.entries = List.copyOf(entries);
         this.order = order;
+        boolean plain = false;
         for (int i = 0; i < this.entries.size(); i++) {
+            firstChars.set(this.entries.get(i).text().charAt(0));
+            plain |= !this.entries.get(i).special();
             Node n = root;
             for (char c : this.entries.get(i).text().toCharArray()) n = n.next.computeIfAbsent(c, k -> new Node());
             if (n.entry < 0) n.entry = i; // first definition of a duplicate text wins
         }
+        this.anyPlain = plain;
     }
 
     boolean isEmpty() {
@@ -62,7 +69,7 @@ final class AddedTokens {
     List<Fragment> split(String text, boolean parseSpecial) {
         List<Fragment> out = new ArrayList<>();
         if (text.isEmpty()) return out;
-        if (entries.isEmpty()) {
+        if (entries.isEmpty() || !parseSpecial && !anyPlain) {
             out.add(new Text(text));
             return out;
         }
@@ -77,6 +84,10 @@ final class AddedTokens {
         int textStart = 0;
         int i = 0;
         while (i < s.length()) {
+            if (!firstChars.get(s.charAt(i))) {
+                i++;
+                continue;
+            }
             int best = -1;
             int bestEnd = -1;
             Node n = root;
@@ -119,6 +130,7 @@ final class AddedTokens {
         // Only tokens that occur at all take part; finding them with the trie keeps this linear in the text.
         boolean[] present = new boolean[entries.size()];
         for (int i = 0; i < s.length(); i++) {
+            if (!firstChars.get(s.charAt(i))) continue;
             Node n = root;
             for (int j = i; j < s.length() && (n = n.next.get(s.charAt(j))) != null; j++) {
                 if (usable(n.entry, parseSpecial)) present[n.entry] = true;

@@ -6,7 +6,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Byte-level BPE (GPT-2, LLaMA 3, Qwen, DeepSeek, tiktoken...): text is split into pre-tokens by
@@ -19,13 +18,18 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>The merge loop keeps symbols in a linked list and candidate pairs in a heap keyed by
  * (rank, position), so a word of n bytes costs O(n log n), not O(n²); pairs made stale by an
- * earlier merge are detected when popped by re-looking-up the pair's rank. Results for short
- * pre-tokens are cached. Instances are immutable apart from that concurrent cache, so
- * {@link #encode} is safe to call from many threads.
+ * earlier merge are detected when popped by re-looking-up the pair's rank. Pre-tokens come from
+ * {@link PreTokenizer#split(String, FastSplit.Sink)} as ranges (no substring unless new) and
+ * results for short ones are kept in a direct-mapped cache of immutable entries. Instances are
+ * immutable apart from that cache, whose racy updates are benign, so {@link #encode} is safe to
+ * call from many threads.
  */
 public final class ByteLevelBpe implements Tokenizer {
     private static final int CACHE_MAX_WORD = 64;
-    private static final int CACHE_MAX_ENTRIES = 200_000;
+    private static final int CACHE_SLOTS = 1 << 17;
+
+    /** A cached pre-token → ids result; immutable, so racy publication between threads is safe. */
+    private record Cached(String word, int hash, int[] ids) {}
 
     /**
      * Encoding options (set by the loaders: {@link GgufTokenizerLoader}, {@link TokenizerJsonLoader},
@@ -50,7 +54,8 @@ public final class ByteLevelBpe implements Tokenizer {
     private final AddedTokens added;
     private final Options options;
     private final byte[][] tokenBytes;
-    private final Map<String, int[]> cache = new ConcurrentHashMap<>();
+    // direct-mapped: a lookup is one array read and a region compare, no allocation; collisions just evict
+    private final Cached[] cache = new Cached[CACHE_SLOTS];
 
     private ByteLevelBpe(Vocabulary vocab, MergeTable merges, String[] virtualPieces, PreTokenizer pre,
                          List<AddedTokens.Entry> addedTokens, Options options) {
@@ -123,22 +128,32 @@ public final class ByteLevelBpe implements Tokenizer {
         return out.toArray();
     }
 
-    private void encodeText(String t, IntList out) {
-        if (options.normalization() != null) t = Normalizer.normalize(t, options.normalization());
+    private void encodeText(String text, IntList out) {
+        String t = text;
+        if (options.normalization() != null && !Normalizer.isNormalized(t, options.normalization())) t = Normalizer.normalize(t, options.normalization());
         if (options.addPrefixSpace() && !t.startsWith(" ")) t = " " + t;
-        for (String word : pre.split(t)) {
-            if (word.length() <= CACHE_MAX_WORD) {
-                int[] ids = cache.get(word);
-                if (ids == null) {
-                    ids = encodeWord(word);
-                    if (cache.size() >= CACHE_MAX_ENTRIES) cache.clear();
-                    cache.put(word, ids);
-                }
-                out.addAll(ids);
-            } else {
-                out.addAll(encodeWord(word));
-            }
+        String s = t;
+        pre.split(s, (from, to) -> encodePiece(s, from, to, out));
+    }
+
+    private void encodePiece(String t, int from, int to, IntList out) {
+        int len = to - from;
+        if (len > CACHE_MAX_WORD) {
+            out.addAll(encodeWord(t.substring(from, to)));
+            return;
         }
+        int h = 0;
+        for (int i = from; i < to; i++) h = 31 * h + t.charAt(i);
+        int slot = (h ^ (h >>> 15)) & (CACHE_SLOTS - 1);
+        Cached c = cache[slot];
+        if (c != null && c.hash() == h && c.word().length() == len && c.word().regionMatches(0, t, from, len)) {
+            out.addAll(c.ids());
+            return;
+        }
+        String word = t.substring(from, to);
+        int[] ids = encodeWord(word);
+        cache[slot] = new Cached(word, h, ids);
+        out.addAll(ids);
     }
 
     /** BPE over one pre-token. */

@@ -36,6 +36,7 @@ public final class PreTokenizer {
     private final String name;
     private final List<String> sources;
     private final List<Pattern> patterns;
+    private final FastSplit.Kind fast;
 
     /**
      * @param name    shown in errors and {@link #toString()}
@@ -53,6 +54,7 @@ public final class PreTokenizer {
             }
         }
         this.patterns = List.copyOf(ps);
+        this.fast = sources.size() == 1 ? FastSplit.forRegex(sources.getFirst()) : null;
     }
 
     /** The pre-tokenizer llama.cpp uses for a GGUF {@code tokenizer.ggml.pre} value (null or empty → "default"). */
@@ -93,7 +95,31 @@ public final class PreTokenizer {
     /** Splits text into pre-tokens; concatenating them gives the text back. */
     public List<String> split(String text) {
         List<String> out = new ArrayList<>();
-        if (text.isEmpty()) return out;
+        split(text, (s, e) -> out.add(text.substring(s, e)));
+        return out;
+    }
+
+    /**
+     * Splits text into pre-tokens given as [start, end) ranges, without allocating them: through a
+     * hand-written scanner ({@link FastSplit}) when the regex is one it knows, else the regexes.
+     */
+    void split(String text, FastSplit.Sink sink) {
+        if (text.isEmpty()) return;
+        if (fast != null) {
+            FastSplit.split(fast, text, 0, text.length(), sink);
+            return;
+        }
+        splitRegex(text, sink);
+    }
+
+    /** Whether {@link #split} runs a hand-written scanner. */
+    boolean isFast() {
+        return fast != null;
+    }
+
+    /** The reference: always the regexes (tests compare the scanners with it). */
+    void splitRegex(String text, FastSplit.Sink sink) {
+        if (text.isEmpty()) return;
         int[] bounds = {0, text.length()};
         int n = 2;
         for (Pattern p : patterns) {
@@ -115,8 +141,7 @@ public final class PreTokenizer {
             bounds = next;
             n = m * 2;
         }
-        for (int k = 0; k + 1 < n; k += 2) out.add(text.substring(bounds[k], bounds[k + 1]));
-        return out;
+        for (int k = 0; k + 1 < n; k += 2) sink.piece(bounds[k], bounds[k + 1]);
     }
 
     private static int[] add(int[] b, int idx, int start, int end) {
