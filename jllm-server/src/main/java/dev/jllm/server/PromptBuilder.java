@@ -69,7 +69,7 @@ final class PromptBuilder {
         if (!args.truncateAuto()) {
             if (tokens.length >= ctx) {
                 throw ApiException.invalid(param, "context_length_exceeded", "this model's maximum context length is " + ctx
-                        + " tokens, but the " + param + " take " + tokens.length + " tokens and at least 1 is needed for the reply;"
+                        + " tokens, but the prompt built from '" + param + "' is " + tokens.length + " tokens and at least 1 is needed for the reply;"
                         + " shorten them or set truncation: \"auto\"");
             }
             return new Prompt(tokens, 0);
@@ -80,7 +80,7 @@ final class PromptBuilder {
             int first = firstDroppable(msgs);
             if (first < 0) {
                 throw ApiException.invalid(param, "context_length_exceeded", "this model's maximum context length is " + ctx
-                        + " tokens; even after dropping " + dropped + " older messages the " + param + " take " + tokens.length
+                        + " tokens; even after dropping " + dropped + " older messages the prompt built from '" + param + "' is " + tokens.length
                         + " tokens plus " + reserve + " reserved for the reply");
             }
             msgs.remove(first);
