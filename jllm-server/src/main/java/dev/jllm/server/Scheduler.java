@@ -98,6 +98,8 @@ public final class Scheduler implements AutoCloseable {
     private final PrefixCache cache;
     private final Thread thread;
     private volatile boolean closed;
+    private final Object gate = new Object(); // orders submit()'s enqueue against the thread's final drain
+    private boolean accepting = true;         // guarded by gate
     private volatile Stats stats;
 
     /** Builds the KV cache ({@code kvBlocks} blocks of {@link #BLOCK_TOKENS}, F16) and starts the thread. */
@@ -141,7 +143,13 @@ public final class Scheduler implements AutoCloseable {
                     + " waiting; retry later", 1);
         }
         Active a = new Active(r, Math.min(r.params().maxTokens(), ctx - p));
-        inbox.add(a);
+        synchronized (gate) {
+            if (!accepting) {
+                inSystem.decrementAndGet();
+                throw new ServerBusyException("the server is shutting down", 5);
+            }
+            inbox.add(a);
+        }
         return a.out;
     }
 
@@ -177,6 +185,9 @@ public final class Scheduler implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
+            synchronized (gate) {
+                accepting = false; // from here on submit() refuses, so nothing lands in the inbox unanswered
+            }
             for (Active a : List.copyOf(running)) fail(a, "the server is shutting down");
             for (Active a : waiting) end(a, new GenerationEvent.Failed("the server is shutting down"));
             for (Object o : inbox) if (o instanceof Active a) end(a, new GenerationEvent.Failed("the server is shutting down"));

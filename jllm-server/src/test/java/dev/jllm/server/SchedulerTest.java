@@ -157,6 +157,22 @@ class SchedulerTest {
     }
 
     @Test
+    void closingFailsWhatIsInFlightAndRefusesNewWork() throws Exception {
+        SamplingParams sp = new SamplingParams(0f, 0, 1f, 0f, 1f, 0f, 0f, 64, java.util.Map.of(), 0, 120, List.of(), true);
+        Scheduler s = scheduler(1, 4, 64, 0, 32);
+        int[] p = m.tokenizer.encode("Once upon a time", true, false);
+        List<Generation> gens = new ArrayList<>();
+        for (int i = 0; i < 3; i++) gens.add(s.submit(new GenerationRequest(p, sp, null)));
+        s.close();
+        for (Generation g : gens) {
+            GenerationEvent end = TestModel.collect(g).terminal();
+            // each one either finished before the close reached it or was told the server is shutting down
+            if (end instanceof GenerationEvent.Failed f) assertEquals("the server is shutting down", f.message());
+        }
+        assertThrows(ServerBusyException.class, () -> s.submit(new GenerationRequest(p, sp, null)));
+    }
+
+    @Test
     void promptsThatCannotRunAreRejectedUpFront() throws Exception {
         try (Scheduler s = scheduler(1, 1, 64, 0, 32)) {
             assertThrows(IllegalArgumentException.class, () -> s.submit(new GenerationRequest(new int[128], SamplingParams.GREEDY, null)));
