@@ -56,22 +56,53 @@ public final class FloatOps {
         for (; i < n; i++) out[outOff + i] = x[xOff + i] * scale * w[i];
     }
 
-    /** In-place softmax of x[off..off+n). */
+    /** In-place softmax of x[off..off+n): vector exp (the JDK's SVML stubs), sum in double per vector. */
     public static void softmax(float[] x, int off, int n) {
         float max = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) max = Math.max(max, x[off + i]);
+        int i = 0;
+        if (n >= S.length()) {
+            FloatVector mv = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+            for (; i + S.length() <= n; i += S.length()) mv = mv.max(FloatVector.fromArray(S, x, off + i));
+            max = mv.reduceLanes(VectorOperators.MAX);
+        }
+        for (; i < n; i++) max = Math.max(max, x[off + i]);
         double sum = 0;
-        for (int i = 0; i < n; i++) {
+        FloatVector mv = FloatVector.broadcast(S, max);
+        i = 0;
+        for (; i + S.length() <= n; i += S.length()) {
+            FloatVector e = FloatVector.fromArray(S, x, off + i).sub(mv).lanewise(VectorOperators.EXP);
+            e.intoArray(x, off + i);
+            sum += e.reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < n; i++) {
             float e = (float) Math.exp(x[off + i] - max);
             x[off + i] = e;
             sum += e;
         }
         float inv = (float) (1.0 / sum);
-        for (int i = 0; i < n; i++) x[off + i] *= inv;
+        FloatVector iv = FloatVector.broadcast(S, inv);
+        i = 0;
+        for (; i + S.length() <= n; i += S.length()) FloatVector.fromArray(S, x, off + i).mul(iv).intoArray(x, off + i);
+        for (; i < n; i++) x[off + i] *= inv;
     }
 
-    /** SwiGLU: g[i] = silu(g[i]) · u[i], silu(z) = z / (1 + e^−z). */
+    /** SwiGLU: g[i] = silu(g[i]) · u[i], silu(z) = z / (1 + e^−z); vector exp (the JDK's SVML stubs). */
     public static void swiglu(float[] g, int gOff, float[] u, int uOff, int n) {
+        int i = 0;
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        for (; i + S.length() <= n; i += S.length()) {
+            FloatVector z = FloatVector.fromArray(S, g, gOff + i);
+            FloatVector e = z.neg().lanewise(VectorOperators.EXP);
+            z.div(e.add(one)).mul(FloatVector.fromArray(S, u, uOff + i)).intoArray(g, gOff + i);
+        }
+        for (; i < n; i++) {
+            float z = g[gOff + i];
+            g[gOff + i] = z / (1f + (float) Math.exp(-z)) * u[uOff + i];
+        }
+    }
+
+    /** Reference for {@link #swiglu}: scalar {@link Math#exp}. */
+    static void swigluReference(float[] g, int gOff, float[] u, int uOff, int n) {
         for (int i = 0; i < n; i++) {
             float z = g[gOff + i];
             g[gOff + i] = z / (1f + (float) Math.exp(-z)) * u[uOff + i];

@@ -43,4 +43,22 @@ class HalfKernelsTest {
             for (int i = 1; i <= n; i++) assertEquals(yRef[i], y[i], 1e-6f * (1 + Math.abs(yRef[i])), "axpy n " + n + " i " + i);
         }
     }
+
+    @Test
+    void vectorSwigluAndSoftmaxTrackScalar() {
+        for (int n : new int[] {3, 16, 100, 8192}) {
+            float[] g = QuantTesting.randomRow(n, n, 1), u = QuantTesting.randomRow(n + 9, n, 1);
+            for (int i = 0; i < n; i++) g[i] *= 8; // into exp's tails
+            float[] a = g.clone(), b = g.clone();
+            FloatOps.swiglu(a, 0, u, 0, n);
+            FloatOps.swigluReference(b, 0, u, 0, n);
+            for (int i = 0; i < n; i++) assertEquals(b[i], a[i], 1e-6f * Math.abs(b[i]) + 1e-30f, "swiglu n " + n + " i " + i);
+            float[] s = g.clone();
+            FloatOps.softmax(s, 0, n);
+            double max = Double.NEGATIVE_INFINITY, sum = 0;
+            for (float v : g) max = Math.max(max, v);
+            for (float v : g) sum += Math.exp(v - max);
+            for (int i = 0; i < n; i++) assertEquals(Math.exp(g[i] - max) / sum, s[i], 1e-5 * s[i] + 1e-30, "softmax n " + n + " i " + i);
+        }
+    }
 }
