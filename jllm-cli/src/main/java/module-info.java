@@ -2,6 +2,8 @@
 module dev.jllm.cli {
     requires dev.jllm.model;
     requires dev.jllm.server;
+    requires dev.jllm.train;
+    requires java.desktop;
     requires info.picocli;
     requires com.fasterxml.jackson.databind;
     requires java.management;

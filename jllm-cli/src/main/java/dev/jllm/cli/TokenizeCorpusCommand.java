@@ -1,0 +1,98 @@
+package dev.jllm.cli;
+
+import dev.jllm.gguf.GgufFile;
+import dev.jllm.tokenizer.GgufTokenizerLoader;
+import dev.jllm.tokenizer.Tokenizer;
+import dev.jllm.tokenizer.TokenizerJsonLoader;
+import dev.jllm.train.TokenShards;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code jllm tokenize-corpus}: text files → token shards for {@code jllm train}. */
+@Command(name = "tokenize-corpus", mixinStandardHelpOptions = true,
+        description = {"Tokenize text files into token shards (uint16/uint32 by vocabulary size, with an index) for jllm train.",
+            "Each run writes one source (--source); run it once per source into the same directory to mix sources with train --mix."})
+final class TokenizeCorpusCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Option(names = "--tokenizer", required = true, paramLabel = "T", description = "a GGUF model (its vocabulary) or a tokenizer.json")
+    Path tokenizer;
+
+    @Option(names = "--input", required = true, arity = "1..*", paramLabel = "FILE", description = "UTF-8 text files")
+    List<Path> inputs;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "shard directory (created; index.txt lists the shards)")
+    Path out;
+
+    @Option(names = "--source", defaultValue = "general", paramLabel = "NAME", description = "source name for --mix (default: ${DEFAULT-VALUE})")
+    String source;
+
+    @Option(names = "--val-fraction", defaultValue = "0.01", paramLabel = "F", description = "share of documents held out for validation (default: ${DEFAULT-VALUE})")
+    double valFraction;
+
+    @Option(names = "--doc-separator", paramLabel = "S",
+            description = "split files into documents at this string (e.g. '<|endoftext|>'; '\\n\\n' for blank lines); default: one document per file")
+    String separator;
+
+    @Override
+    public Integer call() throws Exception {
+        Tokenizer tok = load(tokenizer);
+        int eos = tok.eos();
+        if (eos < 0) throw new IllegalArgumentException(tokenizer + " defines no EOS token; documents are packed with EOS separators");
+        boolean bos = tok.vocabulary().addBos() && tok.bos() >= 0;
+        String sep = separator == null ? null : separator.replace("\\n", "\n").replace("\\t", "\t");
+        long bytes = 0;
+        for (Path p : inputs) bytes += Files.size(p);
+        var err = spec.commandLine().getErr();
+        long tokens = 0;
+        int docs = 0;
+        try (TokenShards.Writer w = new TokenShards.Writer(out, source, tok.vocabSize(), eos);
+             Progress progress = new Progress(err, "tokenize", bytes, true)) {
+            for (Path p : inputs) {
+                String text = Files.readString(p, StandardCharsets.UTF_8);
+                List<String> parts = new ArrayList<>();
+                if (sep == null) parts.add(text);
+                else for (String d : text.split(Pattern.quote(sep))) if (!d.isBlank()) parts.add(d.strip());
+                for (String d : parts) {
+                    int[] ids = tok.encode(d, false, false);
+                    if (bos) {
+                        int[] withBos = new int[ids.length + 1];
+                        withBos[0] = tok.bos();
+                        System.arraycopy(ids, 0, withBos, 1, ids.length);
+                        ids = withBos;
+                    }
+                    w.add(ids);
+                    tokens += ids.length + 1;
+                    docs++;
+                    progress.add(d.getBytes(StandardCharsets.UTF_8).length + (sep == null ? 0 : sep.length()));
+                }
+            }
+            List<TokenShards.Shard> shards = w.finish(valFraction);
+            for (TokenShards.Shard s : shards) {
+                spec.commandLine().getOut().printf(Locale.ROOT, "%s: %s %s, %s tokens, %d documents%n", out.resolve(s.file()), s.source(), s.split(),
+                        Units.grouped(s.tokens()), s.docs());
+            }
+            spec.commandLine().getOut().printf(Locale.ROOT, "%d documents, %s tokens (%.2f bytes/token), vocab %d (%s), EOS %d%n", docs,
+                    Units.grouped(tokens), bytes / (double) Math.max(1, tokens), tok.vocabSize(), tok.vocabSize() > 65536 ? "uint32" : "uint16", eos);
+        }
+        return 0;
+    }
+
+    /** A tokenizer from a GGUF's vocabulary or a tokenizer.json. */
+    static Tokenizer load(Path p) throws Exception {
+        if (p.getFileName().toString().endsWith(".json")) return TokenizerJsonLoader.load(p);
+        try (GgufFile g = GgufFile.open(p)) {
+            return GgufTokenizerLoader.load(g);
+        }
+    }
+}
