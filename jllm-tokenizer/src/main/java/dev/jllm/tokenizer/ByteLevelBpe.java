@@ -129,7 +129,7 @@ public final class ByteLevelBpe implements Tokenizer {
     }
 
     private void encodeText(String text, IntList out) {
-        String t = text;
+        String t = Utf16.replaceLoneSurrogates(text);
         if (options.normalization() != null && !Normalizer.isNormalized(t, options.normalization())) t = Normalizer.normalize(t, options.normalization());
         if (options.addPrefixSpace() && !t.startsWith(" ")) t = " " + t;
         String s = t;

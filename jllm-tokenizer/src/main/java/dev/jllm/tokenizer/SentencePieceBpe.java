@@ -72,7 +72,8 @@ public final class SentencePieceBpe implements Tokenizer {
                     prevSpecial = true;
                 }
                 case AddedTokens.Text(String t) -> {
-                    String s = options.addSpacePrefix() && prevSpecial ? " " + t : t;
+                    String u = Utf16.replaceLoneSurrogates(t);
+                    String s = options.addSpacePrefix() && prevSpecial ? " " + u : u;
                     tokenize(s.replace(' ', '▁'), out);
                     prevSpecial = false;
                 }

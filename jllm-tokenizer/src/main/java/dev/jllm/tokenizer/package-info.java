@@ -8,7 +8,12 @@
  * {@link dev.jllm.tokenizer.TiktokenLoader} (OpenAI rank files),
  * {@link dev.jllm.tokenizer.Llama2cTokenizerLoader} (llama2.c tokenizer.bin). All give a
  * {@link dev.jllm.tokenizer.Tokenizer}; {@link dev.jllm.tokenizer.StreamingDecoder} turns generated ids into
- * text without splitting UTF-8 characters.
+ * text without splitting UTF-8 characters. {@link dev.jllm.tokenizer.BpeTrainer} learns a new
+ * byte-level vocabulary and writes it as tokenizer.json or GGUF metadata.
+ *
+ * <p>Bad input: invalid text never throws — lone surrogates and invalid UTF-8 become U+FFFD (see
+ * {@code Utf16}); invalid tokenizer files throw {@link dev.jllm.tokenizer.TokenizerFormatException}
+ * naming the file and the field; unknown pre-tokenizer names list the supported ones.
  *
  * <pre>{@code
  * try (GgufFile f = GgufFile.open(Path.of("stories260K.gguf"))) {
