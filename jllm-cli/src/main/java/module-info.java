@@ -1,6 +1,7 @@
 /** The jllm command line. */
 module dev.jllm.cli {
     requires dev.jllm.model;
+    requires dev.jllm.data;
     requires dev.jllm.server;
     requires dev.jllm.train;
     requires java.desktop;
