@@ -48,6 +48,43 @@ public final class Matmul implements AutoCloseable {
         for (int t = 0; t < T; t++) matvec(w, x, t * w.cols(), out, t * w.rows());
     }
 
+    /**
+     * Several products of one input, o_i (T, w_i.rows) = x (T, cols) · w_iᵀ (w3/o3 may be null): for
+     * decode one parallel loop covers all of them (one wake-up of the workers instead of one each).
+     */
+    public void matmul(float[] x, int T, Matrix w1, float[] o1, Matrix w2, float[] o2, Matrix w3, float[] o3) {
+        PackedMatrix p1 = w1.packed(), p2 = w2.packed(), p3 = w3 == null ? null : w3.packed();
+        boolean fuse = T < TILE_MIN_PACKED && p1 != null && p2 != null && (w3 == null || p3 != null)
+                && w2.cols() == w1.cols() && (w3 == null || w3.cols() == w1.cols());
+        if (!fuse) {
+            matmul(w1, x, T, o1);
+            matmul(w2, x, T, o2);
+            if (w3 != null) matmul(w3, x, T, o3);
+            return;
+        }
+        final int cols = w1.cols(), n1 = p1.groups(), n2 = n1 + p2.groups(), n3 = n2 + (p3 == null ? 0 : p3.groups());
+        if (prep.length < p1.scratchLength()) prep = new float[p1.scratchLength()];
+        final float[] s = prep;
+        for (int t = 0; t < T; t++) {
+            final int xOff = t * cols, r1 = t * w1.rows(), r2 = t * w2.rows(), r3 = w3 == null ? 0 : t * w3.rows();
+            p1.prepare(x, xOff, s);
+            forRange(n3, (long) PackedMatrix.GROUP * cols, (a, b) -> {
+                if (a < n1) p1.matvec(x, xOff, s, o1, r1, a, Math.min(b, n1));
+                if (b > n1 && a < n2) p2.matvec(x, xOff, s, o2, r2, Math.max(a, n1) - n1, Math.min(b, n2) - n1);
+                if (b > n2) p3.matvec(x, xOff, s, o3, r3, Math.max(a, n2) - n2, b - n2);
+            });
+            tail(w1, x, xOff, o1, r1);
+            tail(w2, x, xOff, o2, r2);
+            if (w3 != null) tail(w3, x, xOff, o3, r3);
+        }
+    }
+
+    /** Rows past the packed groups, from the stored rows. */
+    private static void tail(Matrix w, float[] x, int xOff, float[] out, int outOff) {
+        int done = w.packed().groups() * PackedMatrix.GROUP;
+        if (done < w.rows()) w.matvec(x, xOff, out, outOff, done, w.rows());
+    }
+
     /** out[outOff .. + rows) = W·x[xOff .. + cols). */
     public void matvec(Matrix w, float[] x, int xOff, float[] out, int outOff) {
         final int rows = w.rows(), cols = w.cols();

@@ -70,6 +70,9 @@ public final class Transformer {
         final float[] hb2 = B.hb2;   // (T, h) up
         final float[] tmp = B.tmp;   // (T, d) sub-layer output
 
+        // RoPE angles of each token's position, shared by all heads and layers
+        for (int t = 0; t < T; t++) ropeAngles(pos[t], B.cos, B.sin, t * (w.ropeDim / 2));
+
         // token embedding: x[t] = E[tok[t]]
         for (int t = 0; t < T; t++) w.tokenEmbedding.row(tok[t], x, t * d);
 
@@ -78,9 +81,7 @@ public final class Transformer {
             // attention RMSNorm
             for (int t = 0; t < T; t++) FloatOps.rmsnorm(xb, t * d, x, t * d, L.attnNorm(), d, c.rmsEps());
             // q = xb·Wqᵀ (+bq), k, v likewise: (T, d) → (T, qd), (T, kvd)
-            mm.matmul(L.wq(), xb, T, q);
-            mm.matmul(L.wk(), xb, T, k);
-            mm.matmul(L.wv(), xb, T, v);
+            mm.matmul(xb, T, L.wq(), q, L.wk(), k, L.wv(), v);
             if (L.bq() != null) for (int t = 0; t < T; t++) FloatOps.add(q, t * qd, L.bq(), qd);
             if (L.bk() != null) for (int t = 0; t < T; t++) FloatOps.add(k, t * kvd, L.bk(), kvd);
             if (L.bv() != null) for (int t = 0; t < T; t++) FloatOps.add(v, t * kvd, L.bv(), kvd);
@@ -91,8 +92,8 @@ public final class Transformer {
             }
             // RoPE on every head of q and k at the token's position; then K,V into the cache
             for (int t = 0; t < T; t++) {
-                for (int hh = 0; hh < nh; hh++) rope(q, t * qd + hh * hd, pos[t]);
-                for (int hh = 0; hh < nkv; hh++) rope(k, t * kvd + hh * hd, pos[t]);
+                for (int hh = 0; hh < nh; hh++) rope(q, t * qd + hh * hd, B.cos, B.sin, t * (w.ropeDim / 2));
+                for (int hh = 0; hh < nkv; hh++) rope(k, t * kvd + hh * hd, B.cos, B.sin, t * (w.ropeDim / 2));
                 kv.store(seq[t], l, pos[t], k, t * kvd, v, t * kvd);
             }
             // causal attention of each token over its own sequence's cache, positions 0..pos[t]
@@ -107,8 +108,7 @@ public final class Transformer {
             for (int i = 0; i < T * d; i++) x[i] += tmp[i];
             // FFN: x += (silu(xb·W1ᵀ) ⊙ xb·W3ᵀ)·W2ᵀ
             for (int t = 0; t < T; t++) FloatOps.rmsnorm(xb, t * d, x, t * d, L.ffnNorm(), d, c.rmsEps());
-            mm.matmul(L.gate(), xb, T, hb);
-            mm.matmul(L.up(), xb, T, hb2);
+            mm.matmul(xb, T, L.gate(), hb, L.up(), hb2, null, null);
             FloatOps.swiglu(hb, 0, hb2, 0, T * h);
             mm.matmul(L.down(), hb, T, tmp);
             for (int i = 0; i < T * d; i++) x[i] += tmp[i];
@@ -155,10 +155,13 @@ public final class Transformer {
         final int capacity;
         final int[] tok, pos, seq, rows;
         final float[] x, xb, q, k, v, att, hb, hb2, tmp;
+        final float[] cos, sin; // (T, ropeDim/2) RoPE angles per token
         private float[] logits = new float[0];
 
-        Buffers(ModelConfig c, int T) {
+        Buffers(ModelConfig c, int T, int ropeDim) {
             capacity = T;
+            cos = new float[T * ropeDim / 2];
+            sin = new float[T * ropeDim / 2];
             tok = new int[T];
             pos = new int[T];
             seq = new int[T];
@@ -184,7 +187,7 @@ public final class Transformer {
     private final ThreadLocal<float[]> scores = ThreadLocal.withInitial(() -> new float[0]);
 
     private Buffers buffers(int T) {
-        if (buffers == null || buffers.capacity < T) buffers = new Buffers(c, Math.max(T, buffers == null ? 1 : buffers.capacity));
+        if (buffers == null || buffers.capacity < T) buffers = new Buffers(c, Math.max(T, buffers == null ? 1 : buffers.capacity), w.ropeDim);
         return buffers;
     }
 
@@ -198,13 +201,21 @@ public final class Transformer {
         return s;
     }
 
-    /** Rotates one head in place: pairs (2i, 2i+1) for llama, (i, i + n_rot/2) for NeoX-style models. */
-    private void rope(float[] x, int off, int pos) {
-        int half = w.ropeDim / 2;
+    /** cos/sin of pos·θ_i for the rotated pairs i < ropeDim/2, into cos[off..], sin[off..]. */
+    private void ropeAngles(int pos, float[] cos, float[] sin, int off) {
         float p = pos / w.ropePositionScale;
-        for (int i = 0; i < half; i++) {
+        for (int i = 0; i < w.ropeDim / 2; i++) {
             double theta = p * invFreq[i];
-            float cos = (float) Math.cos(theta), sin = (float) Math.sin(theta);
+            cos[off + i] = (float) Math.cos(theta);
+            sin[off + i] = (float) Math.sin(theta);
+        }
+    }
+
+    /** Rotates one head in place: pairs (2i, 2i+1) for llama, (i, i + n_rot/2) for NeoX-style models. */
+    private void rope(float[] x, int off, float[] cosT, float[] sinT, int angleOff) {
+        int half = w.ropeDim / 2;
+        for (int i = 0; i < half; i++) {
+            float cos = cosT[angleOff + i], sin = sinT[angleOff + i];
             int a = w.arch.neoxRope ? off + i : off + 2 * i;
             int b = w.arch.neoxRope ? off + i + half : off + 2 * i + 1;
             float x0 = x[a], x1 = x[b];
