@@ -40,15 +40,33 @@ public final class Generator {
         this.tok = tok;
     }
 
+    /** Generates from a fresh sequence, freed afterwards. */
     public Result generate(int[] prompt, SamplingParams sp, Listener listener) {
+        KvCacheManager kv = tr.cache();
+        int seq = kv.allocate();
+        try {
+            return continueSequence(seq, prompt, 0, sp, listener);
+        } finally {
+            kv.free(seq);
+        }
+    }
+
+    /**
+     * Generates on an existing sequence whose cache already holds {@code prompt[0..cached)} (a
+     * multi-turn chat keeps its sequence: only the new part of the prompt is prefilled). The
+     * sequence is kept; afterwards its cache holds the prompt and all generated tokens but the last.
+     */
+    public Result continueSequence(int seq, int[] prompt, int cached, SamplingParams sp, Listener listener) {
         int ctx = tr.config().contextLength();
         if (prompt.length == 0) throw new IllegalArgumentException("empty prompt: nothing to continue (the tokenizer produced no tokens)");
         if (prompt.length >= ctx) {
             throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens; the model's context is " + ctx + " tokens");
         }
-        int maxNew = Math.min(sp.maxTokens(), ctx - prompt.length);
         KvCacheManager kv = tr.cache();
-        int seq = kv.allocate();
+        if (cached < 0 || cached > Math.min(kv.length(seq), prompt.length - 1)) {
+            throw new IllegalArgumentException("cached prefix " + cached + " is outside 0.." + Math.min(kv.length(seq), prompt.length - 1));
+        }
+        int maxNew = Math.min(sp.maxTokens(), ctx - prompt.length);
         Sampler sampler = new Sampler(sp);
         for (int t : prompt) sampler.accept(t);
         StreamingDecoder dec = new StreamingDecoder(tok);
@@ -57,9 +75,10 @@ public final class Generator {
         int[] out = new int[maxNew];
         int n = 0;
         Finish finish = Finish.LENGTH;
-        try {
+        {
             long t0 = System.nanoTime();
-            float[] logits = tr.forward(Batch.of(seq, prompt, 0, Batch.Logits.LAST)).get(0)[0];
+            int[] fresh = Arrays.copyOfRange(prompt, cached, prompt.length);
+            float[] logits = tr.forward(Batch.of(seq, fresh, cached, Batch.Logits.LAST)).get(0)[0];
             long t1 = System.nanoTime();
             int pos = prompt.length;
             while (n < maxNew) {
@@ -89,8 +108,6 @@ public final class Generator {
             if (listener != null && text.length() > emitted) listener.onText(text.substring(emitted));
             long t2 = System.nanoTime();
             return new Result(Arrays.copyOf(out, n), text.toString(), finish, prompt.length, (t1 - t0) / 1e9, (t2 - t1) / 1e9);
-        } finally {
-            kv.free(seq);
         }
     }
 
