@@ -161,10 +161,14 @@ public final class Trainer {
                         Checkpoint.save(ckpt, step + 1, lrScale, cfg.render(), params, opt);
                     }
                 }
+                boolean validatedLast = !history.isEmpty() && history.get(history.size() - 1).step() == step
+                        && !Float.isNaN(history.get(history.size() - 1).valLoss());
                 if (!interrupted && data.hasValidation()) {
-                    valLoss = validate(model, data, inputs, targets);
-                    if (tb != null) tb.scalar("val/loss", step, valLoss);
-                    if (valCsv != null) valCsv.row(String.format(Locale.ROOT, "%d,%.6f", step, valLoss));
+                    if (!validatedLast) {
+                        valLoss = validate(model, data, inputs, targets);
+                        if (tb != null) tb.scalar("val/loss", step, valLoss);
+                        if (valCsv != null) valCsv.row(String.format(Locale.ROOT, "%d,%.6f", step, valLoss));
+                    }
                     listener.message(String.format(Locale.ROOT, "validation loss %.4f after %d steps", valLoss, step));
                 }
                 Checkpoint.save(ckpt, step, lrScale, cfg.render(), params, opt);
