@@ -5,5 +5,6 @@ module dev.jllm.server {
     requires com.fasterxml.jackson.databind;
     requires jdk.httpserver;
     requires java.sql;
+    requires com.zaxxer.hikari;
     exports dev.jllm.server;
 }

@@ -17,7 +17,8 @@ import picocli.CommandLine.Spec;
 /** {@code jllm serve}: the OpenAI-compatible chat service with conversations kept on the server. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = {"Serve a model over an OpenAI-compatible HTTP API: /v1/chat/completions, /v1/completions, /v1/responses,",
-            "/v1/conversations, /v1/models, /health, /ready. Conversations are stored in SQLite under --data-dir.",
+            "/v1/conversations, /v1/models, /health, /ready. Conversations are stored in SQLite under --data-dir,",
+            "or in PostgreSQL with --store postgres://user:pass@host:port/db.",
             "Stops gracefully on SIGTERM/Ctrl-C: no new requests, in-flight ones finish within --shutdown-grace."})
 final class ServeCommand implements Callable<Integer> {
     static final String DEFAULT_MODEL = "testdata/models/stories260K.gguf";
@@ -29,6 +30,8 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "8080", description = "port; 0 = any free one (default ${DEFAULT-VALUE})") int port;
     @Option(names = "--data-dir", defaultValue = "./jllm-data", description = "where the conversation database lives (default ${DEFAULT-VALUE})")
     Path dataDir;
+    @Option(names = "--store", paramLabel = "URL", description = "postgres://user:pass@host:port/db to keep conversations in PostgreSQL"
+            + " (default: SQLite file under --data-dir)") String store;
     @Option(names = {"-t", "--threads"}, description = "threads for the model (default: all cores)") Integer threads;
     @Option(names = "--api-keys", paramLabel = "FILE", description = "one API key per line; without it only loopback is allowed") Path apiKeys;
     @Option(names = "--insecure", description = "allow a non-loopback --host without --api-keys") boolean insecure;
@@ -48,7 +51,7 @@ final class ServeCommand implements Callable<Integer> {
         ApiKeys keys = apiKeys != null ? ApiKeys.load(apiKeys) : ApiKeys.disabled();
         int th = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         ChatServer.Options o = ChatServer.Options.defaults(m, dataDir, keys).withPort(port).withHost(host, insecure)
-                .withResources(th, parseSize(kvCacheMem)).withShutdownGrace(Duration.ofSeconds(grace));
+                .withResources(th, parseSize(kvCacheMem)).withShutdownGrace(Duration.ofSeconds(grace)).withStore(store);
         o = o.withLimits(maxRunning, maxWaiting, maxPerKey, o.maxBodyBytes(), o.heartbeatMillis());
         ChatServer server = ChatServer.start(o);
         CountDownLatch stopped = new CountDownLatch(1);
@@ -59,7 +62,10 @@ final class ServeCommand implements Callable<Integer> {
             stopped.countDown();
         }, "jllm-serve-shutdown"));
         out.println("jllm serve: listening on " + server.uri() + " (model " + server.modelId() + ", "
-                + (keys.enabled() ? keys.size() + " API keys" : "no API keys, loopback only") + ", data " + dataDir.resolve("jllm.db") + ")");
+                + (keys.enabled() ? keys.size() + " API keys" : "no API keys, loopback only") + ", store " + server.storeLocation() + ")");
+        out.println("  try: curl -s " + server.uri() + "/v1/chat/completions " + (keys.enabled() ? "-H 'Authorization: Bearer YOUR_KEY' " : "")
+                + "-H 'Content-Type: application/json' -d '{\"model\":\"" + server.modelId()
+                + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Tell me a story\"}],\"max_tokens\":64}'");
         out.flush();
         stopped.await();
         return 0;

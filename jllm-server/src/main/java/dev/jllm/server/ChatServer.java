@@ -27,52 +27,58 @@ public final class ChatServer implements AutoCloseable {
      * @param kvCacheBytes   memory for the KV cache (F16); decides how many conversations stay warm
      * @param stepTokens     tokens per forward step (decodes + prefill chunk)
      * @param maxPerKey      concurrent generation requests per API key
+     * @param store          null for SQLite under {@code dataDir}, or a {@code postgres://} URL
      */
     public record Options(Path model, String host, int port, Path dataDir, int threads, ApiKeys apiKeys, boolean insecure,
                           int maxRunning, int maxWaiting, long kvCacheBytes, int stepTokens, int maxBodyBytes, long heartbeatMillis,
-                          int maxPerKey, Duration shutdownGrace) {
+                          int maxPerKey, Duration shutdownGrace, String store) {
 
         /** Defaults for everything but the model, data dir and keys. */
         public static Options defaults(Path model, Path dataDir, ApiKeys keys) {
             return new Options(model, "127.0.0.1", 8080, dataDir, Runtime.getRuntime().availableProcessors(), keys, false, 8, 64,
-                    256L << 20, 512, 4 << 20, 2_000, 4, Duration.ofSeconds(30));
+                    256L << 20, 512, 4 << 20, 2_000, 4, Duration.ofSeconds(30), null);
         }
 
         public Options withPort(int p) {
             return new Options(model, host, p, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store);
         }
 
         public Options withHost(String h, boolean insecureOk) {
             return new Options(model, h, port, dataDir, threads, apiKeys, insecureOk, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store);
         }
 
         public Options withLimits(int running, int waiting, int perKey, int bodyBytes, long heartbeat) {
             return new Options(model, host, port, dataDir, threads, apiKeys, insecure, running, waiting, kvCacheBytes, stepTokens,
-                    bodyBytes, heartbeat, perKey, shutdownGrace);
+                    bodyBytes, heartbeat, perKey, shutdownGrace, store);
         }
 
         public Options withShutdownGrace(Duration d) {
             return new Options(model, host, port, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, d);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, d, store);
+        }
+
+        public Options withStore(String url) {
+            return new Options(model, host, port, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, url);
         }
 
         public Options withResources(int threadCount, long kvBytes) {
             return new Options(model, host, port, dataDir, threadCount, apiKeys, insecure, maxRunning, maxWaiting, kvBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store);
         }
     }
 
     private final ModelFile file;
     private final Matmul matmul;
     private final Scheduler scheduler;
-    private final ConversationStore store;
+    private final SqlConversationStore store;
     private final HttpApi api;
     private final String modelId;
     private final Duration grace;
 
-    private ChatServer(ModelFile file, Matmul matmul, Scheduler scheduler, ConversationStore store, HttpApi api, String modelId, Duration grace) {
+    private ChatServer(ModelFile file, Matmul matmul, Scheduler scheduler, SqlConversationStore store, HttpApi api, String modelId, Duration grace) {
         this.file = file;
         this.matmul = matmul;
         this.scheduler = scheduler;
@@ -108,7 +114,7 @@ public final class ChatServer implements AutoCloseable {
         ModelFile file = ModelFile.open(o.model());
         Matmul matmul = null;
         Scheduler scheduler = null;
-        ConversationStore store = null;
+        SqlConversationStore store = null;
         try {
             if (file.gguf() == null) throw new IllegalArgumentException(o.model() + " has no vocabulary: serve needs a GGUF model");
             Tokenizer tok = GgufTokenizerLoader.load(file.gguf());
@@ -123,7 +129,7 @@ public final class ChatServer implements AutoCloseable {
             matmul = new Matmul(o.threads());
             scheduler = new Scheduler(new Weights(file), matmul, tok, (int) Math.min(blocks, Integer.MAX_VALUE),
                     new Scheduler.Limits(o.maxRunning(), o.maxWaiting(), o.stepTokens(), 256), SchedulerMetrics.NONE);
-            store = SqliteConversationStore.open(o.dataDir());
+            store = openStore(o);
             PromptBuilder prompts = new PromptBuilder(tok, templates.apply(file), c.contextLength());
             String modelId = modelId(o.model());
             HttpApi api = new HttpApi(modelId, scheduler, prompts, store, o.apiKeys(),
@@ -137,6 +143,17 @@ public final class ChatServer implements AutoCloseable {
             file.close();
             throw e;
         }
+    }
+
+    /** SQLite under the data dir unless a postgres:// URL is given; the pool gets a connection per possible concurrent request. */
+    static SqlConversationStore openStore(Options o) throws IOException {
+        if (o.store() == null) return SqliteConversationStore.open(o.dataDir());
+        return PostgresConversationStore.open(o.store(), Math.max(4, Math.min(32, o.maxRunning() + 4)));
+    }
+
+    /** Where conversations are stored (a file, or the URL without its password). */
+    public String storeLocation() {
+        return store.location();
     }
 
     /** The model id clients send: the file name without .gguf (e.g. "stories260K"). */

@@ -12,7 +12,7 @@ import java.util.Optional;
  * item and the response's final status — in ONE transaction, committed before the client is told the
  * response completed. A response interrupted before that (crash, kill) leaves no items; its row,
  * written in_progress by {@link #beginResponse}, is marked incomplete when the store is reopened.
- * Implementations: SQLite now, PostgreSQL later; both thread-safe.
+ * Implementations: {@link SqliteConversationStore} and {@link PostgresConversationStore}, both thread-safe.
  */
 public interface ConversationStore extends AutoCloseable {
 
@@ -68,4 +68,11 @@ public interface ConversationStore extends AutoCloseable {
 
     @Override
     void close();
+
+    /** A storage failure; the HTTP layer reports it as 500 without details. */
+    final class StoreException extends RuntimeException {
+        StoreException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
 }
