@@ -83,6 +83,16 @@ public final class CleanConfigLoader {
         }
     }
 
+    /** The configuration as JSON (snake_case keys), e.g. to ship it to Spark executors. */
+    public static String toJson(CleanConfig cfg) throws JsonProcessingException {
+        return new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE).writeValueAsString(cfg);
+    }
+
+    /** The inverse of {@link #toJson} (a complete configuration: no defaults are merged). */
+    public static CleanConfig fromJson(String json) throws JsonProcessingException {
+        return YAML.readValue(json, CleanConfig.class);
+    }
+
     private static String pathOf(JsonProcessingException e) {
         if (e instanceof com.fasterxml.jackson.databind.JsonMappingException) {
             String p = ((com.fasterxml.jackson.databind.JsonMappingException) e).getPathReference();

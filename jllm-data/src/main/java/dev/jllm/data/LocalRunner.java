@@ -225,7 +225,7 @@ public final class LocalRunner {
     }
 
     /** Position just after the last document boundary in b[0, len), or -1. */
-    private static int lastBoundary(byte[] b, int len, boolean paragraphs) {
+    static int lastBoundary(byte[] b, int len, boolean paragraphs) {
         for (int i = len - 1; i >= 0; i--) {
             if (b[i] != '\n') continue;
             if (!paragraphs) return i + 1;

@@ -23,6 +23,7 @@ public record TextStats(int codePoints, int nonSpace, int han, int traditional, 
                         int latin, int cyrillic, int arabic, int letters, int emoji, int firstEmoji) {
 
     private static final EmojiDetector STRICT = new EmojiDetector(false);
+    private static final int HAN_SIMPLE = CharTable.HAN | CharTable.CJK | CharTable.LETTER;
 
     /** Han characters that are not traditional-only over all Han characters; 0 when there is no Han character. */
     public double simplifiedRatio() {
@@ -70,6 +71,15 @@ public record TextStats(int codePoints, int nonSpace, int han, int traditional, 
                 w = 2;
             }
             int f = CharTable.flags(cp);
+            if (f == HAN_SIMPLE) {
+                // the common case in Chinese text: a Han letter that is not traditional-only
+                nonSpace++;
+                han++;
+                cjk++;
+                letters++;
+                i += w;
+                continue;
+            }
             if ((f & CharTable.SPACE) == 0) nonSpace++;
             if ((f & CharTable.HAN) != 0) {
                 han++;

@@ -39,17 +39,16 @@ public final class WhitespaceFolder implements TextNormalizer {
         StringBuilder b = new StringBuilder(n);
         int newlines = 0;
         boolean pendingSpace = false;
-        for (int i = 0; i < n; i++) {
+        int i = 0;
+        while (i < n) {
             char c = s.charAt(i);
-            if (c == '\r') {
-                if (i + 1 < n && s.charAt(i + 1) == '\n') continue;
-                c = '\n';
-            }
-            if (c == '\n') {
-                newlines++;
+            if (c == '\r' || c == '\n') {
+                if (c == '\n' || i + 1 >= n || s.charAt(i + 1) != '\n') newlines++;
                 pendingSpace = false;
+                i++;
             } else if (hspace(c)) {
                 pendingSpace = true;
+                i++;
             } else {
                 if (b.length() > 0) {
                     if (newlines > 0) b.append(newlines >= 2 ? "\n\n" : "\n");
@@ -57,7 +56,15 @@ public final class WhitespaceFolder implements TextNormalizer {
                 }
                 newlines = 0;
                 pendingSpace = false;
-                b.append(c);
+                // copy the run of ordinary characters in one call: char-by-char appends were a hot spot
+                int j = i + 1;
+                while (j < n) {
+                    char d = s.charAt(j);
+                    if (d == '\r' || d == '\n' || hspace(d)) break;
+                    j++;
+                }
+                b.append(s, i, j);
+                i = j;
             }
         }
         return b.toString();
