@@ -44,6 +44,11 @@ final class TokenizeCorpusCommand implements Callable<Integer> {
             description = "split files into documents at this string (e.g. '<|endoftext|>'; '\\n\\n' for blank lines); default: one document per file")
     String separator;
 
+    @Option(names = "--loss-after", paramLabel = "S",
+            description = {"per-token loss mask for supervised data: in each document, the text up to and including the first S",
+                "(e.g. '### Response:') is context only (-100 targets); documents without S are learned whole"})
+    String lossAfter;
+
     @Override
     public Integer call() throws Exception {
         Tokenizer tok = load(tokenizer);
@@ -55,7 +60,7 @@ final class TokenizeCorpusCommand implements Callable<Integer> {
         for (Path p : inputs) bytes += Files.size(p);
         var err = spec.commandLine().getErr();
         long tokens = 0;
-        int docs = 0;
+        int docs = 0, masked = 0;
         try (TokenShards.Writer w = new TokenShards.Writer(out, source, tok.vocabSize(), eos);
              Progress progress = new Progress(err, "tokenize", bytes, true)) {
             for (Path p : inputs) {
@@ -64,20 +69,33 @@ final class TokenizeCorpusCommand implements Callable<Integer> {
                 if (sep == null) parts.add(text);
                 else for (String d : text.split(Pattern.quote(sep))) if (!d.isBlank()) parts.add(d.strip());
                 for (String d : parts) {
-                    int[] ids = tok.encode(d, false, false);
-                    if (bos) {
-                        int[] withBos = new int[ids.length + 1];
-                        withBos[0] = tok.bos();
-                        System.arraycopy(ids, 0, withBos, 1, ids.length);
-                        ids = withBos;
+                    int cut = lossAfter == null ? -1 : d.indexOf(lossAfter);
+                    // the context part and the learned part are tokenized separately, so the boundary is a token boundary
+                    int[] context = cut < 0 ? new int[0] : tok.encode(d.substring(0, cut + lossAfter.length()), false, false);
+                    int[] learned = tok.encode(cut < 0 ? d : d.substring(cut + lossAfter.length()), false, false);
+                    int head = (bos ? 1 : 0) + context.length;
+                    int[] ids = new int[head + learned.length];
+                    if (bos) ids[0] = tok.bos();
+                    System.arraycopy(context, 0, ids, bos ? 1 : 0, context.length);
+                    System.arraycopy(learned, 0, ids, head, learned.length);
+                    if (lossAfter != null) {
+                        boolean[] target = new boolean[ids.length];
+                        java.util.Arrays.fill(target, head, ids.length, true);
+                        if (cut < 0) java.util.Arrays.fill(target, true);
+                        else masked++;
+                        w.add(ids, target);
+                    } else {
+                        w.add(ids);
                     }
-                    w.add(ids);
                     tokens += ids.length + 1;
                     docs++;
                     progress.add(d.getBytes(StandardCharsets.UTF_8).length + (sep == null ? 0 : sep.length()));
                 }
             }
             List<TokenShards.Shard> shards = w.finish(valFraction);
+            if (lossAfter != null) {
+                spec.commandLine().getOut().printf(Locale.ROOT, "loss mask: %d of %d documents have context before '%s'%n", masked, docs, lossAfter);
+            }
             for (TokenShards.Shard s : shards) {
                 spec.commandLine().getOut().printf(Locale.ROOT, "%s: %s %s, %s tokens, %d documents%n", out.resolve(s.file()), s.source(), s.split(),
                         Units.grouped(s.tokens()), s.docs());

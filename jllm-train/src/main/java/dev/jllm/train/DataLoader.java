@@ -13,7 +13,8 @@ import java.util.SplittableRandom;
  * sequence picks its source by weight ({@code --mix code=8,math=1,general=1}) and its window at
  * random from a generator seeded by (seed, step, micro-batch): the same seed gives the same batches,
  * and a resumed run continues with exactly the batches the uninterrupted run would have seen.
- * Validation batches are fixed consecutive windows of the val shards.
+ * Validation batches are fixed consecutive windows of the val shards. Tokens a shard's mask marks
+ * as context only are -100 targets ({@link Layers#IGNORE}): no loss, no gradient.
  */
 public final class DataLoader {
     private final TokenShards shards;
@@ -93,7 +94,7 @@ public final class DataLoader {
     private void window(int s, long start, int b, int T, int[] inputs, int[] targets) {
         for (int t = 0; t < T; t++) {
             inputs[b * T + t] = shards.token(s, start + t);
-            targets[b * T + t] = shards.token(s, start + t + 1);
+            targets[b * T + t] = shards.isTarget(s, start + t + 1) ? shards.token(s, start + t + 1) : Layers.IGNORE;
         }
     }
 }

@@ -26,7 +26,11 @@ import java.util.Locale;
  *   eos 2
  *   dtype uint16
  *   shard general train general-train-000.bin tokens 301966 docs 1
+ *   shard sft train sft-train-000.bin tokens 5120 docs 40 mask sft-train-000.mask
  * </pre>
+ * An optional mask file (one byte per token, 1 = learn to predict this token, 0 = context only)
+ * carries the per-token loss mask of supervised data: a masked token becomes the -100 target
+ * ({@link Layers#IGNORE}) of the position before it.
  * Several sources (e.g. code, math, general) live side by side, each written by one run of
  * {@code jllm tokenize-corpus --source NAME}; training mixes them by weight. Shards are read by
  * memory mapping, so a corpus larger than the heap trains fine.
@@ -36,7 +40,7 @@ public final class TokenShards implements AutoCloseable {
     private static final String MAGIC = "jllm-token-shards 1";
 
     /** One shard file. */
-    public record Shard(String source, String split, String file, long tokens, long docs) {}
+    public record Shard(String source, String split, String file, long tokens, long docs, String mask) {}
 
     public final Path dir;
     public final int vocab, eos;
@@ -44,6 +48,7 @@ public final class TokenShards implements AutoCloseable {
     public final List<Shard> shards;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment[] mapped;
+    private final MemorySegment[] masks; // null entries: every token is a target
 
     private TokenShards(Path dir, int vocab, int eos, boolean wide, List<Shard> shards) throws IOException {
         this.dir = dir;
@@ -52,6 +57,7 @@ public final class TokenShards implements AutoCloseable {
         this.wide = wide;
         this.shards = List.copyOf(shards);
         this.mapped = new MemorySegment[shards.size()];
+        this.masks = new MemorySegment[shards.size()];
         try {
             for (int i = 0; i < shards.size(); i++) {
                 Shard s = shards.get(i);
@@ -60,6 +66,13 @@ public final class TokenShards implements AutoCloseable {
                     long want = s.tokens() * (wide ? 4 : 2);
                     if (ch.size() != want) throw new IOException(p + ": " + ch.size() + " bytes, the index says " + s.tokens() + " tokens (" + want + " bytes)");
                     mapped[i] = ch.map(FileChannel.MapMode.READ_ONLY, 0, want, arena);
+                }
+                if (s.mask() != null) {
+                    Path mp = dir.resolve(s.mask());
+                    try (FileChannel ch = FileChannel.open(mp, StandardOpenOption.READ)) {
+                        if (ch.size() != s.tokens()) throw new IOException(mp + ": " + ch.size() + " bytes, expected one per token (" + s.tokens() + ")");
+                        masks[i] = ch.map(FileChannel.MapMode.READ_ONLY, 0, s.tokens(), arena);
+                    }
                 }
             }
         } catch (IOException | RuntimeException e) {
@@ -93,8 +106,10 @@ public final class TokenShards implements AutoCloseable {
                     case "eos" -> eos = Integer.parseInt(f[1]);
                     case "dtype" -> dtype = f[1];
                     case "shard" -> {
-                        if (f.length != 8 || !f[4].equals("tokens") || !f[6].equals("docs")) throw new IOException("bad shard line");
-                        shards.add(new Shard(f[1], f[2], f[3], Long.parseLong(f[5]), Long.parseLong(f[7])));
+                        if (!(f.length == 8 || f.length == 10 && f[8].equals("mask")) || !f[4].equals("tokens") || !f[6].equals("docs")) {
+                            throw new IOException("bad shard line");
+                        }
+                        shards.add(new Shard(f[1], f[2], f[3], Long.parseLong(f[5]), Long.parseLong(f[7]), f.length == 10 ? f[9] : null));
                     }
                     default -> throw new IOException("unknown entry '" + f[0] + "'");
                 }
@@ -111,6 +126,11 @@ public final class TokenShards implements AutoCloseable {
     /** Token at position {@code i} of shard {@code s}. */
     public int token(int s, long i) {
         return wide ? mapped[s].get(LE_INT, i * 4) : Short.toUnsignedInt(mapped[s].get(LE_SHORT, i * 2));
+    }
+
+    /** False if token {@code i} of shard {@code s} is context only (its mask byte is 0). */
+    public boolean isTarget(int s, long i) {
+        return masks[s] == null || masks[s].get(ValueLayout.JAVA_BYTE, i) != 0;
     }
 
     private static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -132,6 +152,8 @@ public final class TokenShards implements AutoCloseable {
         private final int vocab, eos;
         private final boolean wide;
         private final List<int[]> docs = new ArrayList<>();
+        private final List<boolean[]> docMasks = new ArrayList<>();
+        private boolean anyMask;
 
         public Writer(Path dir, String source, int vocab, int eos) {
             if (!source.matches("[A-Za-z0-9_.-]+")) throw new IllegalArgumentException("source name '" + source + "' must be letters, digits, _ . -");
@@ -143,10 +165,21 @@ public final class TokenShards implements AutoCloseable {
             this.wide = vocab > 65536;
         }
 
-        /** Adds one document (EOS is appended when written). */
+        /** Adds one document (EOS is appended when written); every token is a target. */
         public void add(int[] tokens) {
+            add(tokens, null);
+        }
+
+        /**
+         * Adds one document with a per-token loss mask ({@code target[i]} false: token i is context,
+         * e.g. a prompt, and is not predicted). The appended EOS is always a target.
+         */
+        public void add(int[] tokens, boolean[] target) {
             for (int t : tokens) if (t < 0 || t >= vocab) throw new IllegalArgumentException("token " + t + " is outside the vocabulary");
+            if (target != null && target.length != tokens.length) throw new IllegalArgumentException("mask length " + target.length + " != " + tokens.length + " tokens");
             docs.add(tokens);
+            docMasks.add(target);
+            anyMask |= target != null;
         }
 
         /** Writes the shards and the index; returns the shards written (train, then val if any). */
@@ -165,14 +198,15 @@ public final class TokenShards implements AutoCloseable {
             }
             int nVal = valFraction == 0 || docs.size() < 2 ? 0 : Math.max(1, (int) Math.round(docs.size() * valFraction));
             List<Shard> written = new ArrayList<>();
-            written.add(write(source + "-train-000.bin", "train", docs.subList(0, docs.size() - nVal)));
-            if (nVal > 0) written.add(write(source + "-val-000.bin", "val", docs.subList(docs.size() - nVal, docs.size())));
+            written.add(write(source + "-train-000", "train", 0, docs.size() - nVal));
+            if (nVal > 0) written.add(write(source + "-val-000", "val", docs.size() - nVal, docs.size()));
             existing.addAll(written);
             StringBuilder sb = new StringBuilder(MAGIC).append('\n');
             sb.append("vocab ").append(vocab).append('\n').append("eos ").append(eos).append('\n');
             sb.append("dtype ").append(wide ? "uint32" : "uint16").append('\n');
             for (Shard s : existing) {
-                sb.append(String.format(Locale.ROOT, "shard %s %s %s tokens %d docs %d%n", s.source(), s.split(), s.file(), s.tokens(), s.docs()));
+                sb.append(String.format(Locale.ROOT, "shard %s %s %s tokens %d docs %d%s%n", s.source(), s.split(), s.file(), s.tokens(), s.docs(),
+                        s.mask() == null ? "" : " mask " + s.mask()));
             }
             Path tmp = dir.resolve(INDEX + ".tmp");
             Files.writeString(tmp, sb.toString());
@@ -180,16 +214,27 @@ public final class TokenShards implements AutoCloseable {
             return written;
         }
 
-        private Shard write(String file, String split, List<int[]> part) throws IOException {
+        private Shard write(String name, String split, int from, int to) throws IOException {
             long n = 0;
+            String file = name + ".bin", maskFile = anyMask ? name + ".mask" : null;
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(dir.resolve(file)), 1 << 16)) {
-                for (int[] d : part) {
+                for (int i = from; i < to; i++) {
+                    int[] d = docs.get(i);
                     for (int t : d) put(out, t);
                     put(out, eos);
                     n += d.length + 1;
                 }
             }
-            return new Shard(source, split, file, n, part.size());
+            if (maskFile != null) {
+                try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(dir.resolve(maskFile)), 1 << 16)) {
+                    for (int i = from; i < to; i++) {
+                        boolean[] m = docMasks.get(i);
+                        for (int k = 0; k < docs.get(i).length; k++) out.write(m == null || m[k] ? 1 : 0);
+                        out.write(1); // EOS
+                    }
+                }
+            }
+            return new Shard(source, split, file, n, to - from, maskFile);
         }
 
         private void put(OutputStream out, int t) throws IOException {
@@ -204,6 +249,7 @@ public final class TokenShards implements AutoCloseable {
         @Override
         public void close() {
             docs.clear();
+            docMasks.clear();
         }
     }
 }

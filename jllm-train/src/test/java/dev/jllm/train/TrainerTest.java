@@ -104,6 +104,17 @@ class TrainerTest {
     }
 
     @Test
+    void theSameSeedGivesTheSameRunForAnyThreadCount(@TempDir Path dir) throws Exception {
+        Path data = corpus(dir);
+        Recorder one = new Recorder(), two = new Recorder();
+        try (TokenShards s = TokenShards.open(data)) {
+            new Trainer(config(dir.resolve("t1"), data, Map.of("threads", "1", "steps", "4")), tinyModel(), s, one).run();
+            new Trainer(config(dir.resolve("t2"), data, Map.of("threads", "2", "steps", "4")), tinyModel(), s, two).run();
+        }
+        assertEquals(losses(one.steps), losses(two.steps));
+    }
+
+    @Test
     void nanGuardSkipsTheStepReducesTheLrAndAbortsAfterKInARow(@TempDir Path dir) throws Exception {
         Path data = corpus(dir);
         try (TokenShards s = TokenShards.open(data)) {
