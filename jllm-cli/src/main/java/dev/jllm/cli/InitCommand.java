@@ -46,8 +46,8 @@ final class InitCommand implements Callable<Integer> {
 
     @Option(names = "--seed", defaultValue = "42") long seed;
 
-    @Option(names = "--tokenizer", paramLabel = "GGUF",
-            description = "copy the vocabulary and tokenizer metadata (tokenizer.*) from this GGUF; sets --vocab")
+    @Option(names = "--tokenizer", paramLabel = "T",
+            description = "copy the vocabulary and tokenizer metadata (tokenizer.*) from a GGUF, or convert a byte-level BPE tokenizer.json; sets --vocab")
     java.nio.file.Path tokenizer;
 
     @Option(names = "--std", defaultValue = "0.02", description = "weight init standard deviation (default: ${DEFAULT-VALUE}; larger = peakier random model)")
@@ -86,11 +86,9 @@ final class InitCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The tokenizer.* metadata of a GGUF (a tokenizer.json has to be converted to GGUF first). */
-    private static java.util.Map<String, dev.jllm.gguf.GgufValue> tokenizerMetadata(java.nio.file.Path p) throws java.io.IOException {
-        if (p.getFileName().toString().endsWith(".json")) {
-            throw new IllegalArgumentException("init --tokenizer copies GGUF tokenizer metadata; " + p + " is a tokenizer.json: pass a GGUF model that uses it");
-        }
+    /** The tokenizer.* metadata of a GGUF, or of a tokenizer.json converted as llama.cpp's convert_hf_to_gguf does. */
+    private static java.util.Map<String, dev.jllm.gguf.GgufValue> tokenizerMetadata(java.nio.file.Path p) throws Exception {
+        if (p.getFileName().toString().endsWith(".json")) return tokenizerJsonMetadata(p);
         try (dev.jllm.gguf.GgufFile g = dev.jllm.gguf.GgufFile.open(p)) {
             java.util.Map<String, dev.jllm.gguf.GgufValue> m = new java.util.LinkedHashMap<>();
             g.metadata().forEach((k, v) -> { if (k.startsWith("tokenizer.")) m.put(k, v); });
@@ -101,15 +99,79 @@ final class InitCommand implements Callable<Integer> {
         }
     }
 
+    /** GGUF pre-tokenizer names tried for a tokenizer.json, by their regexes. */
+    private static final java.util.List<String> GGUF_PRES = java.util.List.of("qwen2", "llama-bpe", "gpt-2", "default", "starcoder", "deepseek-v3",
+            "deepseek-llm", "deepseek-coder", "falcon", "jllm-cjk");
+
+    /**
+     * A byte-level BPE tokenizer.json as {@code tokenizer.ggml.*} metadata (model gpt2): tokens and
+     * types from jllm's loader, merges from the file, the GGUF pre-tokenizer whose regexes equal the
+     * file's. Checked by {@link #replaceTokenizer}: the written GGUF must encode a probe text to the
+     * same ids as the tokenizer.json.
+     */
+    private static java.util.Map<String, dev.jllm.gguf.GgufValue> tokenizerJsonMetadata(java.nio.file.Path p) throws Exception {
+        dev.jllm.tokenizer.ByteLevelBpe tj = dev.jllm.tokenizer.TokenizerJsonLoader.load(p);
+        String pre = null;
+        for (String c : GGUF_PRES) {
+            if (dev.jllm.tokenizer.PreTokenizer.forGgufPre(c).regexes().equals(tj.preTokenizer().regexes())) { pre = c; break; }
+        }
+        if (pre == null) {
+            throw new IllegalArgumentException(p + ": its pre-tokenizer " + tj.preTokenizer().regexes() + " has no llama.cpp (tokenizer.ggml.pre) name;"
+                    + " convert the model with llama.cpp's convert_hf_to_gguf.py and pass that GGUF");
+        }
+        com.fasterxml.jackson.databind.JsonNode merges = new com.fasterxml.jackson.databind.ObjectMapper().readTree(p.toFile()).path("model").path("merges");
+        String[] ms = new String[merges.size()];
+        for (int i = 0; i < ms.length; i++) {
+            com.fasterxml.jackson.databind.JsonNode m = merges.get(i);
+            ms[i] = m.isArray() ? m.get(0).asText() + " " + m.get(1).asText() : m.asText();
+        }
+        dev.jllm.tokenizer.Vocabulary v = tj.vocabulary();
+        String[] tokens = new String[v.size()];
+        int[] types = new int[v.size()];
+        for (int id = 0; id < v.size(); id++) {
+            tokens[id] = v.piece(id);
+            types[id] = v.type(id).code();
+        }
+        java.util.Map<String, dev.jllm.gguf.GgufValue> m = new java.util.LinkedHashMap<>();
+        m.put("tokenizer.ggml.model", dev.jllm.gguf.GgufValue.ofString("gpt2"));
+        m.put("tokenizer.ggml.pre", dev.jllm.gguf.GgufValue.ofString(pre));
+        m.put("tokenizer.ggml.tokens", dev.jllm.gguf.GgufValue.ofArray(dev.jllm.gguf.GgufArray.ofStrings(tokens)));
+        m.put("tokenizer.ggml.token_type", dev.jllm.gguf.GgufValue.ofArray(dev.jllm.gguf.GgufArray.ofInt32(types)));
+        m.put("tokenizer.ggml.merges", dev.jllm.gguf.GgufValue.ofArray(dev.jllm.gguf.GgufArray.ofStrings(ms)));
+        if (v.bos() >= 0) m.put("tokenizer.ggml.bos_token_id", dev.jllm.gguf.GgufValue.ofUInt32(v.bos()));
+        if (v.eos() >= 0) m.put("tokenizer.ggml.eos_token_id", dev.jllm.gguf.GgufValue.ofUInt32(v.eos()));
+        m.put("tokenizer.ggml.add_bos_token", dev.jllm.gguf.GgufValue.ofBool(v.addBos()));
+        m.put("tokenizer.ggml.add_eos_token", dev.jllm.gguf.GgufValue.ofBool(v.addEos()));
+        m.put(PROBE_SOURCE, dev.jllm.gguf.GgufValue.ofString(p.toString())); // removed again after the check
+        return m;
+    }
+
+    private static final String PROBE_SOURCE = "jllm.init.tokenizer_json";
+    private static final String PROBE = "Hello, world! It's 2024: naïve café — 3.14159 apples\n\tdon't   stop 東京 🙂 <|endoftext|>";
+
     /** Rewrites {@code out} with its synthetic vocabulary replaced by {@code tok} (tensors copied as they are). */
     private static void replaceTokenizer(java.nio.file.Path out, java.util.Map<String, dev.jllm.gguf.GgufValue> tok) throws java.io.IOException {
         java.nio.file.Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
         try (dev.jllm.gguf.GgufFile g = dev.jllm.gguf.GgufFile.open(out)) {
             dev.jllm.gguf.GgufWriter w = new dev.jllm.gguf.GgufWriter();
             g.metadata().forEach((k, v) -> { if (!k.startsWith("tokenizer.") && !k.equals("general.alignment")) w.put(k, v); });
-            w.putAll(tok);
+            tok.forEach((k, v) -> { if (!k.equals(PROBE_SOURCE)) w.put(k, v); });
             for (dev.jllm.gguf.GgufTensorInfo ti : g.tensors()) w.addTensor(ti.name(), ti.type(), ti.dims(), g.tensorData(ti));
             w.write(tmp);
+        }
+        if (tok.containsKey(PROBE_SOURCE)) {
+            java.nio.file.Path json = java.nio.file.Path.of((String) tok.get(PROBE_SOURCE).value());
+            int[] want = dev.jllm.tokenizer.TokenizerJsonLoader.load(json).encode(PROBE, false, true);
+            int[] got;
+            try (dev.jllm.gguf.GgufFile g = dev.jllm.gguf.GgufFile.open(tmp)) {
+                got = dev.jllm.tokenizer.GgufTokenizerLoader.load(g).encode(PROBE, false, true);
+            }
+            if (!java.util.Arrays.equals(want, got)) {
+                java.nio.file.Files.deleteIfExists(tmp);
+                java.nio.file.Files.deleteIfExists(out);
+                throw new IllegalArgumentException(json + ": the converted GGUF vocabulary tokenizes differently from the tokenizer.json ("
+                        + java.util.Arrays.toString(got) + " vs " + java.util.Arrays.toString(want) + "); convert the model with llama.cpp instead");
+            }
         }
         java.nio.file.Files.move(tmp, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }

@@ -87,4 +87,17 @@ class TrainCommandTest {
         for (byte b : mask) got.append(b);
         assertEquals(want.toString(), got.toString());
     }
+
+    @Test
+    void initConvertsATokenizerJsonAndTheModelEncodesLikeIt() throws Exception {
+        Path json = TestData.path("tokenizers/hf-qwen3/tokenizer.json"), out = tmp.resolve("qwen-vocab.gguf");
+        CliTest.Run r = CliTest.run("init", out.toString(), "--dim", "16", "--layers", "1", "--heads", "2", "--ffn-dim", "32", "--tokenizer", json.toString());
+        assertEquals(0, r.code(), r.err());
+        String text = "def f(x):\n    return x ** 2  # Grüße, 世界";
+        try (dev.jllm.gguf.GgufFile g = dev.jllm.gguf.GgufFile.open(out)) {
+            assertEquals("qwen2", g.getString("tokenizer.ggml.pre"));
+            assertArrayEquals(dev.jllm.tokenizer.TokenizerJsonLoader.load(json).encode(text), dev.jllm.tokenizer.GgufTokenizerLoader.load(g).encode(text));
+            assertEquals(dev.jllm.tokenizer.TokenizerJsonLoader.load(json).vocabSize(), (int) g.getLong("llama.vocab_size", -1));
+        }
+    }
 }
