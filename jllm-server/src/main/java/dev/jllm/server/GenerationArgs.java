@@ -38,6 +38,8 @@ record GenerationArgs(SamplingParams params, boolean maxTokensGiven, boolean tru
         double frequency = orElse(Fields.optNumber(o, "frequency_penalty", null, -2, 2), 0.0);
         Long seed = Fields.optLong(o, "seed", null);
         List<String> stop = Fields.optStrings(o, "stop", null, 16);
+        // vLLM's extension: generate exactly max_tokens (benchmarks need fixed output lengths)
+        boolean ignoreEos = Boolean.TRUE.equals(Fields.optBool(o, "ignore_eos", null));
         Fields.optString(o, "user", null); // accepted for compatibility (type-checked); ownership comes from the API key
         Map<Integer, Float> bias = logitBias(Fields.optObject(o, "logit_bias", null));
         boolean stream = Boolean.TRUE.equals(Fields.optBool(o, "stream", null));
@@ -49,7 +51,7 @@ record GenerationArgs(SamplingParams params, boolean maxTokensGiven, boolean tru
             throw ApiException.invalid("truncation", "'truncation' must be \"auto\" or \"disabled\", got \"" + truncation + "\"");
         }
         SamplingParams sp = new SamplingParams((float) temperature, 0, (float) topP, 0f, 1f, (float) presence, (float) frequency, 64, bias,
-                seed != null ? seed : SEEDS.nextLong(), maxTokens != null ? maxTokens : contextLength, stop != null ? stop : List.of(), false);
+                seed != null ? seed : SEEDS.nextLong(), maxTokens != null ? maxTokens : contextLength, stop != null ? stop : List.of(), ignoreEos);
         return new GenerationArgs(sp, maxTokens != null, "auto".equals(truncation), stream, includeUsage);
     }
 

@@ -36,6 +36,20 @@ final class TestModel implements AutoCloseable {
         return f;
     }
 
+    /**
+     * A random-weight llama big enough that decoding takes milliseconds per token (~27M parameters,
+     * Q8_0, context 1024), so a test can act mid-stream: kill the server, or drop the connection.
+     * Its synthetic vocabulary has EOS = 2; requests pass {@code ignore_eos} to get exact lengths.
+     */
+    static Path slowModel(Path dir) throws java.io.IOException {
+        Path f = dir.resolve("slow-random.gguf");
+        if (!Files.exists(f)) {
+            dev.jllm.model.RandomModel.write(new dev.jllm.model.ModelConfig("llama", 512, 1536, 8, 8, 8, 64, 1024, 1024, 1e-5f, 10000f, true),
+                    dev.jllm.tensor.GgmlType.Q8_0, 7, f, null);
+        }
+        return f;
+    }
+
     /** Everything one generation produced. */
     record Outcome(GenerationEvent.Started started, String streamed, GenerationEvent terminal) {
         GenerationEvent.Finished finished() {

@@ -1,0 +1,70 @@
+package dev.jllm.server;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code jllm serve} in a separate JVM (same classpath and JVM flags as the tests), so a test can
+ * kill -9 it: {@link #main} starts a {@link ChatServer} and prints {@code READY <uri>}.
+ */
+final class ChildServer implements AutoCloseable {
+    final Process process;
+    final java.net.URI uri;
+    final Path log;
+
+    /** args: model, data dir, kv cache bytes */
+    public static void main(String[] args) throws Exception {
+        ChatServer.Options o = ChatServer.Options.defaults(Path.of(args[0]), Path.of(args[1]), ApiKeys.disabled()).withPort(0)
+                .withResources(2, Long.parseLong(args[2]));
+        ChatServer s = ChatServer.start(o, f -> ServerFixture.CHATML);
+        System.out.println("READY " + s.uri());
+        System.out.flush();
+        Thread.sleep(Long.MAX_VALUE);
+    }
+
+    private ChildServer(Process p, java.net.URI uri, Path log) {
+        this.process = p;
+        this.uri = uri;
+        this.log = log;
+    }
+
+    static ChildServer start(Path model, Path dataDir, long kvBytes, Path log) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElseThrow());
+        for (String a : ProcessHandle.current().info().arguments().orElseThrow()) {
+            // the module/native-access flags the engine needs; not the heap size or surefire's agents
+            if (a.startsWith("--add-modules") || a.startsWith("--enable-native-access") || a.startsWith("--add-opens")
+                    || a.startsWith("--add-exports") || a.startsWith("-XX:+Use")) {
+                cmd.add(a);
+            }
+        }
+        cmd.addAll(List.of("-Xmx1g", "-cp", System.getProperty("java.class.path"), ChildServer.class.getName(), model.toString(),
+                dataDir.toString(), Long.toString(kvBytes)));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            for (String line : Files.readAllLines(log)) {
+                if (line.startsWith("READY ")) return new ChildServer(p, java.net.URI.create(line.substring(6).trim()), log);
+            }
+            if (!p.isAlive()) throw new AssertionError("the child server exited with " + p.exitValue() + ":\n" + Files.readString(log));
+            Thread.sleep(50);
+        }
+        p.destroyForcibly();
+        throw new AssertionError("the child server did not start within 60 s:\n" + Files.readString(log));
+    }
+
+    /** kill -9: no shutdown hook, no store close, nothing flushed that was not already committed. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) throw new AssertionError("the child server survived SIGKILL for 30 s");
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) kill();
+    }
+}
