@@ -1,0 +1,99 @@
+package dev.jllm.eval;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+
+/** One virtual user's conversation: each {@link #turn} sends one new user message and times the streamed answer. */
+sealed interface Conversation extends AutoCloseable permits Conversation.Stateless, Conversation.Stateful {
+
+    RequestResult turn(int turn, String userText, long benchStartNanos);
+
+    @Override
+    void close();
+
+    static Conversation open(Scenario s, OpenAiTarget target, String model, int maxTokens, int session, long seed) {
+        return switch (s) {
+            case STATELESS -> new Stateless(target, model, maxTokens, session, seed);
+            case STATEFUL -> new Stateful(target, model, maxTokens, session, seed);
+        };
+    }
+
+    /** A per-request sampling seed, so reruns with the same --seed generate the same text. */
+    private static long requestSeed(long seed, int session, int turn) {
+        return ((seed * 31 + session) * 1_000_003L + turn) & (Long.MAX_VALUE >>> 11); // 52 bits: exact even as a JSON double
+    }
+
+    /** Chat completions: the whole history travels with every turn. */
+    final class Stateless implements Conversation {
+        private final OpenAiTarget target;
+        private final String model;
+        private final int maxTokens, session;
+        private final long seed;
+        private final ArrayNode history = OpenAiTarget.JSON.createArrayNode();
+
+        Stateless(OpenAiTarget target, String model, int maxTokens, int session, long seed) {
+            this.target = target;
+            this.model = model;
+            this.maxTokens = maxTokens;
+            this.session = session;
+            this.seed = seed;
+        }
+
+        @Override
+        public RequestResult turn(int turn, String userText, long benchStartNanos) {
+            history.addObject().put("role", "user").put("content", userText);
+            ObjectNode body = OpenAiTarget.JSON.createObjectNode().put("model", model).put("stream", true).put("max_tokens", maxTokens)
+                    .put("seed", requestSeed(seed, session, turn));
+            body.putObject("stream_options").put("include_usage", true);
+            body.set("messages", history.deepCopy());
+            StringBuilder answer = new StringBuilder();
+            RequestResult r = target.stream(session, turn, benchStartNanos, "v1/chat/completions", body, OpenAiTarget.Dialect.CHAT_COMPLETIONS,
+                    answer);
+            history.addObject().put("role", "assistant").put("content", answer.toString());
+            return r;
+        }
+
+        @Override
+        public void close() {
+            // nothing is kept on the server
+        }
+    }
+
+    /** One server-side conversation: each turn sends only the new message; the server keeps history (and its KV). */
+    final class Stateful implements Conversation {
+        private final OpenAiTarget target;
+        private final String model;
+        private final int maxTokens, session;
+        private final long seed;
+        private String id;
+
+        Stateful(OpenAiTarget target, String model, int maxTokens, int session, long seed) {
+            this.target = target;
+            this.model = model;
+            this.maxTokens = maxTokens;
+            this.session = session;
+            this.seed = seed;
+        }
+
+        @Override
+        public RequestResult turn(int turn, String userText, long benchStartNanos) {
+            if (id == null) {
+                // Created before the first turn's clock starts: the conversation's setup is not part of its TTFT.
+                try {
+                    id = target.createConversation();
+                } catch (IOException e) {
+                    return RequestResult.failure(session, turn, System.nanoTime() - benchStartNanos, "create conversation failed", e.getMessage(), 0);
+                }
+            }
+            ObjectNode body = OpenAiTarget.JSON.createObjectNode().put("model", model).put("conversation", id).put("input", userText)
+                    .put("max_output_tokens", maxTokens).put("stream", true).put("seed", requestSeed(seed, session, turn));
+            return target.stream(session, turn, benchStartNanos, "v1/responses", body, OpenAiTarget.Dialect.RESPONSES, new StringBuilder());
+        }
+
+        @Override
+        public void close() {
+            if (id != null) target.deleteConversation(id);
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package dev.jllm.eval;
+
+import java.net.URI;
+import java.time.Duration;
+
+/**
+ * One load test. Arrivals: {@code concurrency} alone is a closed loop (N virtual users, each
+ * starting its next conversation when the last one ends); {@code rate} is an open loop of Poisson
+ * conversation arrivals, capped at {@code concurrency} conversations at once when both are given.
+ * It ends when {@code requests} have been sent or {@code duration} has passed (whichever first);
+ * requests in flight then finish, each bounded by {@code requestTimeout}.
+ *
+ * @param concurrency  virtual users (closed loop) or the cap (with a rate); null = no cap with a rate
+ * @param rate         conversations per second (Poisson); null = closed loop
+ * @param duration     no request starts after this; null = only the request count bounds the run
+ * @param requests     requests in total (each turn is one); null = only the duration bounds the run
+ * @param promptTokens new prompt tokens per turn, approximately (synthetic text sized on the server's tokenizer)
+ * @param model        null = the first model the server lists
+ */
+public record LoadtestConfig(URI url, Integer concurrency, Double rate, Duration duration, Integer requests, int promptTokens, int maxTokens,
+                             int turns, Scenario scenario, Slo slo, String model, String apiKey, long seed, Duration requestTimeout) {
+    /** Bounds a rate-only run: conversations waiting for a slot beyond this are not started (keeps memory bounded). */
+    public static final int DEFAULT_RATE_CAP = 1024;
+
+    public LoadtestConfig {
+        String scheme = url.getScheme();
+        if (scheme == null || !(scheme.equals("http") || scheme.equals("https")) || url.getHost() == null) {
+            throw new IllegalArgumentException("--url must be an http(s) URL such as http://127.0.0.1:8080, got '" + url + "'");
+        }
+        if (concurrency == null && rate == null) throw new IllegalArgumentException("give --concurrency N or --rate R");
+        if (concurrency != null && concurrency < 1) throw new IllegalArgumentException("--concurrency must be >= 1, got " + concurrency);
+        if (rate != null && !(rate > 0 && rate <= 1e6)) throw new IllegalArgumentException("--rate must be in (0, 1e6] per second, got " + rate);
+        if (duration == null && requests == null) throw new IllegalArgumentException("give --duration S or --requests K");
+        if (duration != null && (duration.isNegative() || duration.isZero())) throw new IllegalArgumentException("--duration must be > 0 s");
+        if (requests != null && requests < 1) throw new IllegalArgumentException("--requests must be >= 1, got " + requests);
+        if (promptTokens < 1) throw new IllegalArgumentException("--prompt-tokens must be >= 1, got " + promptTokens);
+        if (maxTokens < 1) throw new IllegalArgumentException("--max-tokens must be >= 1, got " + maxTokens);
+        if (turns < 1 || turns > 1000) throw new IllegalArgumentException("--turns must be in [1, 1000], got " + turns);
+        if (requestTimeout.isNegative() || requestTimeout.isZero()) throw new IllegalArgumentException("--request-timeout must be > 0 s");
+        if (slo == null) slo = Slo.NONE;
+    }
+
+    /** Conversations in flight at most. */
+    public int maxConcurrency() {
+        return concurrency != null ? concurrency : DEFAULT_RATE_CAP;
+    }
+
+    public LoadtestConfig withScenario(Scenario s) {
+        return new LoadtestConfig(url, concurrency, rate, duration, requests, promptTokens, maxTokens, turns, s, slo, model, apiKey, seed,
+                requestTimeout);
+    }
+
+    public LoadtestConfig withModel(String m) {
+        return new LoadtestConfig(url, concurrency, rate, duration, requests, promptTokens, maxTokens, turns, scenario, slo, m, apiKey, seed,
+                requestTimeout);
+    }
+}
