@@ -114,27 +114,28 @@ final class TrainCommand implements Callable<Integer> {
                 }
             }, "jllm-train-ctrl-c");
             Runtime.getRuntime().addShutdownHook(hook);
-            Trainer.Result r;
             try {
-                r = trainer.run();
+                Trainer.Result r = trainer.run();
+                if (!cfg.log().isEmpty() && !history.isEmpty()) {
+                    Path png = Path.of(cfg.log()).resolve("train.png");
+                    LossPlot.write(history, png);
+                    o.println("plot: " + png);
+                }
+                if (!r.interrupted()) {
+                    o.printf(Locale.ROOT, "done: %d steps%s%s, %.1f s; run it with: jllm generate -m %s -p \"...\"%n", r.step(),
+                            Float.isNaN(r.lastLoss()) ? "" : String.format(Locale.ROOT, ", final train loss %.4f", r.lastLoss()),
+                            Float.isNaN(r.valLoss()) ? "" : String.format(Locale.ROOT, ", val loss %.4f", r.valLoss()), progress.seconds(), cfg.out());
+                }
+                o.flush();
+                return r.interrupted() ? 130 : 0;
             } finally {
-                finished.countDown();
+                finished.countDown(); // after the checkpoint, plot and summary: the Ctrl-C hook lets the JVM exit now
                 try {
                     Runtime.getRuntime().removeShutdownHook(hook);
                 } catch (IllegalStateException shuttingDown) {
                     // Ctrl-C: the JVM is already exiting; the hook is waiting for us
                 }
             }
-            if (!cfg.log().isEmpty() && !history.isEmpty()) {
-                Path png = Path.of(cfg.log()).resolve("train.png");
-                LossPlot.write(history, png);
-                o.println("plot: " + png);
-            }
-            if (!r.interrupted()) {
-                o.printf(Locale.ROOT, "done: %d steps, final train loss %.4f%s, %.1f s; run it with: jllm generate %s -p \"...\"%n", r.step(), r.lastLoss(),
-                        Float.isNaN(r.valLoss()) ? "" : String.format(Locale.ROOT, ", val loss %.4f", r.valLoss()), progress.seconds(), cfg.out());
-            }
-            return r.interrupted() ? 130 : 0;
         }
     }
 

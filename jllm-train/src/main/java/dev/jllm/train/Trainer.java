@@ -70,6 +70,9 @@ public final class Trainer {
         }
     }
 
+    /** The weights being trained (tests perturb them to provoke a loss spike). */
+    Params paramsForTest() { return params; }
+
     /** Asks the loop to stop after the current step and save a checkpoint (Ctrl-C). */
     public void requestStop() { stopRequested = true; }
 

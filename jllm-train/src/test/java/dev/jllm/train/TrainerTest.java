@@ -137,6 +137,44 @@ class TrainerTest {
     }
 
     @Test
+    void aSuddenLossJumpIsReportedAsASpike(@TempDir Path dir) throws Exception {
+        Path data = corpus(dir);
+        Recorder rec = new Recorder();
+        try (TokenShards s = TokenShards.open(data)) {
+            Trainer t = new Trainer(config(dir, data, Map.of("steps", "16", "spike_window", "20", "lr", "1e-3")), tinyModel(), s, rec);
+            // during step 14 (after its loss), blow up the output norm gains: step 15's loss jumps
+            t.gradHook = g -> { if (rec.steps.size() == 13) java.util.Arrays.fill(t.paramsForTest().outputNorm, 40f); };
+            t.run();
+        }
+        assertTrue(rec.messages.stream().anyMatch(m -> m.startsWith("step 15: loss spike")), rec.messages.toString());
+        assertEquals(1, rec.messages.stream().filter(m -> m.contains("loss spike")).count(), "a falling loss is no spike: " + rec.messages);
+    }
+
+    @Test
+    void twoAccumulatedHalfBatchesGiveTheFullBatchGradient() {
+        int B = 4, T = 8;
+        int[] x = new int[B * T], y = new int[B * T];
+        SplittableRandom r = new SplittableRandom(9);
+        for (int i = 0; i < x.length; i++) { x[i] = r.nextInt(64); y[i] = r.nextInt(64); }
+        try (dev.jllm.tensor.Parallel pool = new dev.jllm.tensor.Parallel(2)) {
+            LlamaModel full = new LlamaModel(tinyModel().params(), pool), acc = new LlamaModel(tinyModel().params(), pool);
+            full.forward(x, y, B, T);
+            full.backward(1f);
+            int h = B / 2 * T;
+            acc.forward(java.util.Arrays.copyOf(x, h), java.util.Arrays.copyOf(y, h), B / 2, T);
+            acc.backward(0.5f);
+            acc.forward(java.util.Arrays.copyOfRange(x, h, 2 * h), java.util.Arrays.copyOfRange(y, h, 2 * h), B / 2, T);
+            acc.backward(0.5f);
+            for (int i = 0; i < full.grads.tensors().size(); i++) {
+                float[] a = full.grads.tensors().get(i).data(), b = acc.grads.tensors().get(i).data();
+                double max = 0;
+                for (float v : a) max = Math.max(max, Math.abs(v));
+                for (int k = 0; k < a.length; k++) assertEquals(a[k], b[k], 1e-5 * max, full.grads.tensors().get(i).name());
+            }
+        }
+    }
+
+    @Test
     void configDefaultsFileThenFlagsAndUnknownKeysFail() {
         Map<String, String> yaml = TrainConfig.parseYaml("""
                 # a run
