@@ -63,11 +63,13 @@ public final class Matmul implements AutoCloseable {
             return;
         }
         final int cols = w1.cols(), n1 = p1.groups(), n2 = n1 + p2.groups(), n3 = n2 + (p3 == null ? 0 : p3.groups());
-        if (prep.length < p1.scratchLength()) prep = new float[p1.scratchLength()];
+        // per-vector precomputation (Σx per block) shared by all three: same x, same cols
+        PackedMatrix needs = p1.scratchLength() > 0 ? p1 : p2.scratchLength() > 0 ? p2 : p3 != null && p3.scratchLength() > 0 ? p3 : p1;
+        if (prep.length < needs.scratchLength()) prep = new float[needs.scratchLength()];
         final float[] s = prep;
         for (int t = 0; t < T; t++) {
             final int xOff = t * cols, r1 = t * w1.rows(), r2 = t * w2.rows(), r3 = w3 == null ? 0 : t * w3.rows();
-            p1.prepare(x, xOff, s);
+            needs.prepare(x, xOff, s);
             forRange(n3, (long) PackedMatrix.GROUP * cols, (a, b) -> {
                 if (a < n1) p1.matvec(x, xOff, s, o1, r1, a, Math.min(b, n1));
                 if (b > n1 && a < n2) p2.matvec(x, xOff, s, o2, r2, Math.max(a, n1) - n1, Math.min(b, n2) - n1);

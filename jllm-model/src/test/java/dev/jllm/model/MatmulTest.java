@@ -47,7 +47,8 @@ class MatmulTest {
 
     @ParameterizedTest
     @CsvSource({"F32, 600, 256, 128", "F32, 172, 64, 7", "Q8_0, 600, 256, 1", "Q8_0, 600, 256, 3", "Q8_0, 600, 256, 37",
-            "Q4_0, 600, 256, 1", "Q4_0, 600, 256, 2", "Q4_0, 600, 256, 37", "F16, 40, 64, 9", "Q6_K, 40, 256, 5"})
+            "Q4_0, 600, 256, 1", "Q4_0, 600, 256, 2", "Q4_0, 600, 256, 37", "Q8_0, 64, 512, 1", "F16, 40, 64, 9", "Q6_K, 40, 256, 5",
+            "Q4_K, 600, 512, 1", "Q4_K, 600, 512, 2", "Q4_K, 600, 512, 20", "Q6_K, 600, 256, 1"})
     void matmulMatchesReference(GgmlType t, int rows, int cols, int T) {
         float[] x = new float[T * cols + 5];
         SplittableRandom r = new SplittableRandom(3);
@@ -58,11 +59,17 @@ class MatmulTest {
                 float[] out = new float[T * rows + 3];
                 mm.matmul(w, x, T, out);
                 assertMatches(w, x, T, out);
-                Matrix w2 = random(t, 48, cols, 8, pack);
+                // the second product in another format when there is a repacked one that differs in its precomputation
+                GgmlType t2 = cols % 256 == 0 && t == GgmlType.Q4_K ? GgmlType.Q6_K : cols % 256 == 0 && t == GgmlType.Q6_K ? GgmlType.Q4_K : t;
+                Matrix w2 = random(t2, 48, cols, 8, pack);
                 float[] o1 = new float[T * rows], o2 = new float[T * 48];
                 mm.matmul(x, T, w, o1, w2, o2, null, null);
                 assertMatches(w, x, T, o1);
                 assertMatches(w2, x, T, o2);
+                float[] o3 = new float[T * rows];
+                mm.matmul(x, T, w2, o2, w, o3, null, null); // the one needing Σx second
+                assertMatches(w2, x, T, o2);
+                assertMatches(w, x, T, o3);
             }
         }
     }

@@ -6,7 +6,7 @@ import java.lang.foreign.MemorySegment;
 /**
  * A quantized matrix repacked at load into a layout made for 16-lane float vectors: rows are taken
  * 16 at a time (a group), and within a group the quants of one column of all 16 rows are adjacent,
- * with the scales as f32 (see {@link PackedQ8_0}, {@link PackedQ4_0}). One vector load then feeds
+ * with the scales as f32 (see {@link PackedQ8_0}, {@link PackedQ4_0}, {@link PackedQ4_K}, {@link PackedQ6_K}). One vector load then feeds
  * 16 rows, so a matrix × vector product needs no horizontal reductions and streams the weights once.
  *
  * <p>Only whole groups are packed: rows past {@code groups()·16} stay with the caller (the original
@@ -29,7 +29,12 @@ public final class PackedMatrix {
 
     /** True if {@link #pack} handles this type and shape on this CPU (16-lane float vectors). */
     public static boolean supports(GgmlType t, int rows, int cols) {
-        return Simd.OK && Simd.L == GROUP && (t == GgmlType.Q4_0 || t == GgmlType.Q8_0) && rows >= GROUP && cols % 32 == 0;
+        if (!Simd.OK || Simd.L != GROUP || rows < GROUP) return false;
+        return switch (t) {
+            case Q4_0, Q8_0 -> cols % 32 == 0;
+            case Q4_K, Q6_K -> cols % 256 == 0;
+            default -> false;
+        };
     }
 
     /**
@@ -38,13 +43,21 @@ public final class PackedMatrix {
      */
     public static PackedMatrix pack(GgmlType t, MemorySegment src, long off, int rows, int cols, Parallel pool) {
         if (!supports(t, rows, cols)) throw new IllegalArgumentException("cannot pack " + t + " (" + rows + ", " + cols + ")");
-        int groups = rows / GROUP, nb = cols / 32;
+        int groups = rows / GROUP, nb = cols / 32, nsb = cols / 256;
         long rb = t.rowBytes(cols);
-        int block = t == GgmlType.Q8_0 ? PackedQ8_0.BLOCK : PackedQ4_0.BLOCK;
-        MemorySegment dst = Arena.ofAuto().allocate((long) groups * nb * block, 64);
-        Parallel.IntRangeBody body = t == GgmlType.Q8_0
-                ? (g0, g1) -> PackedQ8_0.pack(src, off, rb, g0, g1, nb, dst)
-                : (g0, g1) -> PackedQ4_0.pack(src, off, rb, g0, g1, nb, dst);
+        long bytes = switch (t) {
+            case Q8_0 -> (long) groups * nb * PackedQ8_0.BLOCK;
+            case Q4_0 -> (long) groups * nb * PackedQ4_0.BLOCK;
+            case Q4_K -> (long) groups * nsb * PackedQ4_K.SB;
+            default -> (long) groups * nsb * PackedQ6_K.SB;
+        };
+        MemorySegment dst = Arena.ofAuto().allocate(bytes, 64);
+        Parallel.IntRangeBody body = switch (t) {
+            case Q8_0 -> (g0, g1) -> PackedQ8_0.pack(src, off, rb, g0, g1, nb, dst);
+            case Q4_0 -> (g0, g1) -> PackedQ4_0.pack(src, off, rb, g0, g1, nb, dst);
+            case Q4_K -> (g0, g1) -> PackedQ4_K.pack(src, off, rb, g0, g1, nsb, dst);
+            default -> (g0, g1) -> PackedQ6_K.pack(src, off, rb, g0, g1, nsb, dst);
+        };
         if (pool == null) body.run(0, groups);
         else pool.forRange(groups, body);
         return new PackedMatrix(t, dst, cols, groups);
@@ -61,11 +74,11 @@ public final class PackedMatrix {
     public long byteSize() { return p.byteSize(); }
 
     /** Floats of scratch {@link #prepare} needs. */
-    public int scratchLength() { return nb; }
+    public int scratchLength() { return type == GgmlType.Q4_0 || type == GgmlType.Q4_K ? nb : 0; }
 
     /** Per-vector precomputation for {@link #matvec} (Q4_0: the sum of each 32-block of x). */
     public void prepare(float[] x, int xOff, float[] scratch) {
-        if (type == GgmlType.Q4_0) PackedQ4_0.blockSums(x, xOff, nb, scratch);
+        if (type == GgmlType.Q4_0 || type == GgmlType.Q4_K) PackedQ4_0.blockSums(x, xOff, nb, scratch);
     }
 
     /** out[outOff + r] = W[r]·x for rows r of groups [g0, g1); scratch filled by {@link #prepare} for this x. */
@@ -73,14 +86,22 @@ public final class PackedMatrix {
         if (g0 < 0 || g1 > groups || xOff < 0 || xOff + cols > x.length || outOff < 0 || outOff + g1 * GROUP > out.length) {
             throw new IndexOutOfBoundsException("groups [" + g0 + ", " + g1 + ") of " + groups + ", x " + x.length + " from " + xOff + ", out " + out.length + " from " + outOff);
         }
-        if (type == GgmlType.Q8_0) PackedQ8_0.matvec(p, nb, x, xOff, out, outOff, g0, g1);
-        else PackedQ4_0.matvec(p, nb, x, xOff, scratch, out, outOff, g0, g1);
+        switch (type) {
+            case Q8_0 -> PackedQ8_0.matvec(p, nb, x, xOff, out, outOff, g0, g1);
+            case Q4_0 -> PackedQ4_0.matvec(p, nb, x, xOff, scratch, out, outOff, g0, g1);
+            case Q4_K -> PackedQ4_K.matvec(p, nb / 8, x, xOff, scratch, out, outOff, g0, g1);
+            default -> PackedQ6_K.matvec(p, nb / 8, x, xOff, out, outOff, g0, g1);
+        }
     }
 
     /** Group g decoded to floats column-major: tile[16·c + lane] = W[16g + lane][c]; tile ≥ 16·cols floats. */
     public void dequantizeGroup(int g, float[] tile) {
         if (g < 0 || g >= groups) throw new IndexOutOfBoundsException("group " + g + " of " + groups);
-        if (type == GgmlType.Q8_0) PackedQ8_0.dequantizeGroup(p, nb, g, tile);
-        else PackedQ4_0.dequantizeGroup(p, nb, g, tile);
+        switch (type) {
+            case Q8_0 -> PackedQ8_0.dequantizeGroup(p, nb, g, tile);
+            case Q4_0 -> PackedQ4_0.dequantizeGroup(p, nb, g, tile);
+            case Q4_K -> PackedQ4_K.dequantizeGroup(p, nb / 8, g, tile);
+            default -> PackedQ6_K.dequantizeGroup(p, nb / 8, g, tile);
+        }
     }
 }

@@ -1,0 +1,129 @@
+package dev.jllm.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Q4_K weights repacked at load for 16-lane float vectors (see {@link PackedMatrix}): 16 rows form a
+ * group, and each 256-column super-block of a group is {@link #SB} bytes:
+ * <pre>
+ *   bytes    0–63     f32 d of rows 0..15
+ *   bytes   64–127    f32 dmin of rows 0..15
+ *   bytes  128–255    sc[s][r]  at 128 + 16s + r: 6-bit scale of sub-block s (32 columns) of row r
+ *   bytes  256–383    m[s][r]   at 256 + 16s + r: 6-bit min
+ *   bytes  384–2431   at 384 + 256s + 16j + r (j &lt; 16): q of column 32s+j in the low nibble,
+ *                     of column 32s+j+16 in the high nibble (Q4_0's arrangement per sub-block)
+ * </pre>
+ * weight = d·sc·q − dmin·m, so a sub-block's dot is d·sc·Σq·x − dmin·m·Σx with Σx per 32 columns
+ * computed once per vector ({@link PackedQ4_0#blockSums}). 4.75 bits per weight instead of 4.5.
+ */
+final class PackedQ4_K {
+    private PackedQ4_K() {}
+
+    static final int G = 16, QK = 256, SB = 384 + 8 * 256;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
+    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
+
+    static void pack(MemorySegment src, long off, long rowBytes, int g0, int g1, int nsb, MemorySegment dst) {
+        int[] q = new int[QK];
+        for (int g = g0; g < g1; g++) {
+            for (int b = 0; b < nsb; b++) {
+                long o = ((long) g * nsb + b) * SB;
+                for (int r = 0; r < G; r++) {
+                    long s = off + (long) (g * G + r) * rowBytes + (long) b * Q4_KFormat.BYTES;
+                    dst.set(QuantMath.FLOAT_LE, o + 4L * r, QuantMath.f16(src, s));
+                    dst.set(QuantMath.FLOAT_LE, o + 64 + 4L * r, QuantMath.f16(src, s + 2));
+                    for (int sb = 0; sb < 8; sb++) {
+                        int sm = QuantMath.scaleMinK4(sb, src, s + 4);
+                        dst.set(ValueLayout.JAVA_BYTE, o + 128 + 16L * sb + r, (byte) (sm & 0xFF));
+                        dst.set(ValueLayout.JAVA_BYTE, o + 256 + 16L * sb + r, (byte) (sm >> 8));
+                    }
+                    for (int c = 0; c < 4; c++) {
+                        for (int l = 0; l < 32; l++) {
+                            int v = src.get(ValueLayout.JAVA_BYTE, s + 16 + 32 * c + l) & 0xFF;
+                            q[64 * c + l] = v & 0xF;
+                            q[64 * c + 32 + l] = v >> 4;
+                        }
+                    }
+                    for (int sb = 0; sb < 8; sb++) {
+                        for (int j = 0; j < 16; j++) {
+                            dst.set(ValueLayout.JAVA_BYTE, o + 384 + 256L * sb + 16L * j + r, (byte) (q[32 * sb + j] | q[32 * sb + j + 16] << 4));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * out[outOff + 16g + lane] = row (16g + lane) · x for groups [g0, g1); sums = Σx per 32 columns.
+     * One method with no vector crossing a call (C2 boxes vectors passed to methods it won't inline).
+     */
+    static void matvec(MemorySegment p, int nsb, float[] x, int xOff, float[] sums, float[] out, int outOff, int g0, int g1) {
+        for (int g = g0; g < g1; g++) {
+            long o = (long) g * nsb * SB;
+            FloatVector acc = FloatVector.zero(F);
+            for (int b = 0; b < nsb; b++, o += SB) {
+                FloatVector d = FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN);
+                FloatVector dmin = FloatVector.fromMemorySegment(F, p, o + 64, ByteOrder.LITTLE_ENDIAN);
+                for (int sb = 0; sb < 8; sb++) {
+                    long qo = o + 384 + 256L * sb;
+                    int xi = xOff + b * QK + 32 * sb;
+                    FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
+                    for (int j = 0; j < 16; j += 2) {
+                        IntVector v = nibbles(p, qo + 16L * j), u = nibbles(p, qo + 16L * j + 16);
+                        s0 = lo(v).fma(FloatVector.broadcast(F, x[xi + j]), s0);
+                        s1 = hi(v).fma(FloatVector.broadcast(F, x[xi + j + 16]), s1);
+                        s2 = lo(u).fma(FloatVector.broadcast(F, x[xi + j + 1]), s2);
+                        s3 = hi(u).fma(FloatVector.broadcast(F, x[xi + j + 17]), s3);
+                    }
+                    FloatVector sc = d.mul(bytesAsFloats(p, o + 128 + 16L * sb)), m = dmin.mul(bytesAsFloats(p, o + 256 + 16L * sb));
+                    acc = s0.add(s1).add(s2.add(s3)).fma(sc, acc);
+                    acc = m.fma(FloatVector.broadcast(F, -sums[b * 8 + sb]), acc);
+                }
+            }
+            acc.intoArray(out, outOff + g * G);
+        }
+    }
+
+    private static FloatVector bytesAsFloats(MemorySegment p, long o) {
+        return (FloatVector) ByteVector.fromMemorySegment(B, p, o, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0);
+    }
+
+    private static IntVector nibbles(MemorySegment p, long o) {
+        return (IntVector) ByteVector.fromMemorySegment(B, p, o, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+    }
+
+    private static FloatVector lo(IntVector v) {
+        return (FloatVector) v.and(0x0F).convertShape(VectorOperators.I2F, F, 0);
+    }
+
+    private static FloatVector hi(IntVector v) {
+        return (FloatVector) v.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0);
+    }
+
+    /** Group g as floats, column-major (tile[16·c + lane]), equal to {@link Q4_KFormat#dequantize}. */
+    static void dequantizeGroup(MemorySegment p, int nsb, int g, float[] tile) {
+        long o = (long) g * nsb * SB;
+        for (int b = 0; b < nsb; b++, o += SB) {
+            FloatVector d = FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN);
+            FloatVector dmin = FloatVector.fromMemorySegment(F, p, o + 64, ByteOrder.LITTLE_ENDIAN);
+            for (int sb = 0; sb < 8; sb++) {
+                FloatVector sc = d.mul(bytesAsFloats(p, o + 128 + 16L * sb)), m = dmin.mul(bytesAsFloats(p, o + 256 + 16L * sb));
+                int c0 = b * QK + 32 * sb;
+                for (int j = 0; j < 16; j++) {
+                    IntVector v = nibbles(p, o + 384 + 256L * sb + 16L * j);
+                    sc.mul(lo(v)).sub(m).intoArray(tile, (c0 + j) * G);
+                    sc.mul(hi(v)).sub(m).intoArray(tile, (c0 + j + 16) * G);
+                }
+            }
+        }
+    }
+}

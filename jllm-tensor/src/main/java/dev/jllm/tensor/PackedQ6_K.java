@@ -1,0 +1,103 @@
+package dev.jllm.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Q6_K weights repacked at load for 16-lane float vectors (see {@link PackedMatrix}): 16 rows form a
+ * group, and each 256-column super-block of a group is {@link #SB} bytes:
+ * <pre>
+ *   bytes    0–63     f32 d of rows 0..15
+ *   bytes   64–319    sc[t][r] at 64 + 16t + r: int8 scale of sub-block t (16 columns) of row r
+ *   bytes  320–4415   at 320 + 16c + r: q − 32 of column c as a signed byte (−32..31)
+ * </pre>
+ * weight = d·sc·(q − 32). The quants take a whole byte (8.6 bits per weight instead of 6.56) so the
+ * kernel is Q8_0's: one widening load per column feeds 16 rows, and it stays memory-bound.
+ */
+final class PackedQ6_K {
+    private PackedQ6_K() {}
+
+    static final int G = 16, QK = 256, SB = 320 + QK * G;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
+    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
+
+    private static int u8(MemorySegment s, long off) {
+        return s.get(ValueLayout.JAVA_BYTE, off) & 0xFF;
+    }
+
+    static void pack(MemorySegment src, long off, long rowBytes, int g0, int g1, int nsb, MemorySegment dst) {
+        int[] q = new int[QK];
+        for (int g = g0; g < g1; g++) {
+            for (int b = 0; b < nsb; b++) {
+                long o = ((long) g * nsb + b) * SB;
+                for (int r = 0; r < G; r++) {
+                    long s = off + (long) (g * G + r) * rowBytes + (long) b * Q6_KFormat.BYTES;
+                    dst.set(QuantMath.FLOAT_LE, o + 4L * r, QuantMath.f16(src, s + 208));
+                    for (int t = 0; t < 16; t++) dst.set(ValueLayout.JAVA_BYTE, o + 64 + 16L * t + r, src.get(ValueLayout.JAVA_BYTE, s + 192 + t));
+                    for (int h = 0; h < 2; h++) {
+                        long ql = s + 64 * h, qh = s + 128 + 32 * h;
+                        for (int l = 0; l < 32; l++) {
+                            int a = u8(src, ql + l), c = u8(src, ql + l + 32), hi = u8(src, qh + l);
+                            q[128 * h + l] = a & 0xF | (hi & 3) << 4;
+                            q[128 * h + l + 32] = c & 0xF | (hi >> 2 & 3) << 4;
+                            q[128 * h + l + 64] = a >> 4 | (hi >> 4 & 3) << 4;
+                            q[128 * h + l + 96] = c >> 4 | (hi >> 6) << 4;
+                        }
+                    }
+                    for (int c = 0; c < QK; c++) dst.set(ValueLayout.JAVA_BYTE, o + 320 + 16L * c + r, (byte) (q[c] - 32));
+                }
+            }
+        }
+    }
+
+    /**
+     * out[outOff + 16g + lane] = row (16g + lane) · x for groups [g0, g1). One method with no vector
+     * crossing a call (C2 boxes vectors passed to methods it won't inline).
+     */
+    static void matvec(MemorySegment p, int nsb, float[] x, int xOff, float[] out, int outOff, int g0, int g1) {
+        for (int g = g0; g < g1; g++) {
+            long o = (long) g * nsb * SB;
+            FloatVector acc = FloatVector.zero(F);
+            for (int b = 0; b < nsb; b++, o += SB) {
+                FloatVector d = FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN);
+                for (int t = 0; t < 16; t++) {
+                    long qo = o + 320 + 256L * t;
+                    int xi = xOff + b * QK + 16 * t;
+                    FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
+                    for (int j = 0; j < 16; j += 4) {
+                        s0 = q(p, qo + 16L * j).fma(FloatVector.broadcast(F, x[xi + j]), s0);
+                        s1 = q(p, qo + 16L * j + 16).fma(FloatVector.broadcast(F, x[xi + j + 1]), s1);
+                        s2 = q(p, qo + 16L * j + 32).fma(FloatVector.broadcast(F, x[xi + j + 2]), s2);
+                        s3 = q(p, qo + 16L * j + 48).fma(FloatVector.broadcast(F, x[xi + j + 3]), s3);
+                    }
+                    acc = s0.add(s1).add(s2.add(s3)).fma(d.mul(q(p, o + 64 + 16L * t)), acc);
+                }
+            }
+            acc.intoArray(out, outOff + g * G);
+        }
+    }
+
+    private static FloatVector q(MemorySegment p, long o) {
+        return (FloatVector) ByteVector.fromMemorySegment(B, p, o, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0);
+    }
+
+    /** Group g as floats, column-major (tile[16·c + lane]), equal to {@link Q6_KFormat#dequantize}. */
+    static void dequantizeGroup(MemorySegment p, int nsb, int g, float[] tile) {
+        long o = (long) g * nsb * SB;
+        for (int b = 0; b < nsb; b++, o += SB) {
+            FloatVector d = FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN);
+            for (int t = 0; t < 16; t++) {
+                FloatVector sc = d.mul(q(p, o + 64 + 16L * t));
+                for (int j = 0; j < 16; j++) {
+                    int c = 16 * t + j;
+                    sc.mul(q(p, o + 320 + 16L * c)).intoArray(tile, (b * QK + c) * G);
+                }
+            }
+        }
+    }
+}
