@@ -35,12 +35,21 @@ public record TextStats(int codePoints, int nonSpace, int han, int traditional, 
         return nonSpace == 0 ? 0.0 : cjk / (double) nonSpace;
     }
 
+    /** Per-thread scratch copy of the text: array loads are bounds-check free where String.charAt was the hot spot. */
+    private static final ThreadLocal<char[]> SCRATCH = ThreadLocal.withInitial(() -> new char[4096]);
+
     public static TextStats of(String s) {
         int n = s.length();
+        char[] a = SCRATCH.get();
+        if (a.length < n) {
+            a = new char[Math.max(n, 2 * a.length)];
+            SCRATCH.set(a);
+        }
+        s.getChars(0, n, a, 0);
         int cps = 0, nonSpace = 0, han = 0, trad = 0, cjk = 0, kana = 0, hangul = 0, latin = 0, cyr = 0, arab = 0, letters = 0;
         int emoji = 0, firstEmoji = -1;
         for (int i = 0; i < n; ) {
-            char c = s.charAt(i);
+            char c = a[i];
             cps++;
             if (c < 0x80) {
                 // ASCII fast path: English text never leaves it.
@@ -50,7 +59,7 @@ public record TextStats(int codePoints, int nonSpace, int han, int traditional, 
                         letters++;
                         latin++;
                     } else if ((c <= '9' && c >= '0') || c == '#' || c == '*') {
-                        if (i + 1 < n && s.charAt(i + 1) >= 0x20E3 && STRICT.find(s, i) == i) {
+                        if (i + 1 < n && a[i + 1] >= 0x20E3 && STRICT.find(s, i) == i) {
                             emoji++;
                             if (firstEmoji < 0) firstEmoji = i;
                             int end = STRICT.end(s, i);
@@ -66,8 +75,8 @@ public record TextStats(int codePoints, int nonSpace, int han, int traditional, 
             }
             int cp = c;
             int w = 1;
-            if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
-                cp = Character.toCodePoint(c, s.charAt(i + 1));
+            if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(a[i + 1])) {
+                cp = Character.toCodePoint(c, a[i + 1]);
                 w = 2;
             }
             int f = CharTable.flags(cp);
