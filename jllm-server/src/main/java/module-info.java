@@ -6,5 +6,7 @@ module dev.jllm.server {
     requires jdk.httpserver;
     requires java.sql;
     requires com.zaxxer.hikari;
+    requires micrometer.core;
+    requires micrometer.registry.prometheus;
     exports dev.jllm.server;
 }

@@ -127,12 +127,14 @@ public final class ChatServer implements AutoCloseable {
                         + minBlocks + " (one full context of " + c.contextLength() + " tokens) = " + minBlocks * blockBytes + " bytes");
             }
             matmul = new Matmul(o.threads());
+            String modelId = modelId(o.model());
+            PrometheusMetrics metrics = new PrometheusMetrics(modelId);
             scheduler = new Scheduler(new Weights(file), matmul, tok, (int) Math.min(blocks, Integer.MAX_VALUE),
-                    new Scheduler.Limits(o.maxRunning(), o.maxWaiting(), o.stepTokens(), 256), SchedulerMetrics.NONE);
+                    new Scheduler.Limits(o.maxRunning(), o.maxWaiting(), o.stepTokens(), 256), metrics);
+            metrics.bind(scheduler);
             store = openStore(o);
             PromptBuilder prompts = new PromptBuilder(tok, templates.apply(file), c.contextLength());
-            String modelId = modelId(o.model());
-            HttpApi api = new HttpApi(modelId, scheduler, prompts, store, o.apiKeys(),
+            HttpApi api = new HttpApi(modelId, scheduler, metrics, prompts, store, o.apiKeys(),
                     new HttpApi.Settings(o.maxBodyBytes(), o.heartbeatMillis(), o.maxPerKey()), new InetSocketAddress(addr, o.port()));
             api.start();
             return new ChatServer(file, matmul, scheduler, store, api, modelId, o.shutdownGrace());

@@ -28,6 +28,7 @@ final class HttpApi {
     private final String modelId;
     private final long startedAt = System.currentTimeMillis() / 1000;
     private final Scheduler scheduler;
+    private final PrometheusMetrics metrics;
     private final ApiKeys keys;
     private final KeyLimiter limiter;
     private final Settings settings;
@@ -38,10 +39,11 @@ final class HttpApi {
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private volatile boolean draining;
 
-    HttpApi(String modelId, Scheduler scheduler, PromptBuilder prompts, ConversationStore store, ApiKeys keys, Settings settings,
+    HttpApi(String modelId, Scheduler scheduler, PrometheusMetrics metrics, PromptBuilder prompts, ConversationStore store, ApiKeys keys, Settings settings,
             InetSocketAddress bind) throws IOException {
         this.modelId = modelId;
         this.scheduler = scheduler;
+        this.metrics = metrics;
         this.keys = keys;
         this.settings = settings;
         this.limiter = new KeyLimiter(settings.maxConcurrentPerKey());
@@ -86,6 +88,15 @@ final class HttpApi {
                 ready(ex);
                 return;
             }
+            if (path.equals("/metrics")) {
+                allow(method, "GET");
+                keys.owner(ex.getRequestHeaders().getFirst("Authorization")); // with API keys on, scrapers need one too
+                byte[] text = metrics.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                ex.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+                ex.sendResponseHeaders(200, text.length);
+                ex.getResponseBody().write(text);
+                return;
+            }
             if (!path.startsWith("/v1/")) throw ApiException.notFound("no route for " + method + " " + path);
             owner = keys.owner(ex.getRequestHeaders().getFirst("Authorization"));
             String[] seg = path.substring(4).split("/", -1);
@@ -94,7 +105,12 @@ final class HttpApi {
                 case "chat", "completions", "responses" -> {
                     boolean generates = method.equals("POST");
                     if (generates) {
-                        limiter.acquire(owner);
+                        try {
+                            limiter.acquire(owner);
+                        } catch (ApiException e) {
+                            if (e.status == 429) metrics.rejected("per_key_limit");
+                            throw e;
+                        }
                         limited = true;
                     }
                     generation(ex, method, seg, owner);

@@ -64,6 +64,7 @@ public final class Scheduler implements AutoCloseable {
         final Generation out;
         final int maxNew;
         final long submittedNanos = System.nanoTime();
+        long firstTokenNanos, lastTokenNanos;
         final int[] tokens; // prompt, then generated tokens as they are fed back
         int seq = -1;
         int cached;    // prompt tokens reused from the cache
@@ -138,7 +139,7 @@ public final class Scheduler implements AutoCloseable {
         if (closed) throw new ServerBusyException("the server is shutting down", 5);
         if (inSystem.incrementAndGet() > limits.maxRunning() + limits.maxWaiting()) {
             inSystem.decrementAndGet();
-            metrics.rejected();
+            metrics.rejected("queue_full");
             throw new ServerBusyException("server busy: " + limits.maxRunning() + " requests running and " + limits.maxWaiting()
                     + " waiting; retry later", 1);
         }
@@ -326,6 +327,14 @@ public final class Scheduler implements AutoCloseable {
         int next = a.sampler.sample(logits);
         a.sampler.accept(next);
         a.generated++;
+        long now = System.nanoTime();
+        if (a.generated == 1) {
+            a.firstTokenNanos = now;
+            metrics.token(true, now - a.submittedNanos);
+        } else {
+            metrics.token(false, now - a.lastTokenNanos);
+        }
+        a.lastTokenNanos = now;
         if (!a.req.params().ignoreEos() && tok.isEog(next)) {
             finish(a, GenerationEvent.FinishReason.STOP, false);
             return;
@@ -351,7 +360,7 @@ public final class Scheduler implements AutoCloseable {
         int len = kv.length(a.seq);
         if (limits.maxIdleEntries() > 0) cache.put(a.req.cacheKey(), a.seq, Arrays.copyOf(a.tokens, len));
         else kv.free(a.seq);
-        metrics.finished(reason, a.generated);
+        metrics.finished(reason, a.generated, System.nanoTime() - a.submittedNanos, a.firstTokenNanos - a.submittedNanos);
         end(a, new GenerationEvent.Finished(reason, a.stop.text(), a.promptLen(), a.cached, a.generated));
     }
 
