@@ -193,7 +193,7 @@ public final class LlamaModel {
     public static long activationBytes(ModelConfig c, int B, int T) {
         long BT = (long) B * T, C = c.dim(), H = c.hiddenDim(), L = c.nLayers();
         long perLayer = BT * (4 * C + 2 + 2L * c.qDim() + 2L * c.kvDim() + 3 * H) + (long) B * c.nHeads() * T * T;
-        long scratch = BT * (3 * C + 2L * c.qDim() + 2L * c.kvDim() + 3 * H + c.vocabSize() + 2);
+        long scratch = BT * (4 * C + 2L * c.qDim() + 2L * c.kvDim() + 3 * H + c.vocabSize() + 2); // xnf, tmp, dresid, dxn, ...
         return 4 * (L * perLayer + BT * C + scratch);
     }
 
