@@ -253,6 +253,15 @@ public final class ByteLevelBpe implements Tokenizer {
             n += v.length;
         }
 
+        int size() {
+            return n;
+        }
+
+        /** The values added since {@code size()} was {@code from}. */
+        int[] copyFrom(int from) {
+            return Arrays.copyOfRange(a, from, n);
+        }
+
         int[] toArray() {
             return Arrays.copyOf(a, n);
         }
