@@ -31,7 +31,7 @@ final class Sse {
     }
 
     void heartbeat() throws IOException {
-        write(": keep-alive\n\n");
+        write(": ping\n\n");
     }
 
     void done() throws IOException {

@@ -19,6 +19,16 @@ final class ServerFixture implements AutoCloseable {
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     final URI base;
 
+    private ServerFixture(ChatServer server) {
+        this.server = server;
+        this.base = server.uri();
+    }
+
+    /** The HTTP helpers for a server a test started itself (closing it shuts that server down). */
+    static ServerFixture attach(ChatServer server) {
+        return new ServerFixture(server);
+    }
+
     ServerFixture(Path dataDir, ApiKeys keys, int maxPerKey, int maxBodyBytes) throws IOException {
         ChatServer.Options o = ChatServer.Options.defaults(TestModel.path("models/stories260K.gguf"), dataDir, keys).withPort(0)
                 .withLimits(4, 8, maxPerKey, maxBodyBytes, 200).withResources(2, 1L << 20);

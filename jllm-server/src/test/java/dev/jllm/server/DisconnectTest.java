@@ -1,0 +1,168 @@
+package dev.jllm.server;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A client that closes its connection over real HTTP: mid-decode, and while queued behind another
+ * request (only heartbeats are written then). The sequence is dropped, its blocks freed, the
+ * response recorded as incomplete, and the metrics count it.
+ */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class DisconnectTest {
+    @TempDir static Path dir;
+    static ChatServer server;
+    static ServerFixture client; // only its HTTP helpers: the server is the slow one below
+
+    @BeforeAll
+    static void start() throws Exception {
+        // one running sequence, heartbeats every 100 ms; the slow model takes milliseconds per token
+        ChatServer.Options o = ChatServer.Options.defaults(TestModel.slowModel(dir), dir.resolve("data"), ApiKeys.disabled()).withPort(0)
+                .withLimits(1, 4, 8, 1 << 20, 100).withResources(2, 64L << 20).withShutdownGrace(Duration.ofSeconds(2));
+        server = ChatServer.start(o, f -> ServerFixture.CHATML);
+        client = ServerFixture.attach(server);
+    }
+
+    @AfterAll
+    static void stop() {
+        server.shutdown();
+    }
+
+    /** A streaming request on a raw socket, so the test decides exactly when the connection dies. */
+    private static final class RawStream implements AutoCloseable {
+        final Socket socket;
+        final BufferedReader in;
+
+        RawStream(String path, String json) throws Exception {
+            socket = new Socket(server.uri().getHost(), server.uri().getPort());
+            socket.setSoTimeout(30_000);
+            byte[] body = json.getBytes(StandardCharsets.UTF_8);
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.write(body);
+            out.flush();
+            in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+        }
+
+        /** Reads until a line containing {@code marker} has been seen {@code times} times; returns the last such line. */
+        String await(String marker, int times) throws Exception {
+            int seen = 0;
+            for (String line; (line = in.readLine()) != null; ) {
+                if (line.contains(marker) && ++seen == times) return line;
+            }
+            throw new AssertionError("the stream ended before " + times + " x '" + marker + "'");
+        }
+
+        @Override
+        public void close() throws Exception {
+            socket.close();
+        }
+    }
+
+    private static Scheduler.Stats stats() throws Exception {
+        JsonNode r = ServerFixture.json(client.get("/ready", null));
+        return new Scheduler.Stats(r.get("running").asInt(), r.get("waiting").asInt(), r.get("kv_blocks_used").asInt(),
+                r.get("kv_blocks_total").asInt(), r.get("idle_conversations").asInt());
+    }
+
+    /** Milliseconds until {@code value} reads 0 (polled every 2 ms), failing after 10 s. */
+    private static double millisUntilZero(IntSupplier value) throws Exception {
+        long t0 = System.nanoTime();
+        while (value.getAsInt() != 0) {
+            if (System.nanoTime() - t0 > TimeUnit.SECONDS.toNanos(10)) fail("still not 0 after 10 s");
+            Thread.sleep(2);
+        }
+        return (System.nanoTime() - t0) / 1e6;
+    }
+
+    interface Check {
+        boolean ok() throws Exception;
+    }
+
+    private static void eventually(Check c) throws Exception {
+        long t0 = System.nanoTime();
+        while (!c.ok()) {
+            if (System.nanoTime() - t0 > TimeUnit.SECONDS.toNanos(10)) fail("condition not met within 10 s: " + stats());
+            Thread.sleep(5);
+        }
+    }
+
+    private static int running() {
+        try {
+            return stats().running();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static String streamBody(int maxTokens) {
+        return "{\"model\":\"slow-random\",\"input\":\"tell me everything\",\"stream\":true,\"temperature\":0,\"ignore_eos\":true,"
+                + "\"max_output_tokens\":" + maxTokens + "}";
+    }
+
+    @Test
+    void aClientLeavingMidStreamFreesItsSequenceAndTheResponseIsIncomplete() throws Exception {
+        millisUntilZero(DisconnectTest::running); // whatever an earlier test left is gone
+        int blocksBefore = stats().blocksUsed();
+        String responseId;
+        double ms;
+        try (RawStream s = new RawStream("/v1/responses", streamBody(900))) {
+            String created = s.await("\"type\":\"response.created\"", 1);
+            responseId = HttpIo.JSON.readTree(created.substring(created.indexOf('{'))).get("response").get("id").asText();
+            s.await("response.output_text.delta", 3);
+            eventually(() -> stats().running() == 1 && stats().blocksUsed() > blocksBefore); // the snapshot is refreshed once per step
+            s.close();
+            ms = millisUntilZero(DisconnectTest::running);
+        }
+        System.out.printf("disconnect mid-stream: running gauge back to 0 %.1f ms after the client closed%n", ms);
+        assertTrue(ms < 2_000, "took " + ms + " ms");
+        assertEquals(blocksBefore, stats().blocksUsed(), "a cancelled sequence keeps no blocks");
+        JsonNode r = ServerFixture.json(client.get("/v1/responses/" + responseId, null));
+        assertEquals("incomplete", r.get("status").asText());
+        assertTrue(r.get("error").get("message").asText().contains("client disconnected"), r.toString());
+        assertEquals(0, r.get("output").size());
+        String metrics = client.get("/metrics", null).body();
+        assertTrue(MetricsTest.value(metrics, "jllm_requests_cancelled_total", "model=\"slow-random\"") >= 1);
+    }
+
+    @Test
+    void aQueuedClientThatLeavesIsFoundByHeartbeatsAndDropped() throws Exception {
+        try (RawStream busy = new RawStream("/v1/responses", streamBody(900))) {
+            busy.await("response.output_text.delta", 1); // the one running slot is taken
+            double ms;
+            try (RawStream queued = new RawStream("/v1/chat/completions", "{\"model\":\"slow-random\",\"stream\":true,\"max_tokens\":5,"
+                    + "\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}")) {
+                queued.await(": ping", 1); // nothing but heartbeats while it waits
+                eventually(() -> stats().waiting() == 1);
+                queued.close();
+                ms = millisUntilZero(() -> {
+                    try {
+                        return stats().waiting();
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                });
+            }
+            System.out.printf("disconnect while queued: waiting gauge back to 0 %.1f ms after the client closed (heartbeat 100 ms)%n", ms);
+            assertTrue(ms < 2_000, "took " + ms + " ms");
+            assertEquals(1, stats().running(), "the other request runs on");
+        }
+        millisUntilZero(DisconnectTest::running);
+    }
+}
