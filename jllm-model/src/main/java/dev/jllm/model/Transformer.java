@@ -98,7 +98,7 @@ public final class Transformer {
             }
             // causal attention of each token over its own sequence's cache, positions 0..pos[t]
             final int layer = l, maxPos = maxPos(pos, T);
-            mm.forRange(T * nh, (long) (maxPos + 1) * hd * 2, (from, to) -> {
+            mm.forPieces(T * nh, (long) (maxPos + 1) * hd * 2, (from, to) -> { // pieces: later tokens cost more
                 float[] scores = scores(maxPos + 1);
                 for (int i = from; i < to; i++) Attention.head(kv, layer, seq[i / nh], pos[i / nh], q, i * hd, hd,
                         (i % nh) / (nh / nkv), att, i * hd, scores);

@@ -75,6 +75,25 @@ public final class Parallel implements AutoCloseable {
         if (f instanceof Error e) throw e;
     }
 
+    /**
+     * Runs body over [0, n) in pieces of {@code grain} handed out on demand: each thread takes the
+     * next piece when it finishes one, so a thread slowed down (descheduled by another process, a
+     * busier memory channel) costs at most a piece instead of holding everyone at the barrier.
+     * Pieces are contiguous ranges; one thread may run several.
+     */
+    public void forChunks(int n, int grain, IntRangeBody body) {
+        if (n <= 0) return;
+        if (grain < 1) throw new IllegalArgumentException("grain must be >= 1, got " + grain);
+        if (threads == 1 || n <= grain) {
+            body.run(0, n);
+            return;
+        }
+        AtomicInteger next = new AtomicInteger();
+        forRange(threads, (a, b) -> {
+            for (int s; (s = next.getAndAdd(grain)) < n; ) body.run(s, Math.min(n, s + grain));
+        });
+    }
+
     @Override
     public void close() {
         closed = true;
