@@ -27,6 +27,8 @@ import java.util.Map;
 public final class ByteLevelBpe implements Tokenizer {
     private static final int CACHE_MAX_WORD = 64;
     private static final int CACHE_SLOTS = 1 << 17;
+    /** Words of at most this many bytes merge by linear scans ({@link #linearMerge}), longer ones through a heap. */
+    private static final int LINEAR_MAX = 32;
 
     /** A cached pre-token → ids result; immutable, so racy publication between threads is safe. */
     private record Cached(String word, int hash, int[] ids) {}
@@ -164,6 +166,7 @@ public final class ByteLevelBpe implements Tokenizer {
             int whole = vocab.id(ByteLevel.encode(bytes));
             if (whole >= 0) return new int[] {whole};
         }
+        if (n <= LINEAR_MAX) return linearMerge(bytes);
         int[] sym = new int[n];
         int[] prev = new int[n];
         int[] next = new int[n];
@@ -190,19 +193,58 @@ public final class ByteLevelBpe implements Tokenizer {
             if (next[i] >= 0) push(heap, i, merges.rank(sym[i], sym[next[i]]));
         }
         IntList out = new IntList(n);
-        for (int i = 0; i >= 0; i = next[i]) {
-            int s = sym[i];
-            if (s >= 0 && s < vocab.size()) {
-                out.add(s);
-            } else if (s >= vocab.size()) {
-                // a merge produced a string that is not a token: fall back to its characters
-                for (char c : virtualPieces[s - vocab.size()].toCharArray()) {
-                    int id = vocab.id(String.valueOf(c));
-                    if (id >= 0) out.add(id);
+        for (int i = 0; i >= 0; i = next[i]) emit(sym[i], out);
+        return out.toArray();
+    }
+
+    /**
+     * The same merges for a short word as tiktoken does them: scan the pair ranks for the lowest
+     * (leftmost on ties), merge, update the two neighbouring ranks. O(n²), but for the few bytes of a
+     * typical word cheaper than the heap and its linked list (a new word in English is mostly this).
+     */
+    private int[] linearMerge(byte[] bytes) {
+        int n = bytes.length;
+        int[] sym = new int[n];
+        int[] rank = new int[n]; // rank[i] = rank of the pair (sym[i], sym[i + 1]), -1 = none
+        for (int i = 0; i < n; i++) sym[i] = byteSymbol[bytes[i] & 0xff];
+        for (int i = 0; i + 1 < n; i++) rank[i] = merges.rank(sym[i], sym[i + 1]);
+        if (n > 0) rank[n - 1] = -1;
+        while (true) {
+            int best = -1, br = Integer.MAX_VALUE;
+            for (int i = 0; i + 1 < n; i++) {
+                int r = rank[i];
+                if (r >= 0 && r < br) {
+                    br = r;
+                    best = i;
                 }
             }
+            if (best < 0) break;
+            sym[best] = merges.result(br);
+            System.arraycopy(sym, best + 2, sym, best + 1, n - best - 2);
+            System.arraycopy(rank, best + 2, rank, best + 1, n - best - 2);
+            n--;
+            rank[best] = best + 1 < n ? merges.rank(sym[best], sym[best + 1]) : -1;
+            if (best > 0) rank[best - 1] = merges.rank(sym[best - 1], sym[best]);
         }
+        boolean allTokens = true;
+        for (int i = 0; i < n; i++) allTokens &= sym[i] >= 0 && sym[i] < vocab.size();
+        if (allTokens) return n == sym.length ? sym : Arrays.copyOf(sym, n);
+        IntList out = new IntList(n);
+        for (int i = 0; i < n; i++) emit(sym[i], out);
         return out.toArray();
+    }
+
+    /** A final symbol's id, or for a virtual (non-token) merge result the ids of its characters. */
+    private void emit(int s, IntList out) {
+        if (s >= 0 && s < vocab.size()) {
+            out.add(s);
+        } else if (s >= vocab.size()) {
+            // a merge produced a string that is not a token: fall back to its characters
+            for (char c : virtualPieces[s - vocab.size()].toCharArray()) {
+                int id = vocab.id(String.valueOf(c));
+                if (id >= 0) out.add(id);
+            }
+        }
     }
 
     private static void push(LongHeap heap, int pos, int rank) {
