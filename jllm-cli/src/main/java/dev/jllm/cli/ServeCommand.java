@@ -2,6 +2,7 @@ package dev.jllm.cli;
 
 import dev.jllm.server.ApiKeys;
 import dev.jllm.server.ChatServer;
+import dev.jllm.server.Scheduler;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,6 +40,8 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--max-waiting", defaultValue = "64", description = "queued requests before 429 (default ${DEFAULT-VALUE})") int maxWaiting;
     @Option(names = "--max-per-key", defaultValue = "4", description = "concurrent generation requests per API key (default ${DEFAULT-VALUE})")
     int maxPerKey;
+    @Option(names = "--batching", defaultValue = "continuous", description = "continuous (iteration-level, default) or static"
+            + " (a batch runs to completion before the next one is formed; for comparison)") String batching;
     @Option(names = "--kv-cache-mem", defaultValue = "256MiB", description = "KV cache memory, e.g. 512MiB, 2GiB (default ${DEFAULT-VALUE})")
     String kvCacheMem;
     @Option(names = "--shutdown-grace", defaultValue = "30", description = "seconds in-flight requests get on shutdown (default ${DEFAULT-VALUE})")
@@ -51,7 +54,7 @@ final class ServeCommand implements Callable<Integer> {
         ApiKeys keys = apiKeys != null ? ApiKeys.load(apiKeys) : ApiKeys.disabled();
         int th = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         ChatServer.Options o = ChatServer.Options.defaults(m, dataDir, keys).withPort(port).withHost(host, insecure)
-                .withResources(th, parseSize(kvCacheMem)).withShutdownGrace(Duration.ofSeconds(grace)).withStore(store);
+                .withResources(th, parseSize(kvCacheMem)).withShutdownGrace(Duration.ofSeconds(grace)).withStore(store).withBatching(batching(batching));
         o = o.withLimits(maxRunning, maxWaiting, maxPerKey, o.maxBodyBytes(), o.heartbeatMillis());
         ChatServer server = ChatServer.start(o);
         CountDownLatch stopped = new CountDownLatch(1);
@@ -62,7 +65,8 @@ final class ServeCommand implements Callable<Integer> {
             stopped.countDown();
         }, "jllm-serve-shutdown"));
         out.println("jllm serve: listening on " + server.uri() + " (model " + server.modelId() + ", "
-                + (keys.enabled() ? keys.size() + " API keys" : "no API keys, loopback only") + ", store " + server.storeLocation() + ")");
+                + (keys.enabled() ? keys.size() + " API keys" : "no API keys, loopback only") + ", store " + server.storeLocation()
+                + (o.batching() == Scheduler.Batching.STATIC ? ", STATIC batching" : "") + ")");
         out.println("  try: curl -s " + server.uri() + "/v1/chat/completions " + (keys.enabled() ? "-H 'Authorization: Bearer YOUR_KEY' " : "")
                 + "-H 'Content-Type: application/json' -d '{\"model\":\"" + server.modelId()
                 + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Tell me a story\"}],\"max_tokens\":64}'");
@@ -82,6 +86,14 @@ final class ServeCommand implements Callable<Integer> {
             // fall through: report the relative path as missing
         }
         return here;
+    }
+
+    static Scheduler.Batching batching(String s) {
+        return switch (s.toLowerCase(Locale.ROOT)) {
+            case "continuous" -> Scheduler.Batching.CONTINUOUS;
+            case "static" -> Scheduler.Batching.STATIC;
+            default -> throw new IllegalArgumentException("--batching must be continuous or static, got '" + s + "'");
+        };
     }
 
     /** "256MiB", "2GiB", "512MB", "1048576" → bytes. */

@@ -28,45 +28,51 @@ public final class ChatServer implements AutoCloseable {
      * @param stepTokens     tokens per forward step (decodes + prefill chunk)
      * @param maxPerKey      concurrent generation requests per API key
      * @param store          null for SQLite under {@code dataDir}, or a {@code postgres://} URL
+     * @param batching       continuous (production) or static (the baseline to compare with)
      */
     public record Options(Path model, String host, int port, Path dataDir, int threads, ApiKeys apiKeys, boolean insecure,
                           int maxRunning, int maxWaiting, long kvCacheBytes, int stepTokens, int maxBodyBytes, long heartbeatMillis,
-                          int maxPerKey, Duration shutdownGrace, String store) {
+                          int maxPerKey, Duration shutdownGrace, String store, Scheduler.Batching batching) {
 
         /** Defaults for everything but the model, data dir and keys. */
         public static Options defaults(Path model, Path dataDir, ApiKeys keys) {
             return new Options(model, "127.0.0.1", 8080, dataDir, Runtime.getRuntime().availableProcessors(), keys, false, 8, 64,
-                    256L << 20, 512, 4 << 20, 2_000, 4, Duration.ofSeconds(30), null);
+                    256L << 20, 512, 4 << 20, 2_000, 4, Duration.ofSeconds(30), null, Scheduler.Batching.CONTINUOUS);
         }
 
         public Options withPort(int p) {
             return new Options(model, host, p, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching);
         }
 
         public Options withHost(String h, boolean insecureOk) {
             return new Options(model, h, port, dataDir, threads, apiKeys, insecureOk, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching);
         }
 
         public Options withLimits(int running, int waiting, int perKey, int bodyBytes, long heartbeat) {
             return new Options(model, host, port, dataDir, threads, apiKeys, insecure, running, waiting, kvCacheBytes, stepTokens,
-                    bodyBytes, heartbeat, perKey, shutdownGrace, store);
+                    bodyBytes, heartbeat, perKey, shutdownGrace, store, batching);
         }
 
         public Options withShutdownGrace(Duration d) {
             return new Options(model, host, port, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, d, store);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, d, store, batching);
         }
 
         public Options withStore(String url) {
             return new Options(model, host, port, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, url);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, url, batching);
+        }
+
+        public Options withBatching(Scheduler.Batching b) {
+            return new Options(model, host, port, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, b);
         }
 
         public Options withResources(int threadCount, long kvBytes) {
             return new Options(model, host, port, dataDir, threadCount, apiKeys, insecure, maxRunning, maxWaiting, kvBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching);
         }
     }
 
@@ -130,7 +136,7 @@ public final class ChatServer implements AutoCloseable {
             String modelId = modelId(o.model());
             PrometheusMetrics metrics = new PrometheusMetrics(modelId);
             scheduler = new Scheduler(new Weights(file), matmul, tok, (int) Math.min(blocks, Integer.MAX_VALUE),
-                    new Scheduler.Limits(o.maxRunning(), o.maxWaiting(), o.stepTokens(), 256), metrics);
+                    new Scheduler.Limits(o.maxRunning(), o.maxWaiting(), o.stepTokens(), 256, o.batching()), metrics);
             metrics.bind(scheduler);
             store = openStore(o);
             PromptBuilder prompts = new PromptBuilder(tok, templates.apply(file), c.contextLength());

@@ -41,17 +41,31 @@ public final class Scheduler implements AutoCloseable {
     private static final int MIN_PREFILL_CHUNK = 16;
 
     /**
+     * How requests join the batch. CONTINUOUS (iteration-level, as vLLM): a waiting request joins at
+     * the next step whenever a slot and blocks are free. STATIC (for comparison, as a plain batched
+     * generate loop): a batch is formed from what is waiting when the previous one has completely
+     * finished, and nobody joins until all of its sequences are done.
+     */
+    public enum Batching { CONTINUOUS, STATIC }
+
+    /**
      * @param maxRunning     sequences decoding/prefilling at once
      * @param maxWaiting     requests queued behind them; more is rejected (429)
      * @param stepTokens     tokens per forward call (decode tokens + prefill chunk)
      * @param maxIdleEntries conversation caches kept resident at most
+     * @param batching       continuous (default) or static
      */
-    public record Limits(int maxRunning, int maxWaiting, int stepTokens, int maxIdleEntries) {
+    public record Limits(int maxRunning, int maxWaiting, int stepTokens, int maxIdleEntries, Batching batching) {
         public Limits {
             if (maxRunning < 1) throw new IllegalArgumentException("max running must be >= 1, got " + maxRunning);
             if (maxWaiting < 0) throw new IllegalArgumentException("max waiting must be >= 0, got " + maxWaiting);
             if (stepTokens < 1) throw new IllegalArgumentException("step token budget must be >= 1, got " + stepTokens);
             if (maxIdleEntries < 0) throw new IllegalArgumentException("max idle cache entries must be >= 0, got " + maxIdleEntries);
+            java.util.Objects.requireNonNull(batching, "batching");
+        }
+
+        public Limits(int maxRunning, int maxWaiting, int stepTokens, int maxIdleEntries) {
+            this(maxRunning, maxWaiting, stepTokens, maxIdleEntries, Batching.CONTINUOUS);
         }
     }
 
@@ -225,6 +239,7 @@ public final class Scheduler implements AutoCloseable {
     }
 
     private void admit() {
+        if (limits.batching() == Batching.STATIC && !running.isEmpty()) return; // the current batch runs to its end first
         while (running.size() < limits.maxRunning() && !waiting.isEmpty()) {
             Active a = waiting.peek();
             if (!place(a)) return; // first come, first served: later requests wait behind it

@@ -180,4 +180,43 @@ class SchedulerTest {
             assertThrows(IllegalArgumentException.class, () -> scheduler(1, 1, 64, 0, 8));
         }
     }
+
+    /**
+     * The order requests start and end in, seen from the scheduler thread (through the metrics hooks),
+     * for 3 requests on 2 slots: A long (60 tokens), B (4) and C (5) short. Admission is FIFO, so the
+     * n-th admission is the n-th request; an end is told apart by its token count.
+     */
+    private static List<String> timeline(Scheduler.Batching batching) throws Exception {
+        SamplingParams a = new SamplingParams(0f, 0, 1f, 0f, 1f, 0f, 0f, 64, java.util.Map.of(), 0, 60, List.of(), true);
+        List<String> events = java.util.Collections.synchronizedList(new ArrayList<>());
+        SchedulerMetrics order = new SchedulerMetrics() {
+            int admitted;
+
+            @Override
+            public void admitted(int promptTokens, int cachedTokens, long queuedNanos) {
+                events.add("ABC".charAt(admitted++) + " started");
+            }
+
+            @Override
+            public void finished(GenerationEvent.FinishReason reason, int tokens, long e2e, long ttft) {
+                events.add((tokens == 60 ? "A" : tokens == 4 ? "B" : "C") + " ended");
+            }
+        };
+        try (Scheduler s = new Scheduler(m.weights, m.matmul, m.tokenizer, 32, new Scheduler.Limits(2, 4, 64, 0, batching), order)) {
+            int[] p = m.tokenizer.encode("Once upon a time", true, false);
+            List<Generation> gens = List.of(s.submit(new GenerationRequest(p, a, null)), s.submit(new GenerationRequest(p, a.withMaxTokens(4), null)),
+                    s.submit(new GenerationRequest(p, a.withMaxTokens(5), null)));
+            for (Generation g : gens) TestModel.collect(g).finished();
+        }
+        return events;
+    }
+
+    @Test
+    void continuousBatchingFillsAFreedSlotAtOnceStaticWaitsForTheWholeBatch() throws Exception {
+        List<String> continuous = timeline(Scheduler.Batching.CONTINUOUS);
+        assertTrue(continuous.indexOf("C started") < continuous.indexOf("A ended"), "C joins when B leaves: " + continuous);
+        List<String> stat = timeline(Scheduler.Batching.STATIC);
+        assertTrue(stat.indexOf("C started") > stat.indexOf("A ended"), "C waits for the batch {A, B} to finish: " + stat);
+        assertTrue(stat.indexOf("B ended") < stat.indexOf("A ended"));
+    }
 }
