@@ -8,8 +8,9 @@ import java.util.Locale;
 
 /**
  * {@code jllm loadtest} end to end: checks the server (reachable, key accepted, model served),
- * sizes the prompts on its tokenizer, then runs each scenario with the same seed — the same prompts
- * — one after the other.
+ * sizes the prompts on its tokenizer, then runs the scenarios one after the other with prompts of
+ * the same sizes but different text: identical text would let the second scenario hit the server's
+ * prefix cache with the first one's KV and look faster than it is.
  */
 public final class Loadtest {
     private Loadtest() {}
@@ -25,13 +26,15 @@ public final class Loadtest {
             } else if (!models.contains(model)) {
                 throw new IllegalArgumentException("model '" + model + "' is not served at " + target.base() + "; it serves " + String.join(", ", models));
             }
-            PromptSource prompts = PromptSource.calibrate(target, model, cfg.seed());
+            PromptSource calibrated = PromptSource.calibrate(target, model, cfg.seed());
             log.printf(Locale.ROOT, "loadtest: %s at %s; prompts of ~%d tokens = %d words (%.2f tokens/word on the server's tokenizer)%n", model,
-                    target.base(), cfg.promptTokens(), prompts.wordsFor(cfg.promptTokens()), prompts.tokensPerWord());
+                    target.base(), cfg.promptTokens(), calibrated.wordsFor(cfg.promptTokens()), calibrated.tokensPerWord());
             log.flush();
             List<LoadRunner.Run> runs = new ArrayList<>();
-            for (Scenario s : scenarios) {
-                LoadtestConfig c = cfg.withModel(model).withScenario(s);
+            for (int i = 0; i < scenarios.size(); i++) {
+                Scenario s = scenarios.get(i);
+                LoadtestConfig c = cfg.withModel(model).withScenario(s).withSeed(cfg.seed() + 1_000_003L * i);
+                PromptSource prompts = new PromptSource(c.seed(), calibrated.tokensPerWord());
                 log.printf(Locale.ROOT, "loadtest: %s, %s, %s, %s%n", s.wire(),
                         c.rate() != null ? "Poisson " + c.rate() + " conv/s" + (c.concurrency() != null ? " (cap " + c.concurrency() + ")" : "")
                                 : c.concurrency() + " virtual users",

@@ -50,6 +50,11 @@ public record LoadtestConfig(URI url, Integer concurrency, Double rate, Duration
                 requestTimeout);
     }
 
+    public LoadtestConfig withSeed(long s) {
+        return new LoadtestConfig(url, concurrency, rate, duration, requests, promptTokens, maxTokens, turns, scenario, slo, model, apiKey, s,
+                requestTimeout);
+    }
+
     public LoadtestConfig withModel(String m) {
         return new LoadtestConfig(url, concurrency, rate, duration, requests, promptTokens, maxTokens, turns, scenario, slo, m, apiKey, seed,
                 requestTimeout);

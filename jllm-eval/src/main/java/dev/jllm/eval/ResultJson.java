@@ -66,6 +66,7 @@ public final class ResultJson {
         // jllm's additions
         m.put("scenario", c.scenario().wire());
         m.put("turns", c.turns());
+        m.put("seed", c.seed());
         m.put("prompt_tokens", c.promptTokens());
         m.put("max_tokens", c.maxTokens());
         m.put("slo_ttft_ms", c.slo().ttftMs());

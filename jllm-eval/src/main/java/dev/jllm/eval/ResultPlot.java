@@ -20,7 +20,7 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * distributions as histograms.
  */
 public final class ResultPlot {
-    private static final int BINS = 30;
+    private static final int BINS = 20;
 
     private ResultPlot() {}
 
@@ -71,7 +71,7 @@ public final class ResultPlot {
     private static CategoryChart histogram(String title, String axis, List<Double> values) {
         CategoryChart c = new CategoryChartBuilder().width(600).height(400).title(title).xAxisTitle(axis).yAxisTitle("requests").build();
         c.getStyler().setLegendVisible(false);
-        c.getStyler().setXAxisDecimalPattern("#0.0");
+        c.getStyler().setXAxisDecimalPattern("#0");
         c.getStyler().setAvailableSpaceFill(0.95);
         c.getStyler().setXAxisLabelRotation(45);
         if (values.isEmpty()) {

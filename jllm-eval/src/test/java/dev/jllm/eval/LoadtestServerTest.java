@@ -95,7 +95,7 @@ class LoadtestServerTest {
     }
 
     @Test
-    void statefulAndStatelessSeeTheSamePromptsAndStatefulReusesTheKv() throws Exception {
+    void statefulAndStatelessCarryTheHistoryAndStatefulReusesTheKv() throws Exception {
         // stories260K has a 128-token context and ChatML costs it ~35 tokens a message (no special tokens): 2 short turns fit
         List<LoadRunner.Run> runs = run(config(2, null, null, 4, 2, 6, 4), Scenario.STATELESS, Scenario.STATEFUL);
         for (LoadRunner.Run r : runs) {
@@ -104,6 +104,7 @@ class LoadtestServerTest {
             List<Summary.TurnStats> t = r.summary().perTurn();
             assertTrue(t.get(1).meanPromptTokens() > t.get(0).meanPromptTokens() + 6, "both carry the history: the prompt grows with the turn " + t);
         }
+        assertEquals(runs.get(0).config().seed() + 1_000_003L, runs.get(1).config().seed(), "the second scenario gets its own prompt text");
         Summary.TurnStats statefulTurn2 = runs.get(1).summary().perTurn().get(1);
         assertTrue(statefulTurn2.meanCachedTokens() > 0, "the server kept the conversation's KV: " + statefulTurn2);
         StringWriter table = new StringWriter();
