@@ -137,7 +137,7 @@ def golden(name, cfg, seed, adamw):
 
 
 if __name__ == "__main__":
-    adamw = dict(lr=1e-2, beta1=0.9, beta2=0.95, eps=1e-8, weight_decay=0.1, clip=1.0)
+    adamw = dict(lr=1e-3, beta1=0.9, beta2=0.95, eps=1e-8, weight_decay=0.1, clip=1.0)
     base = dict(vocab=64, dim=32, layers=2, heads=4, kv_heads=2, head_dim=8, hidden=48, eps=1e-5, rope_theta=10000.0,
                 batch=2, seq=8)
     golden("llama_tiny_untied", dict(base, tied=False), 1234, adamw)

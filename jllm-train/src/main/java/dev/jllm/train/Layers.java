@@ -1,7 +1,9 @@
 package dev.jllm.train;
 
-import dev.jllm.tensor.FloatOps;
 import dev.jllm.tensor.Parallel;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The layers of the LLaMA decoder as forward/backward pairs, written as llm.c's train_gpt2.c:
@@ -18,6 +20,8 @@ import dev.jllm.tensor.Parallel;
  */
 public final class Layers {
     private Layers() {}
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
     // ---------------------------------------------------------------------------------------------
     // encoder: out[bt] = E[tok[bt]]                                         E (V, C) → out (BT, C)
@@ -164,8 +168,7 @@ public final class Layers {
                         Gemm.gemmSerial(q, q0 + r0 * QD, QD, 1, kT, 0, T, att, a0 + r0 * T, T, r1 - r0, r1, HD, false);
                         for (int t = r0; t < r1; t++) {
                             int ao = a0 + t * T;
-                            for (int s = 0; s <= t; s++) att[ao + s] *= scale;
-                            FloatOps.softmax(att, ao, t + 1);
+                            softmax(att, ao, t + 1, scale);
                             java.util.Arrays.fill(att, ao + t + 1, ao + T, 0f);
                         }
                         // out = att · v   (r1−r0, HD)
@@ -225,7 +228,13 @@ public final class Layers {
 
     static void swigluForward(float[] out, float[] g, float[] u, int n, Parallel pool) {
         forRange(pool, n, 8, (i0, i1) -> {
-            for (int i = i0; i < i1; i++) {
+            int i = i0;
+            for (; i + S.length() <= i1; i += S.length()) {
+                FloatVector z = FloatVector.fromArray(S, g, i);
+                FloatVector sig = FloatVector.broadcast(S, 1f).div(z.neg().lanewise(VectorOperators.EXP).add(1f));
+                z.mul(sig).mul(FloatVector.fromArray(S, u, i)).intoArray(out, i);
+            }
+            for (; i < i1; i++) {
                 float z = g[i];
                 out[i] = z / (1f + (float) Math.exp(-z)) * u[i];
             }
@@ -235,7 +244,16 @@ public final class Layers {
     /** du += dout·silu(g);  dg += dout·u·σ(g)·(1 + g·(1 − σ(g))). */
     static void swigluBackward(float[] dg, float[] du, float[] dout, float[] g, float[] u, int n, Parallel pool) {
         forRange(pool, n, 8, (i0, i1) -> {
-            for (int i = i0; i < i1; i++) {
+            int i = i0;
+            FloatVector one = FloatVector.broadcast(S, 1f);
+            for (; i + S.length() <= i1; i += S.length()) {
+                FloatVector z = FloatVector.fromArray(S, g, i), d = FloatVector.fromArray(S, dout, i);
+                FloatVector sig = one.div(z.neg().lanewise(VectorOperators.EXP).add(one));
+                FloatVector.fromArray(S, du, i).add(d.mul(z).mul(sig)).intoArray(du, i);
+                FloatVector dsilu = sig.mul(one.add(z.mul(one.sub(sig))));
+                FloatVector.fromArray(S, dg, i).add(d.mul(FloatVector.fromArray(S, u, i)).mul(dsilu)).intoArray(dg, i);
+            }
+            for (; i < i1; i++) {
                 float z = g[i], sig = 1f / (1f + (float) Math.exp(-z));
                 du[i] += dout[i] * z * sig;
                 dg[i] += dout[i] * u[i] * sig * (1f + z * (1f - sig));
@@ -256,17 +274,9 @@ public final class Layers {
             for (int t = t0; t < t1; t++) {
                 int o = t * V, y = targets[t];
                 if (y != IGNORE && (y < 0 || y >= V)) throw new IllegalArgumentException("target " + y + " is outside 0.." + (V - 1));
-                float max = Float.NEGATIVE_INFINITY;
-                for (int i = 0; i < V; i++) max = Math.max(max, probs[o + i]);
                 float zy = y == IGNORE ? 0f : probs[o + y];
-                double sum = 0;
-                for (int i = 0; i < V; i++) {
-                    float e = (float) Math.exp(probs[o + i] - max);
-                    probs[o + i] = e;
-                    sum += e;
-                }
-                float inv = (float) (1.0 / sum);
-                for (int i = 0; i < V; i++) probs[o + i] *= inv;
+                float max = max(probs, o, V);
+                double sum = softmax(probs, o, V, 1f);
                 // log-sum-exp form: finite even when the target's probability underflows
                 losses[t] = y == IGNORE ? 0f : (float) (max + Math.log(sum) - zy);
             }
@@ -301,6 +311,43 @@ public final class Layers {
     }
 
     // ---------------------------------------------------------------------------------------------
+
+    /** max of x[off..off+n). */
+    static float max(float[] x, int off, int n) {
+        int i = 0;
+        FloatVector m = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        for (; i + S.length() <= n; i += S.length()) m = m.max(FloatVector.fromArray(S, x, off + i));
+        float r = m.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) r = Math.max(r, x[off + i]);
+        return r;
+    }
+
+    /**
+     * In place x ← softmax(scale·x) over x[off..off+n); returns Σ exp(scale·x − max) (for
+     * log-sum-exp). Vector exp (the JDK's SVML intrinsic, ~1e-7 relative): exp is most of the
+     * non-matmul time of a step (attention, the V-wide classifier softmax).
+     */
+    static double softmax(float[] x, int off, int n, float scale) {
+        float max = max(x, off, n) * scale; // scale > 0
+        FloatVector sv = FloatVector.broadcast(S, scale), mv = FloatVector.broadcast(S, max), acc = FloatVector.zero(S);
+        int i = 0;
+        for (; i + S.length() <= n; i += S.length()) {
+            FloatVector e = FloatVector.fromArray(S, x, off + i).mul(sv).sub(mv).lanewise(VectorOperators.EXP);
+            e.intoArray(x, off + i);
+            acc = acc.add(e);
+        }
+        double sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            float e = (float) Math.exp(x[off + i] * scale - max);
+            x[off + i] = e;
+            sum += e;
+        }
+        FloatVector inv = FloatVector.broadcast(S, (float) (1.0 / sum));
+        i = 0;
+        for (; i + S.length() <= n; i += S.length()) FloatVector.fromArray(S, x, off + i).mul(inv).intoArray(x, off + i);
+        for (; i < n; i++) x[off + i] *= (float) (1.0 / sum);
+        return sum;
+    }
 
     /** Runs on the pool when the work (n · cost) pays for waking workers, else inline. */
     static void forRange(Parallel pool, int n, long costPerItem, Parallel.IntRangeBody body) {
