@@ -63,6 +63,9 @@ public interface ConversationStore extends AutoCloseable {
     /** A response's own items (its input, then its output), in order. */
     List<Item> responseItems(String responseId);
 
+    /** Throws {@link StoreException} unless the database answers now (for /ready). */
+    void ping();
+
     /** Marks responses left in_progress by a previous run as incomplete; returns how many. */
     int recoverInterrupted();
 

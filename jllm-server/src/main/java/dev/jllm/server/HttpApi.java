@@ -30,6 +30,7 @@ final class HttpApi {
     private final Scheduler scheduler;
     private final PrometheusMetrics metrics;
     private final ApiKeys keys;
+    private final ConversationStore store;
     private final KeyLimiter limiter;
     private final Settings settings;
     private final ChatApi chat;
@@ -45,6 +46,7 @@ final class HttpApi {
         this.scheduler = scheduler;
         this.metrics = metrics;
         this.keys = keys;
+        this.store = store;
         this.settings = settings;
         this.limiter = new KeyLimiter(settings.maxConcurrentPerKey());
         this.chat = new ChatApi(modelId, scheduler, prompts, settings.heartbeatMillis());
@@ -159,14 +161,22 @@ final class HttpApi {
     private void ready(HttpExchange ex) throws IOException {
         Scheduler.Stats s = scheduler.stats();
         ObjectNode r = HttpIo.JSON.createObjectNode();
-        r.put("status", draining ? "draining" : "ready");
+        String storeError = null;
+        try {
+            store.ping();
+        } catch (ConversationStore.StoreException e) {
+            storeError = "the conversation store is unreachable";
+            LOG.warning(() -> "/ready: " + e.getMessage());
+        }
+        r.put("status", draining ? "draining" : storeError != null ? "store_unreachable" : "ready");
+        if (storeError != null) r.put("error", storeError);
         r.put("model", modelId);
         r.put("running", s.running());
         r.put("waiting", s.waiting());
         r.put("kv_blocks_used", s.blocksUsed());
         r.put("kv_blocks_total", s.blocksTotal());
         r.put("idle_conversations", s.idleConversations());
-        HttpIo.sendJson(ex, draining ? 503 : 200, r);
+        HttpIo.sendJson(ex, draining || storeError != null ? 503 : 200, r);
     }
 
     private void models(HttpExchange ex, String method, String[] seg) throws IOException {

@@ -41,6 +41,15 @@ public abstract sealed class SqlConversationStore implements ConversationStore p
     /** Serialises migrations between processes opening the same database at once (PostgreSQL); SQLite's writer lock does it. */
     protected void lockForMigration(Connection c) throws SQLException {}
 
+    @Override
+    public void ping() {
+        query(c -> {
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT 1")) {
+                return rs.next();
+            }
+        });
+    }
+
     /** The schema version (number of migrations applied). */
     public int schemaVersion() {
         return query(SqlConversationStore::version);

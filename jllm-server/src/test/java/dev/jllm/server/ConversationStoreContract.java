@@ -31,6 +31,14 @@ abstract class ConversationStoreContract {
     }
 
     @Test
+    void pingAnswersWhileTheDatabaseIsThereAndFailsAfterwards() throws Exception {
+        SqlConversationStore s = open();
+        s.ping();
+        s.close();
+        assertThrows(ConversationStore.StoreException.class, s::ping, "/ready must see a store that is gone");
+    }
+
+    @Test
     void migratesOnceAndReopens() throws Exception {
         try (SqlConversationStore s = open()) {
             assertEquals(Migrations.ALL.size(), s.schemaVersion());
