@@ -50,6 +50,10 @@ final class LoadtestCommand implements Callable<Integer> {
 
     @Option(names = "--prompt-tokens", required = true, description = "new prompt tokens per turn (about; synthetic text)") int promptTokens;
     @Option(names = "--max-tokens", required = true, description = "generated tokens per turn at most") int maxTokens;
+    @Option(names = "--range-ratio", defaultValue = "0", paramLabel = "R",
+            description = "draw each request's prompt and output lengths from [len*(1-R), len*(1+R)] (vLLM's random-range-ratio; default 0)")
+    double rangeRatio;
+    @Option(names = "--ignore-eos", description = "ask the server to generate exactly the output length (vLLM's ignore_eos)") boolean ignoreEos;
     @Option(names = "--turns", defaultValue = "1", description = "turns per conversation (default ${DEFAULT-VALUE})") int turns;
     @Option(names = "--scenario", split = ",", defaultValue = "stateless",
             description = "stateless (chat completions, history resent), stateful (conversations + responses), or both: stateless,stateful")
@@ -71,7 +75,7 @@ final class LoadtestCommand implements Callable<Integer> {
         List<Scenario> sc = scenarios.stream().map(LoadtestCommand::scenario).distinct().toList();
         String key = apiKey != null ? apiKey : System.getenv("OPENAI_API_KEY");
         LoadtestConfig cfg = new LoadtestConfig(url, arrivals.concurrency, arrivals.rate, seconds(length.seconds, "--duration"), length.requests,
-                promptTokens, maxTokens, turns, sc.getFirst(), new Slo(sloTtft, sloTpot), model, key, seed,
+                promptTokens, maxTokens, rangeRatio, ignoreEos, turns, sc.getFirst(), new Slo(sloTtft, sloTpot), model, key, seed,
                 seconds(requestTimeout, "--request-timeout"));
         List<LoadRunner.Run> runs = Loadtest.run(cfg, sc, err);
         for (LoadRunner.Run r : runs) ResultTable.print(r, out);

@@ -7,15 +7,15 @@ import java.io.IOException;
 /** One virtual user's conversation: each {@link #turn} sends one new user message and times the streamed answer. */
 sealed interface Conversation extends AutoCloseable permits Conversation.Stateless, Conversation.Stateful {
 
-    RequestResult turn(int turn, String userText, long benchStartNanos);
+    RequestResult turn(int turn, String userText, int maxTokens, long benchStartNanos);
 
     @Override
     void close();
 
-    static Conversation open(Scenario s, OpenAiTarget target, String model, int maxTokens, int session, long seed) {
+    static Conversation open(Scenario s, OpenAiTarget target, String model, boolean ignoreEos, int session, long seed) {
         return switch (s) {
-            case STATELESS -> new Stateless(target, model, maxTokens, session, seed);
-            case STATEFUL -> new Stateful(target, model, maxTokens, session, seed);
+            case STATELESS -> new Stateless(target, model, ignoreEos, session, seed);
+            case STATEFUL -> new Stateful(target, model, ignoreEos, session, seed);
         };
     }
 
@@ -28,23 +28,25 @@ sealed interface Conversation extends AutoCloseable permits Conversation.Statele
     final class Stateless implements Conversation {
         private final OpenAiTarget target;
         private final String model;
-        private final int maxTokens, session;
+        private final boolean ignoreEos;
+        private final int session;
         private final long seed;
         private final ArrayNode history = OpenAiTarget.JSON.createArrayNode();
 
-        Stateless(OpenAiTarget target, String model, int maxTokens, int session, long seed) {
+        Stateless(OpenAiTarget target, String model, boolean ignoreEos, int session, long seed) {
             this.target = target;
             this.model = model;
-            this.maxTokens = maxTokens;
+            this.ignoreEos = ignoreEos;
             this.session = session;
             this.seed = seed;
         }
 
         @Override
-        public RequestResult turn(int turn, String userText, long benchStartNanos) {
+        public RequestResult turn(int turn, String userText, int maxTokens, long benchStartNanos) {
             history.addObject().put("role", "user").put("content", userText);
             ObjectNode body = OpenAiTarget.JSON.createObjectNode().put("model", model).put("stream", true).put("max_tokens", maxTokens)
                     .put("seed", requestSeed(seed, session, turn));
+            if (ignoreEos) body.put("ignore_eos", true);
             body.putObject("stream_options").put("include_usage", true);
             body.set("messages", history.deepCopy());
             StringBuilder answer = new StringBuilder();
@@ -64,20 +66,21 @@ sealed interface Conversation extends AutoCloseable permits Conversation.Statele
     final class Stateful implements Conversation {
         private final OpenAiTarget target;
         private final String model;
-        private final int maxTokens, session;
+        private final boolean ignoreEos;
+        private final int session;
         private final long seed;
         private String id;
 
-        Stateful(OpenAiTarget target, String model, int maxTokens, int session, long seed) {
+        Stateful(OpenAiTarget target, String model, boolean ignoreEos, int session, long seed) {
             this.target = target;
             this.model = model;
-            this.maxTokens = maxTokens;
+            this.ignoreEos = ignoreEos;
             this.session = session;
             this.seed = seed;
         }
 
         @Override
-        public RequestResult turn(int turn, String userText, long benchStartNanos) {
+        public RequestResult turn(int turn, String userText, int maxTokens, long benchStartNanos) {
             if (id == null) {
                 // Created before the first turn's clock starts: the conversation's setup is not part of its TTFT.
                 try {
@@ -88,6 +91,7 @@ sealed interface Conversation extends AutoCloseable permits Conversation.Statele
             }
             ObjectNode body = OpenAiTarget.JSON.createObjectNode().put("model", model).put("conversation", id).put("input", userText)
                     .put("max_output_tokens", maxTokens).put("stream", true).put("seed", requestSeed(seed, session, turn));
+            if (ignoreEos) body.put("ignore_eos", true);
             return target.stream(session, turn, benchStartNanos, "v1/responses", body, OpenAiTarget.Dialect.RESPONSES, new StringBuilder());
         }
 

@@ -114,13 +114,14 @@ public final class LoadRunner {
     }
 
     private void conversation(int session, int turns) {
-        try (Conversation c = Conversation.open(cfg.scenario(), target, cfg.model(), cfg.maxTokens(), session, cfg.seed())) {
+        try (Conversation c = Conversation.open(cfg.scenario(), target, cfg.model(), cfg.ignoreEos(), session, cfg.seed())) {
             for (int t = 0; t < turns; t++) {
                 if (t > 0 && System.nanoTime() >= stopIssuingNanos) return;
+                int[] len = cfg.lengths(session, t);
                 inFlight.incrementAndGet();
                 RequestResult r;
                 try {
-                    r = c.turn(t, prompts.message(session, t, cfg.promptTokens()), startNanos);
+                    r = c.turn(t, prompts.message(session, t, len[0]), len[1], startNanos);
                 } finally {
                     inFlight.decrementAndGet();
                 }

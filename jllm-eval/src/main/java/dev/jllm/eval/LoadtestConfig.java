@@ -15,10 +15,13 @@ import java.time.Duration;
  * @param duration     no request starts after this; null = only the request count bounds the run
  * @param requests     requests in total (each turn is one); null = only the duration bounds the run
  * @param promptTokens new prompt tokens per turn, approximately (synthetic text sized on the server's tokenizer)
+ * @param rangeRatio   vLLM's random-range-ratio: each request's prompt and output lengths are drawn uniformly from
+ *                     [len·(1−r), len·(1+r)]; 0 = every request the same
+ * @param ignoreEos    ask the server to generate exactly the output length (vLLM's {@code ignore_eos} extension)
  * @param model        null = the first model the server lists
  */
 public record LoadtestConfig(URI url, Integer concurrency, Double rate, Duration duration, Integer requests, int promptTokens, int maxTokens,
-                             int turns, Scenario scenario, Slo slo, String model, String apiKey, long seed, Duration requestTimeout) {
+                             double rangeRatio, boolean ignoreEos, int turns, Scenario scenario, Slo slo, String model, String apiKey, long seed, Duration requestTimeout) {
     /** Bounds a rate-only run: conversations waiting for a slot beyond this are not started (keeps memory bounded). */
     public static final int DEFAULT_RATE_CAP = 1024;
 
@@ -35,6 +38,7 @@ public record LoadtestConfig(URI url, Integer concurrency, Double rate, Duration
         if (requests != null && requests < 1) throw new IllegalArgumentException("--requests must be >= 1, got " + requests);
         if (promptTokens < 1) throw new IllegalArgumentException("--prompt-tokens must be >= 1, got " + promptTokens);
         if (maxTokens < 1) throw new IllegalArgumentException("--max-tokens must be >= 1, got " + maxTokens);
+        if (!(rangeRatio >= 0 && rangeRatio < 1)) throw new IllegalArgumentException("--range-ratio must be in [0, 1), got " + rangeRatio);
         if (turns < 1 || turns > 1000) throw new IllegalArgumentException("--turns must be in [1, 1000], got " + turns);
         if (requestTimeout.isNegative() || requestTimeout.isZero()) throw new IllegalArgumentException("--request-timeout must be > 0 s");
         if (slo == null) slo = Slo.NONE;
@@ -46,17 +50,29 @@ public record LoadtestConfig(URI url, Integer concurrency, Double rate, Duration
     }
 
     public LoadtestConfig withScenario(Scenario s) {
-        return new LoadtestConfig(url, concurrency, rate, duration, requests, promptTokens, maxTokens, turns, s, slo, model, apiKey, seed,
+        return new LoadtestConfig(url, concurrency, rate, duration, requests, promptTokens, maxTokens, rangeRatio, ignoreEos, turns, s, slo, model, apiKey, seed,
                 requestTimeout);
     }
 
+    /** The prompt and output lengths of one request: fixed, or drawn within the range ratio (same seed, same lengths). */
+    public int[] lengths(int conversation, int turn) {
+        if (rangeRatio == 0) return new int[] {promptTokens, maxTokens};
+        java.util.SplittableRandom r = new java.util.SplittableRandom(seed * 0x632BE59BD9B4E019L + conversation * 1_000_003L + turn);
+        return new int[] {draw(r, promptTokens), draw(r, maxTokens)};
+    }
+
+    private int draw(java.util.SplittableRandom r, int len) {
+        int lo = Math.max(1, (int) Math.floor(len * (1 - rangeRatio))), hi = Math.max(lo, (int) Math.ceil(len * (1 + rangeRatio)));
+        return lo + r.nextInt(hi - lo + 1);
+    }
+
     public LoadtestConfig withSeed(long s) {
-        return new LoadtestConfig(url, concurrency, rate, duration, requests, promptTokens, maxTokens, turns, scenario, slo, model, apiKey, s,
+        return new LoadtestConfig(url, concurrency, rate, duration, requests, promptTokens, maxTokens, rangeRatio, ignoreEos, turns, scenario, slo, model, apiKey, s,
                 requestTimeout);
     }
 
     public LoadtestConfig withModel(String m) {
-        return new LoadtestConfig(url, concurrency, rate, duration, requests, promptTokens, maxTokens, turns, scenario, slo, m, apiKey, seed,
+        return new LoadtestConfig(url, concurrency, rate, duration, requests, promptTokens, maxTokens, rangeRatio, ignoreEos, turns, scenario, slo, m, apiKey, seed,
                 requestTimeout);
     }
 }

@@ -69,6 +69,8 @@ public final class ResultJson {
         m.put("seed", c.seed());
         m.put("prompt_tokens", c.promptTokens());
         m.put("max_tokens", c.maxTokens());
+        m.put("range_ratio", c.rangeRatio());
+        m.put("ignore_eos", c.ignoreEos());
         m.put("slo_ttft_ms", c.slo().ttftMs());
         m.put("slo_tpot_ms", c.slo().tpotMs());
         m.put("total_cached_tokens", s.totalCachedTokens());

@@ -96,7 +96,7 @@ class FakeServerTest {
     }
 
     private static LoadtestConfig config(URI url, int requests, Duration timeout) {
-        return new LoadtestConfig(url, 2, null, null, requests, 20, 3, 1, Scenario.STATELESS, Slo.NONE, null, null, 1, timeout);
+        return new LoadtestConfig(url, 2, null, null, requests, 20, 3, 0, false, 1, Scenario.STATELESS, Slo.NONE, null, null, 1, timeout);
     }
 
     private static LoadRunner.Run run(LoadtestConfig c) throws Exception {
@@ -159,14 +159,34 @@ class FakeServerTest {
     }
 
     @Test
+    void rangeRatioDrawsLengthsWithinTheRangeReproducibly() {
+        LoadtestConfig c = new LoadtestConfig(URI.create("http://127.0.0.1:1"), 1, null, null, 1, 100, 50, 0.5, true, 1, Scenario.STATELESS, null,
+                null, null, 5, Duration.ofSeconds(1));
+        java.util.Set<Integer> outs = new java.util.HashSet<>();
+        for (int i = 0; i < 200; i++) {
+            int[] l = c.lengths(i, 0);
+            assertTrue(l[0] >= 50 && l[0] <= 150 && l[1] >= 25 && l[1] <= 75, java.util.Arrays.toString(l));
+            assertArrayEquals(l, c.lengths(i, 0));
+            outs.add(l[1]);
+        }
+        assertTrue(outs.size() > 20, "lengths vary: " + outs);
+        LoadtestConfig fixed = new LoadtestConfig(c.url(), 1, null, null, 1, 100, 50, 0, true, 1, Scenario.STATELESS, null, null, null, 5,
+                Duration.ofSeconds(1));
+        assertArrayEquals(new int[] {100, 50}, fixed.lengths(3, 0), "ratio 0: the given lengths");
+    }
+
+    @Test
     void configurationErrorsNameTheOption() {
         URI u = URI.create("http://127.0.0.1:1");
-        assertThrows(IllegalArgumentException.class, () -> new LoadtestConfig(u, null, null, null, 1, 1, 1, 1, Scenario.STATELESS, null, null,
+        assertThrows(IllegalArgumentException.class, () -> new LoadtestConfig(u, null, null, null, 1, 1, 1, 0, false, 1, Scenario.STATELESS, null, null,
                 null, 0, Duration.ofSeconds(1)), "--concurrency or --rate");
-        var e = assertThrows(IllegalArgumentException.class, () -> new LoadtestConfig(URI.create("ftp://x"), 1, null, null, 1, 1, 1, 1,
+        var e = assertThrows(IllegalArgumentException.class, () -> new LoadtestConfig(URI.create("ftp://x"), 1, null, null, 1, 1, 1, 0, false, 1,
                 Scenario.STATELESS, null, null, null, 0, Duration.ofSeconds(1)));
         assertTrue(e.getMessage().startsWith("--url"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> new LoadtestConfig(u, 1, null, null, null, 1, 1, 1, Scenario.STATELESS, null, null,
+        var r = assertThrows(IllegalArgumentException.class, () -> new LoadtestConfig(u, 1, null, null, 1, 1, 1, 1.0, false, 1,
+                Scenario.STATELESS, null, null, null, 0, Duration.ofSeconds(1)));
+        assertTrue(r.getMessage().startsWith("--range-ratio"), r.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new LoadtestConfig(u, 1, null, null, null, 1, 1, 0, false, 1, Scenario.STATELESS, null, null,
                 null, 0, Duration.ofSeconds(1)), "--duration or --requests");
     }
 }
