@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -19,6 +20,8 @@ final class Simd {
 
     static final VectorSpecies<Float> F;
     static final VectorSpecies<Byte> B;
+    /** Ints with the lane count of {@link #F} (Q5_0/Q5_1 spread their 32-bit qh over these lanes). */
+    static final VectorSpecies<Integer> I;
     static final int L;
     static final boolean OK;
 
@@ -28,6 +31,7 @@ final class Simd {
         F = bits >= 512 ? FloatVector.SPECIES_512 : FloatVector.SPECIES_256;
         B = bits >= 512 ? ByteVector.SPECIES_128 : ByteVector.SPECIES_64;
         L = F.length();
+        I = F.withLanes(int.class);
     }
 
     /** L bytes at {@code off}. */
@@ -46,5 +50,17 @@ final class Simd {
 
     static FloatVector splat(float v) {
         return FloatVector.broadcast(F, v);
+    }
+
+    private static final int[] IOTA = new int[48];
+    static { for (int i = 0; i < IOTA.length; i++) IOTA[i] = i; }
+
+    /**
+     * Q5_0/Q5_1 high bits: lane i gets 16 if bit {@code from + i} of the broadcast {@code qh} is set,
+     * else 0 (a variable shift per lane, then I2F in the same shape: no reshaping).
+     */
+    static FloatVector bit4(IntVector qh, int from) {
+        IntVector b = qh.lanewise(VectorOperators.LSHR, IntVector.fromArray(I, IOTA, from)).and(1);
+        return (FloatVector) b.lanewise(VectorOperators.LSHL, 4).convert(VectorOperators.I2F, 0);
     }
 }

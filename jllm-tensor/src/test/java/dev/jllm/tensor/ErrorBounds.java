@@ -48,6 +48,21 @@ final class ErrorBounds {
                 float d = (max - min) / 15;
                 within(t, i, x[i], back[off + i], (d * (0.5f + 15 * F16_REL) + Math.abs(min) * F16_REL) * 1.0001f);
             });
+            // Q5_0: Q4_0 with twice the levels: d = amax/16, ≤ d/2 except the value −max·(15.5..16]/16
+            // that must clamp to q = 31: ≤ d; f16 slack 16·d·2^-11
+            case Q5_0 -> forBlocks(32, n, (b, i) -> {
+                float max = signedMax(x, b, 32);
+                float d = Math.abs(max) / 16;
+                boolean clamped = x[i] / (max / -16) > 15.5f;
+                within(t, i, x[i], back[off + i], d * ((clamped ? 1f : 0.5f) + 16 * F16_REL) * 1.0001f);
+            });
+            // Q5_1: d = (max−min)/31: ≤ d/2, plus f16 slack 31·d·2^-11 on d and |min|·2^-11 on m
+            case Q5_1 -> forBlocks(32, n, (b, i) -> {
+                float min = Float.MAX_VALUE, max = -Float.MAX_VALUE;
+                for (int j = b; j < b + 32; j++) { min = Math.min(min, x[j]); max = Math.max(max, x[j]); }
+                float d = (max - min) / 31;
+                within(t, i, x[i], back[off + i], (d * (0.5f + 31 * F16_REL) + Math.abs(min) * F16_REL) * 1.0001f);
+            });
             default -> KQuantBounds.check(t, x, q, back, off);
         }
     }

@@ -11,10 +11,12 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Byte-identity with llama.cpp. The expected SHA-256 values were produced by llama.cpp's
- * quantize_row_{q8_0,q4_0,q4_1,q4_K,q5_K,q6_K}_ref, GGML_FP32_TO_FP16 and GGML_FP32_TO_BF16
+ * quantize_row_{q8_0,q4_0,q4_1,q5_0,q5_1,q4_K,q5_K,q6_K}_ref, GGML_FP32_TO_FP16 and GGML_FP32_TO_BF16
  * (ggml-quants.c / ggml-impl.h, compiled by gcc for x86-64 at -O0 and -O2: same bytes) over 4096
  * floats from the generator below, which the C side reproduces exactly (xorshift32, float
  * arithmetic only). The input hashes pin the generator so a failure cannot come from the data.
+ * The Q5_0/Q5_1 hashes (quantize and dequantize_row_q5_{0,1}) come from a harness calling those
+ * functions in llama.cpp c392e50's own libggml-base, which also reproduced the Q4_0 hashes below.
  *
  * <p>Distributions: 0 uniform [−1, 1); 1 sum of four uniforms, scaled by 2^(−4..3) per 32-block
  * (every block a different magnitude); 2 all positive [0.25, 3.25) (the min &gt; 0 paths of the
@@ -91,6 +93,14 @@ class GoldenQuantizeTest {
         "Q4_1, 1, 482a30f0529c4dafc46bec468ffb28f0d770fbf963e8141f2e8ccc94cad60937",
         "Q4_1, 2, 87252e3ded1f6667281cdcd4c56ace6bfd72d28b95e2859e8e2bdf4d6366a430",
         "Q4_1, 3, 75e8167ce2fd3a3d9af8f79f021cbbfce599b0d029a23e5beca5220d3911bd6c",
+        "Q5_0, 0, 41daf8e32eb3787e111fc6a952f1160a6490c63c314129971a3e74237603fc59",
+        "Q5_0, 1, b7617cfd5804a8cbaf47df0e0a9476260599fb1e632d17a601a12c04f1307bda",
+        "Q5_0, 2, d682ba8eddf2686e0fdf6add58403d485410fd5616aa2446030bd6edc6ed8bc2",
+        "Q5_0, 3, b07405da3e5045b63aff486460001d54145a6e55d8a681e2491f4e3198102f03",
+        "Q5_1, 0, 57be0bb2b1f9a6b4e739049ef4c441afc7d03a122c9d89cc650ab98695fa090f",
+        "Q5_1, 1, 73d3025b155a4e978363d7205f991319c38f6113329a1da809d8df90c88aac30",
+        "Q5_1, 2, b71345b94e142fd7935f3c75eb5315ff5e79003115d4c3f0bb8364bc341e7d66",
+        "Q5_1, 3, d969ad6e14fd936682dd9fe480736de3e0bb486956666f8846e1efc7f1243c3c",
         "Q4_K, 0, db3adce733258ebf1c5ed32830d30e43b13530b5377c7ba8b366f9208936b303",
         "Q4_K, 1, aba98a7e48eca312ebe47cd5f1c861908ce66aa821775e4ea820a8648b39622e",
         "Q4_K, 2, 39be8b201da5a42799964287d6a1f7c0addb7fc4435e9674ceeb869219a70488",
@@ -117,6 +127,29 @@ class GoldenQuantizeTest {
         float[] x = generate(dist, 12345 + dist);
         MemorySegment s = QuantTesting.segment(f.rowBytes(N));
         f.quantize(x, 0, N, s, 0);
+        assertEquals(sha, sha256(s), t + " dist " + dist);
+    }
+
+    /** dequantize(quantize(x)) as float32 little-endian, against llama.cpp's dequantize_row_q5_{0,1}. */
+    @ParameterizedTest(name = "{0} dist {1}")
+    @CsvSource({
+        "Q5_0, 0, d9cc14dc86b0755e4da544e0dba709389bff02c2069e5f39d4b918b85a15853f",
+        "Q5_0, 1, 24ec53627b4511459f898d377c9a82b1738f55aca7f4dd72c652eb13ee402117",
+        "Q5_0, 2, df013b7c574c9c529ac4ad72bec92a8476459aa0e3e7d461e016f5e4394387c5",
+        "Q5_0, 3, 8cae8407813f5fca8d3fec532397bcd496efe881c5a2e7845a97d77b3bbd9d36",
+        "Q5_1, 0, e708ceefb8b371a60a208b1a231b3f60ee0d902ce448f6e36e5f40d5b7aeb308",
+        "Q5_1, 1, 744b2f789b3cefbb0235856ba2b56cc8152acbb035d8ff2699b7fa06174ea63d",
+        "Q5_1, 2, 37dbfa8a5dc60986be2ee31d105ecc0619d127808a7017d863d21e7e9fdd9c80",
+        "Q5_1, 3, 56b4842d05e4f45ecf3d73d832feafa60ef0053edf8e2d464e0f6a7ccfb3dd35",
+    })
+    void dequantizeIsBitIdenticalToLlamaCpp(GgmlType t, int dist, String sha) throws Exception {
+        BlockFormat f = BlockFormats.of(t);
+        MemorySegment q = QuantTesting.segment(f.rowBytes(N));
+        f.quantize(generate(dist, 12345 + dist), 0, N, q, 0);
+        float[] back = new float[N];
+        f.dequantize(q, 0, back, 0, N);
+        MemorySegment s = QuantTesting.segment(4L * N);
+        F32Format.INSTANCE.quantize(back, 0, N, s, 0);
         assertEquals(sha, sha256(s), t + " dist " + dist);
     }
 }

@@ -1,0 +1,98 @@
+package dev.jllm.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Q5_0 (ggml block_q5_0, 22 bytes per 32 weights):
+ * <pre>
+ *   bytes  0–1   f16 scale d
+ *   bytes  2–5   qh: little-endian uint32, bit j is the 5th (value 16) bit of weight j
+ *   bytes  6–21  qs[16]: weight j (j &lt; 16) has its low 4 bits in the LOW nibble of qs[j],
+ *                weight j+16 in the HIGH nibble of qs[j];    weight = d · (q − 16), q in 0..31
+ * </pre>
+ * Quantized by quantize_row_q5_0_ref, Q4_0's scheme with one more bit: the signed value of largest
+ * magnitude, max, gives d = max / −16, so max lands on q = 0; q = min(31, (int8)(x/d + 16.5)).
+ * llama.cpp falls back to Q5_0 for Q4_K tensors whose rows are not a multiple of 256.
+ */
+public final class Q5_0Format implements BlockFormat {
+    public static final Q5_0Format INSTANCE = new Q5_0Format();
+    static final int QK = 32, BYTES = 22;
+
+    private Q5_0Format() {}
+
+    @Override public GgmlType type() { return GgmlType.Q5_0; }
+
+    @Override
+    public void dequantize(MemorySegment src, long offset, float[] dst, int dstOff, int n) {
+        QuantMath.checkBlocks(n, GgmlType.Q5_0);
+        for (int b = 0; b < n / QK; b++) {
+            long o = offset + (long) b * BYTES;
+            float d = QuantMath.f16(src, o);
+            int qh = src.get(QuantMath.INT_LE, o + 2);
+            int y = dstOff + b * QK;
+            for (int j = 0; j < QK / 2; j++) {
+                int q = src.get(ValueLayout.JAVA_BYTE, o + 6 + j) & 0xFF;
+                int h0 = (qh >>> j & 1) << 4, h1 = (qh >>> (j + QK / 2) & 1) << 4;
+                dst[y + j] = ((q & 0x0F | h0) - 16) * d;
+                dst[y + j + QK / 2] = ((q >> 4 | h1) - 16) * d;
+            }
+        }
+    }
+
+    @Override
+    public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long offset) {
+        QuantMath.checkBlocks(n, GgmlType.Q5_0);
+        for (int b = 0; b < n / QK; b++) {
+            int xo = srcOff + b * QK;
+            long o = offset + (long) b * BYTES;
+            float amax = 0, max = 0;
+            for (int j = 0; j < QK; j++) {
+                float v = src[xo + j];
+                if (amax < Math.abs(v)) {
+                    amax = Math.abs(v);
+                    max = v;
+                }
+            }
+            float d = max / -16;
+            float id = d != 0 ? 1.0f / d : 0.0f;
+            QuantMath.putF16(dst, o, d);
+            int qh = 0;
+            for (int j = 0; j < QK / 2; j++) {
+                // C stores MIN(31, (int8_t)·) into a uint8_t; only its low 5 bits are kept below
+                int q0 = Math.min(31, (byte) (int) (src[xo + j] * id + 16.5f));
+                int q1 = Math.min(31, (byte) (int) (src[xo + QK / 2 + j] * id + 16.5f));
+                dst.set(ValueLayout.JAVA_BYTE, o + 6 + j, (byte) (q0 & 0x0F | (q1 & 0x0F) << 4));
+                qh |= (q0 >> 4 & 1) << j | (q1 >> 4 & 1) << (j + QK / 2);
+            }
+            dst.set(QuantMath.INT_LE, o + 2, qh);
+        }
+    }
+
+    /** Per block: d · Σ (low nibble − 16 + 16·high bit) · x, the high bits spread to lanes by {@link Simd#bit4}. */
+    @Override
+    public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
+        QuantMath.checkBlocks(n, GgmlType.Q5_0);
+        if (!Simd.OK) return dotReference(w, offset, x, xOff, n);
+        FloatVector acc = FloatVector.zero(Simd.F);
+        for (int b = 0; b < n / QK; b++) acc = block(w, offset + (long) b * BYTES, x, xOff + b * QK, acc);
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static FloatVector block(MemorySegment w, long o, float[] x, int xi, FloatVector acc) {
+        IntVector qh = IntVector.broadcast(Simd.I, w.get(QuantMath.INT_LE, o + 2));
+        FloatVector s = FloatVector.zero(Simd.F);
+        for (int g = 0; g < QK / 2; g += Simd.L) {
+            ByteVector q = Simd.bytes(w, o + 6 + g);
+            FloatVector v0 = Simd.toFloat(q.and((byte) 0x0F).sub((byte) 16)).add(Simd.bit4(qh, g));
+            FloatVector v1 = Simd.toFloat(q.lanewise(VectorOperators.LSHR, 4).sub((byte) 16)).add(Simd.bit4(qh, QK / 2 + g));
+            s = v0.fma(Simd.x(x, xi + g), s);
+            s = v1.fma(Simd.x(x, xi + QK / 2 + g), s);
+        }
+        return s.fma(Simd.splat(QuantMath.f16(w, o)), acc);
+    }
+}

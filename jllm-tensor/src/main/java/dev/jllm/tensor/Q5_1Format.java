@@ -1,0 +1,99 @@
+package dev.jllm.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Q5_1 (ggml block_q5_1, 24 bytes per 32 weights):
+ * <pre>
+ *   bytes  0–1   f16 scale d
+ *   bytes  2–3   f16 offset m (the block minimum)
+ *   bytes  4–7   qh: little-endian uint32, bit j is the 5th (value 16) bit of weight j
+ *   bytes  8–23  qs[16]: weight j (j &lt; 16) has its low 4 bits in the LOW nibble of qs[j],
+ *                weight j+16 in the HIGH nibble of qs[j];    weight = d · q + m, q in 0..31
+ * </pre>
+ * Quantized by quantize_row_q5_1_ref: d = (max − min) / 31, q = (uint8)((x − min)/d + 0.5) with no
+ * clamp (only its low 5 bits are stored). llama.cpp falls back to Q5_1 for Q5_K tensors whose rows
+ * are not a multiple of 256.
+ */
+public final class Q5_1Format implements BlockFormat {
+    public static final Q5_1Format INSTANCE = new Q5_1Format();
+    static final int QK = 32, BYTES = 24;
+
+    private Q5_1Format() {}
+
+    @Override public GgmlType type() { return GgmlType.Q5_1; }
+
+    @Override
+    public void dequantize(MemorySegment src, long offset, float[] dst, int dstOff, int n) {
+        QuantMath.checkBlocks(n, GgmlType.Q5_1);
+        for (int b = 0; b < n / QK; b++) {
+            long o = offset + (long) b * BYTES;
+            float d = QuantMath.f16(src, o);
+            float m = QuantMath.f16(src, o + 2);
+            int qh = src.get(QuantMath.INT_LE, o + 4);
+            int y = dstOff + b * QK;
+            for (int j = 0; j < QK / 2; j++) {
+                int q = src.get(ValueLayout.JAVA_BYTE, o + 8 + j) & 0xFF;
+                int h0 = (qh >>> j & 1) << 4, h1 = (qh >>> (j + QK / 2) & 1) << 4;
+                dst[y + j] = (q & 0x0F | h0) * d + m;
+                dst[y + j + QK / 2] = (q >> 4 | h1) * d + m;
+            }
+        }
+    }
+
+    @Override
+    public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long offset) {
+        QuantMath.checkBlocks(n, GgmlType.Q5_1);
+        for (int b = 0; b < n / QK; b++) {
+            int xo = srcOff + b * QK;
+            long o = offset + (long) b * BYTES;
+            float min = Float.MAX_VALUE, max = -Float.MAX_VALUE;
+            for (int j = 0; j < QK; j++) {
+                float v = src[xo + j];
+                if (v < min) min = v;
+                if (v > max) max = v;
+            }
+            float d = (max - min) / 31;
+            float id = d != 0 ? 1.0f / d : 0.0f;
+            QuantMath.putF16(dst, o, d);
+            QuantMath.putF16(dst, o + 2, min);
+            int qh = 0;
+            for (int j = 0; j < QK / 2; j++) {
+                int q0 = (int) ((src[xo + j] - min) * id + 0.5f);
+                int q1 = (int) ((src[xo + QK / 2 + j] - min) * id + 0.5f);
+                dst.set(ValueLayout.JAVA_BYTE, o + 8 + j, (byte) (q0 & 0x0F | (q1 & 0x0F) << 4));
+                qh |= (q0 >> 4 & 1) << j | (q1 >> 4 & 1) << (j + QK / 2);
+            }
+            dst.set(QuantMath.INT_LE, o + 4, qh);
+        }
+    }
+
+    /** Per block: d·Σ q·x + m·Σ x, q = low nibble + 16·high bit ({@link Simd#bit4}), as in Q4_1. */
+    @Override
+    public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
+        QuantMath.checkBlocks(n, GgmlType.Q5_1);
+        if (!Simd.OK) return dotReference(w, offset, x, xOff, n);
+        FloatVector acc = FloatVector.zero(Simd.F);
+        for (int b = 0; b < n / QK; b++) acc = block(w, offset + (long) b * BYTES, x, xOff + b * QK, acc);
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static FloatVector block(MemorySegment w, long o, float[] x, int xi, FloatVector acc) {
+        IntVector qh = IntVector.broadcast(Simd.I, w.get(QuantMath.INT_LE, o + 4));
+        FloatVector s = FloatVector.zero(Simd.F), sx = FloatVector.zero(Simd.F);
+        for (int g = 0; g < QK / 2; g += Simd.L) {
+            ByteVector q = Simd.bytes(w, o + 8 + g);
+            FloatVector x0 = Simd.x(x, xi + g), x1 = Simd.x(x, xi + QK / 2 + g);
+            s = Simd.toFloat(q.and((byte) 0x0F)).add(Simd.bit4(qh, g)).fma(x0, s);
+            s = Simd.toFloat(q.lanewise(VectorOperators.LSHR, 4)).add(Simd.bit4(qh, QK / 2 + g)).fma(x1, s);
+            sx = sx.add(x0).add(x1);
+        }
+        acc = s.fma(Simd.splat(QuantMath.f16(w, o)), acc);
+        return sx.fma(Simd.splat(QuantMath.f16(w, o + 2)), acc);
+    }
+}
