@@ -48,7 +48,8 @@ class MatmulTest {
     @ParameterizedTest
     @CsvSource({"F32, 600, 256, 128", "F32, 172, 64, 7", "Q8_0, 600, 256, 1", "Q8_0, 600, 256, 3", "Q8_0, 600, 256, 37",
             "Q4_0, 600, 256, 1", "Q4_0, 600, 256, 2", "Q4_0, 600, 256, 37", "Q8_0, 64, 512, 1", "F16, 40, 64, 9", "Q6_K, 40, 256, 5",
-            "Q4_K, 600, 512, 1", "Q4_K, 600, 512, 2", "Q4_K, 600, 512, 20", "Q6_K, 600, 256, 1"})
+            "Q4_K, 600, 512, 1", "Q4_K, 600, 512, 2", "Q4_K, 600, 512, 20", "Q6_K, 600, 256, 1",
+            "Q5_0, 256, 320, 1", "Q5_0, 256, 320, 7", "Q5_1, 256, 320, 1", "Q5_1, 256, 320, 7"})
     void matmulMatchesReference(GgmlType t, int rows, int cols, int T) {
         float[] x = new float[T * cols + 5];
         SplittableRandom r = new SplittableRandom(3);
