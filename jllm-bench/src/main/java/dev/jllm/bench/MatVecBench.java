@@ -30,6 +30,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * separately), so each kernel gets the JIT to itself: a dispatch site that has seen several formats
  * compiles differently than in a real model, which holds one or two.
  *
+ * <p>One such matrix (10–34 MB in the quantized and half formats) fits in a 32 MB L3 and stays
+ * there between products; {@code -p copies=8} cycles through 8 separate copies per product so the
+ * weights stream from DRAM, as a whole model's do.
+ *
  * <p>{@code weightBytes} counts the weight bytes each product streams (the repacked copy where
  * there is one: Q4_0 packed carries f32 scales, 20 bytes per 32 weights instead of 18); in
  * bytes/ns it reads directly as GB/s.
@@ -46,8 +50,13 @@ public class MatVecBench {
     @Param({"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q4_K", "Q5_K", "Q6_K"})
     public String format;
 
+    /** Distinct copies of the matrix used in turn (1: cache-warm; enough to exceed the L3: DRAM-bound). */
+    @Param({"1"})
+    public int copies;
+
     private Matmul mm;
-    private Matrix w;
+    private Matrix[] ws;
+    private int turn;
     private float[] x, out;
     long bytesPerOp;
 
@@ -62,7 +71,11 @@ public class MatVecBench {
     public void setup() {
         BlockFormat f = BlockFormats.of(GgmlType.valueOf(format));
         mm = new Matmul(THREADS);
-        w = BenchAccess.packed(new Matrix("bench", f, Fixtures.randomMatrix(f, ROWS, COLS), ROWS, COLS), mm.parallel());
+        ws = new Matrix[copies];
+        for (int i = 0; i < copies; i++) {
+            ws[i] = BenchAccess.packed(new Matrix("bench", f, Fixtures.randomMatrix(f, ROWS, COLS), ROWS, COLS), mm.parallel());
+        }
+        Matrix w = ws[0];
         PackedMatrix p = w.packed();
         bytesPerOp = p == null ? w.data().byteSize() : p.byteSize() + (long) (ROWS - p.groups() * PackedMatrix.GROUP) * w.rowBytes();
         x = Fixtures.randomRow(1234, COLS);
@@ -81,7 +94,9 @@ public class MatVecBench {
 
     @Benchmark
     public float matvec(Counters c) {
-        mm.matvec(w, x, 0, out, 0);
+        Matrix m = ws[turn];
+        turn = turn + 1 == ws.length ? 0 : turn + 1;
+        mm.matvec(m, x, 0, out, 0);
         c.weightBytes += bytesPerOp;
         return out[0] + out[ROWS - 1];
     }
