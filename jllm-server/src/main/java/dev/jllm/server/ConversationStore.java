@@ -37,6 +37,9 @@ public interface ConversationStore extends AutoCloseable {
 
     Optional<Conversation> conversation(String owner, String id);
 
+    /** The owner's conversations, newest first, at most {@code limit}. */
+    List<Conversation> conversations(String owner, int limit);
+
     /** True if it existed (and belonged to the owner); its items and responses go with it. */
     boolean deleteConversation(String owner, String id);
 

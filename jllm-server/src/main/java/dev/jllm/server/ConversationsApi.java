@@ -31,6 +31,18 @@ final class ConversationsApi {
         HttpIo.sendJson(ex, 200, json(store.createConversation(owner, metadata, add)));
     }
 
+    /** {@code GET /v1/conversations?limit=20}: the caller's conversations, newest first (for the web page; not in OpenAI's API). */
+    void listConversations(HttpExchange ex, String owner) throws IOException {
+        int limit = limit(query(ex.getRequestURI().getRawQuery()));
+        List<ConversationStore.Conversation> found = store.conversations(owner, limit + 1);
+        ObjectNode r = HttpIo.JSON.createObjectNode();
+        r.put("object", "list");
+        ArrayNode data = r.putArray("data");
+        for (ConversationStore.Conversation c : found.subList(0, Math.min(limit, found.size()))) data.add(json(c));
+        r.put("has_more", found.size() > limit);
+        HttpIo.sendJson(ex, 200, r);
+    }
+
     void get(HttpExchange ex, String owner, String id) throws IOException {
         HttpIo.sendJson(ex, 200, json(find(owner, id)));
     }
@@ -49,15 +61,7 @@ final class ConversationsApi {
     void listItems(HttpExchange ex, String owner, String id) throws IOException {
         find(owner, id);
         Map<String, String> q = query(ex.getRequestURI().getRawQuery());
-        int limit = 20;
-        if (q.containsKey("limit")) {
-            try {
-                limit = Integer.parseInt(q.get("limit"));
-            } catch (NumberFormatException e) {
-                limit = -1;
-            }
-            if (limit < 1 || limit > 100) throw ApiException.invalid("limit", "'limit' must be an integer in [1, 100]");
-        }
+        int limit = limit(q);
         String order = q.getOrDefault("order", "desc");
         if (!order.equals("asc") && !order.equals("desc")) throw ApiException.invalid("order", "'order' must be asc or desc");
         List<ConversationStore.Item> all = new ArrayList<>(store.items(owner, id));
@@ -77,6 +81,20 @@ final class ConversationsApi {
         ArrayNode items = Fields.optArray(body, "items", null);
         if (items == null || items.isEmpty()) throw ApiException.invalid("items", "'items' must be a non-empty array");
         HttpIo.sendJson(ex, 200, list(store.addItems(owner, id, newItems(Messages.parse(items, "items", guard))), false));
+    }
+
+    /** {@code limit}: 20 unless given, in [1, 100]. */
+    private static int limit(Map<String, String> q) {
+        int limit = 20;
+        if (q.containsKey("limit")) {
+            try {
+                limit = Integer.parseInt(q.get("limit"));
+            } catch (NumberFormatException e) {
+                limit = -1;
+            }
+            if (limit < 1 || limit > 100) throw ApiException.invalid("limit", "'limit' must be an integer in [1, 100]");
+        }
+        return limit;
     }
 
     private ConversationStore.Conversation find(String owner, String id) {

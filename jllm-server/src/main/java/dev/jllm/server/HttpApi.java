@@ -99,6 +99,11 @@ final class HttpApi {
                 ex.getResponseBody().write(text);
                 return;
             }
+            if (path.equals("/") || path.startsWith("/web/")) {
+                allow(method, "GET");
+                WebPage.serve(ex, path);
+                return;
+            }
             if (!path.startsWith("/v1/")) throw ApiException.notFound("no route for " + method + " " + path);
             owner = keys.owner(ex.getRequestHeaders().getFirst("Authorization"));
             String[] seg = path.substring(4).split("/", -1);
@@ -214,8 +219,11 @@ final class HttpApi {
 
     private void conversation(HttpExchange ex, String method, String[] seg, String owner) throws IOException {
         if (seg.length == 1) {
-            allow(method, "POST");
-            conversations.create(ex, HttpIo.readJsonObject(ex, settings.maxBodyBytes()), owner);
+            switch (method) {
+                case "POST" -> conversations.create(ex, HttpIo.readJsonObject(ex, settings.maxBodyBytes()), owner);
+                case "GET" -> conversations.listConversations(ex, owner);
+                default -> allow(method, "GET or POST");
+            }
         } else if (seg.length == 2) {
             switch (method) {
                 case "GET" -> conversations.get(ex, owner, seg[1]);

@@ -133,6 +133,25 @@ public abstract sealed class SqlConversationStore implements ConversationStore p
     }
 
     @Override
+    public List<Conversation> conversations(String owner, int limit) {
+        return query(c -> {
+            try (PreparedStatement p = c.prepareStatement("SELECT id, owner, created_at, metadata FROM conversations WHERE owner = ?"
+                    + " ORDER BY created_at DESC, id DESC LIMIT ?")) {
+                p.setString(1, owner);
+                p.setInt(2, limit);
+                List<Conversation> out = new ArrayList<>();
+                try (ResultSet rs = p.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new Conversation(rs.getString(1), rs.getString(2), rs.getLong(3),
+                                HttpIo.JSON.readValue(rs.getString(4), new TypeReference<Map<String, String>>() {})));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    @Override
     public boolean deleteConversation(String owner, String id) {
         return transaction(c -> {
             try (PreparedStatement p = c.prepareStatement("DELETE FROM conversations WHERE id = ? AND owner = ?")) {
