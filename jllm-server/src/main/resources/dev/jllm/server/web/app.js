@@ -117,12 +117,13 @@ async function send(text) {
     out = addMessage('assistant', '');
     out.classList.add('streaming');
     const max = parseInt($('max').value, 10) || 128;
+    const temperature = $('temperature').value === '' ? undefined : Number($('temperature').value);
     const r = await fetch('/v1/responses', {
       method: 'POST',
       headers: headers(true),
       signal: abort.signal,
       body: JSON.stringify({
-        model: state.model, conversation: state.conversation.id, input: text, stream: true, max_output_tokens: max, truncation: 'auto',
+        model: state.model, conversation: state.conversation.id, input: text, stream: true, max_output_tokens: max, temperature, truncation: 'auto',
       }),
     });
     if (!r.ok) {
