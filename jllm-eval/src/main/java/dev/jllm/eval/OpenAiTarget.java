@@ -114,15 +114,16 @@ public final class OpenAiTarget implements AutoCloseable {
         try {
             HttpResponse<InputStream> resp = http.send(post(path, body).timeout(requestTimeout).build(), HttpResponse.BodyHandlers.ofInputStream());
             try (InputStream in = resp.body()) {
-                if (resp.statusCode() != 200) {
-                    String detail = errorMessage(new String(in.readNBytes(1 << 16), StandardCharsets.UTF_8));
-                    return RequestResult.failure(session, turn, rel, "HTTP " + resp.statusCode(), detail, System.nanoTime() - t0);
-                }
+                // The request timeout only covers the headers; the watchdog bounds the body, error bodies included.
                 long remaining = requestTimeout.toNanos() - (System.nanoTime() - t0);
                 alarm = watchdog.schedule(() -> {
                     timedOut.set(true);
                     closeQuietly(in);
                 }, Math.max(0, remaining), TimeUnit.NANOSECONDS);
+                if (resp.statusCode() != 200) {
+                    String detail = errorMessage(new String(in.readNBytes(1 << 16), StandardCharsets.UTF_8));
+                    return RequestResult.failure(session, turn, rel, "HTTP " + resp.statusCode(), detail, System.nanoTime() - t0);
+                }
                 StreamState st = new StreamState(dialect, t0, text);
                 SseParser parser = new SseParser(st::on);
                 byte[] buf = new byte[16 * 1024];
