@@ -39,6 +39,23 @@ abstract class ConversationStoreContract {
     }
 
     @Test
+    void listsOnlyTheOwnersConversationsUpToTheLimit() throws Exception {
+        String a = Ids.next("owner-a-"), b = Ids.next("owner-b-"); // unique: the database may be shared by earlier tests
+        try (SqlConversationStore s = open()) {
+            List<String> mine = new ArrayList<>();
+            for (int i = 0; i < 3; i++) mine.add(s.createConversation(a, Map.of("title", "t" + i), List.of()).id());
+            String theirs = s.createConversation(b, Map.of(), List.of()).id();
+            List<ConversationStore.Conversation> got = s.conversations(a, 10);
+            assertEquals(new java.util.HashSet<>(mine), new java.util.HashSet<>(got.stream().map(ConversationStore.Conversation::id).toList()));
+            assertTrue(got.stream().allMatch(c -> c.owner().equals(a) && c.metadata().get("title").startsWith("t")));
+            for (int i = 1; i < got.size(); i++) assertTrue(got.get(i - 1).createdAt() >= got.get(i).createdAt(), "newest first");
+            assertEquals(2, s.conversations(a, 2).size());
+            assertEquals(List.of(theirs), s.conversations(b, 10).stream().map(ConversationStore.Conversation::id).toList());
+            assertEquals(List.of(), s.conversations(Ids.next("nobody-"), 10));
+        }
+    }
+
+    @Test
     void migratesOnceAndReopens() throws Exception {
         try (SqlConversationStore s = open()) {
             assertEquals(Migrations.ALL.size(), s.schemaVersion());
