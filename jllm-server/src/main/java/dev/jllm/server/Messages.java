@@ -15,9 +15,16 @@ import java.util.List;
 final class Messages {
     private static final List<String> ROLES = List.of("system", "developer", "user", "assistant");
 
+    /** Messages or items in one request; more is a 400 (the body-size limit alone would allow ~100k tiny ones). */
+    static final int MAX_PER_REQUEST = 1000;
+
     private Messages() {}
 
     static List<ChatMessage> parse(ArrayNode arr, String param, PromptBuilder guard) {
+        if (arr.size() > MAX_PER_REQUEST) {
+            throw ApiException.invalid(param, "'" + param + "' has " + arr.size() + " entries; at most " + MAX_PER_REQUEST
+                    + " are allowed per request (keep long histories on the server with /v1/conversations)");
+        }
         List<ChatMessage> out = new ArrayList<>(arr.size());
         for (int i = 0; i < arr.size(); i++) out.add(parseOne(arr.get(i), param + "[" + i + "]", guard));
         return out;
