@@ -261,6 +261,7 @@ public final class Scheduler implements AutoCloseable {
         for (Active r : running) reserved += Math.max(0, blocks(r.finalLen()) - kv.length(r.seq) / BLOCK_TOKENS);
         String key = a.req.cacheKey();
         PrefixCache.Match m = cache.longestPrefix(a.req.prompt(), key);
+        if (shareWithRunning(a, m, reserved)) return true;
         // The conversation moved on (or its whole cache is a prefix of this prompt): take its sequence
         // over, dropping what diverged now, so those blocks count as free below.
         boolean takeOver = m != null && (m.common() == m.entry().tokens.length || (key != null && key.equals(m.entry().key)));
@@ -292,6 +293,36 @@ public final class Scheduler implements AutoCloseable {
             cache.touch(m.entry());
             a.cached = m.common();
         }
+        return true;
+    }
+
+    /**
+     * Requests with a common prefix (a shared system prompt) that arrive while another one is running:
+     * fork the running sequence's whole blocks of that prefix. They are fully written and their owner
+     * only appends past them, so neither side ever copies; only a match longer than the best idle one
+     * ({@code idle}, which is kept: the caller falls back to it if blocks are short here) is worth it.
+     */
+    private boolean shareWithRunning(Active a, PrefixCache.Match idle, long reserved) {
+        Active donor = null;
+        int shared = 0;
+        int[] prompt = a.req.prompt();
+        for (Active r : running) {
+            int n = Math.min(kv.length(r.seq), prompt.length - 1), c = 0; // r.tokens[0, kv length) are the tokens in its KV
+            while (c < n && r.tokens[c] == prompt[c]) c++;
+            c -= c % BLOCK_TOKENS;
+            if (c > shared) {
+                shared = c;
+                donor = r;
+            }
+        }
+        if (donor == null || shared <= (idle == null ? 0 : idle.common())) return false;
+        long need = blocks(a.finalLen()) - shared / BLOCK_TOKENS;
+        for (int evicted; kv.freeBlocks() - reserved < need && (evicted = cache.evictOldest(idle == null ? null : idle.entry())) >= 0; ) {
+            metrics.evicted(evicted);
+        }
+        if (kv.freeBlocks() - reserved < need) return false;
+        a.seq = kv.fork(donor.seq, shared);
+        a.cached = shared;
         return true;
     }
 

@@ -204,8 +204,15 @@ class SchedulerTest {
         };
         try (Scheduler s = new Scheduler(m.weights, m.matmul, m.tokenizer, 32, new Scheduler.Limits(2, 4, 64, 0, batching), order)) {
             int[] p = m.tokenizer.encode("Once upon a time", true, false);
-            List<Generation> gens = List.of(s.submit(new GenerationRequest(p, a, null)), s.submit(new GenerationRequest(p, a.withMaxTokens(4), null)),
-                    s.submit(new GenerationRequest(p, a.withMaxTokens(5), null)));
+            // submitted from the scheduler thread, so all three are queued before the first admission (static's first batch is A and B)
+            List<Generation> gens = onThread(s, () -> {
+                try {
+                    return List.of(s.submit(new GenerationRequest(p, a, null)), s.submit(new GenerationRequest(p, a.withMaxTokens(4), null)),
+                            s.submit(new GenerationRequest(p, a.withMaxTokens(5), null)));
+                } catch (ServerBusyException e) {
+                    throw new AssertionError(e);
+                }
+            });
             for (Generation g : gens) TestModel.collect(g).finished();
         }
         return events;
@@ -217,6 +224,30 @@ class SchedulerTest {
         assertTrue(continuous.indexOf("C started") < continuous.indexOf("A ended"), "C joins when B leaves: " + continuous);
         List<String> stat = timeline(Scheduler.Batching.STATIC);
         assertTrue(stat.indexOf("C started") > stat.indexOf("A ended"), "C waits for the batch {A, B} to finish: " + stat);
-        assertTrue(stat.indexOf("B ended") < stat.indexOf("A ended"));
+        assertTrue(stat.indexOf("B ended") < stat.indexOf("A ended"), "B is short: " + stat);
+    }
+
+    @Test
+    void aRequestArrivingWhileAnotherRunsSharesTheCommonPrefixBlocks() throws Exception {
+        // the donor decodes to the end of the context (~90 steps), so it is still running when b arrives
+        SamplingParams runLong = new SamplingParams(0f, 0, 1f, 0f, 1f, 0f, 0f, 64, java.util.Map.of(), 0, 127, List.of(), true);
+        SamplingParams sp = SamplingParams.GREEDY.withMaxTokens(16);
+        // no idle cache at all: any reuse can only come from the running sequence
+        try (Scheduler s = scheduler(2, 2, 64, 0, 32)) {
+            String system = "Once upon a time, there was a little girl named Lily. She liked to play with her toys in the garden.";
+            int[] a = m.tokenizer.encode(system + " One day", true, false);
+            int[] b = m.tokenizer.encode(system + " The dog", true, false);
+            Generation ga = s.submit(new GenerationRequest(a, runLong, "a"));
+            GenerationEvent e;
+            do e = ga.poll(30, TimeUnit.SECONDS); while (!(e instanceof GenerationEvent.Text)); // a's prompt is in its KV
+            TestModel.Outcome ob = TestModel.collect(s.submit(new GenerationRequest(b, sp, "b")));
+            int common = 0;
+            while (a[common] == b[common]) common++;
+            assertEquals(common - common % Scheduler.BLOCK_TOKENS, ob.started().cachedTokens(), "whole shared blocks of the common prefix");
+            assertTrue(ob.started().cachedTokens() >= Scheduler.BLOCK_TOKENS);
+            assertEquals(reference(b, sp).text(), ob.finished().text(), "shared blocks give the same text as a cold prefill");
+            assertEquals(reference(a, runLong).text(), TestModel.collect(ga).finished().text(), "the donor is unaffected");
+            assertEquals(0, (int) onThread(s, () -> s.kvForTests().blocksUsed()), "every block is free again");
+        }
     }
 }
