@@ -100,4 +100,41 @@ class SamplerTest {
         e = assertThrows(IllegalArgumentException.class, () -> params(1f, -3, 1f, 0f, 0));
         assertTrue(e.getMessage().contains("top_k"), e.getMessage());
     }
+
+    @Test
+    void selectionPutsTheKSmallestFirst() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+        for (int trial = 0; trial < 200; trial++) {
+            int n = 1 + r.nextInt(2000), k = 1 + r.nextInt(n);
+            long[] a = new long[n];
+            for (int i = 0; i < n; i++) a[i] = r.nextLong();
+            long[] sorted = a.clone();
+            java.util.Arrays.sort(sorted);
+            Sampler.selectSmallest(a, n, k);
+            long[] head = java.util.Arrays.copyOf(a, k);
+            java.util.Arrays.sort(head);
+            assertArrayEquals(java.util.Arrays.copyOf(sorted, k), head, "n=" + n + " k=" + k);
+        }
+    }
+
+    /** Top-p over a large flat vocabulary (the nucleus needs more than the first 256 candidates). */
+    @Test
+    void topPOnALargeVocabularyKeepsTheExactNucleus() {
+        int V = 5000;
+        double[] probs = new double[V];
+        // 3 heavy tokens (0.3, 0.2, 0.1) and 4997 light ones sharing 0.4
+        probs[0] = 0.3; probs[1] = 0.2; probs[2] = 0.1;
+        for (int i = 3; i < V; i++) probs[i] = 0.4 / (V - 3);
+        // top_p 0.5: tokens 0 and 1 (cum 0.3, 0.5); top_p 0.7: 0.6 + 0.1 more of the light ones (~1249 tokens)
+        int[] h = histogram(params(1f, 0, 0.5f, 0f, 9), probs, 4000);
+        for (int i = 2; i < V; i++) assertEquals(0, h[i], "token " + i);
+        int[] h2 = histogram(params(1f, 0, 0.7f, 0f, 9), probs, 4000);
+        int light = 0;
+        for (int i = 3; i < V; i++) light += h2[i];
+        double wantLight = 4000 * (0.1 / 0.7); // the nucleus holds 0.7 of the mass, 0.1 of it light
+        assertEquals(wantLight, light, 6 * Math.sqrt(wantLight));
+        // no truncation: every token can come out, in proportion
+        int[] h3 = histogram(params(1f, 0, 1f, 0f, 9), probs, 20_000);
+        assertEquals(20_000 * 0.3, h3[0], 5 * Math.sqrt(20_000 * 0.3 * 0.7));
+    }
 }
