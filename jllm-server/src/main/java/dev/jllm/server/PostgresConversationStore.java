@@ -128,17 +128,7 @@ public final class PostgresConversationStore extends SqlConversationStore {
     @Override
     protected <T> T transaction(Work<T> w) {
         try (Connection c = pool.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                T r = w.run(c);
-                c.commit();
-                return r;
-            } catch (SQLException | JsonProcessingException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
-            }
+            return inTransaction(c, w);
         } catch (SQLException | JsonProcessingException e) {
             throw error(e);
         }

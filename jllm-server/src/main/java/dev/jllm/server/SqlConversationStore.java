@@ -26,6 +26,21 @@ public abstract sealed class SqlConversationStore implements ConversationStore p
         T run(Connection c) throws SQLException, JsonProcessingException;
     }
 
+    /** Runs {@code w} as one transaction on {@code c}: commit on success, roll back on any failure. */
+    protected static <T> T inTransaction(Connection c, Work<T> w) throws SQLException, JsonProcessingException {
+        c.setAutoCommit(false);
+        try {
+            T r = w.run(c);
+            c.commit();
+            return r;
+        } catch (SQLException | JsonProcessingException | RuntimeException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(true);
+        }
+    }
+
     /** Runs {@code w} in one transaction (committed, or rolled back on any exception). */
     protected abstract <T> T transaction(Work<T> w);
 

@@ -68,17 +68,7 @@ public final class SqliteConversationStore extends SqlConversationStore {
     @Override
     protected synchronized <T> T transaction(Work<T> w) {
         try {
-            db.setAutoCommit(false);
-            try {
-                T r = w.run(db);
-                db.commit();
-                return r;
-            } catch (SQLException | JsonProcessingException | RuntimeException e) {
-                db.rollback();
-                throw e;
-            } finally {
-                db.setAutoCommit(true);
-            }
+            return inTransaction(db, w);
         } catch (SQLException | JsonProcessingException e) {
             throw error(e);
         }
