@@ -3,7 +3,7 @@ package dev.jllm.model;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Locates the repository's testdata/ (never ../shared). A missing fixture fails the test. */
+/** Locates the repository's testdata/ (never the shared fixture folder outside the repository). A missing fixture fails the test. */
 final class TestData {
     private TestData() {}
 
