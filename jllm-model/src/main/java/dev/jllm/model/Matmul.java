@@ -33,6 +33,16 @@ public final class Matmul implements AutoCloseable {
     /** Batches of at least this many rows use the tile kernel on repacked matrices (below it, per-row decode kernels). */
     static final int TILE_MIN_PACKED = 4;
 
+    /**
+     * Batches of 2..this many rows on repacked matrices with a fused batched kernel
+     * ({@link PackedMatrix#matmul}: each weight column decoded once into registers, no float tile).
+     */
+    static final int BATCHED_MAX = 8;
+
+    static boolean batched(PackedMatrix p, int T) {
+        return p != null && T > 1 && T <= BATCHED_MAX && p.batched();
+    }
+
     /** Runs body over [0, n) on the pool if the work (n · costPerItem) is large enough, else inline. */
     public void forRange(int n, long costPerItem, Parallel.IntRangeBody body) {
         if ((long) n * costPerItem < PARALLEL_THRESHOLD || pool.threads() == 1) body.run(0, n);
@@ -54,6 +64,13 @@ public final class Matmul implements AutoCloseable {
 
     /** out (T, W.rows) = x (T, W.cols) · Wᵀ. */
     public void matmul(Matrix w, float[] x, int T, float[] out) {
+        if (batched(w.packed(), T)) {
+            final PackedMatrix p = w.packed();
+            final int rows = w.rows();
+            forRange(p.groups(), (long) PackedMatrix.GROUP * w.cols() * T, (g0, g1) -> p.matmul(x, T, out, rows, g0, g1));
+            for (int t = 0; t < T; t++) tail(w, x, t * w.cols(), out, t * rows);
+            return;
+        }
         if (T > 1 && TileKernel.available() && (w.packed() == null || T >= TILE_MIN_PACKED)) {
             tiled(w, x, T, out);
             return;
@@ -67,6 +84,22 @@ public final class Matmul implements AutoCloseable {
      */
     public void matmul(float[] x, int T, Matrix w1, float[] o1, Matrix w2, float[] o2, Matrix w3, float[] o3) {
         PackedMatrix p1 = w1.packed(), p2 = w2.packed(), p3 = w3 == null ? null : w3.packed();
+        if (batched(p1, T) && batched(p2, T) && (w3 == null || batched(p3, T))
+                && w2.cols() == w1.cols() && (w3 == null || w3.cols() == w1.cols())) {
+            final int cols = w1.cols(), n1 = p1.groups(), n2 = n1 + p2.groups(), n3 = n2 + (p3 == null ? 0 : p3.groups());
+            final int l1 = w1.rows(), l2 = w2.rows(), l3 = w3 == null ? 0 : w3.rows();
+            forRange(n3, (long) PackedMatrix.GROUP * cols * T, (a, b) -> {
+                if (a < n1) p1.matmul(x, T, o1, l1, a, Math.min(b, n1));
+                if (b > n1 && a < n2) p2.matmul(x, T, o2, l2, Math.max(a, n1) - n1, Math.min(b, n2) - n1);
+                if (b > n2) p3.matmul(x, T, o3, l3, Math.max(a, n2) - n2, b - n2);
+            });
+            for (int t = 0; t < T; t++) {
+                tail(w1, x, t * cols, o1, t * l1);
+                tail(w2, x, t * cols, o2, t * l2);
+                if (w3 != null) tail(w3, x, t * cols, o3, t * l3);
+            }
+            return;
+        }
         boolean fuse = T < TILE_MIN_PACKED && p1 != null && p2 != null && (w3 == null || p3 != null)
                 && w2.cols() == w1.cols() && (w3 == null || w3.cols() == w1.cols());
         if (!fuse) {

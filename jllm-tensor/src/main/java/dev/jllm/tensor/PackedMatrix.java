@@ -94,6 +94,27 @@ public final class PackedMatrix {
         }
     }
 
+    /** True if {@link #matmul} has a fused small-batch kernel for this format (Q8_0, Q4_0). */
+    public boolean batched() { return type == GgmlType.Q8_0 || type == GgmlType.Q4_0; }
+
+    /**
+     * Small-batch product for {@link #batched} formats: out[t·ld + r] = W[r]·x[t·cols ..] for t &lt; T
+     * and rows r of groups [g0, g1). Each weight column of a group is decoded once per 4 tokens and
+     * FMA'd into one accumulator per token, with no float tile in memory (decode batches; prefill
+     * uses {@link #dequantizeGroup} with {@link TileKernel}).
+     */
+    public void matmul(float[] x, int T, float[] out, int ld, int g0, int g1) {
+        if (!batched()) throw new UnsupportedOperationException("no batched kernel for " + type);
+        if (T < 1 || g0 < 0 || g1 > groups || ld < g1 * GROUP || (long) T * cols > x.length || (long) (T - 1) * ld + (long) g1 * GROUP > out.length) {
+            throw new IndexOutOfBoundsException("groups [" + g0 + ", " + g1 + ") of " + groups + ", T " + T + ", x " + x.length + ", out " + out.length + " ld " + ld);
+        }
+        for (int t = 0; t < T; t += 4) {
+            int n = Math.min(4, T - t), x0 = t * cols, o = t * ld;
+            if (type == GgmlType.Q8_0) PackedQ8_0.mul4(p, nb, x, x0, n, out, o, ld, g0, g1);
+            else PackedQ4_0.mul4(p, nb, x, x0, n, out, o, ld, g0, g1);
+        }
+    }
+
     /** Group g decoded to floats column-major: tile[16·c + lane] = W[16g + lane][c]; tile ≥ 16·cols floats. */
     public void dequantizeGroup(int g, float[] tile) {
         if (g < 0 || g >= groups) throw new IndexOutOfBoundsException("group " + g + " of " + groups);

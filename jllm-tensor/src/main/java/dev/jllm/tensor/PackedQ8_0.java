@@ -66,6 +66,42 @@ final class PackedQ8_0 {
         return (FloatVector) ByteVector.fromMemorySegment(B, p, o, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0);
     }
 
+    /**
+     * Batched kernel for up to 4 tokens: out[outOff + t·ld + 16g + lane] = row (16g + lane) · x[x0 + t·cols ..]
+     * for t &lt; n (1 ≤ n ≤ 4), groups g in [g0, g1). Each column of 16 quants is decoded to floats once
+     * (equal to {@link #dequantizeGroup}) and FMA'd with the broadcast activation of each token into one
+     * accumulator per token; tokens ≥ n repeat the last one and are not stored. One method with no vector
+     * crossing a call (see {@link #matvec}). Measured on AVX-512 (2 cores, Q8_0): this 4-token form run
+     * twice beat an 8-accumulator one for 8 tokens, and beat a form with 2 accumulators per token or the
+     * block scale applied per block.
+     */
+    static void mul4(MemorySegment p, int nb, float[] x, int x0, int n, float[] out, int outOff, int ld, int g0, int g1) {
+        final int cols = nb * QK;
+        int x1 = x0 + Math.min(1, n - 1) * cols;
+        int x2 = x0 + Math.min(2, n - 1) * cols;
+        int x3 = x0 + Math.min(3, n - 1) * cols;
+        for (int g = g0; g < g1; g++) {
+            long o = (long) g * nb * BLOCK;
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            for (int b = 0; b < nb; b++, o += BLOCK) {
+                FloatVector d = FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN);
+                int c = b * QK;
+                for (int j = 0; j < QK; j++) {
+                    FloatVector w = q(p, o + 64 + 16L * j).mul(d);
+                    a0 = w.fma(FloatVector.broadcast(F, x[x0 + c + j]), a0);
+                    a1 = w.fma(FloatVector.broadcast(F, x[x1 + c + j]), a1);
+                    a2 = w.fma(FloatVector.broadcast(F, x[x2 + c + j]), a2);
+                    a3 = w.fma(FloatVector.broadcast(F, x[x3 + c + j]), a3);
+                }
+            }
+            int oo = outOff + g * G;
+            a0.intoArray(out, oo);
+            if (n > 1) a1.intoArray(out, oo + 1 * ld);
+            if (n > 2) a2.intoArray(out, oo + 2 * ld);
+            if (n > 3) a3.intoArray(out, oo + 3 * ld);
+        }
+    }
+
     /** Group g as floats, column-major: tile[16·c + lane] = W[16g + lane][c] (equal to {@link Q8_0Format#dequantize}). */
     static void dequantizeGroup(MemorySegment p, int nb, int g, float[] tile) {
         long o = (long) g * nb * BLOCK;

@@ -53,6 +53,37 @@ class PackedMatrixTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q8_0"})
+    void batchedMatmulMatchesReference(GgmlType t) {
+        assumeTrue(TileKernel.available(), "needs 16-lane float vectors");
+        BlockFormat f = BlockFormats.of(t);
+        int rows = 53, cols = 320, pad = 5; // 3 whole groups and 5 rows left over
+        float[] wq = new float[rows * cols];
+        MemorySegment s = MatVecTest.matrix(f, rows, cols, pad, wq);
+        PackedMatrix p = PackedMatrix.pack(t, s, pad, rows, cols, POOL);
+        assertTrue(p.batched());
+        for (int T = 1; T <= 17; T++) {
+            float[] x = QuantTesting.randomRow(13 + T, T * cols + 2, 1);
+            int ld = rows + 3;
+            float[] out = new float[(T - 1) * ld + 48 + 1];
+            java.util.Arrays.fill(out, 77);
+            p.matmul(x, T, out, ld, 1, 3); // groups 1, 2 only
+            for (int tt = 0; tt < T; tt++) {
+                for (int r = 0; r < 48; r++) {
+                    int i = tt * ld + r;
+                    if (r < 16) {
+                        assertEquals(77, out[i], "group 0 untouched, T " + T);
+                        continue;
+                    }
+                    float ref = f.dotReference(s, pad + r * f.rowBytes(cols), x, tt * cols, cols);
+                    assertEquals(ref, out[i], MatVecTest.tolerance(wq, r * cols, x, tt * cols, cols), t + " T " + T + " t " + tt + " row " + r);
+                }
+                for (int i = tt * ld + 48; i < Math.min(out.length, (tt + 1) * ld); i++) assertEquals(77, out[i], "past the groups, T " + T);
+            }
+        }
+    }
+
     @Test
     void tileKernelMatchesScalarLoop() {
         assumeTrue(TileKernel.available(), "needs 16-lane float vectors");
