@@ -197,13 +197,19 @@ final class SourceRewriter {
             }
             previous = String.valueOf(c);
         }
-        if (inserts.isEmpty()) return body;
-        StringBuilder out = new StringBuilder(body);
-        for (var e : inserts.descendingMap().entrySet()) out.insert(e.getKey().intValue(), e.getValue());
-        return out.toString();
+        return applyInserts(body, inserts);
     }
 
     private static int notOperandEnd(String s, int from) {
+        return scanEnd(s, from, true);
+    }
+
+    /**
+     * The end of an expression starting at {@code from}: a ',' or an unmatched closing bracket at
+     * depth 0, skipping strings; with {@code keywordStops}, also a word that ends a {@code not}
+     * operand (and, or, if, ...).
+     */
+    private static int scanEnd(String s, int from, boolean keywordStops) {
         int depth = 0;
         char quote = 0;
         for (int i = from; i < s.length(); i++) {
@@ -220,7 +226,7 @@ final class SourceRewriter {
                 case ',' -> { if (depth == 0) return i; continue; }
                 default -> { }
             }
-            if (depth == 0 && (i == 0 || !Character.isLetterOrDigit(s.charAt(i - 1)) && s.charAt(i - 1) != '_')) {
+            if (keywordStops && depth == 0 && (i == 0 || !Character.isLetterOrDigit(s.charAt(i - 1)) && s.charAt(i - 1) != '_')) {
                 Matcher w = WORD.matcher(s).region(i, s.length());
                 if (w.lookingAt()) {
                     if (ENDS_NOT_OPERAND.contains(w.group())) return i;
@@ -308,32 +314,20 @@ final class SourceRewriter {
             inserts.merge(valueStart, "(", String::concat);
             inserts.merge(valueEnd, ")", (a, b) -> b + a);
         }
+        return applyInserts(body, inserts);
+    }
+
+    /** End of an argument: the next ',' or ')' at its own nesting depth (no keyword stops). */
+    private static int argumentEnd(String s, int from) {
+        return scanEnd(s, from, false);
+    }
+
+    /** Inserts text at the given offsets, highest offset first so earlier offsets stay valid. */
+    private static String applyInserts(String body, java.util.NavigableMap<Integer, String> inserts) {
         if (inserts.isEmpty()) return body;
         StringBuilder out = new StringBuilder(body);
         for (var e : inserts.descendingMap().entrySet()) out.insert(e.getKey().intValue(), e.getValue());
         return out.toString();
-    }
-
-    /** End of an argument: the next ',' or ')' at its own nesting depth. */
-    private static int argumentEnd(String s, int from) {
-        int depth = 0;
-        char quote = 0;
-        for (int i = from; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (quote != 0) {
-                if (c == '\\') i++;
-                else if (c == quote) quote = 0;
-                continue;
-            }
-            switch (c) {
-                case '\'', '"' -> quote = c;
-                case '(', '[', '{' -> depth++;
-                case ')', ']', '}' -> { if (depth-- == 0) return i; }
-                case ',' -> { if (depth == 0) return i; }
-                default -> { }
-            }
-        }
-        return s.length();
     }
 
     /** A filter ({@code x|name}) or test ({@code x is name}) named in a template, with its 1-based line. */
