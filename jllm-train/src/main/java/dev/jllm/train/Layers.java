@@ -231,7 +231,7 @@ public final class Layers {
             int i = i0;
             for (; i + S.length() <= i1; i += S.length()) {
                 FloatVector z = FloatVector.fromArray(S, g, i);
-                FloatVector sig = FloatVector.broadcast(S, 1f).div(z.neg().lanewise(VectorOperators.EXP).add(1f));
+                FloatVector sig = FloatVector.broadcast(S, 1f).div(VectorMath.exp(z.neg()).add(1f));
                 z.mul(sig).mul(FloatVector.fromArray(S, u, i)).intoArray(out, i);
             }
             for (; i < i1; i++) {
@@ -248,7 +248,7 @@ public final class Layers {
             FloatVector one = FloatVector.broadcast(S, 1f);
             for (; i + S.length() <= i1; i += S.length()) {
                 FloatVector z = FloatVector.fromArray(S, g, i), d = FloatVector.fromArray(S, dout, i);
-                FloatVector sig = one.div(z.neg().lanewise(VectorOperators.EXP).add(one));
+                FloatVector sig = one.div(VectorMath.exp(z.neg()).add(one));
                 FloatVector.fromArray(S, du, i).add(d.mul(z).mul(sig)).intoArray(du, i);
                 FloatVector dsilu = sig.mul(one.add(z.mul(one.sub(sig))));
                 FloatVector.fromArray(S, dg, i).add(d.mul(FloatVector.fromArray(S, u, i)).mul(dsilu)).intoArray(dg, i);
@@ -324,19 +324,20 @@ public final class Layers {
 
     /**
      * In place x ← softmax(scale·x) over x[off..off+n); returns Σ exp(scale·x − max) (for
-     * log-sum-exp). Vector exp (the JDK's SVML intrinsic, ~1e-7 relative): exp is most of the
-     * non-matmul time of a step (attention, the V-wide classifier softmax).
+     * log-sum-exp). Vector exp ({@link VectorMath#exp}, ≤ 2 ulp, the same in every JIT tier): exp
+     * is most of the non-matmul time of a step (attention, the V-wide classifier softmax).
      */
     static double softmax(float[] x, int off, int n, float scale) {
         float max = max(x, off, n) * scale; // scale > 0
         FloatVector sv = FloatVector.broadcast(S, scale), mv = FloatVector.broadcast(S, max), acc = FloatVector.zero(S);
         int i = 0;
         for (; i + S.length() <= n; i += S.length()) {
-            FloatVector e = FloatVector.fromArray(S, x, off + i).mul(sv).sub(mv).lanewise(VectorOperators.EXP);
+            FloatVector e = FloatVector.fromArray(S, x, off + i).mul(sv).sub(mv);
+            e = VectorMath.exp(e);
             e.intoArray(x, off + i);
             acc = acc.add(e);
         }
-        double sum = acc.reduceLanes(VectorOperators.ADD);
+        double sum = VectorMath.sum(acc);
         for (; i < n; i++) {
             float e = (float) Math.exp(x[off + i] * scale - max);
             x[off + i] = e;
