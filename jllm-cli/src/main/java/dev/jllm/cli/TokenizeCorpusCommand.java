@@ -1,9 +1,6 @@
 package dev.jllm.cli;
 
-import dev.jllm.gguf.GgufFile;
-import dev.jllm.tokenizer.GgufTokenizerLoader;
 import dev.jllm.tokenizer.Tokenizer;
-import dev.jllm.tokenizer.TokenizerJsonLoader;
 import dev.jllm.train.TokenShards;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,7 +22,7 @@ import picocli.CommandLine.Spec;
 final class TokenizeCorpusCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(names = "--tokenizer", required = true, paramLabel = "T", description = "a GGUF model (its vocabulary) or a tokenizer.json")
+    @Option(names = "--tokenizer", required = true, paramLabel = "T", description = TokenizerCommand.TOKENIZER_HELP)
     Path tokenizer;
 
     @Option(names = "--input", required = true, arity = "1..*", paramLabel = "FILE", description = "UTF-8 text files")
@@ -106,11 +103,8 @@ final class TokenizeCorpusCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** A tokenizer from a GGUF's vocabulary or a tokenizer.json. */
+    /** Any tokenizer `jllm tokenizer` reads: a GGUF, tokenizer.json, vocab.json+merges.txt folder, .tiktoken, a name. */
     static Tokenizer load(Path p) throws Exception {
-        if (p.getFileName().toString().endsWith(".json")) return TokenizerJsonLoader.load(p);
-        try (GgufFile g = GgufFile.open(p)) {
-            return GgufTokenizerLoader.load(g);
-        }
+        return TokenizerCommand.load(p.toString());
     }
 }
