@@ -60,6 +60,7 @@ public final class Transformer {
                 seq[t0] = e.seq();
             }
         }
+        B.plan.build(batch, c, kv.blockTokens);
         final float[] x = B.x;       // (T, d) residual stream
         final float[] xb = B.xb;     // (T, d) normed input of a sub-layer
         final float[] q = B.q;       // (T, nh·hd)
@@ -97,12 +98,7 @@ public final class Transformer {
                 kv.store(seq[t], l, pos[t], k, t * kvd, v, t * kvd);
             }
             // causal attention of each token over its own sequence's cache, positions 0..pos[t]
-            final int layer = l, maxPos = maxPos(pos, T);
-            mm.forPieces(T * nh, (long) (maxPos + 1) * hd * 2, (from, to) -> { // pieces: later tokens cost more
-                float[] scores = scores(maxPos + 1);
-                for (int i = from; i < to; i++) Attention.head(kv, layer, seq[i / nh], pos[i / nh], q, i * hd, hd,
-                        (i % nh) / (nh / nkv), att, i * hd, scores);
-            });
+            attention(l, B, q, att);
             // x += att·Woᵀ
             mm.matmul(L.wo(), att, T, tmp);
             for (int i = 0; i < T * d; i++) x[i] += tmp[i];
@@ -144,10 +140,26 @@ public final class Transformer {
         return out;
     }
 
-    private static int maxPos(int[] pos, int T) {
-        int m = 0;
-        for (int t = 0; t < T; t++) m = Math.max(m, pos[t]);
-        return m;
+    /**
+     * att = softmax(q·Kᵀ/√hd)·V per query head over its sequence's cache: prefill runs by tiles of rows
+     * sharing a KV head (each cache block read once per tile), single tokens head by head.
+     */
+    private void attention(int layer, Buffers B, float[] q, float[] att) {
+        final AttentionPlan P = B.plan;
+        final int hd = c.headDim(), nh = c.nHeads(), qd = c.qDim(), group = nh / c.nKvHeads();
+        if (P.tiles > 0) mm.forPieces(P.tiles, P.tileCost, (from, to) -> {
+            ChunkAttention.Scratch sc = chunkScratch.get();
+            for (int u = from; u < to; u++) {
+                ChunkAttention.rows(kv, layer, P.seq[u], P.start[u], P.r0[u], P.r1[u], group, P.kvHead[u], q, P.qBase[u], qd, hd, att, sc);
+            }
+        });
+        if (P.singles > 0) mm.forPieces(P.singles * nh, (long) (P.maxSinglePos + 1) * hd * 2, (from, to) -> { // pieces: later tokens cost more
+            float[] scores = scores(P.maxSinglePos + 1);
+            for (int i = from; i < to; i++) {
+                int t = P.single[i / nh], hh = i % nh, off = t * qd + hh * hd;
+                Attention.head(kv, layer, B.seq[t], B.pos[t], q, off, hd, hh / group, att, off, scores);
+            }
+        });
     }
 
     /** Activation buffers, kept between calls and grown to the largest batch seen (no allocation per token). */
@@ -157,6 +169,7 @@ public final class Transformer {
         final float[] x, xb, q, k, v, att, hb, hb2, tmp;
         final float[] cos, sin; // (T, ropeDim/2) RoPE angles per token
         private float[] logits = new float[0];
+        final AttentionPlan plan = new AttentionPlan();
 
         Buffers(ModelConfig c, int T, int ropeDim) {
             capacity = T;
@@ -185,6 +198,7 @@ public final class Transformer {
 
     private Buffers buffers;
     private final ThreadLocal<float[]> scores = ThreadLocal.withInitial(() -> new float[0]);
+    private final ThreadLocal<ChunkAttention.Scratch> chunkScratch = ThreadLocal.withInitial(ChunkAttention.Scratch::new);
 
     private Buffers buffers(int T) {
         if (buffers == null || buffers.capacity < T) buffers = new Buffers(c, Math.max(T, buffers == null ? 1 : buffers.capacity), w.ropeDim);

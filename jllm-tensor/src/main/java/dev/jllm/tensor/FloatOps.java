@@ -86,6 +86,35 @@ public final class FloatOps {
         for (; i < n; i++) x[off + i] *= inv;
     }
 
+    /**
+     * x[off..off+n) ← exp(x − max), returning Σ: softmax without the division, for callers that scale
+     * a later product by 1/Σ once instead of every probability (attention).
+     */
+    public static float expShifted(float[] x, int off, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        int i = 0;
+        if (n >= S.length()) {
+            FloatVector mv = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+            for (; i + S.length() <= n; i += S.length()) mv = mv.max(FloatVector.fromArray(S, x, off + i));
+            max = mv.reduceLanes(VectorOperators.MAX);
+        }
+        for (; i < n; i++) max = Math.max(max, x[off + i]);
+        FloatVector mv = FloatVector.broadcast(S, max), acc = FloatVector.zero(S);
+        i = 0;
+        for (; i + S.length() <= n; i += S.length()) {
+            FloatVector e = FloatVector.fromArray(S, x, off + i).sub(mv).lanewise(VectorOperators.EXP);
+            e.intoArray(x, off + i);
+            acc = acc.add(e);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            float e = (float) Math.exp(x[off + i] - max);
+            x[off + i] = e;
+            sum += e;
+        }
+        return sum;
+    }
+
     /** SwiGLU: g[i] = silu(g[i]) · u[i], silu(z) = z / (1 + e^−z); vector exp (the JDK's SVML stubs). */
     public static void swiglu(float[] g, int gOff, float[] u, int uOff, int n) {
         int i = 0;
@@ -167,6 +196,13 @@ public final class FloatOps {
             }
         }
         for (; i < n; i++) y[yOff + i] += a * Float.float16ToFloat(h[hOff + i]);
+    }
+
+    /** dst[dstOff + i] = half(h[off + i]), i < n: a run of F16 values as floats, a vector at a time. */
+    public static void halvesToFloats(short[] h, int off, float[] dst, int dstOff, int n) {
+        int i = 0;
+        if (HALF_OK) for (; i + S.length() <= n; i += S.length()) halves(h, off + i).intoArray(dst, dstOff + i);
+        for (; i < n; i++) dst[dstOff + i] = Float.float16ToFloat(h[off + i]);
     }
 
     /** Reference for {@link #halves}: h[off..off+n) → dst, one {@link Float#float16ToFloat} each (tests hold them together). */
