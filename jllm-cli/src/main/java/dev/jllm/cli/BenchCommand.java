@@ -36,6 +36,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-m", "--model"}, required = true) Path model;
     @Option(names = {"-p", "--n-prompt"}, defaultValue = "512", description = "prefill tokens (0 = skip; default ${DEFAULT-VALUE})") int nPrompt;
     @Option(names = {"-n", "--n-gen"}, defaultValue = "128", description = "decoded tokens (0 = skip; default ${DEFAULT-VALUE})") int nGen;
+    @Option(names = {"-d", "--depth"}, defaultValue = "0",
+            description = "tokens already in the context before each test (llama-bench's -d): prefill and decode at that depth") int depth;
     @Option(names = {"-t", "--threads"}, description = "threads (default: all cores)") Integer threads;
     @Option(names = {"-r", "--repetitions"}, defaultValue = "3") int reps;
     @Option(names = "--cache-type", defaultValue = "f16") String cacheType;
@@ -47,11 +49,12 @@ final class BenchCommand implements Callable<Integer> {
         int th = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         if (th < 1) throw new IllegalArgumentException("-t must be >= 1, got " + th);
         if (nPrompt < 0 || nGen < 0 || (nPrompt == 0 && nGen == 0)) throw new IllegalArgumentException("-p and -n must be >= 0 and not both 0");
+        if (depth < 0) throw new IllegalArgumentException("-d must be >= 0, got " + depth);
         if (reps < 1) throw new IllegalArgumentException("-r must be >= 1, got " + reps);
         GgmlType ct = GgmlType.valueOf(cacheType.toUpperCase(Locale.ROOT));
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         try (ModelFile f = ModelFile.open(model); Matmul mm = new Matmul(th)) {
-            int ctx = Math.max(nPrompt, nGen) + 1;
+            int ctx = depth + Math.max(nPrompt, nGen) + 1;
             if (ctx > f.config().contextLength()) err.printf("note: %d tokens exceed the model's trained context %d%n", ctx, f.config().contextLength());
             KvCacheManager kv = new KvCacheManager(f.config(), ct, 16, (ctx + 15) / 16 + 1);
             Transformer tr = new Transformer(new Weights(f), kv, mm);
@@ -62,20 +65,20 @@ final class BenchCommand implements Callable<Integer> {
             List<Double> pp = new ArrayList<>(), tg = new ArrayList<>();
             for (int r = 0; r < reps; r++) {
                 if (nPrompt > 0) {
-                    int seq = kv.allocate();
+                    int seq = atDepth(tr, rnd, vocab);
                     long t0 = System.nanoTime();
-                    tr.forward(Batch.of(seq, randomTokens(rnd, nPrompt, vocab), 0, Batch.Logits.LAST));
+                    tr.forward(Batch.of(seq, randomTokens(rnd, nPrompt, vocab), depth, Batch.Logits.LAST));
                     pp.add(nPrompt / ((System.nanoTime() - t0) / 1e9));
                     kv.free(seq);
-                    err.printf(Locale.ROOT, "  rep %d: pp%d %.2f tok/s%n", r + 1, nPrompt, pp.getLast());
+                    err.printf(Locale.ROOT, "  rep %d: %s %.2f tok/s%n", r + 1, test("pp", nPrompt), pp.getLast());
                 }
                 if (nGen > 0) {
-                    int seq = kv.allocate();
+                    int seq = atDepth(tr, rnd, vocab);
                     long t0 = System.nanoTime();
-                    for (int i = 0; i < nGen; i++) tr.forward(Batch.of(seq, new int[] {rnd.nextInt(vocab)}, i, Batch.Logits.LAST));
+                    for (int i = 0; i < nGen; i++) tr.forward(Batch.of(seq, new int[] {rnd.nextInt(vocab)}, depth + i, Batch.Logits.LAST));
                     tg.add(nGen / ((System.nanoTime() - t0) / 1e9));
                     kv.free(seq);
-                    err.printf(Locale.ROOT, "  rep %d: tg%d %.2f tok/s%n", r + 1, nGen, tg.getLast());
+                    err.printf(Locale.ROOT, "  rep %d: %s %.2f tok/s%n", r + 1, test("tg", nGen), tg.getLast());
                 }
             }
             double bw = 0;
@@ -86,8 +89,8 @@ final class BenchCommand implements Callable<Integer> {
             j.put("size_bytes", weightBytes);
             j.put("params", f.parameterCount());
             j.put("threads", th);
-            if (!pp.isEmpty()) j.put("pp" + nPrompt, Map.of("mean", mean(pp), "sd", sd(pp), "samples", pp));
-            if (!tg.isEmpty()) j.put("tg" + nGen, Map.of("mean", mean(tg), "sd", sd(tg), "samples", tg));
+            if (!pp.isEmpty()) j.put(test("pp", nPrompt), Map.of("mean", mean(pp), "sd", sd(pp), "samples", pp));
+            if (!tg.isEmpty()) j.put(test("tg", nGen), Map.of("mean", mean(tg), "sd", sd(tg), "samples", tg));
             if (!tg.isEmpty()) j.put("decode_bytes_per_s", mean(tg) * weightBytes);
             if (bw > 0) j.put("bandwidth_bytes_per_s", bw);
             if (json) {
@@ -95,10 +98,10 @@ final class BenchCommand implements Callable<Integer> {
                 return 0;
             }
             String name = model.getFileName().toString();
-            out.printf("| %-28s | %10s | %9s | %7s | %8s | %18s |%n", "model", "size", "params", "threads", "test", "t/s");
-            out.printf("| %-28s | %10s | %9s | %7s | %8s | %18s |%n", "-".repeat(28), "-".repeat(10), "-".repeat(9), "-".repeat(7), "-".repeat(8), "-".repeat(18));
-            if (!pp.isEmpty()) row(out, name, weightBytes, f.parameterCount(), th, "pp" + nPrompt, pp);
-            if (!tg.isEmpty()) row(out, name, weightBytes, f.parameterCount(), th, "tg" + nGen, tg);
+            out.printf("| %-28s | %10s | %9s | %7s | %14s | %18s |%n", "model", "size", "params", "threads", "test", "t/s");
+            out.printf("| %-28s | %10s | %9s | %7s | %14s | %18s |%n", "-".repeat(28), "-".repeat(10), "-".repeat(9), "-".repeat(7), "-".repeat(14), "-".repeat(18));
+            if (!pp.isEmpty()) row(out, name, weightBytes, f.parameterCount(), th, test("pp", nPrompt), pp);
+            if (!tg.isEmpty()) row(out, name, weightBytes, f.parameterCount(), th, test("tg", nGen), tg);
             if (!tg.isEmpty()) {
                 double gbs = mean(tg) * weightBytes / 1e9;
                 out.printf(Locale.ROOT, "decode reads the weights once per token: %.2f GB × %.2f tok/s = %.1f GB/s", weightBytes / 1e9, mean(tg), gbs);
@@ -107,6 +110,18 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** llama-bench's test name: pp512, or pp512 @ d4096 at a depth. */
+    private String test(String kind, int n) {
+        return kind + n + (depth > 0 ? " @ d" + depth : "");
+    }
+
+    /** A new sequence holding {@code depth} random tokens (untimed), prefilled 512 at a time. */
+    private int atDepth(Transformer tr, SplittableRandom rnd, int vocab) {
+        int seq = tr.cache().allocate();
+        for (int p = 0; p < depth; p += 512) tr.forward(Batch.of(seq, randomTokens(rnd, Math.min(512, depth - p), vocab), p, Batch.Logits.NONE));
+        return seq;
     }
 
     private static void run(Transformer tr, int[] prompt, int gen) {
@@ -123,7 +138,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private static void row(PrintWriter out, String name, long size, long params, int th, String test, List<Double> v) {
-        out.printf(Locale.ROOT, "| %-28s | %10s | %9s | %7d | %8s | %9.2f ± %6.2f |%n", name.length() > 28 ? name.substring(0, 28) : name,
+        out.printf(Locale.ROOT, "| %-28s | %10s | %9s | %7d | %14s | %9.2f ± %6.2f |%n", name.length() > 28 ? name.substring(0, 28) : name,
                 Units.bytes(size), Units.count(params), th, test, mean(v), sd(v));
     }
 
