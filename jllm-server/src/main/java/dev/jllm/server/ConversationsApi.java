@@ -17,8 +17,10 @@ final class ConversationsApi {
     private final ConversationStore store;
     private final Scheduler scheduler;
     private final PromptBuilder guard;
+    private final TurnTokens turns;
 
-    ConversationsApi(ConversationStore store, Scheduler scheduler, PromptBuilder guard) {
+    ConversationsApi(ConversationStore store, Scheduler scheduler, PromptBuilder guard, TurnTokens turns) {
+        this.turns = turns;
         this.store = store;
         this.scheduler = scheduler;
         this.guard = guard;
@@ -50,6 +52,7 @@ final class ConversationsApi {
     void delete(HttpExchange ex, String owner, String id) throws IOException {
         if (!store.deleteConversation(owner, id)) throw notFound(id);
         scheduler.forget(id); // its resident KV is of no use any more
+        turns.forget(id);
         ObjectNode r = HttpIo.JSON.createObjectNode();
         r.put("id", id);
         r.put("object", "conversation.deleted");

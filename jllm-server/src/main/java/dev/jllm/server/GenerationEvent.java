@@ -24,7 +24,12 @@ public sealed interface GenerationEvent {
     /** Text that is final (never part of a stop string). */
     record Text(String text) implements GenerationEvent {}
 
-    record Finished(FinishReason reason, String text, int promptTokens, int cachedTokens, int completionTokens)
+    /**
+     * @param sequence the prompt and every generated token except a final end-of-generation token:
+     *                 what the model saw and said, so a next turn can start from the same ids
+     *                 ({@link PromptBuilder} splices them in instead of re-tokenizing the reply)
+     */
+    record Finished(FinishReason reason, String text, int promptTokens, int cachedTokens, int completionTokens, int[] sequence)
             implements GenerationEvent {}
 
     /** The request could not complete (engine error, shutdown); {@code message} is safe to show to the client. */

@@ -17,6 +17,8 @@ import java.util.logging.Logger;
  */
 final class HttpApi {
     private static final Logger LOG = Logger.getLogger(HttpApi.class.getName());
+    /** Conversations whose last token sequence is kept for the next turn (~6 KB each at 1.5k tokens). */
+    private static final int TURN_TOKENS_ENTRIES = 4096;
 
     /**
      * @param maxBodyBytes        request bodies larger than this are a 413
@@ -50,8 +52,9 @@ final class HttpApi {
         this.settings = settings;
         this.limiter = new KeyLimiter(settings.maxConcurrentPerKey());
         this.chat = new ChatApi(modelId, scheduler, prompts, settings.heartbeatMillis());
-        this.conversations = new ConversationsApi(store, scheduler, prompts);
-        this.responses = new ResponsesApi(modelId, scheduler, prompts, store, settings.heartbeatMillis());
+        TurnTokens turns = new TurnTokens(TURN_TOKENS_ENTRIES);
+        this.conversations = new ConversationsApi(store, scheduler, prompts, turns);
+        this.responses = new ResponsesApi(modelId, scheduler, prompts, store, settings.heartbeatMillis(), turns);
         this.server = HttpServer.create(bind, 128);
         server.createContext("/", this::handle);
         server.setExecutor(executor);

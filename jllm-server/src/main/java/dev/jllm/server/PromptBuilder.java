@@ -63,9 +63,18 @@ final class PromptBuilder {
     }
 
     Prompt build(List<ChatMessage> messages, String param, GenerationArgs args) {
+        return build(messages, param, args, null);
+    }
+
+    /**
+     * @param previous the token sequence the conversation's last turn left (its prompt and reply,
+     *                 {@link GenerationEvent.Finished#sequence}), or null: where the new prompt's text
+     *                 starts with that sequence's text, its ids are kept (see {@link #splice})
+     */
+    Prompt build(List<ChatMessage> messages, String param, GenerationArgs args, int[] previous) {
         if (messages.isEmpty()) throw ApiException.invalid(param, "'" + param + "' must contain at least one message");
         List<ChatMessage> msgs = new ArrayList<>(messages);
-        int[] tokens = render(msgs, param);
+        int[] tokens = render(msgs, param, previous);
         if (!args.truncateAuto()) {
             if (tokens.length >= ctx) {
                 throw ApiException.invalid(param, "context_length_exceeded", "this model's maximum context length is " + ctx
@@ -90,7 +99,7 @@ final class PromptBuilder {
                 msgs.remove(first);
                 dropped++;
             }
-            tokens = render(msgs, param);
+            tokens = render(msgs, param, previous);
         }
         return new Prompt(tokens, dropped);
     }
@@ -104,15 +113,63 @@ final class PromptBuilder {
         return -1;
     }
 
-    private int[] render(List<ChatMessage> msgs, String param) {
-        int[] ids = encodeTemplate(apply(msgs, param));
+    private int[] render(List<ChatMessage> msgs, String param, int[] previous) {
+        String text = apply(msgs, param);
+        int[] ids = encodeTemplate(text);
         List<ChatMessage> blank = new ArrayList<>(msgs.size());
         for (ChatMessage m : msgs) blank.add(new ChatMessage(m.role(), "x", m.toolCalls(), m.toolCallId(), m.name()));
         if (specialCount(ids) != specialCount(encodeTemplate(apply(blank, param)))) {
             throw ApiException.invalid(param, "invalid_content", "the " + param + " form a control token together with the chat template;"
                     + " control tokens are reserved for the template");
         }
-        return ids;
+        return previous == null ? ids : splice(previous, text, ids);
+    }
+
+    /**
+     * The prompt of a follow-up turn as the previous turn's own ids plus the tokens of the new text.
+     *
+     * <p>Why: re-tokenizing the history rarely gives back the ids the model generated (the model may
+     * say "foo" + "bar" where the tokenizer writes "foobar"), so the cached KV would match only up to
+     * the first such spot in the last reply and the rest of the conversation would be prefilled
+     * again. The model saw and produced exactly {@code previous}, so continuing from those ids is
+     * what a running conversation is; only text after them is tokenized (SGLang and agent frameworks
+     * keep token ids across turns for the same reason).
+     *
+     * <p>Kept tokens: the longest prefix of {@code previous} whose bytes are a prefix of
+     * {@code text}, cut back to a character boundary. Byte-level vocabularies only (their token bytes
+     * are exact); the result is used only if it has as many control tokens as the canonical
+     * tokenization (so the template guard above still holds), else the canonical ids are.
+     */
+    int[] splice(int[] previous, String text, int[] canonical) {
+        if (!(tok instanceof dev.jllm.tokenizer.ByteLevelBpe) || previous.length == 0) return canonical;
+        byte[] want = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        int i = 0, at = 0;
+        // a BOS the vocabulary adds (not written by the template) has no text
+        int bos = tok.bos();
+        if (bos >= 0 && previous[0] == bos && canonical.length > 0 && canonical[0] == bos && !startsWith(want, 0, tok.tokenBytes(bos))) i = 1;
+        int start = i;
+        int[] ends = new int[previous.length + 1]; // byte offset after each kept token
+        ends[i] = 0;
+        for (; i < previous.length; i++) {
+            byte[] b = tok.tokenBytes(previous[i]);
+            if (!startsWith(want, at, b)) break;
+            at += b.length;
+            ends[i + 1] = at;
+        }
+        // back off to a character boundary: the rest is tokenized as a string
+        while (i > start && ends[i] < want.length && (want[ends[i]] & 0xC0) == 0x80) i--;
+        if (i == start) return canonical;
+        at = ends[i];
+        int[] rest = tok.encode(new String(want, at, want.length - at, java.nio.charset.StandardCharsets.UTF_8), false, true);
+        int[] out = java.util.Arrays.copyOf(previous, i + rest.length);
+        System.arraycopy(rest, 0, out, i, rest.length);
+        return specialCount(out) == specialCount(canonical) ? out : canonical;
+    }
+
+    private static boolean startsWith(byte[] a, int at, byte[] b) {
+        if (at + b.length > a.length) return false;
+        for (int j = 0; j < b.length; j++) if (a[at + j] != b[j]) return false;
+        return true;
     }
 
     /** The template's refusals (roles must alternate, no system role, ...) are the client's to fix: 400. */

@@ -24,9 +24,11 @@ final class ResponsesApi {
     private final PromptBuilder prompts;
     private final ConversationStore store;
     private final long heartbeatMillis;
+    private final TurnTokens turns;
 
-    ResponsesApi(String modelId, Scheduler scheduler, PromptBuilder prompts, ConversationStore store, long heartbeatMillis) {
+    ResponsesApi(String modelId, Scheduler scheduler, PromptBuilder prompts, ConversationStore store, long heartbeatMillis, TurnTokens turns) {
         this.modelId = modelId;
+        this.turns = turns;
         this.scheduler = scheduler;
         this.prompts = prompts;
         this.store = store;
@@ -43,7 +45,8 @@ final class ResponsesApi {
         if (t.instructions() != null) msgs.add(ChatMessage.system(t.instructions()));
         msgs.addAll(history(t));
         msgs.addAll(t.input());
-        PromptBuilder.Prompt p = prompts.build(msgs, "input", t.args());
+        int[] previous = t.conversationId() != null ? turns.get(t.conversationId()) : turns.get(t.previousResponseId());
+        PromptBuilder.Prompt p = prompts.build(msgs, "input", t.args(), previous);
         Generation g = ChatApi.submit(scheduler, p.tokens(), t.args(), t.conversationId());
         if (t.store()) {
             store.beginResponse(new ConversationStore.Response(t.id(), owner, t.conversationId(), t.previousResponseId(), "in_progress",
@@ -193,6 +196,7 @@ final class ResponsesApi {
     /** Stores the turn (one transaction) if asked, and builds the final response object. */
     private ObjectNode commit(Turn t, GenerationEvent.Finished f, String itemId) {
         String status = f.reason() == GenerationEvent.FinishReason.LENGTH ? "incomplete" : "completed";
+        if (t.store()) turns.put(t.conversationId() != null ? t.conversationId() : t.id(), f.sequence());
         if (t.store()) {
             store.completeResponse(t.id(), ConversationsApi.newItems(t.input()), new ConversationStore.NewItem(itemId, "assistant", f.text()),
                     new ConversationStore.Usage(f.promptTokens(), f.cachedTokens(), f.completionTokens()), status);

@@ -382,23 +382,22 @@ public final class Scheduler implements AutoCloseable {
         }
         a.lastTokenNanos = now;
         if (!a.req.params().ignoreEos() && tok.isEog(next)) {
-            finish(a, GenerationEvent.FinishReason.STOP, false);
+            finish(a, GenerationEvent.FinishReason.STOP, false, a.promptLen() + a.generated - 1);
             return;
         }
+        a.tokens[a.promptLen() + a.generated - 1] = next; // fed back at the next step, if there is one
         boolean stopped = a.stop.append(a.decoder.accept(next));
         String text = a.stop.drain(false);
         if (!text.isEmpty()) a.out.emit(new GenerationEvent.Text(text));
         if (stopped) {
-            finish(a, GenerationEvent.FinishReason.STOP, true);
+            finish(a, GenerationEvent.FinishReason.STOP, true, a.promptLen() + a.generated);
         } else if (a.generated == a.maxNew) {
-            finish(a, GenerationEvent.FinishReason.LENGTH, false);
-        } else {
-            a.tokens[a.promptLen() + a.generated - 1] = next; // fed back at the next step
+            finish(a, GenerationEvent.FinishReason.LENGTH, false, a.promptLen() + a.generated);
         }
     }
 
     /** Ends a request normally: final text, Finished event, and its KV stays resident for the next turn. */
-    private void finish(Active a, GenerationEvent.FinishReason reason, boolean stopped) {
+    private void finish(Active a, GenerationEvent.FinishReason reason, boolean stopped, int sequenceLength) {
         if (!stopped && a.stop.append(a.decoder.flush())) reason = GenerationEvent.FinishReason.STOP;
         String rest = a.stop.drain(true);
         if (!rest.isEmpty()) a.out.emit(new GenerationEvent.Text(rest));
@@ -407,7 +406,7 @@ public final class Scheduler implements AutoCloseable {
         if (limits.maxIdleEntries() > 0) cache.put(a.req.cacheKey(), a.seq, Arrays.copyOf(a.tokens, len));
         else kv.free(a.seq);
         metrics.finished(reason, a.generated, System.nanoTime() - a.submittedNanos, a.firstTokenNanos - a.submittedNanos);
-        end(a, new GenerationEvent.Finished(reason, a.stop.text(), a.promptLen(), a.cached, a.generated));
+        end(a, new GenerationEvent.Finished(reason, a.stop.text(), a.promptLen(), a.cached, a.generated, Arrays.copyOf(a.tokens, sequenceLength)));
     }
 
     private void fail(Active a, String message) {
