@@ -218,6 +218,41 @@ class SchedulerTest {
         return events;
     }
 
+    /** Acceptance: a cancelled (client gone) sequence leaves the running set within one scheduler step. */
+    @Test
+    void aCancelledSequenceLeavesWithinOneStep() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger steps = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger droppedAt = new java.util.concurrent.atomic.AtomicInteger(-1);
+        SchedulerMetrics count = new SchedulerMetrics() {
+            @Override
+            public void step(int decodeSequences, int prefillTokens, long nanos) {
+                steps.incrementAndGet();
+            }
+
+            @Override
+            public void cancelled() {
+                droppedAt.set(steps.get());
+            }
+        };
+        SamplingParams long100 = new SamplingParams(0f, 0, 1f, 0f, 1f, 0f, 0f, 64, java.util.Map.of(), 0, 100, List.of(), true);
+        try (Scheduler s = new Scheduler(m.weights, m.matmul, m.tokenizer, 32, new Scheduler.Limits(2, 4, 64, 0, Scheduler.Batching.CONTINUOUS), count)) {
+            Generation other = s.submit(new GenerationRequest(m.tokenizer.encode("The cat sat", true, false), long100, null));
+            Generation g = s.submit(new GenerationRequest(m.tokenizer.encode("Once upon a time", true, false), long100, null));
+            int texts = 0;
+            while (texts < 3) if (g.poll(30, TimeUnit.SECONDS) instanceof GenerationEvent.Text) texts++;
+            int atCancel = steps.get();
+            g.cancel();
+            GenerationEvent e;
+            do e = g.poll(30, TimeUnit.SECONDS); while (e instanceof GenerationEvent.Text);
+            assertTrue(e instanceof GenerationEvent.Failed f && f.message().equals("cancelled"), "ends as cancelled: " + e);
+            int after = droppedAt.get() - atCancel;
+            System.out.printf("cancelled sequence dropped %d scheduler step(s) after cancel()%n", after);
+            assertTrue(after >= 0 && after <= 1, "dropped " + after + " steps after cancel(): at most the step already running may finish");
+            assertEquals(1, (int) onThread(s, () -> s.stats().running()), "the other sequence runs on");
+            assertEquals(100, TestModel.collect(other).finished().completionTokens());
+        }
+    }
+
     @Test
     void continuousBatchingFillsAFreedSlotAtOnceStaticWaitsForTheWholeBatch() throws Exception {
         List<String> continuous = timeline(Scheduler.Batching.CONTINUOUS);
