@@ -60,17 +60,18 @@ final class BenchCommand implements Callable<Integer> {
             Transformer tr = new Transformer(new Weights(f), kv, mm);
             SplittableRandom rnd = new SplittableRandom(1);
             int vocab = f.config().vocabSize();
-            err.println("warm-up...");
-            run(tr, randomTokens(rnd, Math.min(32, Math.max(nPrompt, 1)), vocab), Math.min(8, Math.max(nGen, 1)));
+            // rep 0 is an untimed warm-up of the very tests (llama-bench does one too): C2 compiles the
+            // kernels of this shape, so the timed reps measure steady state, not the JIT
             List<Double> pp = new ArrayList<>(), tg = new ArrayList<>();
-            for (int r = 0; r < reps; r++) {
+            for (int r = -1; r < reps; r++) {
+                if (r == 0) { pp.clear(); tg.clear(); }
                 if (nPrompt > 0) {
                     int seq = atDepth(tr, rnd, vocab);
                     long t0 = System.nanoTime();
                     tr.forward(Batch.of(seq, randomTokens(rnd, nPrompt, vocab), depth, Batch.Logits.LAST));
                     pp.add(nPrompt / ((System.nanoTime() - t0) / 1e9));
                     kv.free(seq);
-                    err.printf(Locale.ROOT, "  rep %d: %s %.2f tok/s%n", r + 1, test("pp", nPrompt), pp.getLast());
+                    err.printf(Locale.ROOT, "  %s: %s %.2f tok/s%n", r < 0 ? "warm-up" : "rep " + (r + 1), test("pp", nPrompt), pp.getLast());
                 }
                 if (nGen > 0) {
                     int seq = atDepth(tr, rnd, vocab);
@@ -78,7 +79,7 @@ final class BenchCommand implements Callable<Integer> {
                     for (int i = 0; i < nGen; i++) tr.forward(Batch.of(seq, new int[] {rnd.nextInt(vocab)}, depth + i, Batch.Logits.LAST));
                     tg.add(nGen / ((System.nanoTime() - t0) / 1e9));
                     kv.free(seq);
-                    err.printf(Locale.ROOT, "  rep %d: %s %.2f tok/s%n", r + 1, test("tg", nGen), tg.getLast());
+                    err.printf(Locale.ROOT, "  %s: %s %.2f tok/s%n", r < 0 ? "warm-up" : "rep " + (r + 1), test("tg", nGen), tg.getLast());
                 }
             }
             double bw = 0;
@@ -122,13 +123,6 @@ final class BenchCommand implements Callable<Integer> {
         int seq = tr.cache().allocate();
         for (int p = 0; p < depth; p += 512) tr.forward(Batch.of(seq, randomTokens(rnd, Math.min(512, depth - p), vocab), p, Batch.Logits.NONE));
         return seq;
-    }
-
-    private static void run(Transformer tr, int[] prompt, int gen) {
-        int seq = tr.cache().allocate();
-        tr.forward(Batch.of(seq, prompt, 0, Batch.Logits.LAST));
-        for (int i = 0; i < gen; i++) tr.forward(Batch.of(seq, new int[] {prompt[0]}, prompt.length + i, Batch.Logits.LAST));
-        tr.cache().free(seq);
     }
 
     private static int[] randomTokens(SplittableRandom rnd, int n, int vocab) {
