@@ -38,6 +38,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-n", "--n-gen"}, defaultValue = "128", description = "decoded tokens (0 = skip; default ${DEFAULT-VALUE})") int nGen;
     @Option(names = {"-d", "--depth"}, defaultValue = "0",
             description = "tokens already in the context before each test (llama-bench's -d): prefill and decode at that depth") int depth;
+    @Option(names = "--parallel", defaultValue = "1",
+            description = "sequences decoding together in the tg test (a decode step of N tokens, as llama-batched-bench); t/s counts all of them") int parallel;
     @Option(names = {"-t", "--threads"}, description = "threads (default: all cores)") Integer threads;
     @Option(names = {"-r", "--repetitions"}, defaultValue = "3") int reps;
     @Option(names = "--cache-type", defaultValue = "f16") String cacheType;
@@ -49,14 +51,16 @@ final class BenchCommand implements Callable<Integer> {
         int th = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         if (th < 1) throw new IllegalArgumentException("-t must be >= 1, got " + th);
         if (nPrompt < 0 || nGen < 0 || (nPrompt == 0 && nGen == 0)) throw new IllegalArgumentException("-p and -n must be >= 0 and not both 0");
+        if (parallel < 1) throw new IllegalArgumentException("--parallel must be >= 1, got " + parallel);
         if (depth < 0) throw new IllegalArgumentException("-d must be >= 0, got " + depth);
         if (reps < 1) throw new IllegalArgumentException("-r must be >= 1, got " + reps);
         GgmlType ct = GgmlType.valueOf(cacheType.toUpperCase(Locale.ROOT));
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         try (ModelFile f = ModelFile.open(model); Matmul mm = new Matmul(th)) {
             int ctx = depth + Math.max(nPrompt, nGen) + 1;
+            int seqs = Math.max(1, parallel);
             if (ctx > f.config().contextLength()) err.printf("note: %d tokens exceed the model's trained context %d%n", ctx, f.config().contextLength());
-            KvCacheManager kv = new KvCacheManager(f.config(), ct, 16, (ctx + 15) / 16 + 1);
+            KvCacheManager kv = new KvCacheManager(f.config(), ct, 16, seqs * ((ctx + 15) / 16 + 1));
             Transformer tr = new Transformer(new Weights(f), kv, mm);
             SplittableRandom rnd = new SplittableRandom(1);
             int vocab = f.config().vocabSize();
@@ -74,11 +78,16 @@ final class BenchCommand implements Callable<Integer> {
                     err.printf(Locale.ROOT, "  %s: %s %.2f tok/s%n", r < 0 ? "warm-up" : "rep " + (r + 1), test("pp", nPrompt), pp.getLast());
                 }
                 if (nGen > 0) {
-                    int seq = atDepth(tr, rnd, vocab);
+                    int[] seq = new int[parallel];
+                    for (int b = 0; b < parallel; b++) seq[b] = atDepth(tr, rnd, vocab);
                     long t0 = System.nanoTime();
-                    for (int i = 0; i < nGen; i++) tr.forward(Batch.of(seq, new int[] {rnd.nextInt(vocab)}, depth + i, Batch.Logits.LAST));
-                    tg.add(nGen / ((System.nanoTime() - t0) / 1e9));
-                    kv.free(seq);
+                    for (int i = 0; i < nGen; i++) {
+                        List<Batch.Entry> step = new ArrayList<>(parallel);
+                        for (int b = 0; b < parallel; b++) step.add(new Batch.Entry(seq[b], new int[] {rnd.nextInt(vocab)}, depth + i, Batch.Logits.LAST));
+                        tr.forward(new Batch(step));
+                    }
+                    tg.add((double) nGen * parallel / ((System.nanoTime() - t0) / 1e9));
+                    for (int b : seq) kv.free(b);
                     err.printf(Locale.ROOT, "  %s: %s %.2f tok/s%n", r < 0 ? "warm-up" : "rep " + (r + 1), test("tg", nGen), tg.getLast());
                 }
             }
@@ -92,7 +101,7 @@ final class BenchCommand implements Callable<Integer> {
             j.put("threads", th);
             if (!pp.isEmpty()) j.put(test("pp", nPrompt), Map.of("mean", mean(pp), "sd", sd(pp), "samples", pp));
             if (!tg.isEmpty()) j.put(test("tg", nGen), Map.of("mean", mean(tg), "sd", sd(tg), "samples", tg));
-            if (!tg.isEmpty()) j.put("decode_bytes_per_s", mean(tg) * weightBytes);
+            if (!tg.isEmpty()) j.put("decode_bytes_per_s", mean(tg) / parallel * weightBytes);
             if (bw > 0) j.put("bandwidth_bytes_per_s", bw);
             if (json) {
                 out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(j));
@@ -104,8 +113,8 @@ final class BenchCommand implements Callable<Integer> {
             if (!pp.isEmpty()) row(out, name, weightBytes, f.parameterCount(), th, test("pp", nPrompt), pp);
             if (!tg.isEmpty()) row(out, name, weightBytes, f.parameterCount(), th, test("tg", nGen), tg);
             if (!tg.isEmpty()) {
-                double gbs = mean(tg) * weightBytes / 1e9;
-                out.printf(Locale.ROOT, "decode reads the weights once per token: %.2f GB × %.2f tok/s = %.1f GB/s", weightBytes / 1e9, mean(tg), gbs);
+                double steps = mean(tg) / parallel, gbs = steps * weightBytes / 1e9;
+                out.printf(Locale.ROOT, "decode reads the weights once per step: %.2f GB × %.2f steps/s = %.1f GB/s", weightBytes / 1e9, steps, gbs);
                 if (bw > 0) out.printf(Locale.ROOT, " = %.0f%% of the %.1f GB/s measured here (%d threads)", 100 * gbs * 1e9 / bw, bw / 1e9, th);
                 out.println();
             }
@@ -113,9 +122,9 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** llama-bench's test name: pp512, or pp512 @ d4096 at a depth. */
+    /** llama-bench's test name: pp512, or pp512 @ d4096 at a depth; tg128 ×8 for 8 parallel sequences. */
     private String test(String kind, int n) {
-        return kind + n + (depth > 0 ? " @ d" + depth : "");
+        return kind + n + (kind.equals("tg") && parallel > 1 ? " ×" + parallel : "") + (depth > 0 ? " @ d" + depth : "");
     }
 
     /** A new sequence holding {@code depth} random tokens (untimed), prefilled 512 at a time. */

@@ -42,6 +42,8 @@ final class ServeCommand implements Callable<Integer> {
     int maxPerKey;
     @Option(names = "--batching", defaultValue = "continuous", description = "continuous (iteration-level, default) or static"
             + " (a batch runs to completion before the next one is formed; for comparison)") String batching;
+    @Option(names = {"-c", "--ctx-size"}, defaultValue = "0",
+            description = "context per conversation in tokens (default 0: the model's, at most 4096, as llama-server)") int ctxSize;
     @Option(names = "--kv-cache-mem", defaultValue = "256MiB", description = "KV cache memory, e.g. 512MiB, 2GiB (default ${DEFAULT-VALUE})")
     String kvCacheMem;
     @Option(names = "--shutdown-grace", defaultValue = "30", description = "seconds in-flight requests get on shutdown (default ${DEFAULT-VALUE})")
@@ -54,7 +56,7 @@ final class ServeCommand implements Callable<Integer> {
         ApiKeys keys = apiKeys != null ? ApiKeys.load(apiKeys) : ApiKeys.disabled();
         int th = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         ChatServer.Options o = ChatServer.Options.defaults(m, dataDir, keys).withPort(port).withHost(host, insecure)
-                .withResources(th, parseSize(kvCacheMem)).withShutdownGrace(Duration.ofSeconds(grace)).withStore(store).withBatching(batching(batching));
+                .withResources(th, parseSize(kvCacheMem)).withShutdownGrace(Duration.ofSeconds(grace)).withStore(store).withBatching(batching(batching)).withCtxSize(ctxSize);
         o = o.withLimits(maxRunning, maxWaiting, maxPerKey, o.maxBodyBytes(), o.heartbeatMillis());
         ChatServer server = ChatServer.start(o);
         CountDownLatch stopped = new CountDownLatch(1);

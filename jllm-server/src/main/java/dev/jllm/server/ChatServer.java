@@ -29,50 +29,63 @@ public final class ChatServer implements AutoCloseable {
      * @param maxPerKey      concurrent generation requests per API key
      * @param store          null for SQLite under {@code dataDir}, or a {@code postgres://} URL
      * @param batching       continuous (production) or static (the baseline to compare with)
+     * @param ctxSize        tokens of context served per conversation; 0 = the model's trained context
+     *                       capped at {@link #DEFAULT_CTX} (llama-server's default), so a 32k-context
+     *                       model starts with the default KV memory
      */
     public record Options(Path model, String host, int port, Path dataDir, int threads, ApiKeys apiKeys, boolean insecure,
                           int maxRunning, int maxWaiting, long kvCacheBytes, int stepTokens, int maxBodyBytes, long heartbeatMillis,
-                          int maxPerKey, Duration shutdownGrace, String store, Scheduler.Batching batching) {
+                          int maxPerKey, Duration shutdownGrace, String store, Scheduler.Batching batching, int ctxSize) {
+        public static final int DEFAULT_CTX = 4096;
+
+        public Options {
+            if (ctxSize < 0) throw new IllegalArgumentException("--ctx-size must be >= 0 (0 = the model's, up to " + DEFAULT_CTX + "), got " + ctxSize);
+        }
 
         /** Defaults for everything but the model, data dir and keys. */
         public static Options defaults(Path model, Path dataDir, ApiKeys keys) {
             return new Options(model, "127.0.0.1", 8080, dataDir, Runtime.getRuntime().availableProcessors(), keys, false, 8, 64,
-                    256L << 20, 512, 4 << 20, 2_000, 4, Duration.ofSeconds(30), null, Scheduler.Batching.CONTINUOUS);
+                    256L << 20, 512, 4 << 20, 2_000, 4, Duration.ofSeconds(30), null, Scheduler.Batching.CONTINUOUS, 0);
         }
 
         public Options withPort(int p) {
             return new Options(model, host, p, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize);
         }
 
         public Options withHost(String h, boolean insecureOk) {
             return new Options(model, h, port, dataDir, threads, apiKeys, insecureOk, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize);
         }
 
         public Options withLimits(int running, int waiting, int perKey, int bodyBytes, long heartbeat) {
             return new Options(model, host, port, dataDir, threads, apiKeys, insecure, running, waiting, kvCacheBytes, stepTokens,
-                    bodyBytes, heartbeat, perKey, shutdownGrace, store, batching);
+                    bodyBytes, heartbeat, perKey, shutdownGrace, store, batching, ctxSize);
         }
 
         public Options withShutdownGrace(Duration d) {
             return new Options(model, host, port, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, d, store, batching);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, d, store, batching, ctxSize);
         }
 
         public Options withStore(String url) {
             return new Options(model, host, port, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, url, batching);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, url, batching, ctxSize);
         }
 
         public Options withBatching(Scheduler.Batching b) {
             return new Options(model, host, port, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, b);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, b, ctxSize);
+        }
+
+        public Options withCtxSize(int n) {
+            return new Options(model, host, port, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, n);
         }
 
         public Options withResources(int threadCount, long kvBytes) {
             return new Options(model, host, port, dataDir, threadCount, apiKeys, insecure, maxRunning, maxWaiting, kvBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize);
         }
     }
 
@@ -125,21 +138,25 @@ public final class ChatServer implements AutoCloseable {
             if (file.gguf() == null) throw new IllegalArgumentException(o.model() + " has no vocabulary: serve needs a GGUF model");
             Tokenizer tok = GgufTokenizerLoader.load(file.gguf());
             ModelConfig c = file.config();
+            if (o.ctxSize() > c.contextLength()) {
+                throw new IllegalArgumentException("--ctx-size " + o.ctxSize() + " exceeds the model's trained context of " + c.contextLength() + " tokens");
+            }
+            int ctx = o.ctxSize() > 0 ? o.ctxSize() : Math.min(c.contextLength(), Options.DEFAULT_CTX);
             long blockBytes = 2L * c.nLayers() * Scheduler.BLOCK_TOKENS * c.kvDim() * 2; // K and V, F16
             long blocks = o.kvCacheBytes() / blockBytes;
-            int minBlocks = (c.contextLength() + Scheduler.BLOCK_TOKENS - 1) / Scheduler.BLOCK_TOKENS + 1;
+            int minBlocks = (ctx + Scheduler.BLOCK_TOKENS - 1) / Scheduler.BLOCK_TOKENS + 1;
             if (blocks < minBlocks) {
-                throw new IllegalArgumentException("--kv-cache-mem " + o.kvCacheBytes() + " bytes holds " + blocks + " KV blocks; this model needs at least "
-                        + minBlocks + " (one full context of " + c.contextLength() + " tokens) = " + minBlocks * blockBytes + " bytes");
+                throw new IllegalArgumentException("--kv-cache-mem " + o.kvCacheBytes() + " bytes holds " + blocks + " KV blocks; a context of "
+                        + ctx + " tokens needs at least " + minBlocks + " = " + minBlocks * blockBytes + " bytes: raise --kv-cache-mem or lower --ctx-size");
             }
             matmul = new Matmul(o.threads());
             String modelId = modelId(o.model());
             PrometheusMetrics metrics = new PrometheusMetrics(modelId);
             scheduler = new Scheduler(new Weights(file), matmul, tok, (int) Math.min(blocks, Integer.MAX_VALUE),
-                    new Scheduler.Limits(o.maxRunning(), o.maxWaiting(), o.stepTokens(), 256, o.batching()), metrics);
+                    new Scheduler.Limits(o.maxRunning(), o.maxWaiting(), o.stepTokens(), 256, o.batching()), metrics, ctx);
             metrics.bind(scheduler);
             store = openStore(o);
-            PromptBuilder prompts = new PromptBuilder(tok, templates.apply(file), c.contextLength());
+            PromptBuilder prompts = new PromptBuilder(tok, templates.apply(file), ctx);
             HttpApi api = new HttpApi(modelId, scheduler, metrics, prompts, store, o.apiKeys(),
                     new HttpApi.Settings(o.maxBodyBytes(), o.heartbeatMillis(), o.maxPerKey()), new InetSocketAddress(addr, o.port()));
             api.start();

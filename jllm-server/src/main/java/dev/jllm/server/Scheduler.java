@@ -119,7 +119,15 @@ public final class Scheduler implements AutoCloseable {
 
     /** Builds the KV cache ({@code kvBlocks} blocks of {@link #BLOCK_TOKENS}, F16) and starts the thread. */
     public Scheduler(Weights weights, Matmul matmul, Tokenizer tokenizer, int kvBlocks, Limits limits, SchedulerMetrics metrics) {
-        this.ctx = weights.config.contextLength();
+        this(weights, matmul, tokenizer, kvBlocks, limits, metrics, weights.config.contextLength());
+    }
+
+    /** @param contextLength tokens per sequence at most (prompt + reply), at most the model's trained context */
+    public Scheduler(Weights weights, Matmul matmul, Tokenizer tokenizer, int kvBlocks, Limits limits, SchedulerMetrics metrics, int contextLength) {
+        if (contextLength < 1 || contextLength > weights.config.contextLength()) {
+            throw new IllegalArgumentException("context length must be 1.." + weights.config.contextLength() + ", got " + contextLength);
+        }
+        this.ctx = contextLength;
         int minBlocks = (ctx + BLOCK_TOKENS - 1) / BLOCK_TOKENS + 1;
         if (kvBlocks < minBlocks) {
             throw new IllegalArgumentException("the KV cache must hold at least one full context: " + minBlocks + " blocks of "
