@@ -56,7 +56,8 @@ final class LoadtestCommand implements Callable<Integer> {
     @Option(names = "--ignore-eos", description = "ask the server to generate exactly the output length (vLLM's ignore_eos)") boolean ignoreEos;
     @Option(names = "--turns", defaultValue = "1", description = "turns per conversation (default ${DEFAULT-VALUE})") int turns;
     @Option(names = "--scenario", split = ",", defaultValue = "stateless",
-            description = "stateless (chat completions, history resent), stateful (conversations + responses), or both: stateless,stateful")
+            description = "stateless (chat completions, history resent), stateless-cold (the same with cache_prompt: false, so no KV reuse),"
+                    + " stateful (conversations + responses), or several: stateless,stateful")
     List<String> scenarios;
     @Option(names = "--slo-ttft", paramLabel = "MS", description = "TTFT objective for goodput") Double sloTtft;
     @Option(names = "--slo-tpot", paramLabel = "MS", description = "TPOT objective for goodput") Double sloTpot;
@@ -95,8 +96,9 @@ final class LoadtestCommand implements Callable<Integer> {
     private static Scenario scenario(String s) {
         return switch (s.trim().toLowerCase(Locale.ROOT)) {
             case "stateless" -> Scenario.STATELESS;
+            case "stateless-cold" -> Scenario.STATELESS_COLD;
             case "stateful" -> Scenario.STATEFUL;
-            default -> throw new IllegalArgumentException("--scenario must be stateless or stateful (or both, comma-separated), got '" + s + "'");
+            default -> throw new IllegalArgumentException("--scenario must be stateless, stateless-cold or stateful (or several, comma-separated), got '" + s + "'");
         };
     }
 

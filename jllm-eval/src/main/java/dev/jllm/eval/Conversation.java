@@ -14,7 +14,8 @@ sealed interface Conversation extends AutoCloseable permits Conversation.Statele
 
     static Conversation open(Scenario s, OpenAiTarget target, String model, boolean ignoreEos, int session, long seed) {
         return switch (s) {
-            case STATELESS -> new Stateless(target, model, ignoreEos, session, seed);
+            case STATELESS -> new Stateless(target, model, ignoreEos, session, seed, true);
+            case STATELESS_COLD -> new Stateless(target, model, ignoreEos, session, seed, false);
             case STATEFUL -> new Stateful(target, model, ignoreEos, session, seed);
         };
     }
@@ -31,9 +32,11 @@ sealed interface Conversation extends AutoCloseable permits Conversation.Statele
         private final boolean ignoreEos;
         private final int session;
         private final long seed;
+        private final boolean cachePrompt;
         private final ArrayNode history = OpenAiTarget.JSON.createArrayNode();
 
-        Stateless(OpenAiTarget target, String model, boolean ignoreEos, int session, long seed) {
+        Stateless(OpenAiTarget target, String model, boolean ignoreEos, int session, long seed, boolean cachePrompt) {
+            this.cachePrompt = cachePrompt;
             this.target = target;
             this.model = model;
             this.ignoreEos = ignoreEos;
@@ -47,6 +50,7 @@ sealed interface Conversation extends AutoCloseable permits Conversation.Statele
             ObjectNode body = OpenAiTarget.JSON.createObjectNode().put("model", model).put("stream", true).put("max_tokens", maxTokens)
                     .put("seed", requestSeed(seed, session, turn));
             if (ignoreEos) body.put("ignore_eos", true);
+            if (!cachePrompt) body.put("cache_prompt", false);
             body.putObject("stream_options").put("include_usage", true);
             body.set("messages", history.deepCopy());
             StringBuilder answer = new StringBuilder();

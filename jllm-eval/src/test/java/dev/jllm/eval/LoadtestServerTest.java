@@ -97,7 +97,7 @@ class LoadtestServerTest {
     @Test
     void statefulAndStatelessCarryTheHistoryAndStatefulReusesTheKv() throws Exception {
         // stories260K has a 128-token context and ChatML costs it ~35 tokens a message (no special tokens): 2 short turns fit
-        List<LoadRunner.Run> runs = run(config(2, null, null, 4, 2, 6, 4), Scenario.STATELESS, Scenario.STATEFUL);
+        List<LoadRunner.Run> runs = run(config(2, null, null, 4, 2, 6, 4), Scenario.STATELESS, Scenario.STATEFUL, Scenario.STATELESS_COLD);
         for (LoadRunner.Run r : runs) {
             assertEquals(4, r.summary().completed(), r.config().scenario() + " " + r.summary().errors() + " " + r.summary().errorSamples() + " " + r.summary().perTurn());
             assertEquals(2, r.summary().perTurn().size());
@@ -107,9 +107,10 @@ class LoadtestServerTest {
         assertEquals(runs.get(0).config().seed() + 1_000_003L, runs.get(1).config().seed(), "the second scenario gets its own prompt text");
         Summary.TurnStats statefulTurn2 = runs.get(1).summary().perTurn().get(1);
         assertTrue(statefulTurn2.meanCachedTokens() > 0, "the server kept the conversation's KV: " + statefulTurn2);
+        for (Summary.TurnStats t : runs.get(2).summary().perTurn()) assertEquals(0, t.meanCachedTokens(), "cache_prompt false: no reuse " + t);
         StringWriter table = new StringWriter();
         ResultTable.compareTurns(runs, new PrintWriter(table));
-        assertTrue(table.toString().contains("stateful TTFT ms"), table.toString());
+        assertTrue(table.toString().contains("stateful TTFT ms") && table.toString().contains("stateless-cold TTFT ms"), table.toString());
         Path png = dir.resolve("turns.png");
         ResultPlot.write(runs, png);
         byte[] b = Files.readAllBytes(png);

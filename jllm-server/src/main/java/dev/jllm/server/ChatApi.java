@@ -35,7 +35,7 @@ final class ChatApi {
 
     static Generation submit(Scheduler scheduler, int[] prompt, GenerationArgs args, String cacheKey) {
         try {
-            return scheduler.submit(new GenerationRequest(prompt, args.params(), cacheKey));
+            return scheduler.submit(new GenerationRequest(prompt, args.params(), cacheKey, args.cachePrompt()));
         } catch (ServerBusyException e) {
             throw ApiException.busy(e.getMessage(), e.retryAfterSeconds());
         }

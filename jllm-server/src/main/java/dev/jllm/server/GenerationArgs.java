@@ -19,7 +19,12 @@ import java.util.Map;
  * @param stream         server-sent events
  * @param includeUsage   {@code stream_options.include_usage}
  */
-record GenerationArgs(SamplingParams params, boolean maxTokensGiven, boolean truncateAuto, boolean stream, boolean includeUsage) {
+record GenerationArgs(SamplingParams params, boolean maxTokensGiven, boolean truncateAuto, boolean stream, boolean includeUsage,
+                      boolean cachePrompt) {
+    GenerationArgs(SamplingParams params, boolean maxTokensGiven, boolean truncateAuto, boolean stream, boolean includeUsage) {
+        this(params, maxTokensGiven, truncateAuto, stream, includeUsage, true);
+    }
+
     private static final SecureRandom SEEDS = new SecureRandom();
 
     /** Reads the fields; {@code maxTokenFields} are the names this endpoint accepts for the limit, first wins. */
@@ -40,6 +45,8 @@ record GenerationArgs(SamplingParams params, boolean maxTokensGiven, boolean tru
         List<String> stop = Fields.optStrings(o, "stop", null, 16);
         // vLLM's extension: generate exactly max_tokens (benchmarks need fixed output lengths)
         boolean ignoreEos = Boolean.TRUE.equals(Fields.optBool(o, "ignore_eos", null));
+        // llama.cpp's extension: false = no KV reuse for this request (prefilled from scratch, not kept)
+        boolean cachePrompt = !Boolean.FALSE.equals(Fields.optBool(o, "cache_prompt", null));
         Fields.optString(o, "user", null); // accepted for compatibility (type-checked); ownership comes from the API key
         Map<Integer, Float> bias = logitBias(Fields.optObject(o, "logit_bias", null));
         boolean stream = Boolean.TRUE.equals(Fields.optBool(o, "stream", null));
@@ -52,7 +59,7 @@ record GenerationArgs(SamplingParams params, boolean maxTokensGiven, boolean tru
         }
         SamplingParams sp = new SamplingParams((float) temperature, 0, (float) topP, 0f, 1f, (float) presence, (float) frequency, 64, bias,
                 seed != null ? seed : SEEDS.nextLong(), maxTokens != null ? maxTokens : contextLength, stop != null ? stop : List.of(), ignoreEos);
-        return new GenerationArgs(sp, maxTokens != null, "auto".equals(truncation), stream, includeUsage);
+        return new GenerationArgs(sp, maxTokens != null, "auto".equals(truncation), stream, includeUsage, cachePrompt);
     }
 
     private static double orElse(Double v, double dflt) {

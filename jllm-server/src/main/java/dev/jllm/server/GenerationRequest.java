@@ -10,8 +10,14 @@ import java.util.Objects;
  * @param params   sampling (maxTokens is capped by the context left after the prompt)
  * @param cacheKey the conversation this turn belongs to, or null: when the turn ends its KV stays
  *                 resident under this key and replaces the conversation's older entry
+ * @param reuseKv  false (llama.cpp's {@code cache_prompt: false}): prefill the whole prompt from
+ *                 scratch and free the KV at the end (benchmarks of cold prompts, A/B of the cache)
  */
-public record GenerationRequest(int[] prompt, SamplingParams params, String cacheKey) {
+public record GenerationRequest(int[] prompt, SamplingParams params, String cacheKey, boolean reuseKv) {
+    public GenerationRequest(int[] prompt, SamplingParams params, String cacheKey) {
+        this(prompt, params, cacheKey, true);
+    }
+
     public GenerationRequest {
         Objects.requireNonNull(params, "params");
         if (prompt.length == 0) throw new IllegalArgumentException("empty prompt");

@@ -268,8 +268,8 @@ public final class Scheduler implements AutoCloseable {
         long reserved = 0;
         for (Active r : running) reserved += Math.max(0, blocks(r.finalLen()) - kv.length(r.seq) / BLOCK_TOKENS);
         String key = a.req.cacheKey();
-        PrefixCache.Match m = cache.longestPrefix(a.req.prompt(), key);
-        if (shareWithRunning(a, m, reserved)) return true;
+        PrefixCache.Match m = a.req.reuseKv() ? cache.longestPrefix(a.req.prompt(), key) : null;
+        if (a.req.reuseKv() && shareWithRunning(a, m, reserved)) return true;
         // The conversation moved on (or its whole cache is a prefix of this prompt): take its sequence
         // over, dropping what diverged now, so those blocks count as free below.
         boolean takeOver = m != null && (m.common() == m.entry().tokens.length || (key != null && key.equals(m.entry().key)));
@@ -411,7 +411,7 @@ public final class Scheduler implements AutoCloseable {
         if (!rest.isEmpty()) a.out.emit(new GenerationEvent.Text(rest));
         running.remove(a);
         int len = kv.length(a.seq);
-        if (limits.maxIdleEntries() > 0) cache.put(a.req.cacheKey(), a.seq, Arrays.copyOf(a.tokens, len));
+        if (limits.maxIdleEntries() > 0 && a.req.reuseKv()) cache.put(a.req.cacheKey(), a.seq, Arrays.copyOf(a.tokens, len));
         else kv.free(a.seq);
         metrics.finished(reason, a.generated, System.nanoTime() - a.submittedNanos, a.firstTokenNanos - a.submittedNanos);
         end(a, new GenerationEvent.Finished(reason, a.stop.text(), a.promptLen(), a.cached, a.generated, Arrays.copyOf(a.tokens, sequenceLength)));

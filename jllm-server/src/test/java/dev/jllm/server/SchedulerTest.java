@@ -218,6 +218,20 @@ class SchedulerTest {
         return events;
     }
 
+    @Test
+    void cachePromptFalsePrefillsFromScratchAndKeepsNothing() throws Exception {
+        SamplingParams sp = SamplingParams.GREEDY.withMaxTokens(4);
+        int[] p = m.tokenizer.encode("Once upon a time there was a little girl named Lily. She liked to play in the park with her big red ball and her dog Max.", true, false);
+        try (Scheduler s = scheduler(2, 4, 64, 8, 32)) {
+            TestModel.collect(s.submit(new GenerationRequest(p, sp, null))).finished();
+            assertTrue(TestModel.collect(s.submit(new GenerationRequest(p, sp, null))).started().cachedTokens() > 0, "reused by default");
+            int idle = onThread(s, () -> s.stats().idleConversations());
+            TestModel.Outcome cold = TestModel.collect(s.submit(new GenerationRequest(p, sp, null, false)));
+            assertEquals(0, cold.started().cachedTokens(), "cache_prompt false: nothing reused");
+            assertEquals(idle, (int) onThread(s, () -> s.stats().idleConversations()), "and nothing kept");
+        }
+    }
+
     /** Acceptance: a cancelled (client gone) sequence leaves the running set within one scheduler step. */
     @Test
     void aCancelledSequenceLeavesWithinOneStep() throws Exception {
