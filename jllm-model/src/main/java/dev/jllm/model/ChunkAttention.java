@@ -89,7 +89,7 @@ final class ChunkAttention {
         float[] sums = sc.sum;
         for (int r = 0; r < R; r++) {
             int seen = start + (r0 + r) / group + 1;
-            sums[r] = FloatOps.expShifted(s, r * stride, seen);
+            sums[r] = (float) FloatOps.expShifted(s, r * stride, seen);
             Arrays.fill(s, r * stride + seen, r * stride + stride, 0f);
         }
         // O = P·V
@@ -101,7 +101,7 @@ final class ChunkAttention {
         }
         for (int r = 0; r < R; r++) {
             int dst = qOffset(r0 + r, group, kvHead, qBase, qd, hd);
-            float inv = 1f / sums[r];
+            float inv = (float) (1.0 / sums[r]);
             for (int d = 0; d < hd; d++) out[dst + d] = os[r * hd + d] * inv;
         }
     }

@@ -58,6 +58,18 @@ public final class FloatOps {
 
     /** In-place softmax of x[off..off+n): vector exp (the JDK's SVML stubs), sum in double per vector. */
     public static void softmax(float[] x, int off, int n) {
+        float inv = (float) (1.0 / expShifted(x, off, n));
+        FloatVector iv = FloatVector.broadcast(S, inv);
+        int i = 0;
+        for (; i + S.length() <= n; i += S.length()) FloatVector.fromArray(S, x, off + i).mul(iv).intoArray(x, off + i);
+        for (; i < n; i++) x[off + i] *= inv;
+    }
+
+    /**
+     * x[off..off+n) ← exp(x − max), returning Σ: softmax without the division, for callers that scale
+     * a later product by 1/Σ once instead of every probability (attention).
+     */
+    public static double expShifted(float[] x, int off, int n) {
         float max = Float.NEGATIVE_INFINITY;
         int i = 0;
         if (n >= S.length()) {
@@ -74,39 +86,6 @@ public final class FloatOps {
             e.intoArray(x, off + i);
             sum += e.reduceLanes(VectorOperators.ADD);
         }
-        for (; i < n; i++) {
-            float e = (float) Math.exp(x[off + i] - max);
-            x[off + i] = e;
-            sum += e;
-        }
-        float inv = (float) (1.0 / sum);
-        FloatVector iv = FloatVector.broadcast(S, inv);
-        i = 0;
-        for (; i + S.length() <= n; i += S.length()) FloatVector.fromArray(S, x, off + i).mul(iv).intoArray(x, off + i);
-        for (; i < n; i++) x[off + i] *= inv;
-    }
-
-    /**
-     * x[off..off+n) ← exp(x − max), returning Σ: softmax without the division, for callers that scale
-     * a later product by 1/Σ once instead of every probability (attention).
-     */
-    public static float expShifted(float[] x, int off, int n) {
-        float max = Float.NEGATIVE_INFINITY;
-        int i = 0;
-        if (n >= S.length()) {
-            FloatVector mv = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-            for (; i + S.length() <= n; i += S.length()) mv = mv.max(FloatVector.fromArray(S, x, off + i));
-            max = mv.reduceLanes(VectorOperators.MAX);
-        }
-        for (; i < n; i++) max = Math.max(max, x[off + i]);
-        FloatVector mv = FloatVector.broadcast(S, max), acc = FloatVector.zero(S);
-        i = 0;
-        for (; i + S.length() <= n; i += S.length()) {
-            FloatVector e = FloatVector.fromArray(S, x, off + i).sub(mv).lanewise(VectorOperators.EXP);
-            e.intoArray(x, off + i);
-            acc = acc.add(e);
-        }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) {
             float e = (float) Math.exp(x[off + i] - max);
             x[off + i] = e;
