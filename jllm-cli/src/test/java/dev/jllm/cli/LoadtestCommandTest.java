@@ -76,6 +76,6 @@ class LoadtestCommandTest {
         Result bad = run("loadtest", "--url", "http://127.0.0.1:1", "--concurrency", "1", "--requests", "1", "--prompt-tokens", "8",
                 "--max-tokens", "4", "--scenario", "cached");
         assertEquals(1, bad.code());
-        assertTrue(bad.err().startsWith("jllm: error: --scenario must be stateless or stateful"), bad.err());
+        assertTrue(bad.err().startsWith("jllm: error: --scenario must be stateless, stateless-cold or stateful") && bad.err().contains("'cached'"), bad.err());
     }
 }
