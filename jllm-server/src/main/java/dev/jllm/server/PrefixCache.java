@@ -2,8 +2,9 @@ package dev.jllm.server;
 
 import dev.jllm.model.KvCacheManager;
 import java.util.ArrayList;
-import java.util.Iterator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 
 /**
@@ -11,8 +12,12 @@ import java.util.List;
  * of a conversation prefills only its new tokens. Entries are keyed by conversation (or anonymous)
  * and evicted least-recently-used first when the scheduler needs blocks.
  *
- * <p>Lookup is by longest common token prefix over all idle entries (as llama.cpp's slot reuse), so a
- * stateless client that resends the whole history benefits too. Scheduler thread only.
+ * <p>Lookup, as vLLM's automatic prefix caching: every whole block of an entry's tokens is indexed
+ * by a hash chained over all blocks before it, so a prompt finds the entry sharing its longest run of
+ * whole blocks in one hash lookup per block, however many entries are idle; the match is then
+ * verified token by token and extended into the next, partial block. A conversation's own entry is
+ * also compared directly (it may share a partial block only). So a stateless client that resends
+ * the whole history, and conversations that share a system prompt, both reuse KV. Scheduler thread only.
  */
 final class PrefixCache {
 
@@ -21,12 +26,14 @@ final class PrefixCache {
         final String key; // null for anonymous entries
         final int seq;
         final int[] tokens;
+        final long[] blockHashes; // chained hash of each whole block of tokens (those in the KV)
 
-        Entry(long id, String key, int seq, int[] tokens) {
+        Entry(long id, String key, int seq, int[] tokens, long[] blockHashes) {
             this.id = id;
             this.key = key;
             this.seq = seq;
             this.tokens = tokens;
+            this.blockHashes = blockHashes;
         }
     }
 
@@ -36,11 +43,37 @@ final class PrefixCache {
     private final int maxEntries;
     // access order = LRU order; keys are unique ids, since anonymous entries have no key
     private final LinkedHashMap<Long, Entry> entries = new LinkedHashMap<>(16, 0.75f, true);
+    // chained block hash → the idle entries holding that prefix (insertion order: the oldest answers)
+    private final HashMap<Long, LinkedHashSet<Entry>> byBlock = new HashMap<>();
+    private final int blockTokens;
     private long nextId;
 
-    PrefixCache(KvCacheManager kv, int maxEntries) {
+    PrefixCache(KvCacheManager kv, int maxEntries, int blockTokens) {
         this.kv = kv;
         this.maxEntries = maxEntries;
+        this.blockTokens = blockTokens;
+    }
+
+    /** Hash of block {@code b} of {@code tokens} chained onto the previous blocks' hash {@code h}. */
+    private long chain(long h, int[] tokens, int b) {
+        for (int i = b * blockTokens, end = i + blockTokens; i < end; i++) {
+            h = (h ^ tokens[i]) * 0x9E3779B97F4A7C15L;
+            h ^= h >>> 32;
+        }
+        return h;
+    }
+
+    private long[] blockHashes(int[] tokens, int n) {
+        long[] hs = new long[n / blockTokens];
+        long h = 0x2545F4914F6CDD1DL;
+        for (int b = 0; b < hs.length; b++) hs[b] = h = chain(h, tokens, b);
+        return hs;
+    }
+
+    private static int commonPrefix(int[] a, int[] b, int from, int n) {
+        int c = from;
+        while (c < n && a[c] == b[c]) c++;
+        return c;
     }
 
     /**
@@ -49,20 +82,47 @@ final class PrefixCache {
      * Returns null if nothing is shared. An entry with the same key wins ties.
      */
     Match longestPrefix(int[] prompt, String key) {
+        int limit = prompt.length - 1;
         Match best = null;
-        for (Entry e : entries.values()) {
-            int n = Math.min(Math.min(e.tokens.length, prompt.length - 1), kv.length(e.seq));
-            int c = 0;
-            while (c < n && e.tokens[c] == prompt[c]) c++;
-            if (c == 0) continue;
-            if (best == null || c > best.common || (c == best.common && key != null && key.equals(e.key))) best = new Match(e, c);
+        // the deepest whole block any entry shares, by chained hash (verified: a collision costs a miss)
+        long h = 0x2545F4914F6CDD1DL;
+        Entry deep = null;
+        int blocks = 0;
+        for (int b = 0; (b + 1) * blockTokens <= limit; b++) {
+            h = chain(h, prompt, b);
+            LinkedHashSet<Entry> holders = byBlock.get(h);
+            Entry e = holders == null ? null : holders.getFirst();
+            if (e == null || commonPrefix(e.tokens, prompt, b * blockTokens, (b + 1) * blockTokens) < (b + 1) * blockTokens) break;
+            deep = e;
+            blocks = b + 1;
+        }
+        if (deep != null) {
+            int n = Math.min(Math.min(deep.tokens.length, limit), kv.length(deep.seq));
+            best = new Match(deep, commonPrefix(deep.tokens, prompt, blocks * blockTokens, n));
+        }
+        // the conversation's own entry may share more (a partial block, or all of it)
+        if (key != null) {
+            for (Entry e : entries.values()) {
+                if (!key.equals(e.key)) continue;
+                int n = Math.min(Math.min(e.tokens.length, limit), kv.length(e.seq));
+                int c = commonPrefix(e.tokens, prompt, 0, n);
+                if (c > 0 && (best == null || c >= best.common)) best = new Match(e, c);
+            }
         }
         return best;
     }
 
     /** Removes the entry without freeing its sequence (the caller takes it over). */
     void take(Entry e) {
+        remove(e);
+    }
+
+    private void remove(Entry e) {
         entries.remove(e.id);
+        for (long bh : e.blockHashes) {
+            LinkedHashSet<Entry> holders = byBlock.get(bh);
+            if (holders != null && holders.remove(e) && holders.isEmpty()) byBlock.remove(bh);
+        }
     }
 
     /** Marks an entry used (moves it to the young end of the LRU order). */
@@ -74,16 +134,17 @@ final class PrefixCache {
     void put(String key, int seq, int[] tokens) {
         if (key != null) forget(key);
         long id = nextId++;
-        entries.put(id, new Entry(id, key, seq, tokens));
+        Entry e = new Entry(id, key, seq, tokens, blockHashes(tokens, Math.min(tokens.length, kv.length(seq))));
+        entries.put(id, e);
+        for (long bh : e.blockHashes) byBlock.computeIfAbsent(bh, k -> new LinkedHashSet<>()).add(e);
         while (entries.size() > maxEntries) evictOldest();
     }
 
     /** Frees the conversation's entries (conversation deleted). */
     void forget(String key) {
-        for (Iterator<Entry> it = entries.values().iterator(); it.hasNext(); ) {
-            Entry e = it.next();
+        for (Entry e : List.copyOf(entries.values())) {
             if (key.equals(e.key)) {
-                it.remove();
+                remove(e);
                 kv.free(e.seq);
             }
         }
@@ -91,10 +152,9 @@ final class PrefixCache {
 
     /** Frees the least recently used entry except {@code keep}; returns its token count, or -1 if none. */
     int evictOldest(Entry keep) {
-        for (Iterator<Entry> it = entries.values().iterator(); it.hasNext(); ) {
-            Entry e = it.next();
+        for (Entry e : entries.values()) {
             if (e == keep) continue;
-            it.remove();
+            remove(e);
             int n = kv.length(e.seq);
             kv.free(e.seq);
             return n;
@@ -114,6 +174,7 @@ final class PrefixCache {
     void clear() {
         for (Entry e : new ArrayList<>(entries.values())) kv.free(e.seq);
         entries.clear();
+        byBlock.clear();
     }
 
     List<String> keys() {

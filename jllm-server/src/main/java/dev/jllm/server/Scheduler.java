@@ -138,7 +138,7 @@ public final class Scheduler implements AutoCloseable {
         this.tok = tokenizer;
         this.limits = limits;
         this.metrics = metrics;
-        this.cache = new PrefixCache(kv, limits.maxIdleEntries());
+        this.cache = new PrefixCache(kv, limits.maxIdleEntries(), BLOCK_TOKENS);
         this.stats = new Stats(0, 0, 0, kvBlocks, 0);
         this.thread = Thread.ofPlatform().name("jllm-scheduler").daemon(true).unstarted(this::loop);
         thread.start();

@@ -90,6 +90,32 @@ class SchedulerTest {
         }
     }
 
+    /** The block-hash index finds, among many idle conversations, the one sharing the longest prefix. */
+    @Test
+    void amongManyIdleConversationsTheLongestSharedPrefixIsFound() throws Exception {
+        SamplingParams sp = SamplingParams.GREEDY.withMaxTokens(2);
+        String[] stories = {"Tim had a big red ball and he liked to throw it very high in the sky.",
+                "The cat sat on the mat and looked at the bird in the tree for a long time.",
+                "Lily went to the park with her mom and they saw a big dog with a red hat.",
+                "One day, a little bird flew over the house and sang a happy song to the sun.",
+                "Sam was sad because his toy car was broken and he could not play with it."};
+        try (Scheduler s = scheduler(2, 8, 64, 16, 64)) {
+            for (int i = 0; i < stories.length; i++) {
+                TestModel.collect(s.submit(new GenerationRequest(m.tokenizer.encode(stories[i], true, false), sp, "c" + i))).finished();
+            }
+            int[] third = m.tokenizer.encode(stories[2], true, false);
+            int[] q = m.tokenizer.encode(stories[2] + " Then it rained.", true, false);
+            int common = 0;
+            while (common < third.length && third[common] == q[common]) common++;
+            TestModel.Outcome o = TestModel.collect(s.submit(new GenerationRequest(q, sp, "other")));
+            assertTrue(common >= Scheduler.BLOCK_TOKENS, "precondition: a whole block in common, got " + common);
+            assertEquals(common, o.started().cachedTokens(), "everything story 2's conversation holds in common with the prompt");
+            assertEquals(reference(q, sp).text(), o.finished().text());
+            TestModel.Outcome again = TestModel.collect(s.submit(new GenerationRequest(third, sp, "c2")));
+            assertEquals(third.length - 1, again.started().cachedTokens(), "conversation c2 kept its cache");
+        }
+    }
+
     @Test
     void aSharedPrefixIsForkedAndTheOtherConversationKeepsItsCache() throws Exception {
         SamplingParams sp = SamplingParams.GREEDY.withMaxTokens(16);
