@@ -2,8 +2,9 @@ package dev.jllm.model;
 
 /**
  * How one forward step splits its attention work, computed once per step and used by every layer:
- * runs of ≥ 2 tokens of a sequence (prefill chunks) become tiles of rows per KV head for
- * {@link ChunkAttention}; single tokens (decode) go head by head through {@link Attention#head}.
+ * runs of tokens of a sequence become tiles of rows per KV head for {@link ChunkAttention}; only a
+ * single token of a model without grouped query heads (or a head width the kernels cannot split)
+ * goes head by head through {@link Attention#head}.
  * Arrays grow to the largest step seen and are reused.
  */
 final class AttentionPlan {
@@ -24,7 +25,9 @@ final class AttentionPlan {
         int t0 = 0;
         for (Batch.Entry e : batch.entries()) {
             int n = e.tokens().length;
-            if (n >= 2 && chunked) {
+            // a single token goes through the tiles too when several query heads share a KV head:
+            // each cached key/value is then converted once per KV head, not once per query head
+            if (chunked && (n >= 2 || group >= 2)) {
                 int rows = n * group, step = ChunkAttention.tileRows(e.startPos() + n);
                 for (int g = 0; g < nkv; g++) {
                     for (int a = 0; a < rows; a += step) {

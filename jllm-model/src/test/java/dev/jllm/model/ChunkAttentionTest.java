@@ -19,6 +19,8 @@ class ChunkAttentionTest {
             "F32, 32, 6, 2, 32, 31, 33",
             "F16, 16, 12, 4, 128, 17, 24",
             "F16, 16, 2, 1, 64, 250, 3",
+            "F16, 16, 14, 2, 64, 1999, 1",
+            "F32, 16, 9, 3, 64, 0, 1",
     })
     void matchesTheReferenceForEveryRowTile(GgmlType type, int bt, int nh, int nkv, int hd, int start, int n) {
         int nLayers = 2, kvd = nkv * hd, qd = nh * hd, group = nh / nkv;
