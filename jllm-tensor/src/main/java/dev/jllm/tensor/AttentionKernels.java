@@ -33,10 +33,13 @@ public final class AttentionKernels {
         for (; r < R; r++) qk1(qs, r, hd, kt, s, stride, p0);
     }
 
-    /** os[r·hd + c] += Σ_{j < valid} s[r·stride + p0 + j]·vb[j·hd + c]: probabilities times a chunk of values (valid, hd). */
+    /** os[r·hd + c] += Σ_{j < valid} s[r·stride + p0 + j]·vb[j·hd + c]: probabilities times a chunk of values (valid, hd), 4 rows at a time. */
     public static void accumulateValues(float[] s, int R, int stride, int p0, int valid, float[] vb, int hd, float[] os) {
         int r = 0;
-        if (hd % (4 * L) == 0) for (; r + 2 <= R; r += 2) pv2(s, r, stride, p0, valid, vb, hd, os);
+        if (hd % (4 * L) == 0) {
+            for (; r + 4 <= R; r += 4) pv4(s, r, stride, p0, valid, vb, hd, os);
+            for (; r + 2 <= R; r += 2) pv2(s, r, stride, p0, valid, vb, hd, os);
+        }
         for (; r < R; r++) pv1(s, r, stride, p0, valid, vb, hd, os);
     }
 
@@ -78,6 +81,39 @@ public final class AttentionKernels {
         }
         a.intoArray(s, r * stride + p0);
         b.intoArray(s, r * stride + p0 + L);
+    }
+
+    /** Four rows × four value vectors: 16 accumulators, 4 broadcasts + 4 loads per 16 FMAs. */
+    private static void pv4(float[] s, int r, int stride, int p0, int valid, float[] vb, int hd, float[] os) {
+        int s0 = r * stride + p0, o0 = r * hd;
+        for (int c = 0; c < hd; c += 4 * L) {
+            int o = o0 + c;
+            FloatVector a0 = FloatVector.fromArray(S, os, o), a1 = FloatVector.fromArray(S, os, o + L);
+            FloatVector a2 = FloatVector.fromArray(S, os, o + 2 * L), a3 = FloatVector.fromArray(S, os, o + 3 * L);
+            FloatVector b0 = FloatVector.fromArray(S, os, o + hd), b1 = FloatVector.fromArray(S, os, o + hd + L);
+            FloatVector b2 = FloatVector.fromArray(S, os, o + hd + 2 * L), b3 = FloatVector.fromArray(S, os, o + hd + 3 * L);
+            FloatVector c0 = FloatVector.fromArray(S, os, o + 2 * hd), c1 = FloatVector.fromArray(S, os, o + 2 * hd + L);
+            FloatVector c2 = FloatVector.fromArray(S, os, o + 2 * hd + 2 * L), c3 = FloatVector.fromArray(S, os, o + 2 * hd + 3 * L);
+            FloatVector d0 = FloatVector.fromArray(S, os, o + 3 * hd), d1 = FloatVector.fromArray(S, os, o + 3 * hd + L);
+            FloatVector d2 = FloatVector.fromArray(S, os, o + 3 * hd + 2 * L), d3 = FloatVector.fromArray(S, os, o + 3 * hd + 3 * L);
+            for (int j = 0; j < valid; j++) {
+                int v = j * hd + c;
+                FloatVector v0 = FloatVector.fromArray(S, vb, v), v1 = FloatVector.fromArray(S, vb, v + L);
+                FloatVector v2 = FloatVector.fromArray(S, vb, v + 2 * L), v3 = FloatVector.fromArray(S, vb, v + 3 * L);
+                FloatVector p = FloatVector.broadcast(S, s[s0 + j]);
+                a0 = v0.fma(p, a0); a1 = v1.fma(p, a1); a2 = v2.fma(p, a2); a3 = v3.fma(p, a3);
+                p = FloatVector.broadcast(S, s[s0 + stride + j]);
+                b0 = v0.fma(p, b0); b1 = v1.fma(p, b1); b2 = v2.fma(p, b2); b3 = v3.fma(p, b3);
+                p = FloatVector.broadcast(S, s[s0 + 2 * stride + j]);
+                c0 = v0.fma(p, c0); c1 = v1.fma(p, c1); c2 = v2.fma(p, c2); c3 = v3.fma(p, c3);
+                p = FloatVector.broadcast(S, s[s0 + 3 * stride + j]);
+                d0 = v0.fma(p, d0); d1 = v1.fma(p, d1); d2 = v2.fma(p, d2); d3 = v3.fma(p, d3);
+            }
+            a0.intoArray(os, o); a1.intoArray(os, o + L); a2.intoArray(os, o + 2 * L); a3.intoArray(os, o + 3 * L);
+            b0.intoArray(os, o + hd); b1.intoArray(os, o + hd + L); b2.intoArray(os, o + hd + 2 * L); b3.intoArray(os, o + hd + 3 * L);
+            c0.intoArray(os, o + 2 * hd); c1.intoArray(os, o + 2 * hd + L); c2.intoArray(os, o + 2 * hd + 2 * L); c3.intoArray(os, o + 2 * hd + 3 * L);
+            d0.intoArray(os, o + 3 * hd); d1.intoArray(os, o + 3 * hd + L); d2.intoArray(os, o + 3 * hd + 2 * L); d3.intoArray(os, o + 3 * hd + 3 * L);
+        }
     }
 
     /** os[r..r+1][c..c+4L) += Σ_j P[r][p0+j]·vb[j][c..], two rows × four vectors of accumulators. */

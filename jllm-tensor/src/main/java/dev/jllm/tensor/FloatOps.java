@@ -56,7 +56,7 @@ public final class FloatOps {
         for (; i < n; i++) out[outOff + i] = x[xOff + i] * scale * w[i];
     }
 
-    /** In-place softmax of x[off..off+n): vector exp (the JDK's SVML stubs), sum in double per vector. */
+    /** In-place softmax of x[off..off+n): vector exp (the JDK's SVML stubs). */
     public static void softmax(float[] x, int off, int n) {
         float inv = (float) (1.0 / expShifted(x, off, n));
         FloatVector iv = FloatVector.broadcast(S, inv);
@@ -78,14 +78,15 @@ public final class FloatOps {
             max = mv.reduceLanes(VectorOperators.MAX);
         }
         for (; i < n; i++) max = Math.max(max, x[off + i]);
-        double sum = 0;
-        FloatVector mv = FloatVector.broadcast(S, max);
+        // lane-wise partial sums, one horizontal add at the end (a reduction per vector cost more than the exp)
+        FloatVector mv = FloatVector.broadcast(S, max), acc = FloatVector.zero(S);
         i = 0;
         for (; i + S.length() <= n; i += S.length()) {
             FloatVector e = FloatVector.fromArray(S, x, off + i).sub(mv).lanewise(VectorOperators.EXP);
             e.intoArray(x, off + i);
-            sum += e.reduceLanes(VectorOperators.ADD);
+            acc = acc.add(e);
         }
+        double sum = acc.reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) {
             float e = (float) Math.exp(x[off + i] - max);
             x[off + i] = e;
