@@ -1,5 +1,7 @@
 package dev.jllm.chat;
 
+import dev.jllm.testkit.TestData;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -25,7 +27,7 @@ import org.junit.jupiter.api.TestFactory;
  */
 class ChatTemplateGoldenTest {
 
-    static final Path DIR = TestData.dir().resolve("chat");
+    static final Path DIR = TestData.root().resolve("chat");
     static final ObjectMapper JSON = new ObjectMapper();
 
     @TestFactory

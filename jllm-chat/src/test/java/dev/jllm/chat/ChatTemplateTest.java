@@ -1,5 +1,7 @@
 package dev.jllm.chat;
 
+import dev.jllm.testkit.TestData;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -26,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** Errors, limits, sandboxing, GGUF loading and the fallback; rendering fidelity is ChatTemplateGoldenTest's. */
 class ChatTemplateTest {
 
-    static final Path TEMPLATES = TestData.dir().resolve("chat/templates");
+    static final Path TEMPLATES = TestData.root().resolve("chat/templates");
     static final List<ChatMessage> HELLO = List.of(ChatMessage.user("Hello"));
 
     static ChatTemplate load(String name, String bos, String eos) throws IOException {

@@ -1,5 +1,7 @@
 package dev.jllm.cli;
 
+import dev.jllm.testkit.TestData;
+
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;

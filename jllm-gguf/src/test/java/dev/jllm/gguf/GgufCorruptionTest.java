@@ -1,5 +1,7 @@
 package dev.jllm.gguf;
 
+import dev.jllm.testkit.TestData;
+
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.nio.ByteBuffer;

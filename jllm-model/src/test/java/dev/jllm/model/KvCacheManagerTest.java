@@ -1,5 +1,7 @@
 package dev.jllm.model;
 
+import dev.jllm.testkit.TestData;
+
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.jllm.tensor.GgmlType;

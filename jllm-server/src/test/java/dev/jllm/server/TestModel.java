@@ -23,17 +23,7 @@ final class TestModel implements AutoCloseable {
     }
 
     static Path path(String relative) {
-        String prop = System.getProperty("jllm.testdata");
-        Path root = prop != null ? Path.of(prop) : null;
-        if (root == null || !Files.isDirectory(root)) {
-            Path p = Path.of("").toAbsolutePath();
-            while (p != null && !Files.isDirectory(p.resolve("testdata"))) p = p.getParent();
-            if (p == null) throw new AssertionError("testdata/ not found above " + Path.of("").toAbsolutePath());
-            root = p.resolve("testdata");
-        }
-        Path f = root.resolve(relative);
-        if (!Files.exists(f)) throw new AssertionError("missing fixture " + f);
-        return f;
+        return dev.jllm.testkit.TestData.path(relative);
     }
 
     /**

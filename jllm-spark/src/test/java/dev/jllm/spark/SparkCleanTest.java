@@ -1,5 +1,7 @@
 package dev.jllm.spark;
 
+import dev.jllm.testkit.TestData;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,5 +1,7 @@
 package dev.jllm.tokenizer;
 
+import dev.jllm.testkit.TestData;
+
 import dev.jllm.gguf.GgufFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,9 +20,9 @@ class BadInputTest {
 
     @Test
     void loneSurrogatesAreEncodedAsTheReplacementCharacter() throws IOException {
-        Tokenizer cl100k = TiktokenLoader.load(TestData.file("tokenizers/tiktoken/cl100k_base.tiktoken"));
+        Tokenizer cl100k = TiktokenLoader.load(TestData.path("tokenizers/tiktoken/cl100k_base.tiktoken"));
         Tokenizer spm;
-        try (GgufFile f = GgufFile.open(TestData.file("tokenizers/llamacpp-vocab/ggml-vocab-llama-spm.gguf"))) {
+        try (GgufFile f = GgufFile.open(TestData.path("tokenizers/llamacpp-vocab/ggml-vocab-llama-spm.gguf"))) {
             spm = GgufTokenizerLoader.load(f);
         }
         for (Tokenizer t : List.of(cl100k, spm)) {

@@ -1,5 +1,7 @@
 package dev.jllm.tokenizer;
 
+import dev.jllm.testkit.TestData;
+
 import dev.jllm.gguf.GgufFile;
 import dev.jllm.gguf.GgufWriter;
 import org.junit.jupiter.api.Test;
@@ -27,9 +29,9 @@ class BpeTrainerTest {
     @Test
     void reproducesTheCs336ReferenceMergesAndVocabExactly() throws IOException {
         BpeTrainer.Options o = new BpeTrainer.Options(500, List.of("<|endoftext|>"), TrainingPreTokenizer.GPT2, 2);
-        TrainedBpe t = BpeTrainer.trainFiles(List.of(TestData.file(CS336 + "corpus.en")), o, null);
+        TrainedBpe t = BpeTrainer.trainFiles(List.of(TestData.path(CS336 + "corpus.en")), o, null);
 
-        List<String> wantMerges = Files.readAllLines(TestData.file(CS336 + "train-bpe-reference-merges.txt"), StandardCharsets.UTF_8);
+        List<String> wantMerges = Files.readAllLines(TestData.path(CS336 + "train-bpe-reference-merges.txt"), StandardCharsets.UTF_8);
         List<String> gotMerges = new ArrayList<>();
         for (int r = 0; r < t.mergeCount(); r++) {
             int[] m = t.merge(r);
@@ -37,7 +39,7 @@ class BpeTrainerTest {
         }
         assertEquals(wantMerges.stream().map(String::stripTrailing).toList(), gotMerges);
 
-        Map<?, ?> want = (Map<?, ?>) Json.parse(Files.readString(TestData.file(CS336 + "train-bpe-reference-vocab.json")), "vocab");
+        Map<?, ?> want = (Map<?, ?>) Json.parse(Files.readString(TestData.path(CS336 + "train-bpe-reference-vocab.json")), "vocab");
         Map<Object, Object> got = new LinkedHashMap<>();
         for (int id = 0; id < t.vocabSize(); id++) got.put(t.piece(id), (long) id);
         // the reference test compares the sets of ids and of token bytes; our ids also match one to one
@@ -47,7 +49,7 @@ class BpeTrainerTest {
     @Test
     void countsAreTheSameWithAndWithoutChunkingOnRealCorpora() throws IOException {
         for (String corpus : List.of("tokenizers/corpora/tinyshakespeare.txt", "tokenizers/corpora/poet.tang.0.json", CS336 + "corpus.en")) {
-            String text = Files.readString(TestData.file(corpus));
+            String text = Files.readString(TestData.path(corpus));
             for (TrainingPreTokenizer p : TrainingPreTokenizer.values()) {
                 BpeTrainer.Options one = new BpeTrainer.Options(300, List.of(), p, 1);
                 BpeTrainer.Options two = new BpeTrainer.Options(300, List.of(), p, 2);
@@ -91,8 +93,8 @@ class BpeTrainerTest {
 
     @Test
     void outputLoadsFromTokenizerJsonAndFromGgufWithTheSameIds(@TempDir Path dir) throws IOException {
-        String shakespeare = Files.readString(TestData.file("tokenizers/corpora/tinyshakespeare.txt"));
-        String poems = Files.readString(TestData.file("tokenizers/corpora/poet.tang.0.json"));
+        String shakespeare = Files.readString(TestData.path("tokenizers/corpora/tinyshakespeare.txt"));
+        String poems = Files.readString(TestData.path("tokenizers/corpora/poet.tang.0.json"));
         for (TrainingPreTokenizer p : TrainingPreTokenizer.values()) {
             TrainedBpe t = BpeTrainer.train(List.of(shakespeare.substring(0, 200_000), poems.substring(0, 100_000)),
                     new BpeTrainer.Options(2000, List.of("<|endoftext|>", "<|pad|>"), p, 2), null);

@@ -1,5 +1,7 @@
 package dev.jllm.tokenizer;
 
+import dev.jllm.testkit.TestData;
+
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
@@ -28,13 +30,13 @@ public final class EncodeBench {
     private EncodeBench() {}
 
     public static void main(String[] args) throws IOException {
-        String en = Files.readString(TestData.file("tokenizers/corpora/tinyshakespeare.txt"));
-        String zh = Files.readString(TestData.file("tokenizers/corpora/ci.song.0.json"))
-                + Files.readString(TestData.file("tokenizers/corpora/poet.tang.0.json"));
+        String en = Files.readString(TestData.path("tokenizers/corpora/tinyshakespeare.txt"));
+        String zh = Files.readString(TestData.path("tokenizers/corpora/ci.song.0.json"))
+                + Files.readString(TestData.path("tokenizers/corpora/poet.tang.0.json"));
         var registry = Encodings.newDefaultEncodingRegistry();
         System.out.printf(Locale.ROOT, "%-12s %-4s %-22s %10s %12s%n", "tokenizer", "text", "implementation", "warm MB/s", "cold-cache MB/s");
         for (String name : new String[] {"cl100k_base", "o200k_base"}) {
-            Path file = TestData.file("tokenizers/tiktoken/" + name + ".tiktoken");
+            Path file = TestData.path("tokenizers/tiktoken/" + name + ".tiktoken");
             Encoding ref = registry.getEncoding(name.equals("cl100k_base") ? EncodingType.CL100K_BASE : EncodingType.O200K_BASE);
             for (String[] corpus : new String[][] {{"EN", en}, {"ZH", zh}}) {
                 String text = corpus[1];
@@ -45,7 +47,7 @@ public final class EncodeBench {
                 report(name, corpus[0], "jtokkit 1.1.0", text, s -> ref.encodeOrdinary(s).size(), Double.NaN);
             }
         }
-        Path qwen = TestData.file("tokenizers/hf-qwen3/tokenizer.json");
+        Path qwen = TestData.path("tokenizers/hf-qwen3/tokenizer.json");
         try (HuggingFaceTokenizer hf = HuggingFaceTokenizer.builder().optTokenizerPath(qwen).optTruncation(false)
                 .optPadding(false).optAddSpecialTokens(false).build()) {
             for (String[] corpus : new String[][] {{"EN", en}, {"ZH", zh}}) {
@@ -57,7 +59,7 @@ public final class EncodeBench {
             }
         }
         Tokenizer spm;
-        try (GgufFile f = GgufFile.open(TestData.file("tokenizers/llamacpp-vocab/ggml-vocab-llama-spm.gguf"))) {
+        try (GgufFile f = GgufFile.open(TestData.path("tokenizers/llamacpp-vocab/ggml-vocab-llama-spm.gguf"))) {
             spm = GgufTokenizerLoader.load(f);
         }
         report("llama-spm", "EN", "jllm", en, s -> spm.encode(s).length, Double.NaN);

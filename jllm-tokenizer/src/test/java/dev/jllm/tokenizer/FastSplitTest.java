@@ -1,5 +1,7 @@
 package dev.jllm.tokenizer;
 
+import dev.jllm.testkit.TestData;
+
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
@@ -52,7 +54,7 @@ class FastSplitTest {
     void sameAsTheRegexesOnWholeCorpora() throws IOException {
         for (String c : List.of("tokenizers/corpora/tinyshakespeare.txt", "tokenizers/corpora/poet.tang.0.json",
                 "tokenizers/corpora/ci.song.0.json", "tokenizers/bpe-cs336/corpus.en")) {
-            assertSame(Files.readString(TestData.file(c)));
+            assertSame(Files.readString(TestData.path(c)));
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.jllm.tokenizer;
 
+import dev.jllm.testkit.TestData;
+
 import dev.jllm.gguf.GgufFile;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -30,16 +32,16 @@ class GoldenTokenizersTest {
     @BeforeAll
     @SuppressWarnings("unchecked")
     static void load() throws IOException {
-        Map<String, Object> root = (Map<String, Object>) Json.parse(Files.readString(TestData.file("golden/tokenizers.json")), "tokenizers.json");
+        Map<String, Object> root = (Map<String, Object>) Json.parse(Files.readString(TestData.path("golden/tokenizers.json")), "tokenizers.json");
         cases = (List<Map<String, Object>>) root.get("cases");
         assertEquals(12, cases.size());
-        TOKENIZERS.put("qwen3", TokenizerJsonLoader.load(TestData.file("tokenizers/hf-qwen3/tokenizer.json")));
-        TOKENIZERS.put("gpt2", Gpt2FilesLoader.load(TestData.file("tokenizers/gpt2/vocab.json"), TestData.file("tokenizers/gpt2/merges.txt")));
-        try (GgufFile f = GgufFile.open(TestData.file("tokenizers/llamacpp-vocab/ggml-vocab-gpt-2.gguf"))) {
+        TOKENIZERS.put("qwen3", TokenizerJsonLoader.load(TestData.path("tokenizers/hf-qwen3/tokenizer.json")));
+        TOKENIZERS.put("gpt2", Gpt2FilesLoader.load(TestData.path("tokenizers/gpt2/vocab.json"), TestData.path("tokenizers/gpt2/merges.txt")));
+        try (GgufFile f = GgufFile.open(TestData.path("tokenizers/llamacpp-vocab/ggml-vocab-gpt-2.gguf"))) {
             TOKENIZERS.put("gpt2-gguf", GgufTokenizerLoader.load(f));
         }
-        TOKENIZERS.put("cl100k_base", TiktokenLoader.load(TestData.file("tokenizers/tiktoken/cl100k_base.tiktoken")));
-        TOKENIZERS.put("o200k_base", TiktokenLoader.load(TestData.file("tokenizers/tiktoken/o200k_base.tiktoken")));
+        TOKENIZERS.put("cl100k_base", TiktokenLoader.load(TestData.path("tokenizers/tiktoken/cl100k_base.tiktoken")));
+        TOKENIZERS.put("o200k_base", TiktokenLoader.load(TestData.path("tokenizers/tiktoken/o200k_base.tiktoken")));
     }
 
     static int[] ints(Object list) {

@@ -1,5 +1,7 @@
 package dev.jllm.tokenizer;
 
+import dev.jllm.testkit.TestData;
+
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import org.junit.jupiter.api.Test;
@@ -25,8 +27,8 @@ class HfTokenizersCrossCheckTest {
 
     @Test
     void trainedTokenizerJsonGivesTheSameIdsInHfTokenizers(@TempDir Path dir) throws IOException {
-        String shakespeare = Files.readString(TestData.file("tokenizers/corpora/tinyshakespeare.txt"));
-        String poems = Files.readString(TestData.file("tokenizers/corpora/ci.song.0.json"));
+        String shakespeare = Files.readString(TestData.path("tokenizers/corpora/tinyshakespeare.txt"));
+        String poems = Files.readString(TestData.path("tokenizers/corpora/ci.song.0.json"));
         for (TrainingPreTokenizer p : TrainingPreTokenizer.values()) {
             TrainedBpe t = BpeTrainer.train(List.of(shakespeare.substring(0, 300_000), poems.substring(0, 120_000)),
                     new BpeTrainer.Options(3000, List.of("<|endoftext|>"), p, 2), null);
@@ -42,11 +44,11 @@ class HfTokenizersCrossCheckTest {
 
     @Test
     void qwen3TokenizerJsonMatchesHfTokenizersOnWholeCorpora() throws IOException {
-        Path json = TestData.file("tokenizers/hf-qwen3/tokenizer.json");
+        Path json = TestData.path("tokenizers/hf-qwen3/tokenizer.json");
         Tokenizer ours = TokenizerJsonLoader.load(json);
         try (HuggingFaceTokenizer hf = reference(json)) {
             for (String corpus : List.of("tokenizers/corpora/tinyshakespeare.txt", "tokenizers/corpora/ci.song.0.json")) {
-                assertSameIds(hf, ours, Files.readString(TestData.file(corpus)), corpus);
+                assertSameIds(hf, ours, Files.readString(TestData.path(corpus)), corpus);
             }
             assertSameIds(hf, ours, MIXED, "mixed");
         }

@@ -1,5 +1,7 @@
 package dev.jllm.tokenizer;
 
+import dev.jllm.testkit.TestData;
+
 import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
@@ -27,9 +29,9 @@ class JtokkitCorpusTest {
             "o200k_base, O200K_BASE, tokenizers/corpora/tinyshakespeare.txt",
             "o200k_base, O200K_BASE, tokenizers/corpora/poet.tang.0.json"})
     void sameIdsAsJtokkit(String file, EncodingType type, String corpus) throws IOException {
-        Tokenizer ours = TiktokenLoader.load(TestData.file("tokenizers/tiktoken/" + file + ".tiktoken"));
+        Tokenizer ours = TiktokenLoader.load(TestData.path("tokenizers/tiktoken/" + file + ".tiktoken"));
         Encoding ref = Encodings.newDefaultEncodingRegistry().getEncoding(type);
-        String text = Files.readString(TestData.file(corpus), StandardCharsets.UTF_8);
+        String text = Files.readString(TestData.path(corpus), StandardCharsets.UTF_8);
         assertTrue(text.length() > 100_000, "corpus too small: " + corpus);
         int[] want = ref.encodeOrdinary(text).toArray();
         int[] got = ours.encode(text);

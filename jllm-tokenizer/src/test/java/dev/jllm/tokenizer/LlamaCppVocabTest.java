@@ -1,5 +1,7 @@
 package dev.jllm.tokenizer;
 
+import dev.jllm.testkit.TestData;
+
 import dev.jllm.gguf.GgufFile;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -28,8 +30,8 @@ class LlamaCppVocabTest {
 
     /** Reads the .inp/.out pair exactly as test-tokenizer-0.cpp does. */
     static List<Case> cases(String name) throws IOException {
-        String inp = Files.readString(TestData.file("tokenizers/llamacpp-vocab/ggml-vocab-" + name + ".gguf.inp"), StandardCharsets.UTF_8);
-        List<String> out = Files.readAllLines(TestData.file("tokenizers/llamacpp-vocab/ggml-vocab-" + name + ".gguf.out"), StandardCharsets.UTF_8);
+        String inp = Files.readString(TestData.path("tokenizers/llamacpp-vocab/ggml-vocab-" + name + ".gguf.inp"), StandardCharsets.UTF_8);
+        List<String> out = Files.readAllLines(TestData.path("tokenizers/llamacpp-vocab/ggml-vocab-" + name + ".gguf.out"), StandardCharsets.UTF_8);
         String sep = "\n__ggml_vocab_test__\n";
         List<String> texts = new ArrayList<>();
         int pos = 0;
@@ -53,7 +55,7 @@ class LlamaCppVocabTest {
     }
 
     static Tokenizer load(String name) throws IOException {
-        try (GgufFile f = GgufFile.open(TestData.file("tokenizers/llamacpp-vocab/ggml-vocab-" + name + ".gguf"))) {
+        try (GgufFile f = GgufFile.open(TestData.path("tokenizers/llamacpp-vocab/ggml-vocab-" + name + ".gguf"))) {
             return GgufTokenizerLoader.load(f);
         }
     }

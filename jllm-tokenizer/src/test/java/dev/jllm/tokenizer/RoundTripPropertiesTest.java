@@ -1,5 +1,7 @@
 package dev.jllm.tokenizer;
 
+import dev.jllm.testkit.TestData;
+
 import dev.jllm.gguf.GgufFile;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -25,9 +27,9 @@ class RoundTripPropertiesTest {
     private static final Tokenizer GPT2 = gguf("ggml-vocab-gpt-2");
     private static final Tokenizer DEEPSEEK_LLM = gguf("ggml-vocab-deepseek-llm");
     private static final Tokenizer LLAMA_SPM = gguf("ggml-vocab-llama-spm");
-    private static final Tokenizer CL100K = load(() -> TiktokenLoader.load(TestData.file("tokenizers/tiktoken/cl100k_base.tiktoken")));
-    private static final Tokenizer O200K = load(() -> TiktokenLoader.load(TestData.file("tokenizers/tiktoken/o200k_base.tiktoken")));
-    private static final Tokenizer QWEN3 = load(() -> TokenizerJsonLoader.load(TestData.file("tokenizers/hf-qwen3/tokenizer.json")));
+    private static final Tokenizer CL100K = load(() -> TiktokenLoader.load(TestData.path("tokenizers/tiktoken/cl100k_base.tiktoken")));
+    private static final Tokenizer O200K = load(() -> TiktokenLoader.load(TestData.path("tokenizers/tiktoken/o200k_base.tiktoken")));
+    private static final Tokenizer QWEN3 = load(() -> TokenizerJsonLoader.load(TestData.path("tokenizers/hf-qwen3/tokenizer.json")));
 
     interface Loader {
         Tokenizer get() throws IOException;
@@ -43,7 +45,7 @@ class RoundTripPropertiesTest {
 
     private static Tokenizer gguf(String name) {
         return load(() -> {
-            try (GgufFile f = GgufFile.open(TestData.file("tokenizers/llamacpp-vocab/" + name + ".gguf"))) {
+            try (GgufFile f = GgufFile.open(TestData.path("tokenizers/llamacpp-vocab/" + name + ".gguf"))) {
                 return GgufTokenizerLoader.load(f);
             }
         });

@@ -1,5 +1,7 @@
 package dev.jllm.tokenizer;
 
+import dev.jllm.testkit.TestData;
+
 import dev.jllm.gguf.GgufFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,13 +22,13 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 class SentencePieceReferenceTest {
 
     private static SentencePieceBpe gguf(String name) throws Exception {
-        try (GgufFile f = GgufFile.open(TestData.file("tokenizers/llamacpp-vocab/ggml-vocab-" + name + ".gguf"))) {
+        try (GgufFile f = GgufFile.open(TestData.path("tokenizers/llamacpp-vocab/ggml-vocab-" + name + ".gguf"))) {
             return (SentencePieceBpe) GgufTokenizerLoader.load(f);
         }
     }
 
     private static SentencePieceBpe tokenizer(String name) throws Exception {
-        return name.equals("stories260K") ? Llama2cTokenizerLoader.load(TestData.file("models/tok512.bin")) : gguf(name);
+        return name.equals("stories260K") ? Llama2cTokenizerLoader.load(TestData.path("models/tok512.bin")) : gguf(name);
     }
 
     @ParameterizedTest
@@ -34,7 +36,7 @@ class SentencePieceReferenceTest {
     void wholeCorporaMatchTheReference(String name) throws Exception {
         SentencePieceBpe tok = tokenizer(name);
         for (String corpus : new String[] {"tinyshakespeare.txt", "ci.song.0.json"}) {
-            String text = Files.readString(TestData.file("tokenizers/corpora/" + corpus));
+            String text = Files.readString(TestData.path("tokenizers/corpora/" + corpus));
             assertArrayEquals(reference(tok, text), tok.encode(text, false, false), name + " on " + corpus);
             // twice: the second pass comes from the chunk cache
             assertArrayEquals(reference(tok, text), tok.encode(text, false, false), name + " on " + corpus + " (cached)");

@@ -1,5 +1,7 @@
 package dev.jllm.tokenizer;
 
+import dev.jllm.testkit.TestData;
+
 import dev.jllm.gguf.GgufFile;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,7 +28,7 @@ class SpecialTokensAndLoadersTest {
 
     @BeforeAll
     static void load() throws IOException {
-        qwen3 = TokenizerJsonLoader.load(TestData.file("tokenizers/hf-qwen3/tokenizer.json"));
+        qwen3 = TokenizerJsonLoader.load(TestData.path("tokenizers/hf-qwen3/tokenizer.json"));
     }
 
     @Test
@@ -63,7 +65,7 @@ class SpecialTokensAndLoadersTest {
         assertTrue(qwen3.isEog(v.id("<|endoftext|>")));
         assertFalse(qwen3.isEog(v.id("<|im_start|>")));
         assertEquals(-1, qwen3.bos());
-        try (GgufFile f = GgufFile.open(TestData.file("tokenizers/llamacpp-vocab/ggml-vocab-phi-3.gguf"))) {
+        try (GgufFile f = GgufFile.open(TestData.path("tokenizers/llamacpp-vocab/ggml-vocab-phi-3.gguf"))) {
             Tokenizer phi3 = GgufTokenizerLoader.load(f);
             assertTrue(phi3.isEog(phi3.vocabulary().id("<|end|>")));
             assertTrue(phi3.isEog(phi3.eos()));
@@ -73,7 +75,7 @@ class SpecialTokensAndLoadersTest {
 
     @Test
     void unsupportedModelIsAClearError() throws IOException {
-        try (GgufFile f = GgufFile.open(TestData.file("tokenizers/llamacpp-vocab/ggml-vocab-bert-bge.gguf"))) {
+        try (GgufFile f = GgufFile.open(TestData.path("tokenizers/llamacpp-vocab/ggml-vocab-bert-bge.gguf"))) {
             var e = assertThrows(TokenizerFormatException.class, () -> GgufTokenizerLoader.load(f));
             assertTrue(e.getMessage().endsWith("tokenizer.ggml.model 'bert' is not supported (supported: llama, gpt2)"), e.getMessage());
         }
@@ -109,7 +111,7 @@ class SpecialTokensAndLoadersTest {
 
     @Test
     void encodeIsThreadSafe() throws Exception {
-        String text = Files.readString(TestData.file("tokenizers/corpora/tinyshakespeare.txt")).substring(0, 60_000);
+        String text = Files.readString(TestData.path("tokenizers/corpora/tinyshakespeare.txt")).substring(0, 60_000);
         List<String> lines = text.lines().toList();
         List<int[]> expected = new ArrayList<>();
         for (String l : lines) expected.add(qwen3.encode(l));
@@ -134,9 +136,9 @@ class SpecialTokensAndLoadersTest {
 
     @Test
     void longWordsAreNotQuadratic() throws IOException {
-        Tokenizer gpt2 = Gpt2FilesLoader.load(TestData.file("tokenizers/gpt2/vocab.json"), TestData.file("tokenizers/gpt2/merges.txt"));
+        Tokenizer gpt2 = Gpt2FilesLoader.load(TestData.path("tokenizers/gpt2/vocab.json"), TestData.path("tokenizers/gpt2/merges.txt"));
         Tokenizer spm;
-        try (GgufFile f = GgufFile.open(TestData.file("tokenizers/llamacpp-vocab/ggml-vocab-llama-spm.gguf"))) {
+        try (GgufFile f = GgufFile.open(TestData.path("tokenizers/llamacpp-vocab/ggml-vocab-llama-spm.gguf"))) {
             spm = GgufTokenizerLoader.load(f);
         }
         // one 200k-letter pre-token and one 200k-character SentencePiece fragment; O(n²) would take minutes

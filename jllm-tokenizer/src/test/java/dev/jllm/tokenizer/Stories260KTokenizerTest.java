@@ -1,5 +1,7 @@
 package dev.jllm.tokenizer;
 
+import dev.jllm.testkit.TestData;
+
 import dev.jllm.gguf.GgufFile;
 import org.junit.jupiter.api.Test;
 
@@ -19,7 +21,7 @@ class Stories260KTokenizerTest {
     @SuppressWarnings("unchecked")
     static List<Map<String, Object>> cases() throws IOException {
         Map<String, Object> root = (Map<String, Object>) Json.parse(
-                Files.readString(TestData.file("golden/stories260K.llamacpp.json")), "stories260K.llamacpp.json");
+                Files.readString(TestData.path("golden/stories260K.llamacpp.json")), "stories260K.llamacpp.json");
         List<Map<String, Object>> cases = (List<Map<String, Object>>) root.get("cases");
         assertTrue(cases.size() >= 5, "golden file has too few cases");
         return cases;
@@ -30,7 +32,7 @@ class Stories260KTokenizerTest {
     }
 
     static Tokenizer gguf() throws IOException {
-        try (GgufFile f = GgufFile.open(TestData.file("models/stories260K.gguf"))) {
+        try (GgufFile f = GgufFile.open(TestData.path("models/stories260K.gguf"))) {
             return GgufTokenizerLoader.load(f);
         }
     }
@@ -50,7 +52,7 @@ class Stories260KTokenizerTest {
 
     @Test
     void llama2cTokenizerBinGivesTheSameIds() throws IOException {
-        Tokenizer tok = Llama2cTokenizerLoader.load(TestData.file("models/tok512.bin"));
+        Tokenizer tok = Llama2cTokenizerLoader.load(TestData.path("models/tok512.bin"));
         assertEquals(512, tok.vocabSize());
         for (Map<String, Object> c : cases()) {
             String prompt = (String) c.get("prompt");
@@ -87,7 +89,7 @@ class Stories260KTokenizerTest {
 
     @Test
     void llama2cDecodeStripsTheSpaceAfterBos() throws IOException {
-        Tokenizer tok = Llama2cTokenizerLoader.load(TestData.file("models/tok512.bin"));
+        Tokenizer tok = Llama2cTokenizerLoader.load(TestData.path("models/tok512.bin"));
         assertEquals("Once upon a time", tok.decode(new int[] {1, 403, 407, 261, 378}));
     }
 

@@ -1,5 +1,7 @@
 package dev.jllm.tokenizer;
 
+import dev.jllm.testkit.TestData;
+
 import dev.jllm.gguf.GgufFile;
 import org.junit.jupiter.api.Test;
 
@@ -12,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class StreamingDecoderTest {
 
     static Tokenizer stories() throws IOException {
-        try (GgufFile f = GgufFile.open(TestData.file("models/stories260K.gguf"))) {
+        try (GgufFile f = GgufFile.open(TestData.path("models/stories260K.gguf"))) {
             return GgufTokenizerLoader.load(f);
         }
     }

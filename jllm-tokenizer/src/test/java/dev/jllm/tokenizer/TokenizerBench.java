@@ -1,5 +1,7 @@
 package dev.jllm.tokenizer;
 
+import dev.jllm.testkit.TestData;
+
 import dev.jllm.gguf.GgufFile;
 
 import java.io.IOException;
@@ -15,16 +17,16 @@ public final class TokenizerBench {
     private TokenizerBench() {}
 
     public static void main(String[] args) throws IOException {
-        String text = Files.readString(TestData.file("tokenizers/corpora/tinyshakespeare.txt"));
+        String text = Files.readString(TestData.path("tokenizers/corpora/tinyshakespeare.txt"));
         double mb = text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length / 1e6;
         Tokenizer spm;
-        try (GgufFile f = GgufFile.open(TestData.file("tokenizers/llamacpp-vocab/ggml-vocab-llama-spm.gguf"))) {
+        try (GgufFile f = GgufFile.open(TestData.path("tokenizers/llamacpp-vocab/ggml-vocab-llama-spm.gguf"))) {
             spm = GgufTokenizerLoader.load(f);
         }
         List<Tokenizer> all = List.of(spm,
-                Gpt2FilesLoader.load(TestData.file("tokenizers/gpt2/vocab.json"), TestData.file("tokenizers/gpt2/merges.txt")),
-                TiktokenLoader.load(TestData.file("tokenizers/tiktoken/cl100k_base.tiktoken")),
-                TokenizerJsonLoader.load(TestData.file("tokenizers/hf-qwen3/tokenizer.json")));
+                Gpt2FilesLoader.load(TestData.path("tokenizers/gpt2/vocab.json"), TestData.path("tokenizers/gpt2/merges.txt")),
+                TiktokenLoader.load(TestData.path("tokenizers/tiktoken/cl100k_base.tiktoken")),
+                TokenizerJsonLoader.load(TestData.path("tokenizers/hf-qwen3/tokenizer.json")));
         for (Tokenizer t : all) {
             long t0 = System.nanoTime();
             int n = t.encode(text).length;

@@ -1,5 +1,7 @@
 package dev.jllm.tokenizer;
 
+import dev.jllm.testkit.TestData;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,8 +21,8 @@ public final class TrainBench {
 
     public static void main(String[] args) throws IOException {
         int copies = args.length > 0 ? Integer.parseInt(args[0]) : 1;
-        List<Path> base = List.of(TestData.file("tokenizers/corpora/tinyshakespeare.txt"),
-                TestData.file("tokenizers/corpora/poet.tang.0.json"), TestData.file("tokenizers/corpora/ci.song.0.json"));
+        List<Path> base = List.of(TestData.path("tokenizers/corpora/tinyshakespeare.txt"),
+                TestData.path("tokenizers/corpora/poet.tang.0.json"), TestData.path("tokenizers/corpora/ci.song.0.json"));
         List<Path> files = new ArrayList<>();
         for (int i = 0; i < copies; i++) files.addAll(base);
         for (TrainingPreTokenizer p : List.of(TrainingPreTokenizer.CJK, TrainingPreTokenizer.GPT2, TrainingPreTokenizer.CJK)) {
