@@ -17,8 +17,8 @@ import java.util.logging.Logger;
  */
 final class HttpApi {
     private static final Logger LOG = Logger.getLogger(HttpApi.class.getName());
-    /** Conversations whose last token sequence is kept for the next turn (~6 KB each at 1.5k tokens). */
-    private static final int TURN_TOKENS_ENTRIES = 4096;
+    /** Conversations whose last token sequence is kept for the next turn (4 bytes a token: at most 16 MiB at a 4k context). */
+    private static final int TURN_TOKENS_ENTRIES = 1024;
 
     /**
      * @param maxBodyBytes        request bodies larger than this are a 413
