@@ -74,7 +74,7 @@ final class InfoCommand implements Callable<Integer> {
             for (String t : loraTargets) targets.add(t.trim().toLowerCase(Locale.ROOT));
             MemoryPlan.Request req = new MemoryPlan.Request(planCtx, batch, loraRank, targets, newVocab, cache);
             MachineMemory ram = MachineMemory.read();
-            List<MemoryPlan.Item> plan = MemoryPlan.items(c, mf.tensors(), mf.tensorBytes(), req, ram.total(), ram.available());
+            List<MemoryPlan.Item> plan = MemoryPlan.items(c, mf.tensors(), mf.tensorBytes(), MemoryPlan.repackedBytes(mf.tensors()), req, ram.total(), ram.available());
             Map<String, Object> report = report(mf, plan, req);
             PrintWriter out = spec.commandLine().getOut();
             if (json) {

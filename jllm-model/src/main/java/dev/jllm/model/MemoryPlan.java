@@ -125,8 +125,25 @@ public final class MemoryPlan {
         return 4L * batch * (c.vocabSize() + 4L * c.dim() + 2L * c.hiddenDim() + (long) c.nHeads() * ctx);
     }
 
-    /** The whole plan as display/JSON items, in order. */
-    public static List<Item> items(ModelConfig c, List<GgufTensorInfo> tensors, long storedWeightBytes, Request r,
+    /**
+     * Off-heap bytes of the copies {@link Weights} repacks at load for this CPU's vector kernels
+     * (Q4_0, Q8_0, Q4_K, Q6_K matrices; {@link dev.jllm.tensor.PackedMatrix#packedBytes}), 0 where it
+     * keeps only the memory-mapped file. The mapped originals of repacked matrices are read once at
+     * load; the OS may drop those pages later, so the copy is what stays resident.
+     */
+    public static long repackedBytes(List<GgufTensorInfo> tensors) {
+        long n = 0;
+        for (GgufTensorInfo t : tensors) {
+            long[] d = t.dims();
+            if (d.length == 2 && d[0] <= Integer.MAX_VALUE && d[1] <= Integer.MAX_VALUE) {
+                n += dev.jllm.tensor.PackedMatrix.packedBytes(t.type(), (int) d[1], (int) d[0]);
+            }
+        }
+        return n;
+    }
+
+    /** The whole plan as display/JSON items, in order; {@code repackedBytes} as {@link #repackedBytes} says for this CPU. */
+    public static List<Item> items(ModelConfig c, List<GgufTensorInfo> tensors, long storedWeightBytes, long repackedBytes, Request r,
                                    long ramTotal, long ramAvailable) {
         List<Item> out = new ArrayList<>();
         long params = 0;
@@ -163,10 +180,12 @@ public final class MemoryPlan {
         }
         long kv = kvBytes(c, r.cacheType(), r.ctx(), r.batch());
         long scratch = scratchBytes(c, r.ctx(), r.batch());
-        long need = storedWeightBytes + kv + scratch + RUNTIME_OVERHEAD;
+        long need = storedWeightBytes + repackedBytes + kv + scratch + RUNTIME_OVERHEAD;
         out.add(new Item("run.scratch", "activation buffers", scratch, "bytes", "4 · batch · (V + 4d + 2h + n_heads · ctx)"));
-        out.add(new Item("run.need", "memory to run (weights as stored + KV " + r.cacheType() + " + buffers + JVM)", need, "bytes",
-                storedWeightBytes + " + " + kv + " + " + scratch + " + " + RUNTIME_OVERHEAD));
+        out.add(new Item("run.repacked", "repacked copy of the quantized matrices (off-heap)", repackedBytes, "bytes",
+                "Σ Q8_0/Q4_0/Q4_K/Q6_K matrices: 16-row groups with f32 scales (0 without 16-lane vectors)"));
+        out.add(new Item("run.need", "memory to run (weights + repacked + KV " + r.cacheType() + " + buffers + JVM)", need, "bytes",
+                storedWeightBytes + " + " + repackedBytes + " + " + kv + " + " + scratch + " + " + RUNTIME_OVERHEAD));
         out.add(new Item("machine.ram_total", "RAM total", ramTotal, "bytes", "/proc/meminfo MemTotal"));
         out.add(new Item("machine.ram_available", "RAM available", ramAvailable, "bytes", "/proc/meminfo MemAvailable"));
         out.add(new Item("verdict.headroom", "headroom", ramAvailable - need, "bytes", "available − need"));

@@ -93,16 +93,27 @@ class MemoryPlanTest {
     }
 
     @Test
+    void theRepackedCopyIsCountedWhereThisCpuRepacks() {
+        // Llama-3.2-1B Q4_0: every matrix (1,235,746,816 weights: all params but the 16·2 + 1 norm
+        // vectors of 2048) repacks at 16 rows × 32 columns per 64 B of f32 scales + 256 B of nibbles
+        // = 0.625 B/weight → 772,341,760 B; without 16-lane vectors nothing is repacked
+        List<GgufTensorInfo> t = LlamaLayout.tensors(LLAMA_1B, GgmlType.Q4_0);
+        long want = dev.jllm.tensor.PackedMatrix.supports(GgmlType.Q4_0, 16, 32) ? 772_341_760L : 0L;
+        assertEquals(want, MemoryPlan.repackedBytes(t));
+    }
+
+    @Test
     void verdictComparesNeedWithAvailableRam() {
         List<GgufTensorInfo> t = LlamaLayout.tensors(LLAMA_1B, GgmlType.Q4_0);
         MemoryPlan.Request r = new MemoryPlan.Request(4096, 1, 0, Set.of(), 0, GgmlType.F16);
         long weights = 695_377_920L;
         // need = weights + KV 32768·4096 + scratch 4·(128256 + 4·2048 + 2·8192 + 32·4096) + 256 MiB
-        long need = weights + 134_217_728L + 4L * (128256 + 8192 + 16384 + 131072) + (256L << 20);
-        Map<String, MemoryPlan.Item> fits = MemoryPlan.byKey(MemoryPlan.items(LLAMA_1B, t, weights, r, 8L << 30, 4L << 30));
+        long repacked = 772_341_760L; // as repackedBytes below, given explicitly so the test does not depend on the CPU
+        long need = weights + repacked + 134_217_728L + 4L * (128256 + 8192 + 16384 + 131072) + (256L << 20);
+        Map<String, MemoryPlan.Item> fits = MemoryPlan.byKey(MemoryPlan.items(LLAMA_1B, t, weights, repacked, r, 8L << 30, 4L << 30));
         assertEquals(need, (long) fits.get("run.need").value());
         assertEquals((4L << 30) - need, (long) fits.get("verdict.headroom").value());
-        Map<String, MemoryPlan.Item> tight = MemoryPlan.byKey(MemoryPlan.items(LLAMA_1B, t, weights, r, 1L << 30, 1L << 29));
+        Map<String, MemoryPlan.Item> tight = MemoryPlan.byKey(MemoryPlan.items(LLAMA_1B, t, weights, repacked, r, 1L << 30, 1L << 29));
         assertTrue(tight.get("verdict.headroom").value() < 0);
     }
 

@@ -38,6 +38,22 @@ public final class PackedMatrix {
     }
 
     /**
+     * Off-heap bytes {@link #pack} allocates for a matrix of this type and shape on this CPU (0 if it
+     * does not repack it): 16-row groups, f32 scales — Q8_0 1.125, Q4_0 0.625, Q4_K 0.5625, Q6_K
+     * 0.828 bytes per weight. For memory plans: the copy lives beside the memory-mapped original.
+     */
+    public static long packedBytes(GgmlType t, int rows, int cols) {
+        if (!supports(t, rows, cols)) return 0;
+        long groups = rows / GROUP, nb = cols / 32, nsb = cols / 256;
+        return switch (t) {
+            case Q8_0 -> groups * nb * PackedQ8_0.BLOCK;
+            case Q4_0 -> groups * nb * PackedQ4_0.BLOCK;
+            case Q4_K -> groups * nsb * PackedQ4_K.SB;
+            default -> groups * nsb * PackedQ6_K.SB;
+        };
+    }
+
+    /**
      * Repacks the first ⌊rows/16⌋·16 rows of a row-major matrix at {@code src[off..]}; {@code pool}
      * (may be null) splits the work.
      */
@@ -45,13 +61,7 @@ public final class PackedMatrix {
         if (!supports(t, rows, cols)) throw new IllegalArgumentException("cannot pack " + t + " (" + rows + ", " + cols + ")");
         int groups = rows / GROUP, nb = cols / 32, nsb = cols / 256;
         long rb = t.rowBytes(cols);
-        long bytes = switch (t) {
-            case Q8_0 -> (long) groups * nb * PackedQ8_0.BLOCK;
-            case Q4_0 -> (long) groups * nb * PackedQ4_0.BLOCK;
-            case Q4_K -> (long) groups * nsb * PackedQ4_K.SB;
-            default -> (long) groups * nsb * PackedQ6_K.SB;
-        };
-        MemorySegment dst = Arena.ofAuto().allocate(bytes, 64);
+        MemorySegment dst = Arena.ofAuto().allocate(packedBytes(t, rows, cols), 64);
         Parallel.IntRangeBody body = switch (t) {
             case Q8_0 -> (g0, g1) -> PackedQ8_0.pack(src, off, rb, g0, g1, nb, dst);
             case Q4_0 -> (g0, g1) -> PackedQ4_0.pack(src, off, rb, g0, g1, nb, dst);
