@@ -6,14 +6,14 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Causal attention of a run of consecutive tokens of one sequence (a prefill chunk) over that
- * sequence's cache, for all query heads that share one KV head: the fast path beside the
- * per-head reference {@link Attention#head}.
+ * Causal attention of a run of consecutive tokens of one sequence (a prefill chunk, or one decode
+ * token of a model with grouped query heads) over that sequence's cache, for all query heads that
+ * share one KV head: the fast path beside the per-head reference {@link Attention#head}.
  *
  * <p>Why: the reference walks the whole cache once per query token and head, so a 100-token chunk
  * against 1,300 cached tokens re-reads (and, for an F16 cache, re-converts) every key and value
- * 300 times per KV head. Here each cache block is converted once per tile of rows and the work
- * becomes two small matrix products per block, written as broadcast-FMA micro-kernels (no
+ * 300 times per KV head. Here each chunk of the cache is converted once per tile of rows and the
+ * work becomes two small matrix products per chunk, written as broadcast-FMA micro-kernels (no
  * horizontal sums):
  * <pre>
  *   rows r = i·G + j: token i of the run (position start + i), query head kvHead·G + j;  G = nh / nkv
