@@ -10,6 +10,9 @@ package dev.jllm.model;
 final class AttentionPlan {
     int tiles;                 // units of ChunkAttention work
     int[] seq = new int[0], start = new int[0], r0 = new int[0], r1 = new int[0], kvHead = new int[0], qBase = new int[0];
+    int[] prep = new int[0];   // per tile: its prepared (sequence, KV head) unit, or -1 (the tile converts the cache itself)
+    int preps;                 // (sequence, KV head) pairs whose cache is converted once for several tiles
+    int[] prepSeq = new int[0], prepKeys = new int[0], prepHead = new int[0];
     long tileCost;             // rough FMAs of the largest tile (for the parallel threshold)
     int singles;               // tokens that attend alone
     int[] single = new int[0]; // their batch rows
@@ -19,6 +22,7 @@ final class AttentionPlan {
         int nkv = c.nKvHeads(), group = c.nHeads() / nkv, hd = c.headDim(), qd = c.qDim();
         boolean chunked = ChunkAttention.supports(hd);
         tiles = 0;
+        preps = 0;
         singles = 0;
         tileCost = 0;
         maxSinglePos = 0;
@@ -30,9 +34,18 @@ final class AttentionPlan {
             if (chunked && (n >= 2 || group >= 2)) {
                 int rows = n * group, step = ChunkAttention.tileRows(e.startPos() + n);
                 for (int g = 0; g < nkv; g++) {
+                    int shared = -1;
+                    if (rows > step) { // several tiles read this head's cache: convert it once for all
+                        growPreps(preps + 1);
+                        prepSeq[preps] = e.seq();
+                        prepKeys[preps] = e.startPos() + n;
+                        prepHead[preps] = g;
+                        shared = preps++;
+                    }
                     for (int a = 0; a < rows; a += step) {
                         grow(tiles + 1);
                         int b = Math.min(rows, a + step);
+                        prep[tiles] = shared;
                         seq[tiles] = e.seq();
                         start[tiles] = e.startPos();
                         r0[tiles] = a;
@@ -54,6 +67,14 @@ final class AttentionPlan {
         }
     }
 
+    private void growPreps(int n) {
+        if (prepSeq.length >= n) return;
+        int m = Math.max(8, 2 * prepSeq.length);
+        prepSeq = java.util.Arrays.copyOf(prepSeq, m);
+        prepKeys = java.util.Arrays.copyOf(prepKeys, m);
+        prepHead = java.util.Arrays.copyOf(prepHead, m);
+    }
+
     private void grow(int n) {
         if (seq.length >= n) return;
         int m = Math.max(16, 2 * seq.length);
@@ -63,5 +84,6 @@ final class AttentionPlan {
         r1 = java.util.Arrays.copyOf(r1, m);
         kvHead = java.util.Arrays.copyOf(kvHead, m);
         qBase = java.util.Arrays.copyOf(qBase, m);
+        prep = java.util.Arrays.copyOf(prep, m);
     }
 }

@@ -66,6 +66,15 @@ final class ChunkAttention {
      */
     static void rows(KvCacheManager kv, int layer, int seq, int start, int r0, int r1, int group, int kvHead,
                      float[] q, int qBase, int qd, int hd, float[] out, Scratch sc) {
+        rows(kv, layer, seq, start, r0, r1, group, kvHead, q, qBase, qd, hd, out, sc, null, null);
+    }
+
+    /**
+     * As above; {@code kAll}/{@code vAll}, when not null, hold this (sequence, KV head)'s keys and
+     * values already converted by {@link #prepare} (several tiles of one prefill share them).
+     */
+    static void rows(KvCacheManager kv, int layer, int seq, int start, int r0, int r1, int group, int kvHead,
+                     float[] q, int qBase, int qd, int hd, float[] out, Scratch sc, float[] kAll, float[] vAll) {
         int R = r1 - r0;
         int n = start + (r1 - 1) / group + 1; // keys the last row sees
         int stride = roundUp(n, KC);          // S row stride: whole key chunks
@@ -81,8 +90,12 @@ final class ChunkAttention {
 
         // S = Q·Kᵀ, KC keys at a time through the transposed chunk kt (hd, KC)
         for (int p0 = 0; p0 < n; p0 += KC) {
-            transposeKeys(kv, blocks, layer, headOff, p0, Math.min(KC, n - p0), hd, kt, vb);
-            AttentionKernels.scores(qs, R, hd, kt, s, stride, p0);
+            if (kAll != null) {
+                AttentionKernels.scores(qs, R, hd, kAll, p0 / KC * hd * KC, s, stride, p0);
+            } else {
+                transposeKeys(kv, blocks, layer, headOff, p0, Math.min(KC, n - p0), hd, kt, 0, vb);
+                AttentionKernels.scores(qs, R, hd, kt, 0, s, stride, p0);
+            }
         }
         // causal softmax per row, left unnormalised (O is divided by the row sum at the end); the
         // masked tail is zeroed so P·V may run over whole blocks
@@ -96,13 +109,37 @@ final class ChunkAttention {
         Arrays.fill(os, 0, R * hd, 0f);
         for (int p0 = 0; p0 < n; p0 += KC) {
             int valid = Math.min(KC, n - p0);
-            gatherValues(kv, blocks, layer, headOff, p0, valid, hd, vb);
-            AttentionKernels.accumulateValues(s, R, stride, p0, valid, vb, hd, os);
+            if (vAll != null) {
+                AttentionKernels.accumulateValues(s, R, stride, p0, valid, vAll, p0 * hd, hd, os);
+            } else {
+                gatherValues(kv, blocks, layer, headOff, p0, valid, hd, vb, 0);
+                AttentionKernels.accumulateValues(s, R, stride, p0, valid, vb, 0, hd, os);
+            }
         }
         for (int r = 0; r < R; r++) {
             int dst = qOffset(r0 + r, group, kvHead, qBase, qd, hd);
             float inv = (float) (1.0 / sums[r]);
             for (int d = 0; d < hd; d++) out[dst + d] = os[r * hd + d] * inv;
+        }
+    }
+
+    /** Floats {@link #prepare} writes per array for {@code n} keys. */
+    static int preparedLength(int n, int hd) {
+        return roundUp(n, KC) * hd;
+    }
+
+    /**
+     * Converts keys 0..n of one (sequence, KV head) once for all tiles: kAll as transposed chunks
+     * (chunk c at c·hd·KC, laid out (hd, KC)), vAll as rows (n, hd).
+     */
+    static void prepare(KvCacheManager kv, int layer, int seq, int n, int kvHead, int hd, float[] kAll, float[] vAll, Scratch sc) {
+        sc.ensure(1, hd, KC, 1);
+        List<KvCacheManager.Block> blocks = kv.blocks(seq);
+        int headOff = kvHead * hd;
+        for (int p0 = 0; p0 < n; p0 += KC) {
+            int valid = Math.min(KC, n - p0);
+            transposeKeys(kv, blocks, layer, headOff, p0, valid, hd, kAll, p0 / KC * hd * KC, sc.vb);
+            gatherValues(kv, blocks, layer, headOff, p0, valid, hd, vAll, p0 * hd);
         }
     }
 
@@ -114,9 +151,9 @@ final class ChunkAttention {
         return (n + m - 1) / m * m;
     }
 
-    /** kt[d·KC + j] = K[p0 + j][d] for j < valid, 0 beyond (keys past the end score 0, then masked). */
+    /** kt[ktOff + d·KC + j] = K[p0 + j][d] for j < valid, 0 beyond (keys past the end score 0, then masked). */
     private static void transposeKeys(KvCacheManager kv, List<KvCacheManager.Block> blocks, int layer, int headOff, int p0, int valid, int hd,
-                                      float[] kt, float[] row) {
+                                      float[] kt, int ktOff, float[] row) {
         for (int j = 0; j < valid; j++) {
             int p = p0 + j, at = kv.index(layer, p) + headOff;
             KvCacheManager.Block b = blocks.get(p / kv.blockTokens);
@@ -126,19 +163,19 @@ final class ChunkAttention {
                 src = row;
                 at = 0;
             }
-            for (int d = 0; d < hd; d++) kt[d * KC + j] = src[at + d];
+            for (int d = 0; d < hd; d++) kt[ktOff + d * KC + j] = src[at + d];
         }
-        for (int j = valid; j < KC; j++) for (int d = 0; d < hd; d++) kt[d * KC + j] = 0f;
+        for (int j = valid; j < KC; j++) for (int d = 0; d < hd; d++) kt[ktOff + d * KC + j] = 0f;
     }
 
-    /** vb[j·hd + d] = V[p0 + j][d] for j < valid. */
+    /** vb[vbOff + j·hd + d] = V[p0 + j][d] for j < valid. */
     private static void gatherValues(KvCacheManager kv, List<KvCacheManager.Block> blocks, int layer, int headOff, int p0, int valid, int hd,
-                                     float[] vb) {
+                                     float[] vb, int vbOff) {
         for (int j = 0; j < valid; j++) {
             int p = p0 + j, at = kv.index(layer, p) + headOff;
             KvCacheManager.Block b = blocks.get(p / kv.blockTokens);
-            if (kv.f16) FloatOps.halvesToFloats(b.vh, at, vb, j * hd, hd);
-            else System.arraycopy(b.vf, at, vb, j * hd, hd);
+            if (kv.f16) FloatOps.halvesToFloats(b.vh, at, vb, vbOff + j * hd, hd);
+            else System.arraycopy(b.vf, at, vb, vbOff + j * hd, hd);
         }
     }
 }

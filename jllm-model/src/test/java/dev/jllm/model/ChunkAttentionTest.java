@@ -55,11 +55,27 @@ class ChunkAttentionTest {
                 a = b;
             }
         }
+        assertClose(want, got, "tiles converting the cache themselves");
+        // the same tiles reading the cache converted once per KV head (prepare), as a multi-tile prefill does
+        float[] shared = new float[n * qd];
+        float[] kAll = new float[ChunkAttention.preparedLength(start + n, hd)], vAll = new float[kAll.length];
+        for (int g = 0; g < nkv; g++) {
+            ChunkAttention.prepare(kv, layer, seq, start + n, g, hd, kAll, vAll, sc);
+            for (int a = 0; a < rows; ) {
+                int b = Math.min(rows, a + 1 + r.nextInt(ChunkAttention.MAX_TILE_ROWS));
+                ChunkAttention.rows(kv, layer, seq, start, a, b, group, g, q, 0, qd, hd, shared, sc, kAll, vAll);
+                a = b;
+            }
+        }
+        assertClose(want, shared, "tiles reading the prepared cache");
+    }
+
+    static void assertClose(float[] want, float[] got, String what) {
         double maxErr = 0;
         for (int i = 0; i < want.length; i++) {
-            assertTrue(Float.isFinite(got[i]), "output " + i + " is " + got[i]);
+            assertTrue(Float.isFinite(got[i]), what + ": output " + i + " is " + got[i]);
             maxErr = Math.max(maxErr, Math.abs(got[i] - want[i]) / (1 + Math.abs(want[i]))); // outputs are O(1) (values ~ N(0, 1))
         }
-        assertTrue(maxErr < 2e-5, "max error " + maxErr);
+        assertTrue(maxErr < 2e-5, what + ": max error " + maxErr);
     }
 }

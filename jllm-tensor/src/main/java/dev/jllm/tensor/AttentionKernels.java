@@ -24,32 +24,32 @@ public final class AttentionKernels {
     }
 
     /**
-     * s[r·stride + p0 + j] = Σ_d qs[r·hd + d]·kt[d·KEY_CHUNK + j] for rows r < R and keys j < KEY_CHUNK:
+     * s[r·stride + p0 + j] = Σ_d qs[r·hd + d]·kt[ktOff + d·KEY_CHUNK + j] for rows r < R and keys j < KEY_CHUNK:
      * scores of R query rows against a chunk of keys stored transposed (hd, KEY_CHUNK).
      */
-    public static void scores(float[] qs, int R, int hd, float[] kt, float[] s, int stride, int p0) {
+    public static void scores(float[] qs, int R, int hd, float[] kt, int ktOff, float[] s, int stride, int p0) {
         int r = 0;
-        for (; r + 8 <= R; r += 8) qk8(qs, r, hd, kt, s, stride, p0);
-        for (; r < R; r++) qk1(qs, r, hd, kt, s, stride, p0);
+        for (; r + 8 <= R; r += 8) qk8(qs, r, hd, kt, ktOff, s, stride, p0);
+        for (; r < R; r++) qk1(qs, r, hd, kt, ktOff, s, stride, p0);
     }
 
-    /** os[r·hd + c] += Σ_{j < valid} s[r·stride + p0 + j]·vb[j·hd + c]: probabilities times a chunk of values (valid, hd), 4 rows at a time. */
-    public static void accumulateValues(float[] s, int R, int stride, int p0, int valid, float[] vb, int hd, float[] os) {
+    /** os[r·hd + c] += Σ_{j < valid} s[r·stride + p0 + j]·vb[vbOff + j·hd + c]: probabilities times a chunk of values (valid, hd), 4 rows at a time. */
+    public static void accumulateValues(float[] s, int R, int stride, int p0, int valid, float[] vb, int vbOff, int hd, float[] os) {
         int r = 0;
         if (hd % (4 * L) == 0) {
-            for (; r + 4 <= R; r += 4) pv4(s, r, stride, p0, valid, vb, hd, os);
-            for (; r + 2 <= R; r += 2) pv2(s, r, stride, p0, valid, vb, hd, os);
+            for (; r + 4 <= R; r += 4) pv4(s, r, stride, p0, valid, vb, vbOff, hd, os);
+            for (; r + 2 <= R; r += 2) pv2(s, r, stride, p0, valid, vb, vbOff, hd, os);
         }
-        for (; r < R; r++) pv1(s, r, stride, p0, valid, vb, hd, os);
+        for (; r < R; r++) pv1(s, r, stride, p0, valid, vb, vbOff, hd, os);
     }
 
     /** 8 rows × 2 key vectors: 16 independent FMA chains, 2 loads + 8 broadcasts per 16 FMAs. */
-    private static void qk8(float[] qs, int r, int hd, float[] kt, float[] s, int stride, int p0) {
+    private static void qk8(float[] qs, int r, int hd, float[] kt, int ktOff, float[] s, int stride, int p0) {
         int q0 = r * hd;
         FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
         FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0, b6 = a0, b7 = a0;
         for (int d = 0; d < hd; d++) {
-            FloatVector k = FloatVector.fromArray(S, kt, d * KEY_CHUNK), l = FloatVector.fromArray(S, kt, d * KEY_CHUNK + L);
+            FloatVector k = FloatVector.fromArray(S, kt, ktOff + d * KEY_CHUNK), l = FloatVector.fromArray(S, kt, ktOff + d * KEY_CHUNK + L);
             int qi = q0 + d;
             FloatVector x;
             x = FloatVector.broadcast(S, qs[qi]);          a0 = k.fma(x, a0); b0 = l.fma(x, b0);
@@ -72,19 +72,19 @@ public final class AttentionKernels {
         a7.intoArray(s, o); b7.intoArray(s, o + L);
     }
 
-    private static void qk1(float[] qs, int r, int hd, float[] kt, float[] s, int stride, int p0) {
+    private static void qk1(float[] qs, int r, int hd, float[] kt, int ktOff, float[] s, int stride, int p0) {
         FloatVector a = FloatVector.zero(S), b = a;
         for (int d = 0; d < hd; d++) {
             FloatVector x = FloatVector.broadcast(S, qs[r * hd + d]);
-            a = FloatVector.fromArray(S, kt, d * KEY_CHUNK).fma(x, a);
-            b = FloatVector.fromArray(S, kt, d * KEY_CHUNK + L).fma(x, b);
+            a = FloatVector.fromArray(S, kt, ktOff + d * KEY_CHUNK).fma(x, a);
+            b = FloatVector.fromArray(S, kt, ktOff + d * KEY_CHUNK + L).fma(x, b);
         }
         a.intoArray(s, r * stride + p0);
         b.intoArray(s, r * stride + p0 + L);
     }
 
     /** Four rows × four value vectors: 16 accumulators, 4 broadcasts + 4 loads per 16 FMAs. */
-    private static void pv4(float[] s, int r, int stride, int p0, int valid, float[] vb, int hd, float[] os) {
+    private static void pv4(float[] s, int r, int stride, int p0, int valid, float[] vb, int vbOff, int hd, float[] os) {
         int s0 = r * stride + p0, o0 = r * hd;
         for (int c = 0; c < hd; c += 4 * L) {
             int o = o0 + c;
@@ -97,7 +97,7 @@ public final class AttentionKernels {
             FloatVector d0 = FloatVector.fromArray(S, os, o + 3 * hd), d1 = FloatVector.fromArray(S, os, o + 3 * hd + L);
             FloatVector d2 = FloatVector.fromArray(S, os, o + 3 * hd + 2 * L), d3 = FloatVector.fromArray(S, os, o + 3 * hd + 3 * L);
             for (int j = 0; j < valid; j++) {
-                int v = j * hd + c;
+                int v = vbOff + j * hd + c;
                 FloatVector v0 = FloatVector.fromArray(S, vb, v), v1 = FloatVector.fromArray(S, vb, v + L);
                 FloatVector v2 = FloatVector.fromArray(S, vb, v + 2 * L), v3 = FloatVector.fromArray(S, vb, v + 3 * L);
                 FloatVector p = FloatVector.broadcast(S, s[s0 + j]);
@@ -117,7 +117,7 @@ public final class AttentionKernels {
     }
 
     /** os[r..r+1][c..c+4L) += Σ_j P[r][p0+j]·vb[j][c..], two rows × four vectors of accumulators. */
-    private static void pv2(float[] s, int r, int stride, int p0, int valid, float[] vb, int hd, float[] os) {
+    private static void pv2(float[] s, int r, int stride, int p0, int valid, float[] vb, int vbOff, int hd, float[] os) {
         int s0 = r * stride + p0, s1 = s0 + stride, o0 = r * hd, o1 = o0 + hd;
         for (int c = 0; c < hd; c += 4 * L) {
             FloatVector a0 = FloatVector.fromArray(S, os, o0 + c), a1 = FloatVector.fromArray(S, os, o0 + c + L);
@@ -126,7 +126,7 @@ public final class AttentionKernels {
             FloatVector b2 = FloatVector.fromArray(S, os, o1 + c + 2 * L), b3 = FloatVector.fromArray(S, os, o1 + c + 3 * L);
             for (int j = 0; j < valid; j++) {
                 FloatVector pa = FloatVector.broadcast(S, s[s0 + j]), pb = FloatVector.broadcast(S, s[s1 + j]);
-                int v = j * hd + c;
+                int v = vbOff + j * hd + c;
                 FloatVector v0 = FloatVector.fromArray(S, vb, v), v1 = FloatVector.fromArray(S, vb, v + L);
                 FloatVector v2 = FloatVector.fromArray(S, vb, v + 2 * L), v3 = FloatVector.fromArray(S, vb, v + 3 * L);
                 a0 = v0.fma(pa, a0); a1 = v1.fma(pa, a1); a2 = v2.fma(pa, a2); a3 = v3.fma(pa, a3);
@@ -137,10 +137,10 @@ public final class AttentionKernels {
         }
     }
 
-    private static void pv1(float[] s, int r, int stride, int p0, int valid, float[] vb, int hd, float[] os) {
+    private static void pv1(float[] s, int r, int stride, int p0, int valid, float[] vb, int vbOff, int hd, float[] os) {
         for (int c = 0; c < hd; c += L) {
             FloatVector a = FloatVector.fromArray(S, os, r * hd + c);
-            for (int j = 0; j < valid; j++) a = FloatVector.fromArray(S, vb, j * hd + c).fma(FloatVector.broadcast(S, s[r * stride + p0 + j]), a);
+            for (int j = 0; j < valid; j++) a = FloatVector.fromArray(S, vb, vbOff + j * hd + c).fma(FloatVector.broadcast(S, s[r * stride + p0 + j]), a);
             a.intoArray(os, r * hd + c);
         }
     }
