@@ -69,6 +69,8 @@ final class ServeCommand implements Callable<Integer> {
         out.println("jllm serve: listening on " + server.uri() + " (model " + server.modelId() + ", "
                 + (keys.enabled() ? keys.size() + " API keys" : "no API keys, loopback only") + ", store " + server.storeLocation()
                 + (o.batching() == Scheduler.Batching.STATIC ? ", STATIC batching" : "") + ")");
+        out.println("  context: " + server.contextLength() + " tokens per conversation"
+                + (server.contextLength() < server.trainedContextLength() ? " (the model was trained for " + server.trainedContextLength() + "; -c to change)" : ""));
         out.println("  try: curl -s " + server.uri() + "/v1/chat/completions " + (keys.enabled() ? "-H 'Authorization: Bearer YOUR_KEY' " : "")
                 + "-H 'Content-Type: application/json' -d '{\"model\":\"" + server.modelId()
                 + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Tell me a story\"}],\"max_tokens\":64}'");

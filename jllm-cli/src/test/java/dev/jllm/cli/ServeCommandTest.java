@@ -60,6 +60,7 @@ class ServeCommandTest {
             }
             assertNotNull(uri, () -> "no ready line within 60 s: " + read(log));
             assertTrue(read(log).contains("try: curl -s " + uri + "/v1/chat/completions"), read(log));
+            assertTrue(read(log).contains("  context: 1024 tokens per conversation\n"), read(log)); // the model's own, under the 4096 cap
 
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
             HttpRequest req = HttpRequest.newBuilder(uri.resolve("/v1/chat/completions")).timeout(Duration.ofSeconds(120))

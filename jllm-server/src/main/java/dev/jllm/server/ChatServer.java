@@ -195,6 +195,16 @@ public final class ChatServer implements AutoCloseable {
         return modelId;
     }
 
+    /** Tokens of context each conversation gets (prompt + reply), as --ctx-size resolved it. */
+    public int contextLength() {
+        return scheduler.contextLength();
+    }
+
+    /** The context the model was trained for. */
+    public int trainedContextLength() {
+        return file.config().contextLength();
+    }
+
     /** Graceful: stop accepting, wait for in-flight exchanges up to the grace period, then release everything. */
     public void shutdown() {
         api.stop((int) Math.max(0, grace.toSeconds()));
