@@ -59,6 +59,15 @@ public final class ResultTable {
             }
             out.println(b);
         }
+        if (turns > 1) { // the multi-turn question in one number: how much later is the last turn's first token than the first's
+            StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%-5s", "last/1"));
+            for (LoadRunner.Run r : runs) {
+                List<Summary.TurnStats> ts = r.summary().perTurn();
+                double first = ts.isEmpty() ? 0 : ts.getFirst().ttft().mean(), last = ts.isEmpty() ? 0 : ts.getLast().ttft().mean();
+                b.append(String.format(Locale.ROOT, " %14s %14s", "", first > 0 ? String.format(Locale.ROOT, "%.2fx", last / first) : "-"));
+            }
+            out.println(b);
+        }
         out.flush();
     }
 

@@ -113,6 +113,9 @@ class LoadtestServerTest {
         StringWriter table = new StringWriter();
         ResultTable.compareTurns(runs, new PrintWriter(table));
         assertTrue(table.toString().contains("stateful TTFT ms") && table.toString().contains("stateless-cold TTFT ms"), table.toString());
+        List<Summary.TurnStats> st = runs.get(1).summary().perTurn();
+        assertTrue(table.toString().contains(String.format(java.util.Locale.ROOT, "%.2fx", st.get(1).ttft().mean() / st.get(0).ttft().mean())),
+                "the last/first TTFT ratio of each scenario: " + table);
         Path png = dir.resolve("turns.png");
         ResultPlot.write(runs, png);
         byte[] b = Files.readAllBytes(png);

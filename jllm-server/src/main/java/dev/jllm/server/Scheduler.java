@@ -203,7 +203,7 @@ public final class Scheduler implements AutoCloseable {
                         for (Active a : List.copyOf(running)) fail(a, "internal error while generating");
                     }
                 }
-                stats = new Stats(running.size(), waiting.size() + inbox.size(), kv.blocksUsed(), kv.blocksTotal(), cache.size());
+                refreshStats();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -426,7 +426,12 @@ public final class Scheduler implements AutoCloseable {
     /** The one place a request leaves the system: its slot is released before the consumer sees the end. */
     private void end(Active a, GenerationEvent terminal) {
         inSystem.decrementAndGet();
+        refreshStats(); // a client that saw its request end and then reads the gauges sees it gone
         a.out.emit(terminal);
+    }
+
+    private void refreshStats() {
+        stats = new Stats(running.size(), waiting.size() + inbox.size(), kv.blocksUsed(), kv.blocksTotal(), cache.size());
     }
 
     /** Stops the thread: requests still queued or running get a Failed event; resident KV is freed. */
