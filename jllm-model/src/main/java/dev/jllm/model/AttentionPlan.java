@@ -1,24 +1,45 @@
 package dev.jllm.model;
 
+import java.util.Arrays;
+
 /**
  * How one forward step splits its attention work, computed once per step and used by every layer:
  * runs of tokens of a sequence become tiles of rows per KV head for {@link ChunkAttention}; only a
  * single token of a model without grouped query heads (or a head width the kernels cannot split)
- * goes head by head through {@link Attention#head}.
- * Arrays grow to the largest step seen and are reused.
+ * goes head by head through {@link Attention#head}. Tiles and buffers are kept and reused, grown to
+ * the largest step seen (no allocation per step once warm).
  */
 final class AttentionPlan {
-    int tiles;                 // units of ChunkAttention work
-    int[] seq = new int[0], start = new int[0], r0 = new int[0], r1 = new int[0], kvHead = new int[0], qBase = new int[0];
-    int[] prep = new int[0];   // per tile: its prepared (sequence, KV head) unit, or -1 (the tile converts the cache itself)
-    int preps;                 // (sequence, KV head) pairs whose cache is converted once for several tiles
-    int[] prepSeq = new int[0], prepKeys = new int[0], prepHead = new int[0];
+
+    /** Rows [r0, r1) of one (sequence, KV head) run of tokens at positions start.. ; q rows from qBase. */
+    static final class Tile {
+        int seq, start, r0, r1, kvHead, qBase;
+        Prep prep; // the head's cache converted once for several tiles, or null: the tile converts it itself
+    }
+
+    /** One (sequence, KV head) whose first {@code keys} cached keys/values several tiles read, converted once per layer. */
+    static final class Prep {
+        int seq, keys, kvHead;
+        float[] k = new float[0], v = new float[0]; // ChunkAttention.prepare's layout
+
+        void ensure(int len) {
+            if (k.length < len) {
+                k = new float[len];
+                v = new float[len];
+            }
+        }
+    }
+
+    Tile[] tile = new Tile[0];
+    int tiles;
+    Prep[] prep = new Prep[0];
+    int preps;
     long tileCost;             // rough FMAs of the largest tile (for the parallel threshold)
     int singles;               // tokens that attend alone
     int[] single = new int[0]; // their batch rows
     int maxSinglePos;
 
-    void build(Batch batch, ModelConfig c, int blockTokens) {
+    void build(Batch batch, ModelConfig c) {
         int nkv = c.nKvHeads(), group = c.nHeads() / nkv, hd = c.headDim(), qd = c.qDim();
         boolean chunked = ChunkAttention.supports(hd);
         tiles = 0;
@@ -34,31 +55,29 @@ final class AttentionPlan {
             if (chunked && (n >= 2 || group >= 2)) {
                 int rows = n * group, step = ChunkAttention.tileRows(e.startPos() + n);
                 for (int g = 0; g < nkv; g++) {
-                    int shared = -1;
+                    Prep shared = null;
                     if (rows > step) { // several tiles read this head's cache: convert it once for all
-                        growPreps(preps + 1);
-                        prepSeq[preps] = e.seq();
-                        prepKeys[preps] = e.startPos() + n;
-                        prepHead[preps] = g;
-                        shared = preps++;
+                        shared = nextPrep();
+                        shared.seq = e.seq();
+                        shared.keys = e.startPos() + n;
+                        shared.kvHead = g;
+                        shared.ensure(ChunkAttention.preparedLength(shared.keys, hd));
                     }
                     for (int a = 0; a < rows; a += step) {
-                        grow(tiles + 1);
-                        int b = Math.min(rows, a + step);
-                        prep[tiles] = shared;
-                        seq[tiles] = e.seq();
-                        start[tiles] = e.startPos();
-                        r0[tiles] = a;
-                        r1[tiles] = b;
-                        kvHead[tiles] = g;
-                        qBase[tiles] = t0 * qd;
-                        tileCost = Math.max(tileCost, 4L * (b - a) * (e.startPos() + n) * hd);
-                        tiles++;
+                        Tile t = nextTile();
+                        t.prep = shared;
+                        t.seq = e.seq();
+                        t.start = e.startPos();
+                        t.r0 = a;
+                        t.r1 = Math.min(rows, a + step);
+                        t.kvHead = g;
+                        t.qBase = t0 * qd;
+                        tileCost = Math.max(tileCost, 4L * (t.r1 - a) * (e.startPos() + n) * hd);
                     }
                 }
             } else {
                 for (int i = 0; i < n; i++) {
-                    if (singles == single.length) single = java.util.Arrays.copyOf(single, Math.max(16, 2 * singles));
+                    if (singles == single.length) single = Arrays.copyOf(single, Math.max(16, 2 * singles));
                     single[singles++] = t0 + i;
                     maxSinglePos = Math.max(maxSinglePos, e.startPos() + i);
                 }
@@ -67,23 +86,15 @@ final class AttentionPlan {
         }
     }
 
-    private void growPreps(int n) {
-        if (prepSeq.length >= n) return;
-        int m = Math.max(8, 2 * prepSeq.length);
-        prepSeq = java.util.Arrays.copyOf(prepSeq, m);
-        prepKeys = java.util.Arrays.copyOf(prepKeys, m);
-        prepHead = java.util.Arrays.copyOf(prepHead, m);
+    private Tile nextTile() {
+        if (tiles == tile.length) tile = Arrays.copyOf(tile, Math.max(16, 2 * tiles));
+        if (tile[tiles] == null) tile[tiles] = new Tile();
+        return tile[tiles++];
     }
 
-    private void grow(int n) {
-        if (seq.length >= n) return;
-        int m = Math.max(16, 2 * seq.length);
-        seq = java.util.Arrays.copyOf(seq, m);
-        start = java.util.Arrays.copyOf(start, m);
-        r0 = java.util.Arrays.copyOf(r0, m);
-        r1 = java.util.Arrays.copyOf(r1, m);
-        kvHead = java.util.Arrays.copyOf(kvHead, m);
-        qBase = java.util.Arrays.copyOf(qBase, m);
-        prep = java.util.Arrays.copyOf(prep, m);
+    private Prep nextPrep() {
+        if (preps == prep.length) prep = Arrays.copyOf(prep, Math.max(8, 2 * preps));
+        if (prep[preps] == null) prep[preps] = new Prep();
+        return prep[preps++];
     }
 }

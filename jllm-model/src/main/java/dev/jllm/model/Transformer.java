@@ -60,7 +60,7 @@ public final class Transformer {
                 seq[t0] = e.seq();
             }
         }
-        B.plan.build(batch, c, kv.blockTokens);
+        B.plan.build(batch, c);
         final float[] x = B.x;       // (T, d) residual stream
         final float[] xb = B.xb;     // (T, d) normed input of a sub-layer
         final float[] q = B.q;       // (T, nh·hd)
@@ -147,19 +147,19 @@ public final class Transformer {
     private void attention(int layer, Buffers B, float[] q, float[] att) {
         final AttentionPlan P = B.plan;
         final int hd = c.headDim(), nh = c.nHeads(), qd = c.qDim(), group = nh / c.nKvHeads();
-        if (P.preps > 0) {
-            B.preparedCapacity(P, hd);
-            mm.forPieces(P.preps, (long) P.prepKeys[0] * hd * 8, (from, to) -> {
-                ChunkAttention.Scratch sc = chunkScratch.get();
-                for (int u = from; u < to; u++) ChunkAttention.prepare(kv, layer, P.prepSeq[u], P.prepKeys[u], P.prepHead[u], hd, B.prepK[u], B.prepV[u], sc);
-            });
-        }
+        if (P.preps > 0) mm.forPieces(P.preps, (long) P.prep[0].keys * hd * 8, (from, to) -> {
+            ChunkAttention.Scratch sc = chunkScratch.get();
+            for (int u = from; u < to; u++) {
+                AttentionPlan.Prep p = P.prep[u];
+                ChunkAttention.prepare(kv, layer, p.seq, p.keys, p.kvHead, hd, p.k, p.v, sc);
+            }
+        });
         if (P.tiles > 0) mm.forPieces(P.tiles, P.tileCost, (from, to) -> {
             ChunkAttention.Scratch sc = chunkScratch.get();
             for (int u = from; u < to; u++) {
-                int pu = P.prep[u];
-                ChunkAttention.rows(kv, layer, P.seq[u], P.start[u], P.r0[u], P.r1[u], group, P.kvHead[u], q, P.qBase[u], qd, hd, att, sc,
-                        pu < 0 ? null : B.prepK[pu], pu < 0 ? null : B.prepV[pu]);
+                AttentionPlan.Tile t = P.tile[u];
+                ChunkAttention.rows(kv, layer, t.seq, t.start, t.r0, t.r1, group, t.kvHead, q, t.qBase, qd, hd, att, sc,
+                        t.prep == null ? null : t.prep.k, t.prep == null ? null : t.prep.v);
             }
         });
         if (P.singles > 0) mm.forPieces(P.singles * nh, (long) (P.maxSinglePos + 1) * hd * 2, (from, to) -> { // pieces: later tokens cost more
@@ -179,22 +179,6 @@ public final class Transformer {
         final float[] cos, sin; // (T, ropeDim/2) RoPE angles per token
         private float[] logits = new float[0];
         final AttentionPlan plan = new AttentionPlan();
-        float[][] prepK = new float[0][], prepV = new float[0][]; // caches converted once per (sequence, KV head) of a step
-
-        /** Grows the prepared-cache arrays to what the plan needs (kept for later steps). */
-        void preparedCapacity(AttentionPlan P, int hd) {
-            if (prepK.length < P.preps) {
-                prepK = java.util.Arrays.copyOf(prepK, P.preps);
-                prepV = java.util.Arrays.copyOf(prepV, P.preps);
-            }
-            for (int u = 0; u < P.preps; u++) {
-                int len = ChunkAttention.preparedLength(P.prepKeys[u], hd);
-                if (prepK[u] == null || prepK[u].length < len) {
-                    prepK[u] = new float[len];
-                    prepV[u] = new float[len];
-                }
-            }
-        }
 
         Buffers(ModelConfig c, int T, int ropeDim) {
             capacity = T;
