@@ -45,6 +45,8 @@ final class PrefixCache {
     private final LinkedHashMap<Long, Entry> entries = new LinkedHashMap<>(16, 0.75f, true);
     // chained block hash → the idle entries holding that prefix (insertion order: the oldest answers)
     private final HashMap<Long, LinkedHashSet<Entry>> byBlock = new HashMap<>();
+    // conversation → its one entry (put replaces an older one)
+    private final HashMap<String, Entry> byKey = new HashMap<>();
     private final int blockTokens;
     private long nextId;
 
@@ -101,13 +103,11 @@ final class PrefixCache {
             best = new Match(deep, commonPrefix(deep.tokens, prompt, blocks * blockTokens, n));
         }
         // the conversation's own entry may share more (a partial block, or all of it)
-        if (key != null) {
-            for (Entry e : entries.values()) {
-                if (!key.equals(e.key)) continue;
-                int n = Math.min(Math.min(e.tokens.length, limit), kv.length(e.seq));
-                int c = commonPrefix(e.tokens, prompt, 0, n);
-                if (c > 0 && (best == null || c >= best.common)) best = new Match(e, c);
-            }
+        Entry own = key == null ? null : byKey.get(key);
+        if (own != null) {
+            int n = Math.min(Math.min(own.tokens.length, limit), kv.length(own.seq));
+            int c = commonPrefix(own.tokens, prompt, 0, n);
+            if (c > 0 && (best == null || c >= best.common)) best = new Match(own, c);
         }
         return best;
     }
@@ -119,6 +119,7 @@ final class PrefixCache {
 
     private void remove(Entry e) {
         entries.remove(e.id);
+        if (e.key != null) byKey.remove(e.key, e);
         for (long bh : e.blockHashes) {
             LinkedHashSet<Entry> holders = byBlock.get(bh);
             if (holders != null && holders.remove(e) && holders.isEmpty()) byBlock.remove(bh);
@@ -136,17 +137,17 @@ final class PrefixCache {
         long id = nextId++;
         Entry e = new Entry(id, key, seq, tokens, blockHashes(tokens, Math.min(tokens.length, kv.length(seq))));
         entries.put(id, e);
+        if (key != null) byKey.put(key, e);
         for (long bh : e.blockHashes) byBlock.computeIfAbsent(bh, k -> new LinkedHashSet<>()).add(e);
         while (entries.size() > maxEntries) evictOldest();
     }
 
     /** Frees the conversation's entries (conversation deleted). */
     void forget(String key) {
-        for (Entry e : List.copyOf(entries.values())) {
-            if (key.equals(e.key)) {
-                remove(e);
-                kv.free(e.seq);
-            }
+        Entry e = byKey.get(key);
+        if (e != null) {
+            remove(e);
+            kv.free(e.seq);
         }
     }
 
@@ -175,6 +176,7 @@ final class PrefixCache {
         for (Entry e : new ArrayList<>(entries.values())) kv.free(e.seq);
         entries.clear();
         byBlock.clear();
+        byKey.clear();
     }
 
     List<String> keys() {
