@@ -5,7 +5,8 @@
 # Idempotent and cheap when the server is already up (one pg_isready + one psql). Otherwise, as root
 # on Debian/Ubuntu: apt-get install postgresql if missing, create the cluster if the package did not,
 # listen on localhost only, start it (pg_ctlcluster, else `service`), create the role and database.
-# Called by ./build and .ci/run when JLLM_TEST_PG_URL is not set.
+# Not root: reruns itself through `sudo -n` if it can. Called by ./build (scripts/test-setup.sh) when
+# JLLM_TEST_PG_URL is not set.
 set -euo pipefail
 ROLE=jllm_test PASS=jllm_test DB=jllm_test PORT=${JLLM_TEST_PG_PORT:-5432}
 URL="postgres://$ROLE:$PASS@127.0.0.1:$PORT/$DB"
@@ -19,6 +20,10 @@ reachable() { # the test role can log in over TCP
 if reachable; then echo "$URL"; exit 0; fi
 
 if [ "$(id -u)" != 0 ]; then
+  if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+    say "no PostgreSQL with role $ROLE on 127.0.0.1:$PORT yet: setting it up through sudo -n"
+    exec sudo -n env JLLM_TEST_PG_PORT="$PORT" "$(realpath "$0")"
+  fi
   say "no PostgreSQL with role $ROLE on 127.0.0.1:$PORT, and not root, so I cannot install or start one."
   say "Run 'sudo scripts/test-postgres.sh' once (Debian/Ubuntu), or point JLLM_TEST_PG_URL at a server"
   say "of yours: export JLLM_TEST_PG_URL=postgres://USER:PASS@HOST:PORT/DB"
