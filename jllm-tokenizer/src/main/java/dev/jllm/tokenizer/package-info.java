@@ -2,7 +2,8 @@
  * Tokenizers: text ↔ token ids for LLaMA-family (SentencePiece BPE) and GPT-style (byte-level BPE)
  * vocabularies, with no third-party dependencies.
  *
- * <p>Entry points: {@link dev.jllm.tokenizer.GgufTokenizerLoader} (from a model file),
+ * <p>Entry point: {@link dev.jllm.tokenizer.Tokenizers#open(java.nio.file.Path)} takes any form below and
+ * tells which by the path. The loaders behind it: {@link dev.jllm.tokenizer.GgufTokenizerLoader} (from a model file),
  * {@link dev.jllm.tokenizer.TokenizerJsonLoader} (HF tokenizer.json),
  * {@link dev.jllm.tokenizer.Gpt2FilesLoader} (vocab.json + merges.txt),
  * {@link dev.jllm.tokenizer.TiktokenLoader} (OpenAI rank files),
