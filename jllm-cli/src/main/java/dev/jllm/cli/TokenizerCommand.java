@@ -1,14 +1,9 @@
 package dev.jllm.cli;
 
-import dev.jllm.gguf.GgufFile;
 import dev.jllm.gguf.GgufWriter;
 import dev.jllm.tokenizer.BpeTrainer;
-import dev.jllm.tokenizer.GgufTokenizerLoader;
-import dev.jllm.tokenizer.Gpt2FilesLoader;
-import dev.jllm.tokenizer.Llama2cTokenizerLoader;
-import dev.jllm.tokenizer.TiktokenLoader;
 import dev.jllm.tokenizer.Tokenizer;
-import dev.jllm.tokenizer.TokenizerJsonLoader;
+import dev.jllm.tokenizer.Tokenizers;
 import dev.jllm.tokenizer.TrainedBpe;
 import dev.jllm.tokenizer.TrainingPreTokenizer;
 import java.io.IOException;
@@ -57,44 +52,23 @@ final class TokenizerCommand implements Runnable {
             + "with tokenizer.json or vocab.json+merges.txt, or a name (cl100k_base, o200k_base, qwen3, gpt2) looked up in "
             + "$JLLM_TOKENIZERS and the repository's testdata/tokenizers";
 
-    /** Loads a tokenizer from a path or a well-known name. */
+    /** Loads a tokenizer from a path ({@link Tokenizers#open}: every form it accepts) or a well-known name. */
     static Tokenizer load(String spec) throws IOException {
         Path p = Path.of(spec);
-        if (Files.isDirectory(p)) {
-            if (Files.isRegularFile(p.resolve("tokenizer.json"))) return TokenizerJsonLoader.load(p.resolve("tokenizer.json"));
-            if (Files.isRegularFile(p.resolve("vocab.json")) && Files.isRegularFile(p.resolve("merges.txt"))) {
-                return Gpt2FilesLoader.load(p.resolve("vocab.json"), p.resolve("merges.txt"));
-            }
-            throw new IOException(p + ": directory has neither tokenizer.json nor vocab.json + merges.txt");
-        }
-        if (Files.isRegularFile(p)) return loadFile(p);
+        if (Files.exists(p)) return Tokenizers.open(p);
         if (!spec.contains("/") && !spec.contains("\\")) {
             List<Path> tried = new ArrayList<>();
             for (Path root : searchRoots()) {
                 for (Path c : List.of(root.resolve("tiktoken").resolve(spec + ".tiktoken"), root.resolve(spec + ".tiktoken"),
                         root.resolve("hf-" + spec), root.resolve(spec))) {
                     tried.add(c);
-                    if (Files.isRegularFile(c)) return loadFile(c);
-                    if (Files.isDirectory(c)) return load(c.toString());
+                    if (Files.exists(c)) return Tokenizers.open(c);
                 }
             }
             throw new NoSuchFileException(spec, null, "no such file, and no tokenizer of that name in "
                     + (tried.isEmpty() ? "(no $JLLM_TOKENIZERS, no testdata/tokenizers found)" : searchRoots()));
         }
-        throw new NoSuchFileException(spec);
-    }
-
-    private static Tokenizer loadFile(Path p) throws IOException {
-        String name = p.getFileName().toString().toLowerCase(Locale.ROOT);
-        if (name.endsWith(".gguf")) {
-            try (GgufFile f = GgufFile.open(p)) {
-                return GgufTokenizerLoader.load(f);
-            }
-        }
-        if (name.endsWith(".json")) return TokenizerJsonLoader.load(p);
-        if (name.endsWith(".tiktoken")) return TiktokenLoader.load(p);
-        if (name.endsWith(".bin")) return Llama2cTokenizerLoader.load(p);
-        throw new IOException(p + ": unknown tokenizer file type (expected .gguf, .json, .tiktoken or a llama2.c .bin)");
+        return Tokenizers.open(p); // no such path: its error lists the accepted forms
     }
 
     private static List<Path> searchRoots() {

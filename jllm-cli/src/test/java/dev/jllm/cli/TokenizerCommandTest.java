@@ -115,6 +115,11 @@ class TokenizerCommandTest {
         assertEquals(1, missing.code());
         assertTrue(missing.err().contains("no_such_encoding"), missing.err());
 
+        Path unknown = Files.writeString(tmp.resolve("vocab.txt"), "hello\n"); // no form jllm reads: the error lists those it does
+        CliTest.Run form = CliTest.run("tokenizer", "encode", "--tokenizer", unknown.toString(), "--text", "x");
+        assertEquals(1, form.code());
+        assertTrue(form.err().contains(unknown + ": not a tokenizer form jllm reads (accepted: a .gguf file, a tokenizer.json"), form.err());
+
         Path invalid = tmp.resolve("invalid.txt");
         Files.write(invalid, new byte[] {'h', 'i', (byte) 0xFF, (byte) 0xE5, (byte) 0xB9});
         CliTest.Run enc = CliTest.run("tokenizer", "encode", "--tokenizer", cl100k(), "--file", invalid.toString());
