@@ -25,7 +25,7 @@ class PackedMatrixTest {
         BlockFormat f = BlockFormats.of(t);
         int rows = 53, cols = t.blockSize == 256 ? 512 : 320, pad = 5, xOff = 3; // 3 whole groups and 5 rows left over
         float[] wq = new float[rows * cols];
-        MemorySegment s = MatVecTest.matrix(f, rows, cols, pad, wq);
+        MemorySegment s = QuantTesting.matrix(f, rows, cols, pad, wq);
         assertTrue(PackedMatrix.supports(t, rows, cols));
         for (Parallel pool : new Parallel[] {null, POOL}) {
             PackedMatrix p = PackedMatrix.pack(t, s, pad, rows, cols, pool);
@@ -39,7 +39,7 @@ class PackedMatrixTest {
             assertEquals(77, out[49]);
             for (int r = 0; r < 48; r++) {
                 float ref = f.dotReference(s, pad + r * f.rowBytes(cols), x, xOff, cols);
-                assertEquals(ref, out[1 + r], MatVecTest.tolerance(wq, r * cols, x, xOff, cols), t + " row " + r);
+                assertEquals(ref, out[1 + r], QuantTesting.tolerance(wq, r * cols, x, xOff, cols), t + " row " + r);
             }
             float[] tile = new float[16 * cols];
             for (int g = 0; g < 3; g++) {
@@ -60,7 +60,7 @@ class PackedMatrixTest {
         BlockFormat f = BlockFormats.of(t);
         int rows = 53, cols = 320, pad = 5; // 3 whole groups and 5 rows left over
         float[] wq = new float[rows * cols];
-        MemorySegment s = MatVecTest.matrix(f, rows, cols, pad, wq);
+        MemorySegment s = QuantTesting.matrix(f, rows, cols, pad, wq);
         PackedMatrix p = PackedMatrix.pack(t, s, pad, rows, cols, POOL);
         assertTrue(p.batched());
         for (int T = 1; T <= 17; T++) {
@@ -77,7 +77,7 @@ class PackedMatrixTest {
                         continue;
                     }
                     float ref = f.dotReference(s, pad + r * f.rowBytes(cols), x, tt * cols, cols);
-                    assertEquals(ref, out[i], MatVecTest.tolerance(wq, r * cols, x, tt * cols, cols), t + " T " + T + " t " + tt + " row " + r);
+                    assertEquals(ref, out[i], QuantTesting.tolerance(wq, r * cols, x, tt * cols, cols), t + " T " + T + " t " + tt + " row " + r);
                 }
                 for (int i = tt * ld + 48; i < Math.min(out.length, (tt + 1) * ld); i++) assertEquals(77, out[i], "past the groups, T " + T);
             }

@@ -48,4 +48,23 @@ final class QuantTesting {
         for (int i = 0; i < w.length; i++) s += Math.abs((double) w[i] * x[xOff + i]);
         return (float) s;
     }
+
+    /** A rows × cols matrix quantized row by row, starting at byte {@code pad}; its dequantized values go to {@code dequantized}. */
+    static MemorySegment matrix(BlockFormat f, int rows, int cols, int pad, float[] dequantized) {
+        long rb = f.rowBytes(cols);
+        MemorySegment s = segment(pad + rb * rows);
+        for (int r = 0; r < rows; r++) {
+            float[] row = randomRow(100 + r, cols, f.type().blockSize);
+            f.quantize(row, 0, cols, s, pad + r * rb);
+            f.dequantize(s, pad + r * rb, dequantized, r * cols, cols);
+        }
+        return s;
+    }
+
+    /** Tolerance of a length-n dot product computed in a different order: 1e-5 of Σ|w·x|. */
+    static float tolerance(float[] w, int wOff, float[] x, int xOff, int n) {
+        double s = 0;
+        for (int i = 0; i < n; i++) s += Math.abs((double) w[wOff + i] * x[xOff + i]);
+        return (float) (1e-5 * s);
+    }
 }
