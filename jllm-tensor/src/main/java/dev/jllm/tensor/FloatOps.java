@@ -11,6 +11,10 @@ import jdk.incubator.vector.VectorSpecies;
  * Float-array kernels of the forward pass (dot, RMSNorm, softmax, SwiGLU), each a short Vector API
  * loop with a scalar tail. Sums that decide normalisation are accumulated in double, as ggml does
  * ({@code ggml_float}), so results track llama.cpp closely.
+ *
+ * <p>Beside each vectorized kernel is a plain scalar {@code ...Reference} (package-private) that
+ * defines what it computes; FloatOpsTest and HalfKernelsTest hold each pair together on awkward
+ * lengths, with the tolerance each pair's rounding allows.
  */
 public final class FloatOps {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -33,6 +37,13 @@ public final class FloatOps {
         return s;
     }
 
+    /** Reference for {@link #dot}: a plain scalar loop in float. */
+    static float dotReference(float[] a, int aOff, float[] b, int bOff, int n) {
+        float s = 0;
+        for (int i = 0; i < n; i++) s += a[aOff + i] * b[bOff + i];
+        return s;
+    }
+
     /** y[yOff+i] += a·x[xOff+i]. */
     public static void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n) {
         int i = 0;
@@ -41,6 +52,11 @@ public final class FloatOps {
             FloatVector.fromArray(S, x, xOff + i).fma(av, FloatVector.fromArray(S, y, yOff + i)).intoArray(y, yOff + i);
         }
         for (; i < n; i++) y[yOff + i] += a * x[xOff + i];
+    }
+
+    /** Reference for {@link #axpy}: a plain scalar loop (a product rounded, then a sum; the kernel fuses them). */
+    static void axpyReference(float a, float[] x, int xOff, float[] y, int yOff, int n) {
+        for (int i = 0; i < n; i++) y[yOff + i] += a * x[xOff + i];
     }
 
     /** out = x / sqrt(mean(x²) + eps) · w (RMSNorm; out may alias x). */
@@ -56,6 +72,14 @@ public final class FloatOps {
         for (; i < n; i++) out[outOff + i] = x[xOff + i] * scale * w[i];
     }
 
+    /** Reference for {@link #rmsnorm}: mean of squares in double, then x · scale · w one element at a time. */
+    static void rmsnormReference(float[] out, int outOff, float[] x, int xOff, float[] w, int n, float eps) {
+        double ss = 0;
+        for (int i = 0; i < n; i++) ss += (double) x[xOff + i] * x[xOff + i];
+        float scale = (float) (1.0 / Math.sqrt(ss / n + eps));
+        for (int i = 0; i < n; i++) out[outOff + i] = x[xOff + i] * scale * w[i];
+    }
+
     /** In-place softmax of x[off..off+n): vector exp (the JDK's SVML stubs). */
     public static void softmax(float[] x, int off, int n) {
         float inv = (float) (1.0 / expShifted(x, off, n));
@@ -63,6 +87,12 @@ public final class FloatOps {
         int i = 0;
         for (; i + S.length() <= n; i += S.length()) FloatVector.fromArray(S, x, off + i).mul(iv).intoArray(x, off + i);
         for (; i < n; i++) x[off + i] *= inv;
+    }
+
+    /** Reference for {@link #softmax}: {@link #expShiftedReference}, then each value times 1/Σ. */
+    static void softmaxReference(float[] x, int off, int n) {
+        float inv = (float) (1.0 / expShiftedReference(x, off, n));
+        for (int i = 0; i < n; i++) x[off + i] *= inv;
     }
 
     /**
@@ -88,6 +118,19 @@ public final class FloatOps {
         }
         double sum = acc.reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) {
+            float e = (float) Math.exp(x[off + i] - max);
+            x[off + i] = e;
+            sum += e;
+        }
+        return sum;
+    }
+
+    /** Reference for {@link #expShifted}: scalar max, {@link Math#exp} per value, the sum in double. */
+    static double expShiftedReference(float[] x, int off, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) max = Math.max(max, x[off + i]);
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
             float e = (float) Math.exp(x[off + i] - max);
             x[off + i] = e;
             sum += e;
@@ -166,6 +209,13 @@ public final class FloatOps {
         return s;
     }
 
+    /** Reference for {@link #dotF16}: a plain scalar loop, one {@link Float#float16ToFloat} per value. */
+    static float dotF16Reference(float[] a, int aOff, short[] h, int hOff, int n) {
+        float s = 0;
+        for (int i = 0; i < n; i++) s += a[aOff + i] * Float.float16ToFloat(h[hOff + i]);
+        return s;
+    }
+
     /** y[yOff+i] += a·half(h[hOff+i]), i < n. */
     public static void axpyF16(float a, short[] h, int hOff, float[] y, int yOff, int n) {
         int i = 0;
@@ -178,6 +228,11 @@ public final class FloatOps {
         for (; i < n; i++) y[yOff + i] += a * Float.float16ToFloat(h[hOff + i]);
     }
 
+    /** Reference for {@link #axpyF16}: a plain scalar loop (product rounded, then sum). */
+    static void axpyF16Reference(float a, short[] h, int hOff, float[] y, int yOff, int n) {
+        for (int i = 0; i < n; i++) y[yOff + i] += a * Float.float16ToFloat(h[hOff + i]);
+    }
+
     /** dst[dstOff + i] = half(h[off + i]), i < n: a run of F16 values as floats, a vector at a time. */
     public static void halvesToFloats(short[] h, int off, float[] dst, int dstOff, int n) {
         int i = 0;
@@ -185,7 +240,7 @@ public final class FloatOps {
         for (; i < n; i++) dst[dstOff + i] = Float.float16ToFloat(h[off + i]);
     }
 
-    /** Reference for {@link #halves}: h[off..off+n) → dst, one {@link Float#float16ToFloat} each (tests hold them together). */
+    /** Reference for {@link #halves} and {@link #halvesToFloats}: h[off..off+n) → dst, one {@link Float#float16ToFloat} each. */
     static void halvesReference(short[] h, int off, float[] dst, int n) {
         for (int i = 0; i < n; i++) dst[i] = Float.float16ToFloat(h[off + i]);
     }
