@@ -1,6 +1,6 @@
 package dev.jllm.bench;
 
-import dev.jllm.model.BenchAccess;
+import dev.jllm.model.Attention;
 import dev.jllm.model.KvCacheManager;
 import dev.jllm.model.Matmul;
 import dev.jllm.model.ModelConfig;
@@ -24,8 +24,10 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Decode attention of one layer of Llama-3.2-1B (32 query heads, 8 KV heads, head dim 64) for the
  * token at position 2047 over an F16 KV cache of 2,048 tokens in 16-token blocks: all heads split
- * over 2 threads, each head through the engine's {@code Attention.head} (scores, softmax, weighted
- * V sum), as the forward pass runs it. {@code kvBytes} counts the K and V bytes each query head
+ * over 2 threads, each head through the engine's reference walk {@link Attention#head} (scores,
+ * softmax, weighted V sum). The forward pass runs that walk for single tokens of models whose query
+ * heads do not share KV heads; a grouped-query model like this one decodes through
+ * {@code ChunkAttention}'s tiles instead, which this benchmark does not measure. {@code kvBytes} counts the K and V bytes each query head
  * reads (GQA: four query heads read the same KV head, mostly from cache); per ns it reads as GB/s.
  */
 @State(Scope.Benchmark)
@@ -63,7 +65,8 @@ public class AttentionBench {
             System.arraycopy(Fixtures.randomRow(2L * p, kvd), 0, k, p * kvd, kvd);
             System.arraycopy(Fixtures.randomRow(2L * p + 1, kvd), 0, v, p * kvd, kvd);
         }
-        BenchAccess.store(kv, seq, 0, CONTEXT, 1, k, v);
+        kv.beginWrite(seq, 0, CONTEXT); // layer 0 only: the one the benchmark reads
+        for (int p = 0; p < CONTEXT; p++) kv.store(seq, 0, p, k, p * kvd, v, p * kvd);
         q = Fixtures.randomRow(99, c.qDim());
         for (int i = 0; i < q.length; i++) q[i] *= 0.25f; // keep the softmax from collapsing onto one position
         att = new float[c.qDim()];
@@ -98,7 +101,7 @@ public class AttentionBench {
         mm.parallel().forRange(nh, (from, to) -> {
             float[] s = scores.get();
             for (int h = from; h < to; h++) {
-                BenchAccess.attentionHead(kv, 0, seq, CONTEXT - 1, q, h * hd, hd, h / (nh / nkv), att, h * hd, s);
+                Attention.head(kv, 0, seq, CONTEXT - 1, q, h * hd, hd, h / (nh / nkv), att, h * hd, s);
             }
         });
     }

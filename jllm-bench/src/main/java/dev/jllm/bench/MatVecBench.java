@@ -1,6 +1,5 @@
 package dev.jllm.bench;
 
-import dev.jllm.model.BenchAccess;
 import dev.jllm.model.Matmul;
 import dev.jllm.model.Matrix;
 import dev.jllm.tensor.BlockFormat;
@@ -73,7 +72,7 @@ public class MatVecBench {
         mm = new Matmul(THREADS);
         ws = new Matrix[copies];
         for (int i = 0; i < copies; i++) {
-            ws[i] = BenchAccess.packed(new Matrix("bench", f, Fixtures.randomMatrix(f, ROWS, COLS), ROWS, COLS), mm.parallel());
+            ws[i] = new Matrix("bench", f, Fixtures.randomMatrix(f, ROWS, COLS), ROWS, COLS).packed(mm.parallel());
         }
         Matrix w = ws[0];
         PackedMatrix p = w.packed();

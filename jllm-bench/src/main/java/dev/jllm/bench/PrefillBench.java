@@ -1,6 +1,5 @@
 package dev.jllm.bench;
 
-import dev.jllm.model.BenchAccess;
 import dev.jllm.model.Matmul;
 import dev.jllm.model.Matrix;
 import dev.jllm.tensor.BlockFormat;
@@ -58,7 +57,7 @@ public class PrefillBench {
     public void setup() {
         BlockFormat f = BlockFormats.of(GgmlType.valueOf(format));
         mm = new Matmul(THREADS);
-        w = BenchAccess.packed(new Matrix("bench", f, Fixtures.randomMatrix(f, ROWS, COLS), ROWS, COLS), mm.parallel());
+        w = new Matrix("bench", f, Fixtures.randomMatrix(f, ROWS, COLS), ROWS, COLS).packed(mm.parallel());
         x = new float[tokens * COLS];
         for (int t = 0; t < tokens; t++) System.arraycopy(Fixtures.randomRow(t, COLS), 0, x, t * COLS, COLS);
         out = new float[tokens * ROWS];

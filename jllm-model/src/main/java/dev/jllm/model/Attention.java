@@ -6,8 +6,13 @@ import java.util.List;
 /**
  * Scaled dot-product attention of one query head over one sequence's cached keys and values,
  * positions 0..pos (causal): out = softmax(q·Kᵀ / √hd) · V, walking the sequence's blocks.
+ *
+ * <p>The reference beside {@link ChunkAttention}'s tiles, and the path the forward pass takes for a
+ * single token whose query heads do not share KV heads (or whose head width the tiles cannot split).
+ * Public so that code outside this package can run exactly this walk: the attention benchmark in
+ * jllm-bench, and tests of other modules.
  */
-final class Attention {
+public final class Attention {
     private Attention() {}
 
     /**
@@ -15,7 +20,7 @@ final class Attention {
      * @param kvHead  the KV head this query head reads (GQA: query head / (nh / nkv))
      * @param scores  scratch of at least pos+1 floats
      */
-    static void head(KvCacheManager kv, int layer, int seq, int pos, float[] q, int qOff, int hd, int kvHead,
+    public static void head(KvCacheManager kv, int layer, int seq, int pos, float[] q, int qOff, int hd, int kvHead,
                      float[] out, int outOff, float[] scores) {
         float scale = (float) (1.0 / Math.sqrt(hd));
         int n = pos + 1, bt = kv.blockTokens, stride = kv.kvDim;

@@ -151,9 +151,11 @@ public final class KvCacheManager {
 
     /**
      * Prepares positions [from, to) of {@code seq} for writing: capacity, copy-on-write of shared
-     * blocks, and the new length {@code to}. Called by the forward pass before it stores K/V.
+     * blocks, and the new length {@code to}. Called by the forward pass before it stores K/V; public,
+     * with {@link #store}, for callers that fill a cache without running the model (the attention
+     * benchmark in jllm-bench; a KV import).
      */
-    void beginWrite(int seq, int from, int to) {
+    public void beginWrite(int seq, int from, int to) {
         Seq s = seq(seq);
         if (from > s.length) throw new IllegalArgumentException("sequence " + seq + " has " + s.length + " tokens; cannot write at " + from);
         if (from < s.length) truncate(seq, from);
@@ -191,7 +193,12 @@ public final class KvCacheManager {
         return (layer * blockTokens + pos % blockTokens) * kvDim;
     }
 
-    void store(int seq, int layer, int pos, float[] k, int kOff, float[] v, int vOff) {
+    /**
+     * Writes the K and V rows of one position of one layer ({@code kvDim} floats each, from
+     * {@code k[kOff..]} and {@code v[vOff..]}), converted to the cache type. The position must lie in
+     * a range {@link #beginWrite} prepared.
+     */
+    public void store(int seq, int layer, int pos, float[] k, int kOff, float[] v, int vOff) {
         Block b = block(seq, pos);
         int at = index(layer, pos);
         if (f16) {

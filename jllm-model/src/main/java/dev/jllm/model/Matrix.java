@@ -46,8 +46,12 @@ public final class Matrix {
         return new Matrix(name, BlockFormats.of(t.type()), data, Math.toIntExact(d[1]), Math.toIntExact(d[0]));
     }
 
-    /** This matrix with a repacked copy of its weights if its format has one on this CPU, else itself. */
-    Matrix packed(Parallel pool) {
+    /**
+     * This matrix with a repacked copy of its weights if its format has one on this CPU, else itself:
+     * what {@link Weights} does to every matrix at load. Public so that a matrix built by hand (the JMH
+     * benchmarks in jllm-bench, tools) is multiplied by the same kernels as a loaded model's.
+     */
+    public Matrix packed(Parallel pool) {
         if (packed != null || !PackedMatrix.supports(format.type(), rows, cols)) return this;
         return new Matrix(name, format, data, rows, cols, PackedMatrix.pack(format.type(), data, 0, rows, cols, pool));
     }
