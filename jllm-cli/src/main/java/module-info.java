@@ -1,6 +1,6 @@
 /** The jllm command line. */
 module dev.jllm.cli {
-    requires dev.jllm.model;
+    requires dev.jllm.engine;
     requires dev.jllm.data;
     requires dev.jllm.server;
     requires dev.jllm.train;

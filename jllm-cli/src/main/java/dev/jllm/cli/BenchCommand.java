@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.jllm.model.Batch;
 import dev.jllm.model.KvCacheManager;
 import dev.jllm.model.Matmul;
+import dev.jllm.model.MemoryPlan;
 import dev.jllm.model.ModelFile;
 import dev.jllm.model.Transformer;
 import dev.jllm.model.Weights;
@@ -60,7 +61,7 @@ final class BenchCommand implements Callable<Integer> {
             int ctx = depth + Math.max(nPrompt, nGen) + 1;
             int seqs = Math.max(1, parallel);
             if (ctx > f.config().contextLength()) err.printf("note: %d tokens exceed the model's trained context %d%n", ctx, f.config().contextLength());
-            KvCacheManager kv = new KvCacheManager(f.config(), ct, 16, seqs * ((ctx + 15) / 16 + 1));
+            KvCacheManager kv = new KvCacheManager(f.config(), ct, MemoryPlan.KV_BLOCK_TOKENS, seqs * MemoryPlan.minKvBlocks(ctx, MemoryPlan.KV_BLOCK_TOKENS));
             Transformer tr = new Transformer(new Weights(f), kv, mm);
             SplittableRandom rnd = new SplittableRandom(1);
             int vocab = f.config().vocabSize();

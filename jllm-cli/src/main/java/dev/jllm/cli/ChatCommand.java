@@ -3,9 +3,13 @@ package dev.jllm.cli;
 import dev.jllm.chat.ChatMessage;
 import dev.jllm.chat.ChatTemplate;
 import dev.jllm.chat.ChatTemplateException;
-import dev.jllm.model.Generator;
+import dev.jllm.chat.PromptBuilder;
+import dev.jllm.chat.PromptException;
+import dev.jllm.engine.Generator;
+import dev.jllm.engine.LoadedModel;
+import dev.jllm.model.KvCacheManager;
 import dev.jllm.model.SamplingParams;
-import dev.jllm.tokenizer.Tokenizer;
+import dev.jllm.model.Transformer;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
@@ -24,7 +28,10 @@ import picocli.CommandLine.Spec;
 /**
  * {@code jllm chat}: a multi-turn chat in the terminal with the model's own chat template. The
  * conversation keeps one KV sequence, so each turn prefills only what is new (the user message and
- * the template's glue), like the server does for stored conversations.
+ * the template's glue), like the server does for stored conversations. Prompts come from the same
+ * {@link PromptBuilder} as the server's (control-token guard, truncation policy: the oldest turns
+ * are dropped to keep {@code -n} tokens, at most half the context, free for the reply; token splice
+ * of the previous turn), and replies from the same decode loop ({@link Generator}).
  */
 @Command(name = "chat", mixinStandardHelpOptions = true,
         description = "Chat with a model in the terminal (its chat template; /reset, /exit). Timings go to stderr.")
@@ -50,15 +57,18 @@ final class ChatCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         long s = seed != null ? seed : new java.security.SecureRandom().nextLong() & Long.MAX_VALUE;
         int th = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        try (LoadedModel m = new LoadedModel(model, null, th, cacheType, 0)) {
+        try (LoadedModel m = LoadedModel.open(model, null, th)) {
             ChatTemplate template = m.file.gguf() != null ? ChatTemplate.fromGguf(m.file.gguf()) : ChatTemplate.fallback();
-            Tokenizer tok = m.tokenizer;
-            Generator gen = new Generator(m.transformer, tok);
-            int ctx = m.file.config().contextLength();
+            Transformer tr = m.transformer(LoadedModel.cacheType(cacheType), 0);
+            Generator gen = new Generator(tr, m.tokenizer);
+            int ctx = m.config().contextLength();
+            PromptBuilder prompts = new PromptBuilder(m.tokenizer, template::render, ctx);
+            PromptBuilder.Truncation fit = new PromptBuilder.Truncation(true, n);
             List<ChatMessage> history = new ArrayList<>();
             if (system != null) history.add(ChatMessage.system(system));
-            int seq = m.transformer.cache().allocate();
-            int[] cachedTokens = new int[0];
+            KvCacheManager kv = tr.cache();
+            int seq = kv.allocate();
+            int[] sequence = null; // what the model saw and said so far (the KV holds all of it but the last token)
             err.printf("chat with %s (context %d tokens, %s template). /reset clears, /exit quits.%n", model.getFileName(), ctx,
                     m.file.hasChatTemplate() ? "its" : "fallback ChatML");
             err.flush();
@@ -72,30 +82,28 @@ final class ChatCommand implements Callable<Integer> {
                 if (line.isBlank()) continue;
                 if (line.strip().equals("/reset")) {
                     history.removeIf(msg -> !msg.role().equals("system"));
-                    m.transformer.cache().truncate(seq, 0);
-                    cachedTokens = new int[0];
+                    kv.truncate(seq, 0);
+                    sequence = null;
                     err.println("(conversation cleared)");
                     continue;
                 }
                 history.add(ChatMessage.user(line));
-                int[] prompt;
-                int dropped = 0;
-                while (true) {
-                    prompt = encode(template, tok, history);
-                    if (prompt.length + Math.min(n, ctx / 4) < ctx || history.size() <= 2) break;
-                    int first = history.get(0).role().equals("system") ? 1 : 0; // drop the oldest turn, keep the system message
-                    history.remove(first);
-                    if (history.size() > first && !history.get(first).role().equals("user")) history.remove(first);
-                    dropped++;
-                }
-                if (prompt.length >= ctx) {
-                    err.printf("(the message is too long: %d tokens, the context is %d)%n", prompt.length, ctx);
+                PromptBuilder.Prompt p;
+                try {
+                    prompts.checkContent(line, "your message");
+                    p = prompts.build(history, "conversation", fit, sequence);
+                } catch (PromptException e) {
+                    err.println("(" + e.getMessage() + ")");
                     history.removeLast();
                     continue;
                 }
-                if (dropped > 0) err.printf("(dropped the %d oldest turn(s) to fit the %d-token context)%n", dropped, ctx);
-                int reuse = commonPrefix(cachedTokens, prompt);
-                reuse = Math.min(reuse, Math.min(m.transformer.cache().length(seq), prompt.length - 1));
+                if (p.droppedMessages() > 0) {
+                    err.printf("(dropped the %d oldest message(s) to fit the %d-token context)%n", p.droppedMessages(), ctx);
+                    history.subList(history.get(0).role().equals("system") ? 1 : 0, (history.get(0).role().equals("system") ? 1 : 0)
+                            + p.droppedMessages()).clear();
+                }
+                int[] prompt = p.tokens();
+                int reuse = sequence == null ? 0 : Math.min(commonPrefix(sequence, prompt), Math.min(kv.length(seq), prompt.length - 1));
                 SamplingParams sp = new SamplingParams(temp, topK, topP, minP, 1f, 0f, 0f, 64, Map.of(), s + turn++, n, List.of(), false);
                 Generator.Result r = gen.continueSequence(seq, prompt, reuse, sp, text -> {
                     out.print(text);
@@ -104,9 +112,7 @@ final class ChatCommand implements Callable<Integer> {
                 out.println();
                 out.flush();
                 history.add(ChatMessage.assistant(r.text()));
-                int[] all = java.util.Arrays.copyOf(prompt, prompt.length + r.tokens().length);
-                System.arraycopy(r.tokens(), 0, all, prompt.length, r.tokens().length);
-                cachedTokens = all;
+                sequence = r.sequence();
                 err.printf(Locale.ROOT, "[%d prompt tokens, %d reused from the cache, %d prefilled in %.2f s · %d generated at %.1f tok/s · %s]%n",
                         prompt.length, reuse, prompt.length - reuse, r.prefillSeconds(), r.tokens().length, r.decodeTokensPerSecond(),
                         r.finish().name().toLowerCase(Locale.ROOT));
@@ -116,13 +122,6 @@ final class ChatCommand implements Callable<Integer> {
             throw new IllegalArgumentException("chat template: " + e.getMessage());
         }
         return 0;
-    }
-
-    /** The rendered conversation as tokens; BOS added only if the template did not write it. */
-    private static int[] encode(ChatTemplate template, Tokenizer tok, List<ChatMessage> history) {
-        String text = template.render(history, true);
-        boolean templateHasBos = template.bosToken() != null && !template.bosToken().isEmpty() && text.startsWith(template.bosToken());
-        return tok.encode(text, !templateHasBos, true);
     }
 
     private static int commonPrefix(int[] a, int[] b) {

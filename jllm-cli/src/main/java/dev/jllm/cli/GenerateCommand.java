@@ -1,6 +1,7 @@
 package dev.jllm.cli;
 
-import dev.jllm.model.Generator;
+import dev.jllm.engine.Generator;
+import dev.jllm.engine.LoadedModel;
 import dev.jllm.model.SamplingParams;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -45,9 +46,9 @@ final class GenerateCommand implements Callable<Integer> {
                 Map.of(), s, n, stop == null ? List.of() : stop, ignoreEos);
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         int th = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        try (LoadedModel m = new LoadedModel(model, tokenizer, th, cacheType, 0)) {
+        try (LoadedModel m = LoadedModel.open(model, tokenizer, th)) {
             int[] ids = m.tokenizer.encode(prompt, true, !noParseSpecial);
-            Generator.Result r = new Generator(m.transformer, m.tokenizer).generate(ids, sp, text -> {
+            Generator.Result r = new Generator(m.transformer(LoadedModel.cacheType(cacheType), 0), m.tokenizer).generate(ids, sp, text -> {
                 out.print(text);
                 out.flush();
             });

@@ -1,5 +1,6 @@
 package dev.jllm.cli;
 
+import dev.jllm.engine.LoadedModel;
 import dev.jllm.model.Perplexity;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,14 +30,14 @@ final class PerplexityCommand implements Callable<Integer> {
         String text = Files.readString(file, StandardCharsets.UTF_8);
         if (text.endsWith("\n")) text = text.substring(0, text.length() - 1); // as llama.cpp's -f reader
         int th = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        try (LoadedModel m = new LoadedModel(model, tokenizer, th, cacheType, ctx)) {
+        try (LoadedModel m = LoadedModel.open(model, tokenizer, th)) {
             int[] tokens = m.tokenizer.encode(text, true, false);
             int chunks = tokens.length / Math.max(1, ctx);
             var err = spec.commandLine().getErr();
             err.printf("tokenized %s: %d tokens, %d chunks of %d%n", file, tokens.length, chunks, ctx);
             Perplexity.Result r;
             try (Progress p = new Progress(err, "perplexity", chunks, false)) {
-                r = Perplexity.compute(m.transformer, tokens, ctx, m.tokenizer.bos(), c -> p.add(1));
+                r = Perplexity.compute(m.transformer(LoadedModel.cacheType(cacheType), ctx), tokens, ctx, m.tokenizer.bos(), c -> p.add(1));
             }
             var out = spec.commandLine().getOut();
             StringBuilder run = new StringBuilder();

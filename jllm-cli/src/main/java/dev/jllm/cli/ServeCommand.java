@@ -1,8 +1,8 @@
 package dev.jllm.cli;
 
-import dev.jllm.server.ApiKeys;
+import dev.jllm.server.http.ApiKeys;
 import dev.jllm.server.ChatServer;
-import dev.jllm.server.Scheduler;
+import dev.jllm.engine.Scheduler;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.jllm.chat.ChatMessage;
 import dev.jllm.chat.ChatTemplate;
 import dev.jllm.gguf.GgufFile;
-import dev.jllm.model.Generator;
+import dev.jllm.engine.Generator;
 import dev.jllm.model.KvCacheManager;
 import dev.jllm.model.Matmul;
 import dev.jllm.model.ModelFile;

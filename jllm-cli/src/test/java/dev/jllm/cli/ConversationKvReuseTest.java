@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.jllm.server.ApiKeys;
+import dev.jllm.server.http.ApiKeys;
 import dev.jllm.server.ChatServer;
 import dev.jllm.testkit.TestData;
 import dev.jllm.tokenizer.Tokenizer;

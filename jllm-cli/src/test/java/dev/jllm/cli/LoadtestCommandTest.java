@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.jllm.server.ApiKeys;
+import dev.jllm.server.http.ApiKeys;
 import dev.jllm.server.ChatServer;
 import java.io.PrintWriter;
 import java.io.StringWriter;

@@ -5,7 +5,7 @@ import dev.jllm.testkit.TestData;
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.jllm.server.ApiKeys;
+import dev.jllm.server.http.ApiKeys;
 import dev.jllm.server.ChatServer;
 import java.io.PrintWriter;
 import java.io.StringWriter;

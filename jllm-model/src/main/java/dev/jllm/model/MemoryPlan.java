@@ -75,6 +75,32 @@ public final class MemoryPlan {
         return new WeightEstimate(bytes, fallback);
     }
 
+    /** Tokens per KV block of the paged cache ({@link KvCacheManager}): vLLM's default. */
+    public static final int KV_BLOCK_TOKENS = 16;
+
+    /** One KV block: K and V of {@code blockTokens} tokens in every layer. */
+    public static long kvBlockBytes(ModelConfig c, GgmlType cacheType, int blockTokens) {
+        return kvBytesPerToken(c, cacheType) * blockTokens;
+    }
+
+    /** Blocks that hold {@code tokens} tokens: ceil(tokens / blockTokens). */
+    public static int kvBlocks(int tokens, int blockTokens) {
+        return (tokens + blockTokens - 1) / blockTokens;
+    }
+
+    /**
+     * The smallest paged cache that runs one sequence of {@code ctx} tokens: its blocks plus one, for
+     * the copy-on-write of a partly shared block after a fork.
+     */
+    public static int minKvBlocks(int ctx, int blockTokens) {
+        return kvBlocks(ctx, blockTokens) + 1;
+    }
+
+    /** Whole blocks that fit in {@code bytes} (capped at Integer.MAX_VALUE). */
+    public static int kvBlocksIn(long bytes, ModelConfig c, GgmlType cacheType, int blockTokens) {
+        return (int) Math.min(Integer.MAX_VALUE, bytes / kvBlockBytes(c, cacheType, blockTokens));
+    }
+
     /** K and V for one token: 2 · L · n_kv · hd · bytes per element. */
     public static long kvBytesPerToken(ModelConfig c, GgmlType cacheType) {
         return 2L * c.nLayers() * c.kvDim() * cacheType.typeSize;

@@ -1,13 +1,21 @@
 package dev.jllm.server;
 
+import dev.jllm.chat.ChatRenderer;
 import dev.jllm.chat.ChatTemplate;
+import dev.jllm.chat.PromptBuilder;
+import dev.jllm.engine.LoadedModel;
+import dev.jllm.engine.Scheduler;
 import dev.jllm.gguf.GgufFormatException;
-import dev.jllm.model.Matmul;
+import dev.jllm.model.MemoryPlan;
 import dev.jllm.model.ModelConfig;
 import dev.jllm.model.ModelFile;
-import dev.jllm.model.Weights;
-import dev.jllm.tokenizer.GgufTokenizerLoader;
-import dev.jllm.tokenizer.Tokenizer;
+import dev.jllm.server.http.ApiKeys;
+import dev.jllm.server.http.HttpApi;
+import dev.jllm.server.metrics.PrometheusMetrics;
+import dev.jllm.server.store.PostgresConversationStore;
+import dev.jllm.server.store.SqlConversationStore;
+import dev.jllm.server.store.SqliteConversationStore;
+import dev.jllm.tensor.GgmlType;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -17,8 +25,8 @@ import java.time.Duration;
 import java.util.function.Function;
 
 /**
- * {@code jllm serve}, wired by hand: model file → tokenizer + weights → {@link Scheduler} (owns the
- * KV cache) → store → {@link HttpApi}. {@link #shutdown} stops accepting, lets requests in flight
+ * {@code jllm serve}, wired by hand: model file → {@link LoadedModel} (tokenizer + weights) →
+ * {@link Scheduler} (the engine: owns the KV cache) → store → {@link HttpApi}. {@link #shutdown} stops accepting, lets requests in flight
  * finish within a grace period, then stops the scheduler and closes the store.
  */
 public final class ChatServer implements AutoCloseable {
@@ -89,17 +97,15 @@ public final class ChatServer implements AutoCloseable {
         }
     }
 
-    private final ModelFile file;
-    private final Matmul matmul;
+    private final LoadedModel model;
     private final Scheduler scheduler;
     private final SqlConversationStore store;
     private final HttpApi api;
     private final String modelId;
     private final Duration grace;
 
-    private ChatServer(ModelFile file, Matmul matmul, Scheduler scheduler, SqlConversationStore store, HttpApi api, String modelId, Duration grace) {
-        this.file = file;
-        this.matmul = matmul;
+    private ChatServer(LoadedModel model, Scheduler scheduler, SqlConversationStore store, HttpApi api, String modelId, Duration grace) {
+        this.model = model;
         this.scheduler = scheduler;
         this.store = store;
         this.api = api;
@@ -130,42 +136,38 @@ public final class ChatServer implements AutoCloseable {
                     + " the model and read conversations; use --api-keys FILE, or --insecure if the network is trusted");
         }
         if (o.threads() < 1) throw new IllegalArgumentException("--threads must be >= 1, got " + o.threads());
-        ModelFile file = ModelFile.open(o.model());
-        Matmul matmul = null;
+        LoadedModel model = LoadedModel.openGguf(o.model(), o.threads());
         Scheduler scheduler = null;
         SqlConversationStore store = null;
         try {
-            if (file.gguf() == null) throw new IllegalArgumentException(o.model() + " has no vocabulary: serve needs a GGUF model");
-            Tokenizer tok = GgufTokenizerLoader.load(file.gguf());
-            ModelConfig c = file.config();
+            ModelConfig c = model.config();
             if (o.ctxSize() > c.contextLength()) {
                 throw new IllegalArgumentException("--ctx-size " + o.ctxSize() + " exceeds the model's trained context of " + c.contextLength() + " tokens");
             }
             int ctx = o.ctxSize() > 0 ? o.ctxSize() : Math.min(c.contextLength(), Options.DEFAULT_CTX);
-            long blockBytes = 2L * c.nLayers() * Scheduler.BLOCK_TOKENS * c.kvDim() * 2; // K and V, F16
-            long blocks = o.kvCacheBytes() / blockBytes;
-            int minBlocks = (ctx + Scheduler.BLOCK_TOKENS - 1) / Scheduler.BLOCK_TOKENS + 1;
+            int bt = Scheduler.BLOCK_TOKENS;
+            int blocks = MemoryPlan.kvBlocksIn(o.kvCacheBytes(), c, GgmlType.F16, bt);
+            int minBlocks = MemoryPlan.minKvBlocks(ctx, bt);
             if (blocks < minBlocks) {
                 throw new IllegalArgumentException("--kv-cache-mem " + o.kvCacheBytes() + " bytes holds " + blocks + " KV blocks; a context of "
-                        + ctx + " tokens needs at least " + minBlocks + " = " + minBlocks * blockBytes + " bytes: raise --kv-cache-mem or lower --ctx-size");
+                        + ctx + " tokens needs at least " + minBlocks + " = " + minBlocks * MemoryPlan.kvBlockBytes(c, GgmlType.F16, bt)
+                        + " bytes: raise --kv-cache-mem or lower --ctx-size");
             }
-            matmul = new Matmul(o.threads());
             String modelId = modelId(o.model());
             PrometheusMetrics metrics = new PrometheusMetrics(modelId);
-            scheduler = new Scheduler(new Weights(file), matmul, tok, (int) Math.min(blocks, Integer.MAX_VALUE),
+            scheduler = new Scheduler(model.weights, model.matmul, model.tokenizer, blocks,
                     new Scheduler.Limits(o.maxRunning(), o.maxWaiting(), o.stepTokens(), 256, o.batching()), metrics, ctx);
             metrics.bind(scheduler);
             store = openStore(o);
-            PromptBuilder prompts = new PromptBuilder(tok, templates.apply(file), ctx);
+            PromptBuilder prompts = new PromptBuilder(model.tokenizer, templates.apply(model.file), ctx);
             HttpApi api = new HttpApi(modelId, scheduler, metrics, prompts, store, o.apiKeys(),
                     new HttpApi.Settings(o.maxBodyBytes(), o.heartbeatMillis(), o.maxPerKey()), new InetSocketAddress(addr, o.port()));
             api.start();
-            return new ChatServer(file, matmul, scheduler, store, api, modelId, o.shutdownGrace());
+            return new ChatServer(model, scheduler, store, api, modelId, o.shutdownGrace());
         } catch (IOException | RuntimeException | Error e) {
             if (scheduler != null) scheduler.close();
             if (store != null) store.close();
-            if (matmul != null) matmul.close();
-            file.close();
+            model.close();
             throw e;
         }
     }
@@ -202,7 +204,7 @@ public final class ChatServer implements AutoCloseable {
 
     /** The context the model was trained for. */
     public int trainedContextLength() {
-        return file.config().contextLength();
+        return model.config().contextLength();
     }
 
     /** Graceful: stop accepting, wait for in-flight exchanges up to the grace period, then release everything. */
@@ -210,8 +212,7 @@ public final class ChatServer implements AutoCloseable {
         api.stop((int) Math.max(0, grace.toSeconds()));
         scheduler.close();
         store.close();
-        matmul.close();
-        file.close();
+        model.close();
     }
 
     @Override

@@ -1,2 +1,2 @@
-/** The chat service: HTTP API, conversations, store, scheduler. */
+/** The chat service's wiring: {@link dev.jllm.server.ChatServer} (model → engine → store → HTTP) and its options. */
 package dev.jllm.server;

@@ -1,5 +1,6 @@
 package dev.jllm.server;
 
+import dev.jllm.server.http.ApiKeys;
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;

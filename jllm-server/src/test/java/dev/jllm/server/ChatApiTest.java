@@ -1,10 +1,11 @@
 package dev.jllm.server;
 
+import dev.jllm.server.http.ApiKeys;
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jllm.chat.ChatMessage;
-import dev.jllm.model.Generator;
+import dev.jllm.engine.Generator;
 import dev.jllm.model.KvCacheManager;
 import dev.jllm.model.SamplingParams;
 import dev.jllm.model.Transformer;
@@ -83,11 +84,11 @@ class ChatApiTest {
         List<String> data = ServerFixture.sseData(r.body());
         assertEquals("[DONE]", data.getLast());
         StringBuilder text = new StringBuilder();
-        JsonNode first = HttpIo.JSON.readTree(data.getFirst());
+        JsonNode first = ServerFixture.JSON.readTree(data.getFirst());
         assertEquals("assistant", first.get("choices").get(0).get("delta").get("role").asText());
         String finish = null;
         for (String d : data.subList(0, data.size() - 2)) {
-            JsonNode c = HttpIo.JSON.readTree(d);
+            JsonNode c = ServerFixture.JSON.readTree(d);
             assertEquals("chat.completion.chunk", c.get("object").asText());
             assertTrue(c.has("usage") && c.get("usage").isNull(), "usage is null on content chunks with include_usage");
             JsonNode ch = c.get("choices").get(0);
@@ -95,7 +96,7 @@ class ChatApiTest {
             if (!ch.get("finish_reason").isNull()) finish = ch.get("finish_reason").asText();
         }
         assertNotNull(finish);
-        JsonNode usage = HttpIo.JSON.readTree(data.get(data.size() - 2));
+        JsonNode usage = ServerFixture.JSON.readTree(data.get(data.size() - 2));
         assertEquals(0, usage.get("choices").size());
         assertTrue(usage.get("usage").get("completion_tokens").asInt() > 0);
         String want = greedyText(ServerFixture.CHATML.render(List.of(ChatMessage.user("The cat sat")), true), 24);
@@ -108,8 +109,8 @@ class ChatApiTest {
                 {"model":"stories260K","messages":[{"role":"user","content":"Max and the ball"}],"temperature":0,"max_tokens":10}""";
         JsonNode a = ServerFixture.json(s.post("/v1/chat/completions", turn1, null));
         String reply = a.get("choices").get(0).get("message").get("content").asText();
-        String turn2 = HttpIo.JSON.writeValueAsString(HttpIo.JSON.readTree(turn1).deepCopy());
-        var t2 = (com.fasterxml.jackson.databind.node.ObjectNode) HttpIo.JSON.readTree(turn2);
+        String turn2 = ServerFixture.JSON.writeValueAsString(ServerFixture.JSON.readTree(turn1).deepCopy());
+        var t2 = (com.fasterxml.jackson.databind.node.ObjectNode) ServerFixture.JSON.readTree(turn2);
         t2.withArray("messages").addObject().put("role", "assistant").put("content", reply);
         t2.withArray("messages").addObject().put("role", "user").put("content", "Yes");
         HttpResponse<String> rb = s.post("/v1/chat/completions", t2.toString(), null);
@@ -137,7 +138,7 @@ class ChatApiTest {
                 {"model":"stories260K","prompt":"Once upon a time","temperature":0,"max_tokens":12,"stream":true}""", null);
         StringBuilder text = new StringBuilder();
         List<String> data = ServerFixture.sseData(r.body());
-        for (String d : data.subList(0, data.size() - 1)) text.append(HttpIo.JSON.readTree(d).get("choices").get(0).get("text").asText());
+        for (String d : data.subList(0, data.size() - 1)) text.append(ServerFixture.JSON.readTree(d).get("choices").get(0).get("text").asText());
         assertEquals(want, text.toString());
         assertEquals("[DONE]", data.getLast());
     }
@@ -207,7 +208,7 @@ class ChatApiTest {
         assertEquals("context_length_exceeded", ServerFixture.json(r).get("error").get("code").asText());
         HttpResponse<String> ok = s.post("/v1/chat/completions", body.replace("\"temperature\":0", "\"temperature\":0,\"truncation\":\"auto\""), null);
         assertEquals(200, ok.statusCode(), ok.body());
-        int dropped = Integer.parseInt(ok.headers().firstValue(ChatApi.TRUNCATED_HEADER).orElseThrow());
+        int dropped = Integer.parseInt(ok.headers().firstValue("x-jllm-truncated-messages").orElseThrow());
         assertTrue(dropped >= 2 && dropped % 2 == 0, "whole turns dropped: " + dropped);
         assertTrue(ServerFixture.json(ok).get("usage").get("prompt_tokens").asInt() + 8 <= 128);
     }

@@ -1,5 +1,6 @@
 package dev.jllm.server;
 
+import dev.jllm.server.http.ApiKeys;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

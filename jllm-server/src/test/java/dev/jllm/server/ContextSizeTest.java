@@ -1,5 +1,6 @@
 package dev.jllm.server;
 
+import dev.jllm.server.http.ApiKeys;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,7 @@
 package dev.jllm.server;
 
+import dev.jllm.engine.Scheduler;
+import dev.jllm.server.http.ApiKeys;
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -129,7 +131,7 @@ class DisconnectTest {
         double ms, steps;
         try (RawStream s = new RawStream("/v1/responses", streamBody(900))) {
             String created = s.await("\"type\":\"response.created\"", 1);
-            responseId = HttpIo.JSON.readTree(created.substring(created.indexOf('{'))).get("response").get("id").asText();
+            responseId = ServerFixture.JSON.readTree(created.substring(created.indexOf('{'))).get("response").get("id").asText();
             s.await("response.output_text.delta", 3);
             eventually(() -> stats().running() == 1 && stats().blocksUsed() > blocksBefore); // the snapshot is refreshed once per step
             double stepsBefore = steps();

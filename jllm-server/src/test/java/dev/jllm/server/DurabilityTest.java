@@ -75,7 +75,7 @@ class DurabilityTest {
             try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
                 for (String line; (line = in.readLine()) != null; ) {
                     if (!line.startsWith("data: ")) continue;
-                    JsonNode e = HttpIo.JSON.readTree(line.substring(6));
+                    JsonNode e = ServerFixture.JSON.readTree(line.substring(6));
                     if (e.get("type").asText().equals("response.created")) id = e.get("response").get("id").asText();
                     if (e.get("type").asText().equals("response.output_text.delta") && ++deltas == 3) break;
                 }

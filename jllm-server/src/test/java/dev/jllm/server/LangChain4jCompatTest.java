@@ -1,5 +1,6 @@
 package dev.jllm.server;
 
+import dev.jllm.server.http.ApiKeys;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.langchain4j.model.chat.response.ChatResponse;
@@ -38,7 +39,7 @@ class LangChain4jCompatTest {
     private static String serverGreedy(String prompt, int maxTokens) throws Exception {
         var r = s.post("/v1/chat/completions", """
                 {"model":"stories260K","messages":[{"role":"user","content":%s}],"temperature":0,"max_tokens":%d}"""
-                .formatted(HttpIo.JSON.writeValueAsString(prompt), maxTokens), null);
+                .formatted(ServerFixture.JSON.writeValueAsString(prompt), maxTokens), null);
         assertEquals(200, r.statusCode(), r.body());
         return ServerFixture.json(r).get("choices").get(0).get("message").get("content").asText();
     }

@@ -1,5 +1,12 @@
 package dev.jllm.server;
 
+import dev.jllm.engine.EngineBusyException;
+import dev.jllm.engine.Generation;
+import dev.jllm.engine.GenerationEvent;
+import dev.jllm.engine.GenerationRequest;
+import dev.jllm.engine.Scheduler;
+import dev.jllm.server.http.ApiKeys;
+import dev.jllm.server.metrics.PrometheusMetrics;
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -82,7 +89,7 @@ class MetricsTest {
                 pm.bind(s);
                 int[] p = tm.tokenizer.encode("Once upon a time", true, false);
                 Generation g = s.submit(new GenerationRequest(p, sp, null));
-                assertThrows(ServerBusyException.class, () -> s.submit(new GenerationRequest(p, sp, null)));
+                assertThrows(EngineBusyException.class, () -> s.submit(new GenerationRequest(p, sp, null)));
                 g.cancel();
                 assertInstanceOf(GenerationEvent.Failed.class, TestModel.collect(g).terminal());
             }

@@ -1,5 +1,6 @@
 package dev.jllm.server;
 
+import dev.jllm.server.http.ApiKeys;
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -96,13 +97,13 @@ class ResponsesApiTest {
         StringBuilder text = new StringBuilder();
         int lastSeq = -1;
         for (String d : data) {
-            JsonNode e = HttpIo.JSON.readTree(d);
+            JsonNode e = ServerFixture.JSON.readTree(d);
             assertEquals(lastSeq + 1, e.get("sequence_number").asInt());
             lastSeq++;
             if (e.get("type").asText().equals("response.output_text.delta")) text.append(e.get("delta").asText());
         }
         assertTrue(events.contains("response.output_text.delta"));
-        JsonNode done = HttpIo.JSON.readTree(data.getLast()).get("response");
+        JsonNode done = ServerFixture.JSON.readTree(data.getLast()).get("response");
         assertEquals(outputText(done), text.toString());
         JsonNode items = ok(s.get("/v1/conversations/" + conv + "/items?order=asc", null));
         assertEquals(2, items.get("data").size());

@@ -1,5 +1,7 @@
 package dev.jllm.server;
 
+import dev.jllm.chat.ChatRenderer;
+import dev.jllm.server.http.ApiKeys;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.net.URI;
@@ -14,6 +16,8 @@ import java.util.List;
 final class ServerFixture implements AutoCloseable {
     /** What stories260K (no template of its own) gets: ChatML. */
     static final ChatRenderer CHATML = dev.jllm.chat.ChatTemplate.fallback()::render;
+    /** Reads the server's JSON (the server's own mapper is not the tests' business). */
+    static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     final ChatServer server;
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
@@ -59,7 +63,7 @@ final class ServerFixture implements AutoCloseable {
     }
 
     static JsonNode json(HttpResponse<String> r) throws IOException {
-        return HttpIo.JSON.readTree(r.body());
+        return JSON.readTree(r.body());
     }
 
     /** The data lines of an SSE body, without the "data: " prefix. */

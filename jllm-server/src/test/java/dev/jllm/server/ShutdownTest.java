@@ -1,5 +1,7 @@
 package dev.jllm.server;
 
+import dev.jllm.server.http.ApiKeys;
+import dev.jllm.server.store.SqliteConversationStore;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.io.OutputStream;

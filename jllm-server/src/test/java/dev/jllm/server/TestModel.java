@@ -1,5 +1,7 @@
 package dev.jllm.server;
 
+import dev.jllm.engine.Generation;
+import dev.jllm.engine.GenerationEvent;
 import dev.jllm.model.Matmul;
 import dev.jllm.model.ModelFile;
 import dev.jllm.model.Weights;

@@ -1,0 +1,243 @@
+package dev.jllm.chat;
+
+import dev.jllm.tokenizer.ByteLevelBpe;
+import dev.jllm.tokenizer.Tokenizer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Messages → prompt tokens through the chat template, with two guards and the one truncation
+ * policy — used by the server (every API) and by {@code jllm chat}.
+ *
+ * <p><b>No special-token injection.</b> The rendered prompt is tokenized with special-token parsing on
+ * (the template's {@code <|im_start|>}, {@code </s>} ... must become control tokens), so message
+ * content must not be able to smuggle control tokens in. llama.cpp and vLLM tokenize the whole
+ * rendered prompt with special parsing and so let content through; we reject instead: (1) each
+ * message's content, tokenized with special parsing, must contain no control token
+ * ({@link #checkContent}, a {@link PromptException} naming {@code messages[i].content}, a 400 over HTTP); (2) the whole prompt must contain
+ * exactly as many control tokens as the same template renders with every content blanked — which
+ * also catches a control token formed across a content/template boundary. Escaping was rejected:
+ * there is no way to write a control token's text that tokenizes to plain text in every vocabulary.
+ *
+ * <p><b>Context.</b> With truncation off a prompt that leaves no room to answer is an error that
+ * gives the token counts. With truncation on ("auto") the oldest non-system messages are dropped (a
+ * leading assistant reply goes with its user turn) until the prompt plus a reserve fits: the reply's
+ * max tokens capped at half the context, or a quarter of the context when none was given. The
+ * last message is never dropped; the dropped count is returned (HTTP header
+ * {@code x-jllm-truncated-messages}; {@code jllm chat} says so on stderr).
+ */
+public final class PromptBuilder {
+    /** The prompt's token ids, and how many of the oldest messages were dropped to fit the context. */
+    public record Prompt(int[] tokens, int droppedMessages) {}
+
+    /**
+     * How to fit the context.
+     *
+     * @param auto      drop the oldest turns to fit (OpenAI's {@code truncation: "auto"}); false = an error instead
+     * @param maxTokens the reply's token limit as the caller gave it, or 0 when none was given
+     */
+    public record Truncation(boolean auto, int maxTokens) {
+        public static final Truncation DISABLED = new Truncation(false, 0);
+
+        public Truncation {
+            if (maxTokens < 0) throw new IllegalArgumentException("maxTokens must be >= 0, got " + maxTokens);
+        }
+
+        /** Tokens kept free for the reply when dropping turns: max tokens up to half the context, else a quarter of it. */
+        int reserve(int ctx) {
+            return maxTokens > 0 ? Math.min(maxTokens, ctx / 2) : Math.max(1, ctx / 4);
+        }
+    }
+
+    private final Tokenizer tok;
+    private final ChatRenderer renderer;
+    private final int ctx;
+
+    public PromptBuilder(Tokenizer tok, ChatRenderer renderer, int contextLength) {
+        this.tok = tok;
+        this.renderer = renderer;
+        this.ctx = contextLength;
+    }
+
+    public int contextLength() {
+        return ctx;
+    }
+
+    public Tokenizer tokenizer() {
+        return tok;
+    }
+
+    /** Throws if text (client-supplied content) contains a control token's text. */
+    public void checkContent(String text, String param) {
+        for (int id : tok.encode(text, false, true)) {
+            if (tok.tokenType(id).isSpecial()) {
+                throw PromptException.invalid(param, "invalid_content", "'" + param + "' contains the control token '" + tok.piece(id)
+                        + "'; control tokens are reserved for the chat template");
+            }
+        }
+    }
+
+    /** Plain text prompt (completions): BOS as the vocabulary asks, no special-token parsing at all. */
+    public int[] encodePlain(String text) {
+        return tok.encode(text, true, false);
+    }
+
+    public Prompt build(List<ChatMessage> messages, String param, Truncation truncation) {
+        return build(messages, param, truncation, null);
+    }
+
+    /**
+     * @param param    the request field the messages came from (named in errors)
+     * @param previous the token sequence the conversation's last turn left (its prompt and reply, as
+     *                 the model saw and said it), or null: where the new prompt's text starts with
+     *                 that sequence's text, its ids are kept (see {@link #splice})
+     */
+    public Prompt build(List<ChatMessage> messages, String param, Truncation truncation, int[] previous) {
+        if (messages.isEmpty()) throw PromptException.invalid(param, null, "'" + param + "' must contain at least one message");
+        List<ChatMessage> msgs = new ArrayList<>(messages);
+        int[] tokens = render(msgs, param, previous);
+        if (!truncation.auto()) {
+            if (tokens.length >= ctx) {
+                throw PromptException.invalid(param, "context_length_exceeded", "this model's maximum context length is " + ctx
+                        + " tokens, but the prompt built from '" + param + "' is " + tokens.length + " tokens and at least 1 is needed for the reply;"
+                        + " shorten them or set truncation: \"auto\"");
+            }
+            return new Prompt(tokens, 0);
+        }
+        int reserve = truncation.reserve(ctx);
+        int dropped = 0;
+        while (tokens.length + reserve > ctx) {
+            int first = firstDroppable(msgs);
+            if (first < 0) {
+                throw PromptException.invalid(param, "context_length_exceeded", "this model's maximum context length is " + ctx
+                        + " tokens; even after dropping " + dropped + " older messages the prompt built from '" + param + "' is " + tokens.length
+                        + " tokens plus " + reserve + " reserved for the reply");
+            }
+            msgs.remove(first);
+            dropped++;
+            // a reply without its question makes no sense to the model: drop it with its turn
+            if (first < msgs.size() - 1 && msgs.get(first).role().equals("assistant")) {
+                msgs.remove(first);
+                dropped++;
+            }
+            tokens = render(msgs, param, previous);
+        }
+        return new Prompt(tokens, dropped);
+    }
+
+    /**
+     * A plain token prompt (completions) fitted to the context by the same policy: with truncation
+     * off, an error unless at least one token is left for the reply; with auto, the oldest tokens are
+     * dropped until the prompt plus the reply reserve fits (a completion continues the end of a text).
+     */
+    public int[] fit(int[] tokens, String param, Truncation truncation) {
+        if (!truncation.auto()) {
+            if (tokens.length >= ctx) {
+                throw PromptException.invalid(param, "context_length_exceeded", "this model's maximum context length is " + ctx
+                        + " tokens, but the " + param + " takes " + tokens.length + " tokens and at least 1 is needed for the completion");
+            }
+            return tokens;
+        }
+        int keep = ctx - truncation.reserve(ctx);
+        return tokens.length <= keep ? tokens : Arrays.copyOfRange(tokens, tokens.length - keep, tokens.length);
+    }
+
+    /** The oldest message that is neither a system/developer message nor the last one, or -1. */
+    private static int firstDroppable(List<ChatMessage> msgs) {
+        for (int i = 0; i < msgs.size() - 1; i++) {
+            String r = msgs.get(i).role();
+            if (!r.equals("system") && !r.equals("developer")) return i;
+        }
+        return -1;
+    }
+
+    private int[] render(List<ChatMessage> msgs, String param, int[] previous) {
+        String text = apply(msgs, param);
+        int[] ids = encodeTemplate(text);
+        List<ChatMessage> blank = new ArrayList<>(msgs.size());
+        for (ChatMessage m : msgs) blank.add(new ChatMessage(m.role(), "x", m.toolCalls(), m.toolCallId(), m.name()));
+        if (specialCount(ids) != specialCount(encodeTemplate(apply(blank, param)))) {
+            throw PromptException.invalid(param, "invalid_content", "the " + param + " form a control token together with the chat template;"
+                    + " control tokens are reserved for the template");
+        }
+        return previous == null ? ids : splice(previous, text, ids);
+    }
+
+    /**
+     * The prompt of a follow-up turn as the previous turn's own ids plus the tokens of the new text.
+     *
+     * <p>Why: re-tokenizing the history rarely gives back the ids the model generated (the model may
+     * say "foo" + "bar" where the tokenizer writes "foobar"), so the cached KV would match only up to
+     * the first such spot in the last reply and the rest of the conversation would be prefilled
+     * again. The model saw and produced exactly {@code previous}, so continuing from those ids is
+     * what a running conversation is; only text after them is tokenized (SGLang and agent frameworks
+     * keep token ids across turns for the same reason).
+     *
+     * <p>Kept tokens: the longest prefix of {@code previous} whose bytes are a prefix of
+     * {@code text}, cut back to a character boundary. Byte-level vocabularies only (their token bytes
+     * are exact); the result is used only if it has as many control tokens as the canonical
+     * tokenization (so the template guard above still holds), else the canonical ids are.
+     */
+    int[] splice(int[] previous, String text, int[] canonical) {
+        if (!(tok instanceof ByteLevelBpe) || previous.length == 0) return canonical;
+        byte[] want = text.getBytes(StandardCharsets.UTF_8);
+        int i = 0, at = 0;
+        // a BOS the vocabulary adds (not written by the template) has no text
+        int bos = tok.bos();
+        if (bos >= 0 && previous[0] == bos && canonical.length > 0 && canonical[0] == bos && !startsWith(want, 0, tok.tokenBytes(bos))) i = 1;
+        int start = i;
+        int[] ends = new int[previous.length + 1]; // byte offset after each kept token
+        ends[i] = 0;
+        for (; i < previous.length; i++) {
+            byte[] b = tok.tokenBytes(previous[i]);
+            if (!startsWith(want, at, b)) break;
+            at += b.length;
+            ends[i + 1] = at;
+        }
+        // back off to a character boundary: the rest is tokenized as a string
+        while (i > start && ends[i] < want.length && (want[ends[i]] & 0xC0) == 0x80) i--;
+        if (i == start) return canonical;
+        at = ends[i];
+        int[] rest = tok.encode(new String(want, at, want.length - at, StandardCharsets.UTF_8), false, true);
+        int[] out = Arrays.copyOf(previous, i + rest.length);
+        System.arraycopy(rest, 0, out, i, rest.length);
+        return specialCount(out) == specialCount(canonical) ? out : canonical;
+    }
+
+    private static boolean startsWith(byte[] a, int at, byte[] b) {
+        if (at + b.length > a.length) return false;
+        for (int j = 0; j < b.length; j++) if (a[at + j] != b[j]) return false;
+        return true;
+    }
+
+    /** The template's refusals (roles must alternate, no system role, ...) are the client's to fix: 400. */
+    private String apply(List<ChatMessage> msgs, String param) {
+        try {
+            return renderer.render(msgs, true);
+        } catch (ChatTemplateException e) {
+            throw switch (e.kind()) {
+                case RAISED -> PromptException.invalid(param, "chat_template_rejected", "the model's chat template rejected the " + param
+                        + ": " + e.getMessage());
+                case LIMIT -> PromptException.invalid(param, "chat_template_limit", "the " + param + " are too large for the chat template: "
+                        + e.getMessage());
+                default -> new PromptException(null, "chat_template_error", "the model's chat template failed: " + e.getMessage(), false);
+            };
+        }
+    }
+
+    /** Template output: special tokens parsed; one BOS even when the template writes it and the vocabulary adds it too. */
+    private int[] encodeTemplate(String text) {
+        int[] ids = tok.encode(text, true, true);
+        int bos = tok.bos();
+        if (ids.length >= 2 && bos >= 0 && ids[0] == bos && ids[1] == bos) ids = Arrays.copyOfRange(ids, 1, ids.length);
+        return ids;
+    }
+
+    private int specialCount(int[] ids) {
+        int n = 0;
+        for (int id : ids) if (tok.tokenType(id).isSpecial()) n++;
+        return n;
+    }
+}

@@ -1,0 +1,456 @@
+package dev.jllm.engine;
+
+import dev.jllm.model.Batch;
+import dev.jllm.model.KvCacheManager;
+import dev.jllm.model.Matmul;
+import dev.jllm.model.MemoryPlan;
+import dev.jllm.model.Transformer;
+import dev.jllm.model.Weights;
+import dev.jllm.tensor.GgmlType;
+import dev.jllm.tokenizer.Tokenizer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The one owner of model state: a thread that holds the {@link Transformer} and its
+ * {@link KvCacheManager}, takes requests from a queue and runs continuous batching — every step is
+ * ONE forward call with a decode token for each running sequence plus chunks of waiting prompts, up
+ * to a per-step token budget; each sequence's logits go to its {@link Slot}. Clients (the HTTP
+ * handlers) talk to it only through {@link #submit} and {@link #forget} (commands on one queue) and
+ * the returned {@link Generation} (events back, cancellation in).
+ *
+ * <p>Seams for what comes next, all at a step boundary on this thread: per-request token masks
+ * ({@link GenerationRequest#mask}, in place); per-request adapters and logprobs (fields of the
+ * request, applied where {@link #step} builds the batch and where the slot samples); a model swap
+ * and KV export/import for a conversation (new {@link Command}s).
+ *
+ * <p>Admission reserves KV blocks for the whole request (prompt + max new tokens) before it runs, so
+ * a running request never hits a full cache; idle conversation caches ({@link PrefixCache}) are
+ * evicted LRU-first to make room. The reservation of a running sequence is
+ * {@code ceil(final/B) - floor(current/B)} blocks — conservative by at most one block, which also
+ * covers the copy-on-write of a partly shared block after a fork.
+ */
+public final class Scheduler implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Scheduler.class.getName());
+    /** KV block size in tokens. */
+    public static final int BLOCK_TOKENS = MemoryPlan.KV_BLOCK_TOKENS;
+    /** A prompt chunk still advances by this much per step when decodes use up the budget (no starvation). */
+    private static final int MIN_PREFILL_CHUNK = 16;
+
+    /**
+     * How requests join the batch. CONTINUOUS (iteration-level, as vLLM): a waiting request joins at
+     * the next step whenever a slot and blocks are free. STATIC (for comparison, as a plain batched
+     * generate loop): a batch is formed from what is waiting when the previous one has completely
+     * finished, and nobody joins until all of its sequences are done.
+     */
+    public enum Batching { CONTINUOUS, STATIC }
+
+    /**
+     * @param maxRunning     sequences decoding/prefilling at once
+     * @param maxWaiting     requests queued behind them; more is rejected (429)
+     * @param stepTokens     tokens per forward call (decode tokens + prefill chunk)
+     * @param maxIdleEntries conversation caches kept resident at most
+     * @param batching       continuous (default) or static
+     */
+    public record Limits(int maxRunning, int maxWaiting, int stepTokens, int maxIdleEntries, Batching batching) {
+        public Limits {
+            if (maxRunning < 1) throw new IllegalArgumentException("max running must be >= 1, got " + maxRunning);
+            if (maxWaiting < 0) throw new IllegalArgumentException("max waiting must be >= 0, got " + maxWaiting);
+            if (stepTokens < 1) throw new IllegalArgumentException("step token budget must be >= 1, got " + stepTokens);
+            if (maxIdleEntries < 0) throw new IllegalArgumentException("max idle cache entries must be >= 0, got " + maxIdleEntries);
+            java.util.Objects.requireNonNull(batching, "batching");
+        }
+
+        public Limits(int maxRunning, int maxWaiting, int stepTokens, int maxIdleEntries) {
+            this(maxRunning, maxWaiting, stepTokens, maxIdleEntries, Batching.CONTINUOUS);
+        }
+    }
+
+    /** A snapshot for /ready and metrics. */
+    public record Stats(int running, int waiting, int blocksUsed, int blocksTotal, int idleConversations) {}
+
+    /** What the inbox carries: every way a client thread reaches the scheduler thread. */
+    private sealed interface Command {
+        /** A new request. */
+        record Submit(Active request) implements Command {}
+
+        /** A conversation was deleted: drop its resident KV and sequence. */
+        record Forget(String cacheKey) implements Command {}
+
+        /** Run code on the scheduler thread (tests inspect state this way). */
+        record Inspect(Runnable action) implements Command {}
+    }
+
+    /** Per-request state; touched only by the scheduler thread (except the Generation it owns). */
+    private static final class Active {
+        final GenerationRequest req;
+        final Generation out;
+        final Slot slot;
+        final long submittedNanos = System.nanoTime();
+        long firstTokenNanos, lastTokenNanos;
+        int seq = -1;
+        int cached;    // prompt tokens reused from the cache
+        int prefilled; // prompt tokens whose K/V are in the cache
+
+        Active(GenerationRequest req, Slot slot) {
+            this.req = req;
+            this.slot = slot;
+            this.out = new Generation(slot.maxNew());
+        }
+
+        int promptLen() { return slot.promptLength(); }
+
+        int finalLen() { return promptLen() + slot.maxNew(); }
+    }
+
+    private final Transformer tr;
+    private final KvCacheManager kv;
+    private final Tokenizer tok;
+    private final Limits limits;
+    private final SchedulerMetrics metrics;
+    private final int ctx;
+    private final LinkedBlockingQueue<Command> inbox = new LinkedBlockingQueue<>();
+    private final AtomicInteger inSystem = new AtomicInteger(); // submitted and not yet ended (running + waiting)
+    private final ArrayDeque<Active> waiting = new ArrayDeque<>();
+    private final List<Active> running = new ArrayList<>();
+    private final PrefixCache cache;
+    private final Thread thread;
+    private volatile boolean closed;
+    private final Object gate = new Object(); // orders submit()'s enqueue against the thread's final drain
+    private boolean accepting = true;         // guarded by gate
+    private volatile Stats stats;
+
+    /** Builds the KV cache ({@code kvBlocks} blocks of {@link #BLOCK_TOKENS}, F16) for the model's whole context and starts the thread. */
+    public Scheduler(Weights weights, Matmul matmul, Tokenizer tokenizer, int kvBlocks, Limits limits, SchedulerMetrics metrics) {
+        this(weights, matmul, tokenizer, kvBlocks, limits, metrics, weights.config.contextLength());
+    }
+
+    /** @param contextLength tokens per sequence at most (prompt + reply), at most the model's trained context */
+    public Scheduler(Weights weights, Matmul matmul, Tokenizer tokenizer, int kvBlocks, Limits limits, SchedulerMetrics metrics, int contextLength) {
+        if (contextLength < 1 || contextLength > weights.config.contextLength()) {
+            throw new IllegalArgumentException("context length must be 1.." + weights.config.contextLength() + ", got " + contextLength);
+        }
+        this.ctx = contextLength;
+        int minBlocks = MemoryPlan.minKvBlocks(ctx, BLOCK_TOKENS);
+        if (kvBlocks < minBlocks) {
+            throw new IllegalArgumentException("the KV cache must hold at least one full context: " + minBlocks + " blocks of "
+                    + BLOCK_TOKENS + " tokens for context " + ctx + ", got " + kvBlocks);
+        }
+        this.kv = new KvCacheManager(weights.config, GgmlType.F16, BLOCK_TOKENS, kvBlocks);
+        this.tr = new Transformer(weights, kv, matmul);
+        this.tok = tokenizer;
+        this.limits = limits;
+        this.metrics = metrics;
+        this.cache = new PrefixCache(kv, limits.maxIdleEntries(), BLOCK_TOKENS);
+        this.stats = new Stats(0, 0, 0, kvBlocks, 0);
+        this.thread = Thread.ofPlatform().name("jllm-scheduler").daemon(true).unstarted(this::loop);
+        thread.start();
+    }
+
+    public int contextLength() { return ctx; }
+
+    public Stats stats() { return stats; }
+
+    /** The tokenizer requests are decoded with. */
+    public Tokenizer tokenizer() {
+        return tok;
+    }
+
+    /** Tokens of KV per block (what {@link Stats} counts in). */
+    public int blockTokens() {
+        return BLOCK_TOKENS;
+    }
+
+    /**
+     * Queues a request. Throws {@link EngineBusyException} when max waiting requests are already
+     * queued (or the scheduler is closed), {@link IllegalArgumentException} for a prompt that cannot
+     * run (the HTTP layer checks sizes first and reports them as 400).
+     */
+    public Generation submit(GenerationRequest r) throws EngineBusyException {
+        int p = r.prompt().length;
+        if (p >= ctx) throw new IllegalArgumentException("the prompt has " + p + " tokens; the model's context is " + ctx);
+        int vocab = tr.config().vocabSize();
+        for (int t : r.prompt()) if (t < 0 || t >= vocab) throw new IllegalArgumentException("token id " + t + " is outside 0.." + (vocab - 1));
+        if (closed) throw new EngineBusyException("the server is shutting down", 5, true);
+        if (inSystem.incrementAndGet() > limits.maxRunning() + limits.maxWaiting()) {
+            inSystem.decrementAndGet();
+            metrics.rejected("queue_full");
+            throw new EngineBusyException("server busy: " + limits.maxRunning() + " requests running and " + limits.maxWaiting()
+                    + " waiting; retry later", 1, false);
+        }
+        Active a = new Active(r, new Slot(tok, r.prompt(), r.params(), ctx, r.mask()));
+        synchronized (gate) {
+            if (!accepting) {
+                inSystem.decrementAndGet();
+                throw new EngineBusyException("the server is shutting down", 5, true);
+            }
+            inbox.add(new Command.Submit(a));
+        }
+        return a.out;
+    }
+
+    /** Drops a conversation's resident KV and token sequence (conversation deleted); asynchronous. */
+    public void forget(String cacheKey) {
+        inbox.add(new Command.Forget(cacheKey));
+    }
+
+    /**
+     * The token sequence the last finished turn under {@code cacheKey} left (prompt and reply, as the
+     * model saw and said it), or null when none is resident; any thread. Build the next turn's prompt
+     * from it and its KV is reused to the last token.
+     */
+    public int[] lastSequence(String cacheKey) {
+        return cache.sequence(cacheKey);
+    }
+
+    /** Runs {@code action} on the scheduler thread (tests inspect state this way). */
+    void onSchedulerThread(Runnable action) {
+        inbox.add(new Command.Inspect(action));
+    }
+
+    KvCacheManager kvForTests() { return kv; }
+
+    private void loop() {
+        try {
+            while (!closed) {
+                drainInbox(running.isEmpty());
+                dropCancelled();
+                admit();
+                if (!running.isEmpty()) {
+                    try {
+                        step();
+                    } catch (RuntimeException e) {
+                        // the engine failed mid-step: its sequences are in an unknown state, so fail them all
+                        LOG.log(System.Logger.Level.ERROR, "forward step failed", e);
+                        for (Active a : List.copyOf(running)) fail(a, GenerationEvent.Cause.INTERNAL, "internal error while generating");
+                    }
+                }
+                refreshStats();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            synchronized (gate) {
+                accepting = false; // from here on submit() refuses, so nothing lands in the inbox unanswered
+            }
+            GenerationEvent.Failed bye = new GenerationEvent.Failed(GenerationEvent.Cause.SHUTTING_DOWN, "the server is shutting down");
+            for (Active a : List.copyOf(running)) fail(a, bye.cause(), bye.message());
+            for (Active a : waiting) end(a, bye);
+            for (Command c : inbox) if (c instanceof Command.Submit(Active a)) end(a, bye);
+            waiting.clear();
+            inbox.clear();
+            cache.clear();
+        }
+    }
+
+    private void drainInbox(boolean idle) throws InterruptedException {
+        Command c = idle ? inbox.poll(50, TimeUnit.MILLISECONDS) : inbox.poll();
+        while (c != null) {
+            switch (c) {
+                case Command.Submit(Active a) -> waiting.add(a);
+                case Command.Forget(String key) -> cache.forget(key);
+                case Command.Inspect(Runnable action) -> action.run();
+            }
+            c = inbox.poll();
+        }
+    }
+
+    private void dropCancelled() {
+        for (Iterator<Active> it = waiting.iterator(); it.hasNext(); ) {
+            Active a = it.next();
+            if (a.out.isCancelled()) {
+                it.remove();
+                metrics.cancelled();
+                end(a, new GenerationEvent.Failed(GenerationEvent.Cause.CANCELLED, "cancelled"));
+            }
+        }
+        for (Active a : List.copyOf(running)) {
+            if (a.out.isCancelled()) {
+                metrics.cancelled();
+                fail(a, GenerationEvent.Cause.CANCELLED, "cancelled");
+            }
+        }
+    }
+
+    private void admit() {
+        if (limits.batching() == Batching.STATIC && !running.isEmpty()) return; // the current batch runs to its end first
+        while (running.size() < limits.maxRunning() && !waiting.isEmpty()) {
+            Active a = waiting.peek();
+            if (!place(a)) return; // first come, first served: later requests wait behind it
+            waiting.poll();
+            running.add(a);
+            a.prefilled = a.cached;
+            metrics.admitted(a.promptLen(), a.cached, System.nanoTime() - a.submittedNanos);
+            a.out.emit(new GenerationEvent.Started(a.promptLen(), a.cached));
+        }
+    }
+
+    /** Finds the request a KV sequence (reusing a cached prefix when one matches); false if blocks are short. */
+    private boolean place(Active a) {
+        long reserved = 0;
+        for (Active r : running) reserved += Math.max(0, MemoryPlan.kvBlocks(r.finalLen(), BLOCK_TOKENS) - kv.length(r.seq) / BLOCK_TOKENS);
+        String key = a.req.cacheKey();
+        PrefixCache.Match m = a.req.reuseKv() ? cache.longestPrefix(a.req.prompt(), key) : null;
+        if (a.req.reuseKv() && shareWithRunning(a, m, reserved)) return true;
+        // The conversation moved on (or its whole cache is a prefix of this prompt): take its sequence
+        // over, dropping what diverged now, so those blocks count as free below.
+        boolean takeOver = m != null && (m.common() == m.entry().kvLength || (key != null && key.equals(m.entry().key)));
+        if (takeOver) kv.truncate(m.entry().seq, m.common());
+        // Sharing with another conversation pays only for whole blocks (a partial one is copied on write).
+        if (m != null && !takeOver && m.common() < BLOCK_TOKENS) m = null;
+        while (true) {
+            int common = m == null ? 0 : m.common();
+            long need = MemoryPlan.kvBlocks(a.finalLen(), BLOCK_TOKENS) - common / BLOCK_TOKENS;
+            if (kv.freeBlocks() - reserved >= need) break;
+            int evicted = cache.evictOldest(m == null ? null : m.entry());
+            if (evicted >= 0) {
+                metrics.evicted(evicted);
+            } else if (m != null) {
+                m = null; // only the match itself is left: give up the reuse so it can be evicted too
+            } else {
+                return false;
+            }
+        }
+        if (m == null) {
+            a.seq = kv.allocate();
+        } else if (takeOver) {
+            cache.take(m.entry());
+            a.seq = m.entry().seq;
+            a.cached = m.common();
+        } else {
+            // another conversation shares a prefix (e.g. the system prompt): share its blocks, keep it intact
+            a.seq = kv.fork(m.entry().seq, m.common());
+            cache.touch(m.entry());
+            a.cached = m.common();
+        }
+        return true;
+    }
+
+    /**
+     * Requests with a common prefix (a shared system prompt) that arrive while another one is running:
+     * fork the running sequence's whole blocks of that prefix. They are fully written and their owner
+     * only appends past them, so neither side ever copies; only a match longer than the best idle one
+     * ({@code idle}, which is kept: the caller falls back to it if blocks are short here) is worth it.
+     */
+    private boolean shareWithRunning(Active a, PrefixCache.Match idle, long reserved) {
+        Active donor = null;
+        int shared = 0;
+        int[] prompt = a.req.prompt();
+        for (Active r : running) {
+            int n = Math.min(kv.length(r.seq), prompt.length - 1), c = 0; // its slot's tokens [0, kv length) are in its KV
+            while (c < n && r.slot.token(c) == prompt[c]) c++;
+            c -= c % BLOCK_TOKENS;
+            if (c > shared) {
+                shared = c;
+                donor = r;
+            }
+        }
+        if (donor == null || shared <= (idle == null ? 0 : idle.common())) return false;
+        long need = MemoryPlan.kvBlocks(a.finalLen(), BLOCK_TOKENS) - shared / BLOCK_TOKENS;
+        for (int evicted; kv.freeBlocks() - reserved < need && (evicted = cache.evictOldest(idle == null ? null : idle.entry())) >= 0; ) {
+            metrics.evicted(evicted);
+        }
+        if (kv.freeBlocks() - reserved < need) return false;
+        a.seq = kv.fork(donor.seq, shared);
+        a.cached = shared;
+        return true;
+    }
+
+    /** One forward call: a decode token for each sequence past its prompt, then prompt chunks in arrival order. */
+    private void step() {
+        List<Batch.Entry> entries = new ArrayList<>();
+        List<Active> owners = new ArrayList<>();
+        List<Boolean> isPrefill = new ArrayList<>();
+        int decodes = 0;
+        for (Active a : running) {
+            if (a.prefilled < a.promptLen()) continue;
+            entries.add(new Batch.Entry(a.seq, new int[] {a.slot.lastToken()}, a.slot.position(), Batch.Logits.LAST));
+            owners.add(a);
+            isPrefill.add(false);
+            decodes++;
+        }
+        int budget = Math.max(limits.stepTokens() - decodes, MIN_PREFILL_CHUNK), prefill = 0;
+        for (Active a : running) {
+            if (a.prefilled >= a.promptLen() || budget <= 0) continue;
+            int n = Math.min(budget, a.promptLen() - a.prefilled);
+            boolean last = a.prefilled + n == a.promptLen();
+            entries.add(new Batch.Entry(a.seq, Arrays.copyOfRange(a.req.prompt(), a.prefilled, a.prefilled + n), a.prefilled,
+                    last ? Batch.Logits.LAST : Batch.Logits.NONE));
+            owners.add(a);
+            isPrefill.add(true);
+            budget -= n;
+            prefill += n;
+        }
+        long t0 = System.nanoTime();
+        List<float[][]> logits = tr.forward(new Batch(entries));
+        metrics.step(decodes, prefill, System.nanoTime() - t0);
+        for (int i = 0; i < owners.size(); i++) {
+            Active a = owners.get(i);
+            if (isPrefill.get(i)) {
+                a.prefilled += entries.get(i).tokens().length;
+                if (a.prefilled < a.promptLen()) continue;
+            }
+            sample(a, logits.get(i)[0]);
+        }
+    }
+
+    /** The sequence's logits → its slot (the one decode loop body); text out; the end when the slot says so. */
+    private void sample(Active a, float[] logits) {
+        String text = a.slot.next(logits);
+        long now = System.nanoTime();
+        if (a.slot.generated() == 1) {
+            a.firstTokenNanos = now;
+            metrics.token(true, now - a.submittedNanos);
+        } else {
+            metrics.token(false, now - a.lastTokenNanos);
+        }
+        a.lastTokenNanos = now;
+        if (!text.isEmpty()) a.out.emit(new GenerationEvent.Text(text));
+        if (a.slot.finished()) finish(a);
+    }
+
+    /** Ends a request normally: Finished event, and its KV stays resident (with its sequence) for the next turn. */
+    private void finish(Active a) {
+        running.remove(a);
+        Slot s = a.slot;
+        int[] sequence = s.sequence();
+        if (limits.maxIdleEntries() > 0 && a.req.reuseKv()) cache.put(a.req.cacheKey(), a.seq, sequence);
+        else kv.free(a.seq);
+        metrics.finished(s.finishReason(), s.generated(), System.nanoTime() - a.submittedNanos, a.firstTokenNanos - a.submittedNanos);
+        end(a, new GenerationEvent.Finished(s.finishReason(), s.text(), a.promptLen(), a.cached, s.generated(), sequence));
+    }
+
+    private void fail(Active a, GenerationEvent.Cause cause, String message) {
+        running.remove(a);
+        if (a.seq >= 0 && kv.exists(a.seq)) kv.free(a.seq);
+        end(a, new GenerationEvent.Failed(cause, message));
+    }
+
+    /** The one place a request leaves the system: its slot is released before the consumer sees the end. */
+    private void end(Active a, GenerationEvent terminal) {
+        inSystem.decrementAndGet();
+        refreshStats(); // a client that saw its request end and then reads the gauges sees it gone
+        a.out.emit(terminal);
+    }
+
+    private void refreshStats() {
+        stats = new Stats(running.size(), waiting.size() + inbox.size(), kv.blocksUsed(), kv.blocksTotal(), cache.size());
+    }
+
+    /** Stops the thread: requests still queued or running get a Failed event; resident KV is freed. */
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,94 @@
+package dev.jllm.server.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jllm.chat.PromptBuilder;
+import dev.jllm.model.SamplingParams;
+import java.security.SecureRandom;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The generation options shared by chat completions, completions and responses, parsed and
+ * validated from the request (OpenAI names and ranges).
+ *
+ * @param params         sampling; maxTokens is the client's limit or the model context when none was given
+ * @param maxTokensGiven whether the client set a token limit (truncation "auto" reserves room for it)
+ * @param truncateAuto   {@code truncation: "auto"}: drop the oldest turns to fit; "disabled" (default): 400
+ * @param stream         server-sent events
+ * @param includeUsage   {@code stream_options.include_usage}
+ */
+record GenerationArgs(SamplingParams params, boolean maxTokensGiven, boolean truncateAuto, boolean stream, boolean includeUsage,
+                      boolean cachePrompt) {
+    GenerationArgs(SamplingParams params, boolean maxTokensGiven, boolean truncateAuto, boolean stream, boolean includeUsage) {
+        this(params, maxTokensGiven, truncateAuto, stream, includeUsage, true);
+    }
+
+    private static final SecureRandom SEEDS = new SecureRandom();
+
+    /** The prompt builder's truncation policy for this request. */
+    PromptBuilder.Truncation truncation() {
+        return new PromptBuilder.Truncation(truncateAuto, maxTokensGiven ? params.maxTokens() : 0);
+    }
+
+    /** Reads the fields; {@code maxTokenFields} are the names this endpoint accepts for the limit, first wins. */
+    static GenerationArgs parse(ObjectNode o, int contextLength, String... maxTokenFields) {
+        Integer n = Fields.optInt(o, "n", null, 1, 128);
+        if (n != null && n != 1) throw ApiException.invalid("n", "only n=1 is supported, got " + n);
+        Integer maxTokens = null;
+        for (String f : maxTokenFields) {
+            Integer v = Fields.optInt(o, f, null, 1, Integer.MAX_VALUE);
+            if (v != null && maxTokens == null) maxTokens = v;
+        }
+        double temperature = orElse(Fields.optNumber(o, "temperature", null, 0, 2), 1.0);
+        double topP = orElse(Fields.optNumber(o, "top_p", null, 0, 1), 1.0);
+        if (topP == 0) throw ApiException.invalid("top_p", "'top_p' must be in (0, 1], got 0");
+        double presence = orElse(Fields.optNumber(o, "presence_penalty", null, -2, 2), 0.0);
+        double frequency = orElse(Fields.optNumber(o, "frequency_penalty", null, -2, 2), 0.0);
+        Long seed = Fields.optLong(o, "seed", null);
+        List<String> stop = Fields.optStrings(o, "stop", null, 16);
+        // vLLM's extension: generate exactly max_tokens (benchmarks need fixed output lengths)
+        boolean ignoreEos = Boolean.TRUE.equals(Fields.optBool(o, "ignore_eos", null));
+        // llama.cpp's extension: false = no KV reuse for this request (prefilled from scratch, not kept)
+        boolean cachePrompt = !Boolean.FALSE.equals(Fields.optBool(o, "cache_prompt", null));
+        Fields.optString(o, "user", null); // accepted for compatibility (type-checked); ownership comes from the API key
+        Map<Integer, Float> bias = logitBias(Fields.optObject(o, "logit_bias", null));
+        boolean stream = Boolean.TRUE.equals(Fields.optBool(o, "stream", null));
+        ObjectNode streamOptions = Fields.optObject(o, "stream_options", null);
+        boolean includeUsage = streamOptions != null && Boolean.TRUE.equals(Fields.optBool(streamOptions, "include_usage", "stream_options"));
+        if (streamOptions != null && !stream) throw ApiException.invalid("stream_options", "'stream_options' is only allowed with stream: true");
+        String truncation = Fields.optString(o, "truncation", null);
+        if (truncation != null && !truncation.equals("auto") && !truncation.equals("disabled")) {
+            throw ApiException.invalid("truncation", "'truncation' must be \"auto\" or \"disabled\", got \"" + truncation + "\"");
+        }
+        SamplingParams sp = new SamplingParams((float) temperature, 0, (float) topP, 0f, 1f, (float) presence, (float) frequency, 64, bias,
+                seed != null ? seed : SEEDS.nextLong(), maxTokens != null ? maxTokens : contextLength, stop != null ? stop : List.of(), ignoreEos);
+        return new GenerationArgs(sp, maxTokens != null, "auto".equals(truncation), stream, includeUsage, cachePrompt);
+    }
+
+    private static double orElse(Double v, double dflt) {
+        return v != null ? v : dflt;
+    }
+
+    private static Map<Integer, Float> logitBias(ObjectNode o) {
+        if (o == null) return Map.of();
+        Map<Integer, Float> m = new HashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = o.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String p = "logit_bias." + e.getKey();
+            int id;
+            try {
+                id = Integer.parseInt(e.getKey());
+            } catch (NumberFormatException x) {
+                throw ApiException.invalid("logit_bias", "'logit_bias' keys must be token ids, got \"" + e.getKey() + "\"");
+            }
+            if (id < 0) throw ApiException.invalid("logit_bias", "'logit_bias' token ids must be >= 0, got " + id);
+            Double v = Fields.optNumber(o, e.getKey(), "logit_bias", -100, 100);
+            if (v == null) throw ApiException.invalid(p, "'" + p + "' must be a number");
+            m.put(id, v.floatValue());
+        }
+        return m;
+    }
+}

@@ -1,0 +1,258 @@
+package dev.jllm.server.http;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.jllm.chat.PromptBuilder;
+import dev.jllm.chat.PromptException;
+import dev.jllm.engine.Scheduler;
+import dev.jllm.server.metrics.PrometheusMetrics;
+import dev.jllm.server.store.ConversationStore;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The HTTP edge on the JDK's server, one virtual thread per exchange: routing, authentication,
+ * per-key limits, and the rule that every failure is an OpenAI-shaped JSON error, never a trace.
+ * It reaches the engine only through {@link Scheduler#submit}, {@link Scheduler#forget},
+ * {@link Scheduler#lastSequence} and the {@link dev.jllm.engine.Generation} handles — never KV blocks
+ * or the forward pass — and the store only through {@link ConversationStore}.
+ */
+public final class HttpApi {
+    private static final Logger LOG = Logger.getLogger(HttpApi.class.getName());
+
+    /**
+     * @param maxBodyBytes        request bodies larger than this are a 413
+     * @param heartbeatMillis     SSE comment after this long without output (detects gone clients during prefill)
+     * @param maxConcurrentPerKey generation requests in flight per API key; more is a 429
+     */
+    public record Settings(int maxBodyBytes, long heartbeatMillis, int maxConcurrentPerKey) {}
+
+    private final String modelId;
+    private final long startedAt = System.currentTimeMillis() / 1000;
+    private final Scheduler scheduler;
+    private final PrometheusMetrics metrics;
+    private final ApiKeys keys;
+    private final ConversationStore store;
+    private final KeyLimiter limiter;
+    private final Settings settings;
+    private final ChatApi chat;
+    private final ConversationsApi conversations;
+    private final ResponsesApi responses;
+    private final HttpServer server;
+    private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+    private volatile boolean draining;
+
+    public HttpApi(String modelId, Scheduler scheduler, PrometheusMetrics metrics, PromptBuilder prompts, ConversationStore store, ApiKeys keys, Settings settings,
+            InetSocketAddress bind) throws IOException {
+        this.modelId = modelId;
+        this.scheduler = scheduler;
+        this.metrics = metrics;
+        this.keys = keys;
+        this.store = store;
+        this.settings = settings;
+        this.limiter = new KeyLimiter(settings.maxConcurrentPerKey());
+        this.chat = new ChatApi(modelId, scheduler, prompts, settings.heartbeatMillis());
+        this.conversations = new ConversationsApi(store, scheduler, prompts);
+        this.responses = new ResponsesApi(modelId, scheduler, prompts, store, settings.heartbeatMillis());
+        this.server = HttpServer.create(bind, 128);
+        server.createContext("/", this::handle);
+        server.setExecutor(executor);
+    }
+
+    public void start() {
+        server.start();
+    }
+
+    public URI uri() {
+        InetSocketAddress a = server.getAddress();
+        String host = a.getAddress().getHostAddress();
+        return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort());
+    }
+
+    /** Stops accepting (/ready turns 503 first), waits up to {@code seconds} for exchanges in flight. */
+    public void stop(int seconds) {
+        draining = true;
+        server.stop(seconds);
+        executor.shutdown();
+    }
+
+    private void handle(HttpExchange ex) {
+        String owner = null;
+        Runnable permit = null;
+        try {
+            String path = ex.getRequestURI().getPath();
+            String method = ex.getRequestMethod();
+            if (path.equals("/health")) {
+                allow(method, "GET");
+                HttpIo.sendJson(ex, 200, HttpIo.JSON.createObjectNode().put("status", "ok"));
+                return;
+            }
+            if (path.equals("/ready")) {
+                allow(method, "GET");
+                ready(ex);
+                return;
+            }
+            if (path.equals("/metrics")) {
+                allow(method, "GET");
+                keys.owner(ex.getRequestHeaders().getFirst("Authorization")); // with API keys on, scrapers need one too
+                byte[] text = metrics.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                ex.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+                ex.sendResponseHeaders(200, text.length);
+                ex.getResponseBody().write(text);
+                return;
+            }
+            if (path.equals("/") || path.startsWith("/web/")) {
+                allow(method, "GET");
+                WebPage.serve(ex, path);
+                return;
+            }
+            if (!path.startsWith("/v1/")) throw ApiException.notFound("no route for " + method + " " + path);
+            owner = keys.owner(ex.getRequestHeaders().getFirst("Authorization"));
+            String[] seg = path.substring(4).split("/", -1);
+            switch (seg[0]) {
+                case "models" -> models(ex, method, seg);
+                case "chat", "completions", "responses" -> {
+                    boolean generates = method.equals("POST");
+                    if (generates) {
+                        try {
+                            permit = limiter.take(owner);
+                        } catch (ApiException e) {
+                            if (e.status == 429) metrics.rejected("per_key_limit");
+                            throw e;
+                        }
+                        ex.setAttribute(HttpIo.PERMIT, permit);
+                    }
+                    generation(ex, method, seg, owner);
+                }
+                case "conversations" -> conversation(ex, method, seg, owner);
+                default -> throw ApiException.notFound("no route for " + method + " " + path);
+            }
+        } catch (ApiException e) {
+            if (e.status >= 500) LOG.warning(() -> "request failed: " + e.getMessage());
+            reply(ex, e);
+        } catch (PromptException e) {
+            ApiException a = Generations.failure(e);
+            if (a.status >= 500) LOG.warning(() -> "request failed: " + e.getMessage());
+            reply(ex, a);
+        } catch (ConversationStore.StoreException e) {
+            LOG.log(Level.WARNING, "conversation store failed in " + ex.getRequestMethod() + " " + ex.getRequestURI().getPath(), e);
+            reply(ex, new ApiException(503, "server_error", null, "store_unavailable", "the conversation store failed; retry later", 2));
+        } catch (IOException e) {
+            LOG.fine(() -> "client connection ended: " + e.getMessage());
+            // The JDK server counts an exchange as finished only once a response was written; without
+            // one, stop() would wait out its whole grace period for this dead exchange.
+            if (ex.getResponseCode() == -1) {
+                try {
+                    ex.sendResponseHeaders(400, -1);
+                } catch (IOException ignored) {
+                    // the client is gone
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.SEVERE, "unexpected error in " + ex.getRequestMethod() + " " + ex.getRequestURI().getPath(), e);
+            reply(ex, new ApiException(500, "server_error", null, "internal_error", "internal server error", 0));
+        } finally {
+            if (permit != null) permit.run();
+            ex.close();
+        }
+    }
+
+    private static void reply(HttpExchange ex, ApiException e) {
+        if (ex.getResponseCode() != -1) return; // headers already sent (a stream): nothing more can be said
+        try {
+            HttpIo.sendError(ex, e);
+        } catch (IOException ignored) {
+            // client gone
+        }
+    }
+
+    private static void allow(String method, String allowed) {
+        if (!method.equals(allowed)) {
+            throw new ApiException(405, "invalid_request_error", null, "method_not_allowed", "method " + method + " is not allowed here; use " + allowed, 0);
+        }
+    }
+
+    private void ready(HttpExchange ex) throws IOException {
+        Scheduler.Stats s = scheduler.stats();
+        ObjectNode r = HttpIo.JSON.createObjectNode();
+        String storeError = null;
+        try {
+            store.ping();
+        } catch (ConversationStore.StoreException e) {
+            storeError = "the conversation store is unreachable";
+            LOG.warning(() -> "/ready: " + e.getMessage());
+        }
+        r.put("status", draining ? "draining" : storeError != null ? "store_unreachable" : "ready");
+        if (storeError != null) r.put("error", storeError);
+        r.put("model", modelId);
+        r.put("running", s.running());
+        r.put("waiting", s.waiting());
+        r.put("kv_blocks_used", s.blocksUsed());
+        r.put("kv_blocks_total", s.blocksTotal());
+        r.put("idle_conversations", s.idleConversations());
+        HttpIo.sendJson(ex, draining || storeError != null ? 503 : 200, r);
+    }
+
+    private void models(HttpExchange ex, String method, String[] seg) throws IOException {
+        allow(method, "GET");
+        ObjectNode model = HttpIo.JSON.createObjectNode().put("id", modelId).put("object", "model").put("created", startedAt).put("owned_by", "jllm");
+        if (seg.length == 1) {
+            ObjectNode list = HttpIo.JSON.createObjectNode().put("object", "list");
+            list.putArray("data").add(model);
+            HttpIo.sendJson(ex, 200, list);
+        } else if (seg.length == 2 && seg[1].equals(modelId)) {
+            HttpIo.sendJson(ex, 200, model);
+        } else {
+            throw new ApiException(404, "invalid_request_error", "model", "model_not_found", "the model '" + String.join("/", seg).substring(7)
+                    + "' does not exist", 0);
+        }
+    }
+
+    private void generation(HttpExchange ex, String method, String[] seg, String owner) throws IOException {
+        String route = String.join("/", seg);
+        if (route.equals("chat/completions") || route.equals("completions") || route.equals("responses")) {
+            allow(method, "POST");
+            ObjectNode body = HttpIo.readJsonObject(ex, settings.maxBodyBytes());
+            switch (route) {
+                case "chat/completions" -> chat.chatCompletions(ex, body);
+                case "completions" -> chat.completions(ex, body);
+                default -> responses.create(ex, body, owner);
+            }
+        } else if (seg[0].equals("responses") && seg.length == 2) {
+            allow(method, "GET");
+            responses.get(ex, owner, seg[1]);
+        } else {
+            throw ApiException.notFound("no route for " + method + " /v1/" + route);
+        }
+    }
+
+    private void conversation(HttpExchange ex, String method, String[] seg, String owner) throws IOException {
+        if (seg.length == 1) {
+            switch (method) {
+                case "POST" -> conversations.create(ex, HttpIo.readJsonObject(ex, settings.maxBodyBytes()), owner);
+                case "GET" -> conversations.listConversations(ex, owner);
+                default -> allow(method, "GET or POST");
+            }
+        } else if (seg.length == 2) {
+            switch (method) {
+                case "GET" -> conversations.get(ex, owner, seg[1]);
+                case "DELETE" -> conversations.delete(ex, owner, seg[1]);
+                default -> allow(method, "GET or DELETE");
+            }
+        } else if (seg.length == 3 && seg[2].equals("items")) {
+            switch (method) {
+                case "GET" -> conversations.listItems(ex, owner, seg[1]);
+                case "POST" -> conversations.addItems(ex, HttpIo.readJsonObject(ex, settings.maxBodyBytes()), owner, seg[1]);
+                default -> allow(method, "GET or POST");
+            }
+        } else {
+            throw ApiException.notFound("no route for " + method + " /v1/" + String.join("/", seg));
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package dev.jllm.server.store;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Conversations, their items, and responses, owned by an API key hash. Every read and delete takes
+ * the owner: another owner's object is indistinguishable from a missing one (404).
+ *
+ * <p>Durability contract: {@link #completeResponse} writes a turn — its input items, the assistant
+ * item and the response's final status — in ONE transaction, committed before the client is told the
+ * response completed. A response interrupted before that (crash, kill) leaves no items; its row,
+ * written in_progress by {@link #beginResponse}, is marked incomplete when the store is reopened.
+ * Implementations: {@link SqliteConversationStore} and {@link PostgresConversationStore}, both thread-safe.
+ */
+public interface ConversationStore extends AutoCloseable {
+
+    record Conversation(String id, String owner, long createdAt, Map<String, String> metadata) {}
+
+    /** A message item: role + text; {@code responseId} is set for items a response created. */
+    record Item(String id, String conversationId, String responseId, String role, String content, String status, long createdAt) {}
+
+    /** An item to add; a null id is assigned by the store (a response names its output item up front, for streaming). */
+    record NewItem(String id, String role, String content) {
+        public NewItem(String role, String content) {
+            this(null, role, content);
+        }
+    }
+
+    record Usage(int inputTokens, int cachedTokens, int outputTokens) {}
+
+    record Response(String id, String owner, String conversationId, String previousResponseId, String status, String model,
+                    String instructions, long createdAt, Long completedAt, Usage usage, String error) {}
+
+    Conversation createConversation(String owner, Map<String, String> metadata, List<NewItem> items);
+
+    Optional<Conversation> conversation(String owner, String id);
+
+    /** The owner's conversations, newest first, at most {@code limit}. */
+    List<Conversation> conversations(String owner, int limit);
+
+    /** True if it existed (and belonged to the owner); its items and responses go with it. */
+    boolean deleteConversation(String owner, String id);
+
+    /** All items in order; empty if the conversation does not exist for this owner (check with {@link #conversation}). */
+    List<Item> items(String owner, String conversationId);
+
+    List<Item> addItems(String owner, String conversationId, List<NewItem> items);
+
+    /** Records a response as in_progress (so an interrupted one is visible as incomplete later). */
+    void beginResponse(Response r);
+
+    /**
+     * The turn's commit point: input items, the output item and status completed, atomically; the
+     * items are appended to the response's conversation if it has one. {@code status} is completed, or
+     * incomplete when the answer was cut at the token limit. Returns the output item.
+     */
+    Item completeResponse(String responseId, List<NewItem> input, NewItem output, Usage usage, String status);
+
+    /** Ends a response without items (failed, cancelled, client gone). */
+    void failResponse(String responseId, String status, String error);
+
+    Optional<Response> response(String owner, String id);
+
+    /** A response's own items (its input, then its output), in order. */
+    List<Item> responseItems(String responseId);
+
+    /** Throws {@link StoreException} unless the database answers now (for /ready). */
+    void ping();
+
+    /** Marks responses left in_progress by a previous run as incomplete; returns how many. */
+    int recoverInterrupted();
+
+    @Override
+    void close();
+
+    /** A storage failure; the HTTP layer reports it as 500 without details. */
+    final class StoreException extends RuntimeException {
+        public StoreException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}
