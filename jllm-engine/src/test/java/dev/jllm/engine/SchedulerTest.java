@@ -324,4 +324,36 @@ class SchedulerTest {
             assertEquals(0, (int) onThread(s, () -> s.kvForTests().blocksUsed()), "every block is free again");
         }
     }
+
+    @Test
+    void aTokenMaskConfinesSampledTokensAndSeesEveryOne() throws Exception {
+        // allow only the ids of a few words (+ EOS): sampling at temperature 1 must never leave them
+        java.util.Set<Integer> allowed = new java.util.TreeSet<>();
+        for (String w : List.of(" cat", " dog", " sun", " big")) for (int id : m.tokenizer.encode(w, false, false)) allowed.add(id);
+        List<Integer> seen = new ArrayList<>();
+        TokenMask mask = new TokenMask() {
+            @Override
+            public void apply(float[] logits) {
+                for (int i = 0; i < logits.length; i++) if (!allowed.contains(i)) logits[i] = Float.NEGATIVE_INFINITY;
+            }
+
+            @Override
+            public void accept(int token) {
+                seen.add(token);
+            }
+        };
+        SamplingParams sp = SamplingParams.defaults(7).withMaxTokens(24);
+        try (Scheduler s = scheduler(2, 2, 64, 0, 32)) {
+            int[] p = m.tokenizer.encode("Once upon a time", true, false);
+            GenerationEvent.Finished f = TestModel.collect(s.submit(new GenerationRequest(p, sp, null, true, mask))).finished();
+            assertEquals(f.completionTokens(), seen.size(), "the mask saw every sampled token");
+            for (int t : seen) assertTrue(allowed.contains(t), "token " + t + " is outside the mask " + allowed);
+            for (int i = p.length; i < f.sequence().length; i++) assertTrue(allowed.contains(f.sequence()[i]));
+            // without the mask the same seed wanders outside those words
+            GenerationEvent.Finished free = TestModel.collect(s.submit(new GenerationRequest(p, sp, null))).finished();
+            boolean outside = false;
+            for (int i = p.length; i < free.sequence().length; i++) outside |= !allowed.contains(free.sequence()[i]);
+            assertTrue(outside, "precondition: the unconstrained text uses other tokens: " + free.text());
+        }
+    }
 }
