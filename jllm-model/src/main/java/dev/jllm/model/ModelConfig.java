@@ -3,6 +3,7 @@ package dev.jllm.model;
 import dev.jllm.gguf.GgufFile;
 import dev.jllm.gguf.GgufFormatException;
 import dev.jllm.gguf.GgufTensorInfo;
+import java.util.Objects;
 
 /**
  * Hyperparameters of a LLaMA-family decoder, validated on construction.
@@ -17,11 +18,43 @@ import dev.jllm.gguf.GgufTensorInfo;
  * @param vocabSize      rows of the token embedding
  * @param contextLength  trained context ({@code context_length})
  * @param rmsEps         RMSNorm epsilon
- * @param ropeTheta      RoPE base frequency
+ * @param ropeTheta      RoPE base frequency ({@code rope.freq_base})
  * @param tiedEmbeddings output projection shares the token embedding (no {@code output.weight})
+ * @param rope           the other RoPE settings: rotated dimensions and position scaling
  */
 public record ModelConfig(String architecture, int dim, int hiddenDim, int nLayers, int nHeads, int nKvHeads, int headDim,
-                          int vocabSize, int contextLength, float rmsEps, float ropeTheta, boolean tiedEmbeddings) {
+                          int vocabSize, int contextLength, float rmsEps, float ropeTheta, boolean tiedEmbeddings, Rope rope) {
+
+    /**
+     * RoPE settings beside the base frequency ({@link ModelConfig#ropeTheta}), from {@code <arch>.rope.*}.
+     * The Llama 3 frequency factors are a tensor ({@code rope_freqs.weight}) and stay with {@link Weights}.
+     *
+     * @param dimensionCount rotated dimensions per head ({@code rope.dimension_count}, the head width when
+     *                       absent); even and in 2..headDim, which {@link ModelConfig} checks
+     * @param scalingType    {@code rope.scaling.type} as written, "none" when absent. Only none and linear (or
+     *                       another type with Llama 3's rope_freqs tensor) can run; {@link Weights} refuses the
+     *                       rest, so that such a model can still be opened and inspected
+     * @param positionScale  positions are divided by this before rotating: {@code rope.scaling.factor} when the
+     *                       type is linear (default 1), else 1
+     */
+    public record Rope(int dimensionCount, String scalingType, float positionScale) {
+        public Rope {
+            Objects.requireNonNull(scalingType, "scalingType");
+            require(positionScale > 0 && Float.isFinite(positionScale), "rope.scaling.factor must be a positive number, got " + positionScale);
+        }
+
+        /** Every dimension of a {@code headDim}-wide head rotated, no scaling: llama2.c checkpoints, presets, configs built in code. */
+        public static Rope full(int headDim) {
+            return new Rope(headDim, "none", 1f);
+        }
+    }
+
+    /** A config whose RoPE rotates the whole head, unscaled ({@link Rope#full}). */
+    public ModelConfig(String architecture, int dim, int hiddenDim, int nLayers, int nHeads, int nKvHeads, int headDim,
+                       int vocabSize, int contextLength, float rmsEps, float ropeTheta, boolean tiedEmbeddings) {
+        this(architecture, dim, hiddenDim, nLayers, nHeads, nKvHeads, headDim, vocabSize, contextLength, rmsEps, ropeTheta, tiedEmbeddings,
+                Rope.full(headDim));
+    }
 
     public ModelConfig {
         require(dim > 0, "embedding_length (dim) must be > 0, got " + dim);
@@ -35,6 +68,9 @@ public record ModelConfig(String architecture, int dim, int hiddenDim, int nLaye
         require(contextLength > 0, "context_length must be > 0, got " + contextLength);
         require(rmsEps > 0 && rmsEps < 1, "layer_norm_rms_epsilon must be in (0, 1), got " + rmsEps);
         require(ropeTheta > 0, "rope.freq_base must be > 0, got " + ropeTheta);
+        Objects.requireNonNull(rope, "rope");
+        int rd = rope.dimensionCount();
+        require(rd > 0 && rd <= headDim && rd % 2 == 0, "rope.dimension_count " + rd + " must be even and in 2.." + headDim);
     }
 
     private static void require(boolean ok, String message) {
@@ -57,18 +93,23 @@ public record ModelConfig(String architecture, int dim, int hiddenDim, int nLaye
         GgufTensorInfo embd = f.tensor("token_embd.weight");
         if (vocab < 0 && f.getArray("tokenizer.ggml.tokens") != null) vocab = f.getArray("tokenizer.ggml.tokens").length();
         if (vocab < 0 && embd != null && embd.dims().length == 2) vocab = (int) embd.dims()[1];
+        int headDim = (int) f.getLong(arch + ".attention.key_length", nHeads > 0 ? dim / nHeads : 0);
+        String scaling = f.getString(arch + ".rope.scaling.type");
+        if (scaling == null) scaling = "none";
+        float positionScale = scaling.equals("linear") ? (float) f.getDouble(arch + ".rope.scaling.factor", 1.0) : 1f;
         try {
             return new ModelConfig(arch, dim,
                     requiredInt(f, arch + ".feed_forward_length"),
                     requiredInt(f, arch + ".block_count"),
                     nHeads,
                     (int) f.getLong(arch + ".attention.head_count_kv", nHeads),
-                    (int) f.getLong(arch + ".attention.key_length", nHeads > 0 ? dim / nHeads : 0),
+                    headDim,
                     vocab,
                     (int) f.getLong(arch + ".context_length", 2048),
                     (float) f.getDouble(arch + ".attention.layer_norm_rms_epsilon", 1e-5),
                     (float) f.getDouble(arch + ".rope.freq_base", 10000.0),
-                    f.tensor("output.weight") == null);
+                    f.tensor("output.weight") == null,
+                    new Rope((int) f.getLong(arch + ".rope.dimension_count", headDim), scaling, positionScale));
         } catch (IllegalArgumentException e) {
             throw new GgufFormatException(f.path() + ": " + e.getMessage(), -1);
         }

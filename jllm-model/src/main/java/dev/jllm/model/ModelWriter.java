@@ -35,8 +35,12 @@ public final class ModelWriter {
         w.put(a + ".attention.head_count_kv", GgufValue.ofUInt32(c.nKvHeads()));
         w.put(a + ".attention.key_length", GgufValue.ofUInt32(c.headDim()));
         w.put(a + ".attention.value_length", GgufValue.ofUInt32(c.headDim()));
-        w.put(a + ".rope.dimension_count", GgufValue.ofUInt32(c.headDim()));
+        w.put(a + ".rope.dimension_count", GgufValue.ofUInt32(c.rope().dimensionCount()));
         w.put(a + ".rope.freq_base", GgufValue.ofFloat32(c.ropeTheta()));
+        if (!c.rope().scalingType().equals("none")) {
+            w.put(a + ".rope.scaling.type", GgufValue.ofString(c.rope().scalingType()));
+            if (c.rope().scalingType().equals("linear")) w.put(a + ".rope.scaling.factor", GgufValue.ofFloat32(c.rope().positionScale()));
+        }
         w.put(a + ".attention.layer_norm_rms_epsilon", GgufValue.ofFloat32(c.rmsEps()));
         w.put(a + ".vocab_size", GgufValue.ofUInt32(c.vocabSize()));
     }

@@ -20,16 +20,20 @@ public final class Transformer {
     private final KvCacheManager kv;
     private final Matmul mm;
     private final float[] invFreq; // (ropeDim/2) RoPE inverse frequencies, with Llama 3 factors applied
+    private final int ropeDim;              // rotated dimensions per head (config's rope)
+    private final float ropePositionScale;  // linear scaling: positions divided by this
 
     public Transformer(Weights weights, KvCacheManager kv, Matmul matmul) {
         this.w = weights;
         this.c = weights.config;
         this.kv = kv;
         this.mm = matmul;
-        int half = w.ropeDim / 2;
+        this.ropeDim = c.rope().dimensionCount();
+        this.ropePositionScale = c.rope().positionScale();
+        int half = ropeDim / 2;
         invFreq = new float[half];
         for (int i = 0; i < half; i++) {
-            double f = Math.pow(c.ropeTheta(), -2.0 * i / w.ropeDim);
+            double f = Math.pow(c.ropeTheta(), -2.0 * i / ropeDim);
             if (w.ropeFreqFactors != null) f /= w.ropeFreqFactors[i];
             invFreq[i] = (float) f;
         }
@@ -72,7 +76,7 @@ public final class Transformer {
         final float[] tmp = B.tmp;   // (T, d) sub-layer output
 
         // RoPE angles of each token's position, shared by all heads and layers
-        for (int t = 0; t < T; t++) ropeAngles(pos[t], B.cos, B.sin, t * (w.ropeDim / 2));
+        for (int t = 0; t < T; t++) ropeAngles(pos[t], B.cos, B.sin, t * (ropeDim / 2));
 
         // token embedding: x[t] = E[tok[t]]
         for (int t = 0; t < T; t++) w.tokenEmbedding.row(tok[t], x, t * d);
@@ -93,8 +97,8 @@ public final class Transformer {
             }
             // RoPE on every head of q and k at the token's position; then K,V into the cache
             for (int t = 0; t < T; t++) {
-                for (int hh = 0; hh < nh; hh++) rope(q, t * qd + hh * hd, B.cos, B.sin, t * (w.ropeDim / 2));
-                for (int hh = 0; hh < nkv; hh++) rope(k, t * kvd + hh * hd, B.cos, B.sin, t * (w.ropeDim / 2));
+                for (int hh = 0; hh < nh; hh++) rope(q, t * qd + hh * hd, B.cos, B.sin, t * (ropeDim / 2));
+                for (int hh = 0; hh < nkv; hh++) rope(k, t * kvd + hh * hd, B.cos, B.sin, t * (ropeDim / 2));
                 kv.store(seq[t], l, pos[t], k, t * kvd, v, t * kvd);
             }
             // causal attention of each token over its own sequence's cache, positions 0..pos[t]
@@ -210,7 +214,7 @@ public final class Transformer {
     private final ThreadLocal<ChunkAttention.Scratch> chunkScratch = ThreadLocal.withInitial(ChunkAttention.Scratch::new);
 
     private Buffers buffers(int T) {
-        if (buffers == null || buffers.capacity < T) buffers = new Buffers(c, Math.max(T, buffers == null ? 1 : buffers.capacity), w.ropeDim);
+        if (buffers == null || buffers.capacity < T) buffers = new Buffers(c, Math.max(T, buffers == null ? 1 : buffers.capacity), ropeDim);
         return buffers;
     }
 
@@ -226,8 +230,8 @@ public final class Transformer {
 
     /** cos/sin of pos·θ_i for the rotated pairs i < ropeDim/2, into cos[off..], sin[off..]. */
     private void ropeAngles(int pos, float[] cos, float[] sin, int off) {
-        float p = pos / w.ropePositionScale;
-        for (int i = 0; i < w.ropeDim / 2; i++) {
+        float p = pos / ropePositionScale;
+        for (int i = 0; i < ropeDim / 2; i++) {
             double theta = p * invFreq[i];
             cos[off + i] = (float) Math.cos(theta);
             sin[off + i] = (float) Math.sin(theta);
@@ -236,7 +240,7 @@ public final class Transformer {
 
     /** Rotates one head in place: pairs (2i, 2i+1) for llama, (i, i + n_rot/2) for NeoX-style models. */
     private void rope(float[] x, int off, float[] cosT, float[] sinT, int angleOff) {
-        int half = w.ropeDim / 2;
+        int half = ropeDim / 2;
         for (int i = 0; i < half; i++) {
             float cos = cosT[angleOff + i], sin = sinT[angleOff + i];
             int a = w.arch.neoxRope ? off + i : off + 2 * i;

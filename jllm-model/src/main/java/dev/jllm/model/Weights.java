@@ -33,12 +33,8 @@ public final class Weights {
     public final Layer[] layers;
     public final float[] outputNorm;    // (dim)
     public final Matrix output;         // (vocab, dim); the embedding itself when tied
-    /** Llama 3.1+ RoPE frequency divisors (rope_freqs.weight, n_rot/2), or null. */
+    /** Llama 3.1+ RoPE frequency divisors (rope_freqs.weight, n_rot/2), or null. The other RoPE settings are {@link ModelConfig#rope()}. */
     public final float[] ropeFreqFactors;
-    /** Rotated dimensions per head ({@code rope.dimension_count}, default hd). */
-    public final int ropeDim;
-    /** Linear RoPE scaling: positions are divided by this ({@code rope.scaling.factor}, default 1). */
-    public final float ropePositionScale;
 
     public Weights(ModelFile f) throws GgufFormatException {
         this(f, true);
@@ -75,23 +71,12 @@ public final class Weights {
             }
             this.outputNorm = vector(f, "output_norm.weight", c.dim(), true);
             this.output = f.tensor("output.weight") != null ? matrix(f, pool, "output.weight", c.vocabSize(), c.dim()) : tokenEmbedding;
-            int rd = c.headDim();
-            float scale = 1f;
-            if (f.gguf() != null) {
-                rd = (int) f.gguf().getLong(c.architecture() + ".rope.dimension_count", c.headDim());
-                String type = f.gguf().getString(c.architecture() + ".rope.scaling.type");
-                if ("linear".equals(type)) scale = (float) f.gguf().getDouble(c.architecture() + ".rope.scaling.factor", 1.0);
-                else if (type != null && !type.equals("none") && f.tensor("rope_freqs.weight") == null) {
-                    throw new GgufFormatException(f.path() + ": rope.scaling.type '" + type + "' is not supported; supported: none, linear,"
-                            + " and Llama 3 rope_freqs", -1);
-                }
+            String scaling = c.rope().scalingType();
+            if (!scaling.equals("none") && !scaling.equals("linear") && f.tensor("rope_freqs.weight") == null) {
+                throw new GgufFormatException(f.path() + ": rope.scaling.type '" + scaling + "' is not supported; supported: none, linear,"
+                        + " and Llama 3 rope_freqs", -1);
             }
-            if (rd <= 0 || rd > c.headDim() || rd % 2 != 0) {
-                throw new GgufFormatException(f.path() + ": rope.dimension_count " + rd + " must be even and in 2.." + c.headDim(), -1);
-            }
-            this.ropeDim = rd;
-            this.ropePositionScale = scale;
-            this.ropeFreqFactors = vector(f, "rope_freqs.weight", rd / 2, false);
+            this.ropeFreqFactors = vector(f, "rope_freqs.weight", c.rope().dimensionCount() / 2, false);
         }
     }
 

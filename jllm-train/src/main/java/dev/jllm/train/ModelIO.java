@@ -37,14 +37,10 @@ public final class ModelIO {
             if (!c.architecture().equals("llama")) {
                 throw new IllegalArgumentException(path + ": architecture '" + c.architecture() + "'; jllm train supports llama models");
             }
-            if (f.gguf() != null) {
-                String a = c.architecture();
-                long rd = f.gguf().getLong(a + ".rope.dimension_count", c.headDim());
-                String scaling = f.gguf().getString(a + ".rope.scaling.type");
-                if (rd != c.headDim() || (scaling != null && !scaling.equals("none")) || f.tensor("rope_freqs.weight") != null) {
-                    throw new IllegalArgumentException(path + ": partial or scaled RoPE (rope.dimension_count " + rd + ", scaling " + scaling
-                            + ") is not supported for training");
-                }
+            ModelConfig.Rope rope = c.rope();
+            if (rope.dimensionCount() != c.headDim() || !rope.scalingType().equals("none") || f.tensor("rope_freqs.weight") != null) {
+                throw new IllegalArgumentException(path + ": partial or scaled RoPE (rope.dimension_count " + rope.dimensionCount()
+                        + ", scaling " + rope.scalingType() + ") is not supported for training");
             }
             for (GgufTensorInfo t : f.tensors()) {
                 if (!TRAINABLE.contains(t.type())) {
