@@ -13,7 +13,7 @@ import java.util.stream.Stream;
 /**
  * Runs the Node scripts of src/test/node (real JavaScript clients) in a temporary copy of that
  * folder after {@code npm ci}. Node and npm are required: without them the test fails and says so,
- * it never skips (.ci/run installs them).
+ * it never skips (./build with no arguments installs them: scripts/test-setup.sh).
  */
 final class NodeScripts {
     static final Path SOURCE = Path.of("src/test/node");
@@ -44,7 +44,7 @@ final class NodeScripts {
             p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
         } catch (IOException e) {
             throw new AssertionError("cannot run '" + command[0] + "': Node.js 20+ and npm must be installed for the real-client tests "
-                    + "(Debian: apt-get install -y nodejs npm; .ci/run does it). " + e.getMessage(), e);
+                    + "(./build with no arguments installs Node.js 20+, npm and the locked packages: scripts/test-setup.sh). " + e.getMessage(), e);
         }
         p.getOutputStream().close();
         StringBuilder out = new StringBuilder();

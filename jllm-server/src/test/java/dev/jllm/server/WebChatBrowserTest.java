@@ -25,7 +25,7 @@ class WebChatBrowserTest {
     @Test
     void twoTurnsThatDependOnEachOtherThenStop() throws Exception {
         assertTrue(Files.isExecutable(CHROMIUM), CHROMIUM + " is missing: the browser test needs Debian's chromium "
-                + "(apt-get install -y chromium; .ci/run does it) or CHROMIUM=/path/to/chromium");
+                + "(./build with no arguments installs it: scripts/test-setup.sh) or CHROMIUM=/path/to/chromium");
         Path node = NodeScripts.install(dir);
         Path screenshot = Path.of("target/web-chat.png").toAbsolutePath();
         Files.deleteIfExists(screenshot);
