@@ -1,6 +1,9 @@
 /**
  * Serving benchmarks: {@code jllm loadtest}'s load generator (JDK HttpClient, virtual threads,
- * streaming SSE), vLLM benchmark_serving metrics (HdrHistogram), the result table, JSON and PNG.
+ * streaming SSE) running multi-turn conversations per {@code Scenario} (stateless resend, with or
+ * without server-side caching, or server-stored conversations) on synthetic prompts sized with the
+ * server's tokenizer; vLLM benchmark_serving metrics (HdrHistogram) with SLO goodput; the result
+ * table, JSON and PNG.
  */
 module dev.jllm.eval {
     requires java.net.http;

@@ -1,4 +1,11 @@
-/** LLaMA-family models: configuration, checkpoints, memory planning and (later) the forward pass. */
+/**
+ * LLaMA-family inference: {@code ModelConfig} (with its RoPE settings), model files (GGUF or llama2.c
+ * checkpoint) and their {@code Weights}, the forward pass ({@code Transformer.forward} over a
+ * {@code Batch} of sequences; {@code ChunkAttention} tiles beside the reference {@code Attention}),
+ * the paged {@code KvCacheManager}, {@code Matmul}, {@code Sampler}, {@code Perplexity}, memory
+ * planning, and the tools that write models ({@code Quantizer}, {@code RandomModel}, the llama2.c
+ * converter).
+ */
 module dev.jllm.model {
     requires transitive dev.jllm.gguf;
     requires transitive dev.jllm.tokenizer;
