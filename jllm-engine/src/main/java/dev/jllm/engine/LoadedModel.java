@@ -9,8 +9,8 @@ import dev.jllm.model.Transformer;
 import dev.jllm.model.Weights;
 import dev.jllm.tensor.GgmlType;
 import dev.jllm.tokenizer.GgufTokenizerLoader;
-import dev.jllm.tokenizer.Llama2cTokenizerLoader;
 import dev.jllm.tokenizer.Tokenizer;
+import dev.jllm.tokenizer.Tokenizers;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -35,7 +35,8 @@ public final class LoadedModel implements AutoCloseable {
 
     /**
      * @param model     a GGUF file, or a llama2.c checkpoint together with {@code tokenizer}
-     * @param tokenizer a llama2.c {@code tokenizer.bin}, or null to use the GGUF's own vocabulary
+     * @param tokenizer a tokenizer file in any form {@link Tokenizers#open} reads (a llama2.c {@code tokenizer.bin} for a
+     *                  llama2.c checkpoint), or null to use the GGUF's own vocabulary
      * @param threads   compute threads for the matrix products
      */
     public static LoadedModel open(Path model, Path tokenizer, int threads) throws IOException {
@@ -52,7 +53,7 @@ public final class LoadedModel implements AutoCloseable {
                         + " 'jllm convert " + model + " OUT.gguf --tokenizer tokenizer.bin'");
             }
             if (tokenizer != null) {
-                tok = Llama2cTokenizerLoader.load(tokenizer, file.config().vocabSize());
+                tok = Tokenizers.open(tokenizer, file.config().vocabSize());
             } else if (file.gguf() != null) {
                 tok = GgufTokenizerLoader.load(file.gguf());
             } else {
