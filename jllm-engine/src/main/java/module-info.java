@@ -7,5 +7,6 @@
  */
 module dev.jllm.engine {
     requires transitive dev.jllm.model;
+    requires transitive dev.jllm.tokenizer;
     exports dev.jllm.engine;
 }

@@ -8,6 +8,5 @@
  */
 module dev.jllm.model {
     requires transitive dev.jllm.gguf;
-    requires transitive dev.jllm.tokenizer;
     exports dev.jllm.model;
 }
