@@ -12,11 +12,16 @@ import dev.jllm.tensor.Parallel;
 public final class AdamW {
     public final float beta1, beta2, eps, weightDecay;
     public final boolean decayEmbeddings;
-    final Params m, v; // first and second moments (checkpointed)
+    final Tensors m, v; // first and second moments (checkpointed)
     long t;            // steps taken (checkpointed)
 
 
     public AdamW(dev.jllm.model.ModelConfig config, float beta1, float beta2, float eps, float weightDecay, boolean decayEmbeddings) {
+        this(new Params(config), beta1, beta2, eps, weightDecay, decayEmbeddings);
+    }
+
+    /** Moments shaped as {@code trained} (the whole model, or a LoRA adapter). */
+    public AdamW(Tensors trained, float beta1, float beta2, float eps, float weightDecay, boolean decayEmbeddings) {
         if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) throw new IllegalArgumentException("AdamW betas must be in [0, 1), got " + beta1 + ", " + beta2);
         if (!(eps > 0)) throw new IllegalArgumentException("AdamW eps must be > 0, got " + eps);
         if (!(weightDecay >= 0)) throw new IllegalArgumentException("weight decay must be >= 0, got " + weightDecay);
@@ -25,15 +30,15 @@ public final class AdamW {
         this.eps = eps;
         this.weightDecay = weightDecay;
         this.decayEmbeddings = decayEmbeddings;
-        this.m = new Params(config);
-        this.v = new Params(config);
+        this.m = trained.zerosLike();
+        this.v = trained.zerosLike();
     }
 
     /** Steps taken so far. */
     public long steps() { return t; }
 
     /** One update of every parameter from its gradient, at learning rate {@code lr}. */
-    public void step(Params params, Params grads, float lr, Parallel pool) {
+    public void step(Tensors params, Tensors grads, float lr, Parallel pool) {
         t++;
         double bc1 = 1 - Math.pow(beta1, t), bc2 = 1 - Math.pow(beta2, t);
         float stepSize = (float) (lr / bc1), sqrtBc2 = (float) Math.sqrt(bc2);
@@ -56,7 +61,7 @@ public final class AdamW {
     }
 
     /** √Σ g² over every gradient (accumulated in double, in a fixed order). */
-    public static double gradNorm(Params grads) {
+    public static double gradNorm(Tensors grads) {
         double s = 0;
         for (Params.Tensor t : grads.tensors()) {
             float[] g = t.data();
@@ -68,7 +73,7 @@ public final class AdamW {
     }
 
     /** Scales the gradients so their global norm is at most {@code maxNorm} (as torch: coef = max/(norm+1e-6) ≤ 1). */
-    public static void clip(Params grads, double norm, float maxNorm) {
+    public static void clip(Tensors grads, double norm, float maxNorm) {
         double coef = maxNorm / (norm + 1e-6);
         if (coef >= 1) return;
         float f = (float) coef;

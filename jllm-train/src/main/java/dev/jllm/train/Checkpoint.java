@@ -30,18 +30,18 @@ public final class Checkpoint {
     /** Training state restored by {@link #load}. */
     public record State(int step, float lrScale, String config) {}
 
-    public static void save(Path path, int step, float lrScale, String config, Params params, AdamW opt) throws IOException {
+    public static void save(Path path, int step, float lrScale, String config, Tensors params, AdamW opt) throws IOException {
         Path abs = path.toAbsolutePath();
         if (abs.getParent() != null) Files.createDirectories(abs.getParent());
         Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp");
         byte[] cfg = config.getBytes(StandardCharsets.UTF_8);
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
             ByteBuffer h = ByteBuffer.allocate(8 + 4 + 4 + 8 + 4 + 4 + cfg.length + 8).order(ByteOrder.LITTLE_ENDIAN);
-            h.put(MAGIC).putInt(VERSION).putInt(step).putLong(opt.t).putFloat(lrScale).putInt(cfg.length).put(cfg).putLong(params.count());
+            h.put(MAGIC).putInt(VERSION).putInt(step).putLong(opt.t).putFloat(lrScale).putInt(cfg.length).put(cfg).putLong(params.size());
             h.flip();
             while (h.hasRemaining()) ch.write(h);
             ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
-            for (Params p : new Params[] {params, opt.m, opt.v}) {
+            for (Tensors p : new Tensors[] {params, opt.m, opt.v}) {
                 for (Params.Tensor t : p.tensors()) {
                     float[] d = t.data();
                     for (int i = 0; i < d.length; ) {
@@ -59,8 +59,8 @@ public final class Checkpoint {
         Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
-    /** Reads a checkpoint into {@code params} and {@code opt} (same model config). */
-    public static State load(Path path, Params params, AdamW opt) throws IOException {
+    /** Reads a checkpoint into {@code params} and {@code opt} (same model config, or the same adapter shape). */
+    public static State load(Path path, Tensors params, AdamW opt) throws IOException {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             ByteBuffer h = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN);
             read(ch, h);
@@ -78,9 +78,9 @@ public final class Checkpoint {
             byte[] cfg = new byte[len];
             c.get(cfg);
             long n = c.getLong();
-            if (n != params.count()) throw new IOException(path + ": checkpoint has " + n + " parameters, the model has " + params.count() + " (different model?)");
+            if (n != params.size()) throw new IOException(path + ": checkpoint has " + n + " trained parameters, this run trains " + params.size() + " (different model or adapter shape?)");
             ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
-            for (Params p : new Params[] {params, opt.m, opt.v}) {
+            for (Tensors p : new Tensors[] {params, opt.m, opt.v}) {
                 for (Params.Tensor tt : p.tensors()) {
                     float[] d = tt.data();
                     for (int i = 0; i < d.length; ) {

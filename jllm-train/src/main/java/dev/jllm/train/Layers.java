@@ -89,6 +89,11 @@ public final class Layers {
         Gemm.gemm(pool, inp, 0, C, 1, wT, 0, out, 0, BT, OC, C, false);
     }
 
+    /** dinp += dout · W  (BT, C) only: the backward of a frozen W (LoRA's base), half the work. */
+    static void matmulBackwardInput(float[] dinp, float[] dout, float[] w, int BT, int C, int OC, Parallel pool) {
+        Gemm.gemm(pool, dout, 0, OC, 1, w, 0, dinp, 0, BT, C, OC, true);
+    }
+
     /** dinp += dout · W  (BT, C);   dW += doutᵀ · inp  (OC, C). */
     static void matmulBackward(float[] dinp, float[] dw, float[] dout, float[] inp, float[] w, int BT, int C, int OC, Parallel pool) {
         Gemm.gemm(pool, dout, 0, OC, 1, w, 0, dinp, 0, BT, C, OC, true);
@@ -98,12 +103,13 @@ public final class Layers {
     // ---------------------------------------------------------------------------------------------
     // RoPE (Su et al. 2021), llama pairs (2i, 2i+1) of every head, rotated by angle pos·θ_i:
     //   y0 = x0·cos − x1·sin,  y1 = x0·sin + x1·cos                      in place on (BT, n·HD)
-    // cos/sin: (T, HD/2) tables for positions 0..T-1 (every sequence starts at position 0).
+    // cos/sin: (T, HD/2) tables for positions 0..T-1. pos (BT): each row's position, or null for
+    // r mod T (every sequence starts at position 0); packed samples restart at 0 at their first token.
 
-    static void ropeForward(float[] x, float[] cos, float[] sin, int BT, int T, int nHeads, int HD) {
+    static void ropeForward(float[] x, float[] cos, float[] sin, int[] pos, int BT, int T, int nHeads, int HD) {
         int half = HD / 2, width = nHeads * HD;
         for (int r = 0; r < BT; r++) {
-            int p = (r % T) * half;
+            int p = (pos == null ? r % T : pos[r]) * half;
             for (int h = 0; h < nHeads; h++) {
                 int o = r * width + h * HD;
                 for (int i = 0; i < half; i++) {
@@ -116,10 +122,10 @@ public final class Layers {
     }
 
     /** The rotation is orthogonal: dx = Rᵀ·dy, i.e. rotate by −angle (in place on the gradient). */
-    static void ropeBackward(float[] dx, float[] cos, float[] sin, int BT, int T, int nHeads, int HD) {
+    static void ropeBackward(float[] dx, float[] cos, float[] sin, int[] pos, int BT, int T, int nHeads, int HD) {
         int half = HD / 2, width = nHeads * HD;
         for (int r = 0; r < BT; r++) {
-            int p = (r % T) * half;
+            int p = (pos == null ? r % T : pos[r]) * half;
             for (int h = 0; h < nHeads; h++) {
                 int o = r * width + h * HD;
                 for (int i = 0; i < half; i++) {
@@ -149,9 +155,12 @@ public final class Layers {
     //   att[b,h,t,s] = softmax_s≤t(q_t · k_s / √HD),  out_t = Σ_s att[b,h,t,s] · v_s
     // q (BT, QD), k, v (BT, KVD) → out (BT, QD), att (B, NH, T, T) kept for the backward pass.
     // Query head h reads KV head h / (NH/NKV). Parallel over (b, kv head): a task owns its dk, dv.
+    // Packed rows: start (BT) gives, for each token, the first index (within its row) of its sample,
+    // so token t attends to keys [start_t, t] only (attention kept inside each sample, as FlashAttention's
+    // varlen kernels); null = the whole causal prefix [0, t].
 
-    static void attentionForward(float[] out, float[] att, float[] q, float[] k, float[] v, int B, int T, int NH, int NKV, int HD,
-                                 Parallel pool) {
+    static void attentionForward(float[] out, float[] att, float[] q, float[] k, float[] v, int[] start, int B, int T, int NH, int NKV,
+                                 int HD, Parallel pool) {
         int QD = NH * HD, KVD = NKV * HD, group = NH / NKV;
         float scale = (float) (1.0 / Math.sqrt(HD));
         forRange(pool, B * NKV, (long) group * T * T * HD, (w0, w1) -> {
@@ -167,8 +176,9 @@ public final class Layers {
                         // z = q · kᵀ   (r1−r0, r1)
                         Gemm.gemmSerial(q, q0 + r0 * QD, QD, 1, kT, 0, T, att, a0 + r0 * T, T, r1 - r0, r1, HD, false);
                         for (int t = r0; t < r1; t++) {
-                            int ao = a0 + t * T;
-                            softmax(att, ao, t + 1, scale);
+                            int ao = a0 + t * T, s0 = start == null ? 0 : start[b * T + t];
+                            softmax(att, ao + s0, t + 1 - s0, scale);
+                            java.util.Arrays.fill(att, ao, ao + s0, 0f);
                             java.util.Arrays.fill(att, ao + t + 1, ao + T, 0f);
                         }
                         // out = att · v   (r1−r0, HD)
@@ -188,7 +198,7 @@ public final class Layers {
      * dA = dO·Vᵀ, dV += Aᵀ·dO, dZ = softmax'(dA), dQ += dZ·K, dK += dZᵀ·Q.
      */
     static void attentionBackward(float[] dq, float[] dk, float[] dv, float[] dout, float[] att, float[] q, float[] k, float[] v,
-                                  int B, int T, int NH, int NKV, int HD, Parallel pool) {
+                                  int[] start, int B, int T, int NH, int NKV, int HD, Parallel pool) {
         int QD = NH * HD, KVD = NKV * HD, group = NH / NKV;
         float scale = (float) (1.0 / Math.sqrt(HD));
         forRange(pool, B * NKV, (long) group * T * T * HD * 2, (w0, w1) -> {
@@ -205,13 +215,14 @@ public final class Layers {
                         Gemm.gemmSerial(dout, q0 + r0 * QD, QD, 1, vT, 0, T, dz, 0, T, rb, r1, HD, false);
                         // dV += Aᵀ · dO   (r1, HD): A read transposed
                         Gemm.gemmSerial(att, a0 + r0 * T, 1, T, dout, q0 + r0 * QD, QD, dv, kv0, KVD, r1, HD, rb, true);
-                        // dZ = A ⊙ (dA − Σ A⊙dA) / √HD, zero above the diagonal
+                        // dZ = A ⊙ (dA − Σ A⊙dA) / √HD, zero outside the keys [start_t, t] the token saw
                         for (int t = r0; t < r1; t++) {
-                            int ao = a0 + t * T, zo = (t - r0) * T;
+                            int ao = a0 + t * T, zo = (t - r0) * T, s0 = start == null ? 0 : start[b * T + t];
                             double sum = 0;
-                            for (int s = 0; s <= t; s++) sum += (double) att[ao + s] * dz[zo + s];
+                            for (int s = s0; s <= t; s++) sum += (double) att[ao + s] * dz[zo + s];
                             float fs = (float) sum;
-                            for (int s = 0; s <= t; s++) dz[zo + s] = att[ao + s] * (dz[zo + s] - fs) * scale;
+                            for (int s = s0; s <= t; s++) dz[zo + s] = att[ao + s] * (dz[zo + s] - fs) * scale;
+                            java.util.Arrays.fill(dz, zo, zo + s0, 0f);
                             java.util.Arrays.fill(dz, zo + t + 1, zo + r1, 0f);
                         }
                         // dQ += dZ · K   (rb, HD);  dK += dZᵀ · Q   (r1, HD)

@@ -2,6 +2,7 @@ package dev.jllm.train;
 
 import dev.jllm.model.ModelConfig;
 import dev.jllm.tensor.Parallel;
+import dev.jllm.train.LoraConfig.Target;
 import java.util.Arrays;
 
 /**
@@ -10,13 +11,24 @@ import java.util.Arrays;
  * {@code gpt2_backward}. fp32 throughout; gradients accumulate into {@link #grads} until
  * {@link #zeroGrad()}.
  *
+ * <p>With a {@link LoraParams} adapter the base is frozen: every targeted linear layer adds
+ * s·(x·Aᵀ)·Bᵀ, gradients go to A and B only ({@link #trainableGrads}), and the backward pass skips
+ * every weight gradient of the base (half the matrix work of full training).
+ *
+ * <p>Packed rows: {@code positions} (BT) restart RoPE at each sample, {@code starts} (BT) keep
+ * attention inside each sample (see {@link Layers#attentionForward}).
+ *
  * <p>Legend (see {@link Layers}): B, T, BT = B·T, C dim, NH/NKV heads, HD head width, QD = NH·HD,
- * KVD = NKV·HD, H FFN width, V vocab, L layers.
+ * KVD = NKV·HD, H FFN width, V vocab, L layers, r LoRA rank.
  */
 public final class LlamaModel {
     public final ModelConfig config;
     public final Params params;
+    /** Gradients of the base weights (full training); null with a LoRA adapter (the base is frozen). */
     public final Params grads;
+    /** The adapter being trained, or null (full training). */
+    public final LoraParams lora;
+    private final LoraParams loraGrads;
     private final Parallel pool;
     private final float[] wT; // scratch: the largest weight matrix, transposed
 
@@ -37,18 +49,42 @@ public final class LlamaModel {
     private float[] losses;         // (BT)
     private float[] cos, sin;       // (T, HD/2) RoPE tables
     private float[] tmp;            // (BT, C)
+    private int[] positions, starts; // (BT) or null: packed samples
+    private float[][][] xa;         // (L, targets, BT·r) x·Aᵀ of each adapter, for its backward
+    private float[] loraOut, loraDy, dxa; // (BT, max out), (BT, max out), (BT, r) LoRA scratch
+    private final float[] normGradSink; // frozen norms: their weight gradient is computed and dropped
     // gradient scratch, reused by every layer
     private float[] dresid, dxn, dq, dk, dv, datty, dsw, dgate, dup;
     private boolean haveLoss;
 
+    /** Full training: every weight gets a gradient. */
     public LlamaModel(Params params, Parallel pool) {
+        this(params, null, pool);
+    }
+
+    /** LoRA training when {@code lora} is not null: the base is frozen, A and B are trained. */
+    public LlamaModel(Params params, LoraParams lora, Parallel pool) {
         this.config = params.config;
         this.params = params;
-        this.grads = new Params(params.config);
+        this.lora = lora;
+        if (lora != null && !lora.model.equals(params.config)) throw new IllegalArgumentException("the adapter was made for another model shape");
+        this.grads = lora == null ? new Params(params.config) : null;
+        this.loraGrads = lora == null ? null : new LoraParams(params.config, lora.config);
         this.pool = pool;
         ModelConfig c = config;
         int maxMatrix = Math.max(Math.max(c.qDim(), c.hiddenDim()) * c.dim(), c.vocabSize() * c.dim());
         this.wT = new float[maxMatrix];
+        this.normGradSink = new float[c.dim()];
+    }
+
+    /** What the optimizer updates: the adapter, or every weight. */
+    public Tensors trainable() {
+        return lora != null ? lora : params;
+    }
+
+    /** Their gradients, same order. */
+    public Tensors trainableGrads() {
+        return lora != null ? loraGrads : grads;
     }
 
     private void allocate(int B, int T) {
@@ -88,6 +124,14 @@ public final class LlamaModel {
         dsw = new float[BT * H];
         dgate = new float[BT * H];
         dup = new float[BT * H];
+        if (lora != null) {
+            int r = lora.config.rank(), maxOut = Math.max(Math.max(c.qDim(), c.hiddenDim()), C);
+            xa = new float[L][Target.values().length][];
+            for (int l = 0; l < L; l++) for (Target t : lora.config.targets()) xa[l][t.ordinal()] = new float[BT * r];
+            loraOut = new float[BT * maxOut];
+            loraDy = new float[BT * maxOut];
+            dxa = new float[BT * r];
+        }
     }
 
     /**
@@ -95,7 +139,18 @@ public final class LlamaModel {
      * cross-entropy against {@code targets} (same shape; {@link Layers#IGNORE} rows are masked out).
      */
     public float forward(int[] inputs, int[] targets, int B, int T) {
+        return forward(inputs, targets, null, null, B, T);
+    }
+
+    /**
+     * As {@link #forward(int[], int[], int, int)} for packed rows: {@code positions} (BT) is each
+     * token's position within its sample (RoPE), {@code starts} (BT) the row index where its sample
+     * begins (attention sees keys [start, t] only); both null for one sequence per row.
+     */
+    public float forward(int[] inputs, int[] targets, int[] positions, int[] starts, int B, int T) {
         ModelConfig c = config;
+        if ((positions == null) != (starts == null)) throw new IllegalArgumentException("positions and starts go together");
+        if (positions != null) checkPacking(positions, starts, B, T);
         if (inputs.length != B * T || targets.length != B * T) {
             throw new IllegalArgumentException("inputs/targets must have B·T = " + B * T + " entries, got " + inputs.length + "/" + targets.length);
         }
@@ -104,6 +159,8 @@ public final class LlamaModel {
         allocate(B, T);
         this.inputs = inputs;
         this.targets = targets;
+        this.positions = positions;
+        this.starts = starts;
         final int BT = B * T, C = c.dim(), NH = c.nHeads(), NKV = c.nKvHeads(), HD = c.headDim();
         final int QD = c.qDim(), KVD = c.kvDim(), H = c.hiddenDim(), V = c.vocabSize();
         final float eps = c.rmsEps();
@@ -113,20 +170,20 @@ public final class LlamaModel {
             Params.Layer w = params.layers[l];
             // attention sub-layer: mid = x + Wo · attention(RoPE(Wq·n(x)), RoPE(Wk·n(x)), Wv·n(x))
             Layers.rmsnormForward(xn1[l], rstd1[l], resid[l], w.attnNorm(), BT, C, eps, pool);
-            Layers.matmulForward(q[l], xn1[l], w.wq(), wT, BT, C, QD, pool);
-            Layers.matmulForward(k[l], xn1[l], w.wk(), wT, BT, C, KVD, pool);
-            Layers.matmulForward(v[l], xn1[l], w.wv(), wT, BT, C, KVD, pool);
-            Layers.ropeForward(q[l], cos, sin, BT, T, NH, HD);
-            Layers.ropeForward(k[l], cos, sin, BT, T, NKV, HD);
-            Layers.attentionForward(atty[l], att[l], q[l], k[l], v[l], B, T, NH, NKV, HD, pool);
-            Layers.matmulForward(tmp, atty[l], w.wo(), wT, BT, QD, C, pool);
+            linear(q[l], xn1[l], w.wq(), l, Target.Q, BT, C, QD);
+            linear(k[l], xn1[l], w.wk(), l, Target.K, BT, C, KVD);
+            linear(v[l], xn1[l], w.wv(), l, Target.V, BT, C, KVD);
+            Layers.ropeForward(q[l], cos, sin, positions, BT, T, NH, HD);
+            Layers.ropeForward(k[l], cos, sin, positions, BT, T, NKV, HD);
+            Layers.attentionForward(atty[l], att[l], q[l], k[l], v[l], starts, B, T, NH, NKV, HD, pool);
+            linear(tmp, atty[l], w.wo(), l, Target.O, BT, QD, C);
             add(mid[l], resid[l], tmp);
             // FFN sub-layer: x' = mid + W2 · (silu(W1·n(mid)) ⊙ W3·n(mid))
             Layers.rmsnormForward(xn2[l], rstd2[l], mid[l], w.ffnNorm(), BT, C, eps, pool);
-            Layers.matmulForward(gate[l], xn2[l], w.gate(), wT, BT, C, H, pool);
-            Layers.matmulForward(up[l], xn2[l], w.up(), wT, BT, C, H, pool);
+            linear(gate[l], xn2[l], w.gate(), l, Target.GATE, BT, C, H);
+            linear(up[l], xn2[l], w.up(), l, Target.UP, BT, C, H);
             Layers.swigluForward(sw[l], gate[l], up[l], BT * H, pool);
-            Layers.matmulForward(tmp, sw[l], w.down(), wT, BT, H, C, pool);
+            linear(tmp, sw[l], w.down(), l, Target.DOWN, BT, H, C);
             add(resid[l + 1], mid[l], tmp);
         }
         Layers.rmsnormForward(xnf, rstdf, resid[c.nLayers()], params.outputNorm, BT, C, eps, pool);
@@ -152,41 +209,90 @@ public final class LlamaModel {
 
         Layers.crossEntropyBackward(probs, targets, BT, V, scale, pool);
         Arrays.fill(dxn, 0f);
-        Layers.matmulBackward(dxn, g.output, probs, xnf, params.output, BT, C, V, pool);
+        linearBackward(dxn, g == null ? null : g.output, probs, xnf, params.output, -1, null, BT, C, V);
         Arrays.fill(dresid, 0f);
-        Layers.rmsnormBackward(dresid, g.outputNorm, dxn, resid[c.nLayers()], params.outputNorm, rstdf, BT, C, pool);
+        Layers.rmsnormBackward(dresid, g == null ? normGradSink : g.outputNorm, dxn, resid[c.nLayers()], params.outputNorm, rstdf, BT, C, pool);
         for (int l = c.nLayers() - 1; l >= 0; l--) {
-            Params.Layer w = params.layers[l], dw = g.layers[l];
+            Params.Layer w = params.layers[l], dw = g == null ? null : g.layers[l];
             // FFN: dresid is d x'; the residual passes it to d mid unchanged, the branch adds to it
             Arrays.fill(dsw, 0f);
-            Layers.matmulBackward(dsw, dw.down(), dresid, sw[l], w.down(), BT, H, C, pool);
+            linearBackward(dsw, dw == null ? null : dw.down(), dresid, sw[l], w.down(), l, Target.DOWN, BT, H, C);
             Arrays.fill(dgate, 0f);
             Arrays.fill(dup, 0f);
             Layers.swigluBackward(dgate, dup, dsw, gate[l], up[l], BT * H, pool);
             Arrays.fill(dxn, 0f);
-            Layers.matmulBackward(dxn, dw.gate(), dgate, xn2[l], w.gate(), BT, C, H, pool);
-            Layers.matmulBackward(dxn, dw.up(), dup, xn2[l], w.up(), BT, C, H, pool);
-            Layers.rmsnormBackward(dresid, dw.ffnNorm(), dxn, mid[l], w.ffnNorm(), rstd2[l], BT, C, pool);
+            linearBackward(dxn, dw == null ? null : dw.gate(), dgate, xn2[l], w.gate(), l, Target.GATE, BT, C, H);
+            linearBackward(dxn, dw == null ? null : dw.up(), dup, xn2[l], w.up(), l, Target.UP, BT, C, H);
+            Layers.rmsnormBackward(dresid, dw == null ? normGradSink : dw.ffnNorm(), dxn, mid[l], w.ffnNorm(), rstd2[l], BT, C, pool);
             // attention: dresid is now d mid
             Arrays.fill(datty, 0f);
-            Layers.matmulBackward(datty, dw.wo(), dresid, atty[l], w.wo(), BT, QD, C, pool);
+            linearBackward(datty, dw == null ? null : dw.wo(), dresid, atty[l], w.wo(), l, Target.O, BT, QD, C);
             Arrays.fill(dq, 0f);
             Arrays.fill(dk, 0f);
             Arrays.fill(dv, 0f);
-            Layers.attentionBackward(dq, dk, dv, datty, att[l], q[l], k[l], v[l], B, T, NH, NKV, HD, pool);
-            Layers.ropeBackward(dq, cos, sin, BT, T, NH, HD);
-            Layers.ropeBackward(dk, cos, sin, BT, T, NKV, HD);
+            Layers.attentionBackward(dq, dk, dv, datty, att[l], q[l], k[l], v[l], starts, B, T, NH, NKV, HD, pool);
+            Layers.ropeBackward(dq, cos, sin, positions, BT, T, NH, HD);
+            Layers.ropeBackward(dk, cos, sin, positions, BT, T, NKV, HD);
             Arrays.fill(dxn, 0f);
-            Layers.matmulBackward(dxn, dw.wq(), dq, xn1[l], w.wq(), BT, C, QD, pool);
-            Layers.matmulBackward(dxn, dw.wk(), dk, xn1[l], w.wk(), BT, C, KVD, pool);
-            Layers.matmulBackward(dxn, dw.wv(), dv, xn1[l], w.wv(), BT, C, KVD, pool);
-            Layers.rmsnormBackward(dresid, dw.attnNorm(), dxn, resid[l], w.attnNorm(), rstd1[l], BT, C, pool);
+            linearBackward(dxn, dw == null ? null : dw.wq(), dq, xn1[l], w.wq(), l, Target.Q, BT, C, QD);
+            linearBackward(dxn, dw == null ? null : dw.wk(), dk, xn1[l], w.wk(), l, Target.K, BT, C, KVD);
+            linearBackward(dxn, dw == null ? null : dw.wv(), dv, xn1[l], w.wv(), l, Target.V, BT, C, KVD);
+            Layers.rmsnormBackward(dresid, dw == null ? normGradSink : dw.attnNorm(), dxn, resid[l], w.attnNorm(), rstd1[l], BT, C, pool);
         }
-        Layers.encoderBackward(g.tokenEmbd, dresid, inputs, BT, C, pool);
+        if (g != null) Layers.encoderBackward(g.tokenEmbd, dresid, inputs, BT, C, pool);
+    }
+
+    /**
+     * out = x·Wᵀ, plus s·(x·Aᵀ)·Bᵀ when block {@code l}'s {@code target} has an adapter
+     * (x (BT, in), W (out, in), A (r, in), B (out, r); x·Aᵀ is kept for the backward pass).
+     */
+    private void linear(float[] out, float[] x, float[] w, int l, Target target, int BT, int in, int outDim) {
+        Layers.matmulForward(out, x, w, wT, BT, in, outDim, pool);
+        LoraParams.Pair p = lora == null ? null : lora.pair(l, target);
+        if (p == null) return;
+        int r = lora.config.rank();
+        float s = lora.config.scale();
+        float[] t = xa[l][target.ordinal()];
+        Layers.matmulForward(t, x, p.a(), wT, BT, in, r, pool);          // (BT, r)
+        Layers.matmulForward(loraOut, t, p.b(), wT, BT, r, outDim, pool); // (BT, out)
+        for (int i = 0, n = BT * outDim; i < n; i++) out[i] += s * loraOut[i];
+    }
+
+    /**
+     * The backward of {@link #linear}: dx += dy·W, dW += dyᵀ·x unless the base is frozen ({@code dw}
+     * null); with an adapter, for u = x·Aᵀ: dB += s·dyᵀ·u, du = s·dy·B, dA += duᵀ·x, dx += du·A.
+     * {@code l} = −1 is the classifier (never adapted).
+     */
+    private void linearBackward(float[] dx, float[] dw, float[] dy, float[] x, float[] w, int l, Target target, int BT, int in, int outDim) {
+        if (dw != null) Layers.matmulBackward(dx, dw, dy, x, w, BT, in, outDim, pool);
+        else Layers.matmulBackwardInput(dx, dy, w, BT, in, outDim, pool);
+        LoraParams.Pair p = lora == null || l < 0 ? null : lora.pair(l, target);
+        if (p == null) return;
+        LoraParams.Pair gp = loraGrads.pair(l, target);
+        int r = lora.config.rank();
+        float s = lora.config.scale();
+        for (int i = 0, n = BT * outDim; i < n; i++) loraDy[i] = s * dy[i];
+        Arrays.fill(dxa, 0, BT * r, 0f);
+        Layers.matmulBackward(dxa, gp.b(), loraDy, xa[l][target.ordinal()], p.b(), BT, r, outDim, pool); // du, dB
+        Layers.matmulBackward(dx, gp.a(), dxa, x, p.a(), BT, in, r, pool);                               // dx, dA
+    }
+
+    /** Positions count up by one inside a sample and restart at 0 where a new one starts. */
+    private static void checkPacking(int[] positions, int[] starts, int B, int T) {
+        if (positions.length != B * T || starts.length != B * T) throw new IllegalArgumentException("positions/starts must have B·T entries");
+        for (int b = 0; b < B; b++) {
+            for (int t = 0; t < T; t++) {
+                int i = b * T + t, st = starts[i];
+                if (st < 0 || st > t || positions[i] != t - st) {
+                    throw new IllegalArgumentException("row " + b + ", token " + t + ": position " + positions[i] + " with sample start " + st
+                            + " (positions must count from 0 at the sample's start)");
+                }
+            }
+        }
     }
 
     public void zeroGrad() {
-        grads.zero();
+        trainableGrads().zero();
     }
 
     /** Bytes of activations and gradient scratch for (B, T) — for memory reports. */

@@ -13,7 +13,7 @@ import java.util.List;
  * the engine loads), used for the weights, their gradients and the two AdamW moments alike. Shapes
  * in PyTorch order (out, in); a matrix is row-major, one output row after another.
  */
-public final class Params {
+public final class Params implements Tensors {
     /** One named tensor: {@code dims} in ggml order (row length first), as in the GGUF file. */
     public record Tensor(String name, long[] dims, float[] data) {
         public int size() { return data.length; }
@@ -65,6 +65,7 @@ public final class Params {
     }
 
     /** Tensors in file order. */
+    @Override
     public List<Tensor> tensors() { return tensors; }
 
     public float[] get(String name) {
@@ -79,6 +80,7 @@ public final class Params {
         return n;
     }
 
+    @Override
     public void zero() {
         for (Tensor t : tensors) java.util.Arrays.fill(t.data(), 0f);
     }

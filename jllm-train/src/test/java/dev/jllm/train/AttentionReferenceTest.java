@@ -77,9 +77,9 @@ class AttentionReferenceTest {
         float[] dv1 = new float[v.length], dv2 = new float[v.length];
         try (Parallel pool = new Parallel(2)) {
             naiveForward(o1, a1, q, k, v, B, T, NH, NKV, HD, pool);
-            Layers.attentionForward(o2, a2, q, k, v, B, T, NH, NKV, HD, pool);
+            Layers.attentionForward(o2, a2, q, k, v, null, B, T, NH, NKV, HD, pool);
             naiveBackward(dq1, dk1, dv1, dout, a1, q, k, v, B, T, NH, NKV, HD, pool);
-            Layers.attentionBackward(dq2, dk2, dv2, dout, a2, q, k, v, B, T, NH, NKV, HD, pool);
+            Layers.attentionBackward(dq2, dk2, dv2, dout, a2, q, k, v, null, B, T, NH, NKV, HD, pool);
         }
         assertClose("att", a1, a2);
         assertClose("out", o1, o2);

@@ -92,8 +92,8 @@ class LayersGradientTest {
         Layers.ropeTables(cos, sin, T, HD, 10000f);
         float[] x = random(BT * NH * HD, 9, 1), r = random(BT * NH * HD, 10, 1), y = new float[x.length];
         float[] dx = r.clone();
-        Layers.ropeBackward(dx, cos, sin, BT, T, NH, HD);
-        check("rope dx", x, dx, () -> { System.arraycopy(x, 0, y, 0, x.length); Layers.ropeForward(y, cos, sin, BT, T, NH, HD); return weighted(y, r); });
+        Layers.ropeBackward(dx, cos, sin, null, BT, T, NH, HD);
+        check("rope dx", x, dx, () -> { System.arraycopy(x, 0, y, 0, x.length); Layers.ropeForward(y, cos, sin, null, BT, T, NH, HD); return weighted(y, r); });
     }
 
     @Test
@@ -102,9 +102,9 @@ class LayersGradientTest {
         float[] q = random(BT * NH * HD, 11, 1), k = random(BT * NKV * HD, 12, 1), v = random(BT * NKV * HD, 13, 1);
         float[] r = random(BT * NH * HD, 14, 1), out = new float[BT * NH * HD], att = new float[B * NH * T * T];
         float[] dq = new float[q.length], dk = new float[k.length], dv = new float[v.length];
-        Layers.attentionForward(out, att, q, k, v, B, T, NH, NKV, HD, POOL);
-        Layers.attentionBackward(dq, dk, dv, r, att, q, k, v, B, T, NH, NKV, HD, POOL);
-        java.util.function.DoubleSupplier f = () -> { Layers.attentionForward(out, att, q, k, v, B, T, NH, NKV, HD, POOL); return weighted(out, r); };
+        Layers.attentionForward(out, att, q, k, v, null, B, T, NH, NKV, HD, POOL);
+        Layers.attentionBackward(dq, dk, dv, r, att, q, k, v, null, B, T, NH, NKV, HD, POOL);
+        java.util.function.DoubleSupplier f = () -> { Layers.attentionForward(out, att, q, k, v, null, B, T, NH, NKV, HD, POOL); return weighted(out, r); };
         check("attention dq", q, dq, f);
         check("attention dk", k, dk, f);
         check("attention dv", v, dv, f);

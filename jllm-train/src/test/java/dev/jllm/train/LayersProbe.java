@@ -28,14 +28,14 @@ public final class LayersProbe {
         Layers.ropeTables(cos, sin, T, HD, 10000f);
         float[] wT = new float[V * C], W = LayersGradientTest.random(V * C, 8, 1);
         try (Parallel pool = new Parallel(threads)) {
-            time("attentionForward", () -> Layers.attentionForward(out, att, q, k, v, B, T, NH, NH, HD, pool));
-            time("attentionBackward", () -> Layers.attentionBackward(dq, dk, dv, out, att, q, k, v, B, T, NH, NH, HD, pool));
+            time("attentionForward", () -> Layers.attentionForward(out, att, q, k, v, null, B, T, NH, NH, HD, pool));
+            time("attentionBackward", () -> Layers.attentionBackward(dq, dk, dv, out, att, q, k, v, null, B, T, NH, NH, HD, pool));
             time("swigluForward", () -> Layers.swigluForward(s, g, u, BT * H, pool));
             time("swigluBackward", () -> Layers.swigluBackward(dq, dk, s, g, u, BT * C, pool));
             time("crossEntropyForward", () -> Layers.crossEntropyForward(logits.clone(), losses, y, BT, V, pool));
             time("rmsnormForward", () -> Layers.rmsnormForward(out, rstd, q, w, BT, C, 1e-5f, pool));
             time("rmsnormBackward", () -> Layers.rmsnormBackward(dq, w.clone(), out, q, w, rstd, BT, C, pool));
-            time("ropeForward", () -> Layers.ropeForward(q, cos, sin, BT, T, NH, HD));
+            time("ropeForward", () -> Layers.ropeForward(q, cos, sin, null, BT, T, NH, HD));
             time("transpose V×C", () -> Gemm.transpose(W, V, C, wT));
             time("clone BT×V", () -> logits.clone());
         }
