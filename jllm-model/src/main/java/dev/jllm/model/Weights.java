@@ -80,6 +80,69 @@ public final class Weights {
         }
     }
 
+    private Weights(ModelConfig config, Architecture arch, Matrix tokenEmbedding, Layer[] layers, float[] outputNorm, Matrix output,
+                    float[] ropeFreqFactors) {
+        this.config = config;
+        this.arch = arch;
+        this.tokenEmbedding = tokenEmbedding;
+        this.layers = layers;
+        this.outputNorm = outputNorm;
+        this.output = output;
+        this.ropeFreqFactors = ropeFreqFactors;
+    }
+
+    /**
+     * These weights with a LoRA adapter merged in: every adapted matrix becomes W + strength·s·B·A,
+     * computed in fp32 from W's dequantized rows and kept as an F32 matrix (the others are shared,
+     * untouched). What {@code jllm generate/chat --lora} run; llama.cpp's {@code --lora-scaled} is
+     * {@code strength}.
+     */
+    public Weights withAdapter(LoraAdapter adapter, float strength) {
+        if (!adapter.architecture.equals(config.architecture())) {
+            throw new IllegalArgumentException("the adapter is for architecture '" + adapter.architecture + "', the model is '"
+                    + config.architecture() + "'");
+        }
+        java.util.Set<String> used = new java.util.HashSet<>();
+        float s = adapter.scale() * strength;
+        Layer[] ls = new Layer[layers.length];
+        for (int l = 0; l < layers.length; l++) {
+            Layer x = layers[l];
+            String p = "blk." + l + ".";
+            ls[l] = new Layer(x.attnNorm(), merge(x.wq(), adapter, p + "attn_q.weight", s, used), merge(x.wk(), adapter, p + "attn_k.weight", s, used),
+                    merge(x.wv(), adapter, p + "attn_v.weight", s, used), merge(x.wo(), adapter, p + "attn_output.weight", s, used),
+                    x.bq(), x.bk(), x.bv(), x.qNorm(), x.kNorm(), x.ffnNorm(),
+                    merge(x.gate(), adapter, p + "ffn_gate.weight", s, used), merge(x.up(), adapter, p + "ffn_up.weight", s, used),
+                    merge(x.down(), adapter, p + "ffn_down.weight", s, used));
+        }
+        for (String name : adapter.pairs.keySet()) {
+            if (!used.contains(name)) {
+                throw new IllegalArgumentException("the adapter adapts '" + name + "', which this model does not have (or jllm cannot adapt yet:"
+                        + " the token embedding and the output matrix)");
+            }
+        }
+        return new Weights(config, arch, tokenEmbedding, ls, outputNorm, output, ropeFreqFactors);
+    }
+
+    private static Matrix merge(Matrix w, LoraAdapter a, String name, float scale, java.util.Set<String> used) {
+        LoraAdapter.Pair p = a.pairs.get(name);
+        if (p == null) return w;
+        if (p.in() != w.cols() || p.out() != w.rows()) {
+            throw new IllegalArgumentException("the adapter's " + name + " is for a (" + p.out() + ", " + p.in() + ") matrix, the model's is ("
+                    + w.rows() + ", " + w.cols() + ")");
+        }
+        used.add(name);
+        dev.jllm.tensor.BlockFormat f32 = dev.jllm.tensor.BlockFormats.of(dev.jllm.tensor.GgmlType.F32);
+        java.lang.foreign.MemorySegment out = java.lang.foreign.Arena.ofAuto().allocate((long) w.rows() * w.cols() * 4, 64);
+        float[] row = new float[w.cols()];
+        long rb = w.rowBytes();
+        for (int r = 0; r < w.rows(); r++) {
+            w.format().dequantize(w.data(), r * rb, row, 0, w.cols());
+            LoraAdapter.mergeRow(p, scale, r, row);
+            java.lang.foreign.MemorySegment.copy(row, 0, out, java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, (long) r * w.cols() * 4, w.cols());
+        }
+        return new Matrix(name, f32, out, w.rows(), w.cols());
+    }
+
     private static Matrix matrix(ModelFile f, Parallel pool, String name, int rows, int cols) throws GgufFormatException {
         GgufTensorInfo t = f.tensor(name);
         if (t == null) throw new GgufFormatException(f.path() + ": tensor '" + name + "' is missing", -1);

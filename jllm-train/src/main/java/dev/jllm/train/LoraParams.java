@@ -85,6 +85,22 @@ public final class LoraParams implements Tensors {
         return n;
     }
 
+    /**
+     * As a GGUF LoRA adapter (llama.cpp's layout). llama.cpp scales by alpha/r; an rsLoRA adapter
+     * (scale α/√r) is written with alpha = scale·r so that it runs at its trained scale there too.
+     */
+    public dev.jllm.model.LoraAdapter toAdapter() {
+        List<dev.jllm.model.LoraAdapter.Pair> out = new ArrayList<>();
+        int r = config.rank();
+        for (int l = 0; l < model.nLayers(); l++) {
+            for (LoraConfig.Target t : config.orderedTargets()) {
+                Pair p = pairs[l][t.ordinal()];
+                out.add(new dev.jllm.model.LoraAdapter.Pair("blk." + l + "." + t.gguf + ".weight", p.in(), p.out(), r, p.a(), p.b()));
+            }
+        }
+        return new dev.jllm.model.LoraAdapter(model.architecture(), config.scale() * r, out);
+    }
+
     /** The trainable parameter count without allocating: r·(in + out) summed over targets and blocks. */
     public static long count(ModelConfig model, LoraConfig config) {
         long n = 0;
