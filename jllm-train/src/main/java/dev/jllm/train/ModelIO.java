@@ -32,6 +32,14 @@ public final class ModelIO {
     public record Loaded(Params params, Map<String, GgufValue> metadata) {}
 
     public static Loaded load(Path path) throws IOException {
+        return load(path, false);
+    }
+
+    /**
+     * @param frozenBase the weights will stay frozen (LoRA): quantized types are accepted and
+     *                   dequantized to fp32 (the adapter learns against exactly these values)
+     */
+    public static Loaded load(Path path, boolean frozenBase) throws IOException {
         try (ModelFile f = ModelFile.open(path)) {
             ModelConfig c = f.config();
             if (!c.architecture().equals("llama")) {
@@ -43,7 +51,7 @@ public final class ModelIO {
                         + ", scaling " + rope.scalingType() + ") is not supported for training");
             }
             for (GgufTensorInfo t : f.tensors()) {
-                if (!TRAINABLE.contains(t.type())) {
+                if (!frozenBase && !TRAINABLE.contains(t.type())) {
                     throw new IllegalArgumentException(path + ": tensor '" + t.name() + "' is " + t.type() + "; full training needs F32, F16 or BF16 weights."
                             + " For a quantized model use LoRA fine-tuning (adapters over the frozen quantized weights), or train from the"
                             + " original F16/BF16 model");
@@ -55,6 +63,9 @@ public final class ModelIO {
                 if (info == null) throw new GgufFormatException(path + ": tensor '" + t.name() + "' is missing", -1);
                 if (info.elementCount() != t.size()) {
                     throw new GgufFormatException(path + ": tensor '" + t.name() + "' has " + info.elementCount() + " elements, expected " + t.size(), -1);
+                }
+                if (!BlockFormats.supported(info.type())) {
+                    throw new GgufFormatException(path + ": tensor '" + t.name() + "' has type " + info.type() + ", which jllm cannot read yet", -1);
                 }
                 BlockFormats.of(info.type()).dequantize(f.tensorData(info), 0, t.data(), 0, t.size());
             }
