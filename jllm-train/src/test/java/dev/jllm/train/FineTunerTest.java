@@ -122,18 +122,18 @@ class FineTunerTest {
 
         // the same run in two parts: stopped after step 17 (Ctrl-C: a checkpoint), then resumed to 40
         Path b = dir.resolve("b");
-        FineTuner[] first = new FineTuner[1];
-        first[0] = new FineTuner(config(b, 40, false), new ModelIO.Loaded(LoraGradientTest.randomBase(1), Map.of()), lc, new Rows(),
+        FineTuner[] part1 = new FineTuner[1];
+        part1[0] = new FineTuner(config(b, 40, false), new ModelIO.Loaded(LoraGradientTest.randomBase(1), Map.of()), lc, new Rows(),
                 new FineTuner.Listener() {
                     @Override
                     public void step(FineTuner.StepReport r) {
-                        if (r.step() == 17) first[0].requestStop();
+                        if (r.step() == 17) part1[0].requestStop();
                     }
 
                     @Override
                     public void message(String text) {}
                 });
-        assertTrue(first[0].run().interrupted());
+        assertTrue(part1[0].run().interrupted());
         FineTuner.Result resumed = new FineTuner(config(b, 40, true), new ModelIO.Loaded(LoraGradientTest.randomBase(1), Map.of()), lc, new Rows(), QUIET).run();
         assertEquals(l.subList(17, 40), losses(resumed), "resume repeats the uninterrupted losses exactly");
     }
