@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Reads a file of SFT records: JSONL (one object per line, blank lines ignored) or one JSON array of
@@ -39,10 +40,9 @@ public final class SftReader {
     public static final int KEPT_ERRORS = 20;
 
     // a repeated key is a broken export (which value was meant?); text after a JSONL record is a lost record
-    private static final ObjectMapper JSON = JsonMapper.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .build();
+    private static final ObjectMapper ARRAY = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+    private static final ObjectMapper LINE = ARRAY.copy().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private static final Pattern SOURCE_NOTE = Pattern.compile("\\s*\\(start marker at \\[Source:[^\\]]*\\]\\)|\\s*at \\[Source:[^\\]]*\\]");
 
     /**
      * @param format    the record shape, or AUTO per record
@@ -70,6 +70,11 @@ public final class SftReader {
 
     public static Result read(Path file, Options options) throws IOException {
         return new Run(file.toString(), options).read(file);
+    }
+
+    /** Jackson's message without its "[Source: REDACTED ...]" notes: the file and line are already in front. */
+    private static String message(JsonProcessingException e) {
+        return SOURCE_NOTE.matcher(e.getOriginalMessage()).replaceAll("");
     }
 
     private static final class Run {
@@ -122,14 +127,14 @@ public final class SftReader {
                     if (line.isBlank()) continue;
                     JsonNode rec;
                     try {
-                        rec = JSON.readTree(line);
+                        rec = LINE.readTree(line);
                     } catch (JsonProcessingException e) {
                         JsonLocation at = e.getLocation();
                         String hint = lineNo == 1 && first == '{' && line.strip().equals("{")
                                 ? " (a JSON object spread over several lines? expected JSONL: one record per line, or a JSON array of records)" : "";
                         index++;
                         fail(lineNo, "record " + index + ": invalid JSON" + (at != null ? " at column " + at.getColumnNr() : "") + ": "
-                                + e.getOriginalMessage() + hint);
+                                + message(e) + hint);
                         continue;
                     }
                     accept(rec, lineNo);
@@ -140,19 +145,19 @@ public final class SftReader {
         }
 
         void readArray(Path file) throws IOException {
-            try (JsonParser p = JSON.createParser(file.toFile())) {
+            try (JsonParser p = ARRAY.createParser(file.toFile())) {
                 if (p.nextToken() != JsonToken.START_ARRAY) throw new SftException(name, 1, "expected a JSON array of records");
                 for (JsonToken t; (t = p.nextToken()) != JsonToken.END_ARRAY; ) {
                     if (t == null) throw new SftException(name, p.currentLocation().getLineNr(), "the JSON array is not closed");
                     long line = p.currentTokenLocation().getLineNr();
-                    JsonNode rec = JSON.readTree(p);
+                    JsonNode rec = ARRAY.readTree(p);
                     accept(rec, line);
                 }
                 if (p.nextToken() != null) throw new SftException(name, p.currentTokenLocation().getLineNr(), "text after the JSON array's closing ']'");
             } catch (JsonProcessingException e) {
                 JsonLocation at = e.getLocation();
                 throw new SftException(name, at == null ? 0 : at.getLineNr(), "invalid JSON" + (at != null ? " at column " + at.getColumnNr() : "")
-                        + ": " + e.getOriginalMessage() + " (a JSON array that does not parse cannot be read past this point)");
+                        + ": " + message(e) + " (a JSON array that does not parse cannot be read past this point)");
             }
         }
 
