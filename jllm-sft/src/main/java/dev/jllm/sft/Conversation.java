@@ -24,6 +24,7 @@ public record Conversation(List<ChatMessage> messages, List<Integer> trainable, 
         trainable = List.copyOf(trainable);
         tools = tools == null ? null : List.copyOf(tools);
         Objects.requireNonNull(file, "file");
+        if (trainable.isEmpty()) throw new IllegalArgumentException("a conversation needs at least one assistant turn to learn");
         for (int i : trainable) {
             if (i < 0 || i >= messages.size() || !messages.get(i).role().equals("assistant")) {
                 throw new IllegalArgumentException("trainable index " + i + " is not an assistant message");

@@ -18,7 +18,9 @@ import java.util.Arrays;
  *     A piece that continues plain text is therefore encoded by a twin tokenizer without the prefix
  *     (else every assistant answer would start with a spurious "▁").
  * </ul>
- * Special-token parsing is on throughout: the pieces are template output. (Message contents were
+ * The vocabulary's {@code add_eos} is not applied: a sample ends with the template's end-of-turn,
+ * which the loss mask teaches (llama.cpp's add_eos serves embedding models). Special-token parsing
+ * is on throughout: the pieces are template output. (Message contents were
  * checked beforehand to hold no control-token text, see {@link SftRenderer}.)
  */
 final class SegmentEncoder {
