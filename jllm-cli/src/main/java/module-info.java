@@ -4,6 +4,7 @@ module dev.jllm.cli {
     requires dev.jllm.data;
     requires dev.jllm.server;
     requires dev.jllm.train;
+    requires dev.jllm.sft;
     requires dev.jllm.eval;
     requires java.desktop;
     requires info.picocli;

@@ -48,6 +48,9 @@ final class ChatCommand implements Callable<Integer> {
     @Option(names = "--seed") Long seed;
     @Option(names = {"-t", "--threads"}) Integer threads;
     @Option(names = "--cache-type", defaultValue = "f16") String cacheType;
+    @Option(names = "--lora", paramLabel = "ADAPTER.gguf", description = "a LoRA adapter (GGUF, as jllm finetune and llama.cpp write it) merged into the weights; repeatable")
+    List<Path> lora = new java.util.ArrayList<>();
+    @Option(names = "--lora-scale", defaultValue = "1", description = "strength of the adapters (llama.cpp's --lora-scaled; default ${DEFAULT-VALUE})") float loraScale;
 
     /** Where user lines come from (stdin; tests substitute their own). */
     java.io.InputStream input = System.in;
@@ -57,7 +60,7 @@ final class ChatCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         long s = seed != null ? seed : new java.security.SecureRandom().nextLong() & Long.MAX_VALUE;
         int th = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        try (LoadedModel m = LoadedModel.open(model, null, th)) {
+        try (LoadedModel m = LoadedModel.open(model, null, th, lora, loraScale)) {
             ChatTemplate template = m.file.gguf() != null ? ChatTemplate.fromGguf(m.file.gguf()) : ChatTemplate.fallback();
             Transformer tr = m.transformer(LoadedModel.cacheType(cacheType), 0);
             Generator gen = new Generator(tr, m.tokenizer);

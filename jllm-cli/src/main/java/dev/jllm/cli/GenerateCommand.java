@@ -37,6 +37,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--ignore-eos") boolean ignoreEos;
     @Option(names = {"-t", "--threads"}, description = "threads (default: all cores)") Integer threads;
     @Option(names = "--cache-type", defaultValue = "f16") String cacheType;
+    @Option(names = "--lora", paramLabel = "ADAPTER.gguf", description = "a LoRA adapter (GGUF, as jllm finetune and llama.cpp write it) merged into the weights; repeatable")
+    List<Path> lora = new java.util.ArrayList<>();
+    @Option(names = "--lora-scale", defaultValue = "1", description = "strength of the adapters (llama.cpp's --lora-scaled; default ${DEFAULT-VALUE})") float loraScale;
     @Option(names = "--no-parse-special", description = "treat <s>, <|im_start|> ... in the prompt as plain text") boolean noParseSpecial;
 
     @Override
@@ -46,7 +49,7 @@ final class GenerateCommand implements Callable<Integer> {
                 Map.of(), s, n, stop == null ? List.of() : stop, ignoreEos);
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         int th = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        try (LoadedModel m = LoadedModel.open(model, tokenizer, th)) {
+        try (LoadedModel m = LoadedModel.open(model, tokenizer, th, lora, loraScale)) {
             int[] ids = m.tokenizer.encode(prompt, true, !noParseSpecial);
             Generator.Result r = new Generator(m.transformer(LoadedModel.cacheType(cacheType), 0), m.tokenizer).generate(ids, sp, text -> {
                 out.print(text);

@@ -43,6 +43,29 @@ public final class LoadedModel implements AutoCloseable {
         return open(model, tokenizer, threads, false);
     }
 
+    /**
+     * With LoRA adapters (GGUF, llama.cpp's layout) merged into the weights, each at {@code scale}
+     * (llama.cpp's {@code --lora-scaled}; 1 = as trained).
+     */
+    public static LoadedModel open(Path model, Path tokenizer, int threads, java.util.List<Path> adapters, float scale) throws IOException {
+        LoadedModel m = open(model, tokenizer, threads, false);
+        if (adapters.isEmpty()) return m;
+        try {
+            Weights w = m.weights;
+            for (Path a : adapters) {
+                try {
+                    w = w.withAdapter(dev.jllm.model.LoraAdapter.read(a), scale);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(a + ": " + e.getMessage(), e);
+                }
+            }
+            return new LoadedModel(m.file, m.tokenizer, w, m.matmul);
+        } catch (IOException | RuntimeException | Error e) {
+            m.close();
+            throw e;
+        }
+    }
+
     private static LoadedModel open(Path model, Path tokenizer, int threads, boolean ggufOnly) throws IOException {
         if (threads < 1) throw new IllegalArgumentException("-t/--threads must be >= 1, got " + threads);
         ModelFile file = ModelFile.open(model);

@@ -83,6 +83,14 @@ public final class FineTuner {
             if (logDir != null) Files.writeString(logDir.resolve("config.yaml"), cfg.render());
             int bad = 0, step = start;
             float lastLoss = Float.NaN, valLoss = Float.NaN;
+            if (start == 0 && rows.validationBatches(B, T) > 0) {
+                // the held-out loss before any update: the baseline the run is judged against
+                float[] vsl0 = new float[S];
+                float v0 = validate(m, vsl0, in, tg, pos, st, src);
+                if (valCsv != null) valCsv.row(row(0, v0, vsl0));
+                if (tb != null) tb.scalar("val/loss", 0, v0);
+                listener.message(String.format(Locale.ROOT, "held-out loss before training: %.4f", v0));
+            }
             boolean interrupted = false;
             try {
                 for (; step < cfg.steps(); step++) {
