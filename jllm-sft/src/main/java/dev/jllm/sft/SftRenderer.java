@@ -29,9 +29,10 @@ import java.util.Map;
  * those cuts ({@link SegmentEncoder}), so no token straddles a prompt/answer boundary and the mask is
  * exact, instead of mapping character offsets back onto a whole-text tokenization.
  *
- * <p><b>What carries loss.</b> The answer's tokens through its last end-of-generation token
- * ({@code <|im_end|>}, {@code <|eot_id|>}, {@code </s>}...: what the model must emit to stop); text the
- * template writes after it (ChatML's "\n") is never generated, so it is context. A vocabulary without
+ * <p><b>What carries loss.</b> The answer's tokens through its first end-of-generation token
+ * ({@code <|im_end|>}, {@code <|eot_id|>}, {@code <|end|>}, {@code </s>}...: what the model must emit to
+ * stop; the answer itself cannot hold one, control-token text is refused); text the template writes
+ * after it (ChatML's "\n", Phi-3.5's final {@code eos_token}) is never generated, so it is context. A vocabulary without
  * such a token (a story model under the ChatML fallback writes {@code <|im_end|>} as plain text) learns
  * the answer text up to its trailing whitespace. BOS and every non-assistant token are masked.
  *
@@ -39,7 +40,9 @@ import java.util.Map;
  * more turns follow (Qwen3 drops the {@code <think>} block of answers before the last user message).
  * Then one rendering cannot show every turn as the model saw it when answering; with
  * {@link TrainOn#ALL} such a conversation becomes one sample per assistant turn ({@code F} of that
- * turn, loss on its answer), counted as split. {@link TrainOn#LAST} always uses one rendering.
+ * turn, loss on its answer), counted as split. {@link TrainOn#LAST} always uses one rendering. Text a
+ * template writes only after the final message (Phi-3.5 ends every conversation with
+ * {@code eos_token}) is not a rewrite: an earlier answer ends where its rendering leaves the whole one.
  *
  * <p><b>Tools as text.</b> A template that reads {@code tool_calls}/{@code tools} gets them as
  * structured data; for one that does not (the ChatML fallback) calls are written into the assistant
@@ -91,6 +94,7 @@ public final class SftRenderer {
     private final boolean templateCalls;
     private final boolean templateTools;
     private final String controlFirstChars; // first characters of control-token texts: a cheap filter before the exact check
+    private final List<String> controlTexts;
 
     public SftRenderer(ChatTemplate template, Tokenizer tok, TrainOn trainOn) {
         this(template, tok, trainOn, Map.of());
@@ -106,11 +110,15 @@ public final class SftRenderer {
         this.templateCalls = template.source().contains("tool_calls");
         this.templateTools = template.supportsTools();
         StringBuilder firsts = new StringBuilder();
+        List<String> texts = new ArrayList<>();
         for (int id = 0; id < tok.vocabSize(); id++) {
             String p = tok.piece(id);
-            if (tok.tokenType(id).isSpecial() && !p.isEmpty() && firsts.indexOf(p.substring(0, 1)) < 0) firsts.append(p.charAt(0));
+            if (!tok.tokenType(id).isSpecial() || p.isEmpty()) continue;
+            texts.add(p);
+            if (firsts.indexOf(p.substring(0, 1)) < 0) firsts.append(p.charAt(0));
         }
         this.controlFirstChars = firsts.toString();
+        this.controlTexts = List.copyOf(texts);
     }
 
     /**
@@ -161,15 +169,41 @@ public final class SftRenderer {
                 throw new RecordError("the chat template's generation prompt before message " + (i - shift)
                         + " is not a prefix of the rendered answer, so the answer's tokens cannot be located");
             }
+            int answerEnd = f.length();
+            boolean inFull = full.startsWith(f);
+            if (!inFull && full.startsWith(p)) {
+                // a control token a template writes only after the last message (Phi-3.5's eos_token) is no
+                // rewrite of history; the texts' common prefix may run into it ("<|" of "<|im_end|>" and
+                // "<|user|>"), so the answer ends where that token starts
+                int cut = controlTokenAt(f, commonPrefix(f, full));
+                if (cut > p.length() && full.endsWith(f.substring(cut))) {
+                    inFull = true;
+                    answerEnd = cut;
+                }
+            }
             starts[k] = p.length();
-            ends[k] = f.length();
+            ends[k] = answerEnd;
             turns[k] = f;
-            if (!full.startsWith(f) || (k > 0 && starts[k] < ends[k - 1])) stable = false;
+            if (!inFull || (k > 0 && starts[k] < ends[k - 1])) stable = false;
         }
         if (stable) return List.of(tokenize(full, starts, ends, false));
         List<Encoded> out = new ArrayList<>(n);
         for (int k = 0; k < n; k++) out.add(tokenize(turns[k], new int[] {starts[k]}, new int[] {ends[k]}, true));
         return out;
+    }
+
+    /** The start of a control token's text in {@code s} that starts at or spans {@code at}, or -1. */
+    private int controlTokenAt(String s, int at) {
+        for (String t : controlTexts) {
+            for (int from = Math.max(0, at - t.length() + 1); from <= at; from++) if (s.startsWith(t, from)) return from;
+        }
+        return -1;
+    }
+
+    private static int commonPrefix(String a, String b) {
+        int n = Math.min(a.length(), b.length()), i = 0;
+        while (i < n && a.charAt(i) == b.charAt(i)) i++;
+        return i;
     }
 
     private String render(List<ChatMessage> msgs, boolean generationPrompt, List<Map<String, Object>> tools) {
@@ -191,11 +225,11 @@ public final class SftRenderer {
 
     private void answer(Ids out, String span) {
         int[] ids = piece(out, span);
-        int lastEog = -1;
-        for (int j = 0; j < ids.length; j++) if (tok.isEog(ids[j])) lastEog = j;
-        if (lastEog >= 0) {
-            out.add(Arrays.copyOf(ids, lastEog + 1), true);
-            out.add(Arrays.copyOfRange(ids, lastEog + 1, ids.length), false);
+        int eog = 0;
+        while (eog < ids.length && !tok.isEog(ids[eog])) eog++;
+        if (eog < ids.length) {
+            out.add(Arrays.copyOf(ids, eog + 1), true);
+            out.add(Arrays.copyOfRange(ids, eog + 1, ids.length), false);
             return;
         }
         String body = span.stripTrailing();
