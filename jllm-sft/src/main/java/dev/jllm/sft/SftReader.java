@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.BufferedInputStream;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,10 +23,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import java.util.zip.GZIPInputStream;
 
 /**
  * Reads a file of SFT records: JSONL (one object per line, blank lines ignored) or one JSON array of
- * objects (LLaMA-Factory's {@code .json} files), told apart by the first non-blank character. Records
+ * objects (LLaMA-Factory's {@code .json} files), told apart by the first non-blank character; either
+ * may be gzip-compressed ({@code .gz}). Records
  * are parsed one at a time (a JSON array is streamed), so a file needs no more memory than its
  * conversations.
  *
@@ -120,7 +123,7 @@ public final class SftReader {
             var decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT);
             long lineNo = 0;
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(Files.newInputStream(file), decoder))) {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(open(file), decoder))) {
                 for (String line; (line = r.readLine()) != null; ) {
                     lineNo++;
                     if (lineNo == 1 && line.startsWith("\uFEFF")) line = line.substring(1);
@@ -145,7 +148,7 @@ public final class SftReader {
         }
 
         void readArray(Path file) throws IOException {
-            try (JsonParser p = ARRAY.createParser(file.toFile())) {
+            try (JsonParser p = ARRAY.createParser(open(file))) {
                 if (p.nextToken() != JsonToken.START_ARRAY) throw new SftException(name, 1, "expected a JSON array of records");
                 for (JsonToken t; (t = p.nextToken()) != JsonToken.END_ARRAY; ) {
                     if (t == null) throw new SftException(name, p.currentLocation().getLineNr(), "the JSON array is not closed");
@@ -161,9 +164,15 @@ public final class SftReader {
             }
         }
 
+        /** The file's bytes, gunzipped when its name ends in .gz (as jllm clean reads corpora). */
+        static InputStream open(Path file) throws IOException {
+            InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
+            return file.getFileName().toString().endsWith(".gz") ? new GZIPInputStream(in, 1 << 16) : in;
+        }
+
         /** The first character that is not whitespace or a byte-order mark, or -1 for an empty file. */
         static int firstChar(Path file) throws IOException {
-            try (InputStream in = Files.newInputStream(file)) {
+            try (InputStream in = open(file)) {
                 for (int b; (b = in.read()) >= 0; ) {
                     if (b == 0xEF || b == 0xBB || b == 0xBF || Character.isWhitespace(b)) continue;
                     return b;

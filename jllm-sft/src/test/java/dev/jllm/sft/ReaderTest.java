@@ -206,6 +206,22 @@ class ReaderTest {
     }
 
     @Test
+    void gzipCompressedFilesAreReadAsTheyAre() throws IOException {
+        for (String name : List.of("d.jsonl.gz", "d.json.gz")) {
+            String text = name.contains("jsonl") ? "{\"instruction\": \"a\", \"output\": \"b\"}\n{\"instruction\": \"c\"}\n"
+                    : "[\n  {\"instruction\": \"a\", \"output\": \"b\"},\n  {\"instruction\": \"c\"}\n]\n";
+            Path f = dir.resolve(name);
+            try (var out = new java.util.zip.GZIPOutputStream(java.nio.file.Files.newOutputStream(f))) {
+                out.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+            SftReader.Result r = SftReader.read(f, SKIP);
+            assertEquals(1, r.conversations().size(), name);
+            int line = name.contains("jsonl") ? 2 : 3;
+            assertTrue(r.errors().getFirst().endsWith(name + ":" + line + ": record 2: missing field 'output' (the record has fields instruction)"), r.errors().getFirst());
+        }
+    }
+
+    @Test
     void emptyFilesAndUnknownShapes() throws IOException {
         assertEquals(0, read("\n\n").size());
         assertEquals("d.jsonl:1: record 1: invalid JSON at column 2: Unexpected end-of-input: expected close marker for Object"
