@@ -1,5 +1,6 @@
 package dev.jllm.engine;
 
+import dev.jllm.model.LoraWeights;
 import dev.jllm.model.SamplingParams;
 import java.util.Objects;
 
@@ -14,14 +15,20 @@ import java.util.Objects;
  * @param reuseKv  false (llama.cpp's {@code cache_prompt: false}): prefill the whole prompt from
  *                 scratch and free the KV at the end (benchmarks of cold prompts, A/B of the cache)
  * @param mask     a constraint on each next token ({@link TokenMask}), or null for none
+ * @param adapter  a LoRA adapter applied to this request's tokens only, or null for the base model;
+ *                 KV computed with one adapter is never reused for another
  */
-public record GenerationRequest(int[] prompt, SamplingParams params, String cacheKey, boolean reuseKv, TokenMask mask) {
+public record GenerationRequest(int[] prompt, SamplingParams params, String cacheKey, boolean reuseKv, TokenMask mask, LoraWeights adapter) {
     public GenerationRequest(int[] prompt, SamplingParams params, String cacheKey) {
-        this(prompt, params, cacheKey, true, null);
+        this(prompt, params, cacheKey, true, null, null);
     }
 
     public GenerationRequest(int[] prompt, SamplingParams params, String cacheKey, boolean reuseKv) {
-        this(prompt, params, cacheKey, reuseKv, null);
+        this(prompt, params, cacheKey, reuseKv, null, null);
+    }
+
+    public GenerationRequest(int[] prompt, SamplingParams params, String cacheKey, boolean reuseKv, TokenMask mask) {
+        this(prompt, params, cacheKey, reuseKv, mask, null);
     }
 
     public GenerationRequest {

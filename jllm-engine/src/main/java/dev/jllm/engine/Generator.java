@@ -2,6 +2,7 @@ package dev.jllm.engine;
 
 import dev.jllm.model.Batch;
 import dev.jllm.model.KvCacheManager;
+import dev.jllm.model.LoraWeights;
 import dev.jllm.model.SamplingParams;
 import dev.jllm.model.Transformer;
 import dev.jllm.tokenizer.Tokenizer;
@@ -39,10 +40,17 @@ public final class Generator {
 
     private final Transformer tr;
     private final Tokenizer tok;
+    private final LoraWeights adapter;
 
     public Generator(Transformer tr, Tokenizer tok) {
+        this(tr, tok, null);
+    }
+
+    /** @param adapter a LoRA adapter applied at run time (not merged), or null */
+    public Generator(Transformer tr, Tokenizer tok, LoraWeights adapter) {
         this.tr = tr;
         this.tok = tok;
+        this.adapter = adapter;
     }
 
     /** Generates from a fresh sequence, freed afterwards. */
@@ -69,13 +77,13 @@ public final class Generator {
         }
         long t0 = System.nanoTime();
         // [1, V]: the logits of the prompt's last position
-        float[] logits = tr.forward(Batch.of(seq, Arrays.copyOfRange(prompt, cached, prompt.length), cached, Batch.Logits.LAST)).get(0)[0];
+        float[] logits = tr.forward(Batch.of(seq, Arrays.copyOfRange(prompt, cached, prompt.length), cached, Batch.Logits.LAST, adapter)).get(0)[0];
         long t1 = System.nanoTime();
         while (true) {
             String text = slot.next(logits);
             if (!text.isEmpty() && listener != null) listener.onText(text);
             if (slot.finished()) break;
-            logits = tr.forward(Batch.of(seq, new int[] {slot.lastToken()}, slot.position(), Batch.Logits.LAST)).get(0)[0];
+            logits = tr.forward(Batch.of(seq, new int[] {slot.lastToken()}, slot.position(), Batch.Logits.LAST, adapter)).get(0)[0];
         }
         long t2 = System.nanoTime();
         return new Result(slot.generatedTokens(), slot.text(), slot.finishReason(), prompt.length, slot.sequence(), (t1 - t0) / 1e9,

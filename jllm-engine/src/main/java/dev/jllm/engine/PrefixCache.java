@@ -1,6 +1,7 @@
 package dev.jllm.engine;
 
 import dev.jllm.model.KvCacheManager;
+import dev.jllm.model.LoraWeights;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -25,6 +26,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * through {@link #sequence} (a concurrent map written only here), so a client can build the next
  * turn's prompt from those very ids; dropping the entry (evicted, forgotten) drops both the KV and
  * the ids. Everything else: scheduler thread only.
+ *
+ * <p>KV depends on the weights that computed it: an entry made with a LoRA adapter matches only
+ * prompts of the same adapter (its block hashes are seeded by the adapter), never the base's.
  */
 final class PrefixCache {
 
@@ -35,9 +39,11 @@ final class PrefixCache {
         final int[] tokens;       // the sequence; its first kvLength tokens are in the KV
         final int kvLength;       // fixed while idle: nothing appends to an idle sequence
         final long[] blockHashes; // chained hash of each whole block of tokens (those in the KV)
+        final LoraWeights adapter; // the weights the KV was computed with (null: the base)
 
-        Entry(long id, String key, int seq, int[] tokens, int kvLength, long[] blockHashes) {
+        Entry(long id, String key, int seq, int[] tokens, int kvLength, long[] blockHashes, LoraWeights adapter) {
             this.id = id;
+            this.adapter = adapter;
             this.key = key;
             this.seq = seq;
             this.tokens = tokens;
@@ -76,9 +82,14 @@ final class PrefixCache {
         return h;
     }
 
-    private long[] blockHashes(int[] tokens, int n) {
+    /** The chain's start: a different one per adapter, so no block is ever shared across weights. */
+    private static long seed(LoraWeights adapter) {
+        return 0x2545F4914F6CDD1DL ^ (adapter == null ? 0 : (System.identityHashCode(adapter) * 0x9E3779B97F4A7C15L));
+    }
+
+    private long[] blockHashes(int[] tokens, int n, LoraWeights adapter) {
         long[] hs = new long[n / blockTokens];
-        long h = 0x2545F4914F6CDD1DL;
+        long h = seed(adapter);
         for (int b = 0; b < hs.length; b++) hs[b] = h = chain(h, tokens, b);
         return hs;
     }
@@ -92,20 +103,21 @@ final class PrefixCache {
     /**
      * The entry sharing the longest prefix with {@code prompt}, at most {@code prompt.length - 1}
      * tokens (the last prompt token is always recomputed: its logits pick the first new token).
-     * Returns null if nothing is shared. An entry with the same key wins ties.
+     * Returns null if nothing is shared. An entry with the same key wins ties. Only entries made
+     * with the same {@code adapter} count.
      */
-    Match longestPrefix(int[] prompt, String key) {
+    Match longestPrefix(int[] prompt, String key, LoraWeights adapter) {
         int limit = prompt.length - 1;
         Match best = null;
         // the deepest whole block any entry shares, by chained hash (verified: a collision costs a miss)
-        long h = 0x2545F4914F6CDD1DL;
+        long h = seed(adapter);
         Entry deep = null;
         int blocks = 0;
         for (int b = 0; (b + 1) * blockTokens <= limit; b++) {
             h = chain(h, prompt, b);
             LinkedHashSet<Entry> holders = byBlock.get(h);
             Entry e = holders == null ? null : holders.getFirst();
-            if (e == null || commonPrefix(e.tokens, prompt, b * blockTokens, (b + 1) * blockTokens) < (b + 1) * blockTokens) break;
+            if (e == null || e.adapter != adapter || commonPrefix(e.tokens, prompt, b * blockTokens, (b + 1) * blockTokens) < (b + 1) * blockTokens) break;
             deep = e;
             blocks = b + 1;
         }
@@ -115,7 +127,7 @@ final class PrefixCache {
         }
         // the conversation's own entry may share more (a partial block, or all of it)
         Entry own = key == null ? null : byKey.get(key);
-        if (own != null) {
+        if (own != null && own.adapter == adapter) {
             int n = Math.min(own.kvLength, limit);
             int c = commonPrefix(own.tokens, prompt, 0, n);
             if (c > 0 && (best == null || c >= best.common)) best = new Match(own, c);
@@ -147,11 +159,11 @@ final class PrefixCache {
      * token less: the last one sampled is never fed); an older entry of the same conversation is
      * freed (it is stale now).
      */
-    void put(String key, int seq, int[] tokens) {
+    void put(String key, int seq, int[] tokens, LoraWeights adapter) {
         if (key != null) forget(key);
         long id = nextId++;
         int inKv = Math.min(tokens.length, kv.length(seq));
-        Entry e = new Entry(id, key, seq, tokens, inKv, blockHashes(tokens, inKv));
+        Entry e = new Entry(id, key, seq, tokens, inKv, blockHashes(tokens, inKv, adapter), adapter);
         entries.put(id, e);
         if (key != null) {
             byKey.put(key, e);

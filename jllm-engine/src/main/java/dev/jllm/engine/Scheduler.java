@@ -296,7 +296,7 @@ public final class Scheduler implements AutoCloseable {
         long reserved = 0;
         for (Active r : running) reserved += Math.max(0, MemoryPlan.kvBlocks(r.finalLen(), BLOCK_TOKENS) - kv.length(r.seq) / BLOCK_TOKENS);
         String key = a.req.cacheKey();
-        PrefixCache.Match m = a.req.reuseKv() ? cache.longestPrefix(a.req.prompt(), key) : null;
+        PrefixCache.Match m = a.req.reuseKv() ? cache.longestPrefix(a.req.prompt(), key, a.req.adapter()) : null;
         if (a.req.reuseKv() && shareWithRunning(a, m, reserved)) return true;
         // The conversation moved on (or its whole cache is a prefix of this prompt): take its sequence
         // over, dropping what diverged now, so those blocks count as free below.
@@ -343,6 +343,7 @@ public final class Scheduler implements AutoCloseable {
         int shared = 0;
         int[] prompt = a.req.prompt();
         for (Active r : running) {
+            if (r.req.adapter() != a.req.adapter()) continue; // KV of other weights
             int n = Math.min(kv.length(r.seq), prompt.length - 1), c = 0; // its slot's tokens [0, kv length) are in its KV
             while (c < n && r.slot.token(c) == prompt[c]) c++;
             c -= c % BLOCK_TOKENS;
@@ -370,7 +371,7 @@ public final class Scheduler implements AutoCloseable {
         int decodes = 0;
         for (Active a : running) {
             if (a.prefilled < a.promptLen()) continue;
-            entries.add(new Batch.Entry(a.seq, new int[] {a.slot.lastToken()}, a.slot.position(), Batch.Logits.LAST));
+            entries.add(new Batch.Entry(a.seq, new int[] {a.slot.lastToken()}, a.slot.position(), Batch.Logits.LAST, a.req.adapter()));
             owners.add(a);
             isPrefill.add(false);
             decodes++;
@@ -381,7 +382,7 @@ public final class Scheduler implements AutoCloseable {
             int n = Math.min(budget, a.promptLen() - a.prefilled);
             boolean last = a.prefilled + n == a.promptLen();
             entries.add(new Batch.Entry(a.seq, Arrays.copyOfRange(a.req.prompt(), a.prefilled, a.prefilled + n), a.prefilled,
-                    last ? Batch.Logits.LAST : Batch.Logits.NONE));
+                    last ? Batch.Logits.LAST : Batch.Logits.NONE, a.req.adapter()));
             owners.add(a);
             isPrefill.add(true);
             budget -= n;
@@ -420,7 +421,7 @@ public final class Scheduler implements AutoCloseable {
         running.remove(a);
         Slot s = a.slot;
         int[] sequence = s.sequence();
-        if (limits.maxIdleEntries() > 0 && a.req.reuseKv()) cache.put(a.req.cacheKey(), a.seq, sequence);
+        if (limits.maxIdleEntries() > 0 && a.req.reuseKv()) cache.put(a.req.cacheKey(), a.seq, sequence, a.req.adapter());
         else kv.free(a.seq);
         metrics.finished(s.finishReason(), s.generated(), System.nanoTime() - a.submittedNanos, a.firstTokenNanos - a.submittedNanos);
         end(a, new GenerationEvent.Finished(s.finishReason(), s.text(), a.promptLen(), a.cached, s.generated(), sequence));

@@ -12,7 +12,14 @@ public record Batch(List<Entry> entries) {
     /** Which positions of an entry need logits. */
     public enum Logits { NONE, LAST, ALL }
 
-    public record Entry(int seq, int[] tokens, int startPos, Logits logits) {
+    /**
+     * @param adapter a LoRA adapter applied to this entry's tokens only ({@link LoraWeights}), or null
+     */
+    public record Entry(int seq, int[] tokens, int startPos, Logits logits, LoraWeights adapter) {
+        public Entry(int seq, int[] tokens, int startPos, Logits logits) {
+            this(seq, tokens, startPos, logits, null);
+        }
+
         public Entry {
             if (tokens.length == 0) throw new IllegalArgumentException("batch entry for sequence " + seq + " has no tokens");
             if (startPos < 0) throw new IllegalArgumentException("startPos must be >= 0, got " + startPos);
@@ -31,6 +38,10 @@ public record Batch(List<Entry> entries) {
 
     public static Batch of(int seq, int[] tokens, int startPos, Logits logits) {
         return new Batch(List.of(new Entry(seq, tokens, startPos, logits)));
+    }
+
+    public static Batch of(int seq, int[] tokens, int startPos, Logits logits, LoraWeights adapter) {
+        return new Batch(List.of(new Entry(seq, tokens, startPos, logits, adapter)));
     }
 
     public int tokenCount() {

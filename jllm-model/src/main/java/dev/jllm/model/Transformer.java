@@ -13,6 +13,10 @@ import java.util.List;
  * h = hidden (FFN) width, V = vocab. Activations are row-major float arrays, one row per token.
  * Each weight matrix is streamed once per step for all T tokens ({@link Matmul}). Activation
  * buffers are reused between calls, so one forward pass runs at a time (calls are serialised).
+ *
+ * <p>LoRA per entry: the tokens of an entry that names a {@link LoraWeights} get s·B·(A·x) added
+ * to each adapted matrix's output, right after the base product — every entry of the batch still
+ * shares the one pass over the base weights.
  */
 public final class Transformer {
     private final Weights w;
@@ -53,8 +57,11 @@ public final class Transformer {
         final int qd = c.qDim(), kvd = c.kvDim(), h = c.hiddenDim();
         final Buffers B = buffers(T);
         final int[] tok = B.tok, pos = B.pos, seq = B.seq;
+        final LoraWeights[] ad = B.adapter;
+        int maxRank = 0;
         int t0 = 0;
         for (Batch.Entry e : batch.entries()) {
+            if (e.adapter() != null) maxRank = Math.max(maxRank, e.adapter().rank);
             kv.beginWrite(e.seq(), e.startPos(), e.startPos() + e.tokens().length);
             for (int i = 0; i < e.tokens().length; i++, t0++) {
                 int id = e.tokens()[i];
@@ -62,9 +69,11 @@ public final class Transformer {
                 tok[t0] = id;
                 pos[t0] = e.startPos() + i;
                 seq[t0] = e.seq();
+                ad[t0] = e.adapter();
             }
         }
         B.plan.build(batch, c);
+        final Lora lora = maxRank == 0 ? null : new Lora(ad, T, maxRank);
         final float[] x = B.x;       // (T, d) residual stream
         final float[] xb = B.xb;     // (T, d) normed input of a sub-layer
         final float[] q = B.q;       // (T, nh·hd)
@@ -87,6 +96,11 @@ public final class Transformer {
             for (int t = 0; t < T; t++) FloatOps.rmsnorm(xb, t * d, x, t * d, L.attnNorm(), d, c.rmsEps());
             // q = xb·Wqᵀ (+bq), k, v likewise: (T, d) → (T, qd), (T, kvd)
             mm.matmul(xb, T, L.wq(), q, L.wk(), k, L.wv(), v);
+            if (lora != null) {
+                lora.add(l, LoraWeights.Slot.Q, xb, d, q, qd);
+                lora.add(l, LoraWeights.Slot.K, xb, d, k, kvd);
+                lora.add(l, LoraWeights.Slot.V, xb, d, v, kvd);
+            }
             if (L.bq() != null) for (int t = 0; t < T; t++) FloatOps.add(q, t * qd, L.bq(), qd);
             if (L.bk() != null) for (int t = 0; t < T; t++) FloatOps.add(k, t * kvd, L.bk(), kvd);
             if (L.bv() != null) for (int t = 0; t < T; t++) FloatOps.add(v, t * kvd, L.bv(), kvd);
@@ -105,12 +119,18 @@ public final class Transformer {
             attention(l, B, q, att);
             // x += att·Woᵀ
             mm.matmul(L.wo(), att, T, tmp);
+            if (lora != null) lora.add(l, LoraWeights.Slot.O, att, qd, tmp, d);
             for (int i = 0; i < T * d; i++) x[i] += tmp[i];
             // FFN: x += (silu(xb·W1ᵀ) ⊙ xb·W3ᵀ)·W2ᵀ
             for (int t = 0; t < T; t++) FloatOps.rmsnorm(xb, t * d, x, t * d, L.ffnNorm(), d, c.rmsEps());
             mm.matmul(xb, T, L.gate(), hb, L.up(), hb2, null, null);
+            if (lora != null) {
+                lora.add(l, LoraWeights.Slot.GATE, xb, d, hb, h);
+                lora.add(l, LoraWeights.Slot.UP, xb, d, hb2, h);
+            }
             FloatOps.swiglu(hb, 0, hb2, 0, T * h);
             mm.matmul(L.down(), hb, T, tmp);
+            if (lora != null) lora.add(l, LoraWeights.Slot.DOWN, hb, h, tmp, d);
             for (int i = 0; i < T * d; i++) x[i] += tmp[i];
         }
 
@@ -142,6 +162,31 @@ public final class Transformer {
             out.add(o);
         }
         return out;
+    }
+
+    /** The LoRA deltas of one forward pass: per token, its entry's adapter (or none). */
+    private final class Lora {
+        final LoraWeights[] ad;
+        final int T, rank;
+
+        Lora(LoraWeights[] ad, int T, int rank) {
+            this.ad = ad;
+            this.T = T;
+            this.rank = rank;
+        }
+
+        /** out[t] += s·B·(A·x[t]) for every token t whose adapter adapts (layer, slot); rows of x and out have the given widths. */
+        void add(int layer, LoraWeights.Slot slot, float[] x, int xw, float[] out, int ow) {
+            mm.forPieces(T, 4L * rank * (xw + ow), (from, to) -> {
+                float[] u = new float[rank];
+                for (int t = from; t < to; t++) {
+                    LoraWeights a = ad[t];
+                    if (a == null) continue;
+                    LoraAdapter.Pair p = a.pair(layer, slot);
+                    if (p != null) LoraWeights.addDelta(p, a.scale, x, t * xw, out, t * ow, u);
+                }
+            });
+        }
     }
 
     /**
@@ -179,6 +224,7 @@ public final class Transformer {
     private static final class Buffers {
         final int capacity;
         final int[] tok, pos, seq, rows;
+        final LoraWeights[] adapter;
         final float[] x, xb, q, k, v, att, hb, hb2, tmp;
         final float[] cos, sin; // (T, ropeDim/2) RoPE angles per token
         private float[] logits = new float[0];
@@ -192,6 +238,7 @@ public final class Transformer {
             pos = new int[T];
             seq = new int[T];
             rows = new int[T];
+            adapter = new LoraWeights[T];
             x = new float[T * c.dim()];
             xb = new float[T * c.dim()];
             q = new float[T * c.qDim()];
