@@ -1,12 +1,13 @@
 package dev.jllm.cli;
 
-import dev.jllm.server.http.ApiKeys;
-import dev.jllm.server.ChatServer;
 import dev.jllm.engine.Scheduler;
+import dev.jllm.server.ChatServer;
+import dev.jllm.server.http.ApiKeys;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -48,6 +49,9 @@ final class ServeCommand implements Callable<Integer> {
     String kvCacheMem;
     @Option(names = "--shutdown-grace", defaultValue = "30", description = "seconds in-flight requests get on shutdown (default ${DEFAULT-VALUE})")
     int grace;
+    @Option(names = "--lora", paramLabel = "NAME=ADAPTER.gguf", description = "serve a LoRA adapter beside the base as model MODEL:NAME"
+            + " (requests choose it by 'model'; sequences with different adapters share batched steps); repeatable")
+    List<String> lora = new java.util.ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
@@ -58,6 +62,14 @@ final class ServeCommand implements Callable<Integer> {
         ChatServer.Options o = ChatServer.Options.defaults(m, dataDir, keys).withPort(port).withHost(host, insecure)
                 .withResources(th, parseSize(kvCacheMem)).withShutdownGrace(Duration.ofSeconds(grace)).withStore(store).withBatching(batching(batching)).withCtxSize(ctxSize);
         o = o.withLimits(maxRunning, maxWaiting, maxPerKey, o.maxBodyBytes(), o.heartbeatMillis());
+        java.util.Map<String, Path> adapters = new java.util.LinkedHashMap<>();
+        for (String l : lora) {
+            int eq = l.indexOf('=');
+            Path f = Path.of(eq > 0 ? l.substring(eq + 1) : l);
+            String name = eq > 0 ? l.substring(0, eq).strip() : f.getFileName().toString().replaceFirst("\\.gguf$", "");
+            if (adapters.put(name, f) != null) throw new IllegalArgumentException("--lora: the name '" + name + "' is given twice");
+        }
+        o = o.withAdapters(adapters);
         ChatServer server = ChatServer.start(o);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -69,6 +81,7 @@ final class ServeCommand implements Callable<Integer> {
         out.println("jllm serve: listening on " + server.uri() + " (model " + server.modelId() + ", "
                 + (keys.enabled() ? keys.size() + " API keys" : "no API keys, loopback only") + ", store " + server.storeLocation()
                 + (o.batching() == Scheduler.Batching.STATIC ? ", STATIC batching" : "") + ")");
+        if (!adapters.isEmpty()) out.println("  adapters: " + String.join(", ", adapters.keySet().stream().map(n -> server.modelId() + ":" + n).toList()));
         out.println("  context: " + server.contextLength() + " tokens per conversation"
                 + (server.contextLength() < server.trainedContextLength() ? " (the model was trained for " + server.trainedContextLength() + "; -c to change)" : ""));
         out.println("  try: curl -s " + server.uri() + "/v1/chat/completions " + (keys.enabled() ? "-H 'Authorization: Bearer YOUR_KEY' " : "")

@@ -15,6 +15,11 @@ final class SftRowSource implements SftRows {
     private final int accum;
     private List<SftBatch> validation;
 
+    static {
+        // two modules, one convention: a masked target is PyTorch's ignore_index in both
+        if (SftBatch.IGNORE != dev.jllm.train.Layers.IGNORE) throw new AssertionError("SftBatch.IGNORE != Layers.IGNORE");
+    }
+
     SftRowSource(SftData data, int accum) {
         this.data = data;
         this.accum = accum;

@@ -11,6 +11,7 @@ import dev.jllm.model.ModelConfig;
 import dev.jllm.model.ModelFile;
 import dev.jllm.server.http.ApiKeys;
 import dev.jllm.server.http.HttpApi;
+import dev.jllm.server.http.ServedModels;
 import dev.jllm.server.metrics.PrometheusMetrics;
 import dev.jllm.server.store.PostgresConversationStore;
 import dev.jllm.server.store.SqlConversationStore;
@@ -22,6 +23,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -43,57 +45,65 @@ public final class ChatServer implements AutoCloseable {
      */
     public record Options(Path model, String host, int port, Path dataDir, int threads, ApiKeys apiKeys, boolean insecure,
                           int maxRunning, int maxWaiting, long kvCacheBytes, int stepTokens, int maxBodyBytes, long heartbeatMillis,
-                          int maxPerKey, Duration shutdownGrace, String store, Scheduler.Batching batching, int ctxSize) {
+                          int maxPerKey, Duration shutdownGrace, String store, Scheduler.Batching batching, int ctxSize,
+                          Map<String, Path> adapters) {
         public static final int DEFAULT_CTX = 4096;
 
         public Options {
             if (ctxSize < 0) throw new IllegalArgumentException("--ctx-size must be >= 0 (0 = the model's, up to " + DEFAULT_CTX + "), got " + ctxSize);
+            adapters = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(adapters));
         }
 
         /** Defaults for everything but the model, data dir and keys. */
         public static Options defaults(Path model, Path dataDir, ApiKeys keys) {
             return new Options(model, "127.0.0.1", 8080, dataDir, Runtime.getRuntime().availableProcessors(), keys, false, 8, 64,
-                    256L << 20, 512, 4 << 20, 2_000, 4, Duration.ofSeconds(30), null, Scheduler.Batching.CONTINUOUS, 0);
+                    256L << 20, 512, 4 << 20, 2_000, 4, Duration.ofSeconds(30), null, Scheduler.Batching.CONTINUOUS, 0, Map.of());
         }
 
         public Options withPort(int p) {
             return new Options(model, host, p, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize, adapters);
         }
 
         public Options withHost(String h, boolean insecureOk) {
             return new Options(model, h, port, dataDir, threads, apiKeys, insecureOk, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize, adapters);
         }
 
         public Options withLimits(int running, int waiting, int perKey, int bodyBytes, long heartbeat) {
             return new Options(model, host, port, dataDir, threads, apiKeys, insecure, running, waiting, kvCacheBytes, stepTokens,
-                    bodyBytes, heartbeat, perKey, shutdownGrace, store, batching, ctxSize);
+                    bodyBytes, heartbeat, perKey, shutdownGrace, store, batching, ctxSize, adapters);
         }
 
         public Options withShutdownGrace(Duration d) {
             return new Options(model, host, port, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, d, store, batching, ctxSize);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, d, store, batching, ctxSize, adapters);
         }
 
         public Options withStore(String url) {
             return new Options(model, host, port, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, url, batching, ctxSize);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, url, batching, ctxSize, adapters);
         }
 
         public Options withBatching(Scheduler.Batching b) {
             return new Options(model, host, port, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, b, ctxSize);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, b, ctxSize, adapters);
         }
 
         public Options withCtxSize(int n) {
             return new Options(model, host, port, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, n);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, n, adapters);
+        }
+
+        /** LoRA adapters served beside the base, as {@code MODEL:NAME} (GGUF files, llama.cpp's layout). */
+        public Options withAdapters(Map<String, Path> a) {
+            return new Options(model, host, port, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize, a);
         }
 
         public Options withResources(int threadCount, long kvBytes) {
             return new Options(model, host, port, dataDir, threadCount, apiKeys, insecure, maxRunning, maxWaiting, kvBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize, adapters);
         }
     }
 
@@ -154,13 +164,22 @@ public final class ChatServer implements AutoCloseable {
                         + " bytes: raise --kv-cache-mem or lower --ctx-size");
             }
             String modelId = modelId(o.model());
+            Map<String, dev.jllm.model.LoraWeights> adapters = new java.util.LinkedHashMap<>();
+            for (var e : o.adapters().entrySet()) {
+                try {
+                    adapters.put(e.getKey(), new dev.jllm.model.LoraWeights(e.getKey(), dev.jllm.model.LoraAdapter.read(e.getValue()), c, 1f));
+                } catch (IllegalArgumentException x) {
+                    throw new IllegalArgumentException("--lora " + e.getKey() + "=" + e.getValue() + ": " + x.getMessage(), x);
+                }
+            }
+            ServedModels served = new ServedModels(modelId, adapters);
             PrometheusMetrics metrics = new PrometheusMetrics(modelId);
             scheduler = new Scheduler(model.weights, model.matmul, model.tokenizer, blocks,
                     new Scheduler.Limits(o.maxRunning(), o.maxWaiting(), o.stepTokens(), 256, o.batching()), metrics, ctx);
             metrics.bind(scheduler);
             store = openStore(o);
             PromptBuilder prompts = new PromptBuilder(model.tokenizer, templates.apply(model.file), ctx);
-            HttpApi api = new HttpApi(modelId, scheduler, metrics, prompts, store, o.apiKeys(),
+            HttpApi api = new HttpApi(served, scheduler, metrics, prompts, store, o.apiKeys(),
                     new HttpApi.Settings(o.maxBodyBytes(), o.heartbeatMillis(), o.maxPerKey()), new InetSocketAddress(addr, o.port()));
             api.start();
             return new ChatServer(model, scheduler, store, api, modelId, o.shutdownGrace());

@@ -18,20 +18,20 @@ import java.util.Map;
 final class ChatApi {
     static final String TRUNCATED_HEADER = "x-jllm-truncated-messages";
 
-    private final String modelId;
+    private final ServedModels models;
     private final Scheduler scheduler;
     private final PromptBuilder prompts;
     private final long heartbeatMillis;
 
-    ChatApi(String modelId, Scheduler scheduler, PromptBuilder prompts, long heartbeatMillis) {
-        this.modelId = modelId;
+    ChatApi(ServedModels models, Scheduler scheduler, PromptBuilder prompts, long heartbeatMillis) {
+        this.models = models;
         this.scheduler = scheduler;
         this.prompts = prompts;
         this.heartbeatMillis = heartbeatMillis;
     }
 
     void chatCompletions(HttpExchange ex, ObjectNode body) throws IOException {
-        Generations.checkModel(body, modelId);
+        ServedModels.Resolved model = models.resolve(body);
         ArrayNode arr = Fields.optArray(body, "messages", null);
         if (arr == null) throw ApiException.invalid("messages", "'messages' is required");
         List<ChatMessage> msgs = Messages.parse(arr, "messages", prompts);
@@ -40,10 +40,10 @@ final class ChatApi {
         String id = Ids.next("chatcmpl-");
         long created = System.currentTimeMillis() / 1000;
         Map<String, String> headers = p.droppedMessages() > 0 ? Map.of(TRUNCATED_HEADER, Integer.toString(p.droppedMessages())) : Map.of();
-        try (Generation g = Generations.submit(scheduler, p.tokens(), args, null)) {
+        try (Generation g = Generations.submit(scheduler, p.tokens(), args, null, model)) {
             if (!args.stream()) {
                 GenerationEvent.Finished f = Generations.await(g, heartbeatMillis);
-                ObjectNode r = base(id, "chat.completion", created);
+                ObjectNode r = base(id, "chat.completion", created, model.id());
                 ObjectNode choice = r.putArray("choices").addObject();
                 choice.put("index", 0);
                 ObjectNode msg = choice.putObject("message");
@@ -58,18 +58,18 @@ final class ChatApi {
                 return;
             }
             Sse sse = new Sse(ex, headers);
-            sse.data(chunk(id, created, args, delta("role", "assistant", "content", ""), null));
+            sse.data(chunk(id, created, model.id(), args, delta("role", "assistant", "content", ""), null));
             GenerationEvent.Finished f;
             try {
-                f = Generations.stream(g, sse, s -> sse.data(chunk(id, created, args, delta("content", s), null)), heartbeatMillis);
+                f = Generations.stream(g, sse, s -> sse.data(chunk(id, created, model.id(), args, delta("content", s), null)), heartbeatMillis);
             } catch (ApiException e) {
                 sse.data(HttpIo.errorBody(e)); // headers are out: the error travels in the stream
                 sse.done();
                 return;
             }
-            sse.data(chunk(id, created, args, HttpIo.JSON.createObjectNode(), f.reason().wire));
+            sse.data(chunk(id, created, model.id(), args, HttpIo.JSON.createObjectNode(), f.reason().wire));
             if (args.includeUsage()) {
-                ObjectNode last = base(id, "chat.completion.chunk", created);
+                ObjectNode last = base(id, "chat.completion.chunk", created, model.id());
                 last.putArray("choices");
                 last.set("usage", Generations.chatUsage(f));
                 sse.data(last);
@@ -78,12 +78,12 @@ final class ChatApi {
         }
     }
 
-    private ObjectNode base(String id, String object, long created) {
+    private static ObjectNode base(String id, String object, long created, String model) {
         ObjectNode r = HttpIo.JSON.createObjectNode();
         r.put("id", id);
         r.put("object", object);
         r.put("created", created);
-        r.put("model", modelId);
+        r.put("model", model);
         return r;
     }
 
@@ -93,8 +93,8 @@ final class ChatApi {
         return d;
     }
 
-    private ObjectNode chunk(String id, long created, GenerationArgs args, ObjectNode delta, String finish) {
-        ObjectNode c = base(id, "chat.completion.chunk", created);
+    private static ObjectNode chunk(String id, long created, String model, GenerationArgs args, ObjectNode delta, String finish) {
+        ObjectNode c = base(id, "chat.completion.chunk", created, model);
         ObjectNode choice = c.putArray("choices").addObject();
         choice.put("index", 0);
         choice.set("delta", delta);
@@ -105,7 +105,7 @@ final class ChatApi {
     }
 
     void completions(HttpExchange ex, ObjectNode body) throws IOException {
-        Generations.checkModel(body, modelId);
+        ServedModels.Resolved model = models.resolve(body);
         for (String unsupported : List.of("suffix", "logprobs", "best_of")) {
             JsonNode n = body.get(unsupported);
             if (n != null && !n.isNull() && !(unsupported.equals("best_of") && n.asInt() == 1)) {
@@ -118,10 +118,10 @@ final class ChatApi {
         tokens = prompts.fit(tokens, "prompt", args.truncation());
         String id = Ids.next("cmpl-");
         long created = System.currentTimeMillis() / 1000;
-        try (Generation g = Generations.submit(scheduler, tokens, args, null)) {
+        try (Generation g = Generations.submit(scheduler, tokens, args, null, model)) {
             if (!args.stream()) {
                 GenerationEvent.Finished f = Generations.await(g, heartbeatMillis);
-                ObjectNode r = base(id, "text_completion", created);
+                ObjectNode r = base(id, "text_completion", created, model.id());
                 r.putArray("choices").add(completionChoice(f.text(), f.reason().wire));
                 r.set("usage", Generations.chatUsage(f));
                 HttpIo.sendJson(ex, 200, r);
@@ -131,7 +131,7 @@ final class ChatApi {
             GenerationEvent.Finished f;
             try {
                 f = Generations.stream(g, sse, s -> {
-                    ObjectNode c = base(id, "text_completion", created);
+                    ObjectNode c = base(id, "text_completion", created, model.id());
                     c.putArray("choices").add(completionChoice(s, null));
                     sse.data(c);
                 }, heartbeatMillis);
@@ -140,7 +140,7 @@ final class ChatApi {
                 sse.done();
                 return;
             }
-            ObjectNode c = base(id, "text_completion", created);
+            ObjectNode c = base(id, "text_completion", created, model.id());
             c.putArray("choices").add(completionChoice("", f.reason().wire));
             if (args.includeUsage()) c.set("usage", Generations.chatUsage(f));
             sse.data(c);

@@ -11,8 +11,7 @@ import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 
 /**
- * What the three generating APIs (chat completions, completions, responses) share: the model check,
- * submitting to the engine, the one path that drains a {@link Generation} (plain or as server-sent
+ * What the three generating APIs (chat completions, completions, responses) share: submitting to the engine, the one path that drains a {@link Generation} (plain or as server-sent
  * events, with heartbeats), usage objects, and the mapping of engine and prompt failures to HTTP.
  */
 final class Generations {
@@ -23,18 +22,10 @@ final class Generations {
         void text(String s) throws IOException;
     }
 
-    /** 400 unless {@code model} names the served model. */
-    static void checkModel(ObjectNode body, String modelId) {
-        String model = Fields.reqString(body, "model", null);
-        if (!model.equals(modelId)) {
-            throw ApiException.invalid("model", "model_not_found", "the model '" + model + "' does not exist; this server serves '" + modelId + "'");
-        }
-    }
-
     /** Queues the request; a full queue is a 429 with Retry-After. Close the result on every exit path (try-with-resources). */
-    static Generation submit(Scheduler scheduler, int[] prompt, GenerationArgs args, String cacheKey) {
+    static Generation submit(Scheduler scheduler, int[] prompt, GenerationArgs args, String cacheKey, ServedModels.Resolved model) {
         try {
-            return scheduler.submit(new GenerationRequest(prompt, args.params(), cacheKey, args.cachePrompt()));
+            return scheduler.submit(new GenerationRequest(prompt, args.params(), cacheKey, args.cachePrompt(), null, model.adapter()));
         } catch (EngineBusyException e) {
             throw ApiException.busy(e.getMessage(), e.retryAfterSeconds());
         }

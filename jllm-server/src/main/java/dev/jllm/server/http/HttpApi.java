@@ -33,7 +33,7 @@ public final class HttpApi {
      */
     public record Settings(int maxBodyBytes, long heartbeatMillis, int maxConcurrentPerKey) {}
 
-    private final String modelId;
+    private final ServedModels models;
     private final long startedAt = System.currentTimeMillis() / 1000;
     private final Scheduler scheduler;
     private final PrometheusMetrics metrics;
@@ -48,18 +48,18 @@ public final class HttpApi {
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private volatile boolean draining;
 
-    public HttpApi(String modelId, Scheduler scheduler, PrometheusMetrics metrics, PromptBuilder prompts, ConversationStore store, ApiKeys keys, Settings settings,
+    public HttpApi(ServedModels models, Scheduler scheduler, PrometheusMetrics metrics, PromptBuilder prompts, ConversationStore store, ApiKeys keys, Settings settings,
             InetSocketAddress bind) throws IOException {
-        this.modelId = modelId;
+        this.models = models;
         this.scheduler = scheduler;
         this.metrics = metrics;
         this.keys = keys;
         this.store = store;
         this.settings = settings;
         this.limiter = new KeyLimiter(settings.maxConcurrentPerKey());
-        this.chat = new ChatApi(modelId, scheduler, prompts, settings.heartbeatMillis());
+        this.chat = new ChatApi(models, scheduler, prompts, settings.heartbeatMillis());
         this.conversations = new ConversationsApi(store, scheduler, prompts);
-        this.responses = new ResponsesApi(modelId, scheduler, prompts, store, settings.heartbeatMillis());
+        this.responses = new ResponsesApi(models, scheduler, prompts, store, settings.heartbeatMillis());
         this.server = HttpServer.create(bind, 128);
         server.createContext("/", this::handle);
         server.setExecutor(executor);
@@ -190,7 +190,7 @@ public final class HttpApi {
         }
         r.put("status", draining ? "draining" : storeError != null ? "store_unreachable" : "ready");
         if (storeError != null) r.put("error", storeError);
-        r.put("model", modelId);
+        r.put("model", models.base());
         r.put("running", s.running());
         r.put("waiting", s.waiting());
         r.put("kv_blocks_used", s.blocksUsed());
@@ -201,17 +201,25 @@ public final class HttpApi {
 
     private void models(HttpExchange ex, String method, String[] seg) throws IOException {
         allow(method, "GET");
-        ObjectNode model = HttpIo.JSON.createObjectNode().put("id", modelId).put("object", "model").put("created", startedAt).put("owned_by", "jllm");
         if (seg.length == 1) {
             ObjectNode list = HttpIo.JSON.createObjectNode().put("object", "list");
-            list.putArray("data").add(model);
+            var data = list.putArray("data");
+            for (String id : models.ids()) data.add(model(id));
             HttpIo.sendJson(ex, 200, list);
-        } else if (seg.length == 2 && seg[1].equals(modelId)) {
-            HttpIo.sendJson(ex, 200, model);
-        } else {
-            throw new ApiException(404, "invalid_request_error", "model", "model_not_found", "the model '" + String.join("/", seg).substring(7)
-                    + "' does not exist", 0);
+            return;
         }
+        String id = String.join("/", java.util.Arrays.copyOfRange(seg, 1, seg.length));
+        if (!models.serves(id)) {
+            throw new ApiException(404, "invalid_request_error", "model", "model_not_found", "the model '" + id + "' does not exist", 0);
+        }
+        HttpIo.sendJson(ex, 200, model(id));
+    }
+
+    /** A model object; an adapter's names its base in {@code parent} (vLLM's field for LoRA modules). */
+    private ObjectNode model(String id) {
+        ObjectNode m = HttpIo.JSON.createObjectNode().put("id", id).put("object", "model").put("created", startedAt).put("owned_by", "jllm");
+        if (!id.equals(models.base())) m.put("root", models.base()).put("parent", models.base());
+        return m;
     }
 
     private void generation(HttpExchange ex, String method, String[] seg, String owner) throws IOException {

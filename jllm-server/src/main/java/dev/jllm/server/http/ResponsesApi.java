@@ -32,14 +32,14 @@ import java.util.Map;
 final class ResponsesApi {
     private static final int MAX_CHAIN = 10_000;
 
-    private final String modelId;
+    private final ServedModels models;
     private final Scheduler scheduler;
     private final PromptBuilder prompts;
     private final ConversationStore store;
     private final long heartbeatMillis;
 
-    ResponsesApi(String modelId, Scheduler scheduler, PromptBuilder prompts, ConversationStore store, long heartbeatMillis) {
-        this.modelId = modelId;
+    ResponsesApi(ServedModels models, Scheduler scheduler, PromptBuilder prompts, ConversationStore store, long heartbeatMillis) {
+        this.models = models;
         this.scheduler = scheduler;
         this.prompts = prompts;
         this.store = store;
@@ -48,7 +48,7 @@ final class ResponsesApi {
 
     /** What a request asked for, validated. */
     private record Turn(String id, String owner, List<ChatMessage> input, String instructions, String conversationId,
-                        String previousResponseId, boolean store, GenerationArgs args, long createdAt) {}
+                        String previousResponseId, boolean store, GenerationArgs args, long createdAt, ServedModels.Resolved model) {}
 
     void create(HttpExchange ex, ObjectNode body, String owner) throws IOException {
         Turn t = parse(body, owner);
@@ -60,14 +60,14 @@ final class ResponsesApi {
         PromptBuilder.Prompt p = prompts.build(msgs, "input", t.args().truncation(), previous);
         if (t.store()) {
             store.beginResponse(new ConversationStore.Response(t.id(), owner, t.conversationId(), t.previousResponseId(), "in_progress",
-                    modelId, t.instructions(), t.createdAt(), null, null, null));
+                    t.model().id(), t.instructions(), t.createdAt(), null, null, null));
         }
         String itemId = Ids.next("msg_");
         Map<String, String> headers = p.droppedMessages() > 0
                 ? Map.of(ChatApi.TRUNCATED_HEADER, Integer.toString(p.droppedMessages())) : Map.of();
         Generation g;
         try {
-            g = Generations.submit(scheduler, p.tokens(), t.args(), cacheKey(t));
+            g = Generations.submit(scheduler, p.tokens(), t.args(), cacheKey(t), t.model());
         } catch (ApiException e) {
             if (t.store()) store.failResponse(t.id(), "failed", e.getMessage());
             throw e;
@@ -152,14 +152,14 @@ final class ResponsesApi {
             output.add(ConversationsApi.json(last));
             text = last.content();
         }
-        ObjectNode o = base(r.id(), r.createdAt(), r.status(), r.conversationId(), r.previousResponseId(), r.instructions(), output);
+        ObjectNode o = base(r.id(), r.createdAt(), r.status(), r.model(), r.conversationId(), r.previousResponseId(), r.instructions(), output);
         if (r.usage() != null && text != null) o.set("usage", usage(r.usage().inputTokens(), r.usage().cachedTokens(), r.usage().outputTokens()));
         if (r.error() != null) o.putObject("error").put("message", r.error());
         HttpIo.sendJson(ex, 200, o);
     }
 
     private Turn parse(ObjectNode body, String owner) {
-        Generations.checkModel(body, modelId);
+        ServedModels.Resolved model = models.resolve(body);
         JsonNode in = body.get("input");
         List<ChatMessage> input;
         if (in == null || in.isNull()) throw ApiException.invalid("input", "'input' is required");
@@ -192,7 +192,7 @@ final class ResponsesApi {
         if (conversation != null && store.conversation(owner, conversation).isEmpty()) {
             throw new ApiException(404, "invalid_request_error", "conversation", "not_found", "conversation '" + conversation + "' not found", 0);
         }
-        return new Turn(Ids.next("resp_"), owner, input, instructions, conversation, previous, doStore, args, System.currentTimeMillis() / 1000);
+        return new Turn(Ids.next("resp_"), owner, input, instructions, conversation, previous, doStore, args, System.currentTimeMillis() / 1000, model);
     }
 
     /** The messages before this turn: the conversation's items, or the previous_response_id chain's. */
@@ -233,7 +233,7 @@ final class ResponsesApi {
     }
 
     private ObjectNode response(Turn t, String status, List<ObjectNode> output, GenerationEvent.Finished f, String incompleteReason) {
-        ObjectNode r = base(t.id(), t.createdAt(), status, t.conversationId(), t.previousResponseId(), t.instructions(), output);
+        ObjectNode r = base(t.id(), t.createdAt(), status, t.model().id(), t.conversationId(), t.previousResponseId(), t.instructions(), output);
         r.put("store", t.store());
         r.put("temperature", t.args().params().temperature());
         r.put("top_p", t.args().params().topP());
@@ -245,14 +245,14 @@ final class ResponsesApi {
         return r;
     }
 
-    private ObjectNode base(String id, long createdAt, String status, String conversationId, String previous, String instructions,
-                            List<ObjectNode> output) {
+    private static ObjectNode base(String id, long createdAt, String status, String model, String conversationId, String previous,
+                                   String instructions, List<ObjectNode> output) {
         ObjectNode r = HttpIo.JSON.createObjectNode();
         r.put("id", id);
         r.put("object", "response");
         r.put("created_at", createdAt);
         r.put("status", status);
-        r.put("model", modelId);
+        r.put("model", model);
         r.putArray("output").addAll(output);
         if (conversationId != null) r.putObject("conversation").put("id", conversationId);
         else r.putNull("conversation");

@@ -70,7 +70,7 @@ class StoreFailureTest {
         scheduler = new Scheduler(model.weights, model.matmul, model.tokenizer, 64, new Scheduler.Limits(2, 4, 64, 8), counting);
         real = SqliteConversationStore.open(dir);
         PromptBuilder prompts = new PromptBuilder(model.tokenizer, ChatTemplate.fallback()::render, scheduler.contextLength());
-        api = new HttpApi("stories260K", scheduler, new PrometheusMetrics("stories260K"), prompts, failing(failingMethods), ApiKeys.disabled(),
+        api = new HttpApi(ServedModels.baseOnly("stories260K"), scheduler, new PrometheusMetrics("stories260K"), prompts, failing(failingMethods), ApiKeys.disabled(),
                 new HttpApi.Settings(1 << 20, 200, 4), new InetSocketAddress("127.0.0.1", 0));
         api.start();
         return api.uri();

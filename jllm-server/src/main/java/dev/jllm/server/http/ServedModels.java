@@ -1,0 +1,64 @@
+package dev.jllm.server.http;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jllm.model.LoraWeights;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * The model ids this server answers to: the base model ({@code stories260K}) and one id per LoRA
+ * adapter loaded with {@code --lora NAME=FILE} ({@code stories260K:NAME}, as vLLM lists its
+ * adapters beside the base). A request's {@code model} picks the adapter its tokens run with.
+ */
+public final class ServedModels {
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]+");
+
+    /** What a request's model id resolved to: the id itself (echoed in responses) and its adapter, or null for the base. */
+    public record Resolved(String id, LoraWeights adapter) {}
+
+    private final String base;
+    private final Map<String, LoraWeights> byId;
+
+    public ServedModels(String base, Map<String, LoraWeights> adapters) {
+        this.base = base;
+        Map<String, LoraWeights> m = new LinkedHashMap<>();
+        m.put(base, null);
+        for (var e : adapters.entrySet()) {
+            if (!NAME.matcher(e.getKey()).matches()) {
+                throw new IllegalArgumentException("--lora: adapter name '" + e.getKey() + "' must be letters, digits, '_', '-' or '.'");
+            }
+            m.put(base + ":" + e.getKey(), e.getValue());
+        }
+        this.byId = Collections.unmodifiableMap(m);
+    }
+
+    public static ServedModels baseOnly(String base) {
+        return new ServedModels(base, Map.of());
+    }
+
+    public String base() {
+        return base;
+    }
+
+    /** Every id, the base first. */
+    public List<String> ids() {
+        return new ArrayList<>(byId.keySet());
+    }
+
+    public boolean serves(String id) {
+        return byId.containsKey(id);
+    }
+
+    /** The request's {@code model}: 400 model_not_found (listing what is served) unless it is one of {@link #ids}. */
+    Resolved resolve(ObjectNode body) {
+        String model = Fields.reqString(body, "model", null);
+        if (!byId.containsKey(model)) {
+            throw ApiException.invalid("model", "model_not_found", "the model '" + model + "' does not exist; this server serves " + String.join(", ", ids()));
+        }
+        return new Resolved(model, byId.get(model));
+    }
+}
