@@ -36,7 +36,7 @@ import picocli.CommandLine.Spec;
  * tokens only; LoRA over the frozen base (default) or {@code --full}. Writes a GGUF LoRA adapter
  * (llama.cpp's layout: {@code jllm generate/chat --lora}, llama.cpp {@code --lora}) or the model.
  */
-@Command(name = "finetune", mixinStandardHelpOptions = true, subcommands = FinetuneMergeCommand.class,
+@Command(name = "finetune", mixinStandardHelpOptions = true, subcommands = {FinetuneMergeCommand.class, FinetuneExportPeftCommand.class, FinetuneImportPeftCommand.class},
         description = {"Fine-tune a llama model on chat data: LoRA (default) or --full; loss on assistant tokens only.",
             "Ctrl-C saves a checkpoint; rerun with --resume to continue exactly where it stopped. 'jllm finetune merge' merges an adapter."})
 final class FinetuneCommand implements Callable<Integer> {
