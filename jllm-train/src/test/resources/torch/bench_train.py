@@ -3,7 +3,9 @@
 
 The same llama model as jllm's TrainSpeedProbe / `jllm train` (RMSNorm, RoPE, causal attention, SwiGLU,
 tied output), fp32, AdamW, forward + backward + step; prints tokens/s after warm-up steps.
-    usage: bench_train.py DIM LAYERS HEADS FFN VOCAB SEQ BATCH THREADS STEPS
+    usage: bench_train.py DIM LAYERS HEADS FFN VOCAB SEQ BATCH THREADS STEPS [LORA_RANK LORA_TARGETS]
+With LORA_RANK (e.g. 8 q,v or 8 all): the base is frozen and every targeted nn.Linear gets a LoRA
+branch written as PEFT writes it (lora_B(lora_A(x)) * alpha/r, no dropout), AdamW on A and B only.
 Run with OpenBLAS (see docs/ANCHORS: Debian's reference BLAS is 10-20x slower), e.g.
     LD_LIBRARY_PATH=/tmp/openblas/root/usr/lib/x86_64-linux-gnu/openblas-openmp OMP_NUM_THREADS=2 \
         /usr/bin/python3 bench_train.py 384 6 6 1024 4096 256 8 2 6
@@ -52,6 +54,22 @@ class Block(nn.Module):
         return x + self.down(F.silu(self.gate(h)) * self.up(h))
 
 
+class LoraLinear(nn.Module):
+    """PEFT's LoRA Linear without dropout: base(x) + lora_B(lora_A(x)) * scaling, base frozen."""
+
+    def __init__(self, base, r, alpha):
+        super().__init__()
+        self.base = base
+        self.base.weight.requires_grad_(False)
+        self.lora_A = nn.Linear(base.in_features, r, bias=False)
+        self.lora_B = nn.Linear(r, base.out_features, bias=False)
+        nn.init.zeros_(self.lora_B.weight)
+        self.scaling = alpha / r
+
+    def forward(self, x):
+        return self.base(x) + self.lora_B(self.lora_A(x)) * self.scaling
+
+
 class Llama(nn.Module):
     def __init__(self, d, L, nh, ffn, V, T):
         super().__init__()
@@ -77,7 +95,17 @@ def main():
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     m = Llama(d, L, nh, ffn, V, T)
-    opt = torch.optim.AdamW(m.parameters(), lr=1e-3, betas=(0.9, 0.95), weight_decay=0.1)
+    if len(sys.argv) > 10:
+        r = int(sys.argv[10])
+        names = ["q", "k", "v", "o", "gate", "up", "down"] if sys.argv[11] == "all" else sys.argv[11].split(",")
+        for p in m.parameters():
+            p.requires_grad_(False)
+        for b in m.blocks:
+            for nm in names:
+                setattr(b, nm, LoraLinear(getattr(b, nm), r, 2.0 * r))
+    trainable = [p for p in m.parameters() if p.requires_grad]
+    print(f"trainable {sum(p.numel() for p in trainable)} parameters")
+    opt = torch.optim.AdamW(trainable, lr=1e-3, betas=(0.9, 0.95), weight_decay=0.1)
     x = torch.randint(0, V, (B, T))
     y = torch.randint(0, V, (B, T))
     n = sum(p.numel() for p in m.parameters())

@@ -164,7 +164,8 @@ public final class FineTuner {
                     listener.message("stopped at step " + step + "; checkpoint saved to " + ckpt + " (continue with --resume)");
                 } else if (lora != null) {
                     lora.toAdapter().write(Path.of(cfg.out()), Map.of("general.name", GgufValue.ofString("jllm-lora"),
-                            "training.steps", GgufValue.ofUInt32(step)));
+                            "training.steps", GgufValue.ofUInt32(step),
+                            dev.jllm.model.PeftLora.RS_LORA_KEY, GgufValue.ofBool(loraConfig.rsLora()))); // export-peft keeps rsLoRA exact
                     listener.message("wrote the adapter " + cfg.out() + " (run it with --lora; llama.cpp: --lora " + cfg.out() + ")");
                 } else {
                     ModelIO.export(model.params(), model.metadata(), "jllm-finetuned", Path.of(cfg.out()));
