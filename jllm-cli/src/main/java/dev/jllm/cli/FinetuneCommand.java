@@ -58,6 +58,7 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--lora-alpha", description = "α (default 2·r)") Float alpha;
     @Option(names = "--lora-targets", defaultValue = "q,v", description = "q,k,v,o,gate,up,down or all (default ${DEFAULT-VALUE})") String targets;
     @Option(names = "--rslora", description = "scale by α/√r instead of α/r") boolean rsLora;
+    @Option(names = "--lora-dropout", defaultValue = "0", description = "dropout on the adapter's input during training (PEFT's lora_dropout; default ${DEFAULT-VALUE})") float loraDropout;
 
     @Option(names = "--out", paramLabel = "OUT.gguf", description = "the adapter (LoRA) or the model (--full) to write") String out;
     @Option(names = "--log", paramLabel = "DIR", description = "train.csv (with loss_<source> columns), val.csv, TensorBoard events, finetune.png") String log;
@@ -86,6 +87,7 @@ final class FinetuneCommand implements Callable<Integer> {
         if (out == null) throw new IllegalArgumentException("--out OUT.gguf is required (the adapter, or the model with --full)");
         if ((data == null) == (mix == null)) throw new IllegalArgumentException("give either --data FILE or --mix NAME=FILE:W,...");
         if ((steps == null) == (epochs == null)) throw new IllegalArgumentException("give either --steps N or --epochs E");
+        if (full && loraDropout != 0) throw new IllegalArgumentException("--lora-dropout goes with LoRA, not --full");
         LoraConfig lora = full ? null : new LoraConfig(rank, alpha != null ? alpha : 2f * rank, LoraConfig.parseTargets(targets), rsLora);
         Map<String, String> variables = new LinkedHashMap<>();
         for (String v : vars) {
@@ -142,8 +144,8 @@ final class FinetuneCommand implements Callable<Integer> {
                 long k = LoraParams.count(c, new LoraConfig(lora.rank(), lora.alpha(), java.util.Set.of(t), lora.rsLora()));
                 per.append(per.isEmpty() ? "" : ", ").append(t.name().toLowerCase(Locale.ROOT)).append(String.format(Locale.ROOT, " %,d", k));
             }
-            o.printf(Locale.ROOT, "LoRA r=%d α=%s (scale %.4g%s) on %s: %,d trainable parameters = %.2f%% of the base's %,d (%s); r·(in+out) per matrix, PEFT's count%n",
-                    lora.rank(), trim(lora.alpha()), lora.scale(), lora.rsLora() ? ", rsLoRA" : "", targets, n, 100.0 * n / baseCount, baseCount, per);
+            o.printf(Locale.ROOT, "LoRA r=%d α=%s (scale %.4g%s%s) on %s: %,d trainable parameters = %.2f%% of the base's %,d (%s); r·(in+out) per matrix, PEFT's count%n",
+                    lora.rank(), trim(lora.alpha()), lora.scale(), lora.rsLora() ? ", rsLoRA" : "", loraDropout > 0 ? ", dropout " + loraDropout : "", targets, n, 100.0 * n / baseCount, baseCount, per);
         } else {
             o.printf(Locale.ROOT, "full fine-tuning: %,d trainable parameters%n", baseCount);
         }
@@ -158,7 +160,7 @@ final class FinetuneCommand implements Callable<Integer> {
         CountDownLatch finished = new CountDownLatch(1);
         try (Progress progress = new Progress(err, "finetune", nSteps, false)) {
             int every = Math.max(1, nSteps / 20);
-            FineTuner tuner = new FineTuner(cfg, loaded, lora, new SftRowSource(sft, accum), new FineTuner.Listener() {
+            FineTuner tuner = new FineTuner(cfg, loaded, lora, loraDropout, new SftRowSource(sft, accum), new FineTuner.Listener() {
                 @Override
                 public void step(FineTuner.StepReport r) {
                     history.add(r);

@@ -34,18 +34,25 @@ public final class FineTuner {
     private final TrainConfig cfg;
     private final ModelIO.Loaded model;
     private final LoraConfig loraConfig;
+    private final float loraDropout;
     private final SftRows rows;
     private final Listener listener;
     private volatile boolean stopRequested;
 
     /** @param lora the adapter to train, or null for full fine-tuning */
     public FineTuner(TrainConfig cfg, ModelIO.Loaded model, LoraConfig lora, SftRows rows, Listener listener) {
+        this(cfg, model, lora, 0f, rows, listener);
+    }
+
+    /** @param loraDropout PEFT's lora_dropout (0 = none) */
+    public FineTuner(TrainConfig cfg, ModelIO.Loaded model, LoraConfig lora, float loraDropout, SftRows rows, Listener listener) {
         if (cfg.seq() > model.params().config.contextLength()) {
             throw new IllegalArgumentException("--seq " + cfg.seq() + " exceeds the model's context length " + model.params().config.contextLength());
         }
         this.cfg = cfg;
         this.model = model;
         this.loraConfig = lora;
+        this.loraDropout = loraDropout;
         this.rows = rows;
         this.listener = listener;
     }
@@ -63,6 +70,7 @@ public final class FineTuner {
         try (Parallel pool = new Parallel(cfg.threads())) {
             LoraParams lora = loraConfig == null ? null : LoraParams.init(model.params().config, loraConfig, cfg.seed());
             LlamaModel m = new LlamaModel(model.params(), lora, pool);
+            m.setLoraDropout(loraDropout);
             AdamW opt = new AdamW(m.trainable(), cfg.beta1(), cfg.beta2(), cfg.eps(), cfg.weightDecay(), cfg.decayEmbeddings());
             int start = 0;
             float lrScale = 1f;
@@ -106,6 +114,7 @@ public final class FineTuner {
                     long targets = 0;
                     for (int micro = 0; micro < cfg.accum(); micro++) {
                         rows.trainBatch(cfg.seed(), step, micro, B, T, in, tg, pos, st, src);
+                        m.dropoutKey(((cfg.seed() * 1_000_003L + step) * 1_009L + micro) & Long.MAX_VALUE); // a function of (seed, step, micro): resume-exact
                         int n = Layers.validCount(tg, BT);
                         float loss = m.forward(in, tg, pos, st, B, T);
                         lossSum += (double) loss * n;
@@ -183,6 +192,7 @@ public final class FineTuner {
     /** Mean loss over all held-out target tokens, and per source. */
     private float validate(LlamaModel m, float[] perSource, int[] in, int[] tg, int[] pos, int[] st, int[] src) {
         int B = cfg.batch(), T = cfg.seq(), S = perSource.length;
+        m.dropoutKey(-1); // evaluation: no dropout
         double sum = 0;
         long n = 0;
         double[] ss = new double[S];

@@ -52,6 +52,9 @@ public final class LlamaModel {
     private int[] positions, starts; // (BT) or null: packed samples
     private float[][][] xa;         // (L, targets, BT·r) x·Aᵀ of each adapter, for its backward
     private float[] loraOut, loraDy, dxa; // (BT, max out), (BT, max out), (BT, r) LoRA scratch
+    private float loraDropout;       // PEFT's lora_dropout on the adapter's input, training passes only
+    private long dropoutKey = -1;    // this pass's dropout stream (−1: no dropout, e.g. validation)
+    private float[] dropMask, dropX, dropDx; // (BT, max in) scale mask, dropped input, dx of the branch
     private final float[] normGradSink; // frozen norms: their weight gradient is computed and dropped
     // gradient scratch, reused by every layer
     private float[] dresid, dxn, dq, dk, dv, datty, dsw, dgate, dup;
@@ -75,6 +78,23 @@ public final class LlamaModel {
         int maxMatrix = Math.max(Math.max(c.qDim(), c.hiddenDim()) * c.dim(), c.vocabSize() * c.dim());
         this.wT = new float[maxMatrix];
         this.normGradSink = new float[c.dim()];
+    }
+
+    /**
+     * PEFT's {@code lora_dropout}: during a training pass the adapter sees dropout(x) (elements zeroed
+     * with probability p, the rest scaled by 1/(1−p)); the base sees x. Masks are a pure function of
+     * the key given to {@link #dropoutKey} and the (layer, target), so a resumed run drops the same
+     * elements, and the backward pass regenerates them instead of storing them.
+     */
+    public void setLoraDropout(float p) {
+        if (!(p >= 0 && p < 1)) throw new IllegalArgumentException("--lora-dropout must be in [0, 1), got " + p);
+        if (p > 0 && lora == null) throw new IllegalArgumentException("--lora-dropout needs a LoRA adapter");
+        this.loraDropout = p;
+    }
+
+    /** The dropout stream of the next forward/backward pair (e.g. hash of seed, step, micro-batch); −1 = none (validation). */
+    public void dropoutKey(long key) {
+        this.dropoutKey = key;
     }
 
     /** What the optimizer updates: the adapter, or every weight. */
@@ -253,15 +273,16 @@ public final class LlamaModel {
         int r = lora.config.rank();
         float s = lora.config.scale();
         float[] t = xa[l][target.ordinal()];
-        Layers.matmulForward(t, x, p.a(), wT, BT, in, r, pool);          // (BT, r)
+        float[] xin = dropout(x, l, target, BT * in) ? dropX : x;
+        Layers.matmulForward(t, xin, p.a(), wT, BT, in, r, pool);          // (BT, r)
         Layers.matmulForward(loraOut, t, p.b(), wT, BT, r, outDim, pool); // (BT, out)
         for (int i = 0, n = BT * outDim; i < n; i++) out[i] += s * loraOut[i];
     }
 
     /**
      * The backward of {@link #linear}: dx += dy·W, dW += dyᵀ·x unless the base is frozen ({@code dw}
-     * null); with an adapter, for u = x·Aᵀ: dB += s·dyᵀ·u, du = s·dy·B, dA += duᵀ·x, dx += du·A.
-     * {@code l} = −1 is the classifier (never adapted).
+     * null); with an adapter, for u = x̃·Aᵀ (x̃ = dropout(x)): dB += s·dyᵀ·u, du = s·dy·B,
+     * dA += duᵀ·x̃, dx += (du·A) ⊙ mask. {@code l} = −1 is the classifier (never adapted).
      */
     private void linearBackward(float[] dx, float[] dw, float[] dy, float[] x, float[] w, int l, Target target, int BT, int in, int outDim) {
         if (dw != null) Layers.matmulBackward(dx, dw, dy, x, w, BT, in, outDim, pool);
@@ -274,7 +295,37 @@ public final class LlamaModel {
         for (int i = 0, n = BT * outDim; i < n; i++) loraDy[i] = s * dy[i];
         Arrays.fill(dxa, 0, BT * r, 0f);
         Layers.matmulBackward(dxa, gp.b(), loraDy, xa[l][target.ordinal()], p.b(), BT, r, outDim, pool); // du, dB
-        Layers.matmulBackward(dx, gp.a(), dxa, x, p.a(), BT, in, r, pool);                               // dx, dA
+        if (!dropout(x, l, target, BT * in)) {
+            Layers.matmulBackward(dx, gp.a(), dxa, x, p.a(), BT, in, r, pool);                           // dx, dA
+            return;
+        }
+        Arrays.fill(dropDx, 0, BT * in, 0f);
+        Layers.matmulBackward(dropDx, gp.a(), dxa, dropX, p.a(), BT, in, r, pool);                       // d x̃, dA
+        for (int i = 0, n = BT * in; i < n; i++) dx[i] += dropDx[i] * dropMask[i];
+    }
+
+    /**
+     * Fills {@link #dropMask} (0 or 1/(1−p)) and {@link #dropX} = x ⊙ mask for block l's target when
+     * dropout is on for this pass; false (nothing done) otherwise. The same key, layer and target
+     * always give the same mask, so the backward pass regenerates the forward's.
+     */
+    private boolean dropout(float[] x, int l, Target target, int n) {
+        if (loraDropout == 0 || dropoutKey < 0) return false;
+        if (dropMask == null || dropMask.length < n) {
+            int maxIn = Math.max(Math.max(config.qDim(), config.hiddenDim()), config.dim());
+            int size = B * T * maxIn;
+            dropMask = new float[size];
+            dropX = new float[size];
+            dropDx = new float[size];
+        }
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(dropoutKey * 0x9E3779B97F4A7C15L + l * 31L + target.ordinal());
+        float keep = 1f / (1f - loraDropout);
+        for (int i = 0; i < n; i++) {
+            float m = rnd.nextFloat() < loraDropout ? 0f : keep;
+            dropMask[i] = m;
+            dropX[i] = x[i] * m;
+        }
+        return true;
     }
 
     /** Positions count up by one inside a sample and restart at 0 where a new one starts. */

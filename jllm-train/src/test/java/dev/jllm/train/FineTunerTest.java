@@ -139,6 +139,31 @@ class FineTunerTest {
     }
 
     @Test
+    void dropoutRunsResumeExactly(@TempDir Path dir) throws Exception {
+        LoraConfig lc = new LoraConfig(4, 8f, LoraConfig.parseTargets("q,v"), false);
+        FineTuner.Result whole = new FineTuner(config(dir.resolve("a"), 10, false), new ModelIO.Loaded(LoraGradientTest.randomBase(1), Map.of()), lc, 0.2f,
+                new Rows(), QUIET).run();
+        FineTuner[] part1 = new FineTuner[1];
+        part1[0] = new FineTuner(config(dir.resolve("b"), 10, false), new ModelIO.Loaded(LoraGradientTest.randomBase(1), Map.of()), lc, 0.2f, new Rows(),
+                new FineTuner.Listener() {
+                    @Override
+                    public void step(FineTuner.StepReport r) {
+                        if (r.step() == 4) part1[0].requestStop();
+                    }
+
+                    @Override
+                    public void message(String text) {}
+                });
+        part1[0].run();
+        FineTuner.Result rest = new FineTuner(config(dir.resolve("b"), 10, true), new ModelIO.Loaded(LoraGradientTest.randomBase(1), Map.of()), lc, 0.2f,
+                new Rows(), QUIET).run();
+        assertEquals(losses(whole).subList(4, 10), losses(rest), "the same dropout masks after a resume");
+        FineTuner.Result none = new FineTuner(config(dir.resolve("c"), 10, false), new ModelIO.Loaded(LoraGradientTest.randomBase(1), Map.of()), lc,
+                new Rows(), QUIET).run();
+        assertNotEquals(losses(whole), losses(none), "dropout changes the run");
+    }
+
+    @Test
     void fullFineTuningUpdatesTheModel(@TempDir Path dir) throws Exception {
         Params base = LoraGradientTest.randomBase(2);
         float[] before = base.layers[0].wq().clone();

@@ -68,6 +68,43 @@ class LoraGradientTest {
     }
 
     @Test
+    void dropoutGradientsMatchFiniteDifferencesOfTheSameMask() {
+        LoraConfig lc = new LoraConfig(2, 4f, LoraConfig.parseTargets("q,o,down"), false);
+        LoraParams lora = LoraParams.init(C, lc, 6);
+        SplittableRandom r = new SplittableRandom(10);
+        for (Params.Tensor t : lora.tensors()) if (t.name().endsWith("lora_b")) for (int i = 0; i < t.size(); i++) t.data()[i] = 0.3f * (float) r.nextGaussian();
+        try (Parallel pool = new Parallel(1)) {
+            LlamaModel m = new LlamaModel(randomBase(3), lora, pool);
+            m.setLoraDropout(0.3f);
+            m.dropoutKey(42);
+            float dropped = m.forward(INPUTS, TARGETS, POS, STARTS, B, T);
+            m.dropoutKey(-1);
+            float plain = m.forward(INPUTS, TARGETS, POS, STARTS, B, T);
+            assertNotEquals(plain, dropped, "the mask changes the adapter's input");
+            m.dropoutKey(42);
+            assertEquals(dropped, m.forward(INPUTS, TARGETS, POS, STARTS, B, T), 0f, "the same key, the same mask");
+            m.zeroGrad();
+            m.backward(1f);
+            double worst = 0;
+            for (int ti = 0; ti < lora.tensors().size(); ti++) {
+                float[] w = lora.tensors().get(ti).data(), g = m.trainableGrads().tensors().get(ti).data();
+                double gmax = 1e-12;
+                for (float x : g) gmax = Math.max(gmax, Math.abs(x));
+                for (int k = 0; k < w.length; k += Math.max(1, w.length / 5)) {
+                    float keep = w[k], h = 4e-3f; // the 1/(1-p) scale raises the curvature: a smaller step than above
+                    w[k] = keep + h;
+                    double up = m.forward(INPUTS, TARGETS, POS, STARTS, B, T);
+                    w[k] = keep - h;
+                    double down = m.forward(INPUTS, TARGETS, POS, STARTS, B, T);
+                    w[k] = keep;
+                    worst = Math.max(worst, Math.abs((up - down) / (2 * h) - g[k]) / gmax);
+                }
+            }
+            assertTrue(worst < 2e-3, "worst relative error " + worst);
+        }
+    }
+
+    @Test
     void aFreshAdapterIsTheBaseModel() {
         LoraParams lora = LoraParams.init(C, new LoraConfig(4, 8f, EnumSet.of(LoraConfig.Target.Q, LoraConfig.Target.V), false), 3);
         try (Parallel pool = new Parallel(1)) {
