@@ -87,6 +87,7 @@ final class FinetuneCommand implements Callable<Integer> {
         if (out == null) throw new IllegalArgumentException("--out OUT.gguf is required (the adapter, or the model with --full)");
         if ((data == null) == (mix == null)) throw new IllegalArgumentException("give either --data FILE or --mix NAME=FILE:W,...");
         if ((steps == null) == (epochs == null)) throw new IllegalArgumentException("give either --steps N or --epochs E");
+        if (!(loraDropout >= 0 && loraDropout < 1)) throw new IllegalArgumentException("--lora-dropout must be in [0, 1), got " + loraDropout);
         if (full && loraDropout != 0) throw new IllegalArgumentException("--lora-dropout goes with LoRA, not --full");
         LoraConfig lora = full ? null : new LoraConfig(rank, alpha != null ? alpha : 2f * rank, LoraConfig.parseTargets(targets), rsLora);
         Map<String, String> variables = new LinkedHashMap<>();
