@@ -135,9 +135,10 @@ final class FinetuneCommand implements Callable<Integer> {
         flags.put("resume", String.valueOf(resume));
         TrainConfig cfg = TrainConfig.of(flags);
 
-        ModelIO.Loaded loaded = ModelIO.load(model, lora != null);
+        // LoRA: the base stays in its GGUF type, mapped (QLoRA); full: an fp32 copy to update
+        ModelIO.Loaded loaded = lora != null ? ModelIO.openFrozen(model) : ModelIO.load(model, false);
         var c = loaded.params().config;
-        long baseCount = loaded.params().count();
+        long baseCount = loaded.quantized() != null ? loaded.quantized().parameterCount() : loaded.params().count();
         if (lora != null) {
             long n = LoraParams.count(c, lora);
             StringBuilder per = new StringBuilder();
@@ -151,10 +152,12 @@ final class FinetuneCommand implements Callable<Integer> {
             o.printf(Locale.ROOT, "full fine-tuning: %,d trainable parameters%n", baseCount);
         }
         long trained = lora != null ? LoraParams.count(c, lora) : baseCount;
-        long weights = 4L * baseCount, optimizer = 4L * trained * 3, acts = LlamaModel.activationBytes(c, batch, seq);
-        o.printf(Locale.ROOT, "memory: base %s (fp32) + trained weights, gradients and AdamW moments %s + activations (B=%d, T=%d) %s = %s%n",
-                Units.bytes(weights), Units.bytes(optimizer + (lora != null ? 4L * trained : 0)), batch, seq, Units.bytes(acts),
-                Units.bytes(weights + optimizer + acts));
+        long maxMatrix = 4L * Math.max((long) Math.max(c.qDim(), c.hiddenDim()) * c.dim(), (long) c.vocabSize() * c.dim());
+        long weights = loaded.quantized() != null ? loaded.quantized().bytes() + maxMatrix : 4L * baseCount;
+        long optimizer = 4L * trained * 3, acts = LlamaModel.activationBytes(c, batch, seq);
+        o.printf(Locale.ROOT, "memory: base %s (%s) + trained weights, gradients and AdamW moments %s + activations (B=%d, T=%d) %s = %s%n",
+                Units.bytes(weights), loaded.quantized() != null ? "kept in its GGUF type, mapped, plus one fp32 matrix at a time" : "fp32",
+                Units.bytes(optimizer + (lora != null ? 4L * trained : 0)), batch, seq, Units.bytes(acts), Units.bytes(weights + optimizer + acts));
         o.flush();
 
         List<FineTuner.StepReport> history = new ArrayList<>();

@@ -46,6 +46,7 @@ public final class FineTuner {
 
     /** @param loraDropout PEFT's lora_dropout (0 = none) */
     public FineTuner(TrainConfig cfg, ModelIO.Loaded model, LoraConfig lora, float loraDropout, SftRows rows, Listener listener) {
+        if (model.quantized() != null && lora == null) throw new IllegalArgumentException("full fine-tuning needs an fp32 copy of the base (ModelIO.load), not a quantized one");
         if (cfg.seq() > model.params().config.contextLength()) {
             throw new IllegalArgumentException("--seq " + cfg.seq() + " exceeds the model's context length " + model.params().config.contextLength());
         }
@@ -69,7 +70,7 @@ public final class FineTuner {
         List<StepReport> history = new ArrayList<>();
         try (Parallel pool = new Parallel(cfg.threads())) {
             LoraParams lora = loraConfig == null ? null : LoraParams.init(model.params().config, loraConfig, cfg.seed());
-            LlamaModel m = new LlamaModel(model.params(), lora, pool);
+            LlamaModel m = new LlamaModel(model.params(), lora, pool, model.quantized());
             m.setLoraDropout(loraDropout);
             AdamW opt = new AdamW(m.trainable(), cfg.beta1(), cfg.beta2(), cfg.eps(), cfg.weightDecay(), cfg.decayEmbeddings());
             int start = 0;

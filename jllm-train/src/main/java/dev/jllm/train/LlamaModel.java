@@ -29,6 +29,8 @@ public final class LlamaModel {
     /** The adapter being trained, or null (full training). */
     public final LoraParams lora;
     private final LoraParams loraGrads;
+    private final QuantizedBase quantized; // the frozen base's matrices, kept in their GGUF type (QLoRA), or null
+    private final float[] deq;             // one dequantized matrix at a time when {@code quantized} is set
     private final Parallel pool;
     private final float[] wT; // scratch: the largest weight matrix, transposed
 
@@ -67,6 +69,17 @@ public final class LlamaModel {
 
     /** LoRA training when {@code lora} is not null: the base is frozen, A and B are trained. */
     public LlamaModel(Params params, LoraParams lora, Parallel pool) {
+        this(params, lora, pool, null);
+    }
+
+    /**
+     * @param quantized the frozen base's matrices in their GGUF type (QLoRA): each is dequantized
+     *                  into one shared scratch only while a product needs it; {@code params} then
+     *                  holds only the norm gains. Needs {@code lora}.
+     */
+    public LlamaModel(Params params, LoraParams lora, Parallel pool, QuantizedBase quantized) {
+        if (quantized != null && lora == null) throw new IllegalArgumentException("a quantized base can only be trained with a LoRA adapter");
+        this.quantized = quantized;
         this.config = params.config;
         this.params = params;
         this.lora = lora;
@@ -77,6 +90,7 @@ public final class LlamaModel {
         ModelConfig c = config;
         int maxMatrix = Math.max(Math.max(c.qDim(), c.hiddenDim()) * c.dim(), c.vocabSize() * c.dim());
         this.wT = new float[maxMatrix];
+        this.deq = quantized == null ? null : new float[maxMatrix];
         this.normGradSink = new float[c.dim()];
     }
 
@@ -185,29 +199,30 @@ public final class LlamaModel {
         final int QD = c.qDim(), KVD = c.kvDim(), H = c.hiddenDim(), V = c.vocabSize();
         final float eps = c.rmsEps();
 
-        Layers.encoderForward(resid[0], inputs, params.tokenEmbd, BT, C);
+        if (quantized == null) Layers.encoderForward(resid[0], inputs, params.tokenEmbd, BT, C);
+        else for (int i = 0; i < BT; i++) quantized.row("token_embd.weight", inputs[i], resid[0], i * C);
         for (int l = 0; l < c.nLayers(); l++) {
             Params.Layer w = params.layers[l];
             // attention sub-layer: mid = x + Wo · attention(RoPE(Wq·n(x)), RoPE(Wk·n(x)), Wv·n(x))
             Layers.rmsnormForward(xn1[l], rstd1[l], resid[l], w.attnNorm(), BT, C, eps, pool);
-            linear(q[l], xn1[l], w.wq(), l, Target.Q, BT, C, QD);
-            linear(k[l], xn1[l], w.wk(), l, Target.K, BT, C, KVD);
-            linear(v[l], xn1[l], w.wv(), l, Target.V, BT, C, KVD);
+            linear(q[l], xn1[l], W(w.wq(), l, "attn_q"), l, Target.Q, BT, C, QD);
+            linear(k[l], xn1[l], W(w.wk(), l, "attn_k"), l, Target.K, BT, C, KVD);
+            linear(v[l], xn1[l], W(w.wv(), l, "attn_v"), l, Target.V, BT, C, KVD);
             Layers.ropeForward(q[l], cos, sin, positions, BT, T, NH, HD);
             Layers.ropeForward(k[l], cos, sin, positions, BT, T, NKV, HD);
             Layers.attentionForward(atty[l], att[l], q[l], k[l], v[l], starts, B, T, NH, NKV, HD, pool);
-            linear(tmp, atty[l], w.wo(), l, Target.O, BT, QD, C);
+            linear(tmp, atty[l], W(w.wo(), l, "attn_output"), l, Target.O, BT, QD, C);
             add(mid[l], resid[l], tmp);
             // FFN sub-layer: x' = mid + W2 · (silu(W1·n(mid)) ⊙ W3·n(mid))
             Layers.rmsnormForward(xn2[l], rstd2[l], mid[l], w.ffnNorm(), BT, C, eps, pool);
-            linear(gate[l], xn2[l], w.gate(), l, Target.GATE, BT, C, H);
-            linear(up[l], xn2[l], w.up(), l, Target.UP, BT, C, H);
+            linear(gate[l], xn2[l], W(w.gate(), l, "ffn_gate"), l, Target.GATE, BT, C, H);
+            linear(up[l], xn2[l], W(w.up(), l, "ffn_up"), l, Target.UP, BT, C, H);
             Layers.swigluForward(sw[l], gate[l], up[l], BT * H, pool);
-            linear(tmp, sw[l], w.down(), l, Target.DOWN, BT, H, C);
+            linear(tmp, sw[l], W(w.down(), l, "ffn_down"), l, Target.DOWN, BT, H, C);
             add(resid[l + 1], mid[l], tmp);
         }
         Layers.rmsnormForward(xnf, rstdf, resid[c.nLayers()], params.outputNorm, BT, C, eps, pool);
-        Layers.matmulForward(probs, xnf, params.output, wT, BT, C, V, pool);
+        Layers.matmulForward(probs, xnf, W(params.output, -1, "output"), wT, BT, C, V, pool);
         haveLoss = true;
         return Layers.crossEntropyForward(probs, losses, targets, BT, V, pool);
     }
@@ -229,24 +244,24 @@ public final class LlamaModel {
 
         Layers.crossEntropyBackward(probs, targets, BT, V, scale, pool);
         Arrays.fill(dxn, 0f);
-        linearBackward(dxn, g == null ? null : g.output, probs, xnf, params.output, -1, null, BT, C, V);
+        linearBackward(dxn, g == null ? null : g.output, probs, xnf, W(params.output, -1, "output"), -1, null, BT, C, V);
         Arrays.fill(dresid, 0f);
         Layers.rmsnormBackward(dresid, g == null ? normGradSink : g.outputNorm, dxn, resid[c.nLayers()], params.outputNorm, rstdf, BT, C, pool);
         for (int l = c.nLayers() - 1; l >= 0; l--) {
             Params.Layer w = params.layers[l], dw = g == null ? null : g.layers[l];
             // FFN: dresid is d x'; the residual passes it to d mid unchanged, the branch adds to it
             Arrays.fill(dsw, 0f);
-            linearBackward(dsw, dw == null ? null : dw.down(), dresid, sw[l], w.down(), l, Target.DOWN, BT, H, C);
+            linearBackward(dsw, dw == null ? null : dw.down(), dresid, sw[l], W(w.down(), l, "ffn_down"), l, Target.DOWN, BT, H, C);
             Arrays.fill(dgate, 0f);
             Arrays.fill(dup, 0f);
             Layers.swigluBackward(dgate, dup, dsw, gate[l], up[l], BT * H, pool);
             Arrays.fill(dxn, 0f);
-            linearBackward(dxn, dw == null ? null : dw.gate(), dgate, xn2[l], w.gate(), l, Target.GATE, BT, C, H);
-            linearBackward(dxn, dw == null ? null : dw.up(), dup, xn2[l], w.up(), l, Target.UP, BT, C, H);
+            linearBackward(dxn, dw == null ? null : dw.gate(), dgate, xn2[l], W(w.gate(), l, "ffn_gate"), l, Target.GATE, BT, C, H);
+            linearBackward(dxn, dw == null ? null : dw.up(), dup, xn2[l], W(w.up(), l, "ffn_up"), l, Target.UP, BT, C, H);
             Layers.rmsnormBackward(dresid, dw == null ? normGradSink : dw.ffnNorm(), dxn, mid[l], w.ffnNorm(), rstd2[l], BT, C, pool);
             // attention: dresid is now d mid
             Arrays.fill(datty, 0f);
-            linearBackward(datty, dw == null ? null : dw.wo(), dresid, atty[l], w.wo(), l, Target.O, BT, QD, C);
+            linearBackward(datty, dw == null ? null : dw.wo(), dresid, atty[l], W(w.wo(), l, "attn_output"), l, Target.O, BT, QD, C);
             Arrays.fill(dq, 0f);
             Arrays.fill(dk, 0f);
             Arrays.fill(dv, 0f);
@@ -254,9 +269,9 @@ public final class LlamaModel {
             Layers.ropeBackward(dq, cos, sin, positions, BT, T, NH, HD);
             Layers.ropeBackward(dk, cos, sin, positions, BT, T, NKV, HD);
             Arrays.fill(dxn, 0f);
-            linearBackward(dxn, dw == null ? null : dw.wq(), dq, xn1[l], w.wq(), l, Target.Q, BT, C, QD);
-            linearBackward(dxn, dw == null ? null : dw.wk(), dk, xn1[l], w.wk(), l, Target.K, BT, C, KVD);
-            linearBackward(dxn, dw == null ? null : dw.wv(), dv, xn1[l], w.wv(), l, Target.V, BT, C, KVD);
+            linearBackward(dxn, dw == null ? null : dw.wq(), dq, xn1[l], W(w.wq(), l, "attn_q"), l, Target.Q, BT, C, QD);
+            linearBackward(dxn, dw == null ? null : dw.wk(), dk, xn1[l], W(w.wk(), l, "attn_k"), l, Target.K, BT, C, KVD);
+            linearBackward(dxn, dw == null ? null : dw.wv(), dv, xn1[l], W(w.wv(), l, "attn_v"), l, Target.V, BT, C, KVD);
             Layers.rmsnormBackward(dresid, dw == null ? normGradSink : dw.attnNorm(), dxn, resid[l], w.attnNorm(), rstd1[l], BT, C, pool);
         }
         if (g != null) Layers.encoderBackward(g.tokenEmbd, dresid, inputs, BT, C, pool);
@@ -326,6 +341,17 @@ public final class LlamaModel {
             dropX[i] = x[i] * m;
         }
         return true;
+    }
+
+    /**
+     * Matrix {@code name} of block {@code l} (l = −1: the classifier) as fp32: the array itself, or,
+     * with a quantized base, its dequantized copy in the shared scratch (valid until the next call).
+     */
+    private float[] W(float[] fp32, int l, String name) {
+        if (quantized == null) return fp32;
+        String t = l >= 0 ? "blk." + l + "." + name + ".weight" : config.tiedEmbeddings() ? "token_embd.weight" : "output.weight";
+        quantized.matrix(t, deq, pool);
+        return deq;
     }
 
     /** Positions count up by one inside a sample and restart at 0 where a new one starts. */

@@ -29,7 +29,50 @@ public final class ModelIO {
     private static final Set<GgmlType> TRAINABLE = Set.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16);
 
     /** A loaded model: its fp32 weights and the metadata to write back. */
-    public record Loaded(Params params, Map<String, GgufValue> metadata) {}
+    /**
+     * @param params    fp32 weights; with a {@code quantized} base only the norm gains are filled
+     *                  (the matrices are read from the base while training)
+     * @param quantized the frozen base kept in its GGUF type (QLoRA), or null
+     */
+    public record Loaded(Params params, Map<String, GgufValue> metadata, QuantizedBase quantized) {
+        public Loaded(Params params, Map<String, GgufValue> metadata) {
+            this(params, metadata, null);
+        }
+    }
+
+    /**
+     * A base for LoRA kept in its GGUF type ({@link QuantizedBase}): only the norm gains are read
+     * into fp32; every matrix stays in the mapped file. The same checks as {@link #load}.
+     */
+    public static Loaded openFrozen(Path path) throws IOException {
+        Loaded shape;
+        try (ModelFile f = ModelFile.open(path)) {
+            ModelConfig c = f.config();
+            if (!c.architecture().equals("llama")) {
+                throw new IllegalArgumentException(path + ": architecture '" + c.architecture() + "'; jllm fine-tunes llama models");
+            }
+            ModelConfig.Rope rope = c.rope();
+            if (rope.dimensionCount() != c.headDim() || !rope.scalingType().equals("none") || f.tensor("rope_freqs.weight") != null) {
+                throw new IllegalArgumentException(path + ": partial or scaled RoPE is not supported for training");
+            }
+            Params p = new Params(c, false);
+            for (Params.Tensor t : p.tensors()) {
+                if (t.dims().length != 1) continue;
+                GgufTensorInfo info = f.tensor(t.name());
+                if (info == null) throw new GgufFormatException(path + ": tensor '" + t.name() + "' is missing", -1);
+                if (info.elementCount() != t.size()) {
+                    throw new GgufFormatException(path + ": tensor '" + t.name() + "' has " + info.elementCount() + " elements, expected " + t.size(), -1);
+                }
+                BlockFormats.of(info.type()).dequantize(f.tensorData(info), 0, t.data(), 0, t.size());
+            }
+            for (Params.Tensor t : p.tensors()) {
+                GgufTensorInfo info = f.tensor(t.name());
+                if (info == null) throw new GgufFormatException(path + ": tensor '" + t.name() + "' is missing", -1);
+            }
+            shape = new Loaded(p, new LinkedHashMap<>(f.metadata()));
+        }
+        return new Loaded(shape.params(), shape.metadata(), QuantizedBase.open(path));
+    }
 
     public static Loaded load(Path path) throws IOException {
         return load(path, false);

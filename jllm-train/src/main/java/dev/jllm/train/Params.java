@@ -43,13 +43,22 @@ public final class Params implements Tensors {
 
     /** All-zero tensors for {@code c} (weights to be filled, gradients, moments). */
     public Params(ModelConfig c) {
+        this(c, true);
+    }
+
+    /**
+     * @param matrices false: only the 1-D tensors (norm gains) get storage, every matrix an empty
+     *                 array — the shape of a frozen base whose matrices stay quantized ({@link QuantizedBase})
+     */
+    public Params(ModelConfig c, boolean matrices) {
         if (!c.architecture().equals("llama")) {
             throw new IllegalArgumentException("training supports the llama architecture only, got '" + c.architecture() + "'");
         }
         this.config = c;
         List<Tensor> t = new ArrayList<>();
         for (GgufTensorInfo info : LlamaLayout.tensors(c, GgmlType.F32)) {
-            t.add(new Tensor(info.name(), info.dims(), new float[Math.toIntExact(info.elementCount())]));
+            boolean keep = matrices || info.dims().length == 1;
+            t.add(new Tensor(info.name(), info.dims(), new float[keep ? Math.toIntExact(info.elementCount()) : 0]));
         }
         this.tensors = Collections.unmodifiableList(t);
         this.tokenEmbd = get("token_embd.weight");
