@@ -44,6 +44,17 @@ public final class Gemm {
         pool.forRange(blocks, (b0, b1) -> rows(a, aOff, ars, acs, b, bOff, N, c, cOff, N, b0 * MR, Math.min(M, b1 * MR), N, K, accumulate));
     }
 
+    /** {@link #gemm} with leading dimensions for B and C: B(k,j) = b[bOff + k·ldb + j], C(i,j) = c[cOff + i·ldc + j]. */
+    public static void gemm(Parallel pool, float[] a, int aOff, int ars, int acs, float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
+                            int M, int N, int K, boolean accumulate) {
+        int blocks = (M + MR - 1) / MR;
+        if (pool == null || pool.threads() == 1 || (long) M * N * K < PARALLEL_WORK || blocks < 2) {
+            rows(a, aOff, ars, acs, b, bOff, ldb, c, cOff, ldc, 0, M, N, K, accumulate);
+            return;
+        }
+        pool.forRange(blocks, (b0, b1) -> rows(a, aOff, ars, acs, b, bOff, ldb, c, cOff, ldc, b0 * MR, Math.min(M, b1 * MR), N, K, accumulate));
+    }
+
     /**
      * The same product on the calling thread, with leading dimensions for B and C (sub-matrices such
      * as one attention head inside a (T, QD) activation): B(k,j) = b[bOff + k·ldb + j],

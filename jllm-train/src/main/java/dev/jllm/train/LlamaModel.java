@@ -33,6 +33,8 @@ public final class LlamaModel {
     private final float[] deq;             // one dequantized matrix at a time when {@code quantized} is set
     private final Parallel pool;
     private final float[] wT; // scratch: the largest weight matrix, transposed
+    /** Rows of a quantized classifier dequantized at a time (a multiple of Gemm's k block, so sums keep their order). */
+    static final int CLASSIFIER_CHUNK = 4 * Gemm.KC;
 
     // activations of the last forward pass, for (B, T)
     private int B, T;
@@ -88,7 +90,9 @@ public final class LlamaModel {
         this.loraGrads = lora == null ? null : new LoraParams(params.config, lora.config);
         this.pool = pool;
         ModelConfig c = config;
-        int maxMatrix = Math.max(Math.max(c.qDim(), c.hiddenDim()) * c.dim(), c.vocabSize() * c.dim());
+        int layerMatrix = Math.max(c.qDim(), c.hiddenDim()) * c.dim();
+        // a quantized base's classifier runs in chunks of rows: no vocabulary-sized fp32 buffer
+        int maxMatrix = quantized == null ? Math.max(layerMatrix, c.vocabSize() * c.dim()) : Math.max(layerMatrix, CLASSIFIER_CHUNK * c.dim());
         this.wT = new float[maxMatrix];
         this.deq = quantized == null ? null : new float[maxMatrix];
         this.normGradSink = new float[c.dim()];
@@ -222,7 +226,8 @@ public final class LlamaModel {
             add(resid[l + 1], mid[l], tmp);
         }
         Layers.rmsnormForward(xnf, rstdf, resid[c.nLayers()], params.outputNorm, BT, C, eps, pool);
-        Layers.matmulForward(probs, xnf, W(params.output, -1, "output"), wT, BT, C, V, pool);
+        if (quantized == null) Layers.matmulForward(probs, xnf, params.output, wT, BT, C, V, pool);
+        else classifierForward(BT, C, V);
         haveLoss = true;
         return Layers.crossEntropyForward(probs, losses, targets, BT, V, pool);
     }
@@ -244,7 +249,8 @@ public final class LlamaModel {
 
         Layers.crossEntropyBackward(probs, targets, BT, V, scale, pool);
         Arrays.fill(dxn, 0f);
-        linearBackward(dxn, g == null ? null : g.output, probs, xnf, W(params.output, -1, "output"), -1, null, BT, C, V);
+        if (quantized == null) linearBackward(dxn, g == null ? null : g.output, probs, xnf, params.output, -1, null, BT, C, V);
+        else classifierBackwardInput(BT, C, V);
         Arrays.fill(dresid, 0f);
         Layers.rmsnormBackward(dresid, g == null ? normGradSink : g.outputNorm, dxn, resid[c.nLayers()], params.outputNorm, rstdf, BT, C, pool);
         for (int l = c.nLayers() - 1; l >= 0; l--) {
@@ -341,6 +347,27 @@ public final class LlamaModel {
             dropX[i] = x[i] * m;
         }
         return true;
+    }
+
+    /** logits (BT, V) = xnf · Wᵀ for a quantized base, {@link #CLASSIFIER_CHUNK} rows of W (vocabulary entries) at a time. */
+    private void classifierForward(int BT, int C, int V) {
+        String name = config.tiedEmbeddings() ? "token_embd.weight" : "output.weight";
+        for (int r0 = 0; r0 < V; r0 += CLASSIFIER_CHUNK) {
+            int n = Math.min(CLASSIFIER_CHUNK, V - r0);
+            quantized.rows(name, r0, n, deq, pool);                                        // (n, C)
+            Gemm.transpose(deq, n, C, wT);                                                 // (C, n)
+            Gemm.gemm(pool, xnf, 0, C, 1, wT, 0, n, probs, r0, V, BT, n, C, false);       // logits[:, r0..r0+n)
+        }
+    }
+
+    /** dxn (BT, C) += dlogits (BT, V) · W (V, C) for a quantized base, chunk by chunk of W's rows. */
+    private void classifierBackwardInput(int BT, int C, int V) {
+        String name = config.tiedEmbeddings() ? "token_embd.weight" : "output.weight";
+        for (int r0 = 0; r0 < V; r0 += CLASSIFIER_CHUNK) {
+            int n = Math.min(CLASSIFIER_CHUNK, V - r0);
+            quantized.rows(name, r0, n, deq, pool);
+            Gemm.gemm(pool, probs, r0, V, 1, deq, 0, C, dxn, 0, C, BT, C, n, true);
+        }
     }
 
     /**

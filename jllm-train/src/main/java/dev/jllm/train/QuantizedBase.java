@@ -57,6 +57,18 @@ public final class QuantizedBase implements AutoCloseable {
         });
     }
 
+    /** Rows [r0, r0 + n) of matrix {@code name} as fp32 into {@code dst} (n × cols, row-major). */
+    public void rows(String name, int r0, int n, float[] dst, Parallel pool) {
+        GgufTensorInfo t = info(name);
+        int cols = Math.toIntExact(t.dims()[0]);
+        BlockFormat f = BlockFormats.of(t.type());
+        MemorySegment data = file.tensorData(t);
+        long rb = f.rowBytes(cols);
+        Layers.forRange(pool, n, cols, (i0, i1) -> {
+            for (int i = i0; i < i1; i++) f.dequantize(data, (r0 + i) * rb, dst, i * cols, cols);
+        });
+    }
+
     /** Row {@code r} of matrix {@code name} as fp32 into {@code dst[off..]} (token embeddings). */
     public void row(String name, int r, float[] dst, int off) {
         GgufTensorInfo t = info(name);

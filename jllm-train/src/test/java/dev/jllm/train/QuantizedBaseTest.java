@@ -57,4 +57,34 @@ class QuantizedBaseTest {
             assertTrue(qb.bytes() < 0.5 * 4 * qb.parameterCount(), "mapped base " + qb.bytes() + " bytes vs fp32 " + 4 * qb.parameterCount());
         }
     }
+
+    @Test
+    void aLargeVocabularyClassifierRunsInChunksWithTheSameNumbers(@TempDir Path dir) throws Exception {
+        // vocabulary 1,300: the quantized classifier is read in chunks of 512 rows (the last one partial)
+        dev.jllm.model.ModelConfig c = new dev.jllm.model.ModelConfig("llama", 64, 128, 2, 4, 2, 16, 1300, 64, 1e-5f, 10000f, false);
+        Path q8 = dir.resolve("r.gguf");
+        dev.jllm.model.RandomModel.write(c, dev.jllm.tensor.GgmlType.Q8_0, 3, q8, null);
+        ModelIO.Loaded fp32 = ModelIO.load(q8, true);
+        ModelIO.Loaded frozen = ModelIO.openFrozen(q8);
+        try (QuantizedBase qb = frozen.quantized(); Parallel pool = new Parallel(2)) {
+            LoraConfig lc = new LoraConfig(2, 4f, LoraConfig.parseTargets("q,down"), false);
+            LoraParams a = LoraParams.init(c, lc, 1), b = LoraParams.init(c, lc, 1);
+            int[] in = new int[48], tg = new int[48];
+            SplittableRandom t = new SplittableRandom(4);
+            for (int i = 0; i < 48; i++) { in[i] = t.nextInt(1300); tg[i] = t.nextInt(1300); }
+            LlamaModel ma = new LlamaModel(fp32.params(), a, pool), mb = new LlamaModel(frozen.params(), b, pool, qb);
+            assertEquals(ma.forward(in, tg, 2, 24), mb.forward(in, tg, 2, 24), 0f);
+            ma.zeroGrad();
+            mb.zeroGrad();
+            ma.backward(1f);
+            mb.backward(1f);
+            for (int i = 0; i < a.tensors().size(); i++) {
+                float[] x = ma.trainableGrads().tensors().get(i).data(), y = mb.trainableGrads().tensors().get(i).data();
+                double max = 1e-30, diff = 0;
+                for (int k = 0; k < x.length; k++) { max = Math.max(max, Math.abs(x[k])); diff = Math.max(diff, Math.abs(x[k] - y[k])); }
+                // the chunked classifier sums the same k blocks in the same order; allow fp32 ulps in case a kernel tile differs
+                assertTrue(diff / max < 1e-6, a.tensors().get(i).name() + ": " + diff / max);
+            }
+        }
+    }
 }
