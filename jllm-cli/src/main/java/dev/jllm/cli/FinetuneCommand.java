@@ -152,11 +152,12 @@ final class FinetuneCommand implements Callable<Integer> {
             o.printf(Locale.ROOT, "full fine-tuning: %,d trainable parameters%n", baseCount);
         }
         long trained = lora != null ? LoraParams.count(c, lora) : baseCount;
-        long maxMatrix = 4L * Math.max((long) Math.max(c.qDim(), c.hiddenDim()) * c.dim(), (long) c.vocabSize() * c.dim());
-        long weights = loaded.quantized() != null ? loaded.quantized().bytes() + maxMatrix : 4L * baseCount;
+        long layerMatrix = (long) Math.max(c.qDim(), c.hiddenDim()) * c.dim();
+        long scratch = 2 * 4L * Math.max(layerMatrix, (long) LlamaModel.CLASSIFIER_CHUNK * c.dim()); // dequantized + transposed
+        long weights = loaded.quantized() != null ? loaded.quantized().bytes() + scratch : 4L * baseCount;
         long optimizer = 4L * trained * 3, acts = LlamaModel.activationBytes(c, batch, seq);
         o.printf(Locale.ROOT, "memory: base %s (%s) + trained weights, gradients and AdamW moments %s + activations (B=%d, T=%d) %s = %s%n",
-                Units.bytes(weights), loaded.quantized() != null ? "kept in its GGUF type, mapped, plus one fp32 matrix at a time" : "fp32",
+                Units.bytes(weights), loaded.quantized() != null ? "kept in its GGUF type, mapped, + fp32 scratch for one matrix" : "fp32",
                 Units.bytes(optimizer + (lora != null ? 4L * trained : 0)), batch, seq, Units.bytes(acts), Units.bytes(weights + optimizer + acts));
         o.flush();
 

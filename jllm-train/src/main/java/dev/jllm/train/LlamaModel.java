@@ -34,7 +34,7 @@ public final class LlamaModel {
     private final Parallel pool;
     private final float[] wT; // scratch: the largest weight matrix, transposed
     /** Rows of a quantized classifier dequantized at a time (a multiple of Gemm's k block, so sums keep their order). */
-    static final int CLASSIFIER_CHUNK = 4 * Gemm.KC;
+    public static final int CLASSIFIER_CHUNK = 4 * Gemm.KC;
 
     // activations of the last forward pass, for (B, T)
     private int B, T;
