@@ -8,4 +8,5 @@ module dev.jllm.sft {
     requires transitive dev.jllm.tokenizer;
     requires com.fasterxml.jackson.databind;
     exports dev.jllm.sft;
+    exports dev.jllm.sft.synth;
 }

@@ -1,0 +1,210 @@
+package dev.jllm.sft.synth;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+
+/**
+ * Seeded multi-turn memory dialogues in English and Chinese: a fact is stated in user turn 1 or 2
+ * (turn 1 is then an unrelated exchange), sometimes corrected in the next turn, followed by 0..N
+ * unrelated exchanges, then a question about it; the final assistant answer contains the fact
+ * verbatim. Values and phrasings come from the {@link Split}'s side only ({@link Pools},
+ * {@link Phrasings}).
+ *
+ * <p>Dialogue i is a pure function of (seed, split, i): its own {@link Random} is seeded from them,
+ * so the first N dialogues are the same whatever the count, and a file is byte-identical for the same
+ * arguments. Languages alternate (i mod #langs) and distractor counts cycle through the range, so
+ * every (language, distractors) cell gets its share.
+ */
+public final class DialogueGenerator {
+    /**
+     * @param correctionRate share of dialogues whose fact is corrected once
+     * @param systemRate     share of dialogues that start with a system message
+     */
+    public record Options(long seed, Split split, List<Lang> langs, int minDistractors, int maxDistractors, double correctionRate,
+                          double systemRate) {
+        public static final int MAX_DISTRACTORS = 6;
+
+        public Options {
+            langs = List.copyOf(langs);
+            if (langs.isEmpty()) throw new IllegalArgumentException("no language given");
+            if (minDistractors < 0 || maxDistractors < minDistractors || maxDistractors > MAX_DISTRACTORS) {
+                throw new IllegalArgumentException("distractors must be a range within 0-" + MAX_DISTRACTORS + ", got " + minDistractors + "-" + maxDistractors);
+            }
+            if (!(correctionRate >= 0 && correctionRate <= 1) || !(systemRate >= 0 && systemRate <= 1)) {
+                throw new IllegalArgumentException("rates must be in [0, 1]");
+            }
+        }
+
+        public Options(long seed, Split split, List<Lang> langs, int minDistractors, int maxDistractors) {
+            this(seed, split, langs, minDistractors, maxDistractors, 0.15, 0.3);
+        }
+
+        /** "0-2" or "1" → [min, max]. */
+        public static int[] parseRange(String s) {
+            String[] p = s.strip().split("-", -1);
+            try {
+                if (p.length == 1) return new int[] {Integer.parseInt(p[0].strip()), Integer.parseInt(p[0].strip())};
+                if (p.length == 2) return new int[] {Integer.parseInt(p[0].strip()), Integer.parseInt(p[1].strip())};
+            } catch (NumberFormatException e) {
+                // fall through
+            }
+            throw new IllegalArgumentException("distractors must be N or MIN-MAX (e.g. 0-2), got '" + s + "'");
+        }
+    }
+
+    private DialogueGenerator() {}
+
+    /** Dialogues 0..count-1. */
+    public static List<Dialogue> generate(Options o, int count) {
+        if (count < 0) throw new IllegalArgumentException("count must be >= 0, got " + count);
+        List<Dialogue> out = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) out.add(dialogue(o, i));
+        return out;
+    }
+
+    /** Writes dialogues 0..count-1 as JSONL (UTF-8, '\n'), through a temporary file renamed into place. */
+    public static List<Dialogue> write(Path file, Options o, int count) throws IOException {
+        List<Dialogue> ds = generate(o, count);
+        Path abs = file.toAbsolutePath();
+        if (abs.getParent() != null) Files.createDirectories(abs.getParent());
+        Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp");
+        try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+            for (Dialogue d : ds) {
+                w.write(d.toJson());
+                w.write('\n');
+            }
+        }
+        Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return ds;
+    }
+
+    /** SplitMix64's finalizer: a well-spread seed for dialogue i. */
+    static long mix(long seed, Split split, int index) {
+        long z = seed * 0x9E3779B97F4A7C15L + (split.ordinal() + 1L) * 0xBF58476D1CE4E5B9L + index * 0x94D049BB133111EBL;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    /** Dialogue {@code index} alone. */
+    public static Dialogue dialogue(Options o, int index) {
+        Random r = new Random(mix(o.seed(), o.split(), index));
+        Split split = o.split();
+        Lang lang = o.langs().get(index % o.langs().size());
+        int span = o.maxDistractors() - o.minDistractors() + 1;
+        int distractors = o.minDistractors() + (index / o.langs().size()) % span;
+        Phrasings.Kind kind = Pools.pick(r, Phrasings.KINDS);
+        Phrasings.Texts texts = kind.in(lang);
+
+        String script = null, category = null;
+        String value;
+        switch (kind.id()) {
+            case "name" -> {
+                Pools.Script s = Pools.script(r, lang);
+                script = s.name().toLowerCase(Locale.ROOT);
+                value = Pools.name(r, split, s);
+            }
+            case "number" -> value = Pools.number(r, split);
+            case "place" -> value = Pools.place(r, split, lang);
+            case "preference" -> {
+                String[] p = Pools.preference(r, split, lang);
+                category = p[0];
+                value = p[1];
+            }
+            case "plan" -> value = Pools.plan(r, split, lang);
+            case "date" -> value = Pools.date(r, split, lang);
+            case "code" -> value = Pools.code(r, split);
+            case "address" -> value = Pools.address(r, split, lang);
+            default -> throw new AssertionError(kind.id());
+        }
+        final String cat = category;
+        final String nameScript = script;
+
+        List<Dialogue.Message> msgs = new ArrayList<>();
+        if (r.nextDouble() < o.systemRate()) msgs.add(new Dialogue.Message("system", Pools.pick(r, Phrasings.SYSTEMS.get(lang))));
+
+        // unrelated exchanges, drawn without repeats: an opener (fact in turn 2) and the distractors
+        List<Integer> pairs = new ArrayList<>();
+        List<String> pool = Phrasings.side(pairList(Phrasings.DISTRACTORS.get(lang)), split, true);
+        for (int i = 0; i < pool.size(); i++) pairs.add(i);
+        Collections.shuffle(pairs, r);
+        int nextPair = 0;
+
+        int factTurn = r.nextInt(4) == 0 ? 2 : 1;
+        if (factTurn == 2) nextPair = exchange(msgs, pool.get(pairs.get(nextPair)), nextPair);
+
+        List<String> statements = Phrasings.side(texts.statements(), split, false);
+        msgs.add(new Dialogue.Message("user", fill(Pools.pick(r, statements), value, cat)));
+        msgs.add(new Dialogue.Message("assistant", fill(Pools.pick(r, texts.acks()), value, cat)));
+
+        String replaced = null;
+        if (r.nextDouble() < o.correctionRate()) {
+            String fresh = value;
+            for (int tries = 0; tries < 100 && fresh.equals(value); tries++) fresh = redraw(kind.id(), r, split, lang, nameScript, cat);
+            if (!fresh.equals(value)) {
+                replaced = value;
+                value = fresh;
+                String said = kind.id().equals("name") && r.nextBoolean()
+                        ? fill(Pools.pick(r, Phrasings.NAME_CORRECTIONS.get(lang)), value, cat).replace("{old}", replaced)
+                        : Pools.pick(r, Phrasings.CORRECTIONS.get(lang)) + fill(Pools.pick(r, statements), value, cat);
+                msgs.add(new Dialogue.Message("user", said));
+                msgs.add(new Dialogue.Message("assistant", Pools.pick(r, Phrasings.CORRECTION_ACKS.get(lang))));
+            }
+        }
+        for (int d = 0; d < distractors; d++) nextPair = exchange(msgs, pool.get(pairs.get(nextPair)), nextPair);
+
+        msgs.add(new Dialogue.Message("user", fill(Pools.pick(r, Phrasings.side(texts.questions(), split, false)), value, cat)));
+        msgs.add(new Dialogue.Message("assistant", fill(Pools.pick(r, texts.answers()), value, cat)));
+        String id = split.id() + "-" + o.seed() + "-" + index;
+        return new Dialogue(id, lang, split, kind.id(), nameScript, value, replaced, factTurn, distractors, msgs);
+    }
+
+    /** Another value of the same kind (and script or category), for a correction. */
+    private static String redraw(String kind, Random r, Split split, Lang lang, String script, String cat) {
+        return switch (kind) {
+            case "name" -> Pools.name(r, split, Pools.Script.valueOf(script.toUpperCase(Locale.ROOT)));
+            case "number" -> Pools.number(r, split);
+            case "place" -> Pools.place(r, split, lang);
+            case "preference" -> {
+                var m = lang == Lang.EN ? Pools.PREFERENCES_EN : Pools.PREFERENCES_ZH;
+                yield Pools.pick(r, Pools.side(m.get(cat), split));
+            }
+            case "plan" -> Pools.plan(r, split, lang);
+            case "date" -> Pools.date(r, split, lang);
+            case "code" -> Pools.code(r, split);
+            case "address" -> Pools.address(r, split, lang);
+            default -> throw new AssertionError(kind);
+        };
+    }
+
+    /** user/assistant texts of a flat list joined as "user\u0000assistant", so that pairs split as one entry each. */
+    private static List<String> pairList(List<String> flat) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < flat.size(); i += 2) out.add(flat.get(i) + "\u0000" + flat.get(i + 1));
+        return out;
+    }
+
+    private static int exchange(List<Dialogue.Message> msgs, String pair, int next) {
+        int cut = pair.indexOf('\u0000');
+        msgs.add(new Dialogue.Message("user", pair.substring(0, cut)));
+        msgs.add(new Dialogue.Message("assistant", pair.substring(cut + 1)));
+        return next + 1;
+    }
+
+    /** The template filled; an English sentence that starts with a lower-case value gets a capital (answers never start with the value). */
+    private static String fill(String template, String value, String category) {
+        String s = template.replace("{v}", value);
+        if (category != null) s = s.replace("{cat}", category);
+        char c = s.charAt(0);
+        return c >= 'a' && c <= 'z' ? Character.toUpperCase(c) + s.substring(1) : s;
+    }
+}

@@ -1,0 +1,265 @@
+package dev.jllm.sft.synth;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jllm.chat.ChatTemplate;
+import dev.jllm.sft.Conversation;
+import dev.jllm.sft.Format;
+import dev.jllm.sft.SftReader;
+import dev.jllm.sft.SftRenderer;
+import dev.jllm.testkit.TestData;
+import dev.jllm.tokenizer.Tokenizer;
+import dev.jllm.tokenizer.TokenizerJsonLoader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The memory-dialogue generator: byte-identical files per seed, no held-out value or piece in the
+ * training output, every record read by jllm-sft and rendered with ChatML, answers that hold the fact.
+ */
+class DialogueGeneratorTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final List<Lang> BOTH = List.of(Lang.EN, Lang.ZH);
+    static final int TRAIN_N = 4000, HELDOUT_N = 1000;
+
+    static List<Dialogue> train, heldout;
+    /** Every message text of the training dialogues (what a model trains on; the meta ids hold plain counters). */
+    static String trainText;
+
+    @BeforeAll
+    static void generate() {
+        train = DialogueGenerator.generate(new DialogueGenerator.Options(11, Split.TRAIN, BOTH, 0, 2), TRAIN_N);
+        heldout = DialogueGenerator.generate(new DialogueGenerator.Options(11, Split.HELDOUT, BOTH, 0, 2), HELDOUT_N);
+        StringBuilder sb = new StringBuilder();
+        for (Dialogue d : train) for (Dialogue.Message m : d.messages()) sb.append(m.content()).append('\n');
+        trainText = sb.toString();
+    }
+
+    @Test
+    void theSameSeedGivesByteIdenticalFilesAndDialoguesDoNotDependOnTheCount(@TempDir Path dir) throws IOException {
+        var o = new DialogueGenerator.Options(42, Split.TRAIN, BOTH, 0, 2);
+        Path a = dir.resolve("a.jsonl"), b = dir.resolve("sub/b.jsonl"), c = dir.resolve("c.jsonl");
+        DialogueGenerator.write(a, o, 300);
+        DialogueGenerator.write(b, o, 300);
+        assertArrayEquals(Files.readAllBytes(a), Files.readAllBytes(b));
+        DialogueGenerator.write(c, new DialogueGenerator.Options(43, Split.TRAIN, BOTH, 0, 2), 300);
+        assertFalse(Arrays.equals(Files.readAllBytes(a), Files.readAllBytes(c)), "another seed, another file");
+        List<String> lines = Files.readAllLines(a);
+        assertEquals(300, lines.size());
+        assertEquals(lines.subList(0, 50), DialogueGenerator.generate(o, 50).stream().map(Dialogue::toJson).toList(), "a prefix of the same file");
+        assertEquals(lines.get(123), DialogueGenerator.dialogue(o, 123).toJson());
+        assertTrue(new String(Files.readAllBytes(a), StandardCharsets.UTF_8).contains("我"), "UTF-8 text, not \\u escapes");
+    }
+
+    @Test
+    void languagesAlternateDistractorsCycleAndEveryTypeAppears() {
+        Map<String, Integer> cells = new HashMap<>();
+        Set<String> types = new HashSet<>(), scripts = new HashSet<>();
+        int corrections = 0, turn2 = 0, systems = 0;
+        for (int i = 0; i < heldout.size(); i++) {
+            Dialogue d = heldout.get(i);
+            assertEquals(BOTH.get(i % 2), d.lang());
+            cells.merge(d.lang().id() + d.distractors(), 1, Integer::sum);
+            types.add(d.type());
+            if (d.script() != null) scripts.add(d.script());
+            if (d.corrected()) corrections++;
+            if (d.factTurn() == 2) turn2++;
+            if (d.messages().getFirst().role().equals("system")) systems++;
+            int users = (int) d.messages().stream().filter(m -> m.role().equals("user")).count();
+            assertEquals(d.factTurn() + (d.corrected() ? 1 : 0) + d.distractors() + 1, users, d.toJson());
+        }
+        for (String cell : List.of("en0", "en1", "en2", "zh0", "zh1", "zh2")) assertTrue(cells.get(cell) >= 166, cell + " " + cells);
+        assertEquals(Set.of("name", "number", "place", "preference", "plan", "date", "code", "address"), types);
+        assertEquals(Set.of("latin", "cyrillic", "greek", "arabic", "katakana", "hangul", "han"), scripts);
+        assertTrue(corrections > 100 && corrections < 220, "about 15% corrected: " + corrections);
+        assertTrue(turn2 > 180 && turn2 < 320, "about 25% with the fact in turn 2: " + turn2);
+        assertTrue(systems > 220 && systems < 380, "about 30% with a system message: " + systems);
+    }
+
+    @Test
+    void theFinalAnswerHoldsTheFactAndACorrectionReplacesIt() {
+        for (List<Dialogue> ds : List.of(train, heldout)) {
+            for (Dialogue d : ds) {
+                String last = d.messages().getLast().content();
+                assertEquals("assistant", d.messages().getLast().role());
+                assertTrue(last.contains(d.answer()), d.toJson());
+                if (d.corrected()) {
+                    assertNotEquals(d.answer(), d.replaced());
+                    assertFalse(last.contains(d.replaced()) && !d.answer().contains(d.replaced()), d.toJson());
+                    assertTrue(d.messages().stream().anyMatch(m -> m.role().equals("user") && m.content().contains(d.replaced())));
+                }
+                String fact = d.messages().get(d.messages().getFirst().role().equals("system") ? 1 : 0).content();
+                if (d.factTurn() == 1) assertTrue(fact.contains(d.corrected() ? d.replaced() : d.answer()), d.toJson());
+            }
+        }
+    }
+
+    // ---- no shared pieces ----
+
+    /** Does {@code v} occur in {@code text} as a whole (not inside a longer Latin/Cyrillic/... word or number)? Han has no word boundaries. */
+    static boolean occurs(String text, String v) {
+        for (int at = text.indexOf(v); at >= 0; at = text.indexOf(v, at + 1)) {
+            boolean before = at == 0 || !wordChar(text.codePointBefore(at));
+            int end = at + v.length();
+            boolean after = end >= text.length() || !wordChar(text.codePointAt(end));
+            if (before && after) return true;
+        }
+        return false;
+    }
+
+    static boolean wordChar(int c) {
+        return Character.isLetterOrDigit(c) && Character.UnicodeScript.of(c) != Character.UnicodeScript.HAN;
+    }
+
+    @Test
+    void noHeldOutValueAppearsInTheTrainingOutput() {
+        Set<String> trainValues = new HashSet<>();
+        for (Dialogue d : train) {
+            trainValues.add(d.answer());
+            if (d.corrected()) trainValues.add(d.replaced());
+        }
+        int checked = 0;
+        for (Dialogue d : heldout) {
+            for (String v : d.corrected() ? List.of(d.answer(), d.replaced()) : List.of(d.answer())) {
+                assertFalse(trainValues.contains(v), v);
+                assertFalse(occurs(trainText, v), "held-out value '" + v + "' (" + d.type() + ") appears in the training output");
+                checked++;
+            }
+        }
+        assertTrue(checked >= HELDOUT_N);
+        // and the phrasings: no held-out question or statement is asked in training
+        Set<String> trainUser = new HashSet<>();
+        for (Dialogue d : train) for (Dialogue.Message m : d.messages()) if (m.role().equals("user")) trainUser.add(m.content());
+        for (Dialogue d : heldout) assertFalse(trainUser.contains(d.messages().get(d.messages().size() - 2).content()), d.toJson());
+    }
+
+    @Test
+    void noHeldOutSyllableOrCharacterAppearsInTheTrainingOutput() {
+        String lower = trainText.toLowerCase(Locale.ROOT);
+        String heldText = heldout.stream().map(Dialogue::toJson).reduce("", String::concat).toLowerCase(Locale.ROOT); // JSON keeps non-ASCII as is
+        // scripts used only for names: a held-out piece is nowhere in the training file
+        for (Pools.Script s : List.of(Pools.Script.CYRILLIC, Pools.Script.GREEK, Pools.Script.ARABIC, Pools.Script.KATAKANA,
+                Pools.Script.HANGUL, Pools.Script.HAN)) {
+            List<String> held = Pools.pieces(s, Split.HELDOUT), tr = Pools.pieces(s, Split.TRAIN);
+            assertTrue(held.size() >= 10 && tr.size() >= 3 * held.size() - 3, s + ": " + held.size() + " held out, " + tr.size() + " train");
+            assertTrue(Set.copyOf(held).stream().noneMatch(Set.copyOf(tr)::contains), s + " pools overlap");
+            int used = 0;
+            for (String p : held) {
+                assertFalse(lower.contains(p.toLowerCase(Locale.ROOT)), s + " held-out piece '" + p + "' in the training output");
+                if (heldText.contains(p.toLowerCase(Locale.ROOT))) used++;
+            }
+            assertTrue(used > 0, s + ": the held-out output uses its pieces");
+        }
+        // Chinese name characters are never phrasing characters
+        for (String p : Pools.pieces(Pools.Script.HAN, Split.TRAIN)) assertFalse(Phrasings.chineseTextChars().contains(p.codePointAt(0)), p);
+        // Latin: English text is full of syllables, so check the names, places and streets themselves (CV syllables at even offsets)
+        Set<String> heldLatin = Set.copyOf(Pools.pieces(Pools.Script.LATIN, Split.HELDOUT));
+        Set<String> suffixes = new HashSet<>(Pools.PLACE_SUFFIXES_EN);
+        suffixes.addAll(Pools.STREET_TYPES_EN);
+        Pattern word = Pattern.compile("[A-Z][a-z]+");
+        int words = 0;
+        for (Dialogue d : train) {
+            boolean latin = "latin".equals(d.script()) || d.lang() == Lang.EN && (d.type().equals("place") || d.type().equals("address"));
+            if (!latin) continue;
+            for (String v : d.corrected() ? List.of(d.answer(), d.replaced()) : List.of(d.answer())) {
+                for (String w : v.split(" ")) {
+                    if (!word.matcher(w).matches() || suffixes.contains(w)) continue;
+                    String low = w.toLowerCase(Locale.ROOT);
+                    for (int i = 0; i + 2 <= low.length(); i += 2) assertFalse(heldLatin.contains(low.substring(i, i + 2)), w + " in " + d.toJson());
+                    words++;
+                }
+            }
+        }
+        assertTrue(words > 500, "Latin words checked: " + words);
+    }
+
+    @Test
+    void numbersAndCodesComeFromDisjointShapes() {
+        Pattern trainNumber = Pattern.compile("\\d{2}|\\d{5}"), heldNumber = Pattern.compile("\\d{3}|\\d{4}");
+        Pattern trainCode = Pattern.compile("[A-HJ-M0-4]{6}|[A-HJ-M0-4]{8}"), heldCode = Pattern.compile("[N-Z0-9&&[^O0-4]]{7}");
+        for (Dialogue d : train) {
+            if (d.type().equals("number")) assertTrue(trainNumber.matcher(d.answer()).matches(), d.answer());
+            if (d.type().equals("code")) assertTrue(trainCode.matcher(d.answer()).matches(), d.answer());
+        }
+        for (Dialogue d : heldout) {
+            if (d.type().equals("number")) assertTrue(heldNumber.matcher(d.answer()).matches(), d.answer());
+            if (d.type().equals("code")) assertTrue(heldCode.matcher(d.answer()).matches(), d.answer());
+        }
+        // no 3- or 4-digit number anywhere in training (house numbers, distractors, dates included)
+        assertFalse(Pattern.compile("(?<!\\d)\\d{3,4}(?!\\d)").matcher(trainText.replaceAll("[A-Z0-9]*[A-Z][A-Z0-9]*", "")).find());
+    }
+
+    // ---- jllm-sft reads and renders every record ----
+
+    @Test
+    void everyRecordIsReadBySftReaderAndRenderedWithChatMl(@TempDir Path dir) throws IOException {
+        Tokenizer tok = TokenizerJsonLoader.load(TestData.path("tokenizers/hf-qwen3/tokenizer.json"));
+        ChatTemplate chatml = ChatTemplate.of(Files.readString(TestData.path("chat/templates/chatml.jinja")), null, "<|im_end|>");
+        SftRenderer renderer = new SftRenderer(chatml, tok, SftRenderer.TrainOn.ALL);
+        for (Split split : Split.values()) {
+            Path file = dir.resolve(split.id() + ".jsonl");
+            List<Dialogue> ds = DialogueGenerator.write(file, new DialogueGenerator.Options(5, split, BOTH, 0, 2), 400);
+            SftReader.Result r = SftReader.read(file, new SftReader.Options(Format.MESSAGES, null, false));
+            assertEquals(0, r.badRecords());
+            assertEquals(400, r.conversations().size());
+            List<String> lines = Files.readAllLines(file);
+            for (int i = 0; i < ds.size(); i++) {
+                Conversation c = r.conversations().get(i);
+                Dialogue d = ds.get(i);
+                assertEquals(d.messages().size(), c.messages().size());
+                List<SftRenderer.Encoded> enc = renderer.encode(c);
+                assertEquals(1, enc.size());
+                SftRenderer.Encoded e = enc.getFirst();
+                int assistants = (int) d.messages().stream().filter(m -> m.role().equals("assistant")).count();
+                assertEquals(assistants, c.trainable().size());
+                // the last learned run is the final answer and its end-of-turn token
+                int end = e.tokens().length;
+                while (!e.loss()[end - 1]) end--;
+                int start = end;
+                while (start > 0 && e.loss()[start - 1]) start--;
+                String learned = tok.decode(Arrays.copyOfRange(e.tokens(), start, end), true);
+                assertEquals(d.messages().getLast().content() + "<|im_end|>", learned.strip());
+                assertTrue(learned.contains(d.answer()));
+                JsonNode meta = JSON.readTree(lines.get(i)).get("meta");
+                assertEquals(d.answer(), meta.get("answer").asText());
+                assertEquals(d.lang().id(), meta.get("lang").asText());
+                assertEquals(d.distractors(), meta.get("distractors").asInt());
+            }
+        }
+    }
+
+    @Test
+    void badOptionsAreClear() {
+        assertArrayEquals(new int[] {0, 2}, DialogueGenerator.Options.parseRange("0-2"));
+        assertArrayEquals(new int[] {1, 1}, DialogueGenerator.Options.parseRange("1"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> DialogueGenerator.Options.parseRange("x")).getMessage().contains("MIN-MAX"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new DialogueGenerator.Options(1, Split.TRAIN, BOTH, 2, 1))
+                .getMessage().contains("0-6"));
+        assertThrows(IllegalArgumentException.class, () -> Split.parse("dev"));
+        assertThrows(IllegalArgumentException.class, () -> Lang.parse("fr"));
+        // the largest distractor count fits in the held-out pools (opener + distractors, no repeats)
+        for (Dialogue d : DialogueGenerator.generate(new DialogueGenerator.Options(3, Split.HELDOUT, BOTH, 6, 6, 1, 1), 200)) {
+            assertEquals(6, d.distractors());
+        }
+    }
+}
