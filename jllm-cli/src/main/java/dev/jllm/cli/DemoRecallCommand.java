@@ -74,8 +74,15 @@ final class DemoRecallCommand implements Callable<Integer> {
     /** One held-out dialogue as the check needs it. */
     record Item(String id, String lang, String type, int distractors, boolean correction, String answer, String system, List<String> users) {}
 
-    /** What one mode produced for one dialogue. */
-    record Outcome(String answer, boolean correct, String conversation) {}
+    /** What one mode produced for one dialogue; {@code error} is the server's refusal of it (scored wrong), else null. */
+    record Outcome(String answer, boolean correct, String conversation, String error) {}
+
+    /** The server answered a request with an error status. */
+    static final class StatusException extends IOException {
+        StatusException(String message) {
+            super(message);
+        }
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -94,10 +101,14 @@ final class DemoRecallCommand implements Callable<Integer> {
             String m = model != null ? model : api.firstModel();
             List<Outcome> sl = new ArrayList<>(), sf = new ArrayList<>();
             long t0 = System.nanoTime();
+            boolean anyServed = false;
             for (int i = 0; i < items.size(); i++) {
                 Item it = items.get(i);
-                if (stateless) sl.add(runStateless(api, m, it));
-                if (stateful) sf.add(runStateful(api, m, it));
+                // a refused dialogue (e.g. longer than the context) is scored wrong and reported; a refusal before
+                // anything succeeded (wrong model, bad URL path) and any connection failure stop the run
+                if (stateless) sl.add(guard(() -> runStateless(api, m, it), anyServed));
+                if (stateful) sf.add(guard(() -> runStateful(api, m, it), anyServed));
+                anyServed |= stateless && sl.getLast().error() == null || stateful && sf.getLast().error() == null;
                 if ((i + 1) % 25 == 0 || i + 1 == items.size()) {
                     err.printf("recall: %d/%d dialogues (%.0f s)%n", i + 1, items.size(), (System.nanoTime() - t0) / 1e9);
                     err.flush();
@@ -112,6 +123,19 @@ final class DemoRecallCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    interface Call {
+        Outcome run() throws IOException;
+    }
+
+    private static Outcome guard(Call c, boolean anyServed) throws IOException {
+        try {
+            return c.run();
+        } catch (StatusException e) {
+            if (!anyServed) throw e;
+            return new Outcome(null, false, null, e.getMessage());
+        }
     }
 
     // ---- the two ways of holding a conversation ----
@@ -131,7 +155,7 @@ final class DemoRecallCommand implements Callable<Integer> {
             answer = c.asText();
             history.addObject().put("role", "assistant").put("content", answer);
         }
-        return new Outcome(answer, contains(answer, it.answer(), it.lang()), null);
+        return new Outcome(answer, contains(answer, it.answer(), it.lang()), null, null);
     }
 
     private Outcome runStateful(Api api, String m, Item it) throws IOException {
@@ -146,7 +170,7 @@ final class DemoRecallCommand implements Callable<Integer> {
             answer = outputText(api.post("v1/responses", body));
         }
         if (deleteConversations) api.delete("v1/conversations/" + conv);
-        return new Outcome(answer, contains(answer, it.answer(), it.lang()), conv);
+        return new Outcome(answer, contains(answer, it.answer(), it.lang()), conv, null);
     }
 
     /** The text of a Responses API result: every output_text part of its message items, in order. */
@@ -197,9 +221,15 @@ final class DemoRecallCommand implements Callable<Integer> {
 
     private static ObjectNode table(List<Item> items, List<Outcome> outcomes) {
         ObjectNode t = JSON.createObjectNode();
-        int k = 0;
-        for (Outcome o : outcomes) if (o.correct()) k++;
+        int k = 0, errors = 0;
+        String firstError = null;
+        for (Outcome o : outcomes) {
+            if (o.correct()) k++;
+            if (o.error() != null && errors++ == 0) firstError = o.error();
+        }
         t.set("all", cell(k, outcomes.size()));
+        t.put("errors", errors);
+        if (firstError != null) t.put("first_error", firstError);
         t.set("by_lang", groups(items, outcomes, Item::lang));
         t.set("by_distractors", groups(items, outcomes, it -> Integer.toString(it.distractors())));
         t.set("by_type", groups(items, outcomes, Item::type));
@@ -228,7 +258,7 @@ final class DemoRecallCommand implements Callable<Integer> {
         if (sl != null && sf != null) {
             int same = 0, sameScore = 0;
             for (int i = 0; i < items.size(); i++) {
-                if (sl.get(i).answer().equals(sf.get(i).answer())) same++;
+                if (sl.get(i).answer() != null && sl.get(i).answer().equals(sf.get(i).answer())) same++;
                 if (sl.get(i).correct() == sf.get(i).correct()) sameScore++;
             }
             ObjectNode a = cell(same, items.size());
@@ -240,13 +270,16 @@ final class DemoRecallCommand implements Callable<Integer> {
             Item it = items.get(i);
             ObjectNode o = rs.addObject().put("id", it.id()).put("lang", it.lang()).put("type", it.type()).put("distractors", it.distractors())
                     .put("correction", it.correction()).put("turns", it.users().size()).put("expected", it.answer());
-            if (sl != null) o.putObject("stateless").put("answer", sl.get(i).answer()).put("correct", sl.get(i).correct());
-            if (sf != null) {
-                o.putObject("stateful").put("answer", sf.get(i).answer()).put("correct", sf.get(i).correct())
-                        .put("conversation", sf.get(i).conversation());
-            }
+            if (sl != null) outcome(o.putObject("stateless"), sl.get(i));
+            if (sf != null) outcome(o.putObject("stateful"), sf.get(i)).put("conversation", sf.get(i).conversation());
         }
         return r;
+    }
+
+    private static ObjectNode outcome(ObjectNode o, Outcome x) {
+        o.put("answer", x.answer()).put("correct", x.correct());
+        if (x.error() != null) o.put("error", x.error());
+        return o;
     }
 
     private void print(PrintWriter out, String m, List<Item> items, ObjectNode r) {
@@ -264,6 +297,12 @@ final class DemoRecallCommand implements Callable<Integer> {
         }
         for (var e : (Iterable<Map.Entry<String, JsonNode>>) () -> r.get(modes.getFirst()).get("by_distractors").fields()) {
             row(out, e.getKey() + " distractor" + (e.getKey().equals("1") ? "" : "s"), modes, r, n -> n.get("by_distractors").get(e.getKey()));
+        }
+        for (String md : modes) {
+            JsonNode t = r.get(md);
+            if (t.get("errors").asInt() > 0) {
+                out.printf("%s: %d dialogue(s) refused by the server, scored wrong; first: %s%n", md, t.get("errors").asInt(), t.get("first_error").asText());
+            }
         }
         if (r.has("agreement")) {
             JsonNode a = r.get("agreement");
@@ -384,7 +423,7 @@ final class DemoRecallCommand implements Callable<Integer> {
             if (r.statusCode() == 401) {
                 throw new IOException(base + " requires an API key: pass --api-key KEY" + (key != null ? " (this one was refused)" : ""));
             }
-            throw new IOException(what + " at " + base + ": HTTP " + r.statusCode() + ": " + errorMessage(r.body()));
+            throw new StatusException(what + " at " + base + ": HTTP " + r.statusCode() + ": " + errorMessage(r.body()));
         }
 
         /** OpenAI's {@code {"error": {"message": ...}}}, else the body on one line (cut at 300 characters). */

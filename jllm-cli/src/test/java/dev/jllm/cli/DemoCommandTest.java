@@ -149,6 +149,7 @@ class DemoCommandTest {
         final Map<String, List<String>> conversations = new ConcurrentHashMap<>();
         final AtomicInteger chat = new AtomicInteger(), responses = new AtomicInteger();
         volatile int failWith;
+        volatile String refuse; // a user text whose requests get a 400
 
         Oracle(Path data) throws IOException {
             for (String line : Files.readAllLines(data)) {
@@ -170,6 +171,10 @@ class DemoCommandTest {
         void handle(HttpExchange ex) throws IOException {
             String path = ex.getRequestURI().getPath();
             JsonNode body = ex.getRequestMethod().equals("POST") ? JSON.readTree(ex.getRequestBody()) : null;
+            if (refuse != null && body != null && body.toString().contains(refuse)) {
+                send(ex, 400, "{\"error\":{\"message\":\"the prompt is too long\"}}");
+                return;
+            }
             if (failWith != 0) {
                 send(ex, failWith, "{\"error\":{\"message\":\"model 'x' is not loaded\",\"type\":\"invalid_request_error\"}}");
                 return;
@@ -245,7 +250,25 @@ class DemoCommandTest {
             JsonNode j1 = JSON.readTree(json.toFile());
             assertEquals(5, j1.get("stateless").get("all").get("total").asInt());
             assertFalse(j1.has("stateful") || j1.has("agreement"));
-            // a 4xx is one line with the server's message
+            // a dialogue the server refuses after others succeeded is scored wrong and reported, not fatal
+            for (JsonNode m : JSON.readTree(Files.readAllLines(data).get(2)).get("messages")) {
+                if (m.get("role").asText().equals("user")) {
+                    oracle.refuse = m.get("content").asText(); // dialogue 2's first user turn
+                    break;
+                }
+            }
+            Result refused = run("demo", "recall", "--url", oracle.url(), "--data", data.toString(), "--limit", "5", "--json", json.toString());
+            assertEquals(0, refused.code(), refused.err());
+            JsonNode jr = JSON.readTree(json.toFile());
+            for (String mode : List.of("stateless", "stateful")) {
+                assertEquals(4, jr.get(mode).get("all").get("correct").asInt(), mode);
+                assertEquals(1, jr.get(mode).get("errors").asInt(), mode);
+                assertTrue(jr.get("results").get(2).get(mode).get("error").asText().endsWith("HTTP 400: the prompt is too long"));
+            }
+            assertTrue(refused.out().contains("stateless: 1 dialogue(s) refused by the server, scored wrong; first: POST v1/chat/completions at "),
+                    refused.out());
+            oracle.refuse = null;
+            // a 4xx before anything succeeded is one line with the server's message
             oracle.failWith = 400;
             Result bad = run("demo", "recall", "--url", oracle.url(), "--model", "x", "--data", data.toString(), "--limit", "1");
             assertEquals(1, bad.code());
