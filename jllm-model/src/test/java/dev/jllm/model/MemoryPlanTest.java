@@ -88,6 +88,15 @@ class MemoryPlanTest {
         assertEquals(536_870_912L, MemoryPlan.kvBytes(LLAMA_1B, GgmlType.F16, 8192, 2));
         // LoRA r=16 on q,k,v,o: per layer 16·[(2048+2048) + 2·(2048+512) + (2048+2048)] = 16·13312 = 212992; ·16
         assertEquals(3_407_872L, MemoryPlan.loraParams(LLAMA_1B, t, 16, Set.of("q", "k", "v", "o")));
+        // the seed's case, as `jllm info --lora-rank 64 --lora-targets q,v` prints it for a LLaMA-2-7B shape:
+        // 64·(4096+4096)·2·32 = 33,554,432 = 0.50% of 6,738,415,616 (32·(4·4096² + 3·4096·11008 + 2·4096) + 2·32000·4096 + 4096)
+        ModelConfig llama2 = new ModelConfig("llama", 4096, 11008, 32, 32, 32, 128, 32000, 4096, 1e-5f, 10000f, false);
+        var t7 = LlamaLayout.tensors(llama2, GgmlType.F16);
+        long p7 = 0;
+        for (var x : t7) p7 += x.elementCount();
+        assertEquals(6_738_415_616L, p7);
+        assertEquals(33_554_432L, MemoryPlan.loraParams(llama2, t7, 64, Set.of("q", "v")));
+        assertEquals("0.50", String.format(java.util.Locale.ROOT, "%.2f", 100.0 * 33_554_432L / p7));
         // vocab 128256 → 32000, tied: −96256 · 2048
         assertEquals(-197_132_288L, MemoryPlan.vocabDelta(LLAMA_1B, 32000));
     }
