@@ -212,4 +212,28 @@ class ChatApiTest {
         assertTrue(dropped >= 2 && dropped % 2 == 0, "whole turns dropped: " + dropped);
         assertTrue(ServerFixture.json(ok).get("usage").get("prompt_tokens").asInt() + 8 <= 128);
     }
+
+    @Test
+    void fieldsJllmCannotHonourAre400NotIgnored() throws Exception {
+        String msgs = "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]";
+        String[][] cases = {
+            {"tools", "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"parameters\":{}}}]"},
+            {"tool_choice", "\"tool_choice\":\"required\""},
+            {"response_format", "\"response_format\":{\"type\":\"json_object\"}"},
+            {"logprobs", "\"logprobs\":true"},
+            {"top_logprobs", "\"top_logprobs\":2"},
+        };
+        for (String[] c : cases) {
+            HttpResponse<String> r = s.post("/v1/chat/completions", "{\"model\":\"stories260K\",\"max_tokens\":2," + msgs + "," + c[1] + "}", null);
+            assertError(r, 400, c[0], "does not support yet");
+            assertEquals("unsupported_parameter", ServerFixture.json(r).get("error").get("code").asText());
+        }
+        // values that ask for nothing are fine
+        HttpResponse<String> ok = s.post("/v1/chat/completions", "{\"model\":\"stories260K\",\"max_tokens\":2," + msgs
+                + ",\"tools\":[],\"tool_choice\":\"none\",\"response_format\":{\"type\":\"text\"},\"logprobs\":false}", null);
+        assertEquals(200, ok.statusCode(), ok.body());
+        HttpResponse<String> resp = s.post("/v1/responses", "{\"model\":\"stories260K\",\"input\":\"Hi\",\"max_output_tokens\":2,"
+                + "\"text\":{\"format\":{\"type\":\"json_schema\",\"name\":\"x\",\"schema\":{}}}}", null);
+        assertError(resp, 400, "text.format", "structured outputs");
+    }
 }

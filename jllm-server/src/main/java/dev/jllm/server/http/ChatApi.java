@@ -32,6 +32,7 @@ final class ChatApi {
 
     void chatCompletions(HttpExchange ex, ObjectNode body) throws IOException {
         ServedModels.Resolved model = models.resolve(body);
+        Generations.refuseUnsupported(body, false);
         ArrayNode arr = Fields.optArray(body, "messages", null);
         if (arr == null) throw ApiException.invalid("messages", "'messages' is required");
         List<ChatMessage> msgs = Messages.parse(arr, "messages", prompts);

@@ -22,6 +22,42 @@ final class Generations {
         void text(String s) throws IOException;
     }
 
+    /**
+     * 400 for the request fields jllm does not implement yet (tools, structured outputs, logprobs):
+     * never accept a field and silently ignore it — a client that asked for JSON or a tool call must
+     * not get plain text as if it had been honoured. Values that ask for nothing (no tools,
+     * {@code tool_choice: "none"}, {@code response_format: {"type":"text"}}, {@code logprobs: false})
+     * are accepted.
+     */
+    static void refuseUnsupported(ObjectNode body, boolean responsesApi) {
+        refuseNonEmpty(body, "tools", "tool calling");
+        refuseNonEmpty(body, "functions", "function calling");
+        var choice = body.get("tool_choice");
+        if (choice != null && !choice.isNull() && !(choice.isTextual() && choice.asText().equals("none"))) {
+            throw unsupported("tool_choice", "tool calling");
+        }
+        var call = body.get("function_call");
+        if (call != null && !call.isNull() && !(call.isTextual() && call.asText().equals("none"))) throw unsupported("function_call", "function calling");
+        var format = responsesApi ? (body.get("text") instanceof ObjectNode t ? t.get("format") : null) : body.get("response_format");
+        if (format != null && !format.isNull() && !(format.isObject() && "text".equals(format.path("type").asText()))) {
+            throw unsupported(responsesApi ? "text.format" : "response_format", "structured outputs (json_object / json_schema)");
+        }
+        var lp = body.get("logprobs");
+        if (lp != null && !lp.isNull() && !(lp.isBoolean() && !lp.asBoolean())) throw unsupported("logprobs", "log probabilities");
+        var top = body.get("top_logprobs");
+        if (top != null && !top.isNull() && !(top.isIntegralNumber() && top.asInt() == 0)) throw unsupported("top_logprobs", "log probabilities");
+    }
+
+    private static void refuseNonEmpty(ObjectNode body, String field, String feature) {
+        var n = body.get(field);
+        if (n != null && !n.isNull() && !(n.isArray() && n.isEmpty())) throw unsupported(field, feature);
+    }
+
+    private static ApiException unsupported(String field, String feature) {
+        return ApiException.invalid(field, "unsupported_parameter", "'" + field + "' asks for " + feature + ", which this jllm server does not"
+                + " support yet; remove it (the request would otherwise be answered as plain text)");
+    }
+
     /** Queues the request; a full queue is a 429 with Retry-After. Close the result on every exit path (try-with-resources). */
     static Generation submit(Scheduler scheduler, int[] prompt, GenerationArgs args, String cacheKey, ServedModels.Resolved model) {
         try {

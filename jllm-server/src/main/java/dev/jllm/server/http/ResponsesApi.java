@@ -160,6 +160,7 @@ final class ResponsesApi {
 
     private Turn parse(ObjectNode body, String owner) {
         ServedModels.Resolved model = models.resolve(body);
+        Generations.refuseUnsupported(body, true);
         JsonNode in = body.get("input");
         List<ChatMessage> input;
         if (in == null || in.isNull()) throw ApiException.invalid("input", "'input' is required");
