@@ -10,7 +10,6 @@ module dev.jllm.cli {
     requires info.picocli;
     requires com.fasterxml.jackson.databind;
     requires java.management;
-    requires java.net.http;
     requires jdk.management;
     opens dev.jllm.cli to info.picocli;
 }

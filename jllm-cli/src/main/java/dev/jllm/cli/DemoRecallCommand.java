@@ -5,15 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jllm.eval.OpenAiTarget;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.ConnectException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,13 +73,6 @@ final class DemoRecallCommand implements Callable<Integer> {
     /** What one mode produced for one dialogue; {@code error} is the server's refusal of it (scored wrong), else null. */
     record Outcome(String answer, boolean correct, String conversation, String error) {}
 
-    /** The server answered a request with an error status. */
-    static final class StatusException extends IOException {
-        StatusException(String message) {
-            super(message);
-        }
-    }
-
     @Override
     public Integer call() throws Exception {
         boolean stateless = mode.equals("stateless") || mode.equals("both"), stateful = mode.equals("stateful") || mode.equals("both");
@@ -97,8 +86,8 @@ final class DemoRecallCommand implements Callable<Integer> {
         if (items.isEmpty()) throw new IOException(data + ": no dialogues");
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         String key = apiKey != null ? apiKey : System.getenv("OPENAI_API_KEY");
-        try (Api api = new Api(url, key, Duration.ofSeconds(requestTimeout))) {
-            String m = model != null ? model : api.firstModel();
+        try (OpenAiTarget api = new OpenAiTarget(url, key, Duration.ofSeconds(requestTimeout))) {
+            String m = model != null ? model : api.models().getFirst();
             List<Outcome> sl = new ArrayList<>(), sf = new ArrayList<>();
             long t0 = System.nanoTime();
             boolean anyServed = false;
@@ -132,7 +121,7 @@ final class DemoRecallCommand implements Callable<Integer> {
     private static Outcome guard(Call c, boolean anyServed) throws IOException {
         try {
             return c.run();
-        } catch (StatusException e) {
+        } catch (OpenAiTarget.StatusException e) {
             if (!anyServed) throw e;
             return new Outcome(null, false, null, e.getMessage());
         }
@@ -140,7 +129,7 @@ final class DemoRecallCommand implements Callable<Integer> {
 
     // ---- the two ways of holding a conversation ----
 
-    private Outcome runStateless(Api api, String m, Item it) throws IOException {
+    private Outcome runStateless(OpenAiTarget api, String m, Item it) throws IOException {
         ArrayNode history = JSON.createArrayNode();
         if (it.system() != null) history.addObject().put("role", "system").put("content", it.system());
         String answer = "";
@@ -149,25 +138,25 @@ final class DemoRecallCommand implements Callable<Integer> {
             ObjectNode body = JSON.createObjectNode().put("model", m).put("temperature", 0).put("max_tokens", maxTokens).put("stream", false);
             body.set("messages", history.deepCopy());
             if (truncation.equals("auto")) body.put("truncation", "auto");
-            JsonNode r = api.post("v1/chat/completions", body);
+            JsonNode r = api.postJson("v1/chat/completions", body);
             JsonNode c = r.path("choices").path(0).path("message").path("content");
-            if (!c.isTextual()) throw new IOException(api.base + "v1/chat/completions: the response has no choices[0].message.content");
+            if (!c.isTextual()) throw new IOException(api.base() + "v1/chat/completions: the response has no choices[0].message.content");
             answer = c.asText();
             history.addObject().put("role", "assistant").put("content", answer);
         }
         return new Outcome(answer, contains(answer, it.answer(), it.lang()), null, null);
     }
 
-    private Outcome runStateful(Api api, String m, Item it) throws IOException {
-        String conv = api.post("v1/conversations", JSON.createObjectNode()).path("id").asText("");
-        if (conv.isEmpty()) throw new IOException(api.base + "v1/conversations: the response has no conversation id");
+    private Outcome runStateful(OpenAiTarget api, String m, Item it) throws IOException {
+        String conv = api.postJson("v1/conversations", JSON.createObjectNode()).path("id").asText("");
+        if (conv.isEmpty()) throw new IOException(api.base() + "v1/conversations: the response has no conversation id");
         String answer = "";
         for (String u : it.users()) {
             ObjectNode body = JSON.createObjectNode().put("model", m).put("conversation", conv).put("input", u).put("temperature", 0)
                     .put("max_output_tokens", maxTokens).put("stream", false);
             if (it.system() != null) body.put("instructions", it.system());
             if (truncation.equals("auto")) body.put("truncation", "auto");
-            answer = outputText(api.post("v1/responses", body));
+            answer = outputText(api.postJson("v1/responses", body));
         }
         if (deleteConversations) api.delete("v1/conversations/" + conv);
         return new Outcome(answer, contains(answer, it.answer(), it.lang()), conv, null);
@@ -358,93 +347,5 @@ final class DemoRecallCommand implements Callable<Integer> {
             }
         }
         return out;
-    }
-
-    // ---- HTTP ----
-
-    /** Non-streamed OpenAI calls with one-line errors (as jllm-eval's OpenAiTarget does for its setup calls). */
-    static final class Api implements AutoCloseable {
-        final URI base;
-        private final String key;
-        private final Duration timeout;
-        private final HttpClient http;
-
-        Api(URI url, String key, Duration timeout) {
-            String s = url.toString();
-            this.base = URI.create(s.endsWith("/") ? s : s + "/");
-            this.key = key;
-            this.timeout = timeout;
-            // HTTP/1.1: the JDK's HTTP/2 default would add an h2c upgrade to every plain-http request
-            this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
-        }
-
-        String firstModel() throws IOException {
-            JsonNode ids = send(request("v1/models").GET(), "GET v1/models").path("data");
-            if (!ids.isArray() || ids.isEmpty()) throw new IOException(base + "v1/models lists no model; pass --model");
-            return ids.get(0).path("id").asText();
-        }
-
-        JsonNode post(String path, ObjectNode body) throws IOException {
-            return send(request(path).header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))), "POST " + path);
-        }
-
-        void delete(String path) throws IOException {
-            send(request(path).DELETE(), "DELETE " + path);
-        }
-
-        private HttpRequest.Builder request(String path) {
-            HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(timeout);
-            if (key != null) b.header("Authorization", "Bearer " + key);
-            return b;
-        }
-
-        private JsonNode send(HttpRequest.Builder b, String what) throws IOException {
-            HttpResponse<String> r;
-            try {
-                r = http.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-            } catch (ConnectException e) {
-                throw new IOException("cannot connect to " + base + ": connection refused (is the server running? start one with `jllm serve`)", e);
-            } catch (HttpTimeoutException e) {
-                throw new IOException(base + ": no answer to " + what + " within " + timeout.toSeconds() + " s", e);
-            } catch (IOException e) {
-                throw new IOException("cannot reach " + base + ": " + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()), e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted during " + what, e);
-            }
-            if (r.statusCode() == 200) {
-                try {
-                    return JSON.readTree(r.body());
-                } catch (IOException e) {
-                    throw new IOException(what + " at " + base + ": the answer is not JSON: " + oneLine(r.body()));
-                }
-            }
-            if (r.statusCode() == 401) {
-                throw new IOException(base + " requires an API key: pass --api-key KEY" + (key != null ? " (this one was refused)" : ""));
-            }
-            throw new StatusException(what + " at " + base + ": HTTP " + r.statusCode() + ": " + errorMessage(r.body()));
-        }
-
-        /** OpenAI's {@code {"error": {"message": ...}}}, else the body on one line (cut at 300 characters). */
-        static String errorMessage(String body) {
-            try {
-                JsonNode m = JSON.readTree(body).path("error").path("message");
-                if (m.isTextual()) return m.asText();
-            } catch (IOException | RuntimeException e) {
-                // not JSON: show the body itself
-            }
-            return oneLine(body);
-        }
-
-        static String oneLine(String s) {
-            String t = s == null ? "" : s.replaceAll("\\s+", " ").strip();
-            return t.isEmpty() ? "(empty body)" : t.length() > 300 ? t.substring(0, 300) + "…" : t;
-        }
-
-        @Override
-        public void close() {
-            http.close();
-        }
     }
 }

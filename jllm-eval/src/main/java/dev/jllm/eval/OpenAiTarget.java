@@ -63,6 +63,29 @@ public final class OpenAiTarget implements AutoCloseable {
         return base;
     }
 
+    /** The server answered a request with an error status (other than 401, which says to pass a key). */
+    public static final class StatusException extends IOException {
+        public final int status;
+
+        StatusException(int status, String message) {
+            super(message);
+            this.status = status;
+        }
+    }
+
+    /**
+     * A non-streamed POST within the request timeout: the JSON body on 200, else one line saying what
+     * went wrong ({@link StatusException} for an error status, with the server's message).
+     */
+    public JsonNode postJson(String path, ObjectNode body) throws IOException {
+        return call(post(path, body).timeout(requestTimeout), "POST " + path, requestTimeout);
+    }
+
+    /** DELETE {@code path}; errors as {@link #postJson}. */
+    public void delete(String path) throws IOException {
+        call(request(path).DELETE(), "DELETE " + path, SETUP_TIMEOUT);
+    }
+
     /** The model ids {@code GET /v1/models} lists. */
     public List<String> models() throws IOException {
         JsonNode r = call(request("v1/models").GET(), "GET v1/models");
@@ -173,13 +196,17 @@ public final class OpenAiTarget implements AutoCloseable {
 
     /** A setup call: the JSON body on 200, else one line saying what went wrong and what to do. */
     private JsonNode call(HttpRequest.Builder b, String what) throws IOException {
+        return call(b, what, SETUP_TIMEOUT);
+    }
+
+    private JsonNode call(HttpRequest.Builder b, String what, Duration timeout) throws IOException {
         HttpResponse<String> r;
         try {
             r = http.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         } catch (ConnectException e) {
             throw new IOException("cannot connect to " + base + ": connection refused (is the server running? start one with `jllm serve`)", e);
         } catch (HttpTimeoutException e) {
-            throw new IOException(base + ": no answer to " + what + " within " + SETUP_TIMEOUT.toSeconds() + " s", e);
+            throw new IOException(base + ": no answer to " + what + " within " + timeout.toSeconds() + " s", e);
         } catch (IOException e) {
             throw new IOException("cannot reach " + base + ": " + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()), e);
         } catch (InterruptedException e) {
@@ -188,11 +215,24 @@ public final class OpenAiTarget implements AutoCloseable {
         }
         String message = errorMessage(r.body());
         return switch (r.statusCode()) {
-            case 200 -> JSON.readTree(r.body());
+            case 200 -> {
+                try {
+                    yield JSON.readTree(r.body());
+                } catch (IOException e) {
+                    throw new IOException(what + " at " + base + ": the answer is not JSON: " + oneLine(r.body()));
+                }
+            }
             case 401 -> throw new IOException(base + " requires an API key: pass --api-key KEY" + (apiKey != null ? " (this one was refused)" : "")
                     + (message != null ? " [" + message + "]" : ""));
-            default -> throw new IOException(what + " at " + base + ": HTTP " + r.statusCode() + (message != null ? ": " + message : ""));
+            default -> throw new StatusException(r.statusCode(), what + " at " + base + ": HTTP " + r.statusCode()
+                    + ": " + (message != null ? message : oneLine(r.body())));
         };
+    }
+
+    /** A body on one line, cut at 300 characters, for error messages. */
+    private static String oneLine(String s) {
+        String t = s == null ? "" : s.replaceAll("\\s+", " ").strip();
+        return t.isEmpty() ? "(empty body)" : t.length() > 300 ? t.substring(0, 300) + "…" : t;
     }
 
     /** OpenAI's {@code {"error": {"message": ...}}}, or null. */
