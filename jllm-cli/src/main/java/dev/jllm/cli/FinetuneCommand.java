@@ -23,8 +23,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -162,7 +160,6 @@ final class FinetuneCommand implements Callable<Integer> {
         o.flush();
 
         List<FineTuner.StepReport> history = new ArrayList<>();
-        CountDownLatch finished = new CountDownLatch(1);
         try (Progress progress = new Progress(err, "finetune", nSteps, false)) {
             int every = Math.max(1, nSteps / 20);
             FineTuner tuner = new FineTuner(cfg, loaded, lora, loraDropout, new SftRowSource(sft, accum), new FineTuner.Listener() {
@@ -187,16 +184,7 @@ final class FinetuneCommand implements Callable<Integer> {
                     o.flush();
                 }
             });
-            Thread hook = new Thread(() -> {
-                tuner.requestStop();
-                try {
-                    finished.await(120, TimeUnit.SECONDS);
-                } catch (InterruptedException ignored) {
-                    Thread.currentThread().interrupt();
-                }
-            }, "jllm-finetune-ctrl-c");
-            Runtime.getRuntime().addShutdownHook(hook);
-            try {
+            try (GracefulStop _ = new GracefulStop(tuner::requestStop, "jllm-finetune-ctrl-c")) {
                 FineTuner.Result r = tuner.run();
                 if (log != null && !history.isEmpty()) {
                     Path png = Path.of(log).resolve("finetune.png");
@@ -211,13 +199,6 @@ final class FinetuneCommand implements Callable<Integer> {
                 }
                 o.flush();
                 return r.interrupted() ? 130 : 0;
-            } finally {
-                finished.countDown();
-                try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                } catch (IllegalStateException shuttingDown) {
-                    // Ctrl-C: the JVM is already exiting
-                }
             }
         }
     }

@@ -14,8 +14,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -83,7 +81,6 @@ final class TrainCommand implements Callable<Integer> {
 
         ModelIO.Loaded loaded = ModelIO.load(Path.of(cfg.model()));
         List<Trainer.StepReport> history = new ArrayList<>();
-        CountDownLatch finished = new CountDownLatch(1);
         try (TokenShards shards = TokenShards.open(Path.of(cfg.data()));
              Progress progress = new Progress(err, "train", cfg.steps(), false)) {
             int every = Math.max(1, cfg.steps() / 20);
@@ -105,16 +102,7 @@ final class TrainCommand implements Callable<Integer> {
                     o.flush();
                 }
             });
-            Thread hook = new Thread(() -> {
-                trainer.requestStop();
-                try {
-                    finished.await(120, TimeUnit.SECONDS); // let the loop finish its step and write the checkpoint
-                } catch (InterruptedException ignored) {
-                    Thread.currentThread().interrupt();
-                }
-            }, "jllm-train-ctrl-c");
-            Runtime.getRuntime().addShutdownHook(hook);
-            try {
+            try (GracefulStop _ = new GracefulStop(trainer::requestStop, "jllm-train-ctrl-c")) {
                 Trainer.Result r = trainer.run();
                 if (!cfg.log().isEmpty() && !history.isEmpty()) {
                     Path png = Path.of(cfg.log()).resolve("train.png");
@@ -128,13 +116,6 @@ final class TrainCommand implements Callable<Integer> {
                 }
                 o.flush();
                 return r.interrupted() ? 130 : 0;
-            } finally {
-                finished.countDown(); // after the checkpoint, plot and summary: the Ctrl-C hook lets the JVM exit now
-                try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                } catch (IllegalStateException shuttingDown) {
-                    // Ctrl-C: the JVM is already exiting; the hook is waiting for us
-                }
             }
         }
     }
