@@ -8,17 +8,6 @@ package dev.jllm.model;
  * pass over the base weights). Validated against the model once, at load.
  */
 public final class LoraWeights {
-    /** The adaptable matrices of a block, in the order the forward pass meets them. */
-    public enum Slot {
-        Q("attn_q"), K("attn_k"), V("attn_v"), O("attn_output"), GATE("ffn_gate"), UP("ffn_up"), DOWN("ffn_down");
-
-        final String gguf;
-
-        Slot(String gguf) {
-            this.gguf = gguf;
-        }
-    }
-
     /** A name for logs and errors (the serving name, e.g. "support"). */
     public final String name;
     public final float scale;
@@ -36,14 +25,14 @@ public final class LoraWeights {
         this.name = name;
         this.scale = adapter.scale() * strength;
         this.rank = adapter.rank();
-        this.pairs = new LoraAdapter.Pair[c.nLayers()][Slot.values().length];
+        this.pairs = new LoraAdapter.Pair[c.nLayers()][LoraTarget.values().length];
         int found = 0;
         for (int l = 0; l < c.nLayers(); l++) {
-            for (Slot s : Slot.values()) {
-                String w = "blk." + l + "." + s.gguf + ".weight";
+            for (LoraTarget s : LoraTarget.values()) {
+                String w = s.ggufWeight(l);
                 LoraAdapter.Pair p = adapter.pairs.get(w);
                 if (p == null) continue;
-                int[] io = inOut(c, s);
+                int[] io = s.inOut(c);
                 if (p.in() != io[0] || p.out() != io[1]) {
                     throw new IllegalArgumentException("adapter '" + name + "': " + w + " is for a (" + p.out() + ", " + p.in() + ") matrix, the model's is ("
                             + io[1] + ", " + io[0] + ")");
@@ -58,18 +47,8 @@ public final class LoraWeights {
         }
     }
 
-    private static int[] inOut(ModelConfig c, Slot s) {
-        return switch (s) {
-            case Q -> new int[] {c.dim(), c.qDim()};
-            case K, V -> new int[] {c.dim(), c.kvDim()};
-            case O -> new int[] {c.qDim(), c.dim()};
-            case GATE, UP -> new int[] {c.dim(), c.hiddenDim()};
-            case DOWN -> new int[] {c.hiddenDim(), c.dim()};
-        };
-    }
-
     /** The pair of block {@code layer}'s {@code slot}, or null. */
-    LoraAdapter.Pair pair(int layer, Slot slot) {
+    LoraAdapter.Pair pair(int layer, LoraTarget slot) {
         return pairs[layer][slot.ordinal()];
     }
 

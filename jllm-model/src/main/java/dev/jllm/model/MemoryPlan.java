@@ -128,14 +128,10 @@ public final class MemoryPlan {
         for (GgufTensorInfo t : tensors) {
             if (t.name().equals(name) && t.dims().length == 2) return new long[] {t.dims()[0], t.dims()[1]};
         }
-        return switch (kind) {
-            case "attn_q" -> new long[] {c.dim(), c.qDim()};
-            case "attn_k", "attn_v" -> new long[] {c.dim(), c.kvDim()};
-            case "attn_output" -> new long[] {c.qDim(), c.dim()};
-            case "ffn_gate", "ffn_up" -> new long[] {c.dim(), c.hiddenDim()};
-            case "ffn_down" -> new long[] {c.hiddenDim(), c.dim()};
-            default -> throw new IllegalArgumentException(kind);
-        };
+        LoraTarget t = LoraTarget.ofGguf(kind);
+        if (t == null) throw new IllegalArgumentException(kind);
+        int[] io = t.inOut(c);
+        return new long[] {io[0], io[1]};
     }
 
     /** Parameter change if the vocabulary became {@code newVocab}: (V' − V) · d, twice if untied. */

@@ -66,52 +66,6 @@ public final class PeftLora {
     /** GGUF adapter hint (string): PEFT's base_model_name_or_path, kept by import so that export writes it back. */
     public static final String BASE_MODEL_KEY = "jllm.peft.base_model_name_or_path";
 
-    /** The adaptable matrices: GGUF name in a block ↔ PEFT module path in a decoder layer. */
-    public enum Module {
-        Q("attn_q", "self_attn", "q_proj"), K("attn_k", "self_attn", "k_proj"), V("attn_v", "self_attn", "v_proj"),
-        O("attn_output", "self_attn", "o_proj"), GATE("ffn_gate", "mlp", "gate_proj"), UP("ffn_up", "mlp", "up_proj"),
-        DOWN("ffn_down", "mlp", "down_proj");
-
-        public final String gguf, parent, peft;
-
-        Module(String gguf, String parent, String peft) {
-            this.gguf = gguf;
-            this.parent = parent;
-            this.peft = peft;
-        }
-
-        /** (in_features, out_features) in a model of this config. */
-        public int[] inOut(ModelConfig c) {
-            return switch (this) {
-                case Q -> new int[] {c.dim(), c.qDim()};
-                case K, V -> new int[] {c.dim(), c.kvDim()};
-                case O -> new int[] {c.qDim(), c.dim()};
-                case GATE, UP -> new int[] {c.dim(), c.hiddenDim()};
-                case DOWN -> new int[] {c.hiddenDim(), c.dim()};
-            };
-        }
-
-        /** The module path under LlamaForCausalLM: {@code model.layers.N.self_attn.q_proj}. */
-        public String hfModule(int layer) {
-            return "model.layers." + layer + "." + parent + "." + peft;
-        }
-
-        /** The GGUF base tensor: {@code blk.N.attn_q.weight}. */
-        public String ggufWeight(int layer) {
-            return "blk." + layer + "." + gguf + ".weight";
-        }
-
-        static Module ofGguf(String s) {
-            for (Module m : values()) if (m.gguf.equals(s)) return m;
-            return null;
-        }
-
-        static Module ofPeft(String parent, String s) {
-            for (Module m : values()) if (m.peft.equals(s) && m.parent.equals(parent)) return m;
-            return null;
-        }
-    }
-
     private static final Pattern GGUF_NAME = Pattern.compile("blk\\.(\\d+)\\.([a-z_]+)\\.weight");
     private static final Pattern PEFT_NAME = Pattern.compile("base_model\\.model\\.model\\.layers\\.(\\d+)\\.([a-z_]+)\\.([a-z_0-9]+)\\.lora_([AB])\\.weight");
     private static final String KNOWN_GGUF = "attn_q, attn_k, attn_v, attn_output, ffn_gate, ffn_up, ffn_down";
@@ -158,7 +112,7 @@ public final class PeftLora {
     }
 
     /** Heads whose rows {@code m}'s B is permuted over in this model, or 0 for none. */
-    static int permutedHeads(Module m, ModelConfig c) {
+    static int permutedHeads(LoraTarget m, ModelConfig c) {
         if (!permutesQk(c.architecture())) return 0;
         return switch (m) {
             case Q -> c.nHeads();
@@ -222,12 +176,12 @@ public final class PeftLora {
         }
         permutesQk(base.architecture()); // refuses architectures jllm does not know
         int r = a.rank();
-        Map<Integer, TreeSet<Module>> byLayer = new TreeMap<>();
+        Map<Integer, TreeSet<LoraTarget>> byLayer = new TreeMap<>();
         List<Safetensors.Tensor> tensors = new ArrayList<>();
         Safetensors.Dtype dt = o.dtype() == null ? Safetensors.Dtype.F32 : o.dtype();
         for (LoraAdapter.Pair p : a.pairs.values()) {
             Matcher m = GGUF_NAME.matcher(p.weight());
-            Module mod = m.matches() ? Module.ofGguf(m.group(2)) : null;
+            LoraTarget mod = m.matches() ? LoraTarget.ofGguf(m.group(2)) : null;
             if (mod == null) {
                 throw new IllegalArgumentException(adapterName + ": tensor '" + p.weight() + ".lora_a' adapts '" + p.weight()
                         + "', an unknown target module for PEFT's Llama layout (known: blk.N.{" + KNOWN_GGUF + "}.weight)");
@@ -275,19 +229,19 @@ public final class PeftLora {
      * matches them as name suffixes; otherwise the full module paths, which PEFT matches exactly
      * ({@code check_target_module_exists}: {@code key in config.target_modules}).
      */
-    static List<String> targetModules(Map<Integer, TreeSet<Module>> byLayer) {
-        TreeSet<Module> first = byLayer.values().iterator().next();
+    static List<String> targetModules(Map<Integer, TreeSet<LoraTarget>> byLayer) {
+        TreeSet<LoraTarget> first = byLayer.values().iterator().next();
         boolean uniform = byLayer.values().stream().allMatch(first::equals);
         TreeSet<String> names = new TreeSet<>();
         for (var e : byLayer.entrySet()) {
-            for (Module m : e.getValue()) names.add(uniform ? m.peft : m.hfModule(e.getKey()));
+            for (LoraTarget m : e.getValue()) names.add(uniform ? m.peft : m.hfModule(e.getKey()));
         }
         return new ArrayList<>(names);
     }
 
     /** layers_to_transform: null when all layers are adapted alike, the layer list when a uniform subset is. */
-    static List<Integer> layersToTransform(Map<Integer, TreeSet<Module>> byLayer, int nLayers) {
-        TreeSet<Module> first = byLayer.values().iterator().next();
+    static List<Integer> layersToTransform(Map<Integer, TreeSet<LoraTarget>> byLayer, int nLayers) {
+        TreeSet<LoraTarget> first = byLayer.values().iterator().next();
         boolean uniform = byLayer.values().stream().allMatch(first::equals);
         if (!uniform || byLayer.size() == nLayers) return null;
         return new ArrayList<>(byLayer.keySet());
@@ -417,7 +371,7 @@ public final class PeftLora {
                     throw new IOException(wf + ": tensor '" + k + "' is not a LoRA tensor (...lora_A.weight / ...lora_B.weight)");
                 }
                 int layer = Integer.parseInt(m.group(1));
-                Module mod = Module.ofPeft(m.group(2), m.group(3));
+                LoraTarget mod = LoraTarget.ofPeft(m.group(2), m.group(3));
                 if (mod == null) {
                     throw new IOException(wf + ": tensor '" + k + "' adapts '" + m.group(2) + "." + m.group(3) + "', an unknown target module (known: " + KNOWN_PEFT + ")");
                 }
@@ -429,13 +383,13 @@ public final class PeftLora {
                     throw new IOException(wf + ": tensor '" + k + "' has shape " + t.shapeText() + ", expected " + java.util.Arrays.toString(want).replace(" ", "")
                             + (isA ? " (r, in_features)" : " (out_features, r)") + " for r = " + r + " and the base model's " + mod.peft);
                 }
-                ab.computeIfAbsent(layer * (long) Module.values().length + mod.ordinal(), x -> new float[2][])[isA ? 0 : 1] = st.floats(t);
+                ab.computeIfAbsent(layer * (long) LoraTarget.values().length + mod.ordinal(), x -> new float[2][])[isA ? 0 : 1] = st.floats(t);
             }
         }
         List<LoraAdapter.Pair> pairs = new ArrayList<>();
         for (var e : ab.entrySet()) {
-            int layer = (int) (e.getKey() / Module.values().length);
-            Module mod = Module.values()[(int) (e.getKey() % Module.values().length)];
+            int layer = (int) (e.getKey() / LoraTarget.values().length);
+            LoraTarget mod = LoraTarget.values()[(int) (e.getKey() % LoraTarget.values().length)];
             String key = "base_model.model." + mod.hfModule(layer);
             if (e.getValue()[0] == null) throw new IOException(wf + ": tensor '" + key + ".lora_A.weight' is missing (" + key + ".lora_B.weight is there)");
             if (e.getValue()[1] == null) throw new IOException(wf + ": tensor '" + key + ".lora_B.weight' is missing (" + key + ".lora_A.weight is there)");

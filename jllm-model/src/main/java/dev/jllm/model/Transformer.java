@@ -97,9 +97,9 @@ public final class Transformer {
             // q = xb·Wqᵀ (+bq), k, v likewise: (T, d) → (T, qd), (T, kvd)
             mm.matmul(xb, T, L.wq(), q, L.wk(), k, L.wv(), v);
             if (lora != null) {
-                lora.add(l, LoraWeights.Slot.Q, xb, d, q, qd);
-                lora.add(l, LoraWeights.Slot.K, xb, d, k, kvd);
-                lora.add(l, LoraWeights.Slot.V, xb, d, v, kvd);
+                lora.add(l, LoraTarget.Q, xb, d, q, qd);
+                lora.add(l, LoraTarget.K, xb, d, k, kvd);
+                lora.add(l, LoraTarget.V, xb, d, v, kvd);
             }
             if (L.bq() != null) for (int t = 0; t < T; t++) FloatOps.add(q, t * qd, L.bq(), qd);
             if (L.bk() != null) for (int t = 0; t < T; t++) FloatOps.add(k, t * kvd, L.bk(), kvd);
@@ -119,18 +119,18 @@ public final class Transformer {
             attention(l, B, q, att);
             // x += att·Woᵀ
             mm.matmul(L.wo(), att, T, tmp);
-            if (lora != null) lora.add(l, LoraWeights.Slot.O, att, qd, tmp, d);
+            if (lora != null) lora.add(l, LoraTarget.O, att, qd, tmp, d);
             for (int i = 0; i < T * d; i++) x[i] += tmp[i];
             // FFN: x += (silu(xb·W1ᵀ) ⊙ xb·W3ᵀ)·W2ᵀ
             for (int t = 0; t < T; t++) FloatOps.rmsnorm(xb, t * d, x, t * d, L.ffnNorm(), d, c.rmsEps());
             mm.matmul(xb, T, L.gate(), hb, L.up(), hb2, null, null);
             if (lora != null) {
-                lora.add(l, LoraWeights.Slot.GATE, xb, d, hb, h);
-                lora.add(l, LoraWeights.Slot.UP, xb, d, hb2, h);
+                lora.add(l, LoraTarget.GATE, xb, d, hb, h);
+                lora.add(l, LoraTarget.UP, xb, d, hb2, h);
             }
             FloatOps.swiglu(hb, 0, hb2, 0, T * h);
             mm.matmul(L.down(), hb, T, tmp);
-            if (lora != null) lora.add(l, LoraWeights.Slot.DOWN, hb, h, tmp, d);
+            if (lora != null) lora.add(l, LoraTarget.DOWN, hb, h, tmp, d);
             for (int i = 0; i < T * d; i++) x[i] += tmp[i];
         }
 
@@ -176,7 +176,7 @@ public final class Transformer {
         }
 
         /** out[t] += s·B·(A·x[t]) for every token t whose adapter adapts (layer, slot); rows of x and out have the given widths. */
-        void add(int layer, LoraWeights.Slot slot, float[] x, int xw, float[] out, int ow) {
+        void add(int layer, LoraTarget slot, float[] x, int xw, float[] out, int ow) {
             mm.forPieces(T, 4L * rank * (xw + ow), (from, to) -> {
                 float[] u = new float[rank];
                 for (int t = from; t < to; t++) {

@@ -38,7 +38,7 @@ class PeftLoraTest {
         SplittableRandom rnd = new SplittableRandom(seed);
         List<LoraAdapter.Pair> pairs = new ArrayList<>();
         for (int l = 0; l < c.nLayers(); l++) {
-            for (PeftLora.Module m : PeftLora.Module.values()) {
+            for (LoraTarget m : LoraTarget.values()) {
                 int[] io = m.inOut(c);
                 pairs.add(new LoraAdapter.Pair(m.ggufWeight(l), io[0], io[1], rank, random(rnd, rank * io[0]), random(rnd, io[1] * rank)));
             }
@@ -80,9 +80,9 @@ class PeftLoraTest {
         SplittableRandom rnd = new SplittableRandom(7);
         int r = 4;
         float s = 2.5f;
-        for (PeftLora.Module m : List.of(PeftLora.Module.Q, PeftLora.Module.K)) {
+        for (LoraTarget m : List.of(LoraTarget.Q, LoraTarget.K)) {
             int[] io = m.inOut(LLAMA);
-            int in = io[0], out = io[1], heads = m == PeftLora.Module.Q ? LLAMA.nHeads() : LLAMA.nKvHeads();
+            int in = io[0], out = io[1], heads = m == LoraTarget.Q ? LLAMA.nHeads() : LLAMA.nKvHeads();
             float[] w = random(rnd, out * in), a = random(rnd, r * in), b = random(rnd, out * r);
             // HF side: merge, then convert
             LoraAdapter.Pair hf = new LoraAdapter.Pair("w", in, out, r, a, b);

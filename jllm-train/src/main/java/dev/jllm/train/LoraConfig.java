@@ -18,20 +18,26 @@ import java.util.Set;
  */
 public record LoraConfig(int rank, float alpha, Set<Target> targets, boolean rsLora) {
 
-    /** The adaptable linear layers of a llama block, by the names PEFT users write (q_proj → q). */
+    /**
+     * The adaptable linear layers of a llama block, by the names PEFT users write (q_proj → q): the
+     * training side's view of the model's {@link dev.jllm.model.LoraTarget} (same order, same names).
+     */
     public enum Target {
-        Q("attn_q"), K("attn_k"), V("attn_v"), O("attn_output"), GATE("ffn_gate"), UP("ffn_up"), DOWN("ffn_down");
+        Q, K, V, O, GATE, UP, DOWN;
+
+        /** The model's description of this matrix: GGUF name, PEFT module, shape. */
+        public dev.jllm.model.LoraTarget model() {
+            return dev.jllm.model.LoraTarget.valueOf(name());
+        }
 
         /** The GGUF tensor name inside a block ({@code blk.N.<gguf>.weight}). */
-        public final String gguf;
-
-        Target(String gguf) {
-            this.gguf = gguf;
+        public String gguf() {
+            return model().gguf;
         }
 
         /** PEFT's module name (q_proj, ..., down_proj) for adapter_config.json's target_modules. */
         public String peftModule() {
-            return name().toLowerCase(Locale.ROOT) + "_proj";
+            return model().peft;
         }
     }
 
@@ -66,7 +72,7 @@ public record LoraConfig(int rank, float alpha, Set<Target> targets, boolean rsL
             String p = part.strip().toLowerCase(Locale.ROOT);
             Target hit = null;
             for (Target t : Target.values()) {
-                if (p.equals(t.name().toLowerCase(Locale.ROOT)) || p.equals(t.peftModule()) || p.equals(t.gguf)) hit = t;
+                if (p.equals(t.name().toLowerCase(Locale.ROOT)) || p.equals(t.peftModule()) || p.equals(t.gguf())) hit = t;
             }
             if (hit == null) {
                 throw new IllegalArgumentException("--lora-targets: unknown target '" + part.strip() + "'; use q,k,v,o,gate,up,down (or all)");

@@ -33,7 +33,7 @@ public final class LoraParams implements Tensors {
                 int[] io = inOut(model, target);
                 Pair p = new Pair(target, io[0], io[1], new float[r * io[0]], new float[io[1] * r]);
                 pairs[l][target.ordinal()] = p;
-                String name = "blk." + l + "." + target.gguf + ".weight";
+                String name = target.model().ggufWeight(l);
                 t.add(new Params.Tensor(name + ".lora_a", new long[] {io[0], r}, p.a()));
                 t.add(new Params.Tensor(name + ".lora_b", new long[] {r, io[1]}, p.b()));
             }
@@ -43,13 +43,7 @@ public final class LoraParams implements Tensors {
 
     /** (in, out) of a targeted matrix of a llama block. */
     static int[] inOut(ModelConfig c, LoraConfig.Target t) {
-        return switch (t) {
-            case Q -> new int[] {c.dim(), c.qDim()};
-            case K, V -> new int[] {c.dim(), c.kvDim()};
-            case O -> new int[] {c.qDim(), c.dim()};
-            case GATE, UP -> new int[] {c.dim(), c.hiddenDim()};
-            case DOWN -> new int[] {c.hiddenDim(), c.dim()};
-        };
+        return t.model().inOut(c);
     }
 
     /**
@@ -95,7 +89,7 @@ public final class LoraParams implements Tensors {
         for (int l = 0; l < model.nLayers(); l++) {
             for (LoraConfig.Target t : config.orderedTargets()) {
                 Pair p = pairs[l][t.ordinal()];
-                out.add(new dev.jllm.model.LoraAdapter.Pair("blk." + l + "." + t.gguf + ".weight", p.in(), p.out(), r, p.a(), p.b()));
+                out.add(new dev.jllm.model.LoraAdapter.Pair(t.model().ggufWeight(l), p.in(), p.out(), r, p.a(), p.b()));
             }
         }
         return new dev.jllm.model.LoraAdapter(model.architecture(), config.scale() * r, out);
