@@ -38,7 +38,7 @@ import picocli.CommandLine.Spec;
 final class ChatCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(names = {"-m", "--model"}, required = true) Path model;
+    @Option(names = {"-m", "--model"}, description = "GGUF model (default: the bundled " + BundledModel.PATH + ")") Path model;
     @Option(names = "--system", description = "system message") String system;
     @Option(names = {"-n", "--n-predict"}, defaultValue = "512", description = "max tokens per reply (default ${DEFAULT-VALUE})") int n;
     @Option(names = "--temp", defaultValue = "0.8") float temp;
@@ -60,6 +60,7 @@ final class ChatCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         long s = seed != null ? seed : new java.security.SecureRandom().nextLong() & Long.MAX_VALUE;
         int th = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        if (model == null) model = BundledModel.path();
         try (LoadedModel m = LoadedModel.open(model, null, th, lora, loraScale)) {
             ChatTemplate template = m.file.gguf() != null ? ChatTemplate.fromGguf(m.file.gguf()) : ChatTemplate.fallback();
             Transformer tr = m.transformer(LoadedModel.cacheType(cacheType), 0);

@@ -34,6 +34,9 @@ final class DemoDialoguesCommand implements Callable<Integer> {
             description = "unrelated turns between fact and question, cycled through the range (at most 6; default ${DEFAULT-VALUE})") String distractors;
     @Option(names = "--corrections", defaultValue = "0.15", paramLabel = "RATE", description = "share of corrected facts (default ${DEFAULT-VALUE})")
     double corrections;
+    @Option(names = "--facts", defaultValue = "1", paramLabel = "N",
+            description = "facts per dialogue: 1 (default), or 1 to N of different types, each asked at the end in a shuffled order (denser training)")
+    int facts;
     @Option(names = "--system", defaultValue = "0.3", paramLabel = "RATE", description = "share with a system message (default ${DEFAULT-VALUE})")
     double system;
 
@@ -42,7 +45,7 @@ final class DemoDialoguesCommand implements Callable<Integer> {
         if (count < 1) throw new IllegalArgumentException("--count must be >= 1, got " + count);
         int[] d = DialogueGenerator.Options.parseRange(distractors);
         List<Lang> ls = langs.stream().map(Lang::parse).distinct().toList();
-        var o = new DialogueGenerator.Options(seed, Split.parse(split), ls, d[0], d[1], corrections, system);
+        var o = new DialogueGenerator.Options(seed, Split.parse(split), ls, d[0], d[1], corrections, system, facts);
         List<Dialogue> ds = DialogueGenerator.write(out, o, count);
         Map<String, Integer> byLang = new TreeMap<>(), byDistractors = new TreeMap<>(), byType = new TreeMap<>();
         int corrected = 0;

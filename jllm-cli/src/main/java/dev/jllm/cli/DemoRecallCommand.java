@@ -46,7 +46,7 @@ import picocli.CommandLine.Spec;
         description = {"Memory recall of a chat server on held-out dialogues (from `jllm demo dialogues --split heldout`): each dialogue's",
             "user turns are sent at temperature 0, statelessly (chat completions, history with the server's own answers resent) and/or",
             "statefully (a conversation + responses); the final answer must contain the expected fact. Prints recall per language and",
-            "per number of distractors with 95% Wilson intervals, and how often both modes gave the same final answer."})
+            "per number of distractors with 95%% Wilson intervals, and how often both modes gave the same final answer."})
 final class DemoRecallCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 

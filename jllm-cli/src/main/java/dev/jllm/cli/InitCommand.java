@@ -50,6 +50,24 @@ final class InitCommand implements Callable<Integer> {
             description = "copy the vocabulary and tokenizer metadata (tokenizer.*) from a GGUF, or convert a byte-level BPE tokenizer.json; sets --vocab")
     java.nio.file.Path tokenizer;
 
+    @Option(names = "--chat-template", paramLabel = "chatml|FILE",
+            description = "store a chat template as tokenizer.chat_template: chatml (<|im_start|>role\\ncontent<|im_end|>, the vocabulary must have both tokens) or a Jinja file; needs --tokenizer")
+    String chatTemplate;
+
+    @Option(names = "--bos-token", paramLabel = "TEXT", description = "set tokenizer.ggml.bos_token_id to this token of the vocabulary; needs --tokenizer")
+    String bosToken;
+
+    @Option(names = "--eos-token", paramLabel = "TEXT",
+            description = "set tokenizer.ggml.eos_token_id to this token (e.g. <|endoftext|>; documents are packed with it); needs --tokenizer")
+    String eosToken;
+
+    @Option(names = "--tied-embeddings", arity = "1", paramLabel = "true|false",
+            description = "share the token embedding with the output projection (default: the preset's; true without a preset)")
+    Boolean tiedEmbeddings;
+
+    @Option(names = "--rope-theta", description = "RoPE base frequency (default: the preset's)")
+    Float ropeTheta;
+
     @Option(names = "--std", defaultValue = "0.02", description = "weight init standard deviation (default: ${DEFAULT-VALUE}; larger = peakier random model)")
     double std;
 
@@ -64,14 +82,17 @@ final class InitCommand implements Callable<Integer> {
             int n = ((dev.jllm.gguf.GgufArray) tok.get("tokenizer.ggml.tokens").value()).length();
             if (vocab != null && vocab != n) throw new IllegalArgumentException("--vocab " + vocab + " disagrees with " + tokenizer + "'s " + n + " tokens");
             vocab = n;
+            applyTokenOptions(tok);
+        } else if (chatTemplate != null || bosToken != null || eosToken != null) {
+            throw new IllegalArgumentException("--chat-template, --bos-token and --eos-token need --tokenizer (the vocabulary they refer to)");
         }
         int d = dim != null ? dim : base.dim();
         int h = heads != null ? heads : base.nHeads();
         ModelConfig c = new ModelConfig(arch != null ? arch : base.architecture(), d, hidden != null ? hidden : base.hiddenDim(),
                 layers != null ? layers : base.nLayers(), h, kvHeads != null ? kvHeads : Math.min(h, base.nKvHeads()),
                 headDim != null ? headDim : (dim != null || heads != null ? d / h : base.headDim()),
-                vocab != null ? vocab : base.vocabSize(), ctx != null ? ctx : base.contextLength(), base.rmsEps(), base.ropeTheta(),
-                base.tiedEmbeddings());
+                vocab != null ? vocab : base.vocabSize(), ctx != null ? ctx : base.contextLength(), base.rmsEps(),
+                ropeTheta != null ? ropeTheta : base.ropeTheta(), tiedEmbeddings != null ? tiedEmbeddings : base.tiedEmbeddings());
         dev.jllm.model.Architecture.of(c.architecture());
         GgmlType t = GgmlType.valueOf(type.toUpperCase(Locale.ROOT));
         var err = spec.commandLine().getErr();
@@ -84,6 +105,35 @@ final class InitCommand implements Callable<Integer> {
                     preset != null ? preset : "custom", Units.count(params), Units.bytes(java.nio.file.Files.size(out)), p.seconds());
         }
         return 0;
+    }
+
+    /** --bos-token, --eos-token and --chat-template written into the tokenizer metadata, each checked against its vocabulary. */
+    private void applyTokenOptions(java.util.Map<String, dev.jllm.gguf.GgufValue> tok) throws java.io.IOException {
+        dev.jllm.gguf.GgufArray tokens = (dev.jllm.gguf.GgufArray) tok.get("tokenizer.ggml.tokens").value();
+        java.util.Map<String, Integer> ids = new java.util.HashMap<>();
+        String[] pieces = tokens.strings();
+        for (int i = 0; i < pieces.length; i++) ids.putIfAbsent(pieces[i], i);
+        java.util.function.BiFunction<String, String, Integer> id = (flag, text) -> {
+            Integer i = ids.get(text);
+            if (i == null) throw new IllegalArgumentException(flag + " '" + text + "' is not a token of " + tokenizer + "; train the tokenizer with --special '" + text + "'");
+            return i;
+        };
+        if (bosToken != null) tok.put("tokenizer.ggml.bos_token_id", dev.jllm.gguf.GgufValue.ofUInt32(id.apply("--bos-token", bosToken)));
+        if (eosToken != null) tok.put("tokenizer.ggml.eos_token_id", dev.jllm.gguf.GgufValue.ofUInt32(id.apply("--eos-token", eosToken)));
+        if (chatTemplate != null) {
+            String source;
+            if (chatTemplate.equals("chatml")) {
+                id.apply("--chat-template chatml needs the token", "<|im_start|>");
+                id.apply("--chat-template chatml needs the token", "<|im_end|>");
+                source = dev.jllm.chat.ChatTemplate.FALLBACK_SOURCE;
+            } else {
+                Path f = Path.of(chatTemplate);
+                if (!java.nio.file.Files.isRegularFile(f)) throw new IllegalArgumentException("--chat-template: give chatml or a Jinja file; " + f + " is not a file");
+                source = java.nio.file.Files.readString(f);
+            }
+            dev.jllm.chat.ChatTemplate.of(source, "", ""); // parses: a broken template is refused here, not at serve time
+            tok.put("tokenizer.chat_template", dev.jllm.gguf.GgufValue.ofString(source));
+        }
     }
 
     /** The tokenizer.* metadata of a GGUF, or of a tokenizer.json converted as llama.cpp's convert_hf_to_gguf does. */

@@ -4,7 +4,6 @@ import dev.jllm.engine.Scheduler;
 import dev.jllm.server.ChatServer;
 import dev.jllm.server.http.ApiKeys;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -23,11 +22,10 @@ import picocli.CommandLine.Spec;
             "or in PostgreSQL with --store postgres://user:pass@host:port/db.",
             "Stops gracefully on SIGTERM/Ctrl-C: no new requests, in-flight ones finish within --shutdown-grace."})
 final class ServeCommand implements Callable<Integer> {
-    static final String DEFAULT_MODEL = "testdata/models/stories260K.gguf";
 
     @Spec CommandSpec spec;
 
-    @Option(names = {"-m", "--model"}, description = "GGUF model (default: the bundled " + DEFAULT_MODEL + ")") Path model;
+    @Option(names = {"-m", "--model"}, description = "GGUF model (default: the bundled " + BundledModel.PATH + ")") Path model;
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "address to bind (default ${DEFAULT-VALUE})") String host;
     @Option(names = "--port", defaultValue = "8080", description = "port; 0 = any free one (default ${DEFAULT-VALUE})") int port;
     @Option(names = "--data-dir", defaultValue = "./jllm-data", description = "where the conversation database lives (default ${DEFAULT-VALUE})")
@@ -56,7 +54,7 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        Path m = model != null ? model : bundledModel();
+        Path m = model != null ? model : BundledModel.path();
         ApiKeys keys = apiKeys != null ? ApiKeys.load(apiKeys) : ApiKeys.disabled();
         int th = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         ChatServer.Options o = ChatServer.Options.defaults(m, dataDir, keys).withPort(port).withHost(host, insecure)
@@ -90,19 +88,6 @@ final class ServeCommand implements Callable<Integer> {
         out.flush();
         stopped.await();
         return 0;
-    }
-
-    /** The bundled model: relative to the working directory, else to the repository the jar was built in. */
-    private static Path bundledModel() {
-        Path here = Path.of(DEFAULT_MODEL);
-        if (Files.exists(here)) return here;
-        try {
-            Path p = Path.of(ServeCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toAbsolutePath();
-            for (; p != null; p = p.getParent()) if (Files.exists(p.resolve(DEFAULT_MODEL))) return p.resolve(DEFAULT_MODEL);
-        } catch (java.net.URISyntaxException | SecurityException e) {
-            // fall through: report the relative path as missing
-        }
-        return here;
     }
 
     static Scheduler.Batching batching(String s) {

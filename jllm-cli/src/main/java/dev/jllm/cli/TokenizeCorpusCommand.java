@@ -25,8 +25,11 @@ final class TokenizeCorpusCommand implements Callable<Integer> {
     @Option(names = "--tokenizer", required = true, paramLabel = "T", description = TokenizerCommand.TOKENIZER_HELP)
     Path tokenizer;
 
-    @Option(names = "--input", required = true, arity = "1..*", paramLabel = "FILE", description = "UTF-8 text files")
+    @Option(names = "--input", required = true, arity = "1..*", paramLabel = "FILE", description = "UTF-8 text files, JSONL files (one document per line, e.g. jllm clean's output; also .gz) or directories of them")
     List<Path> inputs;
+
+    @Option(names = "--text-field", defaultValue = "text", paramLabel = "NAME", description = "JSONL field with the text (default: ${DEFAULT-VALUE}; chat records are read from their messages, one \"role\\ncontent\" per message)")
+    String textField;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "shard directory (created; index.txt lists the shards)")
     Path out;
@@ -38,7 +41,7 @@ final class TokenizeCorpusCommand implements Callable<Integer> {
     double valFraction;
 
     @Option(names = "--doc-separator", paramLabel = "S",
-            description = "split files into documents at this string (e.g. '<|endoftext|>'; '\\n\\n' for blank lines); default: one document per file")
+            description = "split text files into documents at this string (e.g. '<|endoftext|>'; '\\n\\n' for blank lines); default: one document per file (JSONL: one per line)")
     String separator;
 
     @Option(names = "--loss-after", paramLabel = "S",
@@ -53,18 +56,17 @@ final class TokenizeCorpusCommand implements Callable<Integer> {
         if (eos < 0) throw new IllegalArgumentException(tokenizer + " defines no EOS token; documents are packed with EOS separators");
         boolean bos = tok.vocabulary().addBos() && tok.bos() >= 0;
         String sep = separator == null ? null : separator.replace("\\n", "\n").replace("\\t", "\t");
+        List<Path> files = CorpusDocuments.expand(inputs);
         long bytes = 0;
-        for (Path p : inputs) bytes += Files.size(p);
+        for (Path p : files) bytes += Files.size(p);
         var err = spec.commandLine().getErr();
         long tokens = 0;
         int docs = 0, masked = 0;
         try (TokenShards.Writer w = new TokenShards.Writer(out, source, tok.vocabSize(), eos);
              Progress progress = new Progress(err, "tokenize", bytes, true)) {
-            for (Path p : inputs) {
-                String text = Files.readString(p, StandardCharsets.UTF_8);
-                List<String> parts = new ArrayList<>();
-                if (sep == null) parts.add(text);
-                else for (String d : text.split(Pattern.quote(sep))) if (!d.isBlank()) parts.add(d.strip());
+            for (Path p : files) {
+                List<String> parts = CorpusDocuments.read(p, textField, sep);
+                long fileBytes = Files.size(p), counted = 0;
                 for (String d : parts) {
                     int cut = lossAfter == null ? -1 : d.indexOf(lossAfter);
                     // the context part and the learned part are tokenized separately, so the boundary is a token boundary
@@ -86,8 +88,11 @@ final class TokenizeCorpusCommand implements Callable<Integer> {
                     }
                     tokens += ids.length + 1;
                     docs++;
-                    progress.add(d.getBytes(StandardCharsets.UTF_8).length + (sep == null ? 0 : sep.length()));
+                    long b = Math.min(fileBytes - counted, d.getBytes(StandardCharsets.UTF_8).length + (sep == null ? 0 : sep.length()));
+                    progress.add(b);
+                    counted += b;
                 }
+                progress.add(fileBytes - counted);
             }
             List<TokenShards.Shard> shards = w.finish(valFraction);
             if (lossAfter != null) {

@@ -330,7 +330,8 @@ final class TokenizerCommand implements Runnable {
                 "Pre-tokenizers: gpt2, llama3, qwen2, cjk (qwen2 with Han/kana/Hangul runs kept apart from Latin, digits and marks)."})
     static final class Train implements Callable<Integer> {
         @Spec CommandSpec spec;
-        @Option(names = "--input", required = true, arity = "1..*", paramLabel = "FILES", description = "training text files (UTF-8)") List<Path> input;
+        @Option(names = "--input", required = true, arity = "1..*", paramLabel = "FILES", description = "training text files (UTF-8), JSONL files (one document per line, e.g. jllm clean's output; also .gz) or directories of them") List<Path> input;
+        @Option(names = "--text-field", defaultValue = "text", paramLabel = "NAME", description = "JSONL field with the text (default: ${DEFAULT-VALUE}; chat records are read from their messages, one \"role\\ncontent\" per message)") String textField;
         @Option(names = "--vocab-size", required = true, paramLabel = "N", description = "tokens in total: special + 256 bytes + merges") int vocabSize;
         @Option(names = "--special", paramLabel = "TOKEN", description = "a special token, never merged across (repeatable), e.g. \"<|endoftext|>\"") List<String> special = new ArrayList<>();
         @Option(names = "--pretokenizer", paramLabel = "NAME", defaultValue = "gpt2", description = "gpt2, llama3, qwen2 or cjk (default: ${DEFAULT-VALUE})") String pretokenizer;
@@ -345,8 +346,9 @@ final class TokenizerCommand implements Runnable {
             BpeTrainer.Options options = new BpeTrainer.Options(vocabSize, special, pre, n);
             for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) pool.resetPeakUsage();
             PrintWriter err = spec.commandLine().getErr();
+            List<Path> files = CorpusDocuments.expand(input);
             long total = 0;
-            for (Path f : input) total += Files.size(f);
+            for (Path f : files) total += Files.size(f);
             long t0 = System.nanoTime();
             Progress[] bars = new Progress[2];
             long[] seen = new long[2];
@@ -354,7 +356,7 @@ final class TokenizerCommand implements Runnable {
             TrainedBpe trained;
             try {
                 long totalBytes = total;
-                trained = BpeTrainer.trainFiles(input, options, new BpeTrainer.Progress() {
+                BpeTrainer.Progress progress = new BpeTrainer.Progress() {
                     @Override
                     public void counting(long done, long all) {
                         if (bars[0] == null) bars[0] = new Progress(err, "counting words", totalBytes, true);
@@ -371,7 +373,15 @@ final class TokenizerCommand implements Runnable {
                         bars[1].add(done - seen[1]);
                         seen[1] = done;
                     }
-                });
+                };
+                if (files.stream().noneMatch(CorpusDocuments::isJsonl)) {
+                    trained = BpeTrainer.trainFiles(files, options, progress);
+                } else {
+                    // JSONL: every line's text is its own document (nothing merged across lines)
+                    List<String> texts = new ArrayList<>();
+                    for (Path f : files) texts.addAll(CorpusDocuments.read(f, textField, null));
+                    trained = BpeTrainer.train(texts, options, progress);
+                }
             } finally {
                 for (Progress b : bars) if (b != null) b.close();
             }
@@ -389,7 +399,7 @@ final class TokenizerCommand implements Runnable {
                     Units.grouped(trained.vocabSize()), special.size(), Units.grouped(trained.mergeCount()), pre.cliName());
             if (trained.mergeCount() < wanted) o.printf(Locale.ROOT, "note: stopped after %d merges: no adjacent pair is left in the corpus%n", trained.mergeCount());
             if (ggufOut != null) o.printf(Locale.ROOT, "wrote %s (tokenizer.ggml.model gpt2, pre %s)%n", ggufOut, pre.ggufPre());
-            o.printf(Locale.ROOT, "corpus   %s bytes, %s distinct words, %d file(s)%n", Units.grouped(st.corpusBytes()), Units.grouped(st.uniqueWords()), input.size());
+            o.printf(Locale.ROOT, "corpus   %s bytes, %s distinct words, %d file(s)%n", Units.grouped(st.corpusBytes()), Units.grouped(st.uniqueWords()), files.size());
             o.printf(Locale.ROOT, "time     %.2f s total (%.2f s counting on %d threads, %.2f s merging)%n", secs, secs - mergeSecs, n, mergeSecs);
             o.printf(Locale.ROOT, "speed    %.2f MB/s of corpus, %.0f merges/s%n", st.corpusBytes() / 1e6 / Math.max(secs, 1e-9),
                     trained.mergeCount() / Math.max(mergeSecs, 1e-9));

@@ -18,14 +18,17 @@ import java.util.List;
  * @param replaced    with a correction, the value it replaced (the wrong answer); else null
  * @param factTurn    the user turn (1-based) that states the fact
  * @param distractors unrelated turns between the fact (or its correction) and the question
+ * @param facts       the facts asked, in the order the questions come (the last is {@code answer}); one unless generated with several
  */
 public record Dialogue(String id, Lang lang, Split split, String type, String script, String answer, String replaced, int factTurn,
-                       int distractors, List<Message> messages) {
+                       int distractors, List<Message> messages, List<String> facts) {
     /** One chat message. */
     public record Message(String role, String content) {}
 
     public Dialogue {
         messages = List.copyOf(messages);
+        facts = List.copyOf(facts);
+        if (facts.isEmpty() || !facts.getLast().equals(answer)) throw new IllegalArgumentException("the last fact asked must be the answer");
     }
 
     public boolean corrected() {
@@ -61,6 +64,11 @@ public record Dialogue(String id, Lang lang, Split split, String type, String sc
             g.writeNumberField("distractors", distractors);
             g.writeBooleanField("correction", replaced != null);
             if (replaced != null) g.writeStringField("replaced", replaced);
+            if (facts.size() > 1) {
+                g.writeArrayFieldStart("facts");
+                for (String f : facts) g.writeString(f);
+                g.writeEndArray();
+            }
             g.writeEndObject();
             g.writeEndObject();
         } catch (IOException e) {

@@ -30,10 +30,13 @@ public final class DialogueGenerator {
      * @param systemRate     share of dialogues that start with a system message
      */
     public record Options(long seed, Split split, List<Lang> langs, int minDistractors, int maxDistractors, double correctionRate,
-                          double systemRate) {
+                          double systemRate, int maxFacts) {
         public static final int MAX_DISTRACTORS = 6;
 
         public Options {
+            if (maxFacts < 1 || maxFacts > Phrasings.KINDS.size()) {
+                throw new IllegalArgumentException("facts per dialogue must be 1-" + Phrasings.KINDS.size() + ", got " + maxFacts);
+            }
             langs = List.copyOf(langs);
             if (langs.isEmpty()) throw new IllegalArgumentException("no language given");
             if (minDistractors < 0 || maxDistractors < minDistractors || maxDistractors > MAX_DISTRACTORS) {
@@ -45,7 +48,11 @@ public final class DialogueGenerator {
         }
 
         public Options(long seed, Split split, List<Lang> langs, int minDistractors, int maxDistractors) {
-            this(seed, split, langs, minDistractors, maxDistractors, 0.15, 0.3);
+            this(seed, split, langs, minDistractors, maxDistractors, 0.15, 0.3, 1);
+        }
+
+        public Options(long seed, Split split, List<Lang> langs, int minDistractors, int maxDistractors, double correctionRate, double systemRate) {
+            this(seed, split, langs, minDistractors, maxDistractors, correctionRate, systemRate, 1);
         }
 
         /** "0-2" or "1" → [min, max]. */
@@ -97,6 +104,7 @@ public final class DialogueGenerator {
 
     /** Dialogue {@code index} alone. */
     public static Dialogue dialogue(Options o, int index) {
+        if (o.maxFacts() > 1) return MultiFact.dialogue(o, index, new Random(mix(o.seed(), o.split(), index) ^ 0x5DEECE66DL));
         Random r = new Random(mix(o.seed(), o.split(), index));
         Split split = o.split();
         Lang lang = o.langs().get(index % o.langs().size());
@@ -165,11 +173,11 @@ public final class DialogueGenerator {
         msgs.add(new Dialogue.Message("user", fill(Pools.pick(r, Phrasings.side(texts.questions(), split, false)), value, cat)));
         msgs.add(new Dialogue.Message("assistant", fill(Pools.pick(r, texts.answers()), value, cat)));
         String id = split.id() + "-" + o.seed() + "-" + index;
-        return new Dialogue(id, lang, split, kind.id(), nameScript, value, replaced, factTurn, distractors, msgs);
+        return new Dialogue(id, lang, split, kind.id(), nameScript, value, replaced, factTurn, distractors, msgs, List.of(value));
     }
 
     /** Another value of the same kind (and script or category), for a correction. */
-    private static String redraw(String kind, Random r, Split split, Lang lang, String script, String cat) {
+    static String redraw(String kind, Random r, Split split, Lang lang, String script, String cat) {
         return switch (kind) {
             case "name" -> Pools.name(r, split, Pools.Script.valueOf(script.toUpperCase(Locale.ROOT)));
             case "number" -> Pools.number(r, split);
@@ -187,13 +195,13 @@ public final class DialogueGenerator {
     }
 
     /** user/assistant texts of a flat list joined as "user\u0000assistant", so that pairs split as one entry each. */
-    private static List<String> pairList(List<String> flat) {
+    static List<String> pairList(List<String> flat) {
         List<String> out = new ArrayList<>();
         for (int i = 0; i < flat.size(); i += 2) out.add(flat.get(i) + "\u0000" + flat.get(i + 1));
         return out;
     }
 
-    private static int exchange(List<Dialogue.Message> msgs, String pair, int next) {
+    static int exchange(List<Dialogue.Message> msgs, String pair, int next) {
         int cut = pair.indexOf('\u0000');
         msgs.add(new Dialogue.Message("user", pair.substring(0, cut)));
         msgs.add(new Dialogue.Message("assistant", pair.substring(cut + 1)));
@@ -201,7 +209,7 @@ public final class DialogueGenerator {
     }
 
     /** The template filled; an English sentence that starts with a lower-case value gets a capital (answers never start with the value). */
-    private static String fill(String template, String value, String category) {
+    static String fill(String template, String value, String category) {
         String s = template.replace("{v}", value);
         if (category != null) s = s.replace("{cat}", category);
         char c = s.charAt(0);

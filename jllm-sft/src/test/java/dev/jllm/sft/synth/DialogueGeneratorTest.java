@@ -114,6 +114,36 @@ class DialogueGeneratorTest {
         }
     }
 
+    @Test
+    void multiFactDialoguesAskEveryFactOnceAndAnswerEachVerbatim() {
+        var o = new DialogueGenerator.Options(5, Split.TRAIN, BOTH, 0, 3, 0.15, 0.3, 3);
+        Map<Integer, Integer> byCount = new HashMap<>();
+        for (int i = 0; i < 600; i++) {
+            Dialogue d = DialogueGenerator.dialogue(o, i);
+            List<Dialogue.Message> ms = d.messages();
+            int k = d.facts().size();
+            assertTrue(k >= 1 && k <= 3, d.toJson());
+            byCount.merge(k, 1, Integer::sum);
+            assertEquals(d.answer(), d.facts().getLast());
+            // the last k exchanges are the questions, in the order of facts(); each answer holds its fact, which a user turn stated before
+            for (int j = 0; j < k; j++) {
+                int at = ms.size() - 2 * (k - j);
+                assertEquals("user", ms.get(at).role());
+                assertTrue(ms.get(at + 1).content().contains(d.facts().get(j)), d.toJson());
+                String fact = d.facts().get(j);
+                assertTrue(ms.subList(0, ms.size() - 2 * k).stream().anyMatch(m -> m.role().equals("user") && m.content().contains(fact)), d.toJson());
+            }
+            assertEquals(k, new HashSet<>(d.facts()).size(), "facts of different types: " + d.toJson());
+        }
+        assertTrue(byCount.getOrDefault(1, 0) > 150 && byCount.getOrDefault(2, 0) > 150 && byCount.getOrDefault(3, 0) > 150, byCount.toString());
+        assertEquals(DialogueGenerator.dialogue(o, 17).toJson(), DialogueGenerator.dialogue(o, 17).toJson(), "seeded");
+        var one = new DialogueGenerator.Options(5, Split.TRAIN, BOTH, 0, 3, 0.15, 0.3, 1);
+        assertEquals(DialogueGenerator.dialogue(new DialogueGenerator.Options(5, Split.TRAIN, BOTH, 0, 3, 0.15, 0.3), 9).toJson(),
+                DialogueGenerator.dialogue(one, 9).toJson(), "one fact per dialogue is the classic generator");
+        assertEquals(List.of(DialogueGenerator.dialogue(one, 9).answer()), DialogueGenerator.dialogue(one, 9).facts());
+        assertThrows(IllegalArgumentException.class, () -> new DialogueGenerator.Options(5, Split.TRAIN, BOTH, 0, 3, 0.15, 0.3, 0));
+    }
+
     // ---- no shared pieces ----
 
     /** Does {@code v} occur in {@code text} as a whole (not inside a longer Latin/Cyrillic/... word or number)? Han has no word boundaries. */

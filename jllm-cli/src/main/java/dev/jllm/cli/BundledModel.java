@@ -1,0 +1,27 @@
+package dev.jllm.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The default model of {@code jllm serve} and {@code jllm chat}: jllm-chat, the small bilingual chat
+ * model built by jllm's own chain ({@code jllm demo build --scale full}; card beside it).
+ */
+final class BundledModel {
+    private BundledModel() {}
+
+    static final String PATH = "testdata/models/stories260K.gguf";
+
+    /** The bundled model: relative to the working directory, else to the repository the jar was built in. */
+    static Path path() {
+        Path here = Path.of(PATH);
+        if (Files.exists(here)) return here;
+        try {
+            Path p = Path.of(BundledModel.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toAbsolutePath();
+            for (; p != null; p = p.getParent()) if (Files.exists(p.resolve(PATH))) return p.resolve(PATH);
+        } catch (java.net.URISyntaxException | SecurityException e) {
+            // fall through: report the relative path as missing
+        }
+        return here;
+    }
+}

@@ -1,0 +1,108 @@
+package dev.jllm.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The default chat model's recipe: the whole chain as {@code jllm} commands, at two scales. "full"
+ * builds the committed default model ({@code models/jllm-chat.q8_0.gguf}); "small" is the same chain
+ * in minutes ({@code jllm demo}). Every stage is an ordinary command a user can run by hand; the
+ * model card prints them exactly.
+ *
+ * @param repo the repository (bundled data is read from its testdata/)
+ * @param work where every stage writes (stages whose output exists are skipped on a rerun)
+ */
+record DemoRecipe(Scale scale, Path repo, Path work, Path out, int threads) {
+
+    /** Everything that differs between the two scales. */
+    record Scale(String name, int trainDialogues, int evalPerSet, int vocab, int dim, int layers, int heads, int kvHeads, int ffn, int ctx,
+                 int pretrainSteps, int pretrainBatch, int pretrainSeq, double pretrainLr, int sftSteps, int sftBatch, int sftSeq, double sftLr) {
+        static final Scale FULL = new Scale("full", 60_000, 400, 8192, 256, 6, 8, 4, 768, 1024,
+                200, 4, 1024, 2e-3, 1100, 8, 512, 2e-3);
+        static final Scale SMALL = new Scale("small", 12_000, 100, 4096, 128, 4, 4, 2, 384, 1024,
+                80, 8, 256, 3e-3, 300, 8, 256, 3e-3);
+
+        static Scale of(String s) {
+            return switch (s.toLowerCase(Locale.ROOT)) {
+                case "full" -> FULL;
+                case "small" -> SMALL;
+                default -> throw new IllegalArgumentException("--scale must be full or small, got '" + s + "'");
+            };
+        }
+    }
+
+    /** One step of the chain: the command's arguments and the file whose existence means it is done. */
+    record Stage(String name, String what, Path done, List<String> args) {}
+
+    /** The seed of every random choice in the recipe (dialogues, init, data order). */
+    static final long SEED = 1;
+    static final String[] SPECIALS = {"<|endoftext|>", "<|im_start|>", "<|im_end|>"};
+    /** The assistant's name and author, filled into LLaMA-Factory's identity.json. */
+    static final String NAME = "jllm", AUTHOR = "the jllm project";
+
+    Path data(String f) {
+        return work.resolve("data").resolve(f);
+    }
+
+    Path testdata(String f) {
+        return repo.resolve("testdata").resolve(f);
+    }
+
+    /** Held-out recall sets: {@code d} unrelated turns between the fact and the question, no corrections. */
+    Path heldout(int d) {
+        return data("heldout-d" + d + ".jsonl");
+    }
+
+    static final int[] EVAL_DISTRACTORS = {1, 2};
+
+    List<Stage> stages() {
+        Scale s = scale;
+        String t = Integer.toString(threads);
+        List<Stage> st = new ArrayList<>();
+        st.add(new Stage("dialogues", "synthetic memory dialogues (train side)", data("dialogues.jsonl"), List.of("demo", "dialogues", "--split", "train",
+                "--count", Integer.toString(s.trainDialogues()), "--seed", Long.toString(SEED), "--distractors", "0-3", "--facts", "3", "--out", data("dialogues.jsonl").toString())));
+        for (int d : EVAL_DISTRACTORS) {
+            st.add(new Stage("heldout-d" + d, "held-out dialogues, " + d + " unrelated turn(s)", heldout(d), List.of("demo", "dialogues", "--split", "heldout",
+                    "--count", Integer.toString(s.evalPerSet()), "--seed", Long.toString(SEED + 100 + d), "--distractors", Integer.toString(d),
+                    "--corrections", "0", "--out", heldout(d).toString())));
+        }
+        st.add(new Stage("clean", "clean the bundled text corpora", work.resolve("clean/report/report.json"), List.of("clean",
+                "--input", testdata("corpora/clean/wiki_demo.txt") + "," + testdata("corpora/clean/c4_demo.jsonl") + ","
+                        + testdata("corpora/cmrc2018-trial-contexts.jsonl"),
+                "--output", work.resolve("clean").toString(), "-t", t)));
+        List<String> tok = new ArrayList<>(List.of("tokenizer", "train", "--vocab-size", Integer.toString(s.vocab()), "--pretokenizer", "qwen2",
+                "--input", work.resolve("clean").toString(), "--input", data("dialogues.jsonl").toString(), "--out", work.resolve("tokenizer.json").toString(),
+                "--threads", t));
+        for (String sp : SPECIALS) tok.addAll(List.of("--special", sp));
+        st.add(new Stage("tokenizer", "bilingual byte-level BPE", work.resolve("tokenizer.json"), tok));
+        st.add(new Stage("init", "random llama of the target shape", work.resolve("init.gguf"), List.of("init", work.resolve("init.gguf").toString(),
+                "--tokenizer", work.resolve("tokenizer.json").toString(), "--eos-token", SPECIALS[0], "--bos-token", SPECIALS[0], "--chat-template", "chatml",
+                "--dim", Integer.toString(s.dim()), "--layers", Integer.toString(s.layers()), "--heads", Integer.toString(s.heads()),
+                "--kv-heads", Integer.toString(s.kvHeads()), "--ffn-dim", Integer.toString(s.ffn()), "--ctx", Integer.toString(s.ctx()),
+                "--tied-embeddings", "true", "--seed", Long.toString(SEED))));
+        st.add(new Stage("shards", "tokenize the cleaned text", work.resolve("shards/index.txt"), List.of("tokenize-corpus", "--tokenizer",
+                work.resolve("init.gguf").toString(), "--input", work.resolve("clean").toString(), "--source", "text", "--val-fraction", "0.02",
+                "--out", work.resolve("shards").toString())));
+        st.add(new Stage("pretrain", "pretrain on the text", work.resolve("base.gguf"), List.of("train", "--model", work.resolve("init.gguf").toString(),
+                "--data", work.resolve("shards").toString(), "--steps", Integer.toString(s.pretrainSteps()), "--batch", Integer.toString(s.pretrainBatch()),
+                "--seq", Integer.toString(s.pretrainSeq()), "--lr", fmt(s.pretrainLr()), "--warmup", Integer.toString(Math.max(10, s.pretrainSteps() / 10)),
+                "--eval-every", Integer.toString(Math.max(20, s.pretrainSteps() / 4)), "--checkpoint-every", "50", "--seed", Long.toString(SEED),
+                "-t", t, "--resume", "--out", work.resolve("base.gguf").toString(), "--log", work.resolve("logs/pretrain").toString())));
+        st.add(new Stage("sft", "supervised fine-tuning (all weights; loss on the assistant's tokens)", work.resolve("sft.gguf"), List.of("finetune", "--full",
+                "--model", work.resolve("base.gguf").toString(),
+                "--mix", "dialogues=" + data("dialogues.jsonl") + ":20,identity=" + testdata("sft/identity.json") + ":1,alpaca_en="
+                        + testdata("sft/alpaca_en_demo.200.json") + ":1,alpaca_zh=" + testdata("sft/alpaca_zh_demo.200.json") + ":1",
+                "--var", "name=" + NAME, "--var", "author=" + AUTHOR, "--steps", Integer.toString(s.sftSteps()), "--batch", Integer.toString(s.sftBatch()),
+                "--seq", Integer.toString(s.sftSeq()), "--lr", fmt(s.sftLr()), "--warmup", Integer.toString(Math.max(10, s.sftSteps() / 20)),
+                "--eval-every", Integer.toString(Math.max(50, s.sftSteps() / 6)), "--checkpoint-every", "50", "--seed", Long.toString(SEED), "-t", t,
+                "--resume", "--out", work.resolve("sft.gguf").toString(), "--log", work.resolve("logs/sft").toString())));
+        st.add(new Stage("quantize", "Q8_0", out, List.of("quantize", "--type", "q8_0", work.resolve("sft.gguf").toString(), out.toString())));
+        return st;
+    }
+
+    private static String fmt(double d) {
+        return String.format(Locale.ROOT, "%g", d);
+    }
+}

@@ -1,0 +1,71 @@
+package dev.jllm.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jllm.gguf.GgufFile;
+import dev.jllm.testkit.TestData;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * The default model's recipe end to end at a toy scale: every stage runs as the jllm command the card
+ * prints, the result is a Q8_0 GGUF with the chat template and EOS the recipe asked for, the recall
+ * evaluation runs against it through the server, the card carries the logs' numbers, and a rerun skips
+ * every finished stage.
+ */
+@Timeout(value = 240, unit = TimeUnit.SECONDS)
+class DemoBuildTest {
+    @TempDir Path dir;
+
+    static final DemoRecipe.Scale TOY = new DemoRecipe.Scale("toy", 400, 6, 400, 32, 2, 2, 1, 64, 1024, 6, 4, 64, 3e-3, 8, 4, 128, 3e-3);
+
+    private String build(Path work) {
+        DemoBuildCommand b = new DemoBuildCommand();
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        CommandLine cl = new CommandLine(b);
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        b.custom = TOY;
+        int rc = cl.execute("--work", work.toString(), "--repo", TestData.root().toAbsolutePath().getParent().toString(), "-t", "2");
+        assertEquals(0, rc, out + "\n" + err);
+        return out.toString();
+    }
+
+    @Test
+    void theChainRunsEndToEndAndARerunSkipsFinishedStages() throws Exception {
+        Path work = dir.resolve("w");
+        String first = build(work);
+        for (String stage : new String[] {"dialogues", "heldout-d1", "heldout-d2", "clean", "tokenizer", "init", "shards", "pretrain", "sft", "quantize"}) {
+            assertTrue(first.contains("] " + stage + ": "), stage + " ran:\n" + first);
+        }
+        Path model = work.resolve("jllm-chat.q8_0.gguf");
+        try (GgufFile g = GgufFile.open(model)) {
+            assertEquals(dev.jllm.chat.ChatTemplate.FALLBACK_SOURCE, g.metadata().get("tokenizer.chat_template").value());
+            assertEquals(0, ((Number) g.metadata().get("tokenizer.ggml.eos_token_id").value()).intValue());
+            assertEquals(1024, ((Number) g.metadata().get("llama.context_length").value()).intValue());
+            assertTrue(g.tensors().stream().anyMatch(t -> t.type() == dev.jllm.tensor.GgmlType.Q8_0));
+        }
+        JsonNode recall = new ObjectMapper().readTree(work.resolve("eval/recall-d2.json").toFile());
+        assertEquals(6, recall.get("dialogues").asInt());
+        assertEquals(6, recall.get("stateful").get("all").get("total").asInt());
+        String card = Files.readString(work.resolve("jllm-chat.q8_0.md"));
+        String sftVal = Files.readAllLines(work.resolve("logs/sft/val.csv")).getLast().split(",")[1];
+        assertTrue(card.contains(String.format(java.util.Locale.ROOT, "%.3f", Double.parseDouble(sftVal))), "the card quotes the SFT log:\n" + card);
+        assertTrue(card.contains("./jllm finetune --full --model WORK/base.gguf") && card.contains("| 2 | all |"), card);
+
+        String second = build(work);
+        assertEquals(10, second.split("\\(done before: ", -1).length - 1, second);
+        assertEquals(Files.readString(work.resolve("jllm-chat.q8_0.md")).replaceAll("\\d+ min in all", ""), card.replaceAll("\\d+ min in all", ""),
+                "the card is a function of the build's files");
+    }
+}
