@@ -3,7 +3,9 @@
  * streaming SSE) running multi-turn conversations per {@code Scenario} (stateless resend, with or
  * without server-side caching, or server-stored conversations) on synthetic prompts sized with the
  * server's tokenizer; vLLM benchmark_serving metrics (HdrHistogram) with SLO goodput; the result
- * table, JSON and PNG.
+ * table, JSON and PNG. {@code dev.jllm.eval.metrics}: quality metrics equal to their reference
+ * implementations (sacreBLEU BLEU/chrF, rouge-score, SQuAD and CMRC 2018 EM/F1, lm-evaluation-harness
+ * multiple choice, length compliance) and their statistics (bootstrap CIs, paired tests, sample sizes).
  */
 module dev.jllm.eval {
     requires java.net.http;
@@ -13,4 +15,5 @@ module dev.jllm.eval {
     requires HdrHistogram;
     requires org.knowm.xchart;
     exports dev.jllm.eval;
+    exports dev.jllm.eval.metrics;
 }
