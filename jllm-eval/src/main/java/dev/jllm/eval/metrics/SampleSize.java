@@ -25,6 +25,19 @@ public final class SampleSize {
         return Normal.zTwoSided(confidence) * Math.sqrt(p * (1 - p) / n);
     }
 
+    /** Items needed for per-item scores of population variance {@code variance} (p(1−p) for 0/1 scores). */
+    public static long itemsForVariance(double variance, double halfWidth, double confidence) {
+        if (!(variance >= 0) || !(halfWidth > 0)) throw new IllegalArgumentException("need variance >= 0 and half-width > 0");
+        double z = Normal.zTwoSided(confidence);
+        return Math.max(1, (long) Math.ceil(z * z * variance / (halfWidth * halfWidth) - 1e-9));
+    }
+
+    /** The normal-approximation half-width of a mean of n scores of population variance {@code variance}. */
+    public static double halfWidthForVariance(double variance, long n, double confidence) {
+        if (!(variance >= 0) || n < 1) throw new IllegalArgumentException("need variance >= 0 and n >= 1");
+        return Normal.zTwoSided(confidence) * Math.sqrt(variance / n);
+    }
+
     /** z for the confidence (0.95 -> 1.96), for printing the formula with its numbers. */
     public static double z(double confidence) {
         return Normal.zTwoSided(confidence);
