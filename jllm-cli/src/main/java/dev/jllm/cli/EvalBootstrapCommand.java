@@ -83,11 +83,12 @@ final class EvalBootstrapCommand implements Callable<Integer> {
             return 0;
         }
         String what = binary ? "accuracy" : "mean score";
-        String spread = binary ? String.format(Locale.ROOT, "p(1-p) = %.4f·%.4f", mean, 1 - mean) : String.format(Locale.ROOT, "variance %.4f", var);
+        String spread = binary ? String.format(Locale.ROOT, "%.3f·%.3f", mean, 1 - mean) : String.format(Locale.ROOT, "%.4f", var);
+        String form = binary ? "p(1-p)" : "variance";
         out.printf(Locale.ROOT, "%s  %s   %s, %d items; %s%n", what, ci.format(3), source, n, options.describe());
-        out.printf(Locale.ROOT, "normal approximation: ±%.3f = z·sqrt(%s / %d), z = %.3f%n", normalHalf, spread, n, z);
-        out.printf(Locale.ROOT, "items needed for ±%.3f: %,d (normal approximation n = z²·%s / h²%s)%n", target, needed,
-                binary ? "p(1-p)" : "variance", var == 0 ? "; no spread observed, planned with p = 0.5" : "");
+        out.printf(Locale.ROOT, "normal approximation: ±%.3f = z·sqrt(%s/n) = %.3f·sqrt(%s/%d)%n", normalHalf, form, z, spread, n);
+        out.printf(Locale.ROOT, "items needed for ±%.3f: %,d = ceil(z²·%s/h²) = ceil(%.3f²·%s/%.3f²) (normal approximation%s)%n", target, needed,
+                form, z, var == 0 ? "0.25" : spread, target, var == 0 ? "; no spread observed, planned with p = 0.5" : "");
         return 0;
     }
 }

@@ -32,7 +32,7 @@ class EvalCommandTest {
     void bootstrapOf172OutOf200() throws Exception {
         CliTest.Run r = CliTest.run("eval", "bootstrap", "--correct", "172", "--total", "200");
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().startsWith("accuracy  0.860 [0.81"), r.out());
+        assertTrue(r.out().startsWith("accuracy  0.860 [0.810, 0.905] ±0.048"), r.out());
         assertTrue(r.out().contains("items needed for ±0.030: 514"), r.out());
         assertTrue(r.out().contains("normal approximation: ±0.048"), r.out());
         JsonNode j = new ObjectMapper().readTree(CliTest.run("eval", "bootstrap", "--correct", "172", "--total", "200", "--json").out());

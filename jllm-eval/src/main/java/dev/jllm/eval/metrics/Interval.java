@@ -16,7 +16,9 @@ public record Interval(double value, double lo, double hi, double confidence) {
     /** {@code 0.860 [0.810, 0.905] ±0.048} with the given number of decimals. */
     public String format(int decimals) {
         String f = "%." + decimals + "f";
-        return String.format(Locale.ROOT, f + " [" + f + ", " + f + "] ±" + f, value, lo, hi, halfWidth());
+        // (0.905 - 0.81) / 2 is 0.04749999... in binary; nudge so that a decimal half rounds up as on paper
+        double hw = halfWidth() + 1e-12 * Math.max(1, Math.abs(halfWidth()));
+        return String.format(Locale.ROOT, f + " [" + f + ", " + f + "] ±" + f, value, lo, hi, hw);
     }
 
     @Override
