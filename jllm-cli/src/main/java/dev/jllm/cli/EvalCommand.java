@@ -5,10 +5,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-/** {@code jllm eval}: quality evaluation. The subcommands that score files need no model. */
+/** {@code jllm eval}: quality evaluation. {@code run} runs a model on a task; the subcommands that score files need no model. */
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
-        subcommands = {EvalScoreCommand.class, EvalBootstrapCommand.class, EvalCompareCommand.class},
+        subcommands = {EvalRunCommand.class, EvalScoreCommand.class, EvalBootstrapCommand.class, EvalCompareCommand.class},
         description = {"Evaluate quality, with confidence intervals (see docs/EVALUATION.md):",
+            "  run        a task (YAML + JSONL or MMLU/C-Eval/CMMLU CSV) on a local model or an OpenAI-compatible URL; resumable",
             "  score      BLEU / chrF / ROUGE / exact match / F1 of a predictions file against reference files, with a bootstrap CI",
             "  bootstrap  the CI of an accuracy (K of N, or per-item scores) and the items needed for a target half-width",
             "  compare    two systems on the same items: paired bootstrap and McNemar's test"})

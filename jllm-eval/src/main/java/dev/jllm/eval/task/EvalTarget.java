@@ -1,0 +1,53 @@
+package dev.jllm.eval.task;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a task runs on: a local model through jllm's engine (jllm-cli's LocalEvalTarget) or an
+ * OpenAI-compatible server ({@link UrlTarget}). jllm-eval knows nothing of the engine; the CLI wires a
+ * local model in through this interface.
+ */
+public interface EvalTarget extends AutoCloseable {
+
+    /** Generation settings; temperature 0 = greedy. */
+    record Sampling(int maxTokens, double temperature, long seed, List<String> stop) {
+        public Sampling {
+            if (maxTokens < 1) throw new IllegalArgumentException("max tokens must be >= 1, got " + maxTokens);
+            if (!(temperature >= 0)) throw new IllegalArgumentException("--temp must be >= 0, got " + temperature);
+            stop = List.copyOf(stop);
+        }
+    }
+
+    /**
+     * @param logLikelihood  summed natural-log probabilities of the continuation's tokens
+     * @param greedy         every continuation token was the model's argmax
+     * @param tokens         the continuation's tokens
+     * @param truncated      context tokens dropped from the left to fit the context
+     */
+    record Continuation(double logLikelihood, boolean greedy, int tokens, int truncated) {}
+
+    /** Perplexity with its per-chunk negative log-likelihood sums (each chunk scores {@code tokensPerChunk} tokens), for the bootstrap. */
+    record Perplexity(double ppl, double[] chunkNll, int tokensPerChunk, long tokens) {}
+
+    /** For results.json: what was evaluated (kind, model file and SHA-256, adapters, URL...). */
+    Map<String, Object> describe();
+
+    /** One line for the terminal. */
+    String label();
+
+    /** Log-likelihood scoring is available (a local model); a URL target cannot give it yet. */
+    boolean scoresLogLikelihood();
+
+    String generate(String prompt, Sampling sampling) throws IOException;
+
+    /** The continuation's log-likelihood after the context, lm-evaluation-harness's way (see LocalEvalTarget). */
+    Continuation logLikelihood(String context, String continuation) throws IOException;
+
+    /** llama.cpp-compatible chunked perplexity of a text. */
+    Perplexity perplexity(String text, int ctx) throws IOException;
+
+    @Override
+    void close();
+}
