@@ -146,6 +146,24 @@ class EvalRunCommandTest {
         }
     }
 
+    @Test
+    void localGenerationIsJllmGeneratesDecodeLoop() throws Exception {
+        file("g.jsonl", "{\"p\": \"Once upon a time\", \"a\": \"there was a girl\"}\n{\"p\": \"Lily and Tom\", \"a\": \"went to the park\"}\n");
+        Path yaml = file("g.yaml", "type: generate\ndata: g.jsonl\nprompt: \"{p}\"\nanswer: a\nmax_tokens: 24\nmetrics: [rouge-l, exact]\n");
+        Path out = tmp.resolve("g-out");
+        CliTest.Run r = CliTest.run("eval", "run", "--task", yaml.toString(), "-m", model(), "--out", out.toString(), "-t", "1");
+        assertEquals(0, r.code(), r.out() + r.err());
+        JsonNode items = JSON.readTree(out.resolve("results.json").toFile()).get("items");
+        for (int i = 0; i < 2; i++) {
+            CliTest.Run g = CliTest.run("generate", "-m", model(), "-p", items.get(i).get("prompt").asText(), "-n", "24", "--temp", "0", "-t", "1");
+            assertEquals(g.out(), items.get(i).get("output").asText() + "\n");
+        }
+        CliTest.Run c = CliTest.run("eval", "run", "--task", yaml.toString(), "-m", model(), "--out", tmp.resolve("g-chat").toString(), "-t", "1", "--chat");
+        assertEquals(0, c.code(), c.out() + c.err());
+        assertEquals("chat template (one user message)",
+                JSON.readTree(tmp.resolve("g-chat/results.json").toFile()).get("summary").get("target").get("prompt_format").asText());
+    }
+
     // ---- generation against a fake server ---------------------------------------------------
 
     /** Answers each chat completion from a table keyed by a text the prompt contains; can fail the n-th call. */

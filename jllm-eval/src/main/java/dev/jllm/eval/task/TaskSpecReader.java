@@ -89,6 +89,17 @@ public final class TaskSpecReader {
         if (fewshot < 0) throw f.error("fewshot", "fewshot must be >= 0, got " + fewshot);
         if (fewshot > 0 && dev == null) throw f.error("fewshot", "fewshot " + fewshot + " needs a dev split: add 'dev: FILE'");
         boolean mc = type == TaskSpec.Type.MULTIPLE_CHOICE;
+        // keys that only matter with few-shot examples, or that a CSV format fixes itself, would be silently unused
+        List<String> fewshotOnly = new ArrayList<>(List.of("dev", "target", "fewshot_delimiter"));
+        if (!mc) fewshotOnly.add("target_delimiter");
+        for (String k : fewshotOnly) {
+            if (fewshot == 0 && root.has(k)) throw f.error(k, "'" + k + "' is only used by few-shot examples; set fewshot: K (> 0) or remove it");
+        }
+        if (csv) {
+            for (String k : List.of("id", "category")) {
+                if (root.has(k)) throw f.error(k, "format " + format.wire() + " sets '" + k + "' itself (ids SUBJECT-ROW, category = subject); remove the key");
+            }
+        }
         String prompt = f.string("prompt", csv ? CsvFormats.prompt(format) : null);
         if (prompt == null) throw f.error("type", "missing key 'prompt' (the template, e.g. \"{question}\\nAnswer:\")");
         String description = f.string("description", csv ? CsvFormats.description(format) : "");

@@ -105,6 +105,12 @@ class TaskFilesTest {
                 "i.yaml", "exactly one of 'choices");
         fails(() -> TaskSpecReader.read(file("j.yaml", "type: generate\ndata: x.jsonl\nprompt: p\nanswer: a\nfewshot: 3\n")),
                 "j.yaml: line 5: fewshot 3 needs a dev split");
+        fails(() -> TaskSpecReader.read(file("k.yaml", "type: generate\ndata: x.jsonl\nprompt: p\nanswer: a\ndev: d.jsonl\n")),
+                "k.yaml: line 5: 'dev' is only used by few-shot examples");
+        fails(() -> TaskSpecReader.read(file("l.yaml", "type: multiple_choice\nformat: mmlu\ndata: m\ncategory: topic\n")),
+                "l.yaml: line 4: format mmlu sets 'category' itself");
+        fails(() -> TaskSpecReader.read(file("m.yaml", "type: perplexity\ntext: t.txt\nprompt: p\n")),
+                "m.yaml: line 3: key 'prompt' is not used by type perplexity");
     }
 
     @Test
