@@ -42,6 +42,7 @@ final class LocalEvalTarget implements EvalTarget {
     private final boolean chat;
     private final PromptBuilder chatPrompts;
     private final String sha256;
+    private final List<String> adapterSha256 = new ArrayList<>();
 
     LocalEvalTarget(Path model, Path tokenizer, List<Path> adapters, float loraScale, int threads, GgmlType cacheType, boolean chat) throws IOException {
         this.model = model;
@@ -50,6 +51,7 @@ final class LocalEvalTarget implements EvalTarget {
         this.cacheType = cacheType;
         this.chat = chat;
         this.sha256 = sha256(model);
+        for (Path a : adapters) adapterSha256.add(sha256(a));
         this.m = LoadedModel.open(model, tokenizer, threads, adapters, loraScale);
         try {
             this.tr = m.transformer(cacheType, 0);
@@ -73,12 +75,12 @@ final class LocalEvalTarget implements EvalTarget {
         d.put("model", model.toString());
         d.put("model_sha256", sha256);
         List<Map<String, Object>> ad = new ArrayList<>();
-        for (Path a : adapters) {
-            try {
-                ad.add(Map.of("file", a.toString(), "sha256", sha256(a), "scale", (double) loraScale));
-            } catch (IOException e) {
-                throw new IllegalArgumentException(a + ": cannot read: " + e.getMessage());
-            }
+        for (int i = 0; i < adapters.size(); i++) {
+            Map<String, Object> a = new LinkedHashMap<>();
+            a.put("file", adapters.get(i).toString());
+            a.put("sha256", adapterSha256.get(i));
+            a.put("scale", (double) loraScale);
+            ad.add(a);
         }
         d.put("adapters", ad);
         d.put("prompt_format", chat ? "chat template (one user message)" : "raw text with BOS");

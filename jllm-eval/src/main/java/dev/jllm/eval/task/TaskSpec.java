@@ -81,9 +81,4 @@ public record TaskSpec(Path file, String name, Type type, Format format, Path da
         stop = List.copyOf(stop);
         if (choices != null) choices = List.copyOf(choices);
     }
-
-    /** The first metric: the one per-item scores (scores.jsonl, {@code jllm eval compare}) and the bootstrap plot use. */
-    public String primaryMetric() {
-        return type == Type.PERPLEXITY ? "perplexity" : metrics.getFirst();
-    }
 }
