@@ -90,7 +90,9 @@ final class LocalEvalTarget implements EvalTarget {
 
     @Override
     public String label() {
-        return model.getFileName() + " (sha256 " + sha256.substring(0, 12) + "…)" + (adapters.isEmpty() ? "" : " + " + adapters);
+        StringBuilder s = new StringBuilder(model.getFileName() + " (sha256 " + sha256.substring(0, 12) + "…)");
+        for (Path a : adapters) s.append(" + LoRA ").append(a.getFileName());
+        return s.toString();
     }
 
     @Override
