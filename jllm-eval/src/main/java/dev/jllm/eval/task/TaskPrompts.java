@@ -81,7 +81,7 @@ public final class TaskPrompts {
         return l.stream().map(Object::toString).toList();
     }
 
-    /** The gold index from the answer field: a 0-based index, a choice's exact text, or a letter A, B, ... */
+    /** The gold index from the answer field: a 0-based index (a number, or digits as text), a choice's exact text, or a letter A, B, ... (either case) */
     private int gold(TaskItem item, List<String> choices) {
         String f = spec.answerField();
         Object v = item.fields().get(f);
@@ -93,8 +93,9 @@ public final class TaskPrompts {
         String s = v.toString();
         int exact = choices.indexOf(s);
         if (exact >= 0) return exact;
-        String t = s.strip();
+        String t = s.strip().toUpperCase(java.util.Locale.ROOT);
         if (t.length() == 1 && t.charAt(0) >= 'A' && t.charAt(0) < 'A' + choices.size()) return t.charAt(0) - 'A';
+        if (t.matches("[0-9]{1,6}") && Integer.parseInt(t) < choices.size()) return Integer.parseInt(t); // an index written as text
         throw new IllegalArgumentException(item.where() + ": field '" + f + "': '" + TaskData.clip(s) + "' is neither a choice, a letter A-"
                 + (char) ('A' + choices.size() - 1) + " nor an index 0-" + (choices.size() - 1));
     }

@@ -131,6 +131,12 @@ class TaskFilesTest {
         file("mc.jsonl", "{\"q\": \"a\", \"c\": [\"x\", \"y\"], \"g\": \"E\"}\n");
         TaskSpec s5 = TaskSpecReader.read(file("t5.yaml", "type: multiple_choice\ndata: mc.jsonl\nprompt: \"{q}\"\nchoices_field: c\nanswer: g\n"));
         fails(() -> new TaskPrompts(s5, List.of()).prepare(TaskData.items(s5).getFirst()), "mc.jsonl: line 1: field 'g': 'E' is neither a choice");
+        file("mc2.jsonl", "{\"q\": \"a\", \"c\": [\"x\", \"y\", \"z\"], \"g\": \"2\"}\n{\"q\": \"b\", \"c\": [\"x\", \"y\"], \"g\": \" b \"}\n"
+                + "{\"q\": \"c\", \"c\": [\"1\", \"0\"], \"g\": \"0\"}\n");
+        TaskSpec s7 = TaskSpecReader.read(file("t7.yaml", "type: multiple_choice\ndata: mc2.jsonl\nprompt: \"{q}\"\nchoices_field: c\nanswer: g\n"));
+        TaskPrompts tp7 = new TaskPrompts(s7, List.of());
+        // digits as text are an index, a letter in either case a position, but a choice's own text comes first
+        assertEquals(List.of(2, 1, 1), TaskData.items(s7).stream().map(i -> tp7.prepare(i).gold()).toList());
         file("mmlu/x_test.csv", "q,a,b,c\n");
         TaskSpec s6 = TaskSpecReader.read(file("t6.yaml", "type: multiple_choice\nformat: mmlu\ndata: mmlu/x_test.csv\n"));
         fails(() -> TaskData.items(s6), "x_test.csv: line 1: field 'D' missing");
