@@ -63,6 +63,7 @@ final class EvalRunCommand implements Callable<Integer> {
     @Option(names = "--model-name", description = "URL: the model id to send (default: the first of /v1/models)") String modelName;
     @Option(names = "--api-key", description = "URL: bearer token") String apiKey;
     @Option(names = "--timeout", defaultValue = "300", description = "URL: seconds per request (default ${DEFAULT-VALUE})") int timeout;
+    @Option(names = "--concurrency", defaultValue = "1", description = "URL: requests in flight (default ${DEFAULT-VALUE}; a local model runs one at a time)") int concurrency;
     @Option(names = "--temp", defaultValue = "0", description = "generation temperature; 0 = greedy (default ${DEFAULT-VALUE})") double temp;
     @Option(names = "--sample-seed", defaultValue = "0", description = "generation seed (default ${DEFAULT-VALUE})") long sampleSeed;
     @Option(names = "--limit", description = "only the first N items") Integer limit;
@@ -77,9 +78,10 @@ final class EvalRunCommand implements Callable<Integer> {
         if (target.url != null && (!lora.isEmpty() || chat || tokenizer != null)) {
             throw new IllegalArgumentException("--lora, --chat and --tokenizer are for a local model (-m); a --url server applies its own");
         }
-        if (target.model != null && (modelName != null || apiKey != null)) {
-            throw new IllegalArgumentException("--model-name and --api-key are for --url targets");
+        if (target.model != null && (modelName != null || apiKey != null || concurrency != 1)) {
+            throw new IllegalArgumentException("--model-name, --api-key and --concurrency are for --url targets");
         }
+        if (concurrency < 1) throw new IllegalArgumentException("--concurrency must be >= 1, got " + concurrency);
         if (target.url != null && ts.type() != TaskSpec.Type.GENERATE) {
             throw new IllegalArgumentException(task + ": " + UrlTarget.unsupported("type " + ts.type().wire() + " tasks"));
         }
@@ -113,11 +115,12 @@ final class EvalRunCommand implements Callable<Integer> {
                 TaskRunner runner = new TaskRunner(ts, t, temp, sampleSeed);
                 info = info(t, runner.sampling());
                 try (ItemLog log = ItemLog.open(out, RunOutput.identity(ts, t.describe(), runner.sampling()))) {
-                    long done = items.stream().filter(p -> log.done().containsKey(p.item().id())).count();
+                    var finished = log.done();
+                    long done = items.stream().filter(p -> finished.containsKey(p.item().id())).count();
                     err.printf("task %s (%s, %d items, %d-shot) on %s%n", ts.name(), ts.type().wire(), items.size(), ts.fewshot(), t.label());
                     if (done > 0) err.printf("resuming: %d of %d items already scored in %s%n", done, items.size(), out);
                     try (Progress bar = new Progress(err, ts.name(), items.size() - done, false)) {
-                        results = runner.run(items, log, n -> bar.add(1));
+                        results = runner.run(items, log, n -> bar.add(1), concurrency);
                     }
                 }
                 scores = TaskScores.of(ts, results, options.bootstrap());

@@ -86,8 +86,8 @@ public final class ItemLog implements AutoCloseable {
     }
 
     /** The items a previous run finished, by id, in the order they finished. */
-    public Map<String, ItemResult> done() {
-        return java.util.Collections.unmodifiableMap(done);
+    public synchronized Map<String, ItemResult> done() {
+        return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(done)); // a snapshot: concurrent workers append
     }
 
     public synchronized void append(ItemResult r) throws IOException {

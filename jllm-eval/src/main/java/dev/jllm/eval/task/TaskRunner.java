@@ -4,13 +4,21 @@ import dev.jllm.eval.metrics.MultipleChoice;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 
 /**
  * Runs a task's items on a target, one at a time, skipping those the log already holds: multiple
  * choice scores every choice's log-likelihood as a continuation of the prompt (target_delimiter +
  * choice, as lm-evaluation-harness does); generation samples an answer and extracts it. Each finished
- * item goes to the log at once, so an interruption loses at most one item.
+ * item goes to the log at once, so an interruption loses at most the items in flight.
  */
 public final class TaskRunner {
     private final TaskSpec spec;
@@ -38,16 +46,69 @@ public final class TaskRunner {
      * @return every item's result, in the items' order (earlier runs' results included)
      */
     public List<ItemResult> run(List<Prepared> items, ItemLog log, IntConsumer progress) throws IOException {
-        int n = 0;
-        for (Prepared p : items) {
-            if (log.done().containsKey(p.item().id())) continue;
-            if (Thread.currentThread().isInterrupted()) throw new IOException("interrupted; rerun the same command to resume");
-            log.append(spec.type() == TaskSpec.Type.MULTIPLE_CHOICE ? choose(p) : generate(p));
-            progress.accept(++n);
+        return run(items, log, progress, 1);
+    }
+
+    /**
+     * With {@code concurrency} requests in flight (a server batches them; a local model is one sequence
+     * at a time, so its callers pass 1). Items finish in any order; the log keys them by id. After a
+     * failure no new item starts, the ones in flight finish and are kept, and the first error is thrown.
+     */
+    public List<ItemResult> run(List<Prepared> items, ItemLog log, IntConsumer progress, int concurrency) throws IOException {
+        if (concurrency < 1) throw new IllegalArgumentException("--concurrency must be >= 1, got " + concurrency);
+        Map<String, ItemResult> before = log.done();
+        List<Prepared> todo = items.stream().filter(p -> !before.containsKey(p.item().id())).toList();
+        AtomicInteger next = new AtomicInteger(), finished = new AtomicInteger();
+        AtomicBoolean failed = new AtomicBoolean();
+        Callable<Void> worker = () -> {
+            int i;
+            while (!failed.get() && (i = next.getAndIncrement()) < todo.size()) {
+                if (Thread.currentThread().isInterrupted()) throw new IOException("interrupted; rerun the same command to resume");
+                Prepared p = todo.get(i);
+                try {
+                    log.append(spec.type() == TaskSpec.Type.MULTIPLE_CHOICE ? choose(p) : generate(p));
+                } catch (IOException | RuntimeException e) {
+                    failed.set(true);
+                    throw e;
+                }
+                progress.accept(finished.incrementAndGet());
+            }
+            return null;
+        };
+        if (concurrency == 1) {
+            call(worker);
+        } else {
+            List<Future<Void>> workers = new ArrayList<>();
+            try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                for (int w = 0; w < Math.min(concurrency, Math.max(1, todo.size())); w++) workers.add(pool.submit(worker));
+            }
+            for (Future<Void> f : workers) {
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof IOException io) throw io;
+                    if (e.getCause() instanceof RuntimeException re) throw re;
+                    throw new IOException(e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted; rerun the same command to resume");
+                }
+            }
         }
+        Map<String, ItemResult> done = log.done();
         List<ItemResult> out = new ArrayList<>();
-        for (Prepared p : items) out.add(log.done().get(p.item().id()));
+        for (Prepared p : items) out.add(done.get(p.item().id()));
         return out;
+    }
+
+    private static void call(Callable<Void> c) throws IOException {
+        try {
+            c.call();
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException(e);
+        }
     }
 
     private ItemResult choose(Prepared p) throws IOException {

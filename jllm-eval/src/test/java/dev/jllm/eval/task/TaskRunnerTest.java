@@ -18,13 +18,13 @@ class TaskRunnerTest {
 
     /** Answers "A<n>" for prompt "Q<n>"; fails at the given call to play a crash. */
     static final class Scripted implements EvalTarget {
-        final List<String> asked = new ArrayList<>();
+        final List<String> asked = java.util.Collections.synchronizedList(new ArrayList<>());
         int failAt = -1;
 
         @Override public Map<String, Object> describe() { return Map.of("kind", "scripted"); }
         @Override public String label() { return "scripted"; }
         @Override public boolean scoresLogLikelihood() { return false; }
-        @Override public String generate(String prompt, Sampling s) throws IOException {
+        @Override public synchronized String generate(String prompt, Sampling s) throws IOException {
             if (asked.size() == failAt) throw new IOException("connection reset");
             asked.add(prompt);
             return prompt.replace('Q', 'A') + "\nmore";
@@ -73,6 +73,21 @@ class TaskRunnerTest {
         TaskScores sc = TaskScores.of(s, res, Bootstrap.Config.DEFAULT);
         assertEquals(100.0 * 4 / 6, sc.metrics().getFirst().interval().value(), 1e-9);
         assertEquals(6, Files.readAllLines(out.resolve(ItemLog.ITEMS)).size());
+    }
+
+    @Test
+    void concurrentRequestsGiveTheSameResultsInTheItemsOrder() throws Exception {
+        TaskSpec s = task();
+        Scripted t = new Scripted();
+        TaskRunner r = new TaskRunner(s, t, 0, 0);
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        List<ItemResult> res;
+        try (ItemLog log = ItemLog.open(tmp.resolve("c"), RunOutput.identity(s, t.describe(), r.sampling()))) {
+            res = r.run(prepared(s), log, n -> calls.incrementAndGet(), 3);
+        }
+        assertEquals(6, calls.get());
+        assertEquals(6, t.asked.size());
+        assertEquals(List.of("A0", "A1", "A2", "A3", "A4", "A5"), res.stream().map(ItemResult::answer).toList());
     }
 
     @Test
