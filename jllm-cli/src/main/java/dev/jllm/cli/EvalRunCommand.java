@@ -75,12 +75,11 @@ final class EvalRunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         TaskSpec ts = TaskSpecReader.read(task);
         if (limit != null && limit < 1) throw new IllegalArgumentException("--limit must be >= 1, got " + limit);
-        if (target.url != null && (!lora.isEmpty() || chat || tokenizer != null)) {
-            throw new IllegalArgumentException("--lora, --chat and --tokenizer are for a local model (-m); a --url server applies its own");
-        }
-        if (target.model != null && (modelName != null || apiKey != null || concurrency != 1)) {
-            throw new IllegalArgumentException("--model-name, --api-key and --concurrency are for --url targets");
-        }
+        // an option that would not apply to this target or task is an error, not silently ignored
+        if (target.url != null) refuse("a --url target (the server applies its own)", "--lora", "--lora-scale", "--chat", "--tokenizer", "--threads", "--cache-type");
+        else refuse("a local model (-m)", "--model-name", "--api-key", "--timeout", "--concurrency");
+        if (ts.type() != TaskSpec.Type.GENERATE) refuse("type " + ts.type().wire() + " tasks (no sampling)", "--temp", "--sample-seed", "--chat");
+        if (ts.type() == TaskSpec.Type.PERPLEXITY) refuse("type perplexity tasks (no items)", "--limit");
         if (concurrency < 1) throw new IllegalArgumentException("--concurrency must be >= 1, got " + concurrency);
         if (target.url != null && ts.type() != TaskSpec.Type.GENERATE) {
             throw new IllegalArgumentException(task + ": " + UrlTarget.unsupported("type " + ts.type().wire() + " tasks"));
@@ -134,6 +133,13 @@ final class EvalRunCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private void refuse(String what, String... options) {
+        var parsed = spec.commandLine().getParseResult();
+        for (String o : options) {
+            if (parsed.hasMatchedOption(o)) throw new IllegalArgumentException(o + " does not apply to " + what);
+        }
     }
 
     private RunInfo info(EvalTarget t, EvalTarget.Sampling s) {

@@ -389,6 +389,12 @@ class EvalRunCommandTest {
             oneCleanErrorLine(CliTest.run("eval", "run", "--task", mc.toString(), "--url", s.url(), "--out", tmp.resolve("o2").toString()),
                     "mc.yaml", "--url targets cannot give yet", "-m MODEL.gguf");
             assertTrue(s.bodies.isEmpty());
+            oneCleanErrorLine(CliTest.run("eval", "run", "--task", mc.toString(), "-m", model(), "--temp", "0.7", "--out", tmp.resolve("o3").toString()),
+                    "--temp does not apply to type multiple_choice tasks");
+            oneCleanErrorLine(CliTest.run("eval", "run", "--task", t.toString(), "--url", s.url(), "--lora", "a.gguf", "--out", tmp.resolve("o4").toString()),
+                    "--lora does not apply to a --url target");
+            oneCleanErrorLine(CliTest.run("eval", "run", "--task", t.toString(), "-m", model(), "--concurrency", "4", "--out", tmp.resolve("o5").toString()),
+                    "--concurrency does not apply to a local model");
         }
     }
 }
