@@ -4,8 +4,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The default model of {@code jllm serve} and {@code jllm chat}: jllm-chat, the small bilingual chat
- * model built by jllm's own chain ({@code jllm demo build --scale full}; card beside it).
+ * The default model of {@code jllm serve} and {@code jllm chat}: stories260K until jllm-chat, the
+ * bilingual chat model of {@code jllm demo build --scale full}, passes its recall bar (docs/TRAINING.md).
  */
 final class BundledModel {
     private BundledModel() {}

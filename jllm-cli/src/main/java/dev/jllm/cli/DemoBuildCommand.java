@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
         description = {"Build a chat model with jllm's own chain from the repository's bundled data: memory dialogues, clean,",
             "tokenizer train, init, tokenize-corpus, train (pretraining), finetune --full (SFT), quantize Q8_0, then the recall",
             "evaluation on held-out dialogues and a model card (MODEL.md beside the GGUF).",
-            "--scale full rebuilds the committed default model (about 2 hours on 2 cores); small is the same chain in minutes."})
+            "--scale full is the default chat model's recipe (about 2 hours on 2 cores; docs/TRAINING.md has its runs); small is the same chain in minutes."})
 final class DemoBuildCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 

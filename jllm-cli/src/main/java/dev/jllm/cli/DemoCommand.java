@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
         description = {"Without a subcommand: build a small chat model with jllm's own chain (the default model's recipe at a small scale:",
             "dialogues, clean, tokenizer, pretrain, SFT, Q8_0, recall evaluation; seeded, a few minutes on 2 cores), print each stage's",
             "numbers, then serve it like `jllm serve`.",
-            "  build      the recipe at either scale (--scale full rebuilds the committed default model)",
+            "  build      the recipe at either scale (--scale full: the default chat model's, ~2 h on 2 cores; see docs/TRAINING.md)",
             "  dialogues  seeded multi-turn memory dialogues (en/zh) for `jllm finetune --data`, train or held-out material",
             "  recall     does a server remember a fact across turns? (held-out dialogues, stateless and stateful)"})
 final class DemoCommand implements Callable<Integer> {

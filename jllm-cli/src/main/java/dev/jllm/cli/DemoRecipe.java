@@ -7,7 +7,8 @@ import java.util.Locale;
 
 /**
  * The default chat model's recipe: the whole chain as {@code jllm} commands, at two scales. "full"
- * builds the committed default model ({@code models/jllm-chat.q8_0.gguf}); "small" is the same chain
+ * is the default chat model's recipe (to be committed as {@code models/jllm-chat.q8_0.gguf} once a build
+ * passes its recall bar; docs/TRAINING.md has the runs); "small" is the same chain
  * in minutes ({@code jllm demo}). Every stage is an ordinary command a user can run by hand; the
  * model card prints them exactly.
  *
