@@ -113,27 +113,8 @@ public final class DialogueGenerator {
         Phrasings.Kind kind = Pools.pick(r, Phrasings.KINDS);
         Phrasings.Texts texts = kind.in(lang);
 
-        String script = null, category = null;
-        String value;
-        switch (kind.id()) {
-            case "name" -> {
-                Pools.Script s = Pools.script(r, lang);
-                script = s.name().toLowerCase(Locale.ROOT);
-                value = Pools.name(r, split, s);
-            }
-            case "number" -> value = Pools.number(r, split);
-            case "place" -> value = Pools.place(r, split, lang);
-            case "preference" -> {
-                String[] p = Pools.preference(r, split, lang);
-                category = p[0];
-                value = p[1];
-            }
-            case "plan" -> value = Pools.plan(r, split, lang);
-            case "date" -> value = Pools.date(r, split, lang);
-            case "code" -> value = Pools.code(r, split);
-            case "address" -> value = Pools.address(r, split, lang);
-            default -> throw new AssertionError(kind.id());
-        }
+        MultiFact.Fact drawn = MultiFact.draw(kind, r, split, lang);
+        String value = drawn.value(), category = drawn.category(), script = drawn.script();
         final String cat = category;
         final String nameScript = script;
 

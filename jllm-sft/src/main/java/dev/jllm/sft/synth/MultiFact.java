@@ -17,7 +17,8 @@ import java.util.Random;
 final class MultiFact {
     private MultiFact() {}
 
-    private record Fact(Phrasings.Kind kind, Phrasings.Texts texts, String value, String category, String script) {}
+    /** A fact drawn for one dialogue: its type, texts, value, and a preference's category / a name's script (else null). */
+    record Fact(Phrasings.Kind kind, Phrasings.Texts texts, String value, String category, String script) {}
 
     static Dialogue dialogue(DialogueGenerator.Options o, int index, Random r) {
         Split split = o.split();
@@ -80,7 +81,8 @@ final class MultiFact {
         return (int) msgs.stream().filter(m -> m.role().equals("user")).count();
     }
 
-    private static Fact draw(Phrasings.Kind kind, Random r, Split split, Lang lang) {
+    /** One value of {@code kind} from the split's material (the single-fact generator draws through here too, in the same order). */
+    static Fact draw(Phrasings.Kind kind, Random r, Split split, Lang lang) {
         String script = null, category = null, value;
         switch (kind.id()) {
             case "name" -> {
