@@ -35,19 +35,26 @@ public final class PromptBuilder {
     /**
      * How to fit the context.
      *
-     * @param auto      drop the oldest turns to fit (OpenAI's {@code truncation: "auto"}); false = an error instead
-     * @param maxTokens the reply's token limit as the caller gave it, or 0 when none was given
+     * @param auto        drop the oldest turns to fit (OpenAI's {@code truncation: "auto"}); false = an error instead
+     * @param maxTokens   the reply's token limit as the caller gave it, or 0 when none was given
+     * @param fullReserve keep all of {@code maxTokens} free (the server: a limit the client set is honoured
+     *                    or refused, never clamped); false caps the reserve at half the context ({@code jllm chat -n})
      */
-    public record Truncation(boolean auto, int maxTokens) {
+    public record Truncation(boolean auto, int maxTokens, boolean fullReserve) {
         public static final Truncation DISABLED = new Truncation(false, 0);
+
+        public Truncation(boolean auto, int maxTokens) {
+            this(auto, maxTokens, false);
+        }
 
         public Truncation {
             if (maxTokens < 0) throw new IllegalArgumentException("maxTokens must be >= 0, got " + maxTokens);
         }
 
-        /** Tokens kept free for the reply when dropping turns: max tokens up to half the context, else a quarter of it. */
+        /** Tokens kept free for the reply when dropping turns: max tokens (up to half the context unless fullReserve), else a quarter of it. */
         int reserve(int ctx) {
-            return maxTokens > 0 ? Math.min(maxTokens, ctx / 2) : Math.max(1, ctx / 4);
+            if (maxTokens > 0) return fullReserve ? maxTokens : Math.min(maxTokens, ctx / 2);
+            return Math.max(1, ctx / 4);
         }
     }
 
@@ -141,6 +148,10 @@ public final class PromptBuilder {
             return tokens;
         }
         int keep = ctx - truncation.reserve(ctx);
+        if (keep < 1) {
+            throw PromptException.invalid(param, "context_length_exceeded", "this model's maximum context length is " + ctx
+                    + " tokens; " + truncation.reserve(ctx) + " reserved for the completion leave no room for the " + param);
+        }
         return tokens.length <= keep ? tokens : Arrays.copyOfRange(tokens, tokens.length - keep, tokens.length);
     }
 

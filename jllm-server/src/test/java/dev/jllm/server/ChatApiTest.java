@@ -236,4 +236,35 @@ class ChatApiTest {
                 + "\"text\":{\"format\":{\"type\":\"json_schema\",\"name\":\"x\",\"schema\":{}}}}", null);
         assertError(resp, 400, "text.format", "structured outputs");
     }
+
+    /** A token limit that cannot fit beside the prompt is vLLM's 400 with the numbers, on every endpoint, never a silent clamp. */
+    @Test
+    void maxTokensBeyondTheContextLeftIs400WithTheNumbers() throws Exception {
+        String msgs = "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]";
+        HttpResponse<String> r = s.post("/v1/chat/completions", "{\"model\":\"stories260K\",\"max_tokens\":100000000," + msgs + "}", null);
+        assertError(r, 400, "max_tokens", "This model's maximum context length is 128 tokens. However, you requested");
+        JsonNode e = ServerFixture.json(r).get("error");
+        assertEquals("context_length_exceeded", e.get("code").asText());
+        assertTrue(e.get("message").asText().contains("in the messages, 100000000 in the completion"), e.toString());
+        int prompt = ServerFixture.json(s.post("/v1/chat/completions", "{\"model\":\"stories260K\",\"max_tokens\":1," + msgs + "}", null))
+                .get("usage").get("prompt_tokens").asInt();
+        assertTrue(e.get("message").asText().contains("(" + prompt + " in the messages"), e.toString());
+        assertTrue(e.get("message").asText().contains("'max_tokens' can be at most " + (128 - prompt)), e.toString());
+        assertError(s.post("/v1/chat/completions", "{\"model\":\"stories260K\",\"max_completion_tokens\":" + (129 - prompt) + "," + msgs + "}",
+                null), 400, "max_completion_tokens", "in the completion");
+        // exactly the room left is fine, and all of it is used
+        HttpResponse<String> full = s.post("/v1/chat/completions", "{\"model\":\"stories260K\",\"ignore_eos\":true,\"max_tokens\":"
+                + (128 - prompt) + "," + msgs + "}", null);
+        assertEquals(200, full.statusCode(), full.body());
+        assertEquals(128 - prompt, ServerFixture.json(full).get("usage").get("completion_tokens").asInt());
+        assertError(s.post("/v1/completions", "{\"model\":\"stories260K\",\"prompt\":\"Once upon a time\",\"max_tokens\":128}", null),
+                400, "max_tokens", "in the prompt");
+        assertError(s.post("/v1/responses", "{\"model\":\"stories260K\",\"input\":\"Hi\",\"max_output_tokens\":500}", null),
+                400, "max_output_tokens", "500 in the completion");
+        // truncation "auto" drops turns to make room for the limit, but cannot make room that the context does not have
+        HttpResponse<String> auto = s.post("/v1/responses", "{\"model\":\"stories260K\",\"input\":\"Hi\",\"truncation\":\"auto\","
+                + "\"max_output_tokens\":500}", null);
+        assertEquals(400, auto.statusCode(), auto.body());
+        assertEquals("context_length_exceeded", ServerFixture.json(auto).get("error").get("code").asText());
+    }
 }

@@ -178,4 +178,34 @@ class DisconnectTest {
         }
         millisUntilZero(DisconnectTest::running);
     }
+
+    /**
+     * A non-streaming client writes nothing and is written nothing until the end, so only the
+     * handler's look at its connection (ClientProbe, every 50 ms) can find it gone. Step-counted:
+     * the request asked for 900 tokens; after the close the scheduler must drop it long before it
+     * could have finished (the steps after the close are far fewer than the tokens it had left),
+     * and it counts as cancelled, not finished.
+     */
+    @Test
+    void aNonStreamingClientThatLeavesIsCancelledNotRunToTheEnd() throws Exception {
+        millisUntilZero(DisconnectTest::running);
+        int blocksBefore = stats().blocksUsed();
+        String metrics0 = client.get("/metrics", null).body();
+        double cancelled0 = MetricsTest.value(metrics0, "jllm_requests_cancelled_total", "model=\"slow-random\"");
+        double ms, stepsAfter, stepsBefore;
+        try (RawStream s = new RawStream("/v1/chat/completions", "{\"model\":\"slow-random\",\"temperature\":0,\"ignore_eos\":true,"
+                + "\"max_tokens\":900,\"messages\":[{\"role\":\"user\",\"content\":\"tell me everything\"}]}")) {
+            eventually(() -> stats().running() == 1 && stats().blocksUsed() > blocksBefore);
+            stepsBefore = steps();
+            s.close();
+            ms = millisUntilZero(DisconnectTest::running);
+            stepsAfter = steps() - stepsBefore;
+        }
+        System.out.printf("non-streaming disconnect: running gauge back to 0 %.1f ms and %.0f scheduler steps after the client closed%n",
+                ms, stepsAfter);
+        assertTrue(stepsAfter < 450, stepsAfter + " steps after the close: the generation ran on instead of being cancelled");
+        assertEquals(blocksBefore, stats().blocksUsed(), "a cancelled sequence keeps no blocks");
+        String metrics = client.get("/metrics", null).body();
+        assertEquals(cancelled0 + 1, MetricsTest.value(metrics, "jllm_requests_cancelled_total", "model=\"slow-random\""));
+    }
 }

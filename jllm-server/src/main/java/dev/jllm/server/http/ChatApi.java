@@ -38,12 +38,13 @@ final class ChatApi {
         List<ChatMessage> msgs = Messages.parse(arr, "messages", prompts);
         GenerationArgs args = GenerationArgs.parse(body, prompts.contextLength(), "max_completion_tokens", "max_tokens");
         PromptBuilder.Prompt p = prompts.build(msgs, "messages", args.truncation());
+        args.checkFits(p.tokens().length, prompts.contextLength(), "messages");
         String id = Ids.next("chatcmpl-");
         long created = System.currentTimeMillis() / 1000;
         Map<String, String> headers = p.droppedMessages() > 0 ? Map.of(TRUNCATED_HEADER, Integer.toString(p.droppedMessages())) : Map.of();
         try (Generation g = Generations.submit(scheduler, p.tokens(), args, null, model)) {
             if (!args.stream()) {
-                GenerationEvent.Finished f = Generations.await(g, heartbeatMillis);
+                GenerationEvent.Finished f = Generations.await(g, ClientProbe.of(ex));
                 ObjectNode r = base(id, "chat.completion", created, model.id());
                 ObjectNode choice = r.putArray("choices").addObject();
                 choice.put("index", 0);
@@ -117,11 +118,12 @@ final class ChatApi {
         GenerationArgs args = GenerationArgs.parse(body, prompts.contextLength(), "max_tokens");
         int[] tokens = promptTokens(body);
         tokens = prompts.fit(tokens, "prompt", args.truncation());
+        args.checkFits(tokens.length, prompts.contextLength(), "prompt");
         String id = Ids.next("cmpl-");
         long created = System.currentTimeMillis() / 1000;
         try (Generation g = Generations.submit(scheduler, tokens, args, null, model)) {
             if (!args.stream()) {
-                GenerationEvent.Finished f = Generations.await(g, heartbeatMillis);
+                GenerationEvent.Finished f = Generations.await(g, ClientProbe.of(ex));
                 ObjectNode r = base(id, "text_completion", created, model.id());
                 r.putArray("choices").add(completionChoice(f.text(), f.reason().wire));
                 r.set("usage", Generations.chatUsage(f));

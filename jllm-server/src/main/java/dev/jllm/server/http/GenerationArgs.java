@@ -19,18 +19,37 @@ import java.util.Map;
  * @param truncateAuto   {@code truncation: "auto"}: drop the oldest turns to fit; "disabled" (default): 400
  * @param stream         server-sent events
  * @param includeUsage   {@code stream_options.include_usage}
+ * @param maxTokensField the field the client set the limit with ({@code max_tokens}, {@code max_completion_tokens},
+ *                       {@code max_output_tokens}), or null: named in errors
  */
 record GenerationArgs(SamplingParams params, boolean maxTokensGiven, boolean truncateAuto, boolean stream, boolean includeUsage,
-                      boolean cachePrompt) {
+                      boolean cachePrompt, String maxTokensField) {
     GenerationArgs(SamplingParams params, boolean maxTokensGiven, boolean truncateAuto, boolean stream, boolean includeUsage) {
-        this(params, maxTokensGiven, truncateAuto, stream, includeUsage, true);
+        this(params, maxTokensGiven, truncateAuto, stream, includeUsage, true, null);
     }
 
     private static final SecureRandom SEEDS = new SecureRandom();
 
     /** The prompt builder's truncation policy for this request. */
     PromptBuilder.Truncation truncation() {
-        return new PromptBuilder.Truncation(truncateAuto, maxTokensGiven ? params.maxTokens() : 0);
+        return new PromptBuilder.Truncation(truncateAuto, maxTokensGiven ? params.maxTokens() : 0, true);
+    }
+
+    /**
+     * A token limit the client set must fit beside the prompt: vLLM's 400 with the numbers, never a
+     * silent clamp (a client that asked for 100 000 000 tokens learns how many it can have). Without
+     * a limit the reply may fill the rest of the context.
+     *
+     * @param promptTokens the built prompt's size
+     * @param what         what the prompt was built from ("messages", "prompt", "input"), named in the message
+     */
+    void checkFits(int promptTokens, int contextLength, String what) {
+        if (!maxTokensGiven || (long) promptTokens + params.maxTokens() <= contextLength) return;
+        int left = contextLength - promptTokens;
+        throw ApiException.invalid(maxTokensField, "context_length_exceeded", "This model's maximum context length is " + contextLength
+                + " tokens. However, you requested " + ((long) promptTokens + params.maxTokens()) + " tokens (" + promptTokens + " in the "
+                + what + ", " + params.maxTokens() + " in the completion). Please reduce the length of the " + what + " or completion: with this "
+                + what + " '" + maxTokensField + "' can be at most " + left + ".");
     }
 
     /** Reads the fields; {@code maxTokenFields} are the names this endpoint accepts for the limit, first wins. */
@@ -38,9 +57,13 @@ record GenerationArgs(SamplingParams params, boolean maxTokensGiven, boolean tru
         Integer n = Fields.optInt(o, "n", null, 1, 128);
         if (n != null && n != 1) throw ApiException.invalid("n", "only n=1 is supported, got " + n);
         Integer maxTokens = null;
+        String maxTokensField = null;
         for (String f : maxTokenFields) {
             Integer v = Fields.optInt(o, f, null, 1, Integer.MAX_VALUE);
-            if (v != null && maxTokens == null) maxTokens = v;
+            if (v != null && maxTokens == null) {
+                maxTokens = v;
+                maxTokensField = f;
+            }
         }
         double temperature = orElse(Fields.optNumber(o, "temperature", null, 0, 2), 1.0);
         double topP = orElse(Fields.optNumber(o, "top_p", null, 0, 1), 1.0);
@@ -65,7 +88,7 @@ record GenerationArgs(SamplingParams params, boolean maxTokensGiven, boolean tru
         }
         SamplingParams sp = new SamplingParams((float) temperature, 0, (float) topP, 0f, 1f, (float) presence, (float) frequency, 64, bias,
                 seed != null ? seed : SEEDS.nextLong(), maxTokens != null ? maxTokens : contextLength, stop != null ? stop : List.of(), ignoreEos);
-        return new GenerationArgs(sp, maxTokens != null, "auto".equals(truncation), stream, includeUsage, cachePrompt);
+        return new GenerationArgs(sp, maxTokens != null, "auto".equals(truncation), stream, includeUsage, cachePrompt, maxTokensField);
     }
 
     private static double orElse(Double v, double dflt) {

@@ -67,9 +67,34 @@ final class Generations {
         }
     }
 
-    /** Waits for the end of a generation whose client is not streaming. */
-    static GenerationEvent.Finished await(Generation g, long heartbeatMillis) throws IOException {
-        return drain(g, s -> { }, null, heartbeatMillis);
+    /** How often a waiting non-streaming handler looks at its client's connection. */
+    static final long PROBE_MILLIS = 50;
+
+    /**
+     * Waits for the end of a generation whose client is not streaming, looking at the client's
+     * connection every {@link #PROBE_MILLIS}: a client that went away ends the wait with an
+     * IOException, and the caller's close of the Generation cancels it (its slot is free at the
+     * scheduler's next step), as a failed write does for a streaming client.
+     */
+    static GenerationEvent.Finished await(Generation g, ClientProbe probe) throws IOException {
+        try {
+            while (true) {
+                switch (g.poll(PROBE_MILLIS, TimeUnit.MILLISECONDS)) {
+                    case null -> {
+                        if (probe.gone()) throw new IOException("the client closed the connection before the answer was ready");
+                    }
+                    case GenerationEvent.Started s -> { }
+                    case GenerationEvent.Text t -> { }
+                    case GenerationEvent.Finished f -> {
+                        return f;
+                    }
+                    case GenerationEvent.Failed f -> throw failure(f);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while generating", e);
+        }
     }
 
     /**

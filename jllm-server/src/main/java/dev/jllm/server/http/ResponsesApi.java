@@ -58,6 +58,7 @@ final class ResponsesApi {
         msgs.addAll(t.input());
         int[] previous = scheduler.lastSequence(t.conversationId() != null ? t.conversationId() : t.previousResponseId());
         PromptBuilder.Prompt p = prompts.build(msgs, "input", t.args().truncation(), previous);
+        t.args().checkFits(p.tokens().length, prompts.contextLength(), "input");
         if (t.store()) {
             store.beginResponse(new ConversationStore.Response(t.id(), owner, t.conversationId(), t.previousResponseId(), "in_progress",
                     t.model().id(), t.instructions(), t.createdAt(), null, null, null));
@@ -76,8 +77,12 @@ final class ResponsesApi {
             if (!t.args().stream()) {
                 GenerationEvent.Finished f;
                 try {
-                    f = Generations.await(g, heartbeatMillis);
-                } catch (ApiException | IOException e) {
+                    f = Generations.await(g, ClientProbe.of(ex));
+                } catch (IOException e) {
+                    // client gone while waiting: nothing of this turn is stored, as for a stream cut short
+                    if (t.store()) store.failResponse(t.id(), "incomplete", "the client disconnected before the response completed");
+                    throw e;
+                } catch (ApiException e) {
                     if (t.store()) store.failResponse(t.id(), "failed", e.getMessage());
                     throw e;
                 }
