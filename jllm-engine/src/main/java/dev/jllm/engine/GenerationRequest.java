@@ -17,10 +17,25 @@ import java.util.Objects;
  * @param mask     a constraint on each next token ({@link TokenMask}), or null for none
  * @param adapter  a LoRA adapter applied to this request's tokens only, or null for the base model;
  *                 KV computed with one adapter is never reused for another
+ * @param logprobs log-probabilities to return ({@link Logprobs}), or null for none
+ * @param budget   a length budget in characters ({@link CharBudget}), or null for none
  */
-public record GenerationRequest(int[] prompt, SamplingParams params, String cacheKey, boolean reuseKv, TokenMask mask, LoraWeights adapter) {
+public record GenerationRequest(int[] prompt, SamplingParams params, String cacheKey, boolean reuseKv, TokenMask mask, LoraWeights adapter,
+                                Logprobs.Request logprobs, CharBudget budget) {
     public GenerationRequest(int[] prompt, SamplingParams params, String cacheKey) {
         this(prompt, params, cacheKey, true, null, null);
+    }
+
+    public GenerationRequest(int[] prompt, SamplingParams params, String cacheKey, boolean reuseKv, TokenMask mask, LoraWeights adapter) {
+        this(prompt, params, cacheKey, reuseKv, mask, adapter, null, null);
+    }
+
+    public GenerationRequest withLogprobs(Logprobs.Request l) {
+        return new GenerationRequest(prompt, params, cacheKey, reuseKv, mask, adapter, l, budget);
+    }
+
+    public GenerationRequest withBudget(CharBudget b) {
+        return new GenerationRequest(prompt, params, cacheKey, reuseKv, mask, adapter, logprobs, b);
     }
 
     public GenerationRequest(int[] prompt, SamplingParams params, String cacheKey, boolean reuseKv) {

@@ -42,6 +42,8 @@ public final class Scheduler implements AutoCloseable {
     public static final int BLOCK_TOKENS = MemoryPlan.KV_BLOCK_TOKENS;
     /** A prompt chunk still advances by this much per step when decodes use up the budget (no starvation). */
     private static final int MIN_PREFILL_CHUNK = 16;
+    /** Logits floats one prompt-logprobs chunk may produce (32 MiB): with a 150k vocabulary, ~55 prompt tokens per step. */
+    private static final int PROMPT_LOGITS_FLOATS = 8 << 20;
 
     /**
      * How requests join the batch. CONTINUOUS (iteration-level, as vLLM): a waiting request joins at
@@ -97,12 +99,17 @@ public final class Scheduler implements AutoCloseable {
         int seq = -1;
         int cached;    // prompt tokens reused from the cache
         int prefilled; // prompt tokens whose K/V are in the cache
+        final Logprobs.Token[] promptLogprobs; // echo: one per prompt token, [0] stays null; null when not requested
 
         Active(GenerationRequest req, Slot slot) {
             this.req = req;
             this.slot = slot;
             this.out = new Generation(slot.maxNew());
+            this.promptLogprobs = req.logprobs() != null && req.logprobs().prompt() ? new Logprobs.Token[req.prompt().length] : null;
         }
+
+        /** A cached prefix has no logits: a request that wants its prompt's logprobs is prefilled from scratch. */
+        boolean reusesKv() { return req.reuseKv() && promptLogprobs == null; }
 
         int promptLen() { return slot.promptLength(); }
 
@@ -184,7 +191,7 @@ public final class Scheduler implements AutoCloseable {
             throw new EngineBusyException("server busy: " + limits.maxRunning() + " requests running and " + limits.maxWaiting()
                     + " waiting; retry later", 1, false);
         }
-        Active a = new Active(r, new Slot(tok, r.prompt(), r.params(), ctx, r.mask()));
+        Active a = new Active(r, new Slot(tok, r.prompt(), r.params(), ctx, r.mask(), r.logprobs(), r.budget()));
         synchronized (gate) {
             if (!accepting) {
                 inSystem.decrementAndGet();
@@ -296,8 +303,8 @@ public final class Scheduler implements AutoCloseable {
         long reserved = 0;
         for (Active r : running) reserved += Math.max(0, MemoryPlan.kvBlocks(r.finalLen(), BLOCK_TOKENS) - kv.length(r.seq) / BLOCK_TOKENS);
         String key = a.req.cacheKey();
-        PrefixCache.Match m = a.req.reuseKv() ? cache.longestPrefix(a.req.prompt(), key, a.req.adapter()) : null;
-        if (a.req.reuseKv() && shareWithRunning(a, m, reserved)) return true;
+        PrefixCache.Match m = a.reusesKv() ? cache.longestPrefix(a.req.prompt(), key, a.req.adapter()) : null;
+        if (a.reusesKv() && shareWithRunning(a, m, reserved)) return true;
         // The conversation moved on (or its whole cache is a prefix of this prompt): take its sequence
         // over, dropping what diverged now, so those blocks count as free below.
         boolean takeOver = m != null && (m.common() == m.entry().kvLength || (key != null && key.equals(m.entry().key)));
@@ -380,9 +387,11 @@ public final class Scheduler implements AutoCloseable {
         for (Active a : running) {
             if (a.prefilled >= a.promptLen() || budget <= 0) continue;
             int n = Math.min(budget, a.promptLen() - a.prefilled);
+            if (a.promptLogprobs != null) n = Math.min(n, Math.max(1, PROMPT_LOGITS_FLOATS / tr.config().vocabSize()));
             boolean last = a.prefilled + n == a.promptLen();
+            Batch.Logits want = a.promptLogprobs != null ? Batch.Logits.ALL : last ? Batch.Logits.LAST : Batch.Logits.NONE;
             entries.add(new Batch.Entry(a.seq, Arrays.copyOfRange(a.req.prompt(), a.prefilled, a.prefilled + n), a.prefilled,
-                    last ? Batch.Logits.LAST : Batch.Logits.NONE, a.req.adapter()));
+                    want, a.req.adapter()));
             owners.add(a);
             isPrefill.add(true);
             budget -= n;
@@ -393,11 +402,22 @@ public final class Scheduler implements AutoCloseable {
         metrics.step(decodes, prefill, System.nanoTime() - t0);
         for (int i = 0; i < owners.size(); i++) {
             Active a = owners.get(i);
+            float[][] rows = logits.get(i);
             if (isPrefill.get(i)) {
+                int start = a.prefilled;
                 a.prefilled += entries.get(i).tokens().length;
+                if (a.promptLogprobs != null) promptLogprobs(a, start, rows);
                 if (a.prefilled < a.promptLen()) continue;
             }
-            sample(a, logits.get(i)[0]);
+            sample(a, rows[rows.length - 1]);
+        }
+    }
+
+    /** Row j of a prompt chunk starting at {@code start} predicts prompt token start + j + 1. */
+    private static void promptLogprobs(Active a, int start, float[][] rows) {
+        int[] prompt = a.req.prompt();
+        for (int j = 0; j < rows.length && start + j + 1 < prompt.length; j++) {
+            a.promptLogprobs[start + j + 1] = Logprobs.of(rows[j], prompt[start + j + 1], a.req.logprobs().top());
         }
     }
 
@@ -412,7 +432,7 @@ public final class Scheduler implements AutoCloseable {
             metrics.token(false, now - a.lastTokenNanos);
         }
         a.lastTokenNanos = now;
-        if (!text.isEmpty()) a.out.emit(new GenerationEvent.Text(text));
+        if (!text.isEmpty()) a.out.emit(new GenerationEvent.Text(text, a.slot.takeLogprobs()));
         if (a.slot.finished()) finish(a);
     }
 
@@ -424,7 +444,8 @@ public final class Scheduler implements AutoCloseable {
         if (limits.maxIdleEntries() > 0 && a.req.reuseKv()) cache.put(a.req.cacheKey(), a.seq, sequence, a.req.adapter());
         else kv.free(a.seq);
         metrics.finished(s.finishReason(), s.generated(), System.nanoTime() - a.submittedNanos, a.firstTokenNanos - a.submittedNanos);
-        end(a, new GenerationEvent.Finished(s.finishReason(), s.text(), a.promptLen(), a.cached, s.generated(), sequence));
+        end(a, new GenerationEvent.Finished(s.finishReason(), s.text(), a.promptLen(), a.cached, s.generated(), sequence, s.logprobs(),
+                a.promptLogprobs == null ? null : java.util.Collections.unmodifiableList(Arrays.asList(a.promptLogprobs)), s.budgetOutcome()));
     }
 
     private void fail(Active a, GenerationEvent.Cause cause, String message) {

@@ -4,7 +4,9 @@ import dev.jllm.model.Sampler;
 import dev.jllm.model.SamplingParams;
 import dev.jllm.tokenizer.StreamingDecoder;
 import dev.jllm.tokenizer.Tokenizer;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -32,6 +34,11 @@ public final class Slot {
     private int generated;      // tokens sampled, an end-of-generation token included
     private FinishReason finish;
     private int eogToken = -1;
+    private final Logprobs.Request logprobs; // null: none
+    private final List<Logprobs.Token> tokenLogprobs = new ArrayList<>();
+    private int logprobsTaken;
+    private final CharBudget budget;          // null: none
+    private boolean budgetCut;
 
     /**
      * @param prompt        token ids, at least one, fewer than {@code contextLength}
@@ -40,6 +47,17 @@ public final class Slot {
      * @param mask          a constraint on the next token, or null
      */
     public Slot(Tokenizer tok, int[] prompt, SamplingParams params, int contextLength, TokenMask mask) {
+        this(tok, prompt, params, contextLength, mask, null, null);
+    }
+
+    /**
+     * @param logprobs the log-probabilities of each generated token to keep ({@link #takeLogprobs}), or null
+     * @param budget   a length budget in characters, or null
+     */
+    public Slot(Tokenizer tok, int[] prompt, SamplingParams params, int contextLength, TokenMask mask, Logprobs.Request logprobs,
+                CharBudget budget) {
+        this.logprobs = logprobs;
+        this.budget = budget;
         this.tok = Objects.requireNonNull(tok, "tokenizer");
         this.params = Objects.requireNonNull(params, "params");
         if (prompt.length == 0) throw new IllegalArgumentException("empty prompt: nothing to continue (the tokenizer produced no tokens)");
@@ -53,7 +71,7 @@ public final class Slot {
         this.sampler = new Sampler(params);
         for (int t : prompt) sampler.accept(t); // repetition penalties see the prompt, as llama.cpp's
         this.decoder = new StreamingDecoder(tok);
-        this.stop = new StopMatcher(params.stop());
+        this.stop = new StopMatcher(params.stop(), budget != null);
     }
 
     /**
@@ -63,6 +81,8 @@ public final class Slot {
      */
     public String next(float[] logits) {
         if (finish != null) throw new IllegalStateException("the slot already finished (" + finish + ")");
+        float[] raw = logprobs != null ? logits.clone() : null; // the model's own distribution, before anything below changes it
+        if (budget != null) budget.steer(logits, tok, stop.codePoints(), stop.atBoundary());
         if (mask != null) mask.apply(logits);
         int t = sampler.sample(logits);
         sampler.accept(t);
@@ -72,17 +92,46 @@ public final class Slot {
             eogToken = t;
             return end(FinishReason.EOG);
         }
+        if (raw != null) tokenLogprobs.add(Logprobs.of(raw, t, logprobs.top()));
         tokens[promptLength + generated - 1] = t;
         if (stop.append(decoder.accept(t))) return end(FinishReason.STOP_STRING);
+        if (overBudget()) return end(FinishReason.LENGTH);
         if (generated == maxNew) return end(FinishReason.LENGTH);
         return stop.drain(false);
     }
 
-    /** Ends the slot: completes a pending UTF-8 sequence (which may still form a stop string) and releases all held text. */
+    /** Ends the slot: completes a pending UTF-8 sequence (which may still form a stop string or pass the budget) and releases all held text. */
     private String end(FinishReason reason) {
-        if (!stop.stopped() && stop.append(decoder.flush())) reason = FinishReason.STOP_STRING;
+        if (!stop.stopped() && !budgetCut && stop.append(decoder.flush())) reason = FinishReason.STOP_STRING;
+        if (!budgetCut && overBudget()) reason = FinishReason.LENGTH;
         finish = reason;
         return stop.drain(true);
+    }
+
+    /** If the text passed the budget: cuts it back to the last sentence boundary that fits and returns true. */
+    private boolean overBudget() {
+        if (budget == null || budgetCut || stop.codePoints() <= budget.maxChars()) return false;
+        stop.truncate(budget.cutAt(stop.text()));
+        budgetCut = true;
+        return true;
+    }
+
+    /** The length budget's outcome (code points of the final text, whether it was cut), or null without a budget. */
+    public CharBudget.Outcome budgetOutcome() {
+        return budget == null ? null : new CharBudget.Outcome(budget.maxChars(), stop.codePoints(), budgetCut);
+    }
+
+    /** Log-probabilities of the generated tokens not yet taken (in order; none for a final end-of-generation token), or an empty list. */
+    public List<Logprobs.Token> takeLogprobs() {
+        if (logprobsTaken == tokenLogprobs.size()) return List.of();
+        List<Logprobs.Token> l = List.copyOf(tokenLogprobs.subList(logprobsTaken, tokenLogprobs.size()));
+        logprobsTaken = tokenLogprobs.size();
+        return l;
+    }
+
+    /** Log-probabilities of every generated token but a final end-of-generation token, or null when not requested. */
+    public List<Logprobs.Token> logprobs() {
+        return logprobs == null ? null : List.copyOf(tokenLogprobs);
     }
 
     public boolean finished() {

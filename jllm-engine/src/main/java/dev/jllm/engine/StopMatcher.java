@@ -13,14 +13,33 @@ final class StopMatcher {
     private int emitted;
     private boolean stopped;
 
+    private final boolean toBoundary;
+
     /** @param stops non-empty strings ({@link dev.jllm.model.SamplingParams} checks) */
     StopMatcher(List<String> stops) {
-        this.stops = stops;
+        this(stops, false);
     }
+
+    /**
+     * @param toBoundary release text only up to the last sentence boundary (a {@link CharBudget} may
+     *                   still cut the answer back to it), everything at the end
+     */
+    StopMatcher(List<String> stops, boolean toBoundary) {
+        this.stops = stops;
+        this.toBoundary = toBoundary;
+    }
+
+    /** Cuts the text at {@code at} (never before what was already released); nothing more is appended. */
+    void truncate(int at) {
+        text.setLength(Math.max(at, emitted));
+        truncated = true;
+    }
+
+    private boolean truncated;
 
     /** Appends text; returns true if a stop string now occurs (the text is cut before the earliest one). */
     boolean append(String s) {
-        if (stopped) throw new IllegalStateException("already stopped");
+        if (stopped || truncated) throw new IllegalStateException("already stopped");
         text.append(s);
         int best = -1;
         for (String stop : stops) {
@@ -41,7 +60,8 @@ final class StopMatcher {
 
     /** Text that became safe to stream since the last call (everything, once stopped or at the end). */
     String drain(boolean end) {
-        int safe = end || stopped ? text.length() : text.length() - holdBack();
+        int safe = end || stopped || truncated ? text.length() : text.length() - holdBack();
+        if (toBoundary && !end && !stopped && !truncated) safe = Math.min(safe, CharBudget.lastBoundary(text, safe));
         if (safe <= emitted) return "";
         String s = text.substring(emitted, safe);
         emitted = safe;
@@ -50,6 +70,16 @@ final class StopMatcher {
 
     String text() {
         return text.toString();
+    }
+
+    /** The text's length in code points. */
+    int codePoints() {
+        return text.codePointCount(0, text.length());
+    }
+
+    /** Whether the text so far ends at a sentence boundary. */
+    boolean atBoundary() {
+        return !text.isEmpty() && CharBudget.boundaryBefore(text, text.length());
     }
 
     /** Length of the longest suffix of the text that is a proper prefix of some stop string. */
