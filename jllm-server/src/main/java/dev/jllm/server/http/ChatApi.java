@@ -8,9 +8,11 @@ import dev.jllm.chat.ChatMessage;
 import dev.jllm.chat.PromptBuilder;
 import dev.jllm.engine.Generation;
 import dev.jllm.engine.GenerationEvent;
+import dev.jllm.engine.Logprobs;
 import dev.jllm.engine.Scheduler;
 import dev.jllm.server.store.Ids;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -22,12 +24,15 @@ final class ChatApi {
     private final Scheduler scheduler;
     private final PromptBuilder prompts;
     private final long heartbeatMillis;
+    private final int defaultMaxOutputChars;
 
-    ChatApi(ServedModels models, Scheduler scheduler, PromptBuilder prompts, long heartbeatMillis) {
+    /** @param defaultMaxOutputChars {@code jllm serve --max-output-chars}: the budget of requests that set none (0: none) */
+    ChatApi(ServedModels models, Scheduler scheduler, PromptBuilder prompts, long heartbeatMillis, int defaultMaxOutputChars) {
         this.models = models;
         this.scheduler = scheduler;
         this.prompts = prompts;
         this.heartbeatMillis = heartbeatMillis;
+        this.defaultMaxOutputChars = defaultMaxOutputChars;
     }
 
     void chatCompletions(HttpExchange ex, ObjectNode body) throws IOException {
@@ -36,13 +41,15 @@ final class ChatApi {
         ArrayNode arr = Fields.optArray(body, "messages", null);
         if (arr == null) throw ApiException.invalid("messages", "'messages' is required");
         List<ChatMessage> msgs = Messages.parse(arr, "messages", prompts);
-        GenerationArgs args = GenerationArgs.parse(body, prompts.contextLength(), "max_completion_tokens", "max_tokens");
+        Logprobs.Request lp = LogprobsJson.chat(body);
+        GenerationArgs args = GenerationArgs.parse(body, prompts.contextLength(), "max_completion_tokens", "max_tokens")
+                .withDefaultBudget(defaultMaxOutputChars);
         PromptBuilder.Prompt p = prompts.build(msgs, "messages", args.truncation());
         args.checkFits(p.tokens().length, prompts.contextLength(), "messages");
         String id = Ids.next("chatcmpl-");
         long created = System.currentTimeMillis() / 1000;
         Map<String, String> headers = p.droppedMessages() > 0 ? Map.of(TRUNCATED_HEADER, Integer.toString(p.droppedMessages())) : Map.of();
-        try (Generation g = Generations.submit(scheduler, p.tokens(), args, null, model)) {
+        try (Generation g = Generations.submit(scheduler, p.tokens(), args, null, model, lp)) {
             if (!args.stream()) {
                 GenerationEvent.Finished f = Generations.await(g, ClientProbe.of(ex));
                 ObjectNode r = base(id, "chat.completion", created, model.id());
@@ -52,7 +59,8 @@ final class ChatApi {
                 msg.put("role", "assistant");
                 msg.put("content", f.text());
                 msg.putNull("refusal");
-                choice.putNull("logprobs");
+                if (lp != null) choice.set("logprobs", LogprobsJson.chatChoice(prompts.tokenizer(), f.logprobs()));
+                else choice.putNull("logprobs");
                 choice.put("finish_reason", f.reason().wire);
                 r.set("usage", Generations.chatUsage(f));
                 headers.forEach((k, v) -> ex.getResponseHeaders().set(k, v));
@@ -60,16 +68,22 @@ final class ChatApi {
                 return;
             }
             Sse sse = new Sse(ex, headers);
-            sse.data(chunk(id, created, model.id(), args, delta("role", "assistant", "content", ""), null));
+            sse.data(chunk(id, created, model.id(), args, delta("role", "assistant", "content", ""), null, null));
             GenerationEvent.Finished f;
+            int[] sent = {0}; // logprob tokens streamed so far
             try {
-                f = Generations.stream(g, sse, s -> sse.data(chunk(id, created, model.id(), args, delta("content", s), null)), heartbeatMillis);
+                f = Generations.stream(g, sse, (s, l) -> {
+                    sent[0] += l.size();
+                    sse.data(chunk(id, created, model.id(), args, delta("content", s), null, lp == null ? null : l));
+                }, heartbeatMillis);
             } catch (ApiException e) {
                 sse.data(HttpIo.errorBody(e)); // headers are out: the error travels in the stream
                 sse.done();
                 return;
             }
-            sse.data(chunk(id, created, model.id(), args, HttpIo.JSON.createObjectNode(), f.reason().wire));
+            // tokens whose text was never released (cut by a stop string or the budget) still have their logprobs
+            sse.data(chunk(id, created, model.id(), args, HttpIo.JSON.createObjectNode(), f.reason().wire,
+                    lp == null ? null : f.logprobs().subList(sent[0], f.logprobs().size())));
             if (args.includeUsage()) {
                 ObjectNode last = base(id, "chat.completion.chunk", created, model.id());
                 last.putArray("choices");
@@ -95,47 +109,98 @@ final class ChatApi {
         return d;
     }
 
-    private static ObjectNode chunk(String id, long created, String model, GenerationArgs args, ObjectNode delta, String finish) {
+    /** @param logprobs the chunk's tokens' log-probabilities, or null when the request did not ask for them */
+    private ObjectNode chunk(String id, long created, String model, GenerationArgs args, ObjectNode delta, String finish,
+                             List<Logprobs.Token> logprobs) {
         ObjectNode c = base(id, "chat.completion.chunk", created, model);
         ObjectNode choice = c.putArray("choices").addObject();
         choice.put("index", 0);
         choice.set("delta", delta);
-        choice.putNull("logprobs");
+        if (logprobs != null) choice.set("logprobs", LogprobsJson.chatChoice(prompts.tokenizer(), logprobs));
+        else choice.putNull("logprobs");
         choice.put("finish_reason", finish);
         if (args.includeUsage()) c.putNull("usage");
         return c;
     }
 
+    /** A prompt of /v1/completions: its tokens (fitted to the context) and its text as the client sent it (for echo). */
+    private record CompletionPrompt(int[] tokens, String text) {}
+
     void completions(HttpExchange ex, ObjectNode body) throws IOException {
         ServedModels.Resolved model = models.resolve(body);
-        for (String unsupported : List.of("suffix", "logprobs", "best_of")) {
+        for (String unsupported : List.of("suffix", "best_of")) {
             JsonNode n = body.get(unsupported);
             if (n != null && !n.isNull() && !(unsupported.equals("best_of") && n.asInt() == 1)) {
                 throw ApiException.invalid(unsupported, "'" + unsupported + "' is not supported");
             }
         }
-        if (Boolean.TRUE.equals(Fields.optBool(body, "echo", null))) throw ApiException.invalid("echo", "'echo' is not supported");
-        GenerationArgs args = GenerationArgs.parse(body, prompts.contextLength(), "max_tokens");
-        int[] tokens = promptTokens(body);
-        tokens = prompts.fit(tokens, "prompt", args.truncation());
-        args.checkFits(tokens.length, prompts.contextLength(), "prompt");
+        boolean echo = Boolean.TRUE.equals(Fields.optBool(body, "echo", null));
+        Logprobs.Request lp = LogprobsJson.completions(body, echo);
+        GenerationArgs args = GenerationArgs.parse(body, prompts.contextLength(), "max_tokens").withDefaultBudget(defaultMaxOutputChars);
+        List<CompletionPrompt> ps = new ArrayList<>();
+        for (int[] t : promptTokens(body)) {
+            int[] fitted = prompts.fit(t, "prompt", args.truncation());
+            args.checkFits(fitted.length, prompts.contextLength(), "prompt");
+            ps.add(new CompletionPrompt(fitted, fitted.length == t.length && promptText(body, ps.size()) != null ? promptText(body, ps.size())
+                    : prompts.tokenizer().decode(fitted)));
+        }
+        if (ps.size() > 1 && args.stream()) {
+            throw ApiException.invalid("prompt", "several prompts in one request are answered only with stream: false; send one prompt per streamed request");
+        }
+        if (args.stream() && echo && lp != null) {
+            throw ApiException.invalid("echo", "'echo' with 'logprobs' is answered only with stream: false (the prompt's logprobs are known at the end)");
+        }
         String id = Ids.next("cmpl-");
         long created = System.currentTimeMillis() / 1000;
-        try (Generation g = Generations.submit(scheduler, tokens, args, null, model)) {
-            if (!args.stream()) {
-                GenerationEvent.Finished f = Generations.await(g, ClientProbe.of(ex));
+        if (!args.stream()) {
+            List<Generation> gens = new ArrayList<>();
+            try {
+                for (CompletionPrompt cp : ps) gens.add(Generations.submit(scheduler, cp.tokens(), args, null, model, lp));
                 ObjectNode r = base(id, "text_completion", created, model.id());
-                r.putArray("choices").add(completionChoice(f.text(), f.reason().wire));
-                r.set("usage", Generations.chatUsage(f));
+                ArrayNode choices = r.putArray("choices");
+                int promptTokens = 0, completionTokens = 0, cached = 0;
+                GenerationEvent.Finished last = null;
+                ClientProbe probe = ClientProbe.of(ex);
+                for (int i = 0; i < gens.size(); i++) {
+                    GenerationEvent.Finished f = last = Generations.await(gens.get(i), probe);
+                    CompletionPrompt cp = ps.get(i);
+                    ObjectNode ch = completionChoice((echo ? cp.text() : "") + f.text(), f.reason().wire);
+                    ch.put("index", i);
+                    if (lp != null) ch.set("logprobs", legacyLogprobs(cp, f, echo));
+                    choices.add(ch);
+                    promptTokens += f.promptTokens();
+                    completionTokens += f.completionTokens();
+                    cached += f.cachedTokens();
+                }
+                ObjectNode u = HttpIo.JSON.createObjectNode();
+                u.put("prompt_tokens", promptTokens);
+                u.put("completion_tokens", completionTokens);
+                u.put("total_tokens", promptTokens + completionTokens);
+                u.putObject("prompt_tokens_details").put("cached_tokens", cached);
+                if (gens.size() == 1) Generations.budgetUsage(u, last);
+                r.set("usage", u);
                 HttpIo.sendJson(ex, 200, r);
-                return;
+            } finally {
+                for (Generation g : gens) g.close();
             }
+            return;
+        }
+        CompletionPrompt cp = ps.getFirst();
+        try (Generation g = Generations.submit(scheduler, cp.tokens(), args, null, model, lp)) {
             Sse sse = new Sse(ex, Map.of());
+            if (echo) {
+                ObjectNode c = base(id, "text_completion", created, model.id());
+                c.putArray("choices").add(completionChoice(cp.text(), null));
+                sse.data(c);
+            }
+            int[] at = {0, 0}; // logprob tokens sent, text offset
             GenerationEvent.Finished f;
             try {
-                f = Generations.stream(g, sse, s -> {
+                f = Generations.stream(g, sse, (s, l) -> {
                     ObjectNode c = base(id, "text_completion", created, model.id());
-                    c.putArray("choices").add(completionChoice(s, null));
+                    ObjectNode ch = completionChoice(s, null);
+                    if (lp != null) ch.set("logprobs", legacyChunk(l, at));
+                    c.putArray("choices").add(ch);
                     sse.data(c);
                 }, heartbeatMillis);
             } catch (ApiException e) {
@@ -144,13 +209,14 @@ final class ChatApi {
                 return;
             }
             ObjectNode c = base(id, "text_completion", created, model.id());
-            c.putArray("choices").add(completionChoice("", f.reason().wire));
+            ObjectNode ch = completionChoice("", f.reason().wire);
+            if (lp != null) ch.set("logprobs", legacyChunk(f.logprobs().subList(at[0], f.logprobs().size()), at));
+            c.putArray("choices").add(ch);
             if (args.includeUsage()) c.set("usage", Generations.chatUsage(f));
             sse.data(c);
             sse.done();
         }
     }
-
     private static ObjectNode completionChoice(String text, String finish) {
         ObjectNode ch = HttpIo.JSON.createObjectNode();
         ch.put("text", text);
@@ -160,24 +226,74 @@ final class ChatApi {
         return ch;
     }
 
-    /** {@code prompt}: a string, an array of one string, or an array of token ids. Plain text: no control tokens parsed. */
-    private int[] promptTokens(ObjectNode body) {
+    /** A streamed chunk's legacy logprobs; {@code at} = {tokens sent so far, text offset so far}, advanced. */
+    private ObjectNode legacyChunk(List<Logprobs.Token> l, int[] at) {
+        List<Integer> ids = new ArrayList<>(l.size());
+        for (Logprobs.Token t : l) ids.add(t.id());
+        ObjectNode o = LogprobsJson.legacy(prompts.tokenizer(), l, ids, at[1]);
+        for (JsonNode t : o.get("tokens")) at[1] += t.asText().length();
+        at[0] += l.size();
+        return o;
+    }
+
+    /** The legacy logprobs of one choice: with echo the prompt's tokens first (the first without a logprob), then the generated ones. */
+    private ObjectNode legacyLogprobs(CompletionPrompt cp, GenerationEvent.Finished f, boolean echo) {
+        List<Logprobs.Token> all = new ArrayList<>();
+        List<Integer> ids = new ArrayList<>();
+        if (echo) {
+            all.addAll(f.promptLogprobs());
+            for (int t : cp.tokens()) ids.add(t);
+        }
+        all.addAll(f.logprobs());
+        for (Logprobs.Token t : f.logprobs()) ids.add(t.id());
+        return LogprobsJson.legacy(prompts.tokenizer(), all, ids, 0);
+    }
+
+    /** The i-th prompt's text as the client wrote it, or null when it was given as token ids. */
+    private static String promptText(ObjectNode body, int i) {
+        JsonNode p = body.get("prompt");
+        if (p.isTextual()) return i == 0 ? p.asText() : null;
+        return p.isArray() && p.size() > i && p.get(i).isTextual() ? p.get(i).asText() : null;
+    }
+
+    /**
+     * {@code prompt}: a string, an array of strings, an array of token ids, or an array of arrays of
+     * token ids (OpenAI's four forms; several prompts are several choices). Plain text: no control tokens parsed.
+     */
+    private List<int[]> promptTokens(ObjectNode body) {
         JsonNode p = body.get("prompt");
         if (p == null || p.isNull()) throw ApiException.invalid("prompt", "'prompt' is required");
-        if (p.isTextual()) return nonEmpty(prompts.encodePlain(p.asText()));
+        if (p.isTextual()) return List.of(nonEmpty(prompts.encodePlain(p.asText())));
         if (!p.isArray()) throw ApiException.invalid("prompt", "'prompt' must be a string or an array, got " + Fields.kind(p));
-        if (p.size() == 1 && p.get(0).isTextual()) return nonEmpty(prompts.encodePlain(p.get(0).asText()));
-        if (p.size() > 0 && p.get(0).isTextual()) throw ApiException.invalid("prompt", "only one prompt per request is supported");
+        if (p.isEmpty()) throw ApiException.invalid("prompt", "'prompt' must not be an empty array");
+        if (p.size() > MAX_PROMPTS && !p.get(0).isIntegralNumber()) {
+            throw ApiException.invalid("prompt", "'prompt' holds " + p.size() + " prompts; at most " + MAX_PROMPTS + " per request");
+        }
+        if (p.get(0).isIntegralNumber()) return List.of(nonEmpty(ids(p, "prompt")));
+        List<int[]> out = new ArrayList<>();
+        for (int i = 0; i < p.size(); i++) {
+            JsonNode e = p.get(i);
+            if (e.isTextual()) out.add(nonEmpty(prompts.encodePlain(e.asText())));
+            else if (e.isArray()) out.add(nonEmpty(ids(e, "prompt[" + i + "]")));
+            else throw ApiException.invalid("prompt", "'prompt[" + i + "]' must be a string or an array of token ids, got " + Fields.kind(e));
+        }
+        return out;
+    }
+
+    /** Prompts one completions request may carry (each is a sequence in the scheduler). */
+    static final int MAX_PROMPTS = 64;
+
+    private int[] ids(JsonNode p, String param) {
         int vocab = prompts.tokenizer().vocabSize();
         int[] ids = new int[p.size()];
         for (int i = 0; i < ids.length; i++) {
             JsonNode t = p.get(i);
             if (!t.isIntegralNumber() || t.asLong() < 0 || t.asLong() >= vocab) {
-                throw ApiException.invalid("prompt", "'prompt[" + i + "]' must be a token id in [0, " + (vocab - 1) + "]");
+                throw ApiException.invalid("prompt", "'" + param + "[" + i + "]' must be a token id in [0, " + (vocab - 1) + "]");
             }
             ids[i] = t.asInt();
         }
-        return nonEmpty(ids);
+        return ids;
     }
 
     private static int[] nonEmpty(int[] ids) {

@@ -3,6 +3,7 @@ package dev.jllm.server.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jllm.chat.PromptBuilder;
+import dev.jllm.engine.CharBudget;
 import dev.jllm.model.SamplingParams;
 import java.security.SecureRandom;
 import java.util.HashMap;
@@ -21,11 +22,27 @@ import java.util.Map;
  * @param includeUsage   {@code stream_options.include_usage}
  * @param maxTokensField the field the client set the limit with ({@code max_tokens}, {@code max_completion_tokens},
  *                       {@code max_output_tokens}), or null: named in errors
+ * @param maxOutputChars jllm's extension {@code max_output_chars}: the answer's length budget in Unicode code points
+ *                       ({@link CharBudget}), or 0 for none
  */
 record GenerationArgs(SamplingParams params, boolean maxTokensGiven, boolean truncateAuto, boolean stream, boolean includeUsage,
-                      boolean cachePrompt, String maxTokensField) {
+                      boolean cachePrompt, String maxTokensField, int maxOutputChars) {
     GenerationArgs(SamplingParams params, boolean maxTokensGiven, boolean truncateAuto, boolean stream, boolean includeUsage) {
-        this(params, maxTokensGiven, truncateAuto, stream, includeUsage, true, null);
+        this(params, maxTokensGiven, truncateAuto, stream, includeUsage, true, null, 0);
+    }
+
+    /** The most code points a {@code max_output_chars} may ask for (a larger answer needs no budget). */
+    static final int MAX_OUTPUT_CHARS = 1 << 20;
+
+    /** The engine's budget for this request, or null. */
+    CharBudget budget() {
+        return maxOutputChars > 0 ? new CharBudget(maxOutputChars) : null;
+    }
+
+    /** The server's {@code --max-output-chars} when the request set none (0: none). */
+    GenerationArgs withDefaultBudget(int serverDefault) {
+        if (maxOutputChars > 0 || serverDefault <= 0) return this;
+        return new GenerationArgs(params, maxTokensGiven, truncateAuto, stream, includeUsage, cachePrompt, maxTokensField, serverDefault);
     }
 
     private static final SecureRandom SEEDS = new SecureRandom();
@@ -48,8 +65,8 @@ record GenerationArgs(SamplingParams params, boolean maxTokensGiven, boolean tru
         int left = contextLength - promptTokens;
         throw ApiException.invalid(maxTokensField, "context_length_exceeded", "This model's maximum context length is " + contextLength
                 + " tokens. However, you requested " + ((long) promptTokens + params.maxTokens()) + " tokens (" + promptTokens + " in the "
-                + what + ", " + params.maxTokens() + " in the completion). Please reduce the length of the " + what + " or completion: with this "
-                + what + " '" + maxTokensField + "' can be at most " + left + ".");
+                + what + ", " + params.maxTokens() + " in the completion). Please reduce the length of the " + what + " or completion: with "
+                + promptTokens + " prompt tokens '" + maxTokensField + "' can be at most " + left + ".");
     }
 
     /** Reads the fields; {@code maxTokenFields} are the names this endpoint accepts for the limit, first wins. */
@@ -74,6 +91,8 @@ record GenerationArgs(SamplingParams params, boolean maxTokensGiven, boolean tru
         List<String> stop = Fields.optStrings(o, "stop", null, 16);
         // vLLM's extension: generate exactly max_tokens (benchmarks need fixed output lengths)
         boolean ignoreEos = Boolean.TRUE.equals(Fields.optBool(o, "ignore_eos", null));
+        // jllm's extension: a length budget in code points, ended at a sentence boundary (CharBudget)
+        Integer maxChars = Fields.optInt(o, "max_output_chars", null, 1, MAX_OUTPUT_CHARS);
         // llama.cpp's extension: false = no KV reuse for this request (prefilled from scratch, not kept)
         boolean cachePrompt = !Boolean.FALSE.equals(Fields.optBool(o, "cache_prompt", null));
         Fields.optString(o, "user", null); // accepted for compatibility (type-checked); ownership comes from the API key
@@ -88,7 +107,8 @@ record GenerationArgs(SamplingParams params, boolean maxTokensGiven, boolean tru
         }
         SamplingParams sp = new SamplingParams((float) temperature, 0, (float) topP, 0f, 1f, (float) presence, (float) frequency, 64, bias,
                 seed != null ? seed : SEEDS.nextLong(), maxTokens != null ? maxTokens : contextLength, stop != null ? stop : List.of(), ignoreEos);
-        return new GenerationArgs(sp, maxTokens != null, "auto".equals(truncation), stream, includeUsage, cachePrompt, maxTokensField);
+        return new GenerationArgs(sp, maxTokens != null, "auto".equals(truncation), stream, includeUsage, cachePrompt, maxTokensField,
+                maxChars == null ? 0 : maxChars);
     }
 
     private static double orElse(Double v, double dflt) {

@@ -6,8 +6,10 @@ import dev.jllm.engine.EngineBusyException;
 import dev.jllm.engine.Generation;
 import dev.jllm.engine.GenerationEvent;
 import dev.jllm.engine.GenerationRequest;
+import dev.jllm.engine.Logprobs;
 import dev.jllm.engine.Scheduler;
 import java.io.IOException;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -17,9 +19,9 @@ import java.util.concurrent.TimeUnit;
 final class Generations {
     private Generations() {}
 
-    /** Receives final text as it arrives. */
+    /** Receives final text as it arrives, with the log-probabilities of its tokens when they were asked for (else empty). */
     interface TextSink {
-        void text(String s) throws IOException;
+        void text(String s, List<Logprobs.Token> logprobs) throws IOException;
     }
 
     /**
@@ -42,10 +44,6 @@ final class Generations {
         if (format != null && !format.isNull() && !(format.isObject() && "text".equals(format.path("type").asText()))) {
             throw unsupported(responsesApi ? "text.format" : "response_format", "structured outputs (json_object / json_schema)");
         }
-        var lp = body.get("logprobs");
-        if (lp != null && !lp.isNull() && !(lp.isBoolean() && !lp.asBoolean())) throw unsupported("logprobs", "log probabilities");
-        var top = body.get("top_logprobs");
-        if (top != null && !top.isNull() && !(top.isIntegralNumber() && top.asInt() == 0)) throw unsupported("top_logprobs", "log probabilities");
     }
 
     private static void refuseNonEmpty(ObjectNode body, String field, String feature) {
@@ -59,9 +57,11 @@ final class Generations {
     }
 
     /** Queues the request; a full queue is a 429 with Retry-After. Close the result on every exit path (try-with-resources). */
-    static Generation submit(Scheduler scheduler, int[] prompt, GenerationArgs args, String cacheKey, ServedModels.Resolved model) {
+    static Generation submit(Scheduler scheduler, int[] prompt, GenerationArgs args, String cacheKey, ServedModels.Resolved model,
+                             Logprobs.Request logprobs) {
         try {
-            return scheduler.submit(new GenerationRequest(prompt, args.params(), cacheKey, args.cachePrompt(), null, model.adapter()));
+            return scheduler.submit(new GenerationRequest(prompt, args.params(), cacheKey, args.cachePrompt(), null, model.adapter())
+                    .withLogprobs(logprobs).withBudget(args.budget()));
         } catch (EngineBusyException e) {
             throw ApiException.busy(e.getMessage(), e.retryAfterSeconds());
         }
@@ -115,7 +115,7 @@ final class Generations {
                         if (sse != null) sse.heartbeat();
                     }
                     case GenerationEvent.Started s -> { }
-                    case GenerationEvent.Text t -> sink.text(t.text());
+                    case GenerationEvent.Text t -> sink.text(t.text(), t.logprobs());
                     case GenerationEvent.Finished f -> {
                         return f;
                     }
@@ -147,6 +147,18 @@ final class Generations {
         u.put("completion_tokens", f.completionTokens());
         u.put("total_tokens", f.promptTokens() + f.completionTokens());
         u.putObject("prompt_tokens_details").put("cached_tokens", f.cachedTokens());
+        budgetUsage(u, f);
         return u;
+    }
+
+    /**
+     * jllm's extension to usage when the request had a character budget ({@code max_output_chars}):
+     * {@code jllm: {budget_chars, output_chars, cut}} — cut means the budget ended the answer (at the last
+     * sentence boundary that fit) rather than the model or a token limit.
+     */
+    static void budgetUsage(ObjectNode usage, GenerationEvent.Finished f) {
+        if (f.budget() == null) return;
+        usage.putObject("jllm").put("budget_chars", f.budget().budgetChars()).put("output_chars", f.budget().outputChars())
+                .put("cut", f.budget().cut());
     }
 }

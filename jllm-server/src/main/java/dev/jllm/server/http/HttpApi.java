@@ -31,7 +31,11 @@ public final class HttpApi {
      * @param heartbeatMillis     SSE comment after this long without output (detects gone clients during prefill)
      * @param maxConcurrentPerKey generation requests in flight per API key; more is a 429
      */
-    public record Settings(int maxBodyBytes, long heartbeatMillis, int maxConcurrentPerKey) {}
+    public record Settings(int maxBodyBytes, long heartbeatMillis, int maxConcurrentPerKey, int maxOutputChars) {
+        public Settings(int maxBodyBytes, long heartbeatMillis, int maxConcurrentPerKey) {
+            this(maxBodyBytes, heartbeatMillis, maxConcurrentPerKey, 0);
+        }
+    }
 
     private final ServedModels models;
     private final long startedAt = System.currentTimeMillis() / 1000;
@@ -57,9 +61,9 @@ public final class HttpApi {
         this.store = store;
         this.settings = settings;
         this.limiter = new KeyLimiter(settings.maxConcurrentPerKey());
-        this.chat = new ChatApi(models, scheduler, prompts, settings.heartbeatMillis());
+        this.chat = new ChatApi(models, scheduler, prompts, settings.heartbeatMillis(), settings.maxOutputChars());
         this.conversations = new ConversationsApi(store, scheduler, prompts);
-        this.responses = new ResponsesApi(models, scheduler, prompts, store, settings.heartbeatMillis());
+        this.responses = new ResponsesApi(models, scheduler, prompts, store, settings.heartbeatMillis(), settings.maxOutputChars());
         this.server = HttpServer.create(bind, 128);
         server.createContext("/", this::handle);
         server.setExecutor(executor);

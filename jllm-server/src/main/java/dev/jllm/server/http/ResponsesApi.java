@@ -9,6 +9,7 @@ import dev.jllm.chat.PromptBuilder;
 import dev.jllm.engine.FinishReason;
 import dev.jllm.engine.Generation;
 import dev.jllm.engine.GenerationEvent;
+import dev.jllm.engine.Logprobs;
 import dev.jllm.engine.Scheduler;
 import dev.jllm.server.store.ConversationStore;
 import dev.jllm.server.store.Ids;
@@ -37,8 +38,11 @@ final class ResponsesApi {
     private final PromptBuilder prompts;
     private final ConversationStore store;
     private final long heartbeatMillis;
+    private final int defaultMaxOutputChars;
 
-    ResponsesApi(ServedModels models, Scheduler scheduler, PromptBuilder prompts, ConversationStore store, long heartbeatMillis) {
+    ResponsesApi(ServedModels models, Scheduler scheduler, PromptBuilder prompts, ConversationStore store, long heartbeatMillis,
+                 int defaultMaxOutputChars) {
+        this.defaultMaxOutputChars = defaultMaxOutputChars;
         this.models = models;
         this.scheduler = scheduler;
         this.prompts = prompts;
@@ -48,7 +52,8 @@ final class ResponsesApi {
 
     /** What a request asked for, validated. */
     private record Turn(String id, String owner, List<ChatMessage> input, String instructions, String conversationId,
-                        String previousResponseId, boolean store, GenerationArgs args, long createdAt, ServedModels.Resolved model) {}
+                        String previousResponseId, boolean store, GenerationArgs args, long createdAt, ServedModels.Resolved model,
+                        Logprobs.Request logprobs) {}
 
     void create(HttpExchange ex, ObjectNode body, String owner) throws IOException {
         Turn t = parse(body, owner);
@@ -68,7 +73,7 @@ final class ResponsesApi {
                 ? Map.of(ChatApi.TRUNCATED_HEADER, Integer.toString(p.droppedMessages())) : Map.of();
         Generation g;
         try {
-            g = Generations.submit(scheduler, p.tokens(), t.args(), cacheKey(t), t.model());
+            g = Generations.submit(scheduler, p.tokens(), t.args(), cacheKey(t), t.model(), t.logprobs());
         } catch (ApiException e) {
             if (t.store()) store.failResponse(t.id(), "failed", e.getMessage());
             throw e;
@@ -113,8 +118,12 @@ final class ResponsesApi {
             ObjectNode added = event("response.output_item.added", seq).put("output_index", 0);
             added.set("item", item(itemId, "in_progress", null));
             sse.event("response.output_item.added", added);
-            f = Generations.stream(g, sse, s -> sse.event("response.output_text.delta", event("response.output_text.delta", seq)
-                    .put("item_id", itemId).put("output_index", 0).put("content_index", 0).put("delta", s)), heartbeatMillis);
+            f = Generations.stream(g, sse, (s, l) -> {
+                ObjectNode delta = event("response.output_text.delta", seq).put("item_id", itemId).put("output_index", 0)
+                        .put("content_index", 0).put("delta", s);
+                if (t.logprobs() != null) delta.set("logprobs", LogprobsJson.content(prompts.tokenizer(), l));
+                sse.event("response.output_text.delta", delta);
+            }, heartbeatMillis);
         } catch (IOException e) {
             // client gone mid-stream: nothing of this turn is stored, the response is marked incomplete
             if (t.store()) store.failResponse(t.id(), "incomplete", "the client disconnected before the response completed");
@@ -194,11 +203,13 @@ final class ResponsesApi {
         Boolean storeFlag = Fields.optBool(body, "store", null);
         boolean doStore = storeFlag == null || storeFlag;
         if (!doStore && conversation != null) throw ApiException.invalid("store", "'store' must be true when a conversation is given");
-        GenerationArgs args = GenerationArgs.parse(body, prompts.contextLength(), "max_output_tokens");
+        Logprobs.Request logprobs = LogprobsJson.responses(body);
+        GenerationArgs args = GenerationArgs.parse(body, prompts.contextLength(), "max_output_tokens").withDefaultBudget(defaultMaxOutputChars);
         if (conversation != null && store.conversation(owner, conversation).isEmpty()) {
             throw new ApiException(404, "invalid_request_error", "conversation", "not_found", "conversation '" + conversation + "' not found", 0);
         }
-        return new Turn(Ids.next("resp_"), owner, input, instructions, conversation, previous, doStore, args, System.currentTimeMillis() / 1000, model);
+        return new Turn(Ids.next("resp_"), owner, input, instructions, conversation, previous, doStore, args, System.currentTimeMillis() / 1000, model,
+                logprobs);
     }
 
     /** The messages before this turn: the conversation's items, or the previous_response_id chain's. */
@@ -234,8 +245,10 @@ final class ResponsesApi {
             store.completeResponse(t.id(), ConversationsApi.newItems(t.input()), new ConversationStore.NewItem(itemId, "assistant", f.text()),
                     new ConversationStore.Usage(f.promptTokens(), f.cachedTokens(), f.completionTokens()), status);
         }
-        ObjectNode r = response(t, status, List.of(item(itemId, "completed", f.text())), f, status.equals("incomplete") ? "max_output_tokens" : null);
-        return r;
+        ObjectNode it = item(itemId, "completed", f.text());
+        if (t.logprobs() != null) ((ObjectNode) it.get("content").get(0)).set("logprobs", LogprobsJson.content(prompts.tokenizer(), f.logprobs()));
+        String reason = !status.equals("incomplete") ? null : f.budget() != null && f.budget().cut() ? "max_output_chars" : "max_output_tokens";
+        return response(t, status, List.of(it), f, reason);
     }
 
     private ObjectNode response(Turn t, String status, List<ObjectNode> output, GenerationEvent.Finished f, String incompleteReason) {
@@ -247,7 +260,12 @@ final class ResponsesApi {
         else r.putNull("max_output_tokens");
         r.put("truncation", t.args().truncateAuto() ? "auto" : "disabled");
         if (incompleteReason != null) r.putObject("incomplete_details").put("reason", incompleteReason);
-        if (f != null) r.set("usage", usage(f.promptTokens(), f.cachedTokens(), f.completionTokens()));
+        if (f != null) {
+            ObjectNode u = usage(f.promptTokens(), f.cachedTokens(), f.completionTokens());
+            Generations.budgetUsage(u, f);
+            r.set("usage", u);
+        }
+        if (t.args().maxOutputChars() > 0) r.put("max_output_chars", t.args().maxOutputChars());
         return r;
     }
 
