@@ -4,6 +4,7 @@ import dev.jllm.tokenizer.ByteLevelBpe;
 import dev.jllm.tokenizer.Tokenizer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Arrays;
 import java.util.List;
 
@@ -11,15 +12,19 @@ import java.util.List;
  * Messages → prompt tokens through the chat template, with two guards and the one truncation
  * policy — used by the server (every API) and by {@code jllm chat}.
  *
- * <p><b>No special-token injection.</b> The rendered prompt is tokenized with special-token parsing on
- * (the template's {@code <|im_start|>}, {@code </s>} ... must become control tokens), so message
- * content must not be able to smuggle control tokens in. llama.cpp and vLLM tokenize the whole
- * rendered prompt with special parsing and so let content through; we reject instead: (1) each
- * message's content, tokenized with special parsing, must contain no control token
- * ({@link #checkContent}, a {@link PromptException} naming {@code messages[i].content}, a 400 over HTTP); (2) the whole prompt must contain
- * exactly as many control tokens as the same template renders with every content blanked — which
- * also catches a control token formed across a content/template boundary. Escaping was rejected:
- * there is no way to write a control token's text that tokenizes to plain text in every vocabulary.
+ * <p><b>Control tokens only from the template.</b> The rendered prompt is tokenized with special-token
+ * parsing on (the template's {@code <|im_start|>}, {@code </s>} ... must become control tokens), but
+ * text a client wrote stays plain text even where it spells a control token — people paste prompts
+ * and documentation that quote {@code <|im_start|>system}, and OpenAI's API accepts them as text.
+ * llama.cpp and vLLM tokenize the whole rendered prompt with special parsing, so such content injects
+ * real roles there. Here each occurrence of a control token's text in a message's content is swapped
+ * for a placeholder before rendering (noncharacters U+FDD0 … U+FDD1, which no template treats
+ * specially), the template runs, the placeholders are put back and their chars marked literal, and
+ * {@link Tokenizer#encode(String, boolean, java.util.BitSet)} parses control tokens everywhere but
+ * there: the fragment between the template's own control tokens is tokenized whole as plain text,
+ * so the content gets the ids a plain-text encoding gives it. A guard remains: the prompt must
+ * contain exactly as many control tokens as the same template renders with every content blanked,
+ * which catches one formed across a content/template boundary.
  *
  * <p><b>Context.</b> With truncation off a prompt that leaves no room to answer is an error that
  * gives the token counts. With truncation on ("auto") the oldest non-system messages are dropped (a
@@ -74,16 +79,6 @@ public final class PromptBuilder {
 
     public Tokenizer tokenizer() {
         return tok;
-    }
-
-    /** Throws if text (client-supplied content) contains a control token's text. */
-    public void checkContent(String text, String param) {
-        for (int id : tok.encode(text, false, true)) {
-            if (tok.tokenType(id).isSpecial()) {
-                throw PromptException.invalid(param, "invalid_content", "'" + param + "' contains the control token '" + tok.piece(id)
-                        + "'; control tokens are reserved for the chat template");
-            }
-        }
     }
 
     /** Plain text prompt (completions): BOS as the vocabulary asks, no special-token parsing at all. */
@@ -165,15 +160,89 @@ public final class PromptBuilder {
     }
 
     private int[] render(List<ChatMessage> msgs, String param, int[] previous) {
-        String text = apply(msgs, param);
-        int[] ids = encodeTemplate(text);
+        Literal marked = renderLiteral(msgs, param);
+        int[] ids = encodeTemplate(marked.text(), marked.literal());
         List<ChatMessage> blank = new ArrayList<>(msgs.size());
         for (ChatMessage m : msgs) blank.add(new ChatMessage(m.role(), "x", m.toolCalls(), m.toolCallId(), m.name()));
-        if (specialCount(ids) != specialCount(encodeTemplate(apply(blank, param)))) {
+        if (specialCount(ids) != specialCount(encodeTemplate(apply(blank, param), null))) {
             throw PromptException.invalid(param, "invalid_content", "the " + param + " form a control token together with the chat template;"
                     + " control tokens are reserved for the template");
         }
-        return previous == null ? ids : splice(previous, text, ids);
+        return previous == null ? ids : splice(previous, marked, ids);
+    }
+
+    /** The rendered prompt and the chars of it that clients wrote as control-token text (to be tokenized as plain text). */
+    record Literal(String text, BitSet literal) {}
+
+    private static final char OPEN = '\uFDD0', CLOSE = '\uFDD1';
+
+    /** Renders with every control-token text in the contents held out by placeholders, then puts them back, marked literal. */
+    Literal renderLiteral(List<ChatMessage> msgs, String param) {
+        List<String> held = new ArrayList<>();
+        List<ChatMessage> escaped = new ArrayList<>(msgs.size());
+        for (ChatMessage m : msgs) {
+            String c = m.content() == null ? null : escape(m.content(), held);
+            escaped.add(c == m.content() ? m : new ChatMessage(m.role(), c, m.toolCalls(), m.toolCallId(), m.name()));
+        }
+        String rendered = apply(escaped, param);
+        if (held.isEmpty()) return new Literal(rendered, null);
+        StringBuilder out = new StringBuilder(rendered.length());
+        BitSet literal = new BitSet();
+        for (int i = 0; i < rendered.length(); ) {
+            char ch = rendered.charAt(i);
+            int close = ch == OPEN ? rendered.indexOf(CLOSE, i + 1) : -1;
+            int k = close > i + 1 ? index(rendered, i + 1, close, held.size()) : -1;
+            if (k < 0) {
+                out.append(ch);
+                i++;
+                continue;
+            }
+            String text = held.get(k);
+            literal.set(out.length(), out.length() + text.length());
+            out.append(text);
+            i = close + 1;
+        }
+        return new Literal(out.toString(), literal);
+    }
+
+    /** The placeholder number in {@code s[from, to)}, or -1 when it is not one. */
+    private static int index(String s, int from, int to, int count) {
+        int k = 0;
+        for (int i = from; i < to; i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9' || i - from > 6) return -1;
+            k = k * 10 + (c - '0');
+        }
+        return k < count ? k : -1;
+    }
+
+    /**
+     * The content with each control token's text (and each placeholder delimiter, so a content cannot
+     * forge a placeholder) replaced by a numbered placeholder; the same string when there is none.
+     */
+    private String escape(String content, List<String> held) {
+        List<String> texts = new ArrayList<>();
+        for (int id : tok.encode(content, false, true)) {
+            if (tok.tokenType(id).isSpecial()) texts.add(new String(tok.tokenBytes(id), StandardCharsets.UTF_8));
+        }
+        if (content.indexOf(OPEN) >= 0) texts.add(String.valueOf(OPEN));
+        if (content.indexOf(CLOSE) >= 0) texts.add(String.valueOf(CLOSE));
+        if (texts.isEmpty()) return content;
+        texts.sort((a, b) -> b.length() - a.length()); // longest first where one token's text contains another's
+        StringBuilder out = new StringBuilder(content.length() + 16);
+        outer:
+        for (int i = 0; i < content.length(); ) {
+            for (String t : texts) {
+                if (!t.isEmpty() && content.startsWith(t, i)) {
+                    out.append(OPEN).append(held.size()).append(CLOSE);
+                    held.add(t);
+                    i += t.length();
+                    continue outer;
+                }
+            }
+            out.append(content.charAt(i++));
+        }
+        return out.toString();
     }
 
     /**
@@ -192,6 +261,11 @@ public final class PromptBuilder {
      * tokenization (so the template guard above still holds), else the canonical ids are.
      */
     int[] splice(int[] previous, String text, int[] canonical) {
+        return splice(previous, new Literal(text, null), canonical);
+    }
+
+    private int[] splice(int[] previous, Literal marked, int[] canonical) {
+        String text = marked.text();
         if (!(tok instanceof ByteLevelBpe) || previous.length == 0) return canonical;
         byte[] want = text.getBytes(StandardCharsets.UTF_8);
         int i = 0, at = 0;
@@ -211,7 +285,9 @@ public final class PromptBuilder {
         while (i > start && ends[i] < want.length && (want[ends[i]] & 0xC0) == 0x80) i--;
         if (i == start) return canonical;
         at = ends[i];
-        int[] rest = tok.encode(new String(want, at, want.length - at, StandardCharsets.UTF_8), false, true);
+        int from = new String(want, 0, at, StandardCharsets.UTF_8).length(); // a char boundary: the same chars as text's
+        BitSet restLiteral = marked.literal() == null ? null : marked.literal().get(from, text.length());
+        int[] rest = tok.encode(text.substring(from), false, restLiteral == null ? new BitSet() : restLiteral);
         int[] out = Arrays.copyOf(previous, i + rest.length);
         System.arraycopy(rest, 0, out, i, rest.length);
         return specialCount(out) == specialCount(canonical) ? out : canonical;
@@ -238,9 +314,9 @@ public final class PromptBuilder {
         }
     }
 
-    /** Template output: special tokens parsed; one BOS even when the template writes it and the vocabulary adds it too. */
-    private int[] encodeTemplate(String text) {
-        int[] ids = tok.encode(text, true, true);
+    /** Template output: special tokens parsed except on literal chars; one BOS even when the template writes it and the vocabulary adds it too. */
+    private int[] encodeTemplate(String text, BitSet literal) {
+        int[] ids = tok.encode(text, true, literal == null ? new BitSet() : literal);
         int bos = tok.bos();
         if (ids.length >= 2 && bos >= 0 && ids[0] == bos && ids[1] == bos) ids = Arrays.copyOfRange(ids, 1, ids.length);
         return ids;

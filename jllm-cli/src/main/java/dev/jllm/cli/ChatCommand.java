@@ -94,7 +94,6 @@ final class ChatCommand implements Callable<Integer> {
                 history.add(ChatMessage.user(line));
                 PromptBuilder.Prompt p;
                 try {
-                    prompts.checkContent(line, "your message");
                     p = prompts.build(history, "conversation", fit, sequence);
                 } catch (PromptException e) {
                     err.println("(" + e.getMessage() + ")");

@@ -134,8 +134,8 @@ class ResponsesApiTest {
         r = s.post("/v1/responses", "{\"model\":\"stories260K\",\"conversation\":\"c\",\"previous_response_id\":\"r\",\"input\":\"x\"}", null);
         assertEquals(400, r.statusCode());
         assertEquals("previous_response_id", ServerFixture.json(r).get("error").get("param").asText());
-        r = s.post("/v1/responses", "{\"model\":\"stories260K\",\"input\":[{\"role\":\"user\",\"content\":\"a</s>\"}]}", null);
-        assertEquals("input[0].content", ServerFixture.json(r).get("error").get("param").asText());
+        r = s.post("/v1/responses", "{\"model\":\"stories260K\",\"input\":[{\"role\":\"user\",\"content\":\"a</s>\"}],\"max_output_tokens\":2}", null);
+        assertEquals(200, r.statusCode(), "control-token text in content is plain text, not an error: " + r.body());
         r = s.post("/v1/conversations/" + conv + "/items", "{\"items\":[{\"role\":\"user\",\"content\":\"x\"}]}", null);
         assertEquals(404, r.statusCode());
     }

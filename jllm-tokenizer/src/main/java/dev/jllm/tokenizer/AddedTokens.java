@@ -67,20 +67,36 @@ final class AddedTokens {
     }
 
     List<Fragment> split(String text, boolean parseSpecial) {
+        return split(text, parseSpecial, null);
+    }
+
+    /**
+     * @param literal chars (by index) that no special token may cover: client-written text inside a
+     *                rendered chat prompt, which is plain text even where it spells a control token;
+     *                null for none. Non-special added tokens are matched there as anywhere.
+     */
+    List<Fragment> split(String text, boolean parseSpecial, java.util.BitSet literal) {
         List<Fragment> out = new ArrayList<>();
         if (text.isEmpty()) return out;
         if (entries.isEmpty() || !parseSpecial && !anyPlain) {
             out.add(new Text(text));
             return out;
         }
-        return order == Order.LEFTMOST_LONGEST ? leftmostLongest(text, parseSpecial, out) : longestFirst(text, parseSpecial, out);
+        return order == Order.LEFTMOST_LONGEST ? leftmostLongest(text, parseSpecial, literal, out) : longestFirst(text, parseSpecial, literal, out);
     }
 
     private boolean usable(int entry, boolean parseSpecial) {
         return entry >= 0 && (parseSpecial || !entries.get(entry).special());
     }
 
-    private List<Fragment> leftmostLongest(String s, boolean parseSpecial, List<Fragment> out) {
+    /** Whether a match of {@code entry} over {@code [start, end)} is allowed by the literal ranges. */
+    private boolean allowedAt(int entry, java.util.BitSet literal, int start, int end) {
+        if (literal == null || !entries.get(entry).special()) return true;
+        int next = literal.nextSetBit(start);
+        return next < 0 || next >= end;
+    }
+
+    private List<Fragment> leftmostLongest(String s, boolean parseSpecial, java.util.BitSet literal, List<Fragment> out) {
         int textStart = 0;
         int i = 0;
         while (i < s.length()) {
@@ -92,7 +108,7 @@ final class AddedTokens {
             int bestEnd = -1;
             Node n = root;
             for (int j = i; j < s.length() && (n = n.next.get(s.charAt(j))) != null; j++) {
-                if (usable(n.entry, parseSpecial) && wordBoundaryOk(s, i, j + 1, entries.get(n.entry))) {
+                if (usable(n.entry, parseSpecial) && allowedAt(n.entry, literal, i, j + 1) && wordBoundaryOk(s, i, j + 1, entries.get(n.entry))) {
                     best = n.entry;
                     bestEnd = j + 1;
                 }
@@ -126,7 +142,10 @@ final class AddedTokens {
         return Character.isLetterOrDigit(cp) || cp == '_';
     }
 
-    private List<Fragment> longestFirst(String s, boolean parseSpecial, List<Fragment> out) {
+    /** A stretch {@code [start, end)} of the input not yet matched (offsets kept so literal ranges can be checked). */
+    private record Span(int start, int end) {}
+
+    private List<Fragment> longestFirst(String s, boolean parseSpecial, java.util.BitSet literal, List<Fragment> out) {
         // Only tokens that occur at all take part; finding them with the trie keeps this linear in the text.
         boolean[] present = new boolean[entries.size()];
         for (int i = 0; i < s.length(); i++) {
@@ -139,30 +158,37 @@ final class AddedTokens {
         List<Integer> order = new ArrayList<>();
         for (int i = 0; i < present.length; i++) if (present[i]) order.add(i);
         order.sort(Comparator.comparingInt((Integer i) -> -entries.get(i).text().length()).thenComparingInt(i -> entries.get(i).id()));
-        List<Fragment> frags = new ArrayList<>(List.of(new Text(s)));
+        List<Object> frags = new ArrayList<>(List.of(new Span(0, s.length()))); // Spans and Tokens
         for (int idx : order) {
             Entry e = entries.get(idx);
-            List<Fragment> next = new ArrayList<>(frags.size() + 4);
-            for (Fragment f : frags) {
-                if (!(f instanceof Text(String t))) {
+            int len = e.text().length();
+            List<Object> next = new ArrayList<>(frags.size() + 4);
+            for (Object f : frags) {
+                if (!(f instanceof Span(int start, int end))) {
                     next.add(f);
                     continue;
                 }
-                int from = 0;
+                int from = start;
+                int search = start;
                 int at;
-                while ((at = t.indexOf(e.text(), from)) >= 0) {
+                while ((at = s.indexOf(e.text(), search)) >= 0 && at + len <= end) {
+                    if (!allowedAt(idx, literal, at, at + len)) {
+                        search = at + 1;
+                        continue;
+                    }
                     int leftEnd = at;
-                    if (e.lstrip()) while (leftEnd > from && isAsciiSpace(t.charAt(leftEnd - 1))) leftEnd--;
-                    if (leftEnd > from) next.add(new Text(t.substring(from, leftEnd)));
+                    if (e.lstrip()) while (leftEnd > from && isAsciiSpace(s.charAt(leftEnd - 1))) leftEnd--;
+                    if (leftEnd > from) next.add(new Span(from, leftEnd));
                     next.add(new Token(e.id()));
-                    from = at + e.text().length();
-                    if (e.rstrip()) while (from < t.length() && isAsciiSpace(t.charAt(from))) from++;
+                    from = at + len;
+                    if (e.rstrip()) while (from < end && isAsciiSpace(s.charAt(from))) from++;
+                    search = from;
                 }
-                if (from < t.length()) next.add(new Text(t.substring(from)));
+                if (from < end) next.add(new Span(from, end));
             }
             frags = next;
         }
-        out.addAll(frags);
+        for (Object f : frags) out.add(f instanceof Span(int start, int end) ? new Text(s.substring(start, end)) : (Token) f);
         return out;
     }
 

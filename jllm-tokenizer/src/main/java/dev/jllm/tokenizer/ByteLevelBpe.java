@@ -118,9 +118,18 @@ public final class ByteLevelBpe implements Tokenizer {
 
     @Override
     public int[] encode(String text, boolean addSpecial, boolean parseSpecial) {
+        return encode(text, addSpecial, parseSpecial, null);
+    }
+
+    @Override
+    public int[] encode(String text, boolean addSpecial, java.util.BitSet literal) {
+        return encode(text, addSpecial, true, literal);
+    }
+
+    private int[] encode(String text, boolean addSpecial, boolean parseSpecial, java.util.BitSet literal) {
         IntList out = new IntList(text.length() / 3 + 4);
         if (addSpecial && vocab.addBos()) out.add(vocab.bos());
-        for (AddedTokens.Fragment f : added.split(text, parseSpecial)) {
+        for (AddedTokens.Fragment f : added.split(text, parseSpecial, literal)) {
             switch (f) {
                 case AddedTokens.Token(int id) -> out.add(id);
                 case AddedTokens.Text(String t) -> encodeText(t, out);

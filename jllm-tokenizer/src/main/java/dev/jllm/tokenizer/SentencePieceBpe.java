@@ -85,10 +85,19 @@ public final class SentencePieceBpe implements Tokenizer {
 
     @Override
     public int[] encode(String text, boolean addSpecial, boolean parseSpecial) {
+        return encode(text, addSpecial, parseSpecial, null);
+    }
+
+    @Override
+    public int[] encode(String text, boolean addSpecial, java.util.BitSet literal) {
+        return encode(text, addSpecial, true, literal);
+    }
+
+    private int[] encode(String text, boolean addSpecial, boolean parseSpecial, java.util.BitSet literal) {
         ByteLevelBpe.IntList out = new ByteLevelBpe.IntList(text.length() / 2 + 4);
         if (addSpecial && vocab.addBos()) out.add(vocab.bos());
         boolean prevSpecial = true;
-        for (AddedTokens.Fragment f : added.split(text, parseSpecial)) {
+        for (AddedTokens.Fragment f : added.split(text, parseSpecial, literal)) {
             switch (f) {
                 case AddedTokens.Token(int id) -> {
                     out.add(id);

@@ -24,6 +24,15 @@ public sealed interface Tokenizer permits SentencePieceBpe, ByteLevelBpe {
      */
     int[] encode(String text, boolean addSpecial, boolean parseSpecial);
 
+    /**
+     * A rendered chat prompt: control tokens are parsed as with {@code encode(text, addSpecial, true)}
+     * except that none may cover a char whose index is set in {@code literal} — the text clients wrote
+     * (message contents), which stays plain text even where it spells {@code <|im_start|>}, as
+     * OpenAI's API treats it. Fragments between the template's control tokens are tokenized whole, so
+     * such content gets the ids a plain-text encoding gives it.
+     */
+    int[] encode(String text, boolean addSpecial, java.util.BitSet literal);
+
     /** Plain-text encoding: no BOS/EOS, no special-token parsing. */
     default int[] encode(String text) {
         return encode(text, false, false);

@@ -11,7 +11,8 @@ import java.util.List;
 /**
  * Chat messages / Responses input items from JSON: role + text content. Content is a string or an
  * array of text parts ({@code text}, {@code input_text}, {@code output_text}); other part types
- * (images, audio) are a 400. Every content is checked for control tokens here, at the edge.
+ * (images, audio) are a 400. Content that spells a control token is plain text (the PromptBuilder
+ * tokenizes it so), never refused.
  */
 final class Messages {
     private static final List<String> ROLES = List.of("system", "developer", "user", "assistant");
@@ -44,7 +45,6 @@ final class Messages {
         String content = content(m, p);
         if (content == null) throw ApiException.invalid(p + ".content", "'" + p + ".content' is required");
         String name = Fields.optString(m, "name", p);
-        guard.checkContent(content, p + ".content");
         return new ChatMessage(role, content, null, null, name);
     }
 

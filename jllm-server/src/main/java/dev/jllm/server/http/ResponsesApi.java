@@ -179,7 +179,6 @@ final class ResponsesApi {
         List<ChatMessage> input;
         if (in == null || in.isNull()) throw ApiException.invalid("input", "'input' is required");
         if (in.isTextual()) {
-            prompts.checkContent(in.asText(), "input");
             input = List.of(ChatMessage.user(in.asText()));
         } else if (in instanceof ArrayNode a) {
             input = Messages.parse(a, "input", prompts);
@@ -188,7 +187,6 @@ final class ResponsesApi {
         }
         if (input.isEmpty()) throw ApiException.invalid("input", "'input' must not be empty");
         String instructions = Fields.optString(body, "instructions", null);
-        if (instructions != null) prompts.checkContent(instructions, "instructions");
         String conversation = null;
         JsonNode c = body.get("conversation");
         if (c != null && !c.isNull()) {
