@@ -7,6 +7,7 @@
 module dev.jllm.server {
     requires transitive dev.jllm.engine;
     requires transitive dev.jllm.chat;
+    requires dev.jllm.grammar;
     requires com.fasterxml.jackson.databind;
     requires jdk.httpserver;
     requires java.sql;

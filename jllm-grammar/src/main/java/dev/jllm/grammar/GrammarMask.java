@@ -1,0 +1,190 @@
+package dev.jllm.grammar;
+
+import dev.jllm.engine.TokenMask;
+import dev.jllm.tokenizer.Tokenizer;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The engine's {@link TokenMask} for a grammar: only tokens whose bytes continue a match are
+ * allowed; end-of-generation tokens only when the text so far is a complete match (and then, if
+ * the grammar allows nothing more, only they are).
+ *
+ * <p>How it stays fast on a 150k vocabulary: the {@link VocabTrie} shares the work of common
+ * prefixes and skips every token under a rejected prefix; the {@link Matcher} computes each
+ * (state, code point) step once; and the allowed set is cached per state, because grammar states
+ * repeat (inside a JSON string every character leads back to the same state), so most steps cost
+ * one map lookup and one pass over the logits.
+ *
+ * <p>A state is (matcher state, pending UTF-8 bits, bytes still expected): a token may end inside a
+ * multi-byte character and the next one completes it. One instance per request; not thread-safe.
+ */
+public final class GrammarMask implements TokenMask {
+    static final long DEAD = -1;
+    private static final int CACHE_STATES = 512;
+
+    private final Matcher m;
+    private final VocabTrie trie;
+    private long state;
+    private boolean ended; // an end-of-generation token was accepted
+    private final Map<Long, long[]> cache = new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, long[]> e) {
+            return size() > CACHE_STATES;
+        }
+    };
+    private long[] walkStates = new long[0];
+
+    public GrammarMask(Grammar grammar, Tokenizer tok) {
+        this.m = new Matcher(grammar);
+        this.trie = VocabTrie.of(tok);
+        this.state = pack(m.initial(), 0, 0, 0);
+    }
+
+    /** Whether the text accepted so far is a complete match of the grammar. */
+    public boolean isComplete() {
+        return ended || (remain(state) == 0 && m.isComplete(set(state)));
+    }
+
+    @Override
+    public void apply(float[] logits) {
+        long[] allowed = allowed();
+        int n = Math.min(logits.length, trie.vocabSize);
+        for (int w = 0, base = 0; base < n; w++, base += 64) {
+            long bits = allowed[w];
+            if (bits == -1L) continue;
+            int end = Math.min(64, n - base);
+            for (int b = 0; b < end; b++) if ((bits & (1L << b)) == 0) logits[base + b] = Float.NEGATIVE_INFINITY;
+        }
+        for (int i = trie.vocabSize; i < logits.length; i++) logits[i] = Float.NEGATIVE_INFINITY;
+    }
+
+    @Override
+    public void accept(int token) {
+        if (isEog(token)) {
+            if (!isComplete()) throw new IllegalStateException("end-of-generation token " + token + " sampled before the grammar was complete");
+            ended = true;
+            return;
+        }
+        byte[] b = token >= 0 && token < trie.vocabSize ? trie.bytes[token] : null;
+        if (b == null || ended) throw new IllegalStateException("token " + token + " is not allowed by the grammar here");
+        long s = state;
+        for (byte x : b) {
+            s = step(s, x & 0xFF);
+            if (s == DEAD) throw new IllegalStateException("token " + token + " is not allowed by the grammar here");
+        }
+        state = s;
+    }
+
+    /** The allowed tokens in the current state as a bitset over the vocabulary. */
+    long[] allowed() {
+        if (ended) return eogOnly();
+        long key = state;
+        long[] bits = cache.get(key);
+        if (bits == null) {
+            bits = walk(key);
+            cache.put(key, bits);
+        }
+        return bits;
+    }
+
+    private long[] eogOnly() {
+        long[] bits = new long[(trie.vocabSize + 63) >>> 6];
+        for (int id : trie.eog) bits[id >>> 6] |= 1L << id;
+        return bits;
+    }
+
+    /** Walks the vocabulary trie from {@code start}; tokens whose every byte is accepted are allowed. */
+    private long[] walk(long start) {
+        long[] bits = new long[(trie.vocabSize + 63) >>> 6];
+        if (walkStates.length < trie.maxDepth + 1) walkStates = new long[trie.maxDepth + 1];
+        long[] at = walkStates;
+        at[0] = start;
+        byte[] label = trie.label;
+        int[] depth = trie.depth, next = trie.next, tokStart = trie.tokStart, tokIds = trie.tokIds;
+        int n = label.length;
+        for (int i = 0; i < n; ) {
+            int d = depth[i];
+            long s = step(at[d - 1], label[i] & 0xFF);
+            if (s == DEAD) {
+                i = next[i];
+                continue;
+            }
+            at[d] = s;
+            for (int t = tokStart[i], e = tokStart[i + 1]; t < e; t++) {
+                int id = tokIds[t];
+                bits[id >>> 6] |= 1L << id;
+            }
+            i++;
+        }
+        if (remain(start) == 0 && m.isComplete(set(start))) {
+            for (int id : trie.eog) bits[id >>> 6] |= 1L << id;
+        }
+        return bits;
+    }
+
+    /** One byte: UTF-8 decoding with llama.cpp's partial-character check, then the matcher for each complete code point. */
+    long step(long s, int b) {
+        int set = set(s), remain = remain(s), partial = partial(s), len = length(s);
+        if (remain == 0) {
+            if (b < 0x80) {
+                int n = m.accept(set, b);
+                return n == 0 ? DEAD : pack(n, 0, 0, 0);
+            }
+            if ((b & 0xE0) == 0xC0) {
+                len = 2;
+                partial = b & 0x1F;
+            } else if ((b & 0xF0) == 0xE0) {
+                len = 3;
+                partial = b & 0x0F;
+            } else if ((b & 0xF8) == 0xF0) {
+                len = 4;
+                partial = b & 0x07;
+            } else {
+                return DEAD; // a continuation byte with no lead, or not UTF-8 at all
+            }
+            remain = len - 1;
+            return m.acceptsPartial(set, partial, remain) ? pack(set, partial, remain, len) : DEAD;
+        }
+        if ((b & 0xC0) != 0x80) return DEAD;
+        partial = (partial << 6) | (b & 0x3F);
+        remain--;
+        if (remain > 0) return m.acceptsPartial(set, partial, remain) ? pack(set, partial, remain, len) : DEAD;
+        // overlong forms, surrogates and values past U+10FFFF are not characters
+        int min = len == 2 ? 0x80 : len == 3 ? 0x800 : 0x10000;
+        if (partial < min || partial > 0x10FFFF || (partial >= 0xD800 && partial <= 0xDFFF)) return DEAD;
+        int n = m.accept(set, partial);
+        return n == 0 ? DEAD : pack(n, 0, 0, 0);
+    }
+
+    private boolean isEog(int token) {
+        for (int id : trie.eog) if (id == token) return true;
+        return false;
+    }
+
+    /** A walk state: matcher set (high 32 bits), UTF-8 length and bytes still expected of a pending character, its bits so far. */
+    static long pack(int set, int partial, int remain, int len) {
+        return ((long) set << 32) | ((long) len << 28) | ((long) remain << 24) | partial;
+    }
+
+    static int length(long s) {
+        return (int) (s >>> 28) & 0xF;
+    }
+
+    static int set(long s) {
+        return (int) (s >>> 32);
+    }
+
+    static int remain(long s) {
+        return (int) (s >>> 24) & 0xF;
+    }
+
+    static int partial(long s) {
+        return (int) s & 0xFFFFFF;
+    }
+
+    /** States reached so far (statistics for tests and benchmarks). */
+    int matcherStates() {
+        return m.stateCount();
+    }
+}
