@@ -55,10 +55,15 @@ public final class Generator {
 
     /** Generates from a fresh sequence, freed afterwards. */
     public Result generate(int[] prompt, SamplingParams sp, Listener listener) {
+        return generate(prompt, sp, null, listener);
+    }
+
+    /** Generates from a fresh sequence under a constraint on each next token ({@link TokenMask}, or null), freed afterwards. */
+    public Result generate(int[] prompt, SamplingParams sp, TokenMask mask, Listener listener) {
         KvCacheManager kv = tr.cache();
         int seq = kv.allocate();
         try {
-            return continueSequence(seq, prompt, 0, sp, listener);
+            return continueSequence(seq, prompt, 0, sp, mask, listener);
         } finally {
             kv.free(seq);
         }
@@ -70,7 +75,12 @@ public final class Generator {
      * sequence is kept; afterwards its cache holds the prompt and all generated tokens but the last.
      */
     public Result continueSequence(int seq, int[] prompt, int cached, SamplingParams sp, Listener listener) {
-        Slot slot = new Slot(tok, prompt, sp, tr.config().contextLength(), null);
+        return continueSequence(seq, prompt, cached, sp, null, listener);
+    }
+
+    /** As {@link #continueSequence(int, int[], int, SamplingParams, Listener)}, the slot applying {@code mask} (or none) before each sample, as the scheduler's does. */
+    public Result continueSequence(int seq, int[] prompt, int cached, SamplingParams sp, TokenMask mask, Listener listener) {
+        Slot slot = new Slot(tok, prompt, sp, tr.config().contextLength(), mask);
         KvCacheManager kv = tr.cache();
         if (cached < 0 || cached > Math.min(kv.length(seq), prompt.length - 1)) {
             throw new IllegalArgumentException("cached prefix " + cached + " is outside 0.." + Math.min(kv.length(seq), prompt.length - 1));

@@ -70,6 +70,33 @@ class GeneratorTest {
         }
     }
 
+    /** jllm generate/chat take the same mask path as the scheduler: every sampled token passes through apply and accept. */
+    @Test
+    void theGeneratorHonoursATokenMask() throws Exception {
+        try (ModelFile f = ModelFile.open(TestData.path("models/stories260K.gguf")); Matmul mm = new Matmul(2)) {
+            Tokenizer tok = GgufTokenizerLoader.load(f.gguf());
+            Generator gen = new Generator(new Transformer(new Weights(f), new KvCacheManager(f.config(), GgmlType.F16, 16, 64), mm), tok);
+            java.util.Set<Integer> allowed = new java.util.TreeSet<>();
+            for (String w : List.of(" cat", " dog", " sun")) for (int id : tok.encode(w, false, false)) allowed.add(id);
+            List<Integer> seen = new java.util.ArrayList<>();
+            TokenMask mask = new TokenMask() {
+                @Override
+                public void apply(float[] logits) {
+                    for (int i = 0; i < logits.length; i++) if (!allowed.contains(i)) logits[i] = Float.NEGATIVE_INFINITY;
+                }
+
+                @Override
+                public void accept(int token) {
+                    seen.add(token);
+                }
+            };
+            int[] p = tok.encode("Tim had a big red ball", true, false);
+            Generator.Result r = gen.generate(p, SamplingParams.defaults(5).withMaxTokens(20), mask, null);
+            assertEquals(r.tokens().length, seen.size(), "the mask saw every sampled token");
+            for (int t : r.tokens()) assertTrue(allowed.contains(t), "token " + t + " is outside the mask");
+        }
+    }
+
     private static int[] ints(JsonNode a) {
         int[] r = new int[a.size()];
         for (int i = 0; i < r.length; i++) r[i] = a.get(i).asInt();
