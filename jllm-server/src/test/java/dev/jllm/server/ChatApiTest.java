@@ -228,7 +228,6 @@ class ChatApiTest {
         String[][] cases = {
             {"tools", "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"parameters\":{}}}]"},
             {"tool_choice", "\"tool_choice\":\"required\""},
-            {"response_format", "\"response_format\":{\"type\":\"json_object\"}"},
         };
         for (String[] c : cases) {
             HttpResponse<String> r = s.post("/v1/chat/completions", "{\"model\":\"stories260K\",\"max_tokens\":2," + msgs + "," + c[1] + "}", null);
@@ -239,9 +238,6 @@ class ChatApiTest {
         HttpResponse<String> ok = s.post("/v1/chat/completions", "{\"model\":\"stories260K\",\"max_tokens\":2," + msgs
                 + ",\"tools\":[],\"tool_choice\":\"none\",\"response_format\":{\"type\":\"text\"},\"logprobs\":false}", null);
         assertEquals(200, ok.statusCode(), ok.body());
-        HttpResponse<String> resp = s.post("/v1/responses", "{\"model\":\"stories260K\",\"input\":\"Hi\",\"max_output_tokens\":2,"
-                + "\"text\":{\"format\":{\"type\":\"json_schema\",\"name\":\"x\",\"schema\":{}}}}", null);
-        assertError(resp, 400, "text.format", "structured outputs");
     }
 
     /** A token limit that cannot fit beside the prompt is vLLM's 400 with the numbers, on every endpoint, never a silent clamp. */

@@ -40,6 +40,22 @@ final class ServerFixture implements AutoCloseable {
         base = server.uri();
     }
 
+    /**
+     * A server on a small random-weight llama with a 2048-token context and the synthetic byte vocabulary
+     * (every character a token or a few: any text fits), rendering prompts with {@code templates} —
+     * room for tool definitions and JSON that stories260K's 128 tokens do not have.
+     */
+    static ServerFixture randomModel(Path dir, java.util.function.Function<dev.jllm.model.ModelFile, ChatRenderer> templates) throws IOException {
+        Path f = dir.resolve("random-2k.gguf");
+        if (!java.nio.file.Files.exists(f)) {
+            dev.jllm.model.RandomModel.write(new dev.jllm.model.ModelConfig("llama", 128, 384, 2, 4, 4, 32, 512, 2048, 1e-5f, 10000f, true),
+                    dev.jllm.tensor.GgmlType.Q8_0, 11, f, null);
+        }
+        ChatServer.Options o = ChatServer.Options.defaults(f, dir.resolve("data"), ApiKeys.disabled()).withPort(0)
+                .withLimits(4, 8, 4, 256 * 1024, 200).withResources(2, 32L << 20);
+        return new ServerFixture(ChatServer.start(o.withShutdownGrace(java.time.Duration.ofSeconds(5)), templates));
+    }
+
     HttpResponse<String> post(String path, String body, String key) throws Exception {
         return send(HttpRequest.newBuilder(base.resolve(path)).POST(HttpRequest.BodyPublishers.ofString(body)), key);
     }

@@ -44,12 +44,13 @@ final class ChatApi {
         Logprobs.Request lp = LogprobsJson.chat(body);
         GenerationArgs args = GenerationArgs.parse(body, prompts.contextLength(), "max_completion_tokens", "max_tokens")
                 .withDefaultBudget(defaultMaxOutputChars);
+        dev.jllm.grammar.Grammar grammar = StructuredOutput.chat(body, false);
         PromptBuilder.Prompt p = prompts.build(msgs, "messages", args.truncation());
         args.checkFits(p.tokens().length, prompts.contextLength(), "messages");
         String id = Ids.next("chatcmpl-");
         long created = System.currentTimeMillis() / 1000;
         Map<String, String> headers = p.droppedMessages() > 0 ? Map.of(TRUNCATED_HEADER, Integer.toString(p.droppedMessages())) : Map.of();
-        try (Generation g = Generations.submit(scheduler, p.tokens(), args, null, model, lp)) {
+        try (Generation g = Generations.submit(scheduler, p.tokens(), args, null, model, lp, grammar, prompts.tokenizer())) {
             if (!args.stream()) {
                 GenerationEvent.Finished f = Generations.await(g, ClientProbe.of(ex));
                 ObjectNode r = base(id, "chat.completion", created, model.id());
@@ -137,6 +138,7 @@ final class ChatApi {
         boolean echo = Boolean.TRUE.equals(Fields.optBool(body, "echo", null));
         Logprobs.Request lp = LogprobsJson.completions(body, echo);
         GenerationArgs args = GenerationArgs.parse(body, prompts.contextLength(), "max_tokens").withDefaultBudget(defaultMaxOutputChars);
+        dev.jllm.grammar.Grammar grammar = StructuredOutput.chat(body, true);
         List<CompletionPrompt> ps = new ArrayList<>();
         for (int[] t : promptTokens(body)) {
             int[] fitted = prompts.fit(t, "prompt", args.truncation());
@@ -155,7 +157,7 @@ final class ChatApi {
         if (!args.stream()) {
             List<Generation> gens = new ArrayList<>();
             try {
-                for (CompletionPrompt cp : ps) gens.add(Generations.submit(scheduler, cp.tokens(), args, null, model, lp));
+                for (CompletionPrompt cp : ps) gens.add(Generations.submit(scheduler, cp.tokens(), args, null, model, lp, grammar, prompts.tokenizer()));
                 ObjectNode r = base(id, "text_completion", created, model.id());
                 ArrayNode choices = r.putArray("choices");
                 int promptTokens = 0, completionTokens = 0, cached = 0;
@@ -186,7 +188,7 @@ final class ChatApi {
             return;
         }
         CompletionPrompt cp = ps.getFirst();
-        try (Generation g = Generations.submit(scheduler, cp.tokens(), args, null, model, lp)) {
+        try (Generation g = Generations.submit(scheduler, cp.tokens(), args, null, model, lp, grammar, prompts.tokenizer())) {
             Sse sse = new Sse(ex, Map.of());
             if (echo) {
                 ObjectNode c = base(id, "text_completion", created, model.id());

@@ -8,6 +8,10 @@ import dev.jllm.engine.GenerationEvent;
 import dev.jllm.engine.GenerationRequest;
 import dev.jllm.engine.Logprobs;
 import dev.jllm.engine.Scheduler;
+import dev.jllm.engine.TokenMask;
+import dev.jllm.grammar.Grammar;
+import dev.jllm.grammar.GrammarMask;
+import dev.jllm.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -25,11 +29,10 @@ final class Generations {
     }
 
     /**
-     * 400 for the request fields jllm does not implement yet (tools, structured outputs, logprobs):
-     * never accept a field and silently ignore it — a client that asked for JSON or a tool call must
-     * not get plain text as if it had been honoured. Values that ask for nothing (no tools,
-     * {@code tool_choice: "none"}, {@code response_format: {"type":"text"}}, {@code logprobs: false})
-     * are accepted.
+     * 400 for the request fields jllm does not implement yet (tools): never accept a field
+     * and silently ignore it — a client that asked for a tool call must not get plain text as if it
+     * had been honoured. Values that ask for nothing (no tools, {@code tool_choice: "none"})
+     * are accepted. Structured outputs are {@link StructuredOutput}'s.
      */
     static void refuseUnsupported(ObjectNode body, boolean responsesApi) {
         refuseNonEmpty(body, "tools", "tool calling");
@@ -40,10 +43,6 @@ final class Generations {
         }
         var call = body.get("function_call");
         if (call != null && !call.isNull() && !(call.isTextual() && call.asText().equals("none"))) throw unsupported("function_call", "function calling");
-        var format = responsesApi ? (body.get("text") instanceof ObjectNode t ? t.get("format") : null) : body.get("response_format");
-        if (format != null && !format.isNull() && !(format.isObject() && "text".equals(format.path("type").asText()))) {
-            throw unsupported(responsesApi ? "text.format" : "response_format", "structured outputs (json_object / json_schema)");
-        }
     }
 
     private static void refuseNonEmpty(ObjectNode body, String field, String feature) {
@@ -56,12 +55,19 @@ final class Generations {
                 + " support yet; remove it (the request would otherwise be answered as plain text)");
     }
 
-    /** Queues the request; a full queue is a 429 with Retry-After. Close the result on every exit path (try-with-resources). */
+    /**
+     * Queues the request; a full queue is a 429 with Retry-After. Close the result on every exit path (try-with-resources).
+     *
+     * @param grammar the output constraint ({@link StructuredOutput}), or null
+     */
     static Generation submit(Scheduler scheduler, int[] prompt, GenerationArgs args, String cacheKey, ServedModels.Resolved model,
-                             Logprobs.Request logprobs) {
+                             Logprobs.Request logprobs, Grammar grammar, Tokenizer tok) {
+        TokenMask mask = grammar == null ? null : new GrammarMask(grammar, tok);
         try {
-            return scheduler.submit(new GenerationRequest(prompt, args.params(), cacheKey, args.cachePrompt(), null, model.adapter())
-                    .withLogprobs(logprobs).withBudget(args.budget()));
+            return scheduler.submit(new GenerationRequest(prompt, args.params(), cacheKey, args.cachePrompt(), mask, model.adapter())
+                    // a grammar's output is never cut at a sentence boundary (that would break its structure); a client
+                    // that sets max_output_chars with one gets a 400 (StructuredOutput), the server's default is skipped
+                    .withLogprobs(logprobs).withBudget(grammar == null ? args.budget() : null));
         } catch (EngineBusyException e) {
             throw ApiException.busy(e.getMessage(), e.retryAfterSeconds());
         }

@@ -53,7 +53,7 @@ final class ResponsesApi {
     /** What a request asked for, validated. */
     private record Turn(String id, String owner, List<ChatMessage> input, String instructions, String conversationId,
                         String previousResponseId, boolean store, GenerationArgs args, long createdAt, ServedModels.Resolved model,
-                        Logprobs.Request logprobs) {}
+                        Logprobs.Request logprobs, dev.jllm.grammar.Grammar grammar) {}
 
     void create(HttpExchange ex, ObjectNode body, String owner) throws IOException {
         Turn t = parse(body, owner);
@@ -73,7 +73,7 @@ final class ResponsesApi {
                 ? Map.of(ChatApi.TRUNCATED_HEADER, Integer.toString(p.droppedMessages())) : Map.of();
         Generation g;
         try {
-            g = Generations.submit(scheduler, p.tokens(), t.args(), cacheKey(t), t.model(), t.logprobs());
+            g = Generations.submit(scheduler, p.tokens(), t.args(), cacheKey(t), t.model(), t.logprobs(), t.grammar(), prompts.tokenizer());
         } catch (ApiException e) {
             if (t.store()) store.failResponse(t.id(), "failed", e.getMessage());
             throw e;
@@ -203,11 +203,12 @@ final class ResponsesApi {
         if (!doStore && conversation != null) throw ApiException.invalid("store", "'store' must be true when a conversation is given");
         Logprobs.Request logprobs = LogprobsJson.responses(body);
         GenerationArgs args = GenerationArgs.parse(body, prompts.contextLength(), "max_output_tokens").withDefaultBudget(defaultMaxOutputChars);
+        dev.jllm.grammar.Grammar grammar = StructuredOutput.responses(body);
         if (conversation != null && store.conversation(owner, conversation).isEmpty()) {
             throw new ApiException(404, "invalid_request_error", "conversation", "not_found", "conversation '" + conversation + "' not found", 0);
         }
         return new Turn(Ids.next("resp_"), owner, input, instructions, conversation, previous, doStore, args, System.currentTimeMillis() / 1000, model,
-                logprobs);
+                logprobs, grammar);
     }
 
     /** The messages before this turn: the conversation's items, or the previous_response_id chain's. */
