@@ -50,6 +50,11 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--lora", paramLabel = "NAME=ADAPTER.gguf", description = "serve a LoRA adapter beside the base as model MODEL:NAME"
             + " (requests choose it by 'model'; sequences with different adapters share batched steps); repeatable")
     List<String> lora = new java.util.ArrayList<>();
+    @Option(names = "--max-output-chars", defaultValue = "0", paramLabel = "N", description = "jllm extension: a length budget in Unicode code"
+            + " points for answers whose request sets no 'max_output_chars' (ended at the last sentence boundary that fits, the model"
+            + " steered toward ending; usage.jllm says whether it cut); 0 = none (default)") int maxOutputChars;
+    @Option(names = "--pooling", defaultValue = "mean", description = "/v1/embeddings: mean or last (the final hidden states after the"
+            + " output norm, pooled and L2-normalised, as llama-server's --pooling; default ${DEFAULT-VALUE})") String pooling;
 
     @Override
     public Integer call() throws Exception {
@@ -67,7 +72,11 @@ final class ServeCommand implements Callable<Integer> {
             String name = eq > 0 ? l.substring(0, eq).strip() : f.getFileName().toString().replaceFirst("\\.gguf$", "");
             if (adapters.put(name, f) != null) throw new IllegalArgumentException("--lora: the name '" + name + "' is given twice");
         }
-        o = o.withAdapters(adapters);
+        o = o.withAdapters(adapters).withOutputs(maxOutputChars, switch (pooling) {
+            case "mean" -> dev.jllm.engine.Pooling.MEAN;
+            case "last" -> dev.jllm.engine.Pooling.LAST;
+            default -> throw new IllegalArgumentException("--pooling must be mean or last, got '" + pooling + "'");
+        });
         ChatServer server = ChatServer.start(o);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

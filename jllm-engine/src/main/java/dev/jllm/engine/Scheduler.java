@@ -87,6 +87,25 @@ public final class Scheduler implements AutoCloseable {
 
         /** Run code on the scheduler thread (tests inspect state this way). */
         record Inspect(Runnable action) implements Command {}
+
+        /** An embedding: the tokens' final hidden states, pooled. */
+        record Embed(EmbedJob job) implements Command {}
+    }
+
+    /** An embedding in progress: prefilled chunk by chunk (one chunk per loop turn, so decodes keep going), then pooled. */
+    private static final class EmbedJob {
+        final int[] tokens;
+        final Pooling pooling;
+        final java.util.concurrent.CompletableFuture<float[]> result = new java.util.concurrent.CompletableFuture<>();
+        final float[][] hidden;
+        int seq = -1;
+        int done;
+
+        EmbedJob(int[] tokens, Pooling pooling) {
+            this.tokens = tokens;
+            this.pooling = pooling;
+            this.hidden = new float[tokens.length][];
+        }
     }
 
     /** Per-request state; touched only by the scheduler thread (except the Generation it owns). */
@@ -126,6 +145,7 @@ public final class Scheduler implements AutoCloseable {
     private final AtomicInteger inSystem = new AtomicInteger(); // submitted and not yet ended (running + waiting)
     private final ArrayDeque<Active> waiting = new ArrayDeque<>();
     private final List<Active> running = new ArrayList<>();
+    private final ArrayDeque<EmbedJob> embeds = new ArrayDeque<>();
     private final PrefixCache cache;
     private final Thread thread;
     private volatile boolean closed;
@@ -202,6 +222,80 @@ public final class Scheduler implements AutoCloseable {
         return a.out;
     }
 
+    /**
+     * The embedding of a token sequence: its final hidden states (after the output norm) pooled and
+     * L2-normalised ({@link Pooling}). Computed on this thread between steps, in chunks of the step
+     * token budget, in a KV sequence of its own that is freed at once; never reuses or leaves cache.
+     * Throws {@link EngineBusyException} when max waiting embeddings are queued or the engine is
+     * stopping, {@link IllegalArgumentException} for an input longer than the context. Cancelling the
+     * future drops the work at the next step.
+     */
+    public java.util.concurrent.CompletableFuture<float[]> embed(int[] tokens, Pooling pooling) throws EngineBusyException {
+        if (tokens.length == 0) throw new IllegalArgumentException("nothing to embed: the input has no tokens");
+        if (tokens.length > ctx) throw new IllegalArgumentException("the input has " + tokens.length + " tokens; the model's context is " + ctx);
+        int vocab = tr.config().vocabSize();
+        for (int t : tokens) if (t < 0 || t >= vocab) throw new IllegalArgumentException("token id " + t + " is outside 0.." + (vocab - 1));
+        if (closed) throw new EngineBusyException("the server is shutting down", 5, true);
+        if (pendingEmbeds.incrementAndGet() > limits.maxRunning() + limits.maxWaiting()) {
+            pendingEmbeds.decrementAndGet();
+            metrics.rejected("queue_full");
+            throw new EngineBusyException("server busy: too many embedding inputs queued; retry later", 1, false);
+        }
+        EmbedJob job = new EmbedJob(tokens.clone(), java.util.Objects.requireNonNull(pooling, "pooling"));
+        synchronized (gate) {
+            if (!accepting) {
+                pendingEmbeds.decrementAndGet();
+                throw new EngineBusyException("the server is shutting down", 5, true);
+            }
+            inbox.add(new Command.Embed(job));
+        }
+        return job.result;
+    }
+
+    private final AtomicInteger pendingEmbeds = new AtomicInteger();
+
+    /** The model's hidden size: the length of every embedding. */
+    public int embeddingDimension() {
+        return tr.config().dim();
+    }
+
+    /** Runs one chunk of the oldest embedding, when blocks allow (idle caches are evicted for it, as for a request). */
+    private void embedStep() {
+        EmbedJob j = embeds.peek();
+        if (j == null) return;
+        if (j.result.isCancelled()) { // the client went away
+            embeds.poll();
+            if (j.seq >= 0 && kv.exists(j.seq)) kv.free(j.seq);
+            pendingEmbeds.decrementAndGet();
+            return;
+        }
+        try {
+            if (j.seq < 0) {
+                long reserved = 0;
+                for (Active r : running) reserved += Math.max(0, MemoryPlan.kvBlocks(r.finalLen(), BLOCK_TOKENS) - kv.length(r.seq) / BLOCK_TOKENS);
+                long need = MemoryPlan.kvBlocks(j.tokens.length, BLOCK_TOKENS);
+                for (int ev; kv.freeBlocks() - reserved < need && (ev = cache.evictOldest(null)) >= 0; ) metrics.evicted(ev);
+                if (kv.freeBlocks() - reserved < need) return; // running requests hold the blocks: wait for one to end
+                j.seq = kv.allocate();
+            }
+            int n = Math.min(limits.stepTokens(), j.tokens.length - j.done);
+            float[][] rows = tr.forward(Batch.of(j.seq, Arrays.copyOfRange(j.tokens, j.done, j.done + n), j.done, Batch.Logits.HIDDEN)).get(0);
+            System.arraycopy(rows, 0, j.hidden, j.done, n);
+            j.done += n;
+            if (j.done < j.tokens.length) return;
+            embeds.poll();
+            kv.free(j.seq);
+            pendingEmbeds.decrementAndGet();
+            j.result.complete(j.pooling.pool(j.hidden));
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "embedding failed", e);
+            embeds.poll();
+            if (j.seq >= 0 && kv.exists(j.seq)) kv.free(j.seq);
+            pendingEmbeds.decrementAndGet();
+            j.result.completeExceptionally(e);
+        }
+    }
+
     /** Drops a conversation's resident KV and token sequence (conversation deleted); asynchronous. */
     public void forget(String cacheKey) {
         inbox.add(new Command.Forget(cacheKey));
@@ -226,9 +320,10 @@ public final class Scheduler implements AutoCloseable {
     private void loop() {
         try {
             while (!closed) {
-                drainInbox(running.isEmpty());
+                drainInbox(running.isEmpty() && embeds.isEmpty());
                 dropCancelled();
                 admit();
+                embedStep();
                 if (!running.isEmpty()) {
                     try {
                         step();
@@ -249,7 +344,15 @@ public final class Scheduler implements AutoCloseable {
             GenerationEvent.Failed bye = new GenerationEvent.Failed(GenerationEvent.Cause.SHUTTING_DOWN, "the server is shutting down");
             for (Active a : List.copyOf(running)) fail(a, bye.cause(), bye.message());
             for (Active a : waiting) end(a, bye);
-            for (Command c : inbox) if (c instanceof Command.Submit(Active a)) end(a, bye);
+            for (Command c : inbox) {
+                if (c instanceof Command.Submit(Active a)) end(a, bye);
+                if (c instanceof Command.Embed(EmbedJob j)) embeds.add(j);
+            }
+            for (EmbedJob j : embeds) {
+                if (j.seq >= 0 && kv.exists(j.seq)) kv.free(j.seq);
+                j.result.completeExceptionally(new EngineBusyException("the server is shutting down", 5, true));
+            }
+            embeds.clear();
             waiting.clear();
             inbox.clear();
             cache.clear();
@@ -263,6 +366,7 @@ public final class Scheduler implements AutoCloseable {
                 case Command.Submit(Active a) -> waiting.add(a);
                 case Command.Forget(String key) -> cache.forget(key);
                 case Command.Inspect(Runnable action) -> action.run();
+                case Command.Embed(EmbedJob job) -> embeds.add(job);
             }
             c = inbox.poll();
         }

@@ -9,8 +9,11 @@ import java.util.List;
  */
 public record Batch(List<Entry> entries) {
 
-    /** Which positions of an entry need logits. */
-    public enum Logits { NONE, LAST, ALL }
+    /**
+     * Which positions of an entry need logits. HIDDEN: instead of logits, every position's final hidden
+     * state after the output norm (dim floats per row; what embeddings pool), and no classifier run.
+     */
+    public enum Logits { NONE, LAST, ALL, HIDDEN }
 
     /**
      * @param adapter a LoRA adapter applied to this entry's tokens only ({@link LoraWeights}), or null

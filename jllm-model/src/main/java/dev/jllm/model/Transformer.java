@@ -50,7 +50,8 @@ public final class Transformer {
     /**
      * Runs the batch: writes each entry's K/V into its sequence's cache blocks (positions
      * startPos.. ; later positions are dropped first) and returns, per entry, logits for the
-     * requested positions: LAST → 1 row, ALL → one row per token, NONE → 0 rows. Rows are (V).
+     * requested positions: LAST → 1 row, ALL → one row per token, NONE → 0 rows. Rows are (V);
+     * HIDDEN → one row per token of the final-normed hidden state, (dim).
      */
     public synchronized List<float[][]> forward(Batch batch) {
         final int T = batch.tokenCount(), d = c.dim(), hd = c.headDim(), nh = c.nHeads(), nkv = c.nKvHeads();
@@ -144,7 +145,7 @@ public final class Transformer {
             switch (e.logits()) {
                 case ALL -> { for (int i = 0; i < n; i++) rows[nRows++] = t0 + i; }
                 case LAST -> rows[nRows++] = t0 + n - 1;
-                case NONE -> { }
+                case NONE, HIDDEN -> { }
             }
             t0 += n;
         }
@@ -155,11 +156,20 @@ public final class Transformer {
         float[] logits = nRows == 1 ? new float[V] : B.logits(nRows * V);
         if (nRows > 0) mm.matmul(w.output, xr, nRows, logits);
         int r = 0;
+        t0 = 0;
         for (Batch.Entry e : batch.entries()) {
-            int n = switch (e.logits()) { case ALL -> e.tokens().length; case LAST -> 1; case NONE -> 0; };
+            if (e.logits() == Batch.Logits.HIDDEN) { // the same final norm as the classifier's input, for every token
+                float[][] o = new float[e.tokens().length][d];
+                for (int i = 0; i < o.length; i++) FloatOps.rmsnorm(o[i], 0, x, (t0 + i) * d, w.outputNorm, d, c.rmsEps());
+                out.add(o);
+                t0 += e.tokens().length;
+                continue;
+            }
+            int n = switch (e.logits()) { case ALL -> e.tokens().length; case LAST -> 1; case NONE, HIDDEN -> 0; };
             float[][] o = new float[n][];
             for (int i = 0; i < n; i++, r++) o[i] = nRows == 1 ? logits : java.util.Arrays.copyOfRange(logits, r * V, (r + 1) * V);
             out.add(o);
+            t0 += e.tokens().length;
         }
         return out;
     }

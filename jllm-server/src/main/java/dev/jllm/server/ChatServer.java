@@ -4,6 +4,7 @@ import dev.jllm.chat.ChatRenderer;
 import dev.jllm.chat.ChatTemplate;
 import dev.jllm.chat.PromptBuilder;
 import dev.jllm.engine.LoadedModel;
+import dev.jllm.engine.Pooling;
 import dev.jllm.engine.Scheduler;
 import dev.jllm.gguf.GgufFormatException;
 import dev.jllm.model.MemoryPlan;
@@ -46,64 +47,72 @@ public final class ChatServer implements AutoCloseable {
     public record Options(Path model, String host, int port, Path dataDir, int threads, ApiKeys apiKeys, boolean insecure,
                           int maxRunning, int maxWaiting, long kvCacheBytes, int stepTokens, int maxBodyBytes, long heartbeatMillis,
                           int maxPerKey, Duration shutdownGrace, String store, Scheduler.Batching batching, int ctxSize,
-                          Map<String, Path> adapters) {
+                          Map<String, Path> adapters, int maxOutputChars, Pooling pooling) {
         public static final int DEFAULT_CTX = 4096;
 
         public Options {
             if (ctxSize < 0) throw new IllegalArgumentException("--ctx-size must be >= 0 (0 = the model's, up to " + DEFAULT_CTX + "), got " + ctxSize);
             adapters = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(adapters));
+            if (maxOutputChars < 0) throw new IllegalArgumentException("--max-output-chars must be >= 0 (0 = no budget), got " + maxOutputChars);
+            java.util.Objects.requireNonNull(pooling, "pooling");
         }
 
         /** Defaults for everything but the model, data dir and keys. */
         public static Options defaults(Path model, Path dataDir, ApiKeys keys) {
             return new Options(model, "127.0.0.1", 8080, dataDir, Runtime.getRuntime().availableProcessors(), keys, false, 8, 64,
-                    256L << 20, 512, 4 << 20, 2_000, 4, Duration.ofSeconds(30), null, Scheduler.Batching.CONTINUOUS, 0, Map.of());
+                    256L << 20, 512, 4 << 20, 2_000, 4, Duration.ofSeconds(30), null, Scheduler.Batching.CONTINUOUS, 0, Map.of(), 0, Pooling.MEAN);
         }
 
         public Options withPort(int p) {
             return new Options(model, host, p, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize, adapters);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize, adapters, maxOutputChars, pooling);
         }
 
         public Options withHost(String h, boolean insecureOk) {
             return new Options(model, h, port, dataDir, threads, apiKeys, insecureOk, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize, adapters);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize, adapters, maxOutputChars, pooling);
         }
 
         public Options withLimits(int running, int waiting, int perKey, int bodyBytes, long heartbeat) {
             return new Options(model, host, port, dataDir, threads, apiKeys, insecure, running, waiting, kvCacheBytes, stepTokens,
-                    bodyBytes, heartbeat, perKey, shutdownGrace, store, batching, ctxSize, adapters);
+                    bodyBytes, heartbeat, perKey, shutdownGrace, store, batching, ctxSize, adapters, maxOutputChars, pooling);
         }
 
         public Options withShutdownGrace(Duration d) {
             return new Options(model, host, port, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, d, store, batching, ctxSize, adapters);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, d, store, batching, ctxSize, adapters, maxOutputChars, pooling);
         }
 
         public Options withStore(String url) {
             return new Options(model, host, port, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, url, batching, ctxSize, adapters);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, url, batching, ctxSize, adapters, maxOutputChars, pooling);
         }
 
         public Options withBatching(Scheduler.Batching b) {
             return new Options(model, host, port, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, b, ctxSize, adapters);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, b, ctxSize, adapters, maxOutputChars, pooling);
         }
 
         public Options withCtxSize(int n) {
             return new Options(model, host, port, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, n, adapters);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, n, adapters, maxOutputChars, pooling);
         }
 
         /** LoRA adapters served beside the base, as {@code MODEL:NAME} (GGUF files, llama.cpp's layout). */
         public Options withAdapters(Map<String, Path> a) {
             return new Options(model, host, port, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize, a);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize, a, maxOutputChars, pooling);
+        }
+
+        /** {@code --max-output-chars} (the budget of requests that set none; 0 = none) and {@code --pooling} for /v1/embeddings. */
+        public Options withOutputs(int maxChars, Pooling p) {
+            return new Options(model, host, port, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize, adapters, maxChars, p);
         }
 
         public Options withResources(int threadCount, long kvBytes) {
             return new Options(model, host, port, dataDir, threadCount, apiKeys, insecure, maxRunning, maxWaiting, kvBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize, adapters);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize, adapters, maxOutputChars, pooling);
         }
     }
 
@@ -180,7 +189,7 @@ public final class ChatServer implements AutoCloseable {
             store = openStore(o);
             PromptBuilder prompts = new PromptBuilder(model.tokenizer, templates.apply(model.file), ctx);
             HttpApi api = new HttpApi(served, scheduler, metrics, prompts, store, o.apiKeys(),
-                    new HttpApi.Settings(o.maxBodyBytes(), o.heartbeatMillis(), o.maxPerKey()), new InetSocketAddress(addr, o.port()));
+                    new HttpApi.Settings(o.maxBodyBytes(), o.heartbeatMillis(), o.maxPerKey(), o.maxOutputChars(), o.pooling()), new InetSocketAddress(addr, o.port()));
             api.start();
             return new ChatServer(model, scheduler, store, api, modelId, o.shutdownGrace());
         } catch (IOException | RuntimeException | Error e) {

@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.jllm.chat.PromptBuilder;
 import dev.jllm.chat.PromptException;
+import dev.jllm.engine.Pooling;
 import dev.jllm.engine.Scheduler;
 import dev.jllm.server.metrics.PrometheusMetrics;
 import dev.jllm.server.store.ConversationStore;
@@ -30,10 +31,17 @@ public final class HttpApi {
      * @param maxBodyBytes        request bodies larger than this are a 413
      * @param heartbeatMillis     SSE comment after this long without output (detects gone clients during prefill)
      * @param maxConcurrentPerKey generation requests in flight per API key; more is a 429
+     * @param maxOutputChars      {@code jllm serve --max-output-chars}: the character budget of requests that set none (0: none)
+     * @param pooling             how /v1/embeddings pools the final hidden states
      */
-    public record Settings(int maxBodyBytes, long heartbeatMillis, int maxConcurrentPerKey, int maxOutputChars) {
+    public record Settings(int maxBodyBytes, long heartbeatMillis, int maxConcurrentPerKey, int maxOutputChars, Pooling pooling) {
         public Settings(int maxBodyBytes, long heartbeatMillis, int maxConcurrentPerKey) {
-            this(maxBodyBytes, heartbeatMillis, maxConcurrentPerKey, 0);
+            this(maxBodyBytes, heartbeatMillis, maxConcurrentPerKey, 0, Pooling.MEAN);
+        }
+
+        public Settings {
+            if (maxOutputChars < 0) throw new IllegalArgumentException("--max-output-chars must be >= 0 (0 = none), got " + maxOutputChars);
+            java.util.Objects.requireNonNull(pooling, "pooling");
         }
     }
 
@@ -48,6 +56,7 @@ public final class HttpApi {
     private final ChatApi chat;
     private final ConversationsApi conversations;
     private final ResponsesApi responses;
+    private final EmbeddingsApi embeddings;
     private final HttpServer server;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private volatile boolean draining;
@@ -64,6 +73,7 @@ public final class HttpApi {
         this.chat = new ChatApi(models, scheduler, prompts, settings.heartbeatMillis(), settings.maxOutputChars());
         this.conversations = new ConversationsApi(store, scheduler, prompts);
         this.responses = new ResponsesApi(models, scheduler, prompts, store, settings.heartbeatMillis(), settings.maxOutputChars());
+        this.embeddings = new EmbeddingsApi(models, scheduler, prompts, settings.pooling());
         this.server = HttpServer.create(bind, 128);
         server.createContext("/", this::handle);
         server.setExecutor(executor);
@@ -121,7 +131,7 @@ public final class HttpApi {
             String[] seg = path.substring(4).split("/", -1);
             switch (seg[0]) {
                 case "models" -> models(ex, method, seg);
-                case "chat", "completions", "responses" -> {
+                case "chat", "completions", "responses", "embeddings" -> {
                     boolean generates = method.equals("POST");
                     if (generates) {
                         try {
@@ -228,12 +238,13 @@ public final class HttpApi {
 
     private void generation(HttpExchange ex, String method, String[] seg, String owner) throws IOException {
         String route = String.join("/", seg);
-        if (route.equals("chat/completions") || route.equals("completions") || route.equals("responses")) {
+        if (route.equals("chat/completions") || route.equals("completions") || route.equals("responses") || route.equals("embeddings")) {
             allow(method, "POST");
             ObjectNode body = HttpIo.readJsonObject(ex, settings.maxBodyBytes());
             switch (route) {
                 case "chat/completions" -> chat.chatCompletions(ex, body);
                 case "completions" -> chat.completions(ex, body);
+                case "embeddings" -> embeddings.create(ex, body);
                 default -> responses.create(ex, body, owner);
             }
         } else if (seg[0].equals("responses") && seg.length == 2) {
