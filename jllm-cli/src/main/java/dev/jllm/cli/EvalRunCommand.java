@@ -81,7 +81,7 @@ final class EvalRunCommand implements Callable<Integer> {
         if (ts.type() != TaskSpec.Type.GENERATE) refuse("type " + ts.type().wire() + " tasks (no sampling)", "--temp", "--sample-seed", "--chat");
         if (ts.type() == TaskSpec.Type.PERPLEXITY) refuse("type perplexity tasks (no items)", "--limit");
         if (concurrency < 1) throw new IllegalArgumentException("--concurrency must be >= 1, got " + concurrency);
-        if (target.url != null && ts.type() != TaskSpec.Type.GENERATE) {
+        if (target.url != null && ts.type() == TaskSpec.Type.PERPLEXITY) {
             throw new IllegalArgumentException(task + ": " + UrlTarget.unsupported("type " + ts.type().wire() + " tasks"));
         }
         // the items are read and every prompt built before the model is loaded: a bad file fails at once

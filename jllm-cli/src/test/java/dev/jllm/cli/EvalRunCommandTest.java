@@ -1,5 +1,8 @@
 package dev.jllm.cli;
 
+import dev.jllm.server.ChatServer;
+import dev.jllm.server.http.ApiKeys;
+
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -143,6 +146,42 @@ class EvalRunCommandTest {
             return sum;
         } finally {
             kv.free(seq);
+        }
+    }
+
+    /**
+     * Multiple choice against jllm serve: the URL target scores through /v1/completions with echo +
+     * logprobs and gets the local run's log-likelihoods, token counts and choices.
+     */
+    @Test
+    void multipleChoiceThroughJllmServeEqualsTheLocalRun() throws Exception {
+        StringBuilder jsonl = new StringBuilder();
+        for (int i = 0; i < MC.length; i++) {
+            ObjectNode o = JSON.createObjectNode().put("id", "s" + i).put("context", MC[i][0]).put("gold", GOLD[i]);
+            var c = o.putArray("choices");
+            for (int k = 1; k < MC[i].length; k++) c.add(MC[i][k]);
+            jsonl.append(o).append('\n');
+        }
+        file("mcu.jsonl", jsonl.toString());
+        Path yaml = file("mcu.yaml", "name: stories-mc\ntype: multiple_choice\ndata: mcu.jsonl\nid: id\nprompt: \"{context}\"\nchoices_field: choices\nanswer: gold\n");
+        CliTest.Run local = CliTest.run("eval", "run", "--task", yaml.toString(), "-m", model(), "--out", tmp.resolve("mcu-local").toString(), "-t", "1");
+        assertEquals(0, local.code(), local.out() + local.err());
+        ChatServer.Options o = ChatServer.Options.defaults(Path.of(model()), tmp.resolve("mcu-data"), ApiKeys.disabled()).withPort(0)
+                .withResources(2, 16L << 20);
+        try (ChatServer server = ChatServer.start(o)) {
+            CliTest.Run url = CliTest.run("eval", "run", "--task", yaml.toString(), "--url", server.uri().toString(), "--out",
+                    tmp.resolve("mcu-url").toString());
+            assertEquals(0, url.code(), url.out() + url.err());
+        }
+        JsonNode a = JSON.readTree(tmp.resolve("mcu-local/results.json").toFile()).get("items");
+        JsonNode b = JSON.readTree(tmp.resolve("mcu-url/results.json").toFile()).get("items");
+        for (int i = 0; i < MC.length; i++) {
+            for (int k = 0; k < MC[i].length - 1; k++) {
+                assertEquals(a.get(i).get("loglikelihoods").get(k).asDouble(), b.get(i).get("loglikelihoods").get(k).asDouble(), 1e-4,
+                        "item " + i + " choice " + k);
+                assertEquals(a.get(i).get("choice_tokens").get(k), b.get(i).get("choice_tokens").get(k));
+            }
+            assertEquals(a.get(i).get("output"), b.get(i).get("output"));
         }
     }
 
@@ -385,9 +424,10 @@ class EvalRunCommandTest {
                 "items.jsonl: line 2: field 'a' (answer) missing");
         file("mc.jsonl", "{\"q\": \"x\", \"c\": [\"a\", \"b\"], \"g\": 0}\n");
         Path mc = file("mc.yaml", "type: multiple_choice\ndata: mc.jsonl\nprompt: \"{q}\"\nchoices_field: c\nanswer: g\n");
+        Path ppl = file("ppl.yaml", "type: perplexity\ntext: items.jsonl\nctx: 64\n");
         try (FakeServer s = new FakeServer(Map.of())) {
-            oneCleanErrorLine(CliTest.run("eval", "run", "--task", mc.toString(), "--url", s.url(), "--out", tmp.resolve("o2").toString()),
-                    "mc.yaml", "--url targets cannot give yet", "-m MODEL.gguf");
+            oneCleanErrorLine(CliTest.run("eval", "run", "--task", ppl.toString(), "--url", s.url(), "--out", tmp.resolve("o2").toString()),
+                    "ppl.yaml", "--url targets do not give", "-m MODEL.gguf");
             assertTrue(s.bodies.isEmpty());
             oneCleanErrorLine(CliTest.run("eval", "run", "--task", mc.toString(), "-m", model(), "--temp", "0.7", "--out", tmp.resolve("o3").toString()),
                     "--temp does not apply to type multiple_choice tasks");

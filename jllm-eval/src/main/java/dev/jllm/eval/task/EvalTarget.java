@@ -37,8 +37,13 @@ public interface EvalTarget extends AutoCloseable {
     /** One line for the terminal. */
     String label();
 
-    /** Log-likelihood scoring is available (a local model); a URL target cannot give it yet. */
+    /** Log-likelihood scoring is available (a local model, or a server's /v1/completions with echo + logprobs). */
     boolean scoresLogLikelihood();
+
+    /** llama.cpp-style chunked perplexity is available (a local model). */
+    default boolean scoresPerplexity() {
+        return scoresLogLikelihood();
+    }
 
     String generate(String prompt, Sampling sampling) throws IOException;
 

@@ -32,8 +32,12 @@ public final class TaskRunner {
         this.target = target;
         this.sampling = new EvalTarget.Sampling(Math.max(1, spec.maxTokens()), temperature, seed, spec.stop());
         this.extractor = new AnswerExtractor(spec.extract(), spec.regex());
-        if (spec.type() != TaskSpec.Type.GENERATE && !target.scoresLogLikelihood()) {
-            throw new IllegalArgumentException(spec.file() + ": " + UrlTarget.unsupported("type " + spec.type().wire() + " tasks"));
+        if (spec.type() == TaskSpec.Type.MULTIPLE_CHOICE && !target.scoresLogLikelihood()) {
+            throw new IllegalArgumentException(spec.file() + ": type multiple_choice tasks need per-token log-probabilities, which this"
+                    + " target cannot give: run them on a local model with -m MODEL.gguf, or a server with /v1/completions echo + logprobs");
+        }
+        if (spec.type() == TaskSpec.Type.PERPLEXITY && !target.scoresPerplexity()) {
+            throw new IllegalArgumentException(spec.file() + ": " + UrlTarget.unsupported("type perplexity tasks"));
         }
     }
 

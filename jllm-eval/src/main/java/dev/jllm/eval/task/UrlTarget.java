@@ -12,13 +12,20 @@ import java.util.Map;
 
 /**
  * Any OpenAI-compatible server (jllm serve, llama-server, vLLM): each prompt is one user message of a
- * non-streamed chat completion. Log-likelihoods need the server's {@code /v1/completions} with
- * {@code logprobs} and {@code echo}, which is not wired yet: tasks that need them are refused up front.
+ * non-streamed chat completion. Log-likelihoods come from the server's {@code /v1/completions} with
+ * {@code echo} and {@code logprobs: 1} (the prompt's tokens with their log-probabilities, as
+ * lm-evaluation-harness's completions backend reads them), split into context and continuation the
+ * way LocalEvalTarget does without knowing the server's tokenizer: the context alone is echoed once
+ * to count its tokens, and the continuation is what follows them in context + continuation
+ * ({@code _encode_pair}: the context's trailing whitespace moves to the continuation). Perplexity
+ * still needs a local model.
  */
 public final class UrlTarget implements EvalTarget {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final OpenAiTarget api;
     private final String model;
+    private String countedContext; // the last context whose tokens were counted (items score several choices after one context)
+    private int contextTokens;
 
     /** @param model the model id to send, or null for the first one {@code /v1/models} lists */
     public UrlTarget(URI url, String apiKey, String model, Duration timeout) throws IOException {
@@ -47,7 +54,7 @@ public final class UrlTarget implements EvalTarget {
 
     @Override
     public boolean scoresLogLikelihood() {
-        return false;
+        return true;
     }
 
     @Override
@@ -66,8 +73,50 @@ public final class UrlTarget implements EvalTarget {
     }
 
     @Override
-    public Continuation logLikelihood(String context, String continuation) {
-        throw new IllegalArgumentException(unsupported("log-likelihood (multiple-choice) tasks"));
+    public Continuation logLikelihood(String context, String continuation) throws IOException {
+        int n = context.length() - context.stripTrailing().length();
+        if (n > 0) { // _encode_pair: "Answer: " + "B" is scored as "Answer:" + " B"
+            continuation = context.substring(context.length() - n) + continuation;
+            context = context.substring(0, context.length() - n);
+        }
+        if (!context.equals(countedContext)) {
+            contextTokens = echo(context).path("tokens").size() - 1; // the last one is the generated token
+            countedContext = context;
+        }
+        JsonNode lp = echo(context + continuation);
+        JsonNode values = lp.path("token_logprobs"), tops = lp.path("top_logprobs");
+        int end = values.size() - 1; // the generated token is not part of the text
+        if (contextTokens < 1 || contextTokens >= end) {
+            throw new IllegalArgumentException("the continuation '" + continuation + "' adds no token after its context on " + api.base());
+        }
+        double sum = 0;
+        boolean greedy = true;
+        for (int i = contextTokens; i < end; i++) {
+            if (!values.get(i).isNumber()) throw new IOException(api.base() + "v1/completions: token_logprobs[" + i + "] is not a number");
+            double v = values.get(i).asDouble();
+            sum += v;
+            double best = Double.NEGATIVE_INFINITY;
+            for (JsonNode t : tops.path(i)) best = Math.max(best, t.asDouble());
+            greedy &= v >= best; // lm-eval's is_greedy: the token's logprob is the largest of the top-1
+        }
+        return new Continuation(sum, greedy, end - contextTokens, 0);
+    }
+
+    /** The prompt echoed with its tokens' log-probabilities and the top alternative (one token generated greedily, ignored). */
+    private JsonNode echo(String prompt) throws IOException {
+        ObjectNode body = JSON.createObjectNode().put("model", model).put("prompt", prompt).put("max_tokens", 1).put("temperature", 0)
+                .put("logprobs", 1).put("echo", true);
+        JsonNode lp = api.postJson("v1/completions", body).path("choices").path(0).path("logprobs");
+        if (!lp.path("tokens").isArray() || lp.path("token_logprobs").size() != lp.path("tokens").size()) {
+            throw new IOException(api.base() + "v1/completions: the answer has no choices[0].logprobs with tokens and token_logprobs"
+                    + " (the server must support echo + logprobs)");
+        }
+        return lp;
+    }
+
+    @Override
+    public boolean scoresPerplexity() {
+        return false;
     }
 
     @Override
@@ -75,10 +124,9 @@ public final class UrlTarget implements EvalTarget {
         throw new IllegalArgumentException(unsupported("perplexity tasks"));
     }
 
-    /** The one message for tasks a URL cannot run yet. */
+    /** The one message for tasks a URL cannot run. */
     public static String unsupported(String what) {
-        return what + " need per-token log-probabilities, which --url targets cannot give yet (the server's /v1/completions with"
-                + " logprobs + echo is a separate issue): run them on a local model with -m MODEL.gguf";
+        return what + " need jllm perplexity's chunking over a local model, which --url targets do not give: run them with -m MODEL.gguf";
     }
 
     @Override

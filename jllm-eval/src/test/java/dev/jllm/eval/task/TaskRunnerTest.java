@@ -104,12 +104,12 @@ class TaskRunnerTest {
     }
 
     @Test
-    void logLikelihoodTasksOnAUrlTargetAreAnErrorNotASkip() throws Exception {
+    void multipleChoiceOnATargetWithoutLogprobsIsAnErrorNotASkip() throws Exception {
         Files.writeString(tmp.resolve("m.jsonl"), "{\"q\": \"x\", \"c\": [\"a\", \"b\"], \"g\": 0}\n");
         Files.writeString(tmp.resolve("m.yaml"), "type: multiple_choice\ndata: m.jsonl\nprompt: \"{q}\"\nchoices_field: c\nanswer: g\n");
         TaskSpec s = TaskSpecReader.read(tmp.resolve("m.yaml"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new TaskRunner(s, new Scripted(), 0, 0));
-        assertTrue(e.getMessage().contains("m.yaml") && e.getMessage().contains("--url targets cannot give yet") && e.getMessage().contains("-m MODEL.gguf"),
+        assertTrue(e.getMessage().contains("m.yaml") && e.getMessage().contains("this target cannot give") && e.getMessage().contains("-m MODEL.gguf"),
                 e.getMessage());
     }
 }

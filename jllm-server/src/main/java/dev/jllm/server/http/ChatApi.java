@@ -233,7 +233,7 @@ final class ChatApi {
         List<Integer> ids = new ArrayList<>(l.size());
         for (Logprobs.Token t : l) ids.add(t.id());
         ObjectNode o = LogprobsJson.legacy(prompts.tokenizer(), l, ids, at[1]);
-        for (JsonNode t : o.get("tokens")) at[1] += t.asText().length();
+        for (JsonNode t : o.get("tokens")) at[1] += t.asText().codePointCount(0, t.asText().length());
         at[0] += l.size();
         return o;
     }

@@ -105,7 +105,8 @@ final class LogprobsJson {
 
     /**
      * The legacy completions object for these tokens; a null entry (the prompt's first token) has no
-     * logprob and no alternatives. Offsets count characters from {@code offset}, token text by token text.
+     * logprob and no alternatives. Offsets count code points from {@code offset} along the token strings (vLLM's rule;
+     * a control token such as BOS counts with its text).
      */
     static ObjectNode legacy(Tokenizer tok, List<Logprobs.Token> tokens, List<Integer> ids, int offset) {
         ObjectNode o = HttpIo.JSON.createObjectNode();
@@ -115,7 +116,7 @@ final class LogprobsJson {
             String s = text(tok, ids.get(i));
             toks.add(s);
             offs.add(offset);
-            offset += s.length();
+            offset += s.codePointCount(0, s.length());
             if (t == null) {
                 lps.addNull();
                 tops.addNull();
