@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
  * input (they come with downloaded model files): they can only read the values given to them, cannot
  * load files or call Java methods, and each render is bounded in size and time (see {@link JinjaEngine}).
  */
-public final class ChatTemplate {
+public final class ChatTemplate implements ChatRenderer {
 
     /**
      * The template used for models that carry none: ChatML, as llama.cpp falls back to when a GGUF has no
@@ -92,6 +92,7 @@ public final class ChatTemplate {
     }
 
     /** Renders a conversation without tools. */
+    @Override
     public String render(List<ChatMessage> messages, boolean addGenerationPrompt) {
         return render(messages, addGenerationPrompt, null, Map.of());
     }
@@ -118,6 +119,25 @@ public final class ChatTemplate {
         bindings.put("add_generation_prompt", addGenerationPrompt);
         PyGlobals.FUNCTION_NAMES.forEach(f -> bindings.put(f, new PyGlobals.Builtin(f)));
         return JinjaEngine.render(compiled, bindings, clock);
+    }
+
+    /**
+     * With tools: natively when the template reads {@code tools} (Qwen2.5/3, Llama 3.1+, ...), else
+     * in the Hermes form the default renderer writes into the text.
+     */
+    @Override
+    public String render(List<ChatMessage> messages, boolean addGenerationPrompt, List<Map<String, Object>> tools) {
+        if (!supportsTools()) return ChatRenderer.super.render(messages, addGenerationPrompt, tools);
+        return render(messages, addGenerationPrompt, tools == null || tools.isEmpty() ? null : tools, Map.of());
+    }
+
+    /** Llama 3.1+ templates (ipython role, python_tag) write bare JSON calls; the rest (Qwen's and the injected default) Hermes blocks. */
+    @Override
+    public ToolCallFormat toolCallFormat() {
+        if (supportsTools() && !source.contains("<tool_call>") && (source.contains("<|python_tag|>") || source.contains("ipython"))) {
+            return ToolCallFormat.LLAMA3_JSON;
+        }
+        return ToolCallFormat.HERMES;
     }
 
     /** Whether the template reads a {@code tools} variable (so tool definitions reach the model). */

@@ -73,6 +73,34 @@ public final class PromptBuilder {
         this.ctx = contextLength;
     }
 
+    /** The same builder rendering with tool definitions (OpenAI form; none: this builder), the template's own way or the Hermes default. */
+    public PromptBuilder withTools(List<java.util.Map<String, Object>> tools) {
+        if (tools == null || tools.isEmpty()) return this;
+        ChatRenderer r = renderer;
+        List<java.util.Map<String, Object>> copy = List.copyOf(tools);
+        return new PromptBuilder(tok, new ChatRenderer() {
+            @Override
+            public String render(List<ChatMessage> messages, boolean addGenerationPrompt) {
+                return r.render(messages, addGenerationPrompt, copy);
+            }
+
+            @Override
+            public String render(List<ChatMessage> messages, boolean addGenerationPrompt, List<java.util.Map<String, Object>> ignored) {
+                return r.render(messages, addGenerationPrompt, copy);
+            }
+
+            @Override
+            public ToolCallFormat toolCallFormat() {
+                return r.toolCallFormat();
+            }
+        }, ctx);
+    }
+
+    /** How the model writes tool calls (from its chat template). */
+    public ToolCallFormat toolCallFormat() {
+        return renderer.toolCallFormat();
+    }
+
     public int contextLength() {
         return ctx;
     }
@@ -302,7 +330,7 @@ public final class PromptBuilder {
     /** The template's refusals (roles must alternate, no system role, ...) are the client's to fix: 400. */
     private String apply(List<ChatMessage> msgs, String param) {
         try {
-            return renderer.render(msgs, true);
+            return renderer.render(msgs, true, List.of());
         } catch (ChatTemplateException e) {
             throw switch (e.kind()) {
                 case RAISED -> PromptException.invalid(param, "chat_template_rejected", "the model's chat template rejected the " + param

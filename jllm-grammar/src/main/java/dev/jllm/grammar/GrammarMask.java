@@ -137,7 +137,7 @@ public final class GrammarMask implements TokenMask {
             } else if ((b & 0xF0) == 0xE0) {
                 len = 3;
                 partial = b & 0x0F;
-            } else if ((b & 0xF8) == 0xF0) {
+            } else if (b >= 0xF0 && b <= 0xF4) {
                 len = 4;
                 partial = b & 0x07;
             } else {
@@ -149,12 +149,24 @@ public final class GrammarMask implements TokenMask {
         if ((b & 0xC0) != 0x80) return DEAD;
         partial = (partial << 6) | (b & 0x3F);
         remain--;
-        if (remain > 0) return m.acceptsPartial(set, partial, remain) ? pack(set, partial, remain, len) : DEAD;
+        if (remain > 0) return viable(partial, remain, len) && m.acceptsPartial(set, partial, remain) ? pack(set, partial, remain, len) : DEAD;
         // overlong forms, surrogates and values past U+10FFFF are not characters
         int min = len == 2 ? 0x80 : len == 3 ? 0x800 : 0x10000;
         if (partial < min || partial > 0x10FFFF || (partial >= 0xD800 && partial <= 0xDFFF)) return DEAD;
         int n = m.accept(set, partial);
         return n == 0 ? DEAD : pack(n, 0, 0, 0);
+    }
+
+    /**
+     * Whether a started character can still become a valid one: after its second byte, overlong
+     * forms, surrogates and values past U+10FFFF are already certain (the first byte alone cannot
+     * tell). Without this check a byte-fallback vocabulary could walk into a dead end (a lead byte
+     * and a second byte that no third byte can complete) and leave no token allowed.
+     */
+    static boolean viable(int partial, int remain, int len) {
+        if (len == 3 && remain == 1) return partial >= 0x20 && !(partial >= 0x360 && partial <= 0x37F);
+        if (len == 4 && remain == 2) return partial >= 0x10 && partial <= 0x10F;
+        return true;
     }
 
     private boolean isEog(int token) {

@@ -93,7 +93,7 @@ final class ReferenceMatcher {
         int i = 0;
         while (i < b.length) {
             int lead = b[i] & 0xFF;
-            int len = lead < 0x80 ? 1 : (lead & 0xE0) == 0xC0 ? 2 : (lead & 0xF0) == 0xE0 ? 3 : (lead & 0xF8) == 0xF0 ? 4 : -1;
+            int len = lead < 0x80 ? 1 : (lead & 0xE0) == 0xC0 ? 2 : (lead & 0xF0) == 0xE0 ? 3 : lead >= 0xF0 && lead <= 0xF4 ? 4 : -1;
             if (len < 0) return null;
             int cp = len == 1 ? lead : len == 2 ? lead & 0x1F : len == 3 ? lead & 0x0F : lead & 0x07;
             int have = Math.min(len, b.length - i);
@@ -102,8 +102,12 @@ final class ReferenceMatcher {
                 if ((x & 0xC0) != 0x80) return null;
                 cp = (cp << 6) | (x & 0x3F);
             }
-            if (have < len) { // an unfinished character: some stack must still be able to take it
+            if (have < len) { // an unfinished character: it must be able to become valid, and some stack must be able to take it
                 int remain = len - have;
+                if (have >= 2) {
+                    int two = (cp >> (6 * (have - 2))); // the bits of the first two bytes
+                    if (!GrammarMask.viable(two, len - 2, len)) return null;
+                }
                 List<List<Integer>> st = stacks;
                 int partial = cp;
                 if (st.stream().noneMatch(x -> !x.isEmpty() && g.matchesPartial(x.getLast(), partial, remain))) return null;

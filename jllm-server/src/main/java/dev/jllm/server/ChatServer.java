@@ -136,7 +136,7 @@ public final class ChatServer implements AutoCloseable {
     public static ChatServer start(Options o) throws IOException {
         return start(o, f -> {
             try {
-                return ChatTemplate.fromGguf(f.gguf())::render;
+                return ChatTemplate.fromGguf(f.gguf());
             } catch (GgufFormatException e) {
                 throw new IllegalArgumentException(f.path() + ": unreadable chat template metadata: " + e.getMessage(), e);
             }

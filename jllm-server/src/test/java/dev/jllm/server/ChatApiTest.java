@@ -226,12 +226,12 @@ class ChatApiTest {
     void fieldsJllmCannotHonourAre400NotIgnored() throws Exception {
         String msgs = "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]";
         String[][] cases = {
-            {"tools", "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"parameters\":{}}}]"},
-            {"tool_choice", "\"tool_choice\":\"required\""},
+            {"functions", "\"functions\":[{\"name\":\"f\",\"parameters\":{}}]"},
+            {"function_call", "\"function_call\":\"auto\""},
         };
         for (String[] c : cases) {
             HttpResponse<String> r = s.post("/v1/chat/completions", "{\"model\":\"stories260K\",\"max_tokens\":2," + msgs + "," + c[1] + "}", null);
-            assertError(r, 400, c[0], "does not support yet");
+            assertError(r, 400, c[0], "does not support");
             assertEquals("unsupported_parameter", ServerFixture.json(r).get("error").get("code").asText());
         }
         // values that ask for nothing are fine

@@ -45,7 +45,17 @@ final class ChatApi {
         GenerationArgs args = GenerationArgs.parse(body, prompts.contextLength(), "max_completion_tokens", "max_tokens")
                 .withDefaultBudget(defaultMaxOutputChars);
         dev.jllm.grammar.Grammar grammar = StructuredOutput.chat(body, false);
-        PromptBuilder.Prompt p = prompts.build(msgs, "messages", args.truncation());
+        ToolCalls tools = ToolCalls.parse(body, false);
+        PromptBuilder pb = tools.active() ? prompts.withTools(tools.templateTools()) : prompts;
+        dev.jllm.chat.ToolCallFormat format = pb.toolCallFormat();
+        if (tools.active() && lp != null) {
+            throw ApiException.invalid("logprobs", "'logprobs' with 'tools' is not supported: the tokens of a tool call are not message content");
+        }
+        if (tools.forced()) {
+            if (grammar != null) throw ApiException.invalid("tool_choice", "'tool_choice' \"" + tools.choice() + "\" forces a tool call, which cannot also follow a response format or grammar");
+            grammar = tools.grammar(format);
+        }
+        PromptBuilder.Prompt p = pb.build(msgs, "messages", args.truncation());
         args.checkFits(p.tokens().length, prompts.contextLength(), "messages");
         String id = Ids.next("chatcmpl-");
         long created = System.currentTimeMillis() / 1000;
@@ -58,11 +68,16 @@ final class ChatApi {
                 choice.put("index", 0);
                 ObjectNode msg = choice.putObject("message");
                 msg.put("role", "assistant");
-                msg.put("content", f.text());
+                ToolCalls.Parsed parsed = tools.active() ? tools.parseOutput(f.text(), format) : new ToolCalls.Parsed(f.text(), List.of());
+                msg.put("content", parsed.content());
                 msg.putNull("refusal");
+                if (!parsed.calls().isEmpty()) {
+                    ArrayNode tc = msg.putArray("tool_calls");
+                    for (ToolCalls.Call c : parsed.calls()) tc.add(toolCall(c, -1));
+                }
                 if (lp != null) choice.set("logprobs", LogprobsJson.chatChoice(prompts.tokenizer(), f.logprobs()));
                 else choice.putNull("logprobs");
-                choice.put("finish_reason", f.reason().wire);
+                choice.put("finish_reason", finishReason(f, parsed));
                 r.set("usage", Generations.chatUsage(f));
                 headers.forEach((k, v) -> ex.getResponseHeaders().set(k, v));
                 HttpIo.sendJson(ex, 200, r);
@@ -72,18 +87,37 @@ final class ChatApi {
             sse.data(chunk(id, created, model.id(), args, delta("role", "assistant", "content", ""), null, null));
             GenerationEvent.Finished f;
             int[] sent = {0}; // logprob tokens streamed so far
+            ToolStream ts = tools.active() ? new ToolStream(format) : null;
             try {
                 f = Generations.stream(g, sse, (s, l) -> {
                     sent[0] += l.size();
-                    sse.data(chunk(id, created, model.id(), args, delta("content", s), null, lp == null ? null : l));
+                    String out = ts == null ? s : ts.feed(s);
+                    if (!out.isEmpty()) sse.data(chunk(id, created, model.id(), args, delta("content", out), null, lp == null ? null : l));
                 }, heartbeatMillis);
             } catch (ApiException e) {
                 sse.data(HttpIo.errorBody(e)); // headers are out: the error travels in the stream
                 sse.done();
                 return;
             }
+            String finish = f.reason().wire;
+            if (ts != null && !ts.held().isEmpty()) {
+                ToolCalls.Parsed parsed = tools.parseOutput(ts.held(), format);
+                if (parsed.content() != null) sse.data(chunk(id, created, model.id(), args, delta("content", parsed.content()), null, null));
+                // OpenAI's deltas: the call's id, type and name first, then its arguments
+                for (int i = 0; i < parsed.calls().size(); i++) {
+                    ToolCalls.Call c = parsed.calls().get(i);
+                    ObjectNode head = toolCall(new ToolCalls.Call(c.id(), c.name(), ""), i);
+                    ObjectNode d1 = HttpIo.JSON.createObjectNode();
+                    d1.putArray("tool_calls").add(head);
+                    sse.data(chunk(id, created, model.id(), args, d1, null, null));
+                    ObjectNode d2 = HttpIo.JSON.createObjectNode();
+                    d2.putArray("tool_calls").addObject().put("index", i).putObject("function").put("arguments", c.arguments());
+                    sse.data(chunk(id, created, model.id(), args, d2, null, null));
+                }
+                finish = finishReason(f, parsed);
+            }
             // tokens whose text was never released (cut by a stop string or the budget) still have their logprobs
-            sse.data(chunk(id, created, model.id(), args, HttpIo.JSON.createObjectNode(), f.reason().wire,
+            sse.data(chunk(id, created, model.id(), args, HttpIo.JSON.createObjectNode(), finish,
                     lp == null ? null : f.logprobs().subList(sent[0], f.logprobs().size())));
             if (args.includeUsage()) {
                 ObjectNode last = base(id, "chat.completion.chunk", created, model.id());
@@ -93,6 +127,21 @@ final class ChatApi {
             }
             sse.done();
         }
+    }
+
+    /** A call in OpenAI's shape; {@code index} >= 0 for stream deltas. */
+    private static ObjectNode toolCall(ToolCalls.Call c, int index) {
+        ObjectNode o = HttpIo.JSON.createObjectNode();
+        if (index >= 0) o.put("index", index);
+        o.put("id", c.id());
+        o.put("type", "function");
+        o.putObject("function").put("name", c.name()).put("arguments", c.arguments());
+        return o;
+    }
+
+    /** "tool_calls" when the answer ended by itself with calls; a cut answer stays "length". */
+    private static String finishReason(GenerationEvent.Finished f, ToolCalls.Parsed parsed) {
+        return !parsed.calls().isEmpty() && f.reason() != dev.jllm.engine.FinishReason.LENGTH ? "tool_calls" : f.reason().wire;
     }
 
     private static ObjectNode base(String id, String object, long created, String model) {

@@ -30,7 +30,7 @@ final class ConversationsApi {
     void create(HttpExchange ex, ObjectNode body, String owner) throws IOException {
         Map<String, String> metadata = metadata(Fields.optObject(body, "metadata", null));
         ArrayNode items = Fields.optArray(body, "items", null);
-        List<ConversationStore.NewItem> add = items == null ? List.of() : newItems(Messages.parse(items, "items", guard));
+        List<ConversationStore.NewItem> add = items == null ? List.of() : newItems(Messages.withoutTools(Messages.parse(items, "items", guard), "items"));
         HttpIo.sendJson(ex, 200, json(store.createConversation(owner, metadata, add)));
     }
 
@@ -83,7 +83,7 @@ final class ConversationsApi {
         find(owner, id);
         ArrayNode items = Fields.optArray(body, "items", null);
         if (items == null || items.isEmpty()) throw ApiException.invalid("items", "'items' must be a non-empty array");
-        HttpIo.sendJson(ex, 200, list(store.addItems(owner, id, newItems(Messages.parse(items, "items", guard))), false));
+        HttpIo.sendJson(ex, 200, list(store.addItems(owner, id, newItems(Messages.withoutTools(Messages.parse(items, "items", guard), "items"))), false));
     }
 
     /** {@code limit}: 20 unless given, in [1, 100]. */

@@ -28,21 +28,13 @@ final class Generations {
         void text(String s, List<Logprobs.Token> logprobs) throws IOException;
     }
 
-    /**
-     * 400 for the request fields jllm does not implement yet (tools): never accept a field
-     * and silently ignore it — a client that asked for a tool call must not get plain text as if it
-     * had been honoured. Values that ask for nothing (no tools, {@code tool_choice: "none"})
-     * are accepted. Structured outputs are {@link StructuredOutput}'s.
-     */
+    /** 400 for OpenAI's legacy function-calling fields: never accepted and silently ignored. */
     static void refuseUnsupported(ObjectNode body, boolean responsesApi) {
-        refuseNonEmpty(body, "tools", "tool calling");
-        refuseNonEmpty(body, "functions", "function calling");
-        var choice = body.get("tool_choice");
-        if (choice != null && !choice.isNull() && !(choice.isTextual() && choice.asText().equals("none"))) {
-            throw unsupported("tool_choice", "tool calling");
-        }
+        refuseNonEmpty(body, "functions", "legacy function calling ('functions'; send them as 'tools')");
         var call = body.get("function_call");
-        if (call != null && !call.isNull() && !(call.isTextual() && call.asText().equals("none"))) throw unsupported("function_call", "function calling");
+        if (call != null && !call.isNull() && !(call.isTextual() && call.asText().equals("none"))) {
+            throw unsupported("function_call", "legacy function calling ('function_call'; use 'tool_choice')");
+        }
     }
 
     private static void refuseNonEmpty(ObjectNode body, String field, String feature) {
@@ -52,7 +44,7 @@ final class Generations {
 
     private static ApiException unsupported(String field, String feature) {
         return ApiException.invalid(field, "unsupported_parameter", "'" + field + "' asks for " + feature + ", which this jllm server does not"
-                + " support yet; remove it (the request would otherwise be answered as plain text)");
+                + " support; remove it (the request would otherwise be answered as plain text)");
     }
 
     /**

@@ -15,7 +15,7 @@ import java.util.List;
  * tokenizes it so), never refused.
  */
 final class Messages {
-    private static final List<String> ROLES = List.of("system", "developer", "user", "assistant");
+    private static final List<String> ROLES = List.of("system", "developer", "user", "assistant", "tool");
 
     /** Messages or items in one request; more is a 400 (the body-size limit alone would allow ~100k tiny ones). */
     static final int MAX_PER_REQUEST = 1000;
@@ -40,12 +40,54 @@ final class Messages {
         }
         String role = Fields.reqString(m, "role", p);
         if (!ROLES.contains(role)) {
-            throw ApiException.invalid(p + ".role", "'" + p + ".role' must be one of " + ROLES + " (tools are not supported), got \"" + role + "\"");
+            throw ApiException.invalid(p + ".role", "'" + p + ".role' must be one of " + ROLES + ", got \"" + role + "\"");
         }
         String content = content(m, p);
-        if (content == null) throw ApiException.invalid(p + ".content", "'" + p + ".content' is required");
+        List<java.util.Map<String, Object>> toolCalls = role.equals("assistant") ? toolCalls(m, p) : null;
+        if (!role.equals("assistant") && m.has("tool_calls") && !m.get("tool_calls").isNull()) {
+            throw ApiException.invalid(p + ".tool_calls", "'" + p + ".tool_calls' is only allowed on assistant messages");
+        }
+        if (content == null && (toolCalls == null || toolCalls.isEmpty())) throw ApiException.invalid(p + ".content", "'" + p + ".content' is required");
+        String toolCallId = role.equals("tool") ? Fields.reqString(m, "tool_call_id", p) : null;
         String name = Fields.optString(m, "name", p);
-        return new ChatMessage(role, content, null, null, name);
+        return new ChatMessage(role, content, toolCalls, toolCallId, name);
+    }
+
+    /** Stored conversations keep role and text only: tool calls and results there are a 400, not silently flattened. */
+    static List<ChatMessage> withoutTools(List<ChatMessage> msgs, String param) {
+        for (int i = 0; i < msgs.size(); i++) {
+            ChatMessage m = msgs.get(i);
+            if (m.role().equals("tool") || !m.toolCalls().isEmpty()) {
+                throw ApiException.invalid(param + "[" + i + "]", "'" + param + "[" + i + "]' is a tool call or result; stored conversations and the"
+                        + " Responses API do not take them yet in this jllm server (send them to /v1/chat/completions)");
+            }
+        }
+        return msgs;
+    }
+
+    /** An assistant message's {@code tool_calls} (OpenAI's shape, arguments as JSON text), for the template to show the model its earlier calls. */
+    private static List<java.util.Map<String, Object>> toolCalls(ObjectNode m, String p) {
+        ArrayNode a = Fields.optArray(m, "tool_calls", p);
+        if (a == null) return null;
+        List<java.util.Map<String, Object>> out = new ArrayList<>();
+        for (int i = 0; i < a.size(); i++) {
+            String cp = p + ".tool_calls[" + i + "]";
+            ObjectNode c = Fields.object(a.get(i), cp);
+            String id = Fields.reqString(c, "id", cp);
+            String type = Fields.optString(c, "type", cp);
+            if (type != null && !type.equals("function")) throw ApiException.invalid(cp + ".type", "'" + cp + ".type' must be \"function\"");
+            ObjectNode fn = Fields.optObject(c, "function", cp);
+            if (fn == null) throw ApiException.invalid(cp + ".function", "'" + cp + ".function' is required");
+            java.util.Map<String, Object> f = new java.util.LinkedHashMap<>();
+            f.put("name", Fields.reqString(fn, "name", cp + ".function"));
+            f.put("arguments", Fields.reqString(fn, "arguments", cp + ".function"));
+            java.util.Map<String, Object> call = new java.util.LinkedHashMap<>();
+            call.put("id", id);
+            call.put("type", "function");
+            call.put("function", f);
+            out.add(call);
+        }
+        return out;
     }
 
     /** A string, or the concatenated text of an array of text parts; null if absent. */

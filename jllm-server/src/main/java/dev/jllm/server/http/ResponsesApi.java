@@ -175,13 +175,17 @@ final class ResponsesApi {
     private Turn parse(ObjectNode body, String owner) {
         ServedModels.Resolved model = models.resolve(body);
         Generations.refuseUnsupported(body, true);
+        if (ToolCalls.parse(body, true).active()) {
+            throw ApiException.invalid("tools", "unsupported_parameter", "function tools in the Responses API are not supported yet by this jllm"
+                    + " server; use /v1/chat/completions with 'tools', or remove them (they would otherwise be ignored)");
+        }
         JsonNode in = body.get("input");
         List<ChatMessage> input;
         if (in == null || in.isNull()) throw ApiException.invalid("input", "'input' is required");
         if (in.isTextual()) {
             input = List.of(ChatMessage.user(in.asText()));
         } else if (in instanceof ArrayNode a) {
-            input = Messages.parse(a, "input", prompts);
+            input = Messages.withoutTools(Messages.parse(a, "input", prompts), "input");
         } else {
             throw ApiException.invalid("input", "'input' must be a string or an array of message items, got " + Fields.kind(in));
         }
