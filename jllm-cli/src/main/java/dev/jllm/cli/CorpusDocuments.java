@@ -83,7 +83,7 @@ final class CorpusDocuments {
             }
             return docs;
         }
-        String text = Files.readString(file, StandardCharsets.UTF_8);
+        String text = EvalFiles.text(file);
         if (separator == null) {
             if (!text.isBlank()) docs.add(text);
         } else {

@@ -26,17 +26,26 @@ final class EvalFiles {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
-    /** The lines of a UTF-8 text file (\n or \r\n; a final newline does not make an empty last line). */
-    static List<String> lines(Path file) throws IOException {
+    /**
+     * A whole UTF-8 text file; invalid UTF-8 is an error naming the file and the line (Files.readString
+     * says only "Input length = 1"). A byte-order mark is dropped.
+     */
+    static String text(Path file) throws IOException {
         byte[] bytes = Files.readAllBytes(file);
         String text;
         try {
             text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
         } catch (CharacterCodingException e) {
-            throw new IllegalArgumentException(file + ": line " + badUtf8Line(bytes) + ": not valid UTF-8");
+            throw new IllegalArgumentException(file + ": line " + badUtf8Line(bytes) + ": not valid UTF-8 (a file cut in the middle of a"
+                    + " character, or another encoding: convert it with iconv -t UTF-8)");
         }
-        if (text.startsWith("\uFEFF")) text = text.substring(1);
+        return text.startsWith("\uFEFF") ? text.substring(1) : text;
+    }
+
+    /** The lines of a UTF-8 text file (\n or \r\n; a final newline does not make an empty last line). */
+    static List<String> lines(Path file) throws IOException {
+        String text = text(file);
         List<String> out = new ArrayList<>();
         if (text.isEmpty()) return out;
         String[] parts = text.split("\n", -1);

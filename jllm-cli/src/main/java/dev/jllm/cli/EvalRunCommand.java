@@ -20,7 +20,6 @@ import dev.jllm.eval.task.TaskSpecReader;
 import dev.jllm.eval.task.UrlTarget;
 import java.io.PrintWriter;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -107,7 +106,7 @@ final class EvalRunCommand implements Callable<Integer> {
                 info = info(t, none);
                 Files.createDirectories(out);
                 err.printf("perplexity of %s on %s (ctx %d)%n", ts.text(), t.label(), ts.ctx());
-                EvalTarget.Perplexity p = t.perplexity(Files.readString(ts.text(), StandardCharsets.UTF_8), ts.ctx());
+                EvalTarget.Perplexity p = t.perplexity(EvalFiles.text(ts.text()), ts.ctx());
                 scores = TaskScores.perplexity(p, options.bootstrap());
                 results = List.of();
             } else {

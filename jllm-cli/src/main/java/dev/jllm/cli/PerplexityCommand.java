@@ -2,7 +2,6 @@ package dev.jllm.cli;
 
 import dev.jllm.engine.LoadedModel;
 import dev.jllm.model.Perplexity;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -27,7 +26,7 @@ final class PerplexityCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        String text = Files.readString(file, StandardCharsets.UTF_8);
+        String text = EvalFiles.text(file);
         if (text.endsWith("\n")) text = text.substring(0, text.length() - 1); // as llama.cpp's -f reader
         int th = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         try (LoadedModel m = LoadedModel.open(model, tokenizer, th)) {

@@ -54,6 +54,16 @@ class RunCommandsTest {
     }
 
     @Test
+    void perplexityOfAFileCutInsideACharacterNamesTheFileAndLine() throws Exception {
+        Path cut = tmp.resolve("cut.txt");
+        byte[] zh = "第一行\n第二行".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.nio.file.Files.write(cut, java.util.Arrays.copyOf(zh, zh.length - 1)); // "head -c" through the last character
+        CliTest.Run r = CliTest.run("perplexity", "-m", TestData.path("models/stories260K.gguf").toString(), "-f", cut.toString());
+        assertEquals(1, r.code(), r.err());
+        assertTrue(r.err().contains(cut + ": line 2: not valid UTF-8"), r.err());
+    }
+
+    @Test
     void initQuantizeConvertAndInfoChain() throws Exception {
         Path f32 = tmp.resolve("tiny.gguf"), q8 = tmp.resolve("tiny-q8.gguf"), conv = tmp.resolve("conv.gguf");
         CliTest.Run init = CliTest.run("init", "--preset", "tiny", "--dim", "64", "--hidden", "128", "--vocab", "300", "--random", "--seed", "3", f32.toString());
