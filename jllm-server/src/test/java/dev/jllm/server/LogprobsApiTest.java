@@ -91,6 +91,16 @@ class LogprobsApiTest {
         assertEquals(lp.get("token_logprobs"), two.get("choices").get(0).get("logprobs").get("token_logprobs"));
         assertEquals(1, two.get("choices").get(1).get("index").asInt());
         assertEquals(0, two.get("choices").get(0).get("logprobs").get("top_logprobs").get(1).size(), "logprobs 0: no alternatives");
+        // max_tokens 0 with echo (older lm-evaluation-harness): the prompt scored, nothing generated
+        JsonNode none = ok(s.post("/v1/completions", """
+                {"model":"stories260K","prompt":"%s","max_tokens":0,"logprobs":1,"echo":true}""".formatted(text), null));
+        JsonNode nl = none.get("choices").get(0).get("logprobs");
+        assertEquals(prompt.length, nl.get("tokens").size());
+        for (int i = 1; i < prompt.length; i++) assertEquals(lp.get("token_logprobs").get(i).asDouble(), nl.get("token_logprobs").get(i).asDouble(), 1e-9);
+        assertEquals(text, none.get("choices").get(0).get("text").asText());
+        assertEquals(0, none.get("usage").get("completion_tokens").asInt());
+        assertEquals(400, s.post("/v1/completions", "{\"model\":\"stories260K\",\"prompt\":\"a\",\"max_tokens\":0}", null).statusCode(),
+                "max_tokens 0 without echo asks for nothing");
     }
 
     @Test

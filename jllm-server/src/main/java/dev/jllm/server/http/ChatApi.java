@@ -185,6 +185,16 @@ final class ChatApi {
             }
         }
         boolean echo = Boolean.TRUE.equals(Fields.optBool(body, "echo", null));
+        // max_tokens 0 with echo (older lm-evaluation-harness, vLLM): score the prompt, generate nothing. The
+        // engine always samples one token; it is run and left out of the answer, its text and its usage.
+        JsonNode mt = body.get("max_tokens");
+        boolean promptOnly = echo && mt != null && mt.isIntegralNumber() && mt.asLong() == 0;
+        if (promptOnly) {
+            if (Boolean.TRUE.equals(Fields.optBool(body, "stream", null))) {
+                throw ApiException.invalid("max_tokens", "'max_tokens': 0 (score the prompt only) is answered only with stream: false");
+            }
+            body = body.deepCopy().put("max_tokens", 1);
+        }
         Logprobs.Request lp = LogprobsJson.completions(body, echo);
         GenerationArgs args = GenerationArgs.parse(body, prompts.contextLength(), "max_tokens").withDefaultBudget(defaultMaxOutputChars);
         dev.jllm.grammar.Grammar grammar = StructuredOutput.chat(body, true);
@@ -215,12 +225,12 @@ final class ChatApi {
                 for (int i = 0; i < gens.size(); i++) {
                     GenerationEvent.Finished f = last = Generations.await(gens.get(i), probe);
                     CompletionPrompt cp = ps.get(i);
-                    ObjectNode ch = completionChoice((echo ? cp.text() : "") + f.text(), f.reason().wire);
+                    ObjectNode ch = completionChoice((echo ? cp.text() : "") + (promptOnly ? "" : f.text()), f.reason().wire);
                     ch.put("index", i);
-                    if (lp != null) ch.set("logprobs", legacyLogprobs(cp, f, echo));
+                    if (lp != null) ch.set("logprobs", legacyLogprobs(cp, f, echo, promptOnly));
                     choices.add(ch);
                     promptTokens += f.promptTokens();
-                    completionTokens += f.completionTokens();
+                    completionTokens += promptOnly ? 0 : f.completionTokens();
                     cached += f.cachedTokens();
                 }
                 ObjectNode u = HttpIo.JSON.createObjectNode();
@@ -288,13 +298,14 @@ final class ChatApi {
     }
 
     /** The legacy logprobs of one choice: with echo the prompt's tokens first (the first without a logprob), then the generated ones. */
-    private ObjectNode legacyLogprobs(CompletionPrompt cp, GenerationEvent.Finished f, boolean echo) {
+    private ObjectNode legacyLogprobs(CompletionPrompt cp, GenerationEvent.Finished f, boolean echo, boolean promptOnly) {
         List<Logprobs.Token> all = new ArrayList<>();
         List<Integer> ids = new ArrayList<>();
         if (echo) {
             all.addAll(f.promptLogprobs());
             for (int t : cp.tokens()) ids.add(t);
         }
+        if (promptOnly) return LogprobsJson.legacy(prompts.tokenizer(), all, ids, 0);
         all.addAll(f.logprobs());
         for (Logprobs.Token t : f.logprobs()) ids.add(t.id());
         return LogprobsJson.legacy(prompts.tokenizer(), all, ids, 0);

@@ -21,6 +21,12 @@ import java.util.logging.Logger;
  * client retries that request on a new connection (RFC 9112 §9.3.2 lets a server close after any
  * response; clients that pipeline must retry).
  *
+ * <p>Limit: a client that half-closes its side after sending the request (shutdown of output, as
+ * some HTTP/1.0 tools do) and still waits for the answer looks gone: its request is cancelled. No
+ * common client (curl, browsers, the openai SDKs, Python requests/httpx, the JDK HttpClient) does;
+ * they send the request and keep the connection open. Telling the two apart would need a write,
+ * which a non-streaming answer cannot make before it is ready.
+ *
  * <p>Why not another HTTP server: the JDK server exposes no socket, but the channel is reachable by
  * reflection ({@code --add-opens jdk.httpserver/sun.net.httpserver=ALL-UNNAMED}, set in the POM's
  * {@code jllm.jvm.flags} for the launcher and tests). This keeps every handler, the SSE path and the
