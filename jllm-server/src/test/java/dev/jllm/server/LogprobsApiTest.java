@@ -143,6 +143,29 @@ class LogprobsApiTest {
     }
 
     @Test
+    void streamedCompletionsCarryEachChunksTokens() throws Exception {
+        String req = """
+                {"model":"stories260K","prompt":"Once upon a time","temperature":0,"max_tokens":12,"logprobs":2%s}""";
+        JsonNode whole = ok(s.post("/v1/completions", req.formatted(""), null)).get("choices").get(0).get("logprobs");
+        List<String> tokens = new ArrayList<>();
+        List<Integer> offsets = new ArrayList<>();
+        StringBuilder text = new StringBuilder();
+        for (String d : ServerFixture.sseData(s.post("/v1/completions", req.formatted(",\"stream\":true"), null).body())) {
+            if (d.equals("[DONE]")) continue;
+            JsonNode c = ServerFixture.JSON.readTree(d).get("choices").get(0);
+            text.append(c.get("text").asText());
+            if (!c.get("logprobs").isObject()) continue;
+            c.get("logprobs").get("tokens").forEach(t -> tokens.add(t.asText()));
+            c.get("logprobs").get("text_offset").forEach(t -> offsets.add(t.asInt()));
+        }
+        assertEquals(whole.get("tokens").size(), tokens.size());
+        for (int i = 0; i < tokens.size(); i++) {
+            assertEquals(whole.get("tokens").get(i).asText(), tokens.get(i));
+            assertEquals(whole.get("text_offset").get(i).asInt(), offsets.get(i), "offsets run on across chunks");
+        }
+    }
+
+    @Test
     void responsesIncludeLogprobsInTheOutputText() throws Exception {
         JsonNode r = ok(s.post("/v1/responses", """
                 {"model":"stories260K","input":"Tell me a story","temperature":0,"max_output_tokens":8,"store":false,
@@ -150,6 +173,15 @@ class LogprobsApiTest {
         JsonNode part = r.get("output").get(0).get("content").get(0);
         assertTrue(part.get("logprobs").size() >= 1, part.toString());
         assertEquals(3, part.get("logprobs").get(0).get("top_logprobs").size());
+        String events = s.post("/v1/responses", """
+                {"model":"stories260K","input":"Tell me a story","temperature":0,"max_output_tokens":8,"store":false,"stream":true,
+                 "include":["message.output_text.logprobs"],"top_logprobs":3}""", null).body();
+        int streamed = 0;
+        for (String d : ServerFixture.sseData(events)) {
+            JsonNode e = ServerFixture.JSON.readTree(d);
+            if (e.get("type").asText().equals("response.output_text.delta")) streamed += e.get("logprobs").size();
+        }
+        assertTrue(streamed >= 1 && streamed <= part.get("logprobs").size(), "deltas carry their tokens' logprobs: " + streamed);
     }
 
     @Test
