@@ -17,8 +17,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code jllm serve}: the OpenAI-compatible chat service with conversations kept on the server. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = {"Serve a model over an OpenAI-compatible HTTP API: /v1/chat/completions, /v1/completions, /v1/responses,",
-            "/v1/conversations, /v1/models, /health, /ready, /metrics (Prometheus). Conversations are stored in SQLite under --data-dir,",
+        description = {"Serve a model over an OpenAI-compatible HTTP API: /v1/chat/completions, /v1/completions (logprobs, echo), /v1/responses,",
+            "/v1/conversations, /v1/embeddings, /v1/models, /health, /ready, /metrics (Prometheus). Conversations are stored in SQLite under --data-dir,",
             "or in PostgreSQL with --store postgres://user:pass@host:port/db.",
             "Stops gracefully on SIGTERM/Ctrl-C: no new requests, in-flight ones finish within --shutdown-grace."})
 final class ServeCommand implements Callable<Integer> {
