@@ -48,7 +48,7 @@ class ShutdownTest {
         }
         // the database was closed cleanly: it opens again at once
         try (SqliteConversationStore s = SqliteConversationStore.open(dir)) {
-            assertEquals(1, s.schemaVersion());
+            assertEquals(2, s.schemaVersion());
         }
     }
 }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
-import dev.jllm.chat.ChatMessage;
 import dev.jllm.chat.PromptBuilder;
 import dev.jllm.engine.Scheduler;
 import dev.jllm.server.store.ConversationStore;
@@ -30,7 +29,8 @@ final class ConversationsApi {
     void create(HttpExchange ex, ObjectNode body, String owner) throws IOException {
         Map<String, String> metadata = metadata(Fields.optObject(body, "metadata", null));
         ArrayNode items = Fields.optArray(body, "items", null);
-        List<ConversationStore.NewItem> add = items == null ? List.of() : newItems(Messages.withoutTools(Messages.parse(items, "items", guard), "items"));
+        List<ConversationStore.NewItem> add = items == null ? List.of() : ResponseItems.parse(items, "items", guard);
+        ResponseItems.checkOutputs(List.of(), add, "items");
         HttpIo.sendJson(ex, 200, json(store.createConversation(owner, metadata, add)));
     }
 
@@ -83,7 +83,9 @@ final class ConversationsApi {
         find(owner, id);
         ArrayNode items = Fields.optArray(body, "items", null);
         if (items == null || items.isEmpty()) throw ApiException.invalid("items", "'items' must be a non-empty array");
-        HttpIo.sendJson(ex, 200, list(store.addItems(owner, id, newItems(Messages.withoutTools(Messages.parse(items, "items", guard), "items"))), false));
+        List<ConversationStore.NewItem> add = ResponseItems.parse(items, "items", guard);
+        ResponseItems.checkOutputs(store.items(owner, id), add, "items");
+        HttpIo.sendJson(ex, 200, list(store.addItems(owner, id, add), false));
     }
 
     /** {@code limit}: 20 unless given, in [1, 100]. */
@@ -108,12 +110,6 @@ final class ConversationsApi {
         return ApiException.notFound("conversation '" + id + "' not found");
     }
 
-    static List<ConversationStore.NewItem> newItems(List<ChatMessage> msgs) {
-        List<ConversationStore.NewItem> out = new ArrayList<>(msgs.size());
-        for (ChatMessage m : msgs) out.add(new ConversationStore.NewItem(m.role(), m.content()));
-        return out;
-    }
-
     static ObjectNode json(ConversationStore.Conversation c) {
         ObjectNode r = HttpIo.JSON.createObjectNode();
         r.put("id", c.id());
@@ -124,26 +120,11 @@ final class ConversationsApi {
         return r;
     }
 
-    /** An item in OpenAI's message shape: input_text for what clients wrote, output_text for the model's answers. */
-    static ObjectNode json(ConversationStore.Item it) {
-        ObjectNode r = HttpIo.JSON.createObjectNode();
-        r.put("type", "message");
-        r.put("id", it.id());
-        r.put("status", it.status());
-        r.put("role", it.role());
-        ObjectNode part = r.putArray("content").addObject();
-        boolean output = it.role().equals("assistant");
-        part.put("type", output ? "output_text" : "input_text");
-        part.put("text", it.content());
-        if (output) part.putArray("annotations");
-        return r;
-    }
-
     static ObjectNode list(List<ConversationStore.Item> items, boolean hasMore) {
         ObjectNode r = HttpIo.JSON.createObjectNode();
         r.put("object", "list");
         ArrayNode data = r.putArray("data");
-        for (ConversationStore.Item it : items) data.add(json(it));
+        for (ConversationStore.Item it : items) data.add(ResponseItems.json(it));
         r.put("first_id", items.isEmpty() ? null : items.getFirst().id());
         r.put("last_id", items.isEmpty() ? null : items.getLast().id());
         r.put("has_more", hasMore);

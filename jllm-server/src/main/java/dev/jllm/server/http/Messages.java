@@ -53,18 +53,6 @@ final class Messages {
         return new ChatMessage(role, content, toolCalls, toolCallId, name);
     }
 
-    /** Stored conversations keep role and text only: tool calls and results there are a 400, not silently flattened. */
-    static List<ChatMessage> withoutTools(List<ChatMessage> msgs, String param) {
-        for (int i = 0; i < msgs.size(); i++) {
-            ChatMessage m = msgs.get(i);
-            if (m.role().equals("tool") || !m.toolCalls().isEmpty()) {
-                throw ApiException.invalid(param + "[" + i + "]", "'" + param + "[" + i + "]' is a tool call or result; stored conversations and the"
-                        + " Responses API do not take them yet in this jllm server (send them to /v1/chat/completions)");
-            }
-        }
-        return msgs;
-    }
-
     /** An assistant message's {@code tool_calls} (OpenAI's shape, arguments as JSON text), for the template to show the model its earlier calls. */
     private static List<java.util.Map<String, Object>> toolCalls(ObjectNode m, String p) {
         ArrayNode a = Fields.optArray(m, "tool_calls", p);

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import dev.jllm.chat.ChatMessage;
 import dev.jllm.chat.PromptBuilder;
+import dev.jllm.chat.ToolCallFormat;
 import dev.jllm.engine.FinishReason;
 import dev.jllm.engine.Generation;
 import dev.jllm.engine.GenerationEvent;
@@ -51,18 +52,41 @@ final class ResponsesApi {
     }
 
     /** What a request asked for, validated. */
-    private record Turn(String id, String owner, List<ChatMessage> input, String instructions, String conversationId,
+    private record Turn(String id, String owner, List<ConversationStore.NewItem> input, String instructions, String conversationId,
                         String previousResponseId, boolean store, GenerationArgs args, long createdAt, ServedModels.Resolved model,
-                        Logprobs.Request logprobs, dev.jllm.grammar.Grammar grammar) {}
+                        Logprobs.Request logprobs, dev.jllm.grammar.Grammar grammar, ToolCalls tools, JsonNode toolsJson, JsonNode toolChoice) {}
+
+    /**
+     * What the model answered, split as the Responses API shows it: the message (its text, or null
+     * when the answer was only function calls) and the calls, each with its item id.
+     */
+    private record Answer(String messageId, String text, List<ToolCalls.Call> calls, List<String> callItemIds) {
+        static Answer of(String messageId, String text, List<ToolCalls.Call> calls) {
+            List<String> ids = new ArrayList<>(calls.size());
+            for (int i = 0; i < calls.size(); i++) ids.add(Ids.next("fc_"));
+            return new Answer(messageId, text == null && calls.isEmpty() ? "" : text, calls, ids);
+        }
+    }
 
     void create(HttpExchange ex, ObjectNode body, String owner) throws IOException {
         Turn t = parse(body, owner);
+        List<ConversationStore.Item> history = history(t);
+        ResponseItems.checkOutputs(history, t.input(), "input");
         List<ChatMessage> msgs = new ArrayList<>();
         if (t.instructions() != null) msgs.add(ChatMessage.system(t.instructions()));
-        msgs.addAll(history(t));
-        msgs.addAll(t.input());
+        msgs.addAll(ResponseItems.toMessages(ResponseItems.views(history, t.input())));
         int[] previous = scheduler.lastSequence(t.conversationId() != null ? t.conversationId() : t.previousResponseId());
-        PromptBuilder.Prompt p = prompts.build(msgs, "input", t.args().truncation(), previous);
+        PromptBuilder pb = t.tools().active() ? prompts.withTools(t.tools().templateTools()) : prompts;
+        ToolCallFormat format = pb.toolCallFormat();
+        dev.jllm.grammar.Grammar grammar = t.grammar();
+        if (t.tools().forced()) {
+            if (grammar != null) {
+                throw ApiException.invalid("tool_choice", "'tool_choice' " + t.toolChoice() + " forces a function call, which cannot also follow"
+                        + " 'text.format'; send one of them");
+            }
+            grammar = t.tools().grammar(format);
+        }
+        PromptBuilder.Prompt p = pb.build(msgs, "input", t.args().truncation(), previous);
         t.args().checkFits(p.tokens().length, prompts.contextLength(), "input");
         if (t.store()) {
             store.beginResponse(new ConversationStore.Response(t.id(), owner, t.conversationId(), t.previousResponseId(), "in_progress",
@@ -73,7 +97,7 @@ final class ResponsesApi {
                 ? Map.of(ChatApi.TRUNCATED_HEADER, Integer.toString(p.droppedMessages())) : Map.of();
         Generation g;
         try {
-            g = Generations.submit(scheduler, p.tokens(), t.args(), cacheKey(t), t.model(), t.logprobs(), t.grammar(), prompts.tokenizer());
+            g = Generations.submit(scheduler, p.tokens(), t.args(), cacheKey(t), t.model(), t.logprobs(), grammar, prompts.tokenizer());
         } catch (ApiException e) {
             if (t.store()) store.failResponse(t.id(), "failed", e.getMessage());
             throw e;
@@ -91,12 +115,19 @@ final class ResponsesApi {
                     if (t.store()) store.failResponse(t.id(), "failed", e.getMessage());
                     throw e;
                 }
-                ObjectNode r = commit(t, f, itemId);
+                Answer a;
+                if (t.tools().active()) {
+                    ToolCalls.Parsed parsed = t.tools().parseOutput(f.text(), format);
+                    a = Answer.of(itemId, parsed.content(), parsed.calls());
+                } else {
+                    a = Answer.of(itemId, f.text(), List.of());
+                }
+                ObjectNode r = commit(t, f, a);
                 headers.forEach((k, v) -> ex.getResponseHeaders().set(k, v));
                 HttpIo.sendJson(ex, 200, r);
                 return;
             }
-            stream(ex, t, g, itemId, headers);
+            stream(ex, t, g, itemId, headers, format);
         }
     }
 
@@ -106,21 +137,34 @@ final class ResponsesApi {
         return t.store() ? t.id() : null;
     }
 
-    private void stream(HttpExchange ex, Turn t, Generation g, String itemId, Map<String, String> headers) throws IOException {
+    /**
+     * Streams OpenAI's events: response.created / in_progress; for the message, output_item.added,
+     * content_part.added, output_text.delta..., output_text.done, content_part.done, output_item.done;
+     * for each function call, output_item.added, function_call_arguments.delta / .done,
+     * output_item.done; then response.completed (or incomplete). With tools, text that may be a call
+     * is held back ({@link ToolStream}), so call markup never reaches the message; the message item is
+     * opened by its first text, and not at all when the answer is only calls.
+     */
+    private void stream(HttpExchange ex, Turn t, Generation g, String itemId, Map<String, String> headers, ToolCallFormat format) throws IOException {
         int[] seq = {0};
         Sse[] out = {null};
         GenerationEvent.Finished f;
+        ToolStream ts = t.tools().active() ? new ToolStream(format) : null;
+        StringBuilder released = new StringBuilder();
+        boolean[] opened = {false};
         try {
             Sse sse = out[0] = new Sse(ex, headers);
             ObjectNode created = response(t, "in_progress", List.of(), null, null);
             sse.event("response.created", event("response.created", seq).set("response", created));
             sse.event("response.in_progress", event("response.in_progress", seq).set("response", created));
-            ObjectNode added = event("response.output_item.added", seq).put("output_index", 0);
-            added.set("item", item(itemId, "in_progress", null));
-            sse.event("response.output_item.added", added);
+            if (ts == null) openMessage(sse, seq, itemId, opened);
             f = Generations.stream(g, sse, (s, l) -> {
+                String text = ts == null ? s : ts.feed(s);
+                if (text.isEmpty() && (t.logprobs() == null || l.isEmpty())) return;
+                openMessage(sse, seq, itemId, opened);
+                released.append(text);
                 ObjectNode delta = event("response.output_text.delta", seq).put("item_id", itemId).put("output_index", 0)
-                        .put("content_index", 0).put("delta", s);
+                        .put("content_index", 0).put("delta", text);
                 if (t.logprobs() != null) delta.set("logprobs", LogprobsJson.content(prompts.tokenizer(), l));
                 sse.event("response.output_text.delta", delta);
             }, heartbeatMillis);
@@ -137,9 +181,23 @@ final class ResponsesApi {
             return;
         }
         Sse sse = out[0];
+        Answer a;
+        if (ts != null && !ts.held().isEmpty()) {
+            ToolCalls.Parsed parsed = t.tools().parseOutput(ts.held(), format);
+            if (parsed.content() != null) {
+                openMessage(sse, seq, itemId, opened);
+                String rest = (released.isEmpty() ? "" : "\n") + parsed.content();
+                released.append(rest);
+                sse.event("response.output_text.delta", event("response.output_text.delta", seq).put("item_id", itemId).put("output_index", 0)
+                        .put("content_index", 0).put("delta", rest));
+            }
+            a = Answer.of(itemId, opened[0] ? released.toString() : null, parsed.calls());
+        } else {
+            a = Answer.of(itemId, released.toString(), List.of());
+        }
         ObjectNode done;
         try {
-            done = commit(t, f, itemId);
+            done = commit(t, f, a);
         } catch (ConversationStore.StoreException e) {
             // the turn could not be stored: the client must not believe it was (its headers are out, so say it in the stream)
             ObjectNode failed = response(t, "failed", List.of(), null, null);
@@ -147,27 +205,59 @@ final class ResponsesApi {
             sse.event("response.failed", event("response.failed", seq).set("response", failed));
             throw e;
         }
-        sse.event("response.output_text.done", event("response.output_text.done", seq).put("item_id", itemId).put("output_index", 0)
-                .put("content_index", 0).put("text", f.text()));
-        ObjectNode itemDone = event("response.output_item.done", seq).put("output_index", 0);
-        itemDone.set("item", done.get("output").get(0));
-        sse.event("response.output_item.done", itemDone);
+        int index = 0;
+        if (a.text() != null) {
+            openMessage(sse, seq, itemId, opened);
+            ObjectNode item = (ObjectNode) done.get("output").get(0);
+            sse.event("response.output_text.done", event("response.output_text.done", seq).put("item_id", itemId).put("output_index", 0)
+                    .put("content_index", 0).put("text", a.text()));
+            ObjectNode partDone = event("response.content_part.done", seq).put("item_id", itemId).put("output_index", 0).put("content_index", 0);
+            partDone.set("part", item.get("content").get(0));
+            sse.event("response.content_part.done", partDone);
+            ObjectNode itemDone = event("response.output_item.done", seq).put("output_index", 0);
+            itemDone.set("item", item);
+            sse.event("response.output_item.done", itemDone);
+            index = 1;
+        }
+        for (int i = 0; i < a.calls().size(); i++, index++) {
+            ToolCalls.Call c = a.calls().get(i);
+            String fcId = a.callItemIds().get(i);
+            ObjectNode added = event("response.output_item.added", seq).put("output_index", index);
+            added.set("item", ResponseItems.functionCall(fcId, c, "in_progress", false));
+            sse.event("response.output_item.added", added);
+            sse.event("response.function_call_arguments.delta", event("response.function_call_arguments.delta", seq).put("item_id", fcId)
+                    .put("output_index", index).put("delta", c.arguments()));
+            sse.event("response.function_call_arguments.done", event("response.function_call_arguments.done", seq).put("item_id", fcId)
+                    .put("output_index", index).put("name", c.name()).put("arguments", c.arguments()));
+            ObjectNode itemDone = event("response.output_item.done", seq).put("output_index", index);
+            itemDone.set("item", done.get("output").get(index));
+            sse.event("response.output_item.done", itemDone);
+        }
         String type = done.get("status").asText().equals("completed") ? "response.completed" : "response.incomplete";
         sse.event(type, event(type, seq).set("response", done));
+    }
+
+    /** The message item's output_item.added and content_part.added, once. */
+    private static void openMessage(Sse sse, int[] seq, String itemId, boolean[] opened) throws IOException {
+        if (opened[0]) return;
+        opened[0] = true;
+        ObjectNode added = event("response.output_item.added", seq).put("output_index", 0);
+        added.set("item", item(itemId, "in_progress", null));
+        sse.event("response.output_item.added", added);
+        ObjectNode part = event("response.content_part.added", seq).put("item_id", itemId).put("output_index", 0).put("content_index", 0);
+        part.putObject("part").put("type", "output_text").put("text", "").putArray("annotations");
+        sse.event("response.content_part.added", part);
     }
 
     void get(HttpExchange ex, String owner, String id) throws IOException {
         ConversationStore.Response r = store.response(owner, id).orElseThrow(() -> ApiException.notFound("response '" + id + "' not found"));
         List<ConversationStore.Item> items = store.responseItems(id);
         List<ObjectNode> output = new ArrayList<>();
-        String text = null;
-        if (!items.isEmpty() && r.completedAt() != null && !r.status().equals("failed")) {
-            ConversationStore.Item last = items.getLast(); // a response's output is its last item
-            output.add(ConversationsApi.json(last));
-            text = last.content();
+        if (r.completedAt() != null && !r.status().equals("failed")) {
+            for (ConversationStore.Item it : items) if (it.output()) output.add(ResponseItems.json(it));
         }
         ObjectNode o = base(r.id(), r.createdAt(), r.status(), r.model(), r.conversationId(), r.previousResponseId(), r.instructions(), output);
-        if (r.usage() != null && text != null) o.set("usage", usage(r.usage().inputTokens(), r.usage().cachedTokens(), r.usage().outputTokens()));
+        if (r.usage() != null && !output.isEmpty()) o.set("usage", usage(r.usage().inputTokens(), r.usage().cachedTokens(), r.usage().outputTokens()));
         if (r.error() != null) o.putObject("error").put("message", r.error());
         HttpIo.sendJson(ex, 200, o);
     }
@@ -175,17 +265,14 @@ final class ResponsesApi {
     private Turn parse(ObjectNode body, String owner) {
         ServedModels.Resolved model = models.resolve(body);
         Generations.refuseUnsupported(body, true);
-        if (ToolCalls.parse(body, true).active()) {
-            throw ApiException.invalid("tools", "unsupported_parameter", "function tools in the Responses API are not supported yet by this jllm"
-                    + " server; use /v1/chat/completions with 'tools', or remove them (they would otherwise be ignored)");
-        }
+        ToolCalls tools = ToolCalls.parse(body, true);
         JsonNode in = body.get("input");
-        List<ChatMessage> input;
+        List<ConversationStore.NewItem> input;
         if (in == null || in.isNull()) throw ApiException.invalid("input", "'input' is required");
         if (in.isTextual()) {
-            input = List.of(ChatMessage.user(in.asText()));
+            input = List.of(new ConversationStore.NewItem("user", in.asText()));
         } else if (in instanceof ArrayNode a) {
-            input = Messages.withoutTools(Messages.parse(a, "input", prompts), "input");
+            input = ResponseItems.parse(a, "input", prompts);
         } else {
             throw ApiException.invalid("input", "'input' must be a string or an array of message items, got " + Fields.kind(in));
         }
@@ -206,17 +293,22 @@ final class ResponsesApi {
         boolean doStore = storeFlag == null || storeFlag;
         if (!doStore && conversation != null) throw ApiException.invalid("store", "'store' must be true when a conversation is given");
         Logprobs.Request logprobs = LogprobsJson.responses(body);
+        if (tools.active() && logprobs != null) {
+            throw ApiException.invalid("top_logprobs", "logprobs with 'tools' are not supported: the tokens of a function call are not message text");
+        }
         GenerationArgs args = GenerationArgs.parse(body, prompts.contextLength(), "max_output_tokens").withDefaultBudget(defaultMaxOutputChars);
         dev.jllm.grammar.Grammar grammar = StructuredOutput.responses(body);
         if (conversation != null && store.conversation(owner, conversation).isEmpty()) {
             throw new ApiException(404, "invalid_request_error", "conversation", "not_found", "conversation '" + conversation + "' not found", 0);
         }
+        JsonNode toolsJson = body.has("tools") && !body.get("tools").isNull() ? body.get("tools") : HttpIo.JSON.createArrayNode();
+        JsonNode toolChoice = body.has("tool_choice") && !body.get("tool_choice").isNull() ? body.get("tool_choice") : HttpIo.JSON.getNodeFactory().textNode("auto");
         return new Turn(Ids.next("resp_"), owner, input, instructions, conversation, previous, doStore, args, System.currentTimeMillis() / 1000, model,
-                logprobs, grammar);
+                logprobs, grammar, tools, toolsJson, toolChoice);
     }
 
     /** The messages before this turn: the conversation's items, or the previous_response_id chain's. */
-    private List<ChatMessage> history(Turn t) {
+    private List<ConversationStore.Item> history(Turn t) {
         List<ConversationStore.Item> items = new ArrayList<>();
         if (t.conversationId() != null) {
             items = store.items(t.owner(), t.conversationId());
@@ -236,22 +328,31 @@ final class ResponsesApi {
             Collections.reverse(chain);
             for (String rid : chain) items.addAll(store.responseItems(rid));
         }
-        List<ChatMessage> msgs = new ArrayList<>(items.size());
-        for (ConversationStore.Item it : items) msgs.add(new ChatMessage(it.role(), it.content(), null, null, null));
-        return msgs;
+        return items;
     }
 
     /** Stores the turn (one transaction) if asked, and builds the final response object. */
-    private ObjectNode commit(Turn t, GenerationEvent.Finished f, String itemId) {
+    private ObjectNode commit(Turn t, GenerationEvent.Finished f, Answer a) {
         String status = f.reason() == FinishReason.LENGTH ? "incomplete" : "completed";
-        if (t.store()) {
-            store.completeResponse(t.id(), ConversationsApi.newItems(t.input()), new ConversationStore.NewItem(itemId, "assistant", f.text()),
-                    new ConversationStore.Usage(f.promptTokens(), f.cachedTokens(), f.completionTokens()), status);
+        List<ConversationStore.NewItem> outputs = new ArrayList<>();
+        List<ObjectNode> items = new ArrayList<>();
+        if (a.text() != null) {
+            outputs.add(new ConversationStore.NewItem(a.messageId(), "assistant", a.text()));
+            ObjectNode it = item(a.messageId(), "completed", a.text());
+            if (t.logprobs() != null) ((ObjectNode) it.get("content").get(0)).set("logprobs", LogprobsJson.content(prompts.tokenizer(), f.logprobs()));
+            items.add(it);
         }
-        ObjectNode it = item(itemId, "completed", f.text());
-        if (t.logprobs() != null) ((ObjectNode) it.get("content").get(0)).set("logprobs", LogprobsJson.content(prompts.tokenizer(), f.logprobs()));
+        for (int i = 0; i < a.calls().size(); i++) {
+            ToolCalls.Call c = a.calls().get(i);
+            outputs.add(ConversationStore.NewItem.functionCall(a.callItemIds().get(i), c.id(), c.name(), c.arguments()));
+            items.add(ResponseItems.functionCall(a.callItemIds().get(i), c, "completed", true));
+        }
+        if (t.store()) {
+            store.completeResponse(t.id(), t.input(), outputs, new ConversationStore.Usage(f.promptTokens(), f.cachedTokens(), f.completionTokens()),
+                    status);
+        }
         String reason = !status.equals("incomplete") ? null : f.budget() != null && f.budget().cut() ? "max_output_chars" : "max_output_tokens";
-        return response(t, status, List.of(it), f, reason);
+        return response(t, status, items, f, reason);
     }
 
     private ObjectNode response(Turn t, String status, List<ObjectNode> output, GenerationEvent.Finished f, String incompleteReason) {
@@ -262,6 +363,9 @@ final class ResponsesApi {
         if (t.args().maxTokensGiven()) r.put("max_output_tokens", t.args().params().maxTokens());
         else r.putNull("max_output_tokens");
         r.put("truncation", t.args().truncateAuto() ? "auto" : "disabled");
+        r.set("tools", t.toolsJson());
+        r.set("tool_choice", t.toolChoice());
+        r.put("parallel_tool_calls", t.tools().parallel());
         if (incompleteReason != null) r.putObject("incomplete_details").put("reason", incompleteReason);
         if (f != null) {
             ObjectNode u = usage(f.promptTokens(), f.cachedTokens(), f.completionTokens());

@@ -18,13 +18,34 @@ public interface ConversationStore extends AutoCloseable {
 
     record Conversation(String id, String owner, long createdAt, Map<String, String> metadata) {}
 
-    /** A message item: role + text; {@code responseId} is set for items a response created. */
-    record Item(String id, String conversationId, String responseId, String role, String content, String status, long createdAt) {}
+    /** Item types: a message, a function call the model made, the caller's output of such a call. */
+    String MESSAGE = "message", FUNCTION_CALL = "function_call", FUNCTION_CALL_OUTPUT = "function_call_output";
 
-    /** An item to add; a null id is assigned by the store (a response names its output item up front, for streaming). */
-    record NewItem(String id, String role, String content) {
+    /**
+     * An item: a message (role + text), a {@code function_call} (role assistant, content = the
+     * arguments JSON, {@code callId} and {@code name} set) or a {@code function_call_output} (role
+     * tool, content = the output, {@code callId} set). {@code responseId} is set for items a response
+     * created; {@code output} marks the ones it produced (its answer and calls), the rest are its input.
+     */
+    record Item(String id, String conversationId, String responseId, String type, String role, String content, String callId, String name,
+                String status, boolean output, long createdAt) {}
+
+    /** An item to add; a null id is assigned by the store (a response names its output items up front, for streaming). */
+    record NewItem(String id, String type, String role, String content, String callId, String name) {
         public NewItem(String role, String content) {
-            this(null, role, content);
+            this(null, MESSAGE, role, content, null, null);
+        }
+
+        public NewItem(String id, String role, String content) {
+            this(id, MESSAGE, role, content, null, null);
+        }
+
+        public static NewItem functionCall(String id, String callId, String name, String arguments) {
+            return new NewItem(id, FUNCTION_CALL, "assistant", arguments, callId, name);
+        }
+
+        public static NewItem functionCallOutput(String id, String callId, String output) {
+            return new NewItem(id, FUNCTION_CALL_OUTPUT, "tool", output, callId, null);
         }
     }
 
@@ -52,11 +73,16 @@ public interface ConversationStore extends AutoCloseable {
     void beginResponse(Response r);
 
     /**
-     * The turn's commit point: input items, the output item and status completed, atomically; the
+     * The turn's commit point: input items, the output items and status completed, atomically; the
      * items are appended to the response's conversation if it has one. {@code status} is completed, or
-     * incomplete when the answer was cut at the token limit. Returns the output item.
+     * incomplete when the answer was cut at the token limit. Returns the output items.
      */
-    Item completeResponse(String responseId, List<NewItem> input, NewItem output, Usage usage, String status);
+    List<Item> completeResponse(String responseId, List<NewItem> input, List<NewItem> output, Usage usage, String status);
+
+    /** {@link #completeResponse(String, List, List, Usage, String)} with one output item. */
+    default Item completeResponse(String responseId, List<NewItem> input, NewItem output, Usage usage, String status) {
+        return completeResponse(responseId, input, List.of(output), usage, status).getFirst();
+    }
 
     /** Ends a response without items (failed, cancelled, client gone). */
     void failResponse(String responseId, String status, String error);

@@ -32,8 +32,22 @@ final class Migrations {
             CREATE INDEX responses_by_conversation ON responses(conversation_id)
             """;
 
+    /**
+     * Function calls and their outputs as items: the item type (message, function_call,
+     * function_call_output), the call's id and function name, and which items a response produced
+     * (before: a response's output was its last item, so that is what existing rows get).
+     */
+    private static final String V2 = """
+            ALTER TABLE items ADD COLUMN type TEXT NOT NULL DEFAULT 'message';
+            ALTER TABLE items ADD COLUMN call_id TEXT;
+            ALTER TABLE items ADD COLUMN name TEXT;
+            ALTER TABLE items ADD COLUMN output INTEGER NOT NULL DEFAULT 0;
+            UPDATE items SET output = 1 WHERE seq IN (SELECT MAX(seq) FROM items WHERE response_id IS NOT NULL GROUP BY response_id)
+            """;
+
     static final List<Migration> ALL = List.of(
             new Migration("conversations, items, responses",
                     V1.replace("$SEQ", "INTEGER PRIMARY KEY AUTOINCREMENT"),
-                    V1.replace("$SEQ", "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY")));
+                    V1.replace("$SEQ", "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY")),
+            new Migration("function_call and function_call_output items", V2, V2));
 }

@@ -21,6 +21,8 @@ import java.util.Optional;
  * each migration in their dialect ({@link Migrations}).
  */
 public abstract sealed class SqlConversationStore implements ConversationStore permits SqliteConversationStore, PostgresConversationStore {
+    private static final String ITEM_COLUMNS = "id, conversation_id, response_id, type, role, content, call_id, name, status, output, created_at";
+
     /** Conversation metadata is stored as a JSON object (string → string). */
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -131,7 +133,7 @@ public abstract sealed class SqlConversationStore implements ConversationStore p
                 p.setString(4, JSON.writeValueAsString(conv.metadata()));
                 p.executeUpdate();
             }
-            insertItems(c, owner, conv.id(), null, items, "completed");
+            insertItems(c, owner, conv.id(), null, items, "completed", false);
             return conv;
         });
     }
@@ -190,13 +192,13 @@ public abstract sealed class SqlConversationStore implements ConversationStore p
 
     @Override
     public List<Item> items(String owner, String conversationId) {
-        return query(c -> selectItems(c, "SELECT id, conversation_id, response_id, role, content, status, created_at FROM items"
+        return query(c -> selectItems(c, "SELECT " + ITEM_COLUMNS + " FROM items"
                 + " WHERE conversation_id = ? AND owner = ? ORDER BY seq", conversationId, owner));
     }
 
     @Override
     public List<Item> addItems(String owner, String conversationId, List<NewItem> items) {
-        return transaction(c -> insertItems(c, owner, conversationId, null, items, "completed"));
+        return transaction(c -> insertItems(c, owner, conversationId, null, items, "completed", false));
     }
 
     @Override
@@ -218,7 +220,7 @@ public abstract sealed class SqlConversationStore implements ConversationStore p
     }
 
     @Override
-    public Item completeResponse(String responseId, List<NewItem> input, NewItem output, Usage usage, String status) {
+    public List<Item> completeResponse(String responseId, List<NewItem> input, List<NewItem> output, Usage usage, String status) {
         return transaction(c -> {
             String owner, conversationId;
             try (PreparedStatement p = c.prepareStatement("SELECT owner, conversation_id FROM responses WHERE id = ?")) {
@@ -229,8 +231,8 @@ public abstract sealed class SqlConversationStore implements ConversationStore p
                     conversationId = rs.getString(2);
                 }
             }
-            insertItems(c, owner, conversationId, responseId, input, "completed");
-            Item out = insertItems(c, owner, conversationId, responseId, List.of(output), "completed").getFirst();
+            insertItems(c, owner, conversationId, responseId, input, "completed", false);
+            List<Item> out = insertItems(c, owner, conversationId, responseId, output, "completed", true);
             try (PreparedStatement p = c.prepareStatement("UPDATE responses SET status = ?, completed_at = ?, input_tokens = ?,"
                     + " cached_tokens = ?, output_tokens = ? WHERE id = ?")) {
                 p.setString(1, status);
@@ -280,7 +282,7 @@ public abstract sealed class SqlConversationStore implements ConversationStore p
 
     @Override
     public List<Item> responseItems(String responseId) {
-        return query(c -> selectItems(c, "SELECT id, conversation_id, response_id, role, content, status, created_at FROM items"
+        return query(c -> selectItems(c, "SELECT " + ITEM_COLUMNS + " FROM items"
                 + " WHERE response_id = ? ORDER BY seq", responseId));
     }
 
@@ -294,13 +296,18 @@ public abstract sealed class SqlConversationStore implements ConversationStore p
         });
     }
 
-    private static List<Item> insertItems(Connection c, String owner, String conversationId, String responseId, List<NewItem> items, String status)
-            throws SQLException {
+    private static List<Item> insertItems(Connection c, String owner, String conversationId, String responseId, List<NewItem> items, String status,
+                                          boolean output) throws SQLException {
         List<Item> out = new ArrayList<>(items.size());
         try (PreparedStatement p = c.prepareStatement("INSERT INTO items (id, owner, conversation_id, response_id, role, content, status,"
-                + " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+                + " created_at, type, call_id, name, output) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             for (NewItem n : items) {
-                Item it = new Item(n.id() != null ? n.id() : Ids.next("msg_"), conversationId, responseId, n.role(), n.content(), status, now());
+                String id = n.id() != null ? n.id() : Ids.next(switch (n.type()) {
+                    case FUNCTION_CALL -> "fc_";
+                    case FUNCTION_CALL_OUTPUT -> "fco_";
+                    default -> "msg_";
+                });
+                Item it = new Item(id, conversationId, responseId, n.type(), n.role(), n.content(), n.callId(), n.name(), status, output, now());
                 p.setString(1, it.id());
                 p.setString(2, owner);
                 if (conversationId != null) p.setString(3, conversationId);
@@ -311,6 +318,12 @@ public abstract sealed class SqlConversationStore implements ConversationStore p
                 p.setString(6, n.content());
                 p.setString(7, status);
                 p.setLong(8, it.createdAt());
+                p.setString(9, n.type());
+                if (n.callId() != null) p.setString(10, n.callId());
+                else p.setNull(10, Types.VARCHAR);
+                if (n.name() != null) p.setString(11, n.name());
+                else p.setNull(11, Types.VARCHAR);
+                p.setInt(12, output ? 1 : 0);
                 p.executeUpdate();
                 out.add(it);
             }
@@ -325,7 +338,7 @@ public abstract sealed class SqlConversationStore implements ConversationStore p
                 List<Item> out = new ArrayList<>();
                 while (rs.next()) {
                     out.add(new Item(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6),
-                            rs.getLong(7)));
+                            rs.getString(7), rs.getString(8), rs.getString(9), rs.getInt(10) != 0, rs.getLong(11)));
                 }
                 return out;
             }
