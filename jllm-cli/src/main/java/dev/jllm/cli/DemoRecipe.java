@@ -18,11 +18,12 @@ import java.util.Locale;
 record DemoRecipe(Scale scale, Path repo, Path work, Path out, int threads) {
 
     /** Everything that differs between the two scales. */
-    record Scale(String name, int trainDialogues, int evalPerSet, int vocab, int dim, int layers, int heads, int kvHeads, int ffn, int ctx,
-                 int pretrainSteps, int pretrainBatch, int pretrainSeq, double pretrainLr, int sftSteps, int sftBatch, int sftSeq, double sftLr) {
-        static final Scale FULL = new Scale("full", 60_000, 400, 8192, 256, 6, 8, 4, 768, 1024,
+    record Scale(String name, int trainDialogues, int evalPerSet, int copyDocs, int copyWeight, int vocab, int dim, int layers, int heads, int kvHeads,
+                 int ffn, int ctx, int pretrainSteps, int pretrainBatch, int pretrainSeq, double pretrainLr, int sftSteps, int sftBatch, int sftSeq,
+                 double sftLr) {
+        static final Scale FULL = new Scale("full", 60_000, 400, 60_000, 3, 8192, 256, 6, 8, 4, 768, 1024,
                 200, 4, 1024, 2e-3, 1100, 8, 512, 2e-3);
-        static final Scale SMALL = new Scale("small", 12_000, 100, 4096, 128, 4, 4, 2, 384, 1024,
+        static final Scale SMALL = new Scale("small", 12_000, 100, 60_000, 3, 4096, 128, 4, 4, 2, 384, 1024,
                 80, 8, 256, 3e-3, 300, 8, 256, 3e-3);
 
         static Scale of(String s) {
@@ -69,6 +70,8 @@ record DemoRecipe(Scale scale, Path repo, Path work, Path out, int threads) {
                     "--count", Integer.toString(s.evalPerSet()), "--seed", Long.toString(SEED + 100 + d), "--distractors", Integer.toString(d),
                     "--corrections", "0", "--out", heldout(d).toString())));
         }
+        st.add(new Stage("copy-text", "the copy curriculum (random spans repeated, key-value recall)", data("copy.jsonl"), List.of("demo", "copy-text",
+                "--count", Integer.toString(s.copyDocs()), "--seed", Long.toString(SEED), "--out", data("copy.jsonl").toString())));
         st.add(new Stage("clean", "clean the bundled text corpora", work.resolve("clean/report/report.json"), List.of("clean",
                 "--input", testdata("corpora/clean/wiki_demo.txt") + "," + testdata("corpora/clean/c4_demo.jsonl") + ","
                         + testdata("corpora/cmrc2018-trial-contexts.jsonl"),
@@ -86,8 +89,11 @@ record DemoRecipe(Scale scale, Path repo, Path work, Path out, int threads) {
         st.add(new Stage("shards", "tokenize the cleaned text", work.resolve("shards/index.txt"), List.of("tokenize-corpus", "--tokenizer",
                 work.resolve("init.gguf").toString(), "--input", work.resolve("clean").toString(), "--source", "text", "--val-fraction", "0.02",
                 "--out", work.resolve("shards").toString())));
+        st.add(new Stage("copy-shards", "tokenize the copy curriculum", work.resolve("shards/copy-train-000.bin"), List.of("tokenize-corpus",
+                "--tokenizer", work.resolve("init.gguf").toString(), "--input", data("copy.jsonl").toString(), "--source", "copy",
+                "--val-fraction", "0.02", "--out", work.resolve("shards").toString())));
         st.add(new Stage("pretrain", "pretrain on the text", work.resolve("base.gguf"), List.of("train", "--model", work.resolve("init.gguf").toString(),
-                "--data", work.resolve("shards").toString(), "--steps", Integer.toString(s.pretrainSteps()), "--batch", Integer.toString(s.pretrainBatch()),
+                "--data", work.resolve("shards").toString(), "--mix", "text=1,copy=" + s.copyWeight(), "--steps", Integer.toString(s.pretrainSteps()), "--batch", Integer.toString(s.pretrainBatch()),
                 "--seq", Integer.toString(s.pretrainSeq()), "--lr", fmt(s.pretrainLr()), "--warmup", Integer.toString(Math.max(10, s.pretrainSteps() / 10)),
                 "--eval-every", Integer.toString(Math.max(20, s.pretrainSteps() / 4)), "--checkpoint-every", "50", "--seed", Long.toString(SEED),
                 "-t", t, "--resume", "--out", work.resolve("base.gguf").toString(), "--log", work.resolve("logs/pretrain").toString())));
