@@ -38,6 +38,10 @@ function addMessage(role, text) {
 }
 
 const itemText = (it) => (it.content || []).map((c) => c.text || '').join('');
+// function calls and their outputs (Responses API tools) show as the assistant's call and the tool's answer
+const itemRole = (it) => it.type === 'function_call' ? 'assistant' : it.type === 'function_call_output' ? 'tool' : it.role;
+const itemShown = (it) => it.type === 'function_call' ? `${it.name}(${it.arguments})`
+  : it.type === 'function_call_output' ? `${it.call_id} → ${it.output}` : itemText(it);
 const titleOf = (c) => (c.metadata && c.metadata.title) || c.id;
 
 async function loadConversations() {
@@ -66,7 +70,7 @@ async function openConversation(c) {
   let after = null;
   for (;;) {
     const page = await api('GET', `/v1/conversations/${c.id}/items?order=asc&limit=100` + (after ? `&after=${after}` : ''));
-    for (const it of page.data) addMessage(it.role, itemText(it));
+    for (const it of page.data) addMessage(itemRole(it), itemShown(it));
     if (!page.has_more) break;
     after = page.last_id;
   }
