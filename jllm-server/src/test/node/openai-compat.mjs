@@ -71,12 +71,13 @@ await check('chat.completions.stream helper', async () => {
 });
 
 await check('responses.create with previous_response_id', async () => {
-  const first = await client.responses.create({ model, input: 'Lily had a red ball.', temperature: 0, max_output_tokens: 16 });
+  // stories260K has 128 tokens of context: two turns of 8-token answers fit (a limit that does not fit is a 400, not clamped)
+  const first = await client.responses.create({ model, input: 'Lily had a red ball.', temperature: 0, max_output_tokens: 8 });
   assert.equal(first.object, 'response');
   assertFinished(first);
   assert.ok(first.output_text.length > 0);
   const second = await client.responses.create({
-    model, input: 'What color was the ball?', previous_response_id: first.id, temperature: 0, max_output_tokens: 16,
+    model, input: 'What color was the ball?', previous_response_id: first.id, temperature: 0, max_output_tokens: 8,
   });
   assertFinished(second);
   assert.equal(second.previous_response_id, first.id);

@@ -65,9 +65,9 @@ class DurabilityTest {
                 assertFinishedAtTheTokenLimit(r);
                 completedAnswers.add(r.get("output").get(0).get("content").get(0).get("text").asText());
             }
-            // turn 3 streams 900 tokens (seconds on this model); the process dies after the first delta
+            // turn 3 streams 500 tokens (seconds on this model; prompt + 500 fit its 1024); the process dies after the first delta
             HttpRequest req = HttpRequest.newBuilder(s.uri.resolve("/v1/responses")).timeout(Duration.ofSeconds(60))
-                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(turn(conv, "third question", 900, true))).build();
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(turn(conv, "third question", 500, true))).build();
             HttpResponse<InputStream> r = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
             assertEquals(200, r.statusCode());
             String id = null;

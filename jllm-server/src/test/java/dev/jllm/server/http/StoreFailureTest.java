@@ -94,7 +94,7 @@ class StoreFailureTest {
     void aStoreThatCannotRecordTheResponseCostsNoModelTime() throws Exception {
         URI base = start(Set.of("beginResponse"));
         for (boolean stream : new boolean[] {false, true}) {
-            HttpResponse<String> r = post(base, "{\"model\":\"stories260K\",\"input\":\"Once upon a time\",\"max_output_tokens\":100,\"stream\":"
+            HttpResponse<String> r = post(base, "{\"model\":\"stories260K\",\"input\":\"Once upon a time\",\"max_output_tokens\":60,\"stream\":"
                     + stream + "}");
             assertEquals(503, r.statusCode(), r.body());
             assertEquals("store_unavailable", json.readTree(r.body()).get("error").get("code").asText());

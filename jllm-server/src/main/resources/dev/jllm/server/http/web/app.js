@@ -120,7 +120,8 @@ async function send(text) {
     addMessage('user', text);
     out = addMessage('assistant', '');
     out.classList.add('streaming');
-    const max = parseInt($('max').value, 10) || 128;
+    // empty: no limit sent, the answer may use the rest of the context (a limit that does not fit is the server's 400)
+    const max = $('max').value === '' ? undefined : parseInt($('max').value, 10);
     const temperature = $('temperature').value === '' ? undefined : Number($('temperature').value);
     const r = await fetch('/v1/responses', {
       method: 'POST',
