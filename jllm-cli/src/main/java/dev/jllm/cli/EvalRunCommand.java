@@ -130,6 +130,13 @@ final class EvalRunCommand implements Callable<Integer> {
             } else {
                 print(o, ts, t, scores, results.size());
             }
+            if (results != null) {
+                List<ItemResult> refused = results.stream().filter(r -> r.error() != null).toList();
+                if (!refused.isEmpty()) {
+                    err.printf("%d of %d items were refused by the target and scored wrong (\"error\" in %s), e.g. %s: %s%n", refused.size(),
+                            results.size(), out.resolve("results.json"), refused.getFirst().id(), refused.getFirst().error());
+                }
+            }
         }
         return 0;
     }

@@ -211,6 +211,8 @@ class EvalRunCommandTest {
         final Map<String, String> answers;
         final List<JsonNode> bodies = new CopyOnWriteArrayList<>();
         volatile int failAtCall = -1;
+        /** Prompts containing this text get a 400, as a server refuses one request (e.g. a prompt longer than its context). */
+        volatile String refuse;
 
         FakeServer(Map<String, String> answers) throws IOException {
             this.answers = answers;
@@ -236,6 +238,10 @@ class EvalRunCommandTest {
                     }
                     bodies.add(body);
                     String prompt = body.get("messages").get(0).get("content").asText();
+                    if (refuse != null && prompt.contains(refuse)) {
+                        send(ex, 400, "{\"error\":{\"message\":\"the prompt is too long for this model\",\"type\":\"invalid_request_error\"}}");
+                        return;
+                    }
                     String a = answers.entrySet().stream().filter(e -> prompt.contains(e.getKey())).map(Map.Entry::getValue).findFirst().orElse("?");
                     r.putArray("choices").addObject().putObject("message").put("role", "assistant").put("content", a);
                 }
@@ -315,6 +321,28 @@ class EvalRunCommandTest {
             assertEquals("{\"id\":\"q1\",\"score\":1.0,\"metric\":\"exact\"}", scores.get(1));
             for (String png : List.of("report.html", "bootstrap.png", "length.png")) assertTrue(Files.size(out.resolve(png)) > 100, png);
         }
+    }
+
+    @Test
+    void anItemTheServerRefusesIsScoredWrongAndTheRunGoesOn() throws Exception {
+        Path yaml = qaTask();
+        Path out = tmp.resolve("refused");
+        try (FakeServer s = new FakeServer(answers(1))) {
+            s.refuse = "clear sky";
+            CliTest.Run r = CliTest.run("eval", "run", "--task", yaml.toString(), "--url", s.url(), "--out", out.toString());
+            assertEquals(0, r.code(), r.out() + r.err());
+            assertEquals(4, s.bodies.size());
+            assertTrue(r.err().contains("1 of 4 items were refused by the target and scored wrong"), r.err());
+            assertTrue(r.err().contains("q3: ") && r.err().contains("the prompt is too long for this model"), r.err());
+        }
+        JsonNode res = JSON.readTree(out.resolve("results.json").toFile());
+        assertEquals(1, res.get("summary").get("refused").asInt());
+        assertEquals(75.0, res.get("summary").get("metrics").get("exact").get("value").asDouble(), 1e-9);
+        JsonNode q3 = res.get("items").get(3);
+        assertEquals("", q3.get("output").asText());
+        assertTrue(q3.get("error").asText().contains("HTTP 400"), q3.toString());
+        assertEquals(0.0, q3.get("scores").get("length").asDouble(), "no answer is no evidence of length compliance");
+        assertEquals(3, res.get("summary").get("length").get("total").asInt(), "the length distribution is that of the answers given");
     }
 
     private static void assertInterval(Interval want, JsonNode got) {

@@ -31,6 +31,17 @@ public interface EvalTarget extends AutoCloseable {
     /** Perplexity with its per-chunk negative log-likelihood sums (each chunk scores {@code tokensPerChunk} tokens), for the bootstrap. */
     record Perplexity(double ppl, double[] chunkNll, int tokensPerChunk, long tokens) {}
 
+    /**
+     * The target refused this one item (an OpenAI server's 400/413/422: the prompt is too long for its
+     * context, a field it rejects for this input...). The runner records the item as refused and scores it
+     * wrong instead of stopping the whole run; any other failure stops it (rerun to resume).
+     */
+    final class RefusedException extends IOException {
+        public RefusedException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     /** For results.json: what was evaluated (kind, model file and SHA-256, adapters, URL...). */
     Map<String, Object> describe();
 

@@ -17,9 +17,11 @@ import java.util.List;
  * @param logLikelihoods multiple choice: per choice; empty otherwise
  * @param choiceTokens   multiple choice: per choice, its token count
  * @param truncated      context tokens dropped to fit the model (the most over the choices)
+ * @param error          null when the target answered; else why it refused the item (scored wrong: empty output, no choice)
  */
 public record ItemResult(String id, String category, String prompt, String output, String answer, List<String> references,
-                         List<String> choices, int gold, double[] logLikelihoods, int[] choiceTokens, int truncated, double seconds) {
+                         List<String> choices, int gold, double[] logLikelihoods, int[] choiceTokens, int truncated, double seconds,
+                         String error) {
     public ItemResult {
         references = List.copyOf(references);
         choices = List.copyOf(choices);
@@ -42,6 +44,7 @@ public record ItemResult(String id, String category, String prompt, String outpu
             strings(o.putArray("references"), references);
         }
         o.put("truncated_tokens", truncated).put("seconds", seconds);
+        if (error != null) o.put("error", error);
         return o;
     }
 
@@ -54,7 +57,7 @@ public record ItemResult(String id, String category, String prompt, String outpu
         JsonNode cat = o.get("category");
         return new ItemResult(o.path("id").asText(), cat == null || cat.isNull() ? null : cat.asText(), o.path("prompt").asText(),
                 o.path("output").asText(), o.path("answer").asText(), refs, choices, o.path("gold").asInt(-1), ll, ct,
-                o.path("truncated_tokens").asInt(), o.path("seconds").asDouble());
+                o.path("truncated_tokens").asInt(), o.path("seconds").asDouble(), o.hasNonNull("error") ? o.get("error").asText() : null);
     }
 
     private static void strings(ArrayNode a, List<String> s) {

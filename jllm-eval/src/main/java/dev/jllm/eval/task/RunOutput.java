@@ -55,7 +55,7 @@ public final class RunOutput {
         summary.put("date", info.date()).put("jllm_version", info.jllmVersion());
         summary.putObject("bootstrap").put("resamples", info.bootstrap().resamples()).put("seed", info.bootstrap().seed())
                 .put("confidence", info.bootstrap().confidence()).put("method", "percentile");
-        summary.put("items", items.size());
+        summary.put("items", items.size()).put("refused", items.stream().filter(r -> r.error() != null).count());
         ObjectNode metrics = summary.putObject("metrics");
         for (TaskScores.Metric m : scores.metrics()) metric(metrics.putObject(m.name()), m);
         if (!scores.categories().isEmpty()) {

@@ -70,7 +70,13 @@ public final class TaskRunner {
                 if (Thread.currentThread().isInterrupted()) throw new IOException("interrupted; rerun the same command to resume");
                 Prepared p = todo.get(i);
                 try {
-                    log.append(spec.type() == TaskSpec.Type.MULTIPLE_CHOICE ? choose(p) : generate(p));
+                    ItemResult r;
+                    try {
+                        r = spec.type() == TaskSpec.Type.MULTIPLE_CHOICE ? choose(p) : generate(p);
+                    } catch (EvalTarget.RefusedException e) {
+                        r = refused(p, e.getMessage());
+                    }
+                    log.append(r);
                 } catch (IOException | RuntimeException e) {
                     failed.set(true);
                     throw e;
@@ -129,13 +135,20 @@ public final class TaskRunner {
         }
         String chosen = p.choices().get(MultipleChoice.score(ll, p.choices(), p.gold()).pred());
         return new ItemResult(p.item().id(), p.item().category(), p.prompt(), chosen, chosen, List.of(), p.choices(), p.gold(), ll, tokens,
-                truncated, (System.nanoTime() - t0) / 1e9);
+                truncated, (System.nanoTime() - t0) / 1e9, null);
     }
 
     private ItemResult generate(Prepared p) throws IOException {
         long t0 = System.nanoTime();
         String out = target.generate(p.prompt(), sampling);
         return new ItemResult(p.item().id(), p.item().category(), p.prompt(), out, extractor.extract(out), p.references(), List.of(), -1,
-                new double[0], new int[0], 0, (System.nanoTime() - t0) / 1e9);
+                new double[0], new int[0], 0, (System.nanoTime() - t0) / 1e9, null);
+    }
+
+    /** An item the target refused: no output, no choice (multiple choice: no log-likelihoods), scored wrong. */
+    private ItemResult refused(Prepared p, String why) {
+        boolean mc = spec.type() == TaskSpec.Type.MULTIPLE_CHOICE;
+        return new ItemResult(p.item().id(), p.item().category(), p.prompt(), "", "", mc ? List.of() : p.references(), mc ? p.choices() : List.of(),
+                mc ? p.gold() : -1, new double[0], new int[0], 0, 0, why);
     }
 }

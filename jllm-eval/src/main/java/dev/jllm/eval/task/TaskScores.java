@@ -61,7 +61,9 @@ public record TaskScores(List<Metric> metrics, Map<String, List<Metric>> categor
         }
         List<String> outputs = results.stream().map(ItemResult::output).toList();
         int[] lengths = outputs.stream().mapToInt(o -> o.codePointCount(0, o.length())).toArray();
-        LengthCompliance lc = spec.metrics().contains("length") ? LengthCompliance.of(outputs, spec.lengthLimit()) : null;
+        // the length distribution is that of the answers given; refused items count as non-compliant in the per-item metric
+        List<String> answered = results.stream().filter(r -> r.error() == null).map(ItemResult::output).toList();
+        LengthCompliance lc = spec.metrics().contains("length") && !answered.isEmpty() ? LengthCompliance.of(answered, spec.lengthLimit()) : null;
         return new TaskScores(overall, cats, perItem, lc, lengths);
     }
 
@@ -87,12 +89,14 @@ public record TaskScores(List<Metric> metrics, Map<String, List<Metric>> categor
                 for (int i = 0; i < x.length; i++) {
                     ItemResult r = results.get(i);
                     MultipleChoice.Result mc = MultipleChoice.score(r.logLikelihoods(), r.choices(), r.gold());
-                    x[i] = metric.equals("acc") ? mc.acc() : mc.accNorm();
+                    x[i] = r.error() != null ? 0 : metric.equals("acc") ? mc.acc() : mc.accNorm(); // refused: wrong
                 }
                 return ItemStats.means(x);
             }
             case "length" -> {
-                return ItemStats.means(LengthCompliance.itemScores(results.stream().map(ItemResult::output).toList(), spec.lengthLimit()));
+                double[] x = LengthCompliance.itemScores(results.stream().map(ItemResult::output).toList(), spec.lengthLimit());
+                for (int i = 0; i < x.length; i++) if (results.get(i).error() != null) x[i] = 0; // no answer is no evidence of compliance
+                return ItemStats.means(x);
             }
             default -> {
                 List<String> preds = results.stream().map(ItemResult::answer).toList();

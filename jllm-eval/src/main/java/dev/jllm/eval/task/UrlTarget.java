@@ -66,7 +66,7 @@ public final class UrlTarget implements EvalTarget {
             var arr = body.putArray("stop");
             s.stop().forEach(arr::add);
         }
-        JsonNode r = api.postJson("v1/chat/completions", body);
+        JsonNode r = post("v1/chat/completions", body);
         JsonNode content = r.path("choices").path(0).path("message").path("content");
         if (!content.isTextual()) throw new IOException(api.base() + "v1/chat/completions: the answer has no choices[0].message.content");
         return content.asText();
@@ -102,11 +102,21 @@ public final class UrlTarget implements EvalTarget {
         return new Continuation(sum, greedy, end - contextTokens, 0);
     }
 
+    /** A request whose 400/413/422 answer refuses this item only ({@link EvalTarget.RefusedException}). */
+    private JsonNode post(String path, ObjectNode body) throws IOException {
+        try {
+            return api.postJson(path, body);
+        } catch (dev.jllm.eval.OpenAiTarget.StatusException e) {
+            if (e.status == 400 || e.status == 413 || e.status == 422) throw new RefusedException(e.getMessage(), e);
+            throw e;
+        }
+    }
+
     /** The prompt echoed with its tokens' log-probabilities and the top alternative (one token generated greedily, ignored). */
     private JsonNode echo(String prompt) throws IOException {
         ObjectNode body = JSON.createObjectNode().put("model", model).put("prompt", prompt).put("max_tokens", 1).put("temperature", 0)
                 .put("logprobs", 1).put("echo", true);
-        JsonNode lp = api.postJson("v1/completions", body).path("choices").path(0).path("logprobs");
+        JsonNode lp = post("v1/completions", body).path("choices").path(0).path("logprobs");
         if (!lp.path("tokens").isArray() || lp.path("token_logprobs").size() != lp.path("tokens").size()) {
             throw new IOException(api.base() + "v1/completions: the answer has no choices[0].logprobs with tokens and token_logprobs"
                     + " (the server must support echo + logprobs)");
