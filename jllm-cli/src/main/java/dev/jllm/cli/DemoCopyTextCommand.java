@@ -3,6 +3,7 @@ package dev.jllm.cli;
 import dev.jllm.sft.synth.CopyCorpus;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -21,11 +22,15 @@ final class DemoCopyTextCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "FILE.jsonl", description = "output file (written atomically)") Path out;
     @Option(names = "--count", required = true, paramLabel = "N", description = "documents (1-4 lines each)") int count;
     @Option(names = "--seed", defaultValue = "0", description = "(default ${DEFAULT-VALUE})") long seed;
+    @Option(names = "--kinds", split = ",", paramLabel = "KIND,...",
+            description = "line kinds: repeat, gap, recall (default: all; repeat alone is the fastest start for the copy circuit)")
+    List<String> kinds;
 
     @Override
     public Integer call() throws Exception {
         if (count < 1) throw new IllegalArgumentException("--count must be >= 1, got " + count);
-        long chars = CopyCorpus.write(out, seed, count);
+        List<CopyCorpus.Kind> ks = kinds == null ? CopyCorpus.ALL : kinds.stream().map(CopyCorpus.Kind::parse).toList();
+        long chars = CopyCorpus.write(out, seed, count, ks);
         PrintWriter w = spec.commandLine().getOut();
         w.printf("wrote %,d copy-curriculum documents (%,d characters) to %s (seed %d)%n", count, chars, out, seed);
         w.flush();

@@ -48,14 +48,31 @@ public final class CopyCorpus {
         return b.toString();
     }
 
-    /** Writes {@code count} documents as JSONL {@code {"text": …}} (atomically); returns the characters written. */
+    /** The kinds of lines, by name: repeat, gap, recall. */
+    public enum Kind { REPEAT, GAP, RECALL;
+        public static Kind parse(String s) {
+            for (Kind k : values()) if (k.name().equalsIgnoreCase(s.strip())) return k;
+            throw new IllegalArgumentException("unknown copy-text kind '" + s + "': use repeat, gap or recall");
+        }
+    }
+
+    /** All three kinds: repeat and gap a quarter of the lines each, recall half. */
+    public static final List<Kind> ALL = List.of(Kind.REPEAT, Kind.GAP, Kind.RECALL, Kind.RECALL);
+
+    /** Writes {@code count} documents of all kinds as JSONL {@code {"text": …}} (atomically); returns the characters written. */
     public static long write(Path out, long seed, int count) throws IOException {
+        return write(out, seed, count, ALL);
+    }
+
+    /** As {@link #write(Path, long, int)}, drawing each line's kind uniformly from {@code kinds} (repeats weigh more). */
+    public static long write(Path out, long seed, int count, List<Kind> kinds) throws IOException {
+        if (kinds.isEmpty()) throw new IllegalArgumentException("no copy-text kind given");
         if (count < 1) throw new IllegalArgumentException("count must be >= 1, got " + count);
         Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
         long chars = 0;
         try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
             for (int i = 0; i < count; i++) {
-                String doc = document(seed, i);
+                String doc = document(seed, i, kinds);
                 chars += doc.length();
                 w.write("{\"text\":");
                 w.write(jsonString(doc));
@@ -68,14 +85,19 @@ public final class CopyCorpus {
 
     /** Document {@code i}: 1–4 lines of the three kinds. */
     public static String document(long seed, int i) {
+        return document(seed, i, ALL);
+    }
+
+    /** Document {@code i}: 1–4 lines, each of a kind drawn from {@code kinds}. */
+    public static String document(long seed, int i, List<Kind> kinds) {
         Random r = new Random(seed * 1_000_003L + i);
         int lines = 1 + r.nextInt(4);
         List<String> out = new ArrayList<>(lines);
         for (int l = 0; l < lines; l++) {
-            out.add(switch (r.nextInt(4)) {
-                case 0 -> repeat(r);
-                case 1 -> gap(r);
-                default -> recall(r);
+            out.add(switch (kinds.get(r.nextInt(kinds.size()))) {
+                case REPEAT -> repeat(r);
+                case GAP -> gap(r);
+                case RECALL -> recall(r);
             });
         }
         return String.join("\n", out);

@@ -73,6 +73,20 @@ class CopyCorpusTest {
     }
 
     @Test
+    void repeatOnlyDocumentsAreSpansRepeatedInPlace() {
+        for (int i = 0; i < 300; i++) {
+            for (String line : CopyCorpus.document(2, i, List.of(CopyCorpus.Kind.REPEAT)).split("\n")) {
+                String[] p = line.split(" = ");
+                assertEquals(2, p.length, line);
+                assertEquals(p[0], p[1], line);
+            }
+        }
+        assertEquals(CopyCorpus.document(2, 7), CopyCorpus.document(2, 7, CopyCorpus.ALL));
+        assertEquals(CopyCorpus.Kind.GAP, CopyCorpus.Kind.parse(" Gap"));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> CopyCorpus.Kind.parse("echo"));
+    }
+
+    @Test
     void spansMixScripts() {
         StringBuilder all = new StringBuilder();
         for (int i = 0; i < 200; i++) all.append(CopyCorpus.document(1, i));
