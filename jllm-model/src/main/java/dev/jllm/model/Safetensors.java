@@ -231,6 +231,14 @@ public final class Safetensors implements AutoCloseable {
         return b.array();
     }
 
+    /**
+     * A tensor's bytes mapped read-only (not copied), for converters that stream large checkpoints:
+     * the pages are read on demand and dropped by the OS, so a model never sits in the heap.
+     */
+    public MemorySegment map(Info t) throws IOException {
+        return ch.map(FileChannel.MapMode.READ_ONLY, dataStart + t.begin(), t.end() - t.begin(), java.lang.foreign.Arena.ofAuto());
+    }
+
     /** A tensor's values as floats (F32, F16, BF16, F64). */
     public float[] floats(Info t) throws IOException {
         GgmlType gt = switch (t.dtype()) {
