@@ -42,46 +42,51 @@ def tensor_bytes(a, dtype):
     raise ValueError(dtype)
 
 
+ELEM = {'F32': 4, 'F16': 2, 'BF16': 2}
+
+
 def write_safetensors(path, tensors, dtype):
-    """tensors: list of (name, ndarray); written in the given order."""
-    header, off, blobs = {"__metadata__": {"format": "pt"}}, 0, []
-    for name, a in tensors:
-        b = tensor_bytes(a, dtype)
-        header[name] = {"dtype": dtype, "shape": list(a.shape), "data_offsets": [off, off + len(b)]}
-        off += len(b)
-        blobs.append(b)
+    """tensors: list of (name, shape, make) in file order; each array is made only when written (a 1B model never sits in memory)."""
+    header, off = {"__metadata__": {"format": "pt"}}, 0
+    for name, shape, _ in tensors:
+        n = ELEM[dtype] * int(np.prod(shape))
+        header[name] = {"dtype": dtype, "shape": list(shape), "data_offsets": [off, off + n]}
+        off += n
     h = json.dumps(header, separators=(',', ':')).encode()
     h += b' ' * ((8 - len(h) % 8) % 8)
     with open(path, 'wb') as f:
         f.write(len(h).to_bytes(8, 'little'))
         f.write(h)
-        for b in blobs:
-            f.write(b)
+        for _, shape, make in tensors:
+            a = make()
+            assert a.shape == tuple(shape)
+            f.write(tensor_bytes(a, dtype))
 
 
 def weights(rng, c, arch, tied):
+    """(name, shape, make) in file order; make() draws from rng, so arrays must be made in this order."""
     d, L, nh, nkv, hd, ff, V = c['hidden_size'], c['num_hidden_layers'], c['num_attention_heads'], c['num_key_value_heads'], c['head_dim'], c['intermediate_size'], c['vocab_size']
     def w(rows, cols):
-        return (rng.standard_normal((rows, cols), dtype=np.float32) / np.sqrt(cols)).astype(np.float32)
+        return ((rows, cols), lambda: (rng.standard_normal((rows, cols), dtype=np.float32) / np.sqrt(cols)).astype(np.float32))
     def norm(n):
-        return (1.0 + 0.1 * rng.standard_normal(n, dtype=np.float32)).astype(np.float32)
-    out = [('model.embed_tokens.weight', rng.standard_normal((V, d), dtype=np.float32))]
+        return ((n,), lambda: (1.0 + 0.1 * rng.standard_normal(n, dtype=np.float32)).astype(np.float32))
+    def bias(n):
+        return ((n,), lambda: 0.5 * rng.standard_normal(n, dtype=np.float32))
+    out = [('model.embed_tokens.weight', (V, d), lambda: rng.standard_normal((V, d), dtype=np.float32))]
     for l in range(L):
         p = f'model.layers.{l}.'
-        out += [(p + 'input_layernorm.weight', norm(d)),
-                (p + 'self_attn.q_proj.weight', w(nh * hd, d)), (p + 'self_attn.k_proj.weight', w(nkv * hd, d)),
-                (p + 'self_attn.v_proj.weight', w(nkv * hd, d)), (p + 'self_attn.o_proj.weight', w(d, nh * hd))]
+        items = [('input_layernorm.weight', norm(d)), ('self_attn.q_proj.weight', w(nh * hd, d)), ('self_attn.k_proj.weight', w(nkv * hd, d)),
+                 ('self_attn.v_proj.weight', w(nkv * hd, d)), ('self_attn.o_proj.weight', w(d, nh * hd))]
         if arch == 'qwen2':
-            out += [(p + 'self_attn.q_proj.bias', 0.5 * rng.standard_normal(nh * hd, dtype=np.float32)),
-                    (p + 'self_attn.k_proj.bias', 0.5 * rng.standard_normal(nkv * hd, dtype=np.float32)),
-                    (p + 'self_attn.v_proj.bias', 0.5 * rng.standard_normal(nkv * hd, dtype=np.float32))]
+            items += [('self_attn.q_proj.bias', bias(nh * hd)), ('self_attn.k_proj.bias', bias(nkv * hd)), ('self_attn.v_proj.bias', bias(nkv * hd))]
         if arch == 'qwen3':
-            out += [(p + 'self_attn.q_norm.weight', norm(hd)), (p + 'self_attn.k_norm.weight', norm(hd))]
-        out += [(p + 'post_attention_layernorm.weight', norm(d)), (p + 'mlp.gate_proj.weight', w(ff, d)),
-                (p + 'mlp.up_proj.weight', w(ff, d)), (p + 'mlp.down_proj.weight', w(d, ff))]
-    out.append(('model.norm.weight', norm(d)))
+            items += [('self_attn.q_norm.weight', norm(hd)), ('self_attn.k_norm.weight', norm(hd))]
+        items += [('post_attention_layernorm.weight', norm(d)), ('mlp.gate_proj.weight', w(ff, d)),
+                  ('mlp.up_proj.weight', w(ff, d)), ('mlp.down_proj.weight', w(d, ff))]
+        out += [(p + n, shape, make) for n, (shape, make) in items]
+    out.append(('model.norm.weight',) + norm(d))
     if not tied:
-        out.append(('lm_head.weight', w(V, d)))
+        out.append(('lm_head.weight',) + w(V, d))
     return out
 
 
@@ -137,8 +142,8 @@ def make(out, name, arch, dtype, tied=False, rope3=False, shards=1, shape=None, 
             fn = f'model-{s + 1:05d}-of-{shards:05d}.safetensors'
             part = ts[s * per:(s + 1) * per]
             write_safetensors(os.path.join(d, fn), part, dtype)
-            wm.update({n: fn for n, _ in part})
-        total = sum(len(tensor_bytes(a, dtype)) for _, a in ts)
+            wm.update({n: fn for n, _, _ in part})
+        total = sum(ELEM[dtype] * int(np.prod(shape)) for _, shape, _ in ts)
         json.dump({"metadata": {"total_size": total}, "weight_map": wm}, open(os.path.join(d, 'model.safetensors.index.json'), 'w'), indent=2)
     json.dump(config, open(os.path.join(d, 'config.json'), 'w'), indent=2)
     json.dump(tok, open(os.path.join(d, 'tokenizer.json'), 'w', encoding='utf-8'), ensure_ascii=False)

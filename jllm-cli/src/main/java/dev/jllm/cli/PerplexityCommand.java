@@ -82,6 +82,7 @@ final class PerplexityCommand implements Callable<Integer> {
             KlStats s = KlDivergence.compare(m.transformer(LoadedModel.cacheType(cacheType), base.nCtx()), base, m.tokenizer.bos(), out::println);
             out.println();
             out.print(s.report());
+            out.flush();
         }
         return 0;
     }
