@@ -107,6 +107,28 @@ class HfInteropTest {
         assertEquals(JSON.readTree(hf(name).resolve("tokenizer_config.json").toFile()).get("chat_template"), tc.get("chat_template"));
     }
 
+    /** testdata/golden/hf-tiny-torch-logits.json: scripts/golden/hf_reference_logits.py (PyTorch) on the exported F32 directories. */
+    @ParameterizedTest
+    @ValueSource(strings = {"llama", "llama-tied", "llama-rope3", "qwen2", "qwen3"})
+    void logitsEqualThePyTorchReferenceOnTheExportedFiles(String name) throws Exception {
+        JsonNode golden = JSON.readTree(TestData.path("golden/hf-tiny-torch-logits.json").toFile());
+        Path gguf = tmp.resolve(name + ".gguf");
+        assertEquals(0, CliTest.run("convert", hf(name).toString(), gguf.toString(), "--outtype", "f32").code());
+        int[] tokens = new int[golden.get("tokens").size()];
+        for (int i = 0; i < tokens.length; i++) tokens[i] = golden.get("tokens").get(i).asInt();
+        JsonNode want = golden.get("models").get(name);
+        try (LoadedModel m = LoadedModel.open(gguf, null, 2)) {
+            Transformer tr = m.transformer(GgmlType.F32, 64);
+            float[][] got = tr.forward(Batch.of(tr.cache().allocate(), tokens, 0, Batch.Logits.ALL)).get(0);
+            double worst = 0;
+            for (int p = 0; p < tokens.length; p++) {
+                for (int v = 0; v < got[p].length; v++) worst = Math.max(worst, Math.abs(got[p][v] - want.get(p).get(v).asDouble()));
+            }
+            System.out.printf("%s: max abs(jllm - PyTorch) logit difference %.2e%n", name, worst);
+            assertTrue(worst <= 1e-4, name + ": max |jllm − PyTorch| = " + worst);
+        }
+    }
+
     @Test
     void metadataAsConvertHfToGgufWritesIt() throws Exception {
         Path gguf = tmp.resolve("rope3.gguf");
