@@ -17,39 +17,91 @@ import java.util.Map;
  * one map lookup and one pass over the logits.
  *
  * <p>A state is (matcher state, pending UTF-8 bits, bytes still expected): a token may end inside a
- * multi-byte character and the next one completes it. One instance per request; not thread-safe.
+ * multi-byte character and the next one completes it.
+ *
+ * <p>Shared between requests: the matcher and the per-state allowed sets live in a {@link Table} per
+ * (grammar text, vocabulary), kept in a small LRU ({@value #TABLES} tables), so the second request
+ * with the same schema starts with every state the first one walked. A mask holds only its own
+ * state; it locks its table for each apply/accept (requests decode on the scheduler's one thread,
+ * so the lock is uncontended there). One instance per request; not thread-safe itself.
  */
 public final class GrammarMask implements TokenMask {
     static final long DEAD = -1;
-    private static final int CACHE_STATES = 512;
+    private static final int CACHE_STATES = 1024;
+    static final int TABLES = 16;
 
-    private final Matcher m;
-    private final VocabTrie trie;
+    private final Table table;
     private long state;
     private boolean ended; // an end-of-generation token was accepted
-    private final Map<Long, long[]> cache = new LinkedHashMap<>(64, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Long, long[]> e) {
-            return size() > CACHE_STATES;
+
+    /** A (grammar, vocabulary) pair's matcher and allowed-set cache; guarded by its own monitor. */
+    static final class Table {
+        private record Key(String grammar, VocabTrie trie) {}
+
+        private static final Map<Key, Table> ALL = new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Key, Table> e) {
+                return size() > TABLES;
+            }
+        };
+
+        final Matcher m;
+        final VocabTrie trie;
+        final Map<Long, Allowed> cache = new LinkedHashMap<>(64, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Long, Allowed> e) {
+                return size() > CACHE_STATES;
+            }
+        };
+        long[] walkStates = new long[0];
+        long walks; // statistics: trie walks done (cache misses)
+
+        private Table(Grammar g, VocabTrie trie) {
+            this.m = new Matcher(g);
+            this.trie = trie;
         }
-    };
-    private long[] walkStates = new long[0];
+
+        static Table of(Grammar g, VocabTrie trie) {
+            synchronized (ALL) {
+                return ALL.computeIfAbsent(new Key(g.source(), trie), k -> new Table(g, trie));
+            }
+        }
+    }
+
+    /**
+     * An allowed set: a bitset over the vocabulary, or — when few tokens are allowed, as in most
+     * states of a JSON structure — their sorted ids (4 bytes each instead of V/8 for the state).
+     */
+    record Allowed(long[] bits, int[] ids) {}
 
     public GrammarMask(Grammar grammar, Tokenizer tok) {
-        this.m = new Matcher(grammar);
-        this.trie = VocabTrie.of(tok);
-        this.state = pack(m.initial(), 0, 0, 0);
+        this.table = Table.of(grammar, VocabTrie.of(tok));
+        synchronized (table) {
+            this.state = pack(table.m.initial(), 0, 0, 0);
+        }
     }
 
     /** Whether the text accepted so far is a complete match of the grammar. */
     public boolean isComplete() {
-        return ended || (remain(state) == 0 && m.isComplete(set(state)));
+        synchronized (table) {
+            return ended || (remain(state) == 0 && table.m.isComplete(set(state)));
+        }
     }
 
     @Override
     public void apply(float[] logits) {
-        long[] allowed = allowed();
+        VocabTrie trie = table.trie;
+        Allowed a = allowedSet();
         int n = Math.min(logits.length, trie.vocabSize);
+        if (a.ids() != null) {
+            int[] ids = a.ids();
+            float[] keep = new float[ids.length];
+            for (int i = 0; i < ids.length; i++) keep[i] = ids[i] < logits.length ? logits[ids[i]] : 0f;
+            java.util.Arrays.fill(logits, Float.NEGATIVE_INFINITY);
+            for (int i = 0; i < ids.length; i++) if (ids[i] < logits.length) logits[ids[i]] = keep[i];
+            return;
+        }
+        long[] allowed = a.bits();
         for (int w = 0, base = 0; base < n; w++, base += 64) {
             long bits = allowed[w];
             if (bits == -1L) continue;
@@ -61,6 +113,7 @@ public final class GrammarMask implements TokenMask {
 
     @Override
     public void accept(int token) {
+        VocabTrie trie = table.trie;
         if (isEog(token)) {
             if (!isComplete()) throw new IllegalStateException("end-of-generation token " + token + " sampled before the grammar was complete");
             ended = true;
@@ -69,35 +122,57 @@ public final class GrammarMask implements TokenMask {
         byte[] b = token >= 0 && token < trie.vocabSize ? trie.bytes[token] : null;
         if (b == null || ended) throw new IllegalStateException("token " + token + " is not allowed by the grammar here");
         long s = state;
-        for (byte x : b) {
-            s = step(s, x & 0xFF);
-            if (s == DEAD) throw new IllegalStateException("token " + token + " is not allowed by the grammar here");
+        synchronized (table) {
+            for (byte x : b) {
+                s = step(s, x & 0xFF);
+                if (s == DEAD) throw new IllegalStateException("token " + token + " is not allowed by the grammar here");
+            }
         }
         state = s;
     }
 
     /** The allowed tokens in the current state as a bitset over the vocabulary. */
     long[] allowed() {
-        if (ended) return eogOnly();
-        long key = state;
-        long[] bits = cache.get(key);
-        if (bits == null) {
-            bits = walk(key);
-            cache.put(key, bits);
-        }
+        Allowed a = allowedSet();
+        if (a.bits() != null) return a.bits();
+        long[] bits = new long[(table.trie.vocabSize + 63) >>> 6];
+        for (int id : a.ids()) bits[id >>> 6] |= 1L << id;
         return bits;
     }
 
-    private long[] eogOnly() {
-        long[] bits = new long[(trie.vocabSize + 63) >>> 6];
-        for (int id : trie.eog) bits[id >>> 6] |= 1L << id;
-        return bits;
+    private Allowed allowedSet() {
+        if (ended) return new Allowed(null, table.trie.eog.clone());
+        synchronized (table) {
+            Allowed a = table.cache.get(state);
+            if (a == null) {
+                a = compact(walk(state));
+                table.cache.put(state, a);
+            }
+            return a;
+        }
+    }
+
+    /** Ids when they take less room than the bitset (fewer than V/32 allowed), else the bitset. */
+    private static Allowed compact(long[] bits) {
+        int count = 0;
+        for (long w : bits) count += Long.bitCount(w);
+        if (count >= bits.length * 2) return new Allowed(bits, null);
+        int[] ids = new int[count];
+        int k = 0;
+        for (int w = 0; w < bits.length; w++) {
+            for (long x = bits[w]; x != 0; x &= x - 1) ids[k++] = (w << 6) + Long.numberOfTrailingZeros(x);
+        }
+        return new Allowed(null, ids);
     }
 
     /** Walks the vocabulary trie from {@code start}; tokens whose every byte is accepted are allowed. */
     private long[] walk(long start) {
+        VocabTrie trie = table.trie;
+        Matcher m = table.m;
+        table.walks++;
+        long[] walkStates = table.walkStates;
         long[] bits = new long[(trie.vocabSize + 63) >>> 6];
-        if (walkStates.length < trie.maxDepth + 1) walkStates = new long[trie.maxDepth + 1];
+        if (walkStates.length < trie.maxDepth + 1) walkStates = table.walkStates = new long[trie.maxDepth + 1];
         long[] at = walkStates;
         at[0] = start;
         byte[] label = trie.label;
@@ -125,6 +200,7 @@ public final class GrammarMask implements TokenMask {
 
     /** One byte: UTF-8 decoding with llama.cpp's partial-character check, then the matcher for each complete code point. */
     long step(long s, int b) {
+        Matcher m = table.m;
         int set = set(s), remain = remain(s), partial = partial(s), len = length(s);
         if (remain == 0) {
             if (b < 0x80) {
@@ -170,7 +246,7 @@ public final class GrammarMask implements TokenMask {
     }
 
     private boolean isEog(int token) {
-        for (int id : trie.eog) if (id == token) return true;
+        for (int id : table.trie.eog) if (id == token) return true;
         return false;
     }
 
@@ -197,6 +273,19 @@ public final class GrammarMask implements TokenMask {
 
     /** States reached so far (statistics for tests and benchmarks). */
     int matcherStates() {
-        return m.stateCount();
+        synchronized (table) {
+            return m().stateCount();
+        }
+    }
+
+    private Matcher m() {
+        return table.m;
+    }
+
+    /** Trie walks done so far by this mask's table, all requests together (statistics for tests and benchmarks). */
+    long tableWalks() {
+        synchronized (table) {
+            return table.walks;
+        }
     }
 }

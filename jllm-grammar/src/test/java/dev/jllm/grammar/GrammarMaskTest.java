@@ -132,4 +132,31 @@ class GrammarMaskTest {
         }
         assertTrue(mask.isComplete());
     }
+
+    @Test
+    void masksOfTheSameGrammarTextShareTheirStates() throws Exception {
+        String text = "root ::= \"{\\\"id\\\": \" [0-9]+ \", \\\"tag\\\": \\\"\" [a-z]* \"\\\"}\"";
+        String doc = "{\"id\": 42, \"tag\": \"abc\"}";
+        GrammarMask first = new GrammarMask(Gbnf.parse(text), qwen);
+        java.util.List<long[]> seen = new java.util.ArrayList<>();
+        for (int t : qwen.encode(doc, false, false)) {
+            seen.add(first.allowed().clone());
+            first.accept(t);
+        }
+        assertTrue(first.isComplete());
+        long walks = first.tableWalks();
+        assertTrue(walks > 0);
+        GrammarMask second = new GrammarMask(Gbnf.parse(text), qwen); // another request, the grammar parsed again
+        int k = 0;
+        for (int t : qwen.encode(doc, false, false)) {
+            assertArrayEquals(seen.get(k++), second.allowed());
+            second.accept(t);
+        }
+        assertEquals(walks, second.tableWalks(), "every state was already walked by the first request");
+        float[] logits = new float[qwen.vocabSize()];
+        new GrammarMask(Gbnf.parse(text), qwen).apply(logits); // a structural state: few tokens, kept as ids
+        int allowed = 0;
+        for (float x : logits) if (x == 0f) allowed++;
+        assertEquals(Long.bitCount(seen.getFirst()[0]) + java.util.Arrays.stream(seen.getFirst()).skip(1).mapToInt(Long::bitCount).sum(), allowed);
+    }
 }
