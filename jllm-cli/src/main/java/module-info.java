@@ -3,6 +3,7 @@ module dev.jllm.cli {
     requires dev.jllm.engine;
     requires dev.jllm.data;
     requires dev.jllm.server;
+    requires dev.jllm.grammar;
     requires dev.jllm.train;
     requires dev.jllm.sft;
     requires dev.jllm.eval;

@@ -2,7 +2,16 @@ package dev.jllm.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.jllm.grammar.Gbnf;
+import dev.jllm.grammar.Grammar;
+import dev.jllm.grammar.GrammarException;
+import dev.jllm.grammar.GrammarMask;
+import dev.jllm.grammar.JsonSchemaGrammar;
 import dev.jllm.model.Batch;
+import dev.jllm.model.Sampler;
+import dev.jllm.model.SamplingParams;
+import dev.jllm.tokenizer.Tokenizer;
+import dev.jllm.tokenizer.Tokenizers;
 import dev.jllm.model.KvCacheManager;
 import dev.jllm.model.Matmul;
 import dev.jllm.model.MemoryPlan;
@@ -46,6 +55,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--cache-type", defaultValue = "f16") String cacheType;
     @Option(names = "--no-bandwidth", description = "skip the bandwidth measurement") boolean noBandwidth;
     @Option(names = "--json") boolean json;
+    @Option(names = "--json-schema", paramLabel = "FILE",
+            description = "decode under this JSON Schema (structured outputs) and without it, step by step in turn, and report both tok/s and their ratio") Path jsonSchema;
+    @Option(names = "--grammar", paramLabel = "FILE", description = "the same with a GBNF grammar (llama.cpp's format)") Path grammarFile;
 
     @Override
     public Integer call() throws Exception {
@@ -57,6 +69,12 @@ final class BenchCommand implements Callable<Integer> {
         if (reps < 1) throw new IllegalArgumentException("-r must be >= 1, got " + reps);
         GgmlType ct = GgmlType.valueOf(cacheType.toUpperCase(Locale.ROOT));
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        Grammar grammar = grammar();
+        if (grammar != null) {
+            if (nGen == 0) throw new IllegalArgumentException("--json-schema/--grammar measure decoding: -n must be > 0");
+            if (parallel != 1) throw new IllegalArgumentException("--json-schema/--grammar decode one sequence: --parallel must be 1");
+            return constrained(grammar, out, err);
+        }
         try (ModelFile f = ModelFile.open(model); Matmul mm = new Matmul(th)) {
             int ctx = depth + Math.max(nPrompt, nGen) + 1;
             int seqs = Math.max(1, parallel);
@@ -121,6 +139,122 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private Grammar grammar() throws java.io.IOException {
+        if (jsonSchema != null && grammarFile != null) throw new IllegalArgumentException("give --json-schema or --grammar, not both");
+        try {
+            if (jsonSchema != null) return Gbnf.parse(JsonSchemaGrammar.compile(new ObjectMapper().readValue(jsonSchema.toFile(), Object.class)));
+            if (grammarFile != null) return Gbnf.parse(java.nio.file.Files.readString(grammarFile));
+        } catch (GrammarException e) {
+            throw new IllegalArgumentException((jsonSchema != null ? jsonSchema : grammarFile) + ": " + e.getMessage(), e);
+        }
+        return null;
+    }
+
+    /**
+     * Decode speed with and without a grammar, measured in one run ({@link #decodePair}: the two
+     * alternate step by step), sampling with the server's defaults (OpenAI's: temperature 1, no
+     * top-k/top-p cut), so a machine shared with other work slows both alike and their ratio stays
+     * meaningful. The mask's own time (apply + accept + new masks) is reported per token.
+     */
+    private int constrained(Grammar grammar, PrintWriter out, PrintWriter err) throws Exception {
+        int th = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        GgmlType ct = GgmlType.valueOf(cacheType.toUpperCase(Locale.ROOT));
+        Tokenizer tok = Tokenizers.open(model);
+        try (ModelFile f = ModelFile.open(model); Matmul mm = new Matmul(th)) {
+            int ctx = depth + nGen + 1;
+            KvCacheManager kv = new KvCacheManager(f.config(), ct, MemoryPlan.KV_BLOCK_TOKENS, 2 * MemoryPlan.minKvBlocks(ctx, MemoryPlan.KV_BLOCK_TOKENS));
+            Transformer tr = new Transformer(new Weights(f), kv, mm);
+            SplittableRandom rnd = new SplittableRandom(1);
+            int vocab = f.config().vocabSize();
+            List<Double> free = new ArrayList<>(), masked = new ArrayList<>(), ratio = new ArrayList<>();
+            int[] documents = {0};
+            long[] maskNanos = {0};
+            for (int r = -1; r < reps; r++) {
+                String label = r < 0 ? "warm-up" : "rep " + (r + 1);
+                double[] ab = decodePair(tr, rnd, vocab, tok, grammar, r, documents, maskNanos);
+                double a = ab[0], b = ab[1];
+                err.printf(Locale.ROOT, "  %s: %s unconstrained %.2f tok/s, constrained %.2f tok/s (%.3f×)%n", label, test("tg", nGen), a, b, b / a);
+                if (r >= 0) {
+                    free.add(a);
+                    masked.add(b);
+                    ratio.add(b / a);
+                }
+            }
+            String what = jsonSchema != null ? "json-schema " + jsonSchema.getFileName() : "grammar " + grammarFile.getFileName();
+            if (json) {
+                Map<String, Object> j = new LinkedHashMap<>();
+                j.put("model", model.toString());
+                j.put("threads", th);
+                j.put("constraint", what);
+                j.put(test("tg", nGen), Map.of("mean", mean(free), "sd", sd(free), "samples", free));
+                j.put(test("tg", nGen) + " constrained", Map.of("mean", mean(masked), "sd", sd(masked), "samples", masked));
+                j.put("ratio", Map.of("mean", mean(ratio), "sd", sd(ratio), "samples", ratio));
+                j.put("completed_documents", documents[0]);
+                j.put("mask_ms_per_token", maskNanos[0] / 1e6 / ((double) nGen * reps));
+                out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(j));
+                return 0;
+            }
+            String name = model.getFileName().toString();
+            out.printf("| %-28s | %10s | %9s | %7s | %26s | %18s |%n", "model", "size", "params", "threads", "test", "t/s");
+            out.printf("| %-28s | %10s | %9s | %7s | %26s | %18s |%n", "-".repeat(28), "-".repeat(10), "-".repeat(9), "-".repeat(7), "-".repeat(26), "-".repeat(18));
+            rowWide(out, name, f.tensorBytes(), f.parameterCount(), th, test("tg", nGen) + " sampled", free);
+            rowWide(out, name, f.tensorBytes(), f.parameterCount(), th, test("tg", nGen) + " constrained", masked);
+            out.printf(Locale.ROOT, "constrained / unconstrained: %.3f ± %.3f (per rep, alternating; %s; %d complete documents; the mask %.3f ms/token)%n",
+                    mean(ratio), sd(ratio), what, documents[0], maskNanos[0] / 1e6 / ((double) nGen * reps));
+        }
+        return 0;
+    }
+
+    /**
+     * One rep: two sequences decode {@code nGen} tokens each, step by step in turn — one sampled
+     * from the raw logits, one under the grammar's mask (a new mask, as for a new request, whenever
+     * the grammar completes) — each step timed on its own, so load from other processes falls on
+     * both alike. Returns {unconstrained tok/s, constrained tok/s}.
+     */
+    private double[] decodePair(Transformer tr, SplittableRandom rnd, int vocab, Tokenizer tok, Grammar grammar, int rep, int[] documents,
+                                long[] maskNanos) {
+        int free = atDepth(tr, rnd, vocab), masked = atDepth(tr, rnd, vocab);
+        Sampler sf = new Sampler(new SamplingParams(1f, 0, 1f, 0f, 1f, 0f, 0f, 64, Map.of(), 1000 + rep, nGen, List.of(), false));
+        Sampler sm = new Sampler(new SamplingParams(1f, 0, 1f, 0f, 1f, 0f, 0f, 64, Map.of(), 2000 + rep, nGen, List.of(), false));
+        long tf = 0, tm = 0, spent = 0;
+        long m0 = System.nanoTime();
+        GrammarMask mask = new GrammarMask(grammar, tok);
+        spent += System.nanoTime() - m0;
+        tm += spent;
+        int tokF = rnd.nextInt(vocab), tokM = rnd.nextInt(vocab);
+        for (int i = 0; i < nGen; i++) {
+            long t0 = System.nanoTime();
+            float[] logits = tr.forward(Batch.of(free, new int[] {tokF}, depth + i, Batch.Logits.LAST)).getFirst()[0];
+            tokF = sf.sample(logits);
+            long t1 = System.nanoTime();
+            logits = tr.forward(Batch.of(masked, new int[] {tokM}, depth + i, Batch.Logits.LAST)).getFirst()[0];
+            long a0 = System.nanoTime();
+            mask.apply(logits);
+            long a1 = System.nanoTime();
+            tokM = sm.sample(logits);
+            long a2 = System.nanoTime();
+            if (tok.isEog(tokM)) {
+                if (rep >= 0) documents[0]++;
+                mask = new GrammarMask(grammar, tok); // the next request
+            } else {
+                mask.accept(tokM);
+            }
+            long t2 = System.nanoTime();
+            spent += (a1 - a0) + (t2 - a2);
+            tf += t1 - t0;
+            tm += t2 - t1;
+        }
+        if (rep >= 0) maskNanos[0] += spent;
+        tr.cache().free(free);
+        tr.cache().free(masked);
+        return new double[] {nGen / (tf / 1e9), nGen / (tm / 1e9)};
+    }
+
+    private static void rowWide(PrintWriter out, String name, long size, long params, int th, String test, List<Double> v) {
+        out.printf(Locale.ROOT, "| %-28s | %10s | %9s | %7d | %26s | %9.2f ± %6.2f |%n", name.length() > 28 ? name.substring(0, 28) : name,
+                Units.bytes(size), Units.count(params), th, test, mean(v), sd(v));
     }
 
     /** llama-bench's test name: pp512, or pp512 @ d4096 at a depth; tg128 ×8 for 8 parallel sequences. */
