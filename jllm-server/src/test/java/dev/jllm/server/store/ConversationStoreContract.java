@@ -66,6 +66,30 @@ abstract class ConversationStoreContract {
     }
 
     @Test
+    void functionCallsAndTheirOutputsKeepTheirFieldsOrderAndOutputFlag() throws Exception {
+        String conv;
+        try (SqlConversationStore s = open()) {
+            conv = s.createConversation("k1", Map.of(), List.of(item("user", "weather?"))).id();
+            s.beginResponse(response("resp_f", "k1", conv));
+            s.completeResponse("resp_f", List.of(), List.of(new ConversationStore.NewItem("msg_f", "assistant", "checking"),
+                    ConversationStore.NewItem.functionCall("fc_1", "call_1", "get_weather", "{\"city\":\"Oslo\"}")),
+                    new ConversationStore.Usage(5, 0, 9), "completed");
+            s.addItems("k1", conv, List.of(ConversationStore.NewItem.functionCallOutput(null, "call_1", "-3 C")));
+        }
+        try (SqlConversationStore s = open()) {
+            List<ConversationStore.Item> items = s.items("k1", conv);
+            assertEquals(List.of("message", "message", "function_call", "function_call_output"), items.stream().map(ConversationStore.Item::type).toList());
+            ConversationStore.Item call = items.get(2), out = items.get(3);
+            assertEquals(List.of("fc_1", "call_1", "get_weather", "{\"city\":\"Oslo\"}", "assistant"),
+                    List.of(call.id(), call.callId(), call.name(), call.content(), call.role()));
+            assertTrue(out.id().startsWith("fco_"), out.id());
+            assertEquals(List.of("call_1", "-3 C", "tool"), List.of(out.callId(), out.content(), out.role()));
+            assertEquals(List.of(false, true, true, false), items.stream().map(ConversationStore.Item::output).toList());
+            assertEquals(List.of("msg_f", "fc_1"), s.responseItems("resp_f").stream().map(ConversationStore.Item::id).toList());
+        }
+    }
+
+    @Test
     void aCompletedTurnSurvivesAndAnInterruptedOneLeavesNoItemsAndIsMarkedIncomplete() throws Exception {
         String conv;
         try (SqlConversationStore s = open()) {
