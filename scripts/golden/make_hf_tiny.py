@@ -8,7 +8,8 @@ little-endian data), so jllm's own writer is not the reference. Only numpy is ne
     python3 scripts/golden/make_hf_tiny.py /tmp/hf-1b --shape 1b        # a random Llama-3.2-1B-shape model (timing)
 
 Variants: llama (untied lm_head, F32), llama-tied (tied embeddings, BF16), llama-rope3 (rope_scaling
-llama3, F16), qwen2 (q/k/v biases, tied, BF16), qwen3 (q/k norms, tied, F32, two shards + index).
+llama3, F16), qwen2 (q/k/v biases, tied, BF16), qwen3 (q/k norms, tied, F32, two shards + index),
+llama-spm (Llama 2 style: a SentencePiece tokenizer.model written here as protobuf, no tokenizer.json, F16).
 Tokenizers: testdata/hf-tiny/tokenizers/{llama3,qwen2}.json (300-token byte-level BPEs trained by
 `jllm tokenizer train` on testdata/corpora/tinystories_sample.txt); Llama's gets Llama 3's
 TemplateProcessing post-processor (BOS first).
@@ -111,11 +112,59 @@ def tokenizer_files(kind):
     return tok, cfg, special
 
 
-def make(out, name, arch, dtype, tied=False, rope3=False, shards=1, shape=None, seed=0):
+def varint(n):
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        out.append(b | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def pb_len(field, payload):
+    return varint(field << 3 | 2) + varint(len(payload)) + payload
+
+
+def spm_model():
+    """A SentencePiece ModelProto written by hand: <unk>, <s>, </s>, 256 byte pieces, then the Llama-3 test
+    tokenizer's pieces turned into SentencePiece form ('Ġ' → '▁', byte-level chars → UTF-8), score −rank."""
+    tok = json.load(open(os.path.join(TOK, 'llama3.json'), encoding='utf-8'))
+    bs = list(range(ord('!'), ord('~') + 1)) + list(range(ord('¡'), ord('¬') + 1)) + list(range(ord('®'), ord('ÿ') + 1))
+    cs, n = bs[:], 0
+    for b in range(256):
+        if b not in bs:
+            bs.append(b); cs.append(256 + n); n += 1
+    dec = {chr(c): b for b, c in zip(bs, cs)}
+    pieces = [('<unk>', 0.0, 2), ('<s>', 0.0, 3), ('</s>', 0.0, 3)] + [('<0x%02X>' % i, 0.0, 6) for i in range(256)]
+    seen = {p for p, _, _ in pieces}
+    for t, i in sorted(tok['model']['vocab'].items(), key=lambda kv: kv[1]):
+        try:
+            text = bytes(dec[c] for c in t).decode('utf-8')
+        except (KeyError, UnicodeDecodeError):
+            continue
+        text = text.replace(' ', '\u2581')
+        if text and text not in seen and text.isprintable():
+            seen.add(text)
+            pieces.append((text, -float(len(pieces)), 1))
+    body = b''.join(pb_len(1, pb_len(1, p.encode('utf-8')) + varint(2 << 3 | 5) + np.float32(sc).tobytes() + varint(3 << 3) + varint(ty))
+                    for p, sc, ty in pieces)
+    body += pb_len(3, varint(3 << 3) + varint(1))  # normalizer_spec.add_dummy_prefix = true
+    return body, len(pieces)
+
+
+def make(out, name, arch, dtype, tied=False, rope3=False, shards=1, shape=None, seed=0, spm=False):
     rng = np.random.default_rng(seed)
     kind = 'llama3' if arch == 'llama' else 'qwen2'
     tok, tcfg, special = tokenizer_files(kind)
     V = len(tok['model']['vocab']) if shape is None else shape['vocab_size']
+    if spm:
+        model_bytes, V = spm_model()
+        tok = None
+        tcfg = {"add_bos_token": True, "add_eos_token": False, "bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>",
+                "chat_template": "{% for message in messages %}{{ '[INST] ' + message['content'] + ' [/INST]' }}{% endfor %}",
+                "legacy": False, "tokenizer_class": "LlamaTokenizer"}
+        special = {"bos_token_id": 1, "eos_token_id": 2}
     c = {"hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 16,
          "intermediate_size": 128, "vocab_size": V}
     if shape:
@@ -146,7 +195,10 @@ def make(out, name, arch, dtype, tied=False, rope3=False, shards=1, shape=None, 
         total = sum(ELEM[dtype] * int(np.prod(shape)) for _, shape, _ in ts)
         json.dump({"metadata": {"total_size": total}, "weight_map": wm}, open(os.path.join(d, 'model.safetensors.index.json'), 'w'), indent=2)
     json.dump(config, open(os.path.join(d, 'config.json'), 'w'), indent=2)
-    json.dump(tok, open(os.path.join(d, 'tokenizer.json'), 'w', encoding='utf-8'), ensure_ascii=False)
+    if tok is not None:
+        json.dump(tok, open(os.path.join(d, 'tokenizer.json'), 'w', encoding='utf-8'), ensure_ascii=False)
+    else:
+        open(os.path.join(d, 'tokenizer.model'), 'wb').write(model_bytes)
     json.dump(tcfg, open(os.path.join(d, 'tokenizer_config.json'), 'w'), indent=2)
     json.dump({"bos_token_id": special["bos_token_id"], "eos_token_id": special["eos_token_id"], "do_sample": True,
                "temperature": 0.6, "top_p": 0.9}, open(os.path.join(d, 'generation_config.json'), 'w'), indent=2)
@@ -165,3 +217,4 @@ if __name__ == '__main__':
         make(out, 'llama-rope3', 'llama', 'F16', rope3=True, seed=3)
         make(out, 'qwen2', 'qwen2', 'BF16', tied=True, seed=4)
         make(out, 'qwen3', 'qwen3', 'F32', tied=True, shards=2, seed=5)
+        make(out, 'llama-spm', 'llama', 'F16', spm=True, seed=6)

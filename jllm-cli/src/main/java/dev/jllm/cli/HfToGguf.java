@@ -196,7 +196,7 @@ final class HfToGguf {
                 w.put(arch + ".rope.dimension_count", GgufValue.ofUInt32(headDim));
             }
             w.put("general.quantization_version", GgufValue.ofUInt32(2));
-            Map<String, GgufValue> vocab = HfVocab.metadata(dir, ck.config, nVocab, warnings);
+            Map<String, GgufValue> vocab = HfVocab.metadata(dir, ck.config, nVocab, llama, warnings);
             vocab.forEach(w::put);
 
             // ---- tensors, streamed

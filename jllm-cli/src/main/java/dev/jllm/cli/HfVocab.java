@@ -60,24 +60,93 @@ final class HfVocab {
             "deepseek-llm", "deepseek-coder", "falcon");
 
     /** The metadata, in llama.cpp's order; {@code warnings} collects what llama.cpp would not have done. */
-    static Map<String, GgufValue> metadata(Path dir, JsonNode config, int vocabSize, List<String> warnings) throws IOException {
-        Path tj = dir.resolve("tokenizer.json");
-        if (!Files.isRegularFile(tj)) {
-            String extra = Files.isRegularFile(dir.resolve("tokenizer.model"))
-                    ? " (SentencePiece tokenizer.model vocabularies are not converted yet: use llama.cpp's convert_hf_to_gguf.py)" : "";
-            throw new IOException(tj + " is missing; jllm converts byte-level BPE tokenizers from tokenizer.json" + extra);
+    static Map<String, GgufValue> metadata(Path dir, JsonNode config, int vocabSize, boolean llamaArch, List<String> warnings) throws IOException {
+        Path tj = dir.resolve("tokenizer.json"), spm = dir.resolve("tokenizer.model");
+        JsonNode tcNode = HfCheckpoint.readJson(dir.resolve("tokenizer_config.json"), false);
+        ObjectNode tc = tcNode instanceof ObjectNode o ? o.deepCopy() : null;
+        Map<String, GgufValue> m = new LinkedHashMap<>();
+        if (llamaArch && tc != null && tc.get("add_prefix_space") != null && tc.get("add_prefix_space").isBoolean()) { // LlamaModel.set_vocab
+            m.put("tokenizer.ggml.add_space_prefix", GgufValue.ofBool(tc.get("add_prefix_space").asBoolean()));
         }
-        JsonNode tok = HfCheckpoint.readJson(tj, true);
+        JsonNode tok = Files.isRegularFile(tj) ? HfCheckpoint.readJson(tj, true) : com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+        int nVocab;
+        if (Files.isRegularFile(spm)) { // _set_vocab_sentencepiece comes first when tokenizer.model is there
+            nVocab = sentencePiece(spm, tc, vocabSize, m, warnings);
+        } else if (Files.isRegularFile(tj)) {
+            bpe(tj, tok, vocabSize, m, warnings);
+            nVocab = -1; // SpecialVocab without n_vocab
+        } else {
+            throw new IOException(dir + ": no tokenizer.json or tokenizer.model; a Hugging Face model directory needs one of them");
+        }
+        specials(dir, tok, tc, config, vocabSize, nVocab, m, warnings);
+        return m;
+    }
+
+    /** _create_vocab_sentencepiece: pieces, scores, types; added_tokens.json and tokenizer_config's added_tokens_decoder on top; [PAD<i>] up to vocab_size. */
+    private static int sentencePiece(Path spm, ObjectNode tc, int vocabSize, Map<String, GgufValue> m, List<String> warnings) throws IOException {
+        SentencePieceModel sp = SentencePieceModel.read(spm);
+        String[] tokens = new String[vocabSize];
+        float[] scores = new float[vocabSize];
+        int[] types = new int[vocabSize];
+        for (int i = 0; i < vocabSize; i++) {
+            tokens[i] = "[PAD" + i + "]";
+            scores[i] = -10000f;
+            types[i] = 5;
+        }
+        for (int i = 0; i < sp.pieces().size(); i++) {
+            if (i >= vocabSize) {
+                warnings.add(spm + ": pieces from id " + i + " are beyond config.json's vocab_size " + vocabSize + " and are left out");
+                break;
+            }
+            SentencePieceModel.Piece p = sp.pieces().get(i);
+            tokens[i] = p.text();
+            scores[i] = p.score();
+            types[i] = switch (p.type()) { case 2 -> 2; case 3 -> 3; case 5 -> 5; case 6 -> 6; default -> 1; }; // USER_DEFINED stays NORMAL, as there
+        }
+        JsonNode addedJson = HfCheckpoint.readJson(spm.resolveSibling("added_tokens.json"), false);
+        if (addedJson != null) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = addedJson.fields(); it.hasNext(); ) {
+                var e = it.next();
+                int id = e.getValue().asInt();
+                if (id >= vocabSize) continue;
+                tokens[id] = e.getKey();
+                scores[id] = -1000f;
+                types[id] = 4;
+            }
+        }
+        if (tc != null) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = tc.path("added_tokens_decoder").fields(); it.hasNext(); ) {
+                var e = it.next();
+                int id = Integer.parseInt(e.getKey());
+                if (id >= vocabSize) continue;
+                String t = e.getValue().path("content").asText();
+                if (e.getValue().path("special").asBoolean(false) || looksSpecial(t)) {
+                    types[id] = 3;
+                } else {
+                    t = t.replace('\u2581', ' ');
+                    types[id] = 4;
+                }
+                scores[id] = -1000f;
+                tokens[id] = t;
+            }
+        }
+        m.put("tokenizer.ggml.model", GgufValue.ofString("llama"));
+        m.put("tokenizer.ggml.pre", GgufValue.ofString("default"));
+        m.put("tokenizer.ggml.tokens", GgufValue.ofArray(GgufArray.ofStrings(tokens)));
+        m.put("tokenizer.ggml.scores", GgufValue.ofArray(GgufArray.ofFloats(scores)));
+        m.put("tokenizer.ggml.token_type", GgufValue.ofArray(GgufArray.ofInt32(types)));
+        return tokens.length;
+    }
+
+    /** get_vocab_base + get_vocab_base_pre for a byte-level BPE tokenizer.json. */
+    private static void bpe(Path tj, JsonNode tok, int vocabSize, Map<String, GgufValue> m, List<String> warnings) throws IOException {
         ByteLevelBpe bpe;
         try {
             bpe = TokenizerJsonLoader.load(tj);
         } catch (IOException | RuntimeException e) {
-            throw new IOException(tj + ": " + e.getMessage(), e);
+            throw new IOException(tj + ": " + e.getMessage() + (Boolean.TRUE.equals(tok.path("model").path("byte_fallback").asBoolean(false))
+                    ? " (a SentencePiece-style tokenizer.json: put its tokenizer.model beside it, which llama.cpp's converter also reads first)" : ""), e);
         }
-        JsonNode tcNode = HfCheckpoint.readJson(dir.resolve("tokenizer_config.json"), false);
-        ObjectNode tc = tcNode instanceof ObjectNode o ? o.deepCopy() : null;
-
-        // ---- tokens and types (get_vocab_base)
         Map<Integer, String> byId = new HashMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = tok.path("model").path("vocab").fields(); it.hasNext(); ) {
             var e = it.next();
@@ -113,17 +182,16 @@ final class HfVocab {
                 types[i] = 1;
             }
         }
-
-        Map<String, GgufValue> m = new LinkedHashMap<>();
-        if (tc != null && tc.get("add_prefix_space") != null && tc.get("add_prefix_space").isBoolean()) {
-            m.put("tokenizer.ggml.add_space_prefix", GgufValue.ofBool(tc.get("add_prefix_space").asBoolean()));
-        }
         m.put("tokenizer.ggml.model", GgufValue.ofString("gpt2"));
         m.put("tokenizer.ggml.pre", GgufValue.ofString(preName(bpe, tj, warnings)));
         m.put("tokenizer.ggml.tokens", GgufValue.ofArray(GgufArray.ofStrings(tokens)));
         m.put("tokenizer.ggml.token_type", GgufValue.ofArray(GgufArray.ofInt32(types)));
         m.put("tokenizer.ggml.merges", GgufValue.ofArray(GgufArray.ofStrings(merges(tok, tj))));
+    }
 
+    /** gguf-py SpecialVocab: ids, add_* flags and the chat template ({@code nVocab} < 0: no id limit, as without n_vocab). */
+    private static void specials(Path dir, JsonNode tok, ObjectNode tc, JsonNode config, int vocabSize, int nVocab, Map<String, GgufValue> m,
+            List<String> warnings) throws IOException {
         // ---- special tokens (SpecialVocab._try_load_from_tokenizer_json / _from_config_json)
         Map<String, Integer> ids = new LinkedHashMap<>();
         Map<String, Boolean> add = new LinkedHashMap<>();
@@ -177,7 +245,7 @@ final class HfVocab {
                 if (c == null) continue;
                 for (JsonNode at : tok.path("added_tokens")) {
                     if (c.equals(at.path("content").asText())) {
-                        ids.putIfAbsent(typ, at.path("id").asInt());
+                        if (nVocab < 0 || at.path("id").asInt() < nVocab) ids.putIfAbsent(typ, at.path("id").asInt());
                         break;
                     }
                 }
@@ -185,10 +253,10 @@ final class HfVocab {
         }
         for (String typ : typesOrder) {
             JsonNode v = config.get(typ + "_token_id");
-            if (v != null && v.isInt() && v.asInt() >= 0) ids.putIfAbsent(typ, v.asInt());
+            if (v != null && v.isInt() && v.asInt() >= 0 && (nVocab < 0 || v.asInt() < nVocab)) ids.putIfAbsent(typ, v.asInt());
         }
         for (var e : ids.entrySet()) {
-            if (e.getValue() >= vocabSize) throw new IOException(e.getKey() + "_token id " + e.getValue() + " is outside vocab_size " + vocabSize);
+            if (e.getValue() >= vocabSize) throw new IOException(dir + ": " + e.getKey() + "_token id " + e.getValue() + " is outside vocab_size " + vocabSize);
             String key = ID_KEYS.get(e.getKey());
             if (key != null) m.put(key, GgufValue.ofUInt32(e.getValue()));
         }
@@ -196,7 +264,6 @@ final class HfVocab {
             if (List.of("bos", "eos", "sep").contains(e.getKey())) m.put("tokenizer.ggml.add_" + e.getKey() + "_token", GgufValue.ofBool(e.getValue()));
         }
         if (chatTemplate != null) m.put("tokenizer.chat_template", GgufValue.ofString((String) chatTemplate));
-        return m;
     }
 
     /** gguf-py's keys (Keys.Tokenizer; "seperator" as spelled there); a type without a writer method is not written. */

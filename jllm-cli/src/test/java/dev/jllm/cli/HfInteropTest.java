@@ -32,7 +32,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  * config, and bad inputs fail with messages naming the file, field or tensor.
  */
 class HfInteropTest {
-    static final List<String> MODELS = List.of("llama", "llama-tied", "llama-rope3", "qwen2", "qwen3");
     static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir Path tmp;
@@ -42,7 +41,7 @@ class HfInteropTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama", "llama-tied", "llama-rope3", "qwen2", "qwen3"})
+    @ValueSource(strings = {"llama", "llama-tied", "llama-rope3", "qwen2", "qwen3", "llama-spm"})
     void greedyContinuationEqualsLlamaCpp(String name) throws Exception {
         Path gguf = tmp.resolve(name + ".gguf");
         CliTest.Run r = CliTest.run("convert", hf(name).toString(), gguf.toString());
@@ -70,7 +69,7 @@ class HfInteropTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama", "llama-tied", "llama-rope3", "qwen2", "qwen3"})
+    @ValueSource(strings = {"llama", "llama-tied", "llama-rope3", "qwen2", "qwen3", "llama-spm"})
     void roundTripGivesIdenticalTensorsAndConfig(String name) throws Exception {
         JsonNode config = JSON.readTree(hf(name).resolve("config.json").toFile());
         String dtype = switch (config.get("torch_dtype").asText()) { case "float32" -> "f32"; case "float16" -> "f16"; default -> "bf16"; };
@@ -99,6 +98,10 @@ class HfInteropTest {
                 "rope_scaling", "bos_token_id", "eos_token_id")) {
             assertEquals(config.get(k), c2.get(k), name + ": config.json " + k);
         }
+        if (!Files.exists(hf(name).resolve("tokenizer.json"))) { // SentencePiece: weights and config only, with a warning
+            assertTrue(e.err().contains("tokenizer.ggml.model is llama"), e.err());
+            return;
+        }
         // the exported tokenizer.json tokenizes as the original
         String probe = "Once upon a time, Tom's dog ran 123 miles!\n\n  <|im_start|>user hi";
         assertArrayEquals(TokenizerJsonLoader.load(hf(name).resolve("tokenizer.json")).encode(probe, true, true),
@@ -109,7 +112,7 @@ class HfInteropTest {
 
     /** testdata/golden/hf-tiny-torch-logits.json: scripts/golden/hf_reference_logits.py (PyTorch) on the exported F32 directories. */
     @ParameterizedTest
-    @ValueSource(strings = {"llama", "llama-tied", "llama-rope3", "qwen2", "qwen3"})
+    @ValueSource(strings = {"llama", "llama-tied", "llama-rope3", "qwen2", "qwen3", "llama-spm"})
     void logitsEqualThePyTorchReferenceOnTheExportedFiles(String name) throws Exception {
         JsonNode golden = JSON.readTree(TestData.path("golden/hf-tiny-torch-logits.json").toFile());
         Path gguf = tmp.resolve(name + ".gguf");
@@ -162,6 +165,27 @@ class HfInteropTest {
         String text = Files.readString(mf);
         assertTrue(text.startsWith("FROM " + tmp.resolve("q3.gguf").toAbsolutePath()), text);
         assertTrue(text.contains("{{ .Role }}") && text.contains("PARAMETER stop \"<|im_end|>\""), text);
+    }
+
+    @Test
+    void sentencePieceModelAsLlamaCppReadsIt() throws Exception {
+        Path gguf = tmp.resolve("spm.gguf");
+        assertEquals(0, CliTest.run("convert", hf("llama-spm").toString(), gguf.toString()).code());
+        try (GgufFile g = GgufFile.open(gguf)) {
+            assertEquals("llama", g.getString("tokenizer.ggml.model"));
+            assertEquals("default", g.getString("tokenizer.ggml.pre"));
+            String[] t = g.getArray("tokenizer.ggml.tokens").strings();
+            int[] types = g.getArray("tokenizer.ggml.token_type").ints();
+            assertEquals("<unk>", t[0]);
+            assertEquals(2, types[0], "UNKNOWN");
+            assertEquals(3, types[1], "<s> CONTROL");
+            assertEquals("<0x0A>", t[3 + 10]);
+            assertEquals(6, types[3 + 10], "BYTE");
+            assertEquals(-259f, g.getArray("tokenizer.ggml.scores").floats()[259]);
+            assertEquals(1, g.getLong("tokenizer.ggml.bos_token_id", -1));
+            assertEquals(Boolean.TRUE, g.get("tokenizer.ggml.add_bos_token").value());
+            assertNull(g.get("tokenizer.ggml.merges"));
+        }
     }
 
     @Test
