@@ -96,4 +96,22 @@ class RunCommandsTest {
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("pp32") && r.out().contains("tg8"), r.out());
     }
+
+    @Test
+    void benchUnderAJsonSchemaReportsBothSpeedsAndTheirRatio() throws Exception {
+        String model = TestData.path("models/stories260K.gguf").toString();
+        CliTest.Run r = CliTest.run("bench", "-m", model, "--json-schema", TestData.path("grammar/bench-pet.schema.json").toString(), "-n", "24",
+                "-r", "2", "-t", "1", "--json");
+        assertEquals(0, r.code(), r.err());
+        var j = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
+        assertTrue(j.get("tg24").get("mean").asDouble() > 0, r.out());
+        assertTrue(j.get("tg24 constrained").get("mean").asDouble() > 0, r.out());
+        assertEquals(2, j.get("ratio").get("samples").size(), r.out());
+        assertTrue(j.get("mask_ms_per_token").asDouble() > 0, r.out());
+        java.nio.file.Path bad = java.nio.file.Files.createTempFile("bad", ".json");
+        java.nio.file.Files.writeString(bad, "{\"type\":\"number\",\"multipleOf\":3}");
+        CliTest.Run e = CliTest.run("bench", "-m", model, "--json-schema", bad.toString(), "-n", "4");
+        assertNotEquals(0, e.code());
+        assertTrue(e.err().contains(bad.toString()) && e.err().contains("multipleOf"), e.err());
+    }
 }
