@@ -180,6 +180,13 @@ class ResponsesToolsTest {
         r = s.post("/v1/responses", "{\"model\":\"random-2k\",\"input\":\"x\",\"tools\":" + TOOLS + ",\"tool_choice\":\"required\","
                 + "\"text\":{\"format\":{\"type\":\"json_object\"}}}", null);
         assertEquals("tool_choice", ServerFixture.json(r).get("error").get("param").asText());
+        r = s.post("/v1/responses", "{\"model\":\"random-2k\",\"input\":\"x\",\"tool_choice\":\"required\",\"tools\":[{\"type\":\"function\",\"name\":\"f\","
+                + "\"parameters\":{\"type\":\"object\",\"properties\":{\"n\":{\"type\":\"number\",\"multipleOf\":3}}}}]}", null);
+        assertEquals(400, r.statusCode(), r.body());
+        assertEquals("tools[0].parameters", ServerFixture.json(r).get("error").get("param").asText());
+        assertTrue(ServerFixture.json(r).get("error").get("message").asText().contains("multipleOf"), r.body());
+        r = s.post("/v1/responses", "{\"model\":\"random-2k\",\"input\":\"x\",\"tools\":[{\"type\":\"function\",\"name\":\"f\",\"defer_loading\":true}]}", null);
+        assertEquals("tools[0].defer_loading", ServerFixture.json(r).get("error").get("param").asText());
         // conversations take call items too, and check the output's call
         r = s.post("/v1/conversations", "{\"items\":[{\"type\":\"function_call_output\",\"call_id\":\"c9\",\"output\":\"x\"}]}", null);
         assertEquals("items[0].call_id", ServerFixture.json(r).get("error").get("param").asText());

@@ -24,8 +24,24 @@ import java.util.regex.Pattern;
  * @param tools    the functions, in the order given
  * @param choice   "auto", "none", "required", or a function's name
  * @param parallel whether several calls may come in one answer
+ * @param flat     the Responses API's tool shape (parameters at {@code tools[i].parameters}, not {@code tools[i].function.parameters})
  */
-record ToolCalls(List<Tool> tools, String choice, boolean parallel) {
+record ToolCalls(List<Tool> tools, String choice, boolean parallel, boolean flat) {
+    private static final java.util.Set<String> CHAT_TOOL_KEYS = java.util.Set.of("type", "function");
+    private static final java.util.Set<String> FUNCTION_KEYS = java.util.Set.of("name", "description", "parameters", "strict");
+    private static final java.util.Set<String> FLAT_TOOL_KEYS = java.util.Set.of("type", "name", "description", "parameters", "strict");
+
+    /** Unknown fields of a tool definition are a 400 (as OpenAI's), never ignored. */
+    private static void onlyKeys(ObjectNode o, String p, java.util.Set<String> allowed) {
+        for (var it = o.fieldNames(); it.hasNext(); ) {
+            String k = it.next();
+            if (!allowed.contains(k)) {
+                throw ApiException.invalid(p + "." + k, "'" + p + "." + k + "' is not supported (a function tool takes "
+                        + String.join(", ", allowed.stream().sorted().toList()) + ")");
+            }
+        }
+    }
+
     /** A function: name, description (or null), parameters (a JSON Schema, Jackson tree). */
     record Tool(String name, String description, JsonNode parameters) {}
 
@@ -61,9 +77,13 @@ record ToolCalls(List<Tool> tools, String choice, boolean parallel) {
                 ObjectNode fn = t;
                 String fp = p;
                 if (!responsesApi) {
+                    onlyKeys(t, p, CHAT_TOOL_KEYS);
                     fp = p + ".function";
                     fn = Fields.optObject(t, "function", p);
                     if (fn == null) throw ApiException.invalid(fp, "'" + fp + "' is required");
+                    onlyKeys(fn, fp, FUNCTION_KEYS);
+                } else {
+                    onlyKeys(t, p, FLAT_TOOL_KEYS);
                 }
                 String name = Fields.reqString(fn, "name", fp);
                 if (!name.matches("[a-zA-Z0-9_-]{1,64}")) throw ApiException.invalid(fp + ".name", "'" + fp + ".name' must be 1-64 letters, digits, '_' or '-', got \"" + name + "\"");
@@ -105,7 +125,7 @@ record ToolCalls(List<Tool> tools, String choice, boolean parallel) {
             }
         }
         Boolean parallel = Fields.optBool(body, "parallel_tool_calls", null);
-        return new ToolCalls(List.copyOf(tools), choice, parallel == null || parallel);
+        return new ToolCalls(List.copyOf(tools), choice, parallel == null || parallel, responsesApi);
     }
 
     private static JsonNode emptyParameters() {
@@ -155,8 +175,10 @@ record ToolCalls(List<Tool> tools, String choice, boolean parallel) {
             call.put("required", List.of("name", argsKey));
             try {
                 c.resolveRefs(params);
+                JsonSchemaGrammar.compile(params); // alone first, so an error names this tool
             } catch (GrammarException e) {
-                throw ApiException.invalid("tools[" + i + "].function.parameters", "invalid_schema", "'tools[" + i + "]' parameters: " + e.getMessage());
+                String pp = "tools[" + i + "]" + (flat ? "" : ".function") + ".parameters";
+                throw ApiException.invalid(pp, "invalid_schema", "'" + pp + "': " + e.getMessage());
             }
             alts.add(call);
         }
