@@ -146,6 +146,29 @@ class ResponsesToolsTest {
     }
 
     @Test
+    void autoStreamsTextWhoseDeltasAddUpToTheStoredMessage() throws Exception {
+        for (int seed = 0; seed < 3; seed++) {
+            HttpResponse<String> r = s.post("/v1/responses", "{\"model\":\"random-2k\",\"stream\":true,\"max_output_tokens\":40,\"seed\":" + seed
+                    + ",\"input\":\"Hi\",\"tools\":" + TOOLS + "}", null);
+            assertEquals(200, r.statusCode(), r.body());
+            List<String> events = r.body().lines().filter(l -> l.startsWith("event: ")).map(l -> l.substring(7)).toList();
+            List<String> data = ServerFixture.sseData(r.body());
+            StringBuilder deltas = new StringBuilder();
+            for (int i = 0; i < events.size(); i++) {
+                if (events.get(i).equals("response.output_text.delta")) deltas.append(ServerFixture.JSON.readTree(data.get(i)).get("delta").asText());
+            }
+            JsonNode done = ServerFixture.JSON.readTree(data.getLast()).get("response");
+            JsonNode first = done.get("output").get(0);
+            if (first.get("type").asText().equals("message")) {
+                assertEquals(first.get("content").get(0).get("text").asText(), deltas.toString());
+                JsonNode got = ServerFixture.json(s.get("/v1/responses/" + done.get("id").asText(), null));
+                assertEquals(deltas.toString(), got.get("output").get(0).get("content").get(0).get("text").asText());
+                assertTrue(events.indexOf("response.content_part.added") < events.indexOf("response.output_text.done"), events.toString());
+            }
+        }
+    }
+
+    @Test
     void aPreviousResponseChainCarriesTheCallAndStatelessInputTakesCallItems() throws Exception {
         HttpResponse<String> r = s.post("/v1/responses", "{\"model\":\"random-2k\",\"max_output_tokens\":300,\"seed\":1,"
                 + "\"input\":\"Weather?\",\"tools\":" + TOOLS + ",\"tool_choice\":{\"type\":\"function\",\"name\":\"get_weather\"}}", null);

@@ -186,7 +186,7 @@ final class ResponsesApi {
             ToolCalls.Parsed parsed = t.tools().parseOutput(ts.held(), format);
             if (parsed.content() != null) {
                 openMessage(sse, seq, itemId, opened);
-                String rest = (released.isEmpty() ? "" : "\n") + parsed.content();
+                String rest = parsed.content(); // what is not a call, as chat completions sends it
                 released.append(rest);
                 sse.event("response.output_text.delta", event("response.output_text.delta", seq).put("item_id", itemId).put("output_index", 0)
                         .put("content_index", 0).put("delta", rest));
