@@ -20,14 +20,16 @@ import java.util.Map;
  * multi-byte character and the next one completes it.
  *
  * <p>Shared between requests: the matcher and the per-state allowed sets live in a {@link Table} per
- * (grammar text, vocabulary), kept in a small LRU ({@value #TABLES} tables), so the second request
+ * (grammar text, vocabulary), kept in a small LRU ({@value #TABLES} tables, each holding at most
+ * {@link #TABLE_BYTES} of allowed sets, least recently used dropped first), so the second request
  * with the same schema starts with every state the first one walked. A mask holds only its own
  * state; it locks its table for each apply/accept (requests decode on the scheduler's one thread,
  * so the lock is uncontended there). One instance per request; not thread-safe itself.
  */
 public final class GrammarMask implements TokenMask {
     static final long DEAD = -1;
-    private static final int CACHE_STATES = 1024;
+    /** Bytes of allowed sets one table keeps (8 MiB ≈ 440 dense states of a 151k vocabulary, or far more sparse ones). */
+    static final long TABLE_BYTES = 8L << 20;
     static final int TABLES = 16;
 
     private final Table table;
@@ -47,12 +49,8 @@ public final class GrammarMask implements TokenMask {
 
         final Matcher m;
         final VocabTrie trie;
-        final Map<Long, Allowed> cache = new LinkedHashMap<>(64, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<Long, Allowed> e) {
-                return size() > CACHE_STATES;
-            }
-        };
+        final LinkedHashMap<Long, Allowed> cache = new LinkedHashMap<>(64, 0.75f, true); // LRU, at most TABLE_BYTES of sets
+        long cacheBytes;
         long[] walkStates = new long[0];
         long walks; // statistics: trie walks done (cache misses)
 
@@ -72,7 +70,11 @@ public final class GrammarMask implements TokenMask {
      * An allowed set: a bitset over the vocabulary, or — when few tokens are allowed, as in most
      * states of a JSON structure — their sorted ids (4 bytes each instead of V/8 for the state).
      */
-    record Allowed(long[] bits, int[] ids) {}
+    record Allowed(long[] bits, int[] ids) {
+        long bytes() {
+            return 32 + (bits != null ? 8L * bits.length : 4L * ids.length);
+        }
+    }
 
     public GrammarMask(Grammar grammar, Tokenizer tok) {
         this.table = Table.of(grammar, VocabTrie.of(tok));
@@ -147,6 +149,11 @@ public final class GrammarMask implements TokenMask {
             if (a == null) {
                 a = compact(walk(state));
                 table.cache.put(state, a);
+                table.cacheBytes += a.bytes();
+                for (var it = table.cache.values().iterator(); table.cacheBytes > TABLE_BYTES && table.cache.size() > 1; ) {
+                    table.cacheBytes -= it.next().bytes(); // least recently used first
+                    it.remove();
+                }
             }
             return a;
         }
