@@ -104,6 +104,13 @@ class ResponsesToolsTest {
         assertEquals(callId, items.get(2).get("call_id").asText());
         assertEquals("18 C, sunny", items.get(2).get("output").asText());
 
+        // the second response's input items: the function_call_output
+        JsonNode in = ServerFixture.json(s.get("/v1/responses/" + ServerFixture.json(b).get("id").asText() + "/input_items", null));
+        assertEquals("list", in.get("object").asText());
+        assertEquals(1, in.get("data").size(), in.toString());
+        assertEquals("function_call_output", in.get("data").get(0).get("type").asText());
+        assertEquals(404, s.get("/v1/responses/resp_nope/input_items", null).statusCode());
+
         // GET shows the stored response's output items
         JsonNode got = ServerFixture.json(s.get("/v1/responses/" + resp.get("id").asText(), null));
         assertEquals(calls.getFirst().get("id").asText(), got.get("output").get(0).get("id").asText(), got.toString());

@@ -63,17 +63,22 @@ final class ConversationsApi {
     /** {@code GET .../items?limit=20&order=desc&after=ID} (OpenAI's defaults: 20, newest first). */
     void listItems(HttpExchange ex, String owner, String id) throws IOException {
         find(owner, id);
+        sendPage(ex, store.items(owner, id), "this conversation");
+    }
+
+    /** One page of {@code items} (in order) as OpenAI's list, by the request's limit / order (default desc) / after. */
+    static void sendPage(HttpExchange ex, List<ConversationStore.Item> items, String where) throws IOException {
         Map<String, String> q = query(ex.getRequestURI().getRawQuery());
         int limit = limit(q);
         String order = q.getOrDefault("order", "desc");
         if (!order.equals("asc") && !order.equals("desc")) throw ApiException.invalid("order", "'order' must be asc or desc");
-        List<ConversationStore.Item> all = new ArrayList<>(store.items(owner, id));
+        List<ConversationStore.Item> all = new ArrayList<>(items);
         if (order.equals("desc")) java.util.Collections.reverse(all);
         int from = 0;
         if (q.containsKey("after")) {
             from = -1;
             for (int i = 0; i < all.size(); i++) if (all.get(i).id().equals(q.get("after"))) from = i + 1;
-            if (from < 0) throw ApiException.invalid("after", "no item '" + q.get("after") + "' in this conversation");
+            if (from < 0) throw ApiException.invalid("after", "no item '" + q.get("after") + "' in " + where);
         }
         List<ConversationStore.Item> page = all.subList(from, Math.min(all.size(), from + limit));
         HttpIo.sendJson(ex, 200, list(page, from + limit < all.size()));

@@ -250,6 +250,9 @@ public final class HttpApi {
         } else if (seg[0].equals("responses") && seg.length == 2) {
             allow(method, "GET");
             responses.get(ex, owner, seg[1]);
+        } else if (seg[0].equals("responses") && seg.length == 3 && seg[2].equals("input_items")) {
+            allow(method, "GET");
+            responses.inputItems(ex, owner, seg[1]);
         } else {
             throw ApiException.notFound("no route for " + method + " /v1/" + route);
         }

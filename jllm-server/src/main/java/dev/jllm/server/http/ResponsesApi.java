@@ -262,6 +262,14 @@ final class ResponsesApi {
         HttpIo.sendJson(ex, 200, o);
     }
 
+    /** {@code GET /v1/responses/{id}/input_items}: the items the response took (messages and function_call_output items), paged as a list. */
+    void inputItems(HttpExchange ex, String owner, String id) throws IOException {
+        store.response(owner, id).orElseThrow(() -> ApiException.notFound("response '" + id + "' not found"));
+        List<ConversationStore.Item> in = new ArrayList<>();
+        for (ConversationStore.Item it : store.responseItems(id)) if (!it.output()) in.add(it);
+        ConversationsApi.sendPage(ex, in, "this response's input");
+    }
+
     private Turn parse(ObjectNode body, String owner) {
         ServedModels.Resolved model = models.resolve(body);
         Generations.refuseUnsupported(body, true);
