@@ -137,7 +137,7 @@ def spm_model():
             bs.append(b); cs.append(256 + n); n += 1
     dec = {chr(c): b for b, c in zip(bs, cs)}
     pieces = [('<unk>', 0.0, 2), ('<s>', 0.0, 3), ('</s>', 0.0, 3)] + [('<0x%02X>' % i, 0.0, 6) for i in range(256)]
-    seen = {p for p, _, _ in pieces}
+    seen = {p for p, _, _ in pieces} | {a['content'] for a in tok['added_tokens']}  # Llama 3's special tokens are not pieces here
     for t, i in sorted(tok['model']['vocab'].items(), key=lambda kv: kv[1]):
         try:
             text = bytes(dec[c] for c in t).decode('utf-8')
@@ -149,7 +149,9 @@ def spm_model():
             pieces.append((text, -float(len(pieces)), 1))
     body = b''.join(pb_len(1, pb_len(1, p.encode('utf-8')) + varint(2 << 3 | 5) + np.float32(sc).tobytes() + varint(3 << 3) + varint(ty))
                     for p, sc, ty in pieces)
-    body += pb_len(3, varint(3 << 3) + varint(1))  # normalizer_spec.add_dummy_prefix = true
+    # trainer_spec: model_type BPE (2), vocab_size, byte_fallback (field 35) — sentencepiece refuses byte pieces without it
+    body += pb_len(2, varint(3 << 3) + varint(2) + varint(4 << 3) + varint(len(pieces)) + varint(35 << 3) + varint(1))
+    body += pb_len(3, pb_len(1, b'identity') + varint(3 << 3) + varint(1) + varint(4 << 3) + varint(0))  # normalizer_spec: add_dummy_prefix, keep whitespace
     return body, len(pieces)
 
 

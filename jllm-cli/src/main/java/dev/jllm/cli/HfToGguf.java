@@ -170,8 +170,14 @@ final class HfToGguf {
                 if (gen.path("min_p").isNumber()) w.put("general.sampling.min_p", GgufValue.ofFloat32((float) gen.get("min_p").asDouble()));
                 if (gen.path("temperature").isNumber()) w.put("general.sampling.temp", GgufValue.ofFloat32((float) gen.get("temperature").asDouble()));
             }
-            w.put("general.name", GgufValue.ofString(dir.toAbsolutePath().normalize().getFileName().toString()));
-            w.put("general.size_label", GgufValue.ofString(sizeLabel(params)));
+            String dirName = dir.toAbsolutePath().normalize().getFileName().toString();
+            HfModelName id = HfModelName.of(ck.config.path("_name_or_path").asText(null), dirName, params);
+            w.put("general.name", GgufValue.ofString(id.name() != null ? id.name() : dirName));
+            if (id.version() != null) w.put("general.version", GgufValue.ofString(id.version()));
+            if (id.organization() != null) w.put("general.organization", GgufValue.ofString(id.organization()));
+            if (id.finetune() != null) w.put("general.finetune", GgufValue.ofString(id.finetune()));
+            if (id.basename() != null) w.put("general.basename", GgufValue.ofString(id.basename()));
+            w.put("general.size_label", GgufValue.ofString(id.sizeLabel() != null ? id.sizeLabel() : sizeLabel(params)));
             w.put(arch + ".block_count", GgufValue.ofUInt32(nLayer));
             Integer ctx = ck.optInt("max_position_embeddings", "n_ctx", "n_positions", "max_length", "max_sequence_length", "model_max_length");
             if (ctx != null) w.put(arch + ".context_length", GgufValue.ofUInt32(ctx));

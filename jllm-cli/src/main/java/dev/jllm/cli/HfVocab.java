@@ -228,6 +228,7 @@ final class HfVocab {
                     }
                     add.put("eos", last.equals(eos));
                 }
+                pairTemplate(p.path("pair"), first, last, eos, content(tc, "sep_token"), add, tc);
             }
         }
         Object chatTemplate = null;
@@ -264,6 +265,29 @@ final class HfVocab {
             if (List.of("bos", "eos", "sep").contains(e.getKey())) m.put("tokenizer.ggml.add_" + e.getKey() + "_token", GgufValue.ofBool(e.getValue()));
         }
         if (chatTemplate != null) m.put("tokenizer.chat_template", GgufValue.ofString((String) chatTemplate));
+    }
+
+    /** SpecialVocab's reading of a TemplateProcessing pair template: whether a separator goes between the sequences (add_sep). */
+    private static void pairTemplate(JsonNode pair, String first, String last, String eos, String sep, Map<String, Boolean> add, ObjectNode tc) {
+        if (!pair.isArray() || pair.isEmpty()) return;
+        List<JsonNode> t = new ArrayList<>();
+        pair.forEach(t::add);
+        int start = first != null && first.equals(t.get(0).path("SpecialToken").path("id").asText(null)) ? 1 : 0;
+        int stop = last != null && last.equals(t.get(t.size() - 1).path("SpecialToken").path("id").asText(null)) ? t.size() - 1 : t.size();
+        if (start >= stop) return;
+        t = t.subList(start, stop);
+        String a = t.get(0).path("Sequence").path("id").asText(null), b = t.get(t.size() - 1).path("Sequence").path("id").asText(null);
+        if (!"A".equals(a) || !"B".equals(b) || t.size() <= 2) return;
+        t = t.subList(1, t.size() - 1);
+        boolean addSep = false;
+        String entry = t.get(0).path("SpecialToken").path("id").asText(null);
+        if (entry != null && (entry.equals(sep) || entry.equals(eos)) && last == null) addSep = true;
+        if (t.size() == 2) {
+            String e2 = t.get(1).path("SpecialToken").path("id").asText(null);
+            if (e2 != null && (e2.equals(sep) || e2.equals(eos))) addSep = true;
+        }
+        add.put("sep", addSep);
+        if (addSep && sep == null && tc != null && eos != null) tc.put("sep_token", eos);
     }
 
     /** gguf-py's keys (Keys.Tokenizer; "seperator" as spelled there); a type without a writer method is not written. */

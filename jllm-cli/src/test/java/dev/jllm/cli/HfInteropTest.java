@@ -16,6 +16,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
@@ -130,6 +131,57 @@ class HfInteropTest {
             System.out.printf("%s: max abs(jllm - PyTorch) logit difference %.2e%n", name, worst);
             assertTrue(worst <= 1e-4, name + ": max |jllm − PyTorch| = " + worst);
         }
+    }
+
+    /**
+     * testdata/golden/llamacpp-convert.json: llama.cpp's convert_hf_to_gguf.py on the same directories wrote exactly
+     * these keys and these tensor bytes (SHA-256 over the tensors' data in name order).
+     */
+    @Test
+    void keysAndTensorBytesEqualLlamaCppsConverter() throws Exception {
+        JsonNode cases = JSON.readTree(TestData.path("golden/llamacpp-convert.json").toFile()).get("cases");
+        for (var it = cases.fields(); it.hasNext(); ) {
+            var c = it.next();
+            String[] mt = c.getKey().split("/");
+            Path gguf = tmp.resolve(mt[0] + "-" + mt[1] + ".gguf");
+            CliTest.Run r = CliTest.run("convert", hf(mt[0]).toString(), gguf.toString(), "--outtype", mt[1]);
+            assertEquals(0, r.code(), r.err());
+            try (GgufFile g = GgufFile.open(gguf)) {
+                java.util.TreeSet<String> want = new java.util.TreeSet<>(), got = new java.util.TreeSet<>(g.metadata().keySet());
+                c.getValue().get("keys").forEach(k -> want.add(k.asText()));
+                got.remove("general.alignment");
+                assertEquals(want, got, c.getKey() + ": metadata keys");
+                assertEquals(c.getValue().get("tensors").asInt(), g.tensors().size(), c.getKey());
+                MessageDigest sha = MessageDigest.getInstance("SHA-256");
+                java.util.List<String> names = new java.util.ArrayList<>();
+                g.tensors().forEach(t -> names.add(t.name()));
+                java.util.Collections.sort(names);
+                for (String n : names) sha.update(g.tensorData(g.tensor(n)).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+                assertEquals(c.getValue().get("tensor_data_sha256").asText(), HexFormat.of().formatHex(sha.digest()), c.getKey() + ": tensor bytes");
+            }
+        }
+        try (GgufFile g = GgufFile.open(tmp.resolve("llama-spm-auto.gguf"))) {
+            assertEquals("Llama Spm", g.getString("general.name"), "gguf-py's id_to_title of the directory name");
+        }
+    }
+
+    @Test
+    void modelNamesAsGgufPyDerivesThem() {
+        HfModelName n = HfModelName.of(null, "SmolLM2-135M-Instruct", 134_515_008L);
+        assertEquals("SmolLM2 135M Instruct", n.name());
+        assertEquals("SmolLM2", n.basename());
+        assertEquals("135M", n.sizeLabel());
+        assertEquals("Instruct", n.finetune());
+        n = HfModelName.of("Qwen/Qwen2.5-0.5B-Instruct", "snap", 494_032_768L);
+        assertEquals("Qwen2.5 0.5B Instruct", n.name());
+        assertEquals("Qwen", n.organization());
+        assertEquals("Qwen2.5", n.basename());
+        assertEquals("0.5B", n.sizeLabel());
+        n = HfModelName.of(null, "Meta-Llama-3.1-8B-Instruct", 8_030_261_248L);
+        assertEquals("Meta Llama 3.1 8B Instruct", n.name());
+        assertEquals("Meta-Llama-3.1", n.basename(), "a version at the start stays in the basename");
+        assertNull(n.version());
+        assertEquals("8B", n.sizeLabel());
     }
 
     @Test
