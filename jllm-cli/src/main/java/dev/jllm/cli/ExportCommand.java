@@ -36,7 +36,7 @@ final class ExportCommand implements Callable<Integer> {
         GgufToHf.Result r = GgufToHf.export(in, out, dtype == null ? null : Safetensors.Dtype.parseFloatType(dtype), parseSize(maxShard), err);
         for (String w : r.warnings()) err.println("warning: " + w);
         spec.commandLine().getOut().printf(Locale.ROOT, "wrote %s: %d tensors in %d safetensors file%s (%s)%s in %.2f s%n", out, r.tensors(), r.shards(),
-                r.shards() == 1 ? "" : "s", Units.bytes(r.bytes()), r.tokenizer() ? ", tokenizer.json" : "", (System.nanoTime() - t0) / 1e9);
+                r.shards() == 1 ? "" : "s", Units.bytes(r.bytes()), r.tokenizer() ? ", tokenizer" : "", (System.nanoTime() - t0) / 1e9);
         return 0;
     }
 

@@ -26,9 +26,10 @@ final class HfTokenizerWriter {
     static boolean write(GgufFile g, Path dir, Map<String, String> hfRegex, List<String> warnings) throws IOException {
         Map<String, GgufValue> md = g.metadata();
         String model = md.containsKey("tokenizer.ggml.model") ? g.getString("tokenizer.ggml.model") : null;
+        if ("llama".equals(model)) return sentencePiece(g, dir);
         if (!"gpt2".equals(model)) {
-            warnings.add(g.path() + ": tokenizer.ggml.model is " + model + "; only byte-level BPE (gpt2) vocabularies are written as tokenizer.json,"
-                    + " so copy the original tokenizer files next to the exported weights");
+            warnings.add(g.path() + ": tokenizer.ggml.model is " + model + "; only byte-level BPE (gpt2) and SentencePiece (llama) vocabularies"
+                    + " are exported, so copy the original tokenizer files next to the exported weights");
             return false;
         }
         String pre = md.containsKey("tokenizer.ggml.pre") ? g.getString("tokenizer.ggml.pre") : "default";
@@ -115,5 +116,38 @@ final class HfTokenizerWriter {
         tc.put("tokenizer_class", "PreTrainedTokenizerFast");
         J.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("tokenizer_config.json").toFile(), tc);
         return true;
+    }
+
+    /** A "llama" vocabulary as SentencePiece tokenizer.model + a LlamaTokenizer tokenizer_config.json (what Llama 2 checkpoints ship). */
+    private static boolean sentencePiece(GgufFile g, Path dir) throws IOException {
+        Map<String, GgufValue> md = g.metadata();
+        String[] tokens = g.getArray("tokenizer.ggml.tokens").strings();
+        float[] scores = md.containsKey("tokenizer.ggml.scores") ? g.getArray("tokenizer.ggml.scores").floats() : new float[tokens.length];
+        int[] types = md.containsKey("tokenizer.ggml.token_type") ? g.getArray("tokenizer.ggml.token_type").ints() : new int[tokens.length];
+        java.util.List<SentencePieceModel.Piece> pieces = new java.util.ArrayList<>();
+        for (int i = 0; i < tokens.length; i++) pieces.add(new SentencePieceModel.Piece(tokens[i], scores[i], types[i] == 0 ? 1 : types[i]));
+        boolean dummy = !md.containsKey("tokenizer.ggml.add_space_prefix") || Boolean.TRUE.equals(md.get("tokenizer.ggml.add_space_prefix").value());
+        int unk = id(md, "tokenizer.ggml.unknown_token_id"), bos = id(md, "tokenizer.ggml.bos_token_id"), eos = id(md, "tokenizer.ggml.eos_token_id");
+        int pad = id(md, "tokenizer.ggml.padding_token_id");
+        java.nio.file.Files.write(dir.resolve("tokenizer.model"), new SentencePieceModel(pieces, dummy).write(unk, bos, eos, pad));
+        var J = HfCheckpoint.JSON;
+        ObjectNode tc = J.createObjectNode();
+        tc.put("add_bos_token", !md.containsKey("tokenizer.ggml.add_bos_token") || Boolean.TRUE.equals(md.get("tokenizer.ggml.add_bos_token").value()));
+        tc.put("add_eos_token", md.containsKey("tokenizer.ggml.add_eos_token") && Boolean.TRUE.equals(md.get("tokenizer.ggml.add_eos_token").value()));
+        if (bos >= 0) tc.put("bos_token", tokens[bos]);
+        if (eos >= 0) tc.put("eos_token", tokens[eos]);
+        if (unk >= 0) tc.put("unk_token", tokens[unk]);
+        if (pad >= 0) tc.put("pad_token", tokens[pad]);
+        if (md.containsKey("tokenizer.chat_template")) tc.put("chat_template", g.getString("tokenizer.chat_template"));
+        tc.put("legacy", false);
+        tc.put("add_prefix_space", dummy);
+        tc.put("model_max_length", g.getLong(g.getString("general.architecture") + ".context_length", 2048));
+        tc.put("tokenizer_class", "LlamaTokenizer");
+        J.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("tokenizer_config.json").toFile(), tc);
+        return true;
+    }
+
+    private static int id(Map<String, GgufValue> md, String key) {
+        return md.containsKey(key) ? (int) md.get(key).asLong() : -1;
     }
 }

@@ -16,6 +16,11 @@ import java.util.List;
  * UNKNOWN 2, CONTROL 3, USER_DEFINED 4, UNUSED 5, BYTE 6 — and NormalizerSpec's
  * add_dummy_prefix (field 3 → field 3). Read with a minimal wire-format parser (varint, fixed32,
  * fixed64, length-delimited), every other field skipped, so no protobuf library is needed.
+ *
+ * <p>{@link #write} does the reverse for {@code jllm export}: the pieces plus the TrainerSpec
+ * (model_type BPE = 2, vocab_size, byte_fallback 35, unk/bos/eos/pad ids 40–43) and NormalizerSpec
+ * (name "identity", add_dummy_prefix 3, remove_extra_whitespaces 4 = false, escape_whitespaces 5)
+ * that sentencepiece and transformers' LlamaTokenizer need to load it.
  */
 record SentencePieceModel(List<Piece> pieces, boolean addDummyPrefix) {
 
@@ -98,5 +103,65 @@ record SentencePieceModel(List<Piece> pieces, boolean addDummyPrefix) {
             case 5 -> b.position(b.position() + 4);
             default -> throw new IllegalStateException("wire type " + wire);
         }
+    }
+
+    /** The ModelProto bytes; ids < 0 are written as sentencepiece's "none" (-1). */
+    byte[] write(int unk, int bos, int eos, int pad) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        boolean bytes = false;
+        for (Piece p : pieces) {
+            java.io.ByteArrayOutputStream e = new java.io.ByteArrayOutputStream();
+            lenField(e, 1, p.text().getBytes(StandardCharsets.UTF_8));
+            tag(e, 2, 5);
+            int f = Float.floatToRawIntBits(p.score());
+            for (int k = 0; k < 4; k++) e.write(f >>> (8 * k));
+            if (p.type() != 1) {
+                tag(e, 3, 0);
+                putVarint(e, p.type());
+            }
+            lenField(out, 1, e.toByteArray());
+            bytes |= p.type() == 6;
+        }
+        java.io.ByteArrayOutputStream t = new java.io.ByteArrayOutputStream();
+        tag(t, 3, 0);
+        putVarint(t, 2);
+        tag(t, 4, 0);
+        putVarint(t, pieces.size());
+        tag(t, 35, 0);
+        putVarint(t, bytes ? 1 : 0);
+        int[] ids = {unk, bos, eos, pad};
+        for (int k = 0; k < 4; k++) {
+            tag(t, 40 + k, 0);
+            putVarint(t, ids[k]); // int32 −1 is a 10-byte varint, as protobuf writes it
+        }
+        lenField(out, 2, t.toByteArray());
+        java.io.ByteArrayOutputStream n = new java.io.ByteArrayOutputStream();
+        lenField(n, 1, "identity".getBytes(StandardCharsets.UTF_8));
+        tag(n, 3, 0);
+        putVarint(n, addDummyPrefix ? 1 : 0);
+        tag(n, 4, 0);
+        putVarint(n, 0);
+        tag(n, 5, 0);
+        putVarint(n, 1);
+        lenField(out, 3, n.toByteArray());
+        return out.toByteArray();
+    }
+
+    private static void tag(java.io.ByteArrayOutputStream o, int field, int wire) {
+        putVarint(o, (long) field << 3 | wire);
+    }
+
+    private static void lenField(java.io.ByteArrayOutputStream o, int field, byte[] payload) {
+        tag(o, field, 2);
+        putVarint(o, payload.length);
+        o.writeBytes(payload);
+    }
+
+    private static void putVarint(java.io.ByteArrayOutputStream o, long v) {
+        while ((v & ~0x7fL) != 0) {
+            o.write((int) (v & 0x7f) | 0x80);
+            v >>>= 7;
+        }
+        o.write((int) v);
     }
 }

@@ -99,8 +99,10 @@ class HfInteropTest {
                 "rope_scaling", "bos_token_id", "eos_token_id")) {
             assertEquals(config.get(k), c2.get(k), name + ": config.json " + k);
         }
-        if (!Files.exists(hf(name).resolve("tokenizer.json"))) { // SentencePiece: weights and config only, with a warning
-            assertTrue(e.err().contains("tokenizer.ggml.model is llama"), e.err());
+        if (!Files.exists(hf(name).resolve("tokenizer.json"))) { // SentencePiece: tokenizer.model with the same pieces, scores and types
+            assertEquals(SentencePieceModel.read(hf(name).resolve("tokenizer.model")).pieces(),
+                    SentencePieceModel.read(back.resolve("tokenizer.model")).pieces());
+            assertEquals("LlamaTokenizer", JSON.readTree(back.resolve("tokenizer_config.json").toFile()).get("tokenizer_class").asText());
             return;
         }
         // the exported tokenizer.json tokenizes as the original
