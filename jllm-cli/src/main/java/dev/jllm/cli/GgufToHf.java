@@ -49,7 +49,7 @@ final class GgufToHf {
             Map.entry("attn_q.weight", "self_attn.q_proj.weight"), Map.entry("attn_q.bias", "self_attn.q_proj.bias"),
             Map.entry("attn_k.weight", "self_attn.k_proj.weight"), Map.entry("attn_k.bias", "self_attn.k_proj.bias"),
             Map.entry("attn_v.weight", "self_attn.v_proj.weight"), Map.entry("attn_v.bias", "self_attn.v_proj.bias"),
-            Map.entry("attn_output.weight", "self_attn.o_proj.weight"),
+            Map.entry("attn_output.weight", "self_attn.o_proj.weight"), Map.entry("attn_output.bias", "self_attn.o_proj.bias"),
             Map.entry("attn_q_norm.weight", "self_attn.q_norm.weight"), Map.entry("attn_k_norm.weight", "self_attn.k_norm.weight"),
             Map.entry("ffn_norm.weight", "post_attention_layernorm.weight"),
             Map.entry("ffn_gate.weight", "mlp.gate_proj.weight"), Map.entry("ffn_up.weight", "mlp.up_proj.weight"),
@@ -146,7 +146,8 @@ final class GgufToHf {
             c.put("rope_theta", shortest(g.getDouble(arch + ".rope.freq_base", 10000)));
             c.put("vocab_size", embd.dims()[1]);
             c.put("tie_word_embeddings", g.tensor("output.weight") == null);
-            if (arch.equals("qwen2")) c.put("attention_bias", true);
+            if (arch.equals("qwen2") || g.tensor("blk.0.attn_q.bias") != null) c.put("attention_bias", true);
+            else if (arch.equals("llama")) c.put("attention_bias", false);
             c.put("torch_dtype", switch (dtype) { case F32 -> "float32"; case F16 -> "float16"; default -> "bfloat16"; });
             String scaling = g.get(arch + ".rope.scaling.type") == null ? "none" : g.getString(arch + ".rope.scaling.type");
             if (scaling.equals("linear")) {
@@ -253,6 +254,19 @@ final class GgufToHf {
         GgmlType st = o.src.type();
         int cols = (int) o.cols;
         long srcRow = st.rowBytes(cols);
+        if (o.unpermuteHeads > 0 && o.rows == 1) { // a q/k bias: HF element h·hd + t·hd/2 + j ← GGUF element h·hd + 2j + t
+            float[] in = new float[cols], out = new float[cols];
+            BlockFormats.of(st).dequantize(src, 0, in, 0, cols);
+            int hd = cols / o.unpermuteHeads;
+            for (int r = 0; r < cols; r++) {
+                int k = r % hd;
+                out[r] = in[(r / hd) * hd + 2 * (k % (hd / 2)) + k / (hd / 2)];
+            }
+            byte[] b = new byte[(int) outType.rowBytes(cols)];
+            BlockFormats.of(outType).quantize(out, 0, cols, MemorySegment.ofArray(b), 0);
+            os.write(b);
+            return;
+        }
         int block = (int) Math.max(1, Math.min(o.rows, (1 << 20) / Math.max(1, cols)));
         float[] f = new float[block * cols];
         byte[] buf = new byte[(int) (outType.rowBytes(cols) * block)];

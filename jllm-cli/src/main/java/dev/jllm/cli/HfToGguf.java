@@ -65,7 +65,7 @@ final class HfToGguf {
             Map.entry("self_attn.q_proj.weight", "attn_q.weight"), Map.entry("self_attn.q_proj.bias", "attn_q.bias"),
             Map.entry("self_attn.k_proj.weight", "attn_k.weight"), Map.entry("self_attn.k_proj.bias", "attn_k.bias"),
             Map.entry("self_attn.v_proj.weight", "attn_v.weight"), Map.entry("self_attn.v_proj.bias", "attn_v.bias"),
-            Map.entry("self_attn.o_proj.weight", "attn_output.weight"),
+            Map.entry("self_attn.o_proj.weight", "attn_output.weight"), Map.entry("self_attn.o_proj.bias", "attn_output.bias"),
             Map.entry("self_attn.q_norm.weight", "attn_q_norm.weight"), Map.entry("self_attn.k_norm.weight", "attn_k_norm.weight"),
             Map.entry("post_attention_layernorm.weight", "ffn_norm.weight"),
             Map.entry("mlp.gate_proj.weight", "ffn_gate.weight"), Map.entry("mlp.up_proj.weight", "ffn_up.weight"),
@@ -256,11 +256,12 @@ final class HfToGguf {
             want.put(b + "ffn_gate.weight", new long[] {nFf, nEmbd});
             want.put(b + "ffn_up.weight", new long[] {nFf, nEmbd});
             want.put(b + "ffn_down.weight", new long[] {nEmbd, nFf});
-            if (arch.equals("qwen2")) {
+            if (arch.equals("qwen2") || (arch.equals("llama") && t.containsKey(b + "attn_q.bias"))) { // llama: attention_bias=true
                 want.put(b + "attn_q.bias", new long[] {(long) nHead * headDim});
                 want.put(b + "attn_k.bias", new long[] {(long) nHeadKv * headDim});
                 want.put(b + "attn_v.bias", new long[] {(long) nHeadKv * headDim});
             }
+            if (arch.equals("llama") && t.containsKey(b + "attn_output.bias")) want.put(b + "attn_output.bias", new long[] {nEmbd});
             if (arch.equals("qwen3")) {
                 want.put(b + "attn_q_norm.weight", new long[] {headDim});
                 want.put(b + "attn_k_norm.weight", new long[] {headDim});
@@ -312,6 +313,16 @@ final class HfToGguf {
                 MemorySegment.copy(src, java.lang.foreign.ValueLayout.JAVA_BYTE, off, buf, 0, n);
                 os.write(buf, 0, n);
             }
+            return;
+        }
+        if (p.permuteHeads > 0 && p.rows == 1) { // a q/k bias: the same permutation over its elements
+            float[] in = new float[cols], out = new float[cols];
+            BlockFormats.of(srcType).dequantize(src, 0, in, 0, cols);
+            int hd = cols / p.permuteHeads;
+            for (int r = 0; r < cols; r++) out[r] = in[(r / hd) * hd + (r % hd % 2) * (hd / 2) + (r % hd) / 2];
+            byte[] b = new byte[(int) p.type.rowBytes(cols)];
+            BlockFormats.of(p.type).quantize(out, 0, cols, MemorySegment.ofArray(b), 0);
+            os.write(b);
             return;
         }
         int block = (int) Math.max(1, Math.min(p.rows, (1 << 20) / Math.max(1, cols)));
