@@ -118,11 +118,13 @@ final class GgufToHf {
                 cur += b;
             }
             Map<String, String> weightMap = new LinkedHashMap<>();
+            Progress progress = log == null ? null : new Progress(log, "export", total, true);
             for (int s = 0; s < shards.size(); s++) {
                 String fn = shards.size() == 1 ? "model.safetensors" : String.format(Locale.ROOT, "model-%05d-of-%05d.safetensors", s + 1, shards.size());
-                writeShard(g, dir.resolve(fn), shards.get(s), dtype, outType, log);
+                writeShard(g, dir.resolve(fn), shards.get(s), dtype, outType, progress);
                 for (Out o : shards.get(s)) weightMap.put(o.hfName, fn);
             }
+            if (progress != null) progress.close();
             if (shards.size() > 1) {
                 ObjectNode idx = HfCheckpoint.JSON.createObjectNode();
                 idx.putObject("metadata").put("total_size", total);
@@ -214,7 +216,7 @@ final class GgufToHf {
                 + " transformers could not reproduce these frequencies, so the model is not exported");
     }
 
-    private static void writeShard(GgufFile g, Path file, List<Out> tensors, Safetensors.Dtype dtype, GgmlType outType, PrintWriter log) throws IOException {
+    private static void writeShard(GgufFile g, Path file, List<Out> tensors, Safetensors.Dtype dtype, GgmlType outType, Progress progress) throws IOException {
         Map<String, Object> header = new LinkedHashMap<>();
         header.put("__metadata__", Map.of("format", "pt"));
         long off = 0;
@@ -236,17 +238,13 @@ final class GgufToHf {
             for (int i = json.length; i < padded; i++) os.write(' ');
             for (Out o : tensors) {
                 writeTensor(g, o, outType, os);
-                if (log != null) {
-                    log.printf(Locale.ROOT, "\r%-48s %s", o.hfName, dtype);
-                    log.flush();
-                }
+                if (progress != null) progress.add(outType.bytes(o.rows * o.cols, o.cols));
             }
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(tmp);
             throw e;
         }
         Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        if (log != null) log.println();
     }
 
     private static void writeTensor(GgufFile g, Out o, GgmlType outType, OutputStream os) throws IOException {

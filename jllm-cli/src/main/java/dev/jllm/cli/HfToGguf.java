@@ -206,20 +206,19 @@ final class HfToGguf {
             vocab.forEach(w::put);
 
             // ---- tensors, streamed
-            final long total = params;
-            long[] done = {0};
-            long t0 = System.nanoTime();
+            Progress progress = log == null ? null : new Progress(log, "convert", params, false);
             for (Plan p : plans) {
                 long[] dims = p.rows == 1 && (p.values != null || ck.tensor(p.hfName).info().shape().length == 1) ? new long[] {p.cols} : new long[] {p.cols, p.rows};
                 w.addTensor(p.ggufName, p.type, dims, os -> {
                     writeTensor(ck, p, os);
-                    done[0] += p.rows * p.cols;
-                    if (log != null) { log.printf(Locale.ROOT, "\r[%3d%%] %-28s %-5s %s  %.1f s", done[0] * 100 / Math.max(1, total), p.ggufName, p.type,
-                            java.util.Arrays.toString(dims), (System.nanoTime() - t0) / 1e9); log.flush(); }
+                    if (progress != null) progress.add(p.rows * p.cols);
                 });
             }
-            w.write(out);
-            if (log != null) log.println();
+            try {
+                w.write(out);
+            } finally {
+                if (progress != null) progress.close();
+            }
             return new Result(arch, params, plans.size(), vocab.get("tokenizer.ggml.pre").value().toString(), warnings);
         }
     }
