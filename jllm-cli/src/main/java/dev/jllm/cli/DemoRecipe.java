@@ -18,12 +18,12 @@ import java.util.Locale;
 record DemoRecipe(Scale scale, Path repo, Path work, Path out, int threads) {
 
     /** Everything that differs between the two scales. */
-    record Scale(String name, int trainDialogues, int evalPerSet, int copyDocs, int copyWeight, int vocab, int dim, int layers, int heads, int kvHeads,
-                 int ffn, int ctx, int pretrainSteps, int pretrainBatch, int pretrainSeq, double pretrainLr, int sftSteps, int sftBatch, int sftSeq,
+    record Scale(String name, int trainDialogues, int evalPerSet, int copyDocs, int copyWeight, int warmupSteps, int vocab, int dim, int layers,
+                 int heads, int kvHeads, int ffn, int ctx, int pretrainSteps, int pretrainBatch, int pretrainSeq, double pretrainLr, int sftSteps, int sftBatch, int sftSeq,
                  double sftLr) {
-        static final Scale FULL = new Scale("full", 60_000, 400, 60_000, 3, 8192, 256, 6, 8, 4, 768, 1024,
+        static final Scale FULL = new Scale("full", 60_000, 400, 60_000, 3, 2000, 8192, 256, 6, 8, 4, 768, 1024,
                 200, 4, 1024, 2e-3, 1100, 8, 512, 2e-3);
-        static final Scale SMALL = new Scale("small", 12_000, 100, 60_000, 3, 4096, 128, 4, 4, 2, 384, 1024,
+        static final Scale SMALL = new Scale("small", 12_000, 100, 60_000, 3, 200, 4096, 128, 4, 4, 2, 384, 1024,
                 80, 8, 256, 3e-3, 300, 8, 256, 3e-3);
 
         static Scale of(String s) {
@@ -70,6 +70,8 @@ record DemoRecipe(Scale scale, Path repo, Path work, Path out, int threads) {
                     "--count", Integer.toString(s.evalPerSet()), "--seed", Long.toString(SEED + 100 + d), "--distractors", Integer.toString(d),
                     "--corrections", "0", "--out", heldout(d).toString())));
         }
+        st.add(new Stage("repeat-text", "copy warm-up text (random spans repeated in place)", data("repeat.jsonl"), List.of("demo", "copy-text",
+                "--kinds", "repeat", "--count", Integer.toString(s.copyDocs()), "--seed", Long.toString(SEED + 1), "--out", data("repeat.jsonl").toString())));
         st.add(new Stage("copy-text", "the copy curriculum (random spans repeated, key-value recall)", data("copy.jsonl"), List.of("demo", "copy-text",
                 "--count", Integer.toString(s.copyDocs()), "--seed", Long.toString(SEED), "--out", data("copy.jsonl").toString())));
         st.add(new Stage("clean", "clean the bundled text corpora", work.resolve("clean/report/report.json"), List.of("clean",
@@ -92,7 +94,17 @@ record DemoRecipe(Scale scale, Path repo, Path work, Path out, int threads) {
         st.add(new Stage("copy-shards", "tokenize the copy curriculum", work.resolve("shards/copy-train-000.bin"), List.of("tokenize-corpus",
                 "--tokenizer", work.resolve("init.gguf").toString(), "--input", data("copy.jsonl").toString(), "--source", "copy",
                 "--val-fraction", "0.02", "--out", work.resolve("shards").toString())));
-        st.add(new Stage("pretrain", "pretrain on the text", work.resolve("base.gguf"), List.of("train", "--model", work.resolve("init.gguf").toString(),
+        st.add(new Stage("repeat-shards", "tokenize the warm-up text", work.resolve("shards/repeat-train-000.bin"), List.of("tokenize-corpus",
+                "--tokenizer", work.resolve("init.gguf").toString(), "--input", data("repeat.jsonl").toString(), "--source", "repeat",
+                "--val-fraction", "0.02", "--out", work.resolve("shards").toString())));
+        // the copy circuit (induction heads) forms only where copying is most of the signal: repeats alone first (docs/TRAINING.md)
+        st.add(new Stage("warmup", "copy warm-up on repeats alone", work.resolve("warm.gguf"), List.of("train", "--model", work.resolve("init.gguf").toString(),
+                "--data", work.resolve("shards").toString(), "--mix", "repeat=1", "--steps", Integer.toString(s.warmupSteps()), "--batch", "16",
+                "--seq", "128", "--lr", "2e-3", "--min-lr-ratio", "0.5", "--warmup", Integer.toString(Math.max(10, Math.min(50, s.warmupSteps() / 10))),
+                "--eval-every", Integer.toString(Math.max(20, s.warmupSteps() / 4)), "--checkpoint-every", "50", "--seed", Long.toString(SEED),
+                "-t", t, "--resume", "--out", work.resolve("warm.gguf").toString(), "--log", work.resolve("logs/warmup").toString())));
+        st.add(new Stage("pretrain", "pretrain on the text and the copy curriculum", work.resolve("base.gguf"), List.of("train", "--model",
+                work.resolve("warm.gguf").toString(),
                 "--data", work.resolve("shards").toString(), "--mix", "text=1,copy=" + s.copyWeight(), "--steps", Integer.toString(s.pretrainSteps()), "--batch", Integer.toString(s.pretrainBatch()),
                 "--seq", Integer.toString(s.pretrainSeq()), "--lr", fmt(s.pretrainLr()), "--warmup", Integer.toString(Math.max(10, s.pretrainSteps() / 10)),
                 "--eval-every", Integer.toString(Math.max(20, s.pretrainSteps() / 4)), "--checkpoint-every", "50", "--seed", Long.toString(SEED),

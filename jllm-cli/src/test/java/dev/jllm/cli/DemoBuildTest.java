@@ -27,7 +27,7 @@ import picocli.CommandLine;
 class DemoBuildTest {
     @TempDir Path dir;
 
-    static final DemoRecipe.Scale TOY = new DemoRecipe.Scale("toy", 400, 6, 300, 1, 400, 32, 2, 2, 1, 64, 1024, 6, 4, 64, 3e-3, 8, 4, 128, 3e-3);
+    static final DemoRecipe.Scale TOY = new DemoRecipe.Scale("toy", 400, 6, 300, 1, 4, 400, 32, 2, 2, 1, 64, 1024, 6, 4, 64, 3e-3, 8, 4, 128, 3e-3);
 
     private String build(Path work) {
         DemoBuildCommand b = new DemoBuildCommand();
@@ -64,7 +64,7 @@ class DemoBuildTest {
         assertTrue(card.contains("./jllm finetune --full --model WORK/base.gguf") && card.contains("| 2 | all |"), card);
 
         String second = build(work);
-        assertEquals(12, second.split("\\(done before: ", -1).length - 1, second);
+        assertEquals(15, second.split("\\(done before: ", -1).length - 1, second);
         assertEquals(Files.readString(work.resolve("jllm-chat.q8_0.md")).replaceAll("\\d+ min in all", ""), card.replaceAll("\\d+ min in all", ""),
                 "the card is a function of the build's files");
     }
