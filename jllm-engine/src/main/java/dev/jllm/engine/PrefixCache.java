@@ -65,12 +65,28 @@ final class PrefixCache {
     // conversation → its sequence, for readers on other threads (a mirror of byKey's tokens)
     private final ConcurrentHashMap<String, int[]> sequences = new ConcurrentHashMap<>();
     private final int blockTokens;
+    private final KvDiskStore disk; // null: evicted KV is gone
     private long nextId;
 
     PrefixCache(KvCacheManager kv, int maxEntries, int blockTokens) {
+        this(kv, maxEntries, blockTokens, null);
+    }
+
+    /** With {@code disk}, a conversation's KV is written there when it is evicted or at {@link #clear} (shutdown). */
+    PrefixCache(KvCacheManager kv, int maxEntries, int blockTokens, KvDiskStore disk) {
         this.kv = kv;
         this.maxEntries = maxEntries;
         this.blockTokens = blockTokens;
+        this.disk = disk;
+    }
+
+    /**
+     * Hands a conversation's KV to the disk store: a copy of its blocks here (the one cost on this
+     * thread), the file write on the store's thread. Anonymous entries and adapters' KV stay in memory only.
+     */
+    private void spill(Entry e) {
+        if (disk == null || e.key == null || e.adapter != null || e.kvLength == 0) return;
+        disk.write(e.key, e.tokens, e.kvLength, kv.exportBlocks(e.seq, e.kvLength));
     }
 
     /** Hash of block {@code b} of {@code tokens} chained onto the previous blocks' hash {@code h}. */
@@ -160,7 +176,7 @@ final class PrefixCache {
      * freed (it is stale now).
      */
     void put(String key, int seq, int[] tokens, LoraWeights adapter) {
-        if (key != null) forget(key);
+        if (key != null) drop(key);
         long id = nextId++;
         int inKv = Math.min(tokens.length, kv.length(seq));
         Entry e = new Entry(id, key, seq, tokens, inKv, blockHashes(tokens, inKv, adapter), adapter);
@@ -173,13 +189,26 @@ final class PrefixCache {
         while (entries.size() > maxEntries) evictOldest();
     }
 
-    /** The token sequence the conversation's last turn left, or null; any thread. */
+    /** The token sequence the conversation's last turn left (resident, else on disk), or null; any thread. */
     int[] sequence(String key) {
-        return key == null ? null : sequences.get(key);
+        if (key == null) return null;
+        int[] s = sequences.get(key);
+        return s != null || disk == null ? s : disk.tokens(key);
     }
 
-    /** Frees the conversation's entries (conversation deleted). */
+    /** True when the conversation's KV is resident; any thread. */
+    boolean resident(String key) {
+        return key != null && sequences.containsKey(key);
+    }
+
+    /** Frees the conversation's entries and its file on disk (conversation deleted). */
     void forget(String key) {
+        drop(key);
+        if (disk != null) disk.delete(key);
+    }
+
+    /** Frees the conversation's resident entry (a newer turn replaces it). */
+    private void drop(String key) {
         Entry e = byKey.get(key);
         if (e != null) {
             remove(e);
@@ -192,6 +221,7 @@ final class PrefixCache {
         for (Entry e : entries.values()) {
             if (e == keep) continue;
             remove(e);
+            spill(e);
             kv.free(e.seq);
             return e.kvLength;
         }
@@ -206,9 +236,16 @@ final class PrefixCache {
         return entries.size();
     }
 
-    /** Frees everything (shutdown). */
+    /** Frees everything (shutdown), writing conversations to disk first when there is a disk store. */
     void clear() {
-        for (Entry e : new ArrayList<>(entries.values())) kv.free(e.seq);
+        for (Entry e : new ArrayList<>(entries.values())) {
+            try {
+                spill(e);
+            } catch (RuntimeException x) {
+                System.getLogger(PrefixCache.class.getName()).log(System.Logger.Level.WARNING, "could not spill conversation " + e.key + ": " + x);
+            }
+            kv.free(e.seq);
+        }
         entries.clear();
         byBlock.clear();
         byKey.clear();

@@ -118,6 +118,8 @@ public final class Scheduler implements AutoCloseable {
         int seq = -1;
         int cached;    // prompt tokens reused from the cache
         int prefilled; // prompt tokens whose K/V are in the cache
+        KvDiskStore.Entry fromDisk; // the conversation's KV read from disk at submit (not resident then), or null
+        int diskCommon;             // how many of the prompt's tokens it holds
         final Logprobs.Token[] promptLogprobs; // echo: one per prompt token, [0] stays null; null when not requested
 
         Active(GenerationRequest req, Slot slot) {
@@ -147,6 +149,7 @@ public final class Scheduler implements AutoCloseable {
     private final List<Active> running = new ArrayList<>();
     private final ArrayDeque<EmbedJob> embeds = new ArrayDeque<>();
     private final PrefixCache cache;
+    private final KvDiskStore disk; // null: no KV on disk
     private final Thread thread;
     private volatile boolean closed;
     private final Object gate = new Object(); // orders submit()'s enqueue against the thread's final drain
@@ -160,6 +163,16 @@ public final class Scheduler implements AutoCloseable {
 
     /** @param contextLength tokens per sequence at most (prompt + reply), at most the model's trained context */
     public Scheduler(Weights weights, Matmul matmul, Tokenizer tokenizer, int kvBlocks, Limits limits, SchedulerMetrics metrics, int contextLength) {
+        this(weights, matmul, tokenizer, kvBlocks, limits, metrics, contextLength, null);
+    }
+
+    /**
+     * @param disk where conversations' KV goes when evicted and at {@link #close} and comes back from on
+     *             their next turn (also after a restart); null for memory only. Its layout must be
+     *             {@link #kvLayout} of these weights. The scheduler closes it.
+     */
+    public Scheduler(Weights weights, Matmul matmul, Tokenizer tokenizer, int kvBlocks, Limits limits, SchedulerMetrics metrics, int contextLength,
+            KvDiskStore disk) {
         if (contextLength < 1 || contextLength > weights.config.contextLength()) {
             throw new IllegalArgumentException("context length must be 1.." + weights.config.contextLength() + ", got " + contextLength);
         }
@@ -174,13 +187,26 @@ public final class Scheduler implements AutoCloseable {
         this.tok = tokenizer;
         this.limits = limits;
         this.metrics = metrics;
-        this.cache = new PrefixCache(kv, limits.maxIdleEntries(), BLOCK_TOKENS);
+        if (disk != null) {
+            KvDiskStore.Layout want = kvLayout(weights.config, disk.layout().modelHash());
+            if (!want.equals(disk.layout())) throw new IllegalArgumentException("KV disk store layout " + disk.layout() + " does not match this cache's " + want);
+        }
+        this.disk = disk;
+        this.cache = new PrefixCache(kv, limits.maxIdleEntries(), BLOCK_TOKENS, disk);
         this.stats = new Stats(0, 0, 0, kvBlocks, 0);
         this.thread = Thread.ofPlatform().name("jllm-scheduler").daemon(true).unstarted(this::loop);
         thread.start();
     }
 
     public int contextLength() { return ctx; }
+
+    /** The KV layout this scheduler's cache has (F16, {@link #BLOCK_TOKENS}), for a {@link KvDiskStore} of the model with SHA-256 {@code modelHash}. */
+    public static KvDiskStore.Layout kvLayout(dev.jllm.model.ModelConfig c, byte[] modelHash) {
+        return new KvDiskStore.Layout(modelHash, GgmlType.F16.id, BLOCK_TOKENS, c.nLayers(), c.kvDim());
+    }
+
+    /** The disk store of conversations' KV, or null. */
+    public KvDiskStore kvDisk() { return disk; }
 
     public Stats stats() { return stats; }
 
@@ -212,6 +238,7 @@ public final class Scheduler implements AutoCloseable {
                     + " waiting; retry later", 1, false);
         }
         Active a = new Active(r, new Slot(tok, r.prompt(), r.params(), ctx, r.mask(), r.logprobs(), r.budget()));
+        if (disk != null && r.cacheKey() != null && a.reusesKv() && !cache.resident(r.cacheKey())) loadFromDisk(a);
         synchronized (gate) {
             if (!accepting) {
                 inSystem.decrementAndGet();
@@ -253,6 +280,21 @@ public final class Scheduler implements AutoCloseable {
     }
 
     private final AtomicInteger pendingEmbeds = new AtomicInteger();
+
+    /** On the client's thread: reads the conversation's KV from disk, kept for {@link #place} if it starts the prompt. */
+    private void loadFromDisk(Active a) {
+        KvDiskStore.Entry e = disk.load(a.req.cacheKey());
+        if (e == null) return;
+        int[] prompt = a.req.prompt();
+        int n = Math.min(e.kvLength(), prompt.length - 1), c = 0;
+        while (c < n && e.tokens()[c] == prompt[c]) c++;
+        if (c == 0) {
+            disk.tokensMismatch(a.req.cacheKey());
+            return;
+        }
+        a.fromDisk = e;
+        a.diskCommon = c;
+    }
 
     /** The model's hidden size: the length of every embedding. */
     public int embeddingDimension() {
@@ -408,6 +450,10 @@ public final class Scheduler implements AutoCloseable {
         for (Active r : running) reserved += Math.max(0, MemoryPlan.kvBlocks(r.finalLen(), BLOCK_TOKENS) - kv.length(r.seq) / BLOCK_TOKENS);
         String key = a.req.cacheKey();
         PrefixCache.Match m = a.reusesKv() ? cache.longestPrefix(a.req.prompt(), key, a.req.adapter()) : null;
+        if (a.fromDisk != null) {
+            if (m == null || a.diskCommon > m.common()) return placeFromDisk(a, reserved);
+            a.fromDisk = null; // memory holds as much
+        }
         if (a.reusesKv() && shareWithRunning(a, m, reserved)) return true;
         // The conversation moved on (or its whole cache is a prefix of this prompt): take its sequence
         // over, dropping what diverged now, so those blocks count as free below.
@@ -440,6 +486,19 @@ public final class Scheduler implements AutoCloseable {
             cache.touch(m.entry());
             a.cached = m.common();
         }
+        return true;
+    }
+
+    /** Imports the conversation's KV read from disk into a new sequence (blocks permitting); the prompt prefills past it. */
+    private boolean placeFromDisk(Active a, long reserved) {
+        long need = MemoryPlan.kvBlocks(a.finalLen(), BLOCK_TOKENS);
+        for (int ev; kv.freeBlocks() - reserved < need && (ev = cache.evictOldest(null)) >= 0; ) metrics.evicted(ev);
+        if (kv.freeBlocks() - reserved < need) return false;
+        a.seq = kv.allocate();
+        kv.importBlocks(a.seq, a.diskCommon, a.fromDisk.blocks());
+        a.cached = a.diskCommon;
+        a.fromDisk = null;
+        disk.hit();
         return true;
     }
 
@@ -569,7 +628,10 @@ public final class Scheduler implements AutoCloseable {
         stats = new Stats(running.size(), waiting.size() + inbox.size(), kv.blocksUsed(), kv.blocksTotal(), cache.size());
     }
 
-    /** Stops the thread: requests still queued or running get a Failed event; resident KV is freed. */
+    /**
+     * Stops the thread: requests still queued or running get a Failed event; resident KV is freed,
+     * conversations' KV written to the disk store first (the writes finish before this returns).
+     */
     @Override
     public void close() {
         closed = true;
@@ -578,5 +640,6 @@ public final class Scheduler implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        if (disk != null) disk.close();
     }
 }

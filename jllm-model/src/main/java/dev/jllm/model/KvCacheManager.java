@@ -178,6 +178,69 @@ public final class KvCacheManager {
         s.length = to;
     }
 
+    /** Tokens per block. */
+    public int blockTokens() { return blockTokens; }
+
+    /** Layers per block. */
+    public int layers() { return nLayers; }
+
+    /** K (and V) floats per position and layer. */
+    public int kvDim() { return kvDim; }
+
+    /** The element type blocks hold: F16 or F32. */
+    public GgmlType cacheType() { return f16 ? GgmlType.F16 : GgmlType.F32; }
+
+    /**
+     * A copy of the KV of the first {@code nTokens} positions of {@code seq}, for a KV export (a
+     * conversation spilled to disk): one byte array of {@link #blockBytes} per block that holds any of
+     * them — K then V, each laid out (layer, slot, kv_dim), little-endian, in the cache type. Slots of
+     * the last block past {@code nTokens} hold whatever they held. Costs one bulk copy per block.
+     */
+    public byte[][] exportBlocks(int seq, int nTokens) {
+        Seq s = seq(seq);
+        if (nTokens < 0 || nTokens > s.length) {
+            throw new IllegalArgumentException("export of " + nTokens + " tokens is outside sequence " + seq + " of length " + s.length);
+        }
+        int nb = (nTokens + blockTokens - 1) / blockTokens;
+        byte[][] out = new byte[nb][];
+        for (int i = 0; i < nb; i++) {
+            Block b = s.blocks.get(i);
+            byte[] bytes = new byte[Math.toIntExact(blockBytes())];
+            java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            if (f16) bb.asShortBuffer().put(b.kh).put(b.vh);
+            else bb.asFloatBuffer().put(b.kf).put(b.vf);
+            out[i] = bytes;
+        }
+        return out;
+    }
+
+    /**
+     * Fills the empty sequence {@code seq} with {@code nTokens} positions of KV exported by
+     * {@link #exportBlocks} (from a cache of the same type, block size, layers and kv_dim; only the
+     * first {@code ceil(nTokens / blockTokens)} arrays are read). Throws {@link CacheFullException}
+     * when blocks are short, IllegalArgumentException for a shape that does not fit.
+     */
+    public void importBlocks(int seq, int nTokens, byte[][] blocks) {
+        Seq s = seq(seq);
+        if (s.length != 0) throw new IllegalArgumentException("KV import into sequence " + seq + " that already holds " + s.length + " tokens");
+        int nb = (nTokens + blockTokens - 1) / blockTokens;
+        if (nTokens < 0 || blocks.length < nb) {
+            throw new IllegalArgumentException("KV import of " + nTokens + " tokens needs " + nb + " blocks, got " + blocks.length);
+        }
+        for (int i = 0; i < nb; i++) {
+            if (blocks[i].length != blockBytes()) {
+                throw new IllegalArgumentException("KV import block " + i + " has " + blocks[i].length + " bytes, this cache's blocks have " + blockBytes());
+            }
+        }
+        beginWrite(seq, 0, nTokens);
+        for (int i = 0; i < nb; i++) {
+            Block b = s.blocks.get(i);
+            java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(blocks[i]).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            if (f16) bb.asShortBuffer().get(b.kh).get(b.vh);
+            else bb.asFloatBuffer().get(b.kf).get(b.vf);
+        }
+    }
+
     /** The block table of {@code seq}: block i holds positions [i·blockTokens, (i+1)·blockTokens). */
     List<Block> blocks(int seq) {
         return seq(seq).blocks;
