@@ -45,6 +45,10 @@ final class ServeCommand implements Callable<Integer> {
             description = "context per conversation in tokens (default 0: the model's, at most 4096, as llama-server)") int ctxSize;
     @Option(names = "--kv-cache-mem", defaultValue = "256MiB", description = "KV cache memory, e.g. 512MiB, 2GiB (default ${DEFAULT-VALUE})")
     String kvCacheMem;
+    @Option(names = "--kv-disk-dir", paramLabel = "DIR", description = "where conversations' KV is written when evicted from memory"
+            + " and at shutdown, and loaded from on their next turn, also after a restart (default: DATA_DIR/kv)") Path kvDiskDir;
+    @Option(names = "--kv-disk-budget", defaultValue = "4GiB", paramLabel = "SIZE", description = "disk space for conversations' KV,"
+            + " least recently used files deleted beyond it; 0 = KV in memory only (default ${DEFAULT-VALUE})") String kvDiskBudget;
     @Option(names = "--shutdown-grace", defaultValue = "30", description = "seconds in-flight requests get on shutdown (default ${DEFAULT-VALUE})")
     int grace;
     @Option(names = "--lora", paramLabel = "NAME=ADAPTER.gguf", description = "serve a LoRA adapter beside the base as model MODEL:NAME"
@@ -64,6 +68,7 @@ final class ServeCommand implements Callable<Integer> {
         int th = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         ChatServer.Options o = ChatServer.Options.defaults(m, dataDir, keys).withPort(port).withHost(host, insecure)
                 .withResources(th, parseSize(kvCacheMem)).withShutdownGrace(Duration.ofSeconds(grace)).withStore(store).withBatching(batching(batching)).withCtxSize(ctxSize);
+        o = o.withKvDisk(kvDiskDir, parseSize("--kv-disk-budget", kvDiskBudget, true));
         o = o.withLimits(maxRunning, maxWaiting, maxPerKey, o.maxBodyBytes(), o.heartbeatMillis());
         java.util.Map<String, Path> adapters = new java.util.LinkedHashMap<>();
         for (String l : lora) {
@@ -109,6 +114,11 @@ final class ServeCommand implements Callable<Integer> {
 
     /** "256MiB", "2GiB", "512MB", "1048576" → bytes. */
     static long parseSize(String s) {
+        return parseSize("--kv-cache-mem", s, false);
+    }
+
+    /** A size for {@code option}; 0 allowed when {@code zeroOk}. */
+    static long parseSize(String option, String s, boolean zeroOk) {
         String t = s.strip().toLowerCase(Locale.ROOT).replace("ib", "").replace("b", "");
         long mult = 1;
         if (t.endsWith("k")) mult = 1L << 10;
@@ -117,10 +127,10 @@ final class ServeCommand implements Callable<Integer> {
         if (mult != 1) t = t.substring(0, t.length() - 1);
         try {
             double v = Double.parseDouble(t.strip());
-            if (v <= 0) throw new NumberFormatException();
+            if (v < 0 || v == 0 && !zeroOk || Double.isNaN(v)) throw new NumberFormatException();
             return (long) (v * mult);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--kv-cache-mem must be a size like 256MiB or 2GiB, got '" + s + "'");
+            throw new IllegalArgumentException(option + " must be a size like 256MiB or 2GiB" + (zeroOk ? " (0 = off)" : "") + ", got '" + s + "'");
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.jllm.server;
 import dev.jllm.chat.ChatRenderer;
 import dev.jllm.chat.ChatTemplate;
 import dev.jllm.chat.PromptBuilder;
+import dev.jllm.engine.KvDiskStore;
 import dev.jllm.engine.LoadedModel;
 import dev.jllm.engine.Pooling;
 import dev.jllm.engine.Scheduler;
@@ -47,72 +48,86 @@ public final class ChatServer implements AutoCloseable {
     public record Options(Path model, String host, int port, Path dataDir, int threads, ApiKeys apiKeys, boolean insecure,
                           int maxRunning, int maxWaiting, long kvCacheBytes, int stepTokens, int maxBodyBytes, long heartbeatMillis,
                           int maxPerKey, Duration shutdownGrace, String store, Scheduler.Batching batching, int ctxSize,
-                          Map<String, Path> adapters, int maxOutputChars, Pooling pooling) {
+                          Map<String, Path> adapters, int maxOutputChars, Pooling pooling, Path kvDiskDir, long kvDiskBudget) {
         public static final int DEFAULT_CTX = 4096;
+        /** {@code --kv-disk-budget} by default: conversations' KV on disk, LRU beyond it. */
+        public static final long DEFAULT_KV_DISK_BUDGET = 4L << 30;
 
         public Options {
             if (ctxSize < 0) throw new IllegalArgumentException("--ctx-size must be >= 0 (0 = the model's, up to " + DEFAULT_CTX + "), got " + ctxSize);
             adapters = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(adapters));
             if (maxOutputChars < 0) throw new IllegalArgumentException("--max-output-chars must be >= 0 (0 = no budget), got " + maxOutputChars);
             java.util.Objects.requireNonNull(pooling, "pooling");
+            if (kvDiskBudget < 0) throw new IllegalArgumentException("--kv-disk-budget must be >= 0 (0 = no KV on disk), got " + kvDiskBudget);
+        }
+
+        /** Where conversations' KV goes when evicted and at shutdown: {@code --kv-disk-dir}, else {@code DATA_DIR/kv}. */
+        public Path kvDiskDirectory() {
+            return kvDiskDir != null ? kvDiskDir : dataDir.resolve("kv");
+        }
+
+        /** {@code --kv-disk-dir} (null: under the data dir) and {@code --kv-disk-budget} in bytes (0: KV stays in memory only). */
+        public Options withKvDisk(Path dir, long budget) {
+            return new Options(model, host, port, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize, adapters, maxOutputChars, pooling, dir, budget);
         }
 
         /** Defaults for everything but the model, data dir and keys. */
         public static Options defaults(Path model, Path dataDir, ApiKeys keys) {
             return new Options(model, "127.0.0.1", 8080, dataDir, Runtime.getRuntime().availableProcessors(), keys, false, 8, 64,
-                    256L << 20, 512, 4 << 20, 2_000, 4, Duration.ofSeconds(30), null, Scheduler.Batching.CONTINUOUS, 0, Map.of(), 0, Pooling.MEAN);
+                    256L << 20, 512, 4 << 20, 2_000, 4, Duration.ofSeconds(30), null, Scheduler.Batching.CONTINUOUS, 0, Map.of(), 0, Pooling.MEAN, null, DEFAULT_KV_DISK_BUDGET);
         }
 
         public Options withPort(int p) {
             return new Options(model, host, p, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize, adapters, maxOutputChars, pooling);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize, adapters, maxOutputChars, pooling, kvDiskDir, kvDiskBudget);
         }
 
         public Options withHost(String h, boolean insecureOk) {
             return new Options(model, h, port, dataDir, threads, apiKeys, insecureOk, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize, adapters, maxOutputChars, pooling);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize, adapters, maxOutputChars, pooling, kvDiskDir, kvDiskBudget);
         }
 
         public Options withLimits(int running, int waiting, int perKey, int bodyBytes, long heartbeat) {
             return new Options(model, host, port, dataDir, threads, apiKeys, insecure, running, waiting, kvCacheBytes, stepTokens,
-                    bodyBytes, heartbeat, perKey, shutdownGrace, store, batching, ctxSize, adapters, maxOutputChars, pooling);
+                    bodyBytes, heartbeat, perKey, shutdownGrace, store, batching, ctxSize, adapters, maxOutputChars, pooling, kvDiskDir, kvDiskBudget);
         }
 
         public Options withShutdownGrace(Duration d) {
             return new Options(model, host, port, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, d, store, batching, ctxSize, adapters, maxOutputChars, pooling);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, d, store, batching, ctxSize, adapters, maxOutputChars, pooling, kvDiskDir, kvDiskBudget);
         }
 
         public Options withStore(String url) {
             return new Options(model, host, port, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, url, batching, ctxSize, adapters, maxOutputChars, pooling);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, url, batching, ctxSize, adapters, maxOutputChars, pooling, kvDiskDir, kvDiskBudget);
         }
 
         public Options withBatching(Scheduler.Batching b) {
             return new Options(model, host, port, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, b, ctxSize, adapters, maxOutputChars, pooling);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, b, ctxSize, adapters, maxOutputChars, pooling, kvDiskDir, kvDiskBudget);
         }
 
         public Options withCtxSize(int n) {
             return new Options(model, host, port, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, n, adapters, maxOutputChars, pooling);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, n, adapters, maxOutputChars, pooling, kvDiskDir, kvDiskBudget);
         }
 
         /** LoRA adapters served beside the base, as {@code MODEL:NAME} (GGUF files, llama.cpp's layout). */
         public Options withAdapters(Map<String, Path> a) {
             return new Options(model, host, port, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize, a, maxOutputChars, pooling);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize, a, maxOutputChars, pooling, kvDiskDir, kvDiskBudget);
         }
 
         /** {@code --max-output-chars} (the budget of requests that set none; 0 = none) and {@code --pooling} for /v1/embeddings. */
         public Options withOutputs(int maxChars, Pooling p) {
             return new Options(model, host, port, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize, adapters, maxChars, p);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize, adapters, maxChars, p, kvDiskDir, kvDiskBudget);
         }
 
         public Options withResources(int threadCount, long kvBytes) {
             return new Options(model, host, port, dataDir, threadCount, apiKeys, insecure, maxRunning, maxWaiting, kvBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize, adapters, maxOutputChars, pooling);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize, adapters, maxOutputChars, pooling, kvDiskDir, kvDiskBudget);
         }
     }
 
@@ -183,8 +198,18 @@ public final class ChatServer implements AutoCloseable {
             }
             ServedModels served = new ServedModels(modelId, adapters);
             PrometheusMetrics metrics = new PrometheusMetrics(modelId);
-            scheduler = new Scheduler(model.weights, model.matmul, model.tokenizer, blocks,
-                    new Scheduler.Limits(o.maxRunning(), o.maxWaiting(), o.stepTokens(), 256, o.batching()), metrics, ctx);
+            KvDiskStore disk = null;
+            if (o.kvDiskBudget() > 0 && (o.kvDiskDir() != null || o.dataDir() != null)) {
+                // KV is valid only for the weights that computed it: files carry the model file's SHA-256
+                disk = new KvDiskStore(o.kvDiskDirectory(), o.kvDiskBudget(), Scheduler.kvLayout(c, KvDiskStore.sha256(o.model())));
+            }
+            try {
+                scheduler = new Scheduler(model.weights, model.matmul, model.tokenizer, blocks,
+                        new Scheduler.Limits(o.maxRunning(), o.maxWaiting(), o.stepTokens(), 256, o.batching()), metrics, ctx, disk);
+            } catch (RuntimeException e) {
+                if (disk != null) disk.close();
+                throw e;
+            }
             metrics.bind(scheduler);
             store = openStore(o);
             PromptBuilder prompts = new PromptBuilder(model.tokenizer, templates.apply(model.file), ctx);

@@ -62,6 +62,21 @@ public final class PrometheusMetrics implements SchedulerMetrics {
         gauge("jllm.kv_cache_blocks_used", "KV cache blocks in use (running and idle conversations)", s, x -> x.stats().blocksUsed());
         gauge("jllm.kv_cache_blocks_capacity", "KV cache blocks in all, " + s.blockTokens() + " tokens each (not _total: Prometheus reserves that for counters)", s, x -> x.stats().blocksTotal());
         gauge("jllm.idle_conversations", "Conversations whose KV stays resident between turns", s, x -> x.stats().idleConversations());
+        dev.jllm.engine.KvDiskStore d = s.kvDisk();
+        if (d != null) {
+            fcounter("jllm.kv_disk_hits", "Turns whose conversation KV was loaded from disk instead of prefilled", d, x -> x.hits());
+            for (String reason : d.misses().keySet()) {
+                io.micrometer.core.instrument.FunctionCounter.builder("jllm.kv_disk_misses", d, x -> x.misses().getOrDefault(reason, 0L))
+                        .description("Turns of a conversation not resident in memory whose KV file was missing or unusable, by reason")
+                        .tags(tags).tag("reason", reason).register(registry);
+            }
+            fcounter("jllm.kv_disk_written_bytes", "Bytes of conversation KV files written (on eviction and at shutdown)", d, x -> x.bytesWritten());
+            fcounter("jllm.kv_disk_read_bytes", "Bytes of conversation KV read back from disk", d, x -> x.bytesRead());
+            fcounter("jllm.kv_disk_load_seconds", "Time spent reading and checking conversation KV files", d, x -> x.loadNanos() / 1e9);
+            fcounter("jllm.kv_disk_write_failures", "Conversation KV files that could not be written", d, x -> x.writeFailures());
+            fcounter("jllm.kv_disk_budget_deletions", "KV files deleted least recently used first to stay within --kv-disk-budget", d, x -> x.deletedForBudget());
+            gauge("jllm.kv_disk_bytes", "Bytes the conversation KV files take on disk", d, x -> x.bytesOnDisk());
+        }
     }
 
     /** Prometheus text exposition format 0.0.4. */
@@ -126,6 +141,10 @@ public final class PrometheusMetrics implements SchedulerMetrics {
 
     private Counter counter(String name, String help) {
         return Counter.builder(name).description(help).tags(tags).register(registry);
+    }
+
+    private <T> void fcounter(String name, String help, T obj, ToDoubleFunction<T> f) {
+        io.micrometer.core.instrument.FunctionCounter.builder(name, obj, f).description(help).tags(tags).register(registry);
     }
 
     private <T> void gauge(String name, String help, T obj, ToDoubleFunction<T> f) {
