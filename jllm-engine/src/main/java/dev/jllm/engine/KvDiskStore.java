@@ -158,27 +158,59 @@ public final class KvDiskStore implements AutoCloseable {
         }
     }
 
+    /** Bytes of blocks queued for writing at most; an eviction beyond that is not written (counted in {@link #writesDropped}). */
+    static final long MAX_PENDING_BYTES = 512L << 20;
+    private final AtomicLong pendingBytes = new AtomicLong(), writesDropped = new AtomicLong();
+
     /**
      * Queues a write of a conversation's KV (the caller hands over {@code blocks}, a copy); returns at
-     * once. A newer write or a {@link #delete} of the same key supersedes it.
+     * once. A newer write or a {@link #delete} of the same key supersedes it. When more than
+     * {@link #MAX_PENDING_BYTES} wait already (the disk is slower than evictions), this one is dropped:
+     * the conversation's next turn prefills.
      */
     public void write(String key, int[] tokens, int kvLength, byte[][] blocks) {
         Entry e = new Entry(key, tokens.clone(), kvLength, blocks);
-        if (e.bytes() + 4096 + 4L * tokens.length > budget) return; // would never fit
+        long bytes = e.bytes();
+        if (bytes + 4096 + 4L * tokens.length > budget) return; // would never fit
+        if (pendingBytes.addAndGet(bytes) > MAX_PENDING_BYTES) {
+            pendingBytes.addAndGet(-bytes);
+            writesDropped.incrementAndGet();
+            return;
+        }
         pending.put(key, e);
         submit(() -> {
-            if (pending.get(key) != e) return; // superseded
             try {
-                writeFile(e);
-                writes.incrementAndGet();
-            } catch (IOException | RuntimeException x) {
-                writeFailures.incrementAndGet();
-                LOG.log(System.Logger.Level.WARNING, "could not write the KV of conversation " + key + " to " + file(key) + ": " + x);
+                writeQueued(key, e);
             } finally {
-                pending.remove(key, e);
+                pendingBytes.addAndGet(-bytes);
             }
-            enforceBudget();
         });
+    }
+
+    /**
+     * Writes a conversation's KV on the calling thread, after everything queued (shutdown: nothing
+     * else runs on the scheduler then, and the drain must not be limited by the queue's cap).
+     */
+    public void writeNow(String key, int[] tokens, int kvLength, byte[][] blocks) {
+        Entry e = new Entry(key, tokens.clone(), kvLength, blocks);
+        if (e.bytes() + 4096 + 4L * tokens.length > budget) return;
+        flush();
+        pending.put(key, e);
+        writeQueued(key, e);
+    }
+
+    private void writeQueued(String key, Entry e) {
+        if (pending.get(key) != e) return; // superseded
+        try {
+            writeFile(e);
+            writes.incrementAndGet();
+        } catch (IOException | RuntimeException x) {
+            writeFailures.incrementAndGet();
+            LOG.log(System.Logger.Level.WARNING, "could not write the KV of conversation " + key + " to " + file(key) + ": " + x);
+        } finally {
+            pending.remove(key, e);
+        }
+        enforceBudget();
     }
 
     /** Deletes a conversation's KV file (conversation deleted); asynchronous, ordered after earlier writes. */
@@ -425,6 +457,9 @@ public final class KvDiskStore implements AutoCloseable {
     public long writes() { return writes.get(); }
 
     public long writeFailures() { return writeFailures.get(); }
+
+    /** Evictions not written because too many bytes were queued already. */
+    public long writesDropped() { return writesDropped.get(); }
 
     public long deletedForBudget() { return deletedForBudget.get(); }
 

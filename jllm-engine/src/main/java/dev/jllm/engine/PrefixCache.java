@@ -84,9 +84,10 @@ final class PrefixCache {
      * Hands a conversation's KV to the disk store: a copy of its blocks here (the one cost on this
      * thread), the file write on the store's thread. Anonymous entries and adapters' KV stay in memory only.
      */
-    private void spill(Entry e) {
+    private void spill(Entry e, boolean now) {
         if (disk == null || e.key == null || e.adapter != null || e.kvLength == 0) return;
-        disk.write(e.key, e.tokens, e.kvLength, kv.exportBlocks(e.seq, e.kvLength));
+        if (now) disk.writeNow(e.key, e.tokens, e.kvLength, kv.exportBlocks(e.seq, e.kvLength));
+        else disk.write(e.key, e.tokens, e.kvLength, kv.exportBlocks(e.seq, e.kvLength));
     }
 
     /** Hash of block {@code b} of {@code tokens} chained onto the previous blocks' hash {@code h}. */
@@ -221,7 +222,7 @@ final class PrefixCache {
         for (Entry e : entries.values()) {
             if (e == keep) continue;
             remove(e);
-            spill(e);
+            spill(e, false);
             kv.free(e.seq);
             return e.kvLength;
         }
@@ -236,11 +237,11 @@ final class PrefixCache {
         return entries.size();
     }
 
-    /** Frees everything (shutdown), writing conversations to disk first when there is a disk store. */
+    /** Frees everything (shutdown), writing conversations to disk first (on this thread) when there is a disk store. */
     void clear() {
         for (Entry e : new ArrayList<>(entries.values())) {
             try {
-                spill(e);
+                spill(e, true); // shutdown: written before the scheduler's close returns
             } catch (RuntimeException x) {
                 System.getLogger(PrefixCache.class.getName()).log(System.Logger.Level.WARNING, "could not spill conversation " + e.key + ": " + x);
             }

@@ -14,6 +14,44 @@ class KvCacheManagerTest {
     static final ModelConfig TINY = new ModelConfig("llama", 64, 172, 5, 8, 4, 8, 512, 512, 1e-5f, 10000f, true);
 
     @Test
+    void exportedBlocksImportIntoAnotherCacheBitForBit() {
+        for (GgmlType t : new GgmlType[] {GgmlType.F16, GgmlType.F32}) {
+            KvCacheManager src = new KvCacheManager(TINY, t, 16, 10), dst = new KvCacheManager(TINY, t, 16, 10);
+            int a = src.allocate();
+            src.beginWrite(a, 0, 37);
+            float[] k = new float[32], v = new float[32];
+            for (int pos = 0; pos < 37; pos++) {
+                for (int layer = 0; layer < 5; layer++) {
+                    for (int i = 0; i < 32; i++) {
+                        k[i] = pos * 0.01f + layer + i * 1e-3f;
+                        v[i] = -k[i];
+                    }
+                    src.store(a, layer, pos, k, 0, v, 0);
+                }
+            }
+            byte[][] blocks = src.exportBlocks(a, 37);
+            assertEquals(3, blocks.length);
+            int b = dst.allocate();
+            dst.importBlocks(b, 37, blocks);
+            assertEquals(37, dst.length(b));
+            assertEquals(3, dst.blocksUsed());
+            assertArrayEquals(blocks[2], dst.exportBlocks(b, 37)[2], t + ": the same bytes back");
+            assertArrayEquals(Arrays.copyOf(blocks, 2), Arrays.copyOf(dst.exportBlocks(b, 20), 2), t + ": a prefix exports its blocks");
+            int c = dst.allocate();
+            var e = assertThrows(IllegalArgumentException.class, () -> dst.importBlocks(c, 37, Arrays.copyOf(blocks, 2)));
+            assertTrue(e.getMessage().contains("needs 3 blocks, got 2"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> dst.importBlocks(b, 10, blocks), "only into an empty sequence");
+        }
+        KvCacheManager f32 = new KvCacheManager(TINY, GgmlType.F32, 16, 10), f16 = new KvCacheManager(TINY, GgmlType.F16, 16, 10);
+        int a = f16.allocate();
+        f16.beginWrite(a, 0, 5);
+        byte[][] half = f16.exportBlocks(a, 5);
+        int b = f32.allocate();
+        var e = assertThrows(IllegalArgumentException.class, () -> f32.importBlocks(b, 5, half));
+        assertTrue(e.getMessage().contains("bytes, this cache's blocks have"), e.getMessage());
+    }
+
+    @Test
     void blocksAreAllocatedSharedAndReturned() {
         KvCacheManager kv = new KvCacheManager(TINY, GgmlType.F16, 16, 10);
         // one block: 2 (K,V) · 5 layers · 16 slots · 32 kv dims · 2 bytes
