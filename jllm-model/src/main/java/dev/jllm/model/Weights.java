@@ -49,6 +49,7 @@ public final class Weights {
             this.config = f.config();
             this.arch = Architecture.of(config.architecture());
             ModelConfig c = config;
+            refuseUnusedBiases(f);
             this.tokenEmbedding = matrix(f, pool, "token_embd.weight", c.vocabSize(), c.dim());
             this.layers = new Layer[c.nLayers()];
             for (int l = 0; l < c.nLayers(); l++) {
@@ -77,6 +78,21 @@ public final class Weights {
                         + " and Llama 3 rope_freqs", -1);
             }
             this.ropeFreqFactors = vector(f, "rope_freqs.weight", c.rope().dimensionCount() / 2, false);
+        }
+    }
+
+    /**
+     * A bias the forward pass does not add (e.g. Llama checkpoints with {@code o_proj}/MLP biases, which
+     * HF → GGUF conversion keeps as attn_output.bias / ffn_*.bias) would silently change every output:
+     * refuse the file instead, naming the tensor.
+     */
+    private static void refuseUnusedBiases(ModelFile f) throws GgufFormatException {
+        for (var t : f.tensors()) {
+            String n = t.name();
+            if (n.endsWith(".bias") && !n.matches("blk\\.\\d+\\.attn_[qkv]\\.bias")) {
+                throw new GgufFormatException(f.path() + ": tensor '" + n + "' is a bias jllm's engine does not apply (it adds only"
+                        + " attn_q/k/v biases); running the model without it would give wrong outputs. llama.cpp runs such files", -1);
+            }
         }
     }
 

@@ -36,6 +36,23 @@ class ModelToolsTest {
     }
 
     @Test
+    void aBiasTheEngineDoesNotApplyIsRefusedByName() throws Exception {
+        // stories260K plus blk.0.attn_output.bias (an o_proj bias an HF Llama checkpoint can carry): ignoring it would be silently wrong
+        Path out = tmp.resolve("obias.gguf");
+        try (GgufFile src = GgufFile.open(TestData.path("models/stories260K.gguf"))) {
+            dev.jllm.gguf.GgufWriter w = new dev.jllm.gguf.GgufWriter().putAll(src.metadata());
+            for (GgufTensorInfo t : src.tensors()) w.addTensor(t.name(), t.type(), t.dims(), src.tensorData(t));
+            int dim = ((Number) src.get("llama.embedding_length").value()).intValue();
+            w.addTensor("blk.0.attn_output.bias", GgmlType.F32, new long[] {dim}, o -> o.write(new byte[4 * dim]));
+            w.write(out);
+        }
+        try (ModelFile m = ModelFile.open(out)) {
+            var e = assertThrows(dev.jllm.gguf.GgufFormatException.class, () -> new Weights(m, false));
+            assertTrue(e.getMessage().contains("'blk.0.attn_output.bias' is a bias jllm's engine does not apply"), e.getMessage());
+        }
+    }
+
+    @Test
     void randomModelHasThePresetShapeAndLoads() throws Exception {
         Path out = tmp.resolve("r.gguf");
         ModelConfig tinyQwen = new ModelConfig("qwen3", 64, 128, 2, 4, 2, 32, 300, 256, 1e-6f, 1e6f, true);
