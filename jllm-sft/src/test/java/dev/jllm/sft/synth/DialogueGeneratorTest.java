@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -142,6 +143,85 @@ class DialogueGeneratorTest {
                 DialogueGenerator.dialogue(one, 9).toJson(), "one fact per dialogue is the classic generator");
         assertEquals(List.of(DialogueGenerator.dialogue(one, 9).answer()), DialogueGenerator.dialogue(one, 9).facts());
         assertThrows(IllegalArgumentException.class, () -> new DialogueGenerator.Options(5, Split.TRAIN, BOTH, 0, 3, 0.15, 0.3, 0));
+    }
+
+    // ---- the phrasings ----
+
+    /** Every text of the phrasing tables in one language (all kinds, corrections, systems, distractors). */
+    static List<String> allTexts(Lang lang) {
+        List<String> out = new ArrayList<>();
+        for (Phrasings.Kind k : Phrasings.KINDS) {
+            Phrasings.Texts t = k.in(lang);
+            out.addAll(t.statements());
+            out.addAll(t.questions());
+            out.addAll(t.answers());
+            out.addAll(t.acks());
+        }
+        for (var m : List.of(Phrasings.CORRECTIONS, Phrasings.NAME_CORRECTIONS, Phrasings.CORRECTION_ACKS, Phrasings.SYSTEMS, Phrasings.DISTRACTORS)) {
+            out.addAll(m.get(lang));
+        }
+        return out;
+    }
+
+    @Test
+    void everyTypeHasManyWordingsAndTheHeldOutThirdIsSplitByIndex() {
+        Map<String, String> owner = new HashMap<>();
+        for (Phrasings.Kind k : Phrasings.KINDS) {
+            for (Lang lang : BOTH) {
+                Phrasings.Texts t = k.in(lang);
+                String where = k.id() + "/" + lang.id();
+                // issue 19: a model must recognise the type from many wordings, so training alone sees at least 12 of each
+                assertTrue(t.statements().size() >= 27 && t.questions().size() >= 27, where + " " + t.statements().size() + "/" + t.questions().size());
+                assertTrue(t.answers().size() >= 8 && t.acks().size() >= 6, where);
+                for (List<String> l : List.of(t.statements(), t.questions())) {
+                    List<String> held = Phrasings.side(l, Split.HELDOUT, false), tr = Phrasings.side(l, Split.TRAIN, false);
+                    assertEquals(l.size() / 3, held.size(), where);
+                    assertEquals(l.size(), held.size() + tr.size(), where);
+                    assertTrue(tr.size() >= 18, where);
+                    assertEquals(l.size(), new HashSet<>(l).size(), where + ": a repeated phrasing");
+                    for (String s : l) {
+                        assertTrue(s.contains("{v}") == (l == t.statements()), where + ": " + s);
+                        // one wording belongs to one type (else a held-out question could be a training one of another type)
+                        String was = owner.putIfAbsent(s, k.id());
+                        assertTrue(was == null || was.equals(k.id()), s + " in " + was + " and " + k.id());
+                    }
+                }
+                for (String a : t.answers()) {
+                    assertTrue(a.contains("{v}"), where + ": the answer holds the value: " + a);
+                    // fill() capitalises a first lower-case letter: the value would not be verbatim
+                    if (lang == Lang.EN) assertFalse(a.startsWith("{v}"), where + ": " + a);
+                }
+                if (lang == Lang.EN && (k.id().equals("preference") || k.id().equals("plan"))) {
+                    for (String s : t.statements()) assertFalse(s.startsWith("{v}"), where + ": " + s);
+                }
+            }
+        }
+        assertTrue(Phrasings.side(DialogueGenerator.pairList(Phrasings.DISTRACTORS.get(Lang.EN)), Split.HELDOUT, true).size() >= 12);
+        assertTrue(Phrasings.side(DialogueGenerator.pairList(Phrasings.DISTRACTORS.get(Lang.ZH)), Split.HELDOUT, true).size() >= 12);
+    }
+
+    @Test
+    void noPhrasingNamesAHeldOutValue() {
+        // held-out preference and plan values are whole words of the shared lists: no phrasing may contain one
+        List<String> held = new ArrayList<>(Pools.side(Pools.PLANS_EN, Split.HELDOUT));
+        held.addAll(Pools.side(Pools.PLANS_ZH, Split.HELDOUT));
+        for (var m : List.of(Pools.PREFERENCES_EN, Pools.PREFERENCES_ZH)) for (List<String> l : m.values()) held.addAll(Pools.side(l, Split.HELDOUT));
+        // and no capitalised English word could be a held-out Latin name (2-3 held-out syllables)
+        Set<String> heldLatin = Set.copyOf(Pools.pieces(Pools.Script.LATIN, Split.HELDOUT));
+        Pattern number = Pattern.compile("(?<!\\d)\\d{3,4}(?!\\d)"), capital = Pattern.compile("\\b[A-Z][a-z]+\\b");
+        for (Lang lang : BOTH) {
+            for (String s : allTexts(lang)) {
+                for (String v : held) assertFalse(occurs(s, v), "held-out value '" + v + "' in the phrasing '" + s + "'");
+                assertFalse(number.matcher(s).find(), s);
+                var m = capital.matcher(s);
+                while (m.find()) {
+                    String w = m.group().toLowerCase(Locale.ROOT);
+                    boolean nameLike = w.length() >= 4 && w.length() <= 6 && w.length() % 2 == 0;
+                    for (int i = 0; nameLike && i < w.length(); i += 2) nameLike = heldLatin.contains(w.substring(i, i + 2));
+                    assertFalse(nameLike, "'" + m.group() + "' could be a held-out name: " + s);
+                }
+            }
+        }
     }
 
     // ---- no shared pieces ----
