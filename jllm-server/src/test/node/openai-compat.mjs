@@ -9,15 +9,34 @@ if (!baseURL) {
   process.exit(2);
 }
 const client = new OpenAI({ baseURL, apiKey: process.env.JLLM_API_KEY || 'unused', timeout: 60_000, maxRetries: 0 });
-const model = 'stories260K';
+const model = process.env.JLLM_MODEL || 'stories260K'; // the served model's id (llama-server: its --alias)
 
 // A small budget may end a response at max_output_tokens: then it is 'incomplete' with that reason (OpenAI semantics).
 function assertFinished(r) {
   assert.ok(r.status === 'completed' || (r.status === 'incomplete' && r.incomplete_details.reason === 'max_output_tokens'),
     `finished response, got ${r.status} ${JSON.stringify(r.incomplete_details)}`);
+  // completed_at: a Unix time when completed, else absent or null (the SDK's Response type)
+  if (r.status === 'completed') assert.ok(Number.isInteger(r.completed_at) && r.completed_at >= r.created_at, `completed_at ${r.completed_at}`);
+  else assert.equal(r.completed_at ?? null, null);
 }
 
-async function check(name, fn) {
+// JLLM_TARGET=llama-server (scripts/node-vs-llama-server.sh runs the suites against llama.cpp's server):
+// checks of jllm's own features (extensions, stored state, jllm's error wording) print 'skip' with the
+// reason instead of running; everything else runs unchanged. Unset (the Java tests), everything runs.
+const target = process.env.JLLM_TARGET || 'jllm';
+const onJllm = target === 'jllm';
+// false (and a note) when the target is not jllm: guards the jllm-only part of a check
+function jllmOnly(what) {
+  if (!onJllm) console.log(`     (${target}: not checked: ${what})`);
+  return onJllm;
+}
+
+// only: a reason when the whole check is about jllm's own features (skipped on other targets)
+async function check(name, fn, only) {
+  if (only && !onJllm) {
+    console.log(`skip ${name} (jllm only: ${only})`);
+    return;
+  }
   try {
     await fn();
     console.log(`ok   ${name}`);
@@ -86,7 +105,7 @@ await check('responses.create with previous_response_id', async () => {
     `second prompt ${second.usage.input_tokens} tokens includes the first turn (${first.usage.input_tokens}+${first.usage.output_tokens})`);
   const again = await client.responses.retrieve(second.id);
   assert.equal(again.output_text, second.output_text);
-});
+}, 'stored responses (previous_response_id, retrieve)');
 
 await check('responses.create stream', async () => {
   const stream = await client.responses.create({ model, input: 'Tom saw a dog.', temperature: 0, max_output_tokens: 16, stream: true });
@@ -131,7 +150,7 @@ await check('conversations create + items + responses in it', async () => {
   assert.equal(got.id, conv.id);
   await client.conversations.delete(conv.id);
   await assert.rejects(client.conversations.retrieve(conv.id), (e) => e.status === 404);
-});
+}, 'the Conversations API');
 
 await check('errors are OpenAI errors', async () => {
   await assert.rejects(client.chat.completions.create({ model: 'gpt-4', messages }), (e) => e.status === 400 || e.status === 404);

@@ -85,6 +85,24 @@ class ResponsesApiTest {
     }
 
     @Test
+    void completedAtIsAUnixTimeOnlyWhenTheResponseCompleted() throws Exception {
+        // an enum schema: the answer is "yes" and the grammar then allows only the end (OpenAI's Response: completed_at
+        // "only present when the status is completed"; llama-server sends it too)
+        JsonNode done = ok(s.post("/v1/responses", "{\"model\":\"stories260K\",\"input\":\"Yes?\",\"max_output_tokens\":40,"
+                + "\"text\":{\"format\":{\"type\":\"json_schema\",\"name\":\"a\",\"schema\":{\"enum\":[\"yes\"]}}}}", null));
+        assertEquals("completed", done.get("status").asText(), done.toString());
+        long created = done.get("created_at").asLong();
+        assertTrue(done.get("completed_at").isIntegralNumber(), done.toString());
+        assertTrue(done.get("completed_at").asLong() >= created && done.get("completed_at").asLong() - created < 120, done.toString());
+        JsonNode got = ok(s.get("/v1/responses/" + done.get("id").asText(), null));
+        assertTrue(got.get("completed_at").asLong() >= created, got.toString());
+        JsonNode cut = ok(s.post("/v1/responses", "{\"model\":\"stories260K\",\"input\":\"Once upon a time\",\"temperature\":0,\"max_output_tokens\":1}", null));
+        assertEquals("incomplete", cut.get("status").asText(), cut.toString());
+        assertTrue(cut.get("completed_at").isNull(), cut.toString());
+        assertTrue(ok(s.get("/v1/responses/" + cut.get("id").asText(), null)).get("completed_at").isNull());
+    }
+
+    @Test
     void streamingEmitsCreatedDeltasCompletedAndStoresTheTurn() throws Exception {
         String conv = ok(s.post("/v1/conversations", "{}", null)).get("id").asText();
         HttpResponse<String> r = s.post("/v1/responses", "{\"model\":\"stories260K\",\"conversation\":\"" + conv

@@ -257,6 +257,7 @@ final class ResponsesApi {
             for (ConversationStore.Item it : items) if (it.output()) output.add(ResponseItems.json(it));
         }
         ObjectNode o = base(r.id(), r.createdAt(), r.status(), r.model(), r.conversationId(), r.previousResponseId(), r.instructions(), output);
+        if (r.status().equals("completed") && r.completedAt() != null) o.put("completed_at", r.completedAt().longValue());
         if (r.usage() != null && !output.isEmpty()) o.set("usage", usage(r.usage().inputTokens(), r.usage().cachedTokens(), r.usage().outputTokens()));
         if (r.error() != null) o.putObject("error").put("message", r.error());
         HttpIo.sendJson(ex, 200, o);
@@ -365,6 +366,7 @@ final class ResponsesApi {
 
     private ObjectNode response(Turn t, String status, List<ObjectNode> output, GenerationEvent.Finished f, String incompleteReason) {
         ObjectNode r = base(t.id(), t.createdAt(), status, t.model().id(), t.conversationId(), t.previousResponseId(), t.instructions(), output);
+        if (status.equals("completed")) r.put("completed_at", System.currentTimeMillis() / 1000);
         r.put("store", t.store());
         r.put("temperature", t.args().params().temperature());
         r.put("top_p", t.args().params().topP());
@@ -390,6 +392,7 @@ final class ResponsesApi {
         r.put("id", id);
         r.put("object", "response");
         r.put("created_at", createdAt);
+        r.putNull("completed_at"); // OpenAI's Response: a Unix time only when the status is completed
         r.put("status", status);
         r.put("model", model);
         r.putArray("output").addAll(output);
