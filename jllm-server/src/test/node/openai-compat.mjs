@@ -153,7 +153,8 @@ await check('conversations create + items + responses in it', async () => {
 }, 'the Conversations API');
 
 await check('errors are OpenAI errors', async () => {
-  await assert.rejects(client.chat.completions.create({ model: 'gpt-4', messages }), (e) => e.status === 400 || e.status === 404);
+  // OpenAI: 404, code model_not_found (the SDK's NotFoundError)
+  await assert.rejects(client.chat.completions.create({ model: 'gpt-4', messages }), (e) => e.status === 404 && e.code === 'model_not_found');
 });
 
 if (process.exitCode) console.error('openai-compat: FAILED');

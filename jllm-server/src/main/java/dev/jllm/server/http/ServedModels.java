@@ -53,11 +53,15 @@ public final class ServedModels {
         return byId.containsKey(id);
     }
 
-    /** The request's {@code model}: 400 model_not_found (listing what is served) unless it is one of {@link #ids}. */
+    /**
+     * The request's {@code model}: unless it is one of {@link #ids}, OpenAI's answer to a model it does not have —
+     * 404, type invalid_request_error, code model_not_found (the SDKs' NotFoundError) — listing what is served.
+     */
     Resolved resolve(ObjectNode body) {
         String model = Fields.reqString(body, "model", null);
         if (!byId.containsKey(model)) {
-            throw ApiException.invalid("model", "model_not_found", "the model '" + model + "' does not exist; this server serves " + String.join(", ", ids()));
+            throw new ApiException(404, "invalid_request_error", "model", "model_not_found",
+                    "the model '" + model + "' does not exist; this server serves " + String.join(", ", ids()), 0);
         }
         return new Resolved(model, byId.get(model));
     }
