@@ -49,6 +49,9 @@ final class ServeCommand implements Callable<Integer> {
             + " and at shutdown, and loaded from on their next turn, also after a restart (default: DATA_DIR/kv)") Path kvDiskDir;
     @Option(names = "--kv-disk-budget", defaultValue = "4GiB", paramLabel = "SIZE", description = "disk space for conversations' KV,"
             + " least recently used files deleted beyond it; 0 = KV in memory only (default ${DEFAULT-VALUE})") String kvDiskBudget;
+    @Option(names = "--warmup-tokens", defaultValue = "256", paramLabel = "N", description = "before answering, run the model once on N"
+            + " throwaway tokens (prefill and two decode steps) so the first requests do not pay for JIT compilation, as llama-server's"
+            + " warm-up; 0 = none (default ${DEFAULT-VALUE})") int warmupTokens;
     @Option(names = "--shutdown-grace", defaultValue = "30", description = "seconds in-flight requests get on shutdown (default ${DEFAULT-VALUE})")
     int grace;
     @Option(names = "--lora", paramLabel = "NAME=ADAPTER.gguf", description = "serve a LoRA adapter beside the base as model MODEL:NAME"
@@ -68,7 +71,7 @@ final class ServeCommand implements Callable<Integer> {
         int th = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         ChatServer.Options o = ChatServer.Options.defaults(m, dataDir, keys).withPort(port).withHost(host, insecure)
                 .withResources(th, parseSize(kvCacheMem)).withShutdownGrace(Duration.ofSeconds(grace)).withStore(store).withBatching(batching(batching)).withCtxSize(ctxSize);
-        o = o.withKvDisk(kvDiskDir, parseSize("--kv-disk-budget", kvDiskBudget, true));
+        o = o.withKvDisk(kvDiskDir, parseSize("--kv-disk-budget", kvDiskBudget, true)).withWarmup(warmupTokens);
         o = o.withLimits(maxRunning, maxWaiting, maxPerKey, o.maxBodyBytes(), o.heartbeatMillis());
         java.util.Map<String, Path> adapters = new java.util.LinkedHashMap<>();
         for (String l : lora) {

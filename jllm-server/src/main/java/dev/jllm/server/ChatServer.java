@@ -48,16 +48,19 @@ public final class ChatServer implements AutoCloseable {
     public record Options(Path model, String host, int port, Path dataDir, int threads, ApiKeys apiKeys, boolean insecure,
                           int maxRunning, int maxWaiting, long kvCacheBytes, int stepTokens, int maxBodyBytes, long heartbeatMillis,
                           int maxPerKey, Duration shutdownGrace, String store, Scheduler.Batching batching, int ctxSize,
-                          Map<String, Path> adapters, int maxOutputChars, Pooling pooling, Path kvDiskDir, long kvDiskBudget) {
+                          Map<String, Path> adapters, int maxOutputChars, Pooling pooling, Path kvDiskDir, long kvDiskBudget, int warmupTokens) {
         public static final int DEFAULT_CTX = 4096;
         /** {@code --kv-disk-budget} by default: conversations' KV on disk, LRU beyond it. */
         public static final long DEFAULT_KV_DISK_BUDGET = 4L << 30;
+        /** {@code --warmup-tokens} by default: one prefill of this many tokens before the server answers. */
+        public static final int DEFAULT_WARMUP_TOKENS = 256;
 
         public Options {
             if (ctxSize < 0) throw new IllegalArgumentException("--ctx-size must be >= 0 (0 = the model's, up to " + DEFAULT_CTX + "), got " + ctxSize);
             adapters = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(adapters));
             if (maxOutputChars < 0) throw new IllegalArgumentException("--max-output-chars must be >= 0 (0 = no budget), got " + maxOutputChars);
             java.util.Objects.requireNonNull(pooling, "pooling");
+            if (warmupTokens < 0) throw new IllegalArgumentException("--warmup-tokens must be >= 0 (0 = no warm-up), got " + warmupTokens);
             if (kvDiskBudget < 0) throw new IllegalArgumentException("--kv-disk-budget must be >= 0 (0 = no KV on disk), got " + kvDiskBudget);
         }
 
@@ -66,68 +69,75 @@ public final class ChatServer implements AutoCloseable {
             return kvDiskDir != null ? kvDiskDir : dataDir.resolve("kv");
         }
 
+        /** {@code --warmup-tokens}: a throwaway prefill of this many tokens before the server answers (0: none). */
+        public Options withWarmup(int tokens) {
+            return new Options(model, host, port, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize, adapters, maxOutputChars, pooling, kvDiskDir,
+                    kvDiskBudget, tokens);
+        }
+
         /** {@code --kv-disk-dir} (null: under the data dir) and {@code --kv-disk-budget} in bytes (0: KV stays in memory only). */
         public Options withKvDisk(Path dir, long budget) {
             return new Options(model, host, port, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize, adapters, maxOutputChars, pooling, dir, budget);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize, adapters, maxOutputChars, pooling, dir, budget, warmupTokens);
         }
 
         /** Defaults for everything but the model, data dir and keys. */
         public static Options defaults(Path model, Path dataDir, ApiKeys keys) {
             return new Options(model, "127.0.0.1", 8080, dataDir, Runtime.getRuntime().availableProcessors(), keys, false, 8, 64,
-                    256L << 20, 512, 4 << 20, 2_000, 4, Duration.ofSeconds(30), null, Scheduler.Batching.CONTINUOUS, 0, Map.of(), 0, Pooling.MEAN, null, DEFAULT_KV_DISK_BUDGET);
+                    256L << 20, 512, 4 << 20, 2_000, 4, Duration.ofSeconds(30), null, Scheduler.Batching.CONTINUOUS, 0, Map.of(), 0, Pooling.MEAN, null, DEFAULT_KV_DISK_BUDGET, DEFAULT_WARMUP_TOKENS);
         }
 
         public Options withPort(int p) {
             return new Options(model, host, p, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize, adapters, maxOutputChars, pooling, kvDiskDir, kvDiskBudget);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize, adapters, maxOutputChars, pooling, kvDiskDir, kvDiskBudget, warmupTokens);
         }
 
         public Options withHost(String h, boolean insecureOk) {
             return new Options(model, h, port, dataDir, threads, apiKeys, insecureOk, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize, adapters, maxOutputChars, pooling, kvDiskDir, kvDiskBudget);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize, adapters, maxOutputChars, pooling, kvDiskDir, kvDiskBudget, warmupTokens);
         }
 
         public Options withLimits(int running, int waiting, int perKey, int bodyBytes, long heartbeat) {
             return new Options(model, host, port, dataDir, threads, apiKeys, insecure, running, waiting, kvCacheBytes, stepTokens,
-                    bodyBytes, heartbeat, perKey, shutdownGrace, store, batching, ctxSize, adapters, maxOutputChars, pooling, kvDiskDir, kvDiskBudget);
+                    bodyBytes, heartbeat, perKey, shutdownGrace, store, batching, ctxSize, adapters, maxOutputChars, pooling, kvDiskDir, kvDiskBudget, warmupTokens);
         }
 
         public Options withShutdownGrace(Duration d) {
             return new Options(model, host, port, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, d, store, batching, ctxSize, adapters, maxOutputChars, pooling, kvDiskDir, kvDiskBudget);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, d, store, batching, ctxSize, adapters, maxOutputChars, pooling, kvDiskDir, kvDiskBudget, warmupTokens);
         }
 
         public Options withStore(String url) {
             return new Options(model, host, port, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, url, batching, ctxSize, adapters, maxOutputChars, pooling, kvDiskDir, kvDiskBudget);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, url, batching, ctxSize, adapters, maxOutputChars, pooling, kvDiskDir, kvDiskBudget, warmupTokens);
         }
 
         public Options withBatching(Scheduler.Batching b) {
             return new Options(model, host, port, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, b, ctxSize, adapters, maxOutputChars, pooling, kvDiskDir, kvDiskBudget);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, b, ctxSize, adapters, maxOutputChars, pooling, kvDiskDir, kvDiskBudget, warmupTokens);
         }
 
         public Options withCtxSize(int n) {
             return new Options(model, host, port, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, n, adapters, maxOutputChars, pooling, kvDiskDir, kvDiskBudget);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, n, adapters, maxOutputChars, pooling, kvDiskDir, kvDiskBudget, warmupTokens);
         }
 
         /** LoRA adapters served beside the base, as {@code MODEL:NAME} (GGUF files, llama.cpp's layout). */
         public Options withAdapters(Map<String, Path> a) {
             return new Options(model, host, port, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize, a, maxOutputChars, pooling, kvDiskDir, kvDiskBudget);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize, a, maxOutputChars, pooling, kvDiskDir, kvDiskBudget, warmupTokens);
         }
 
         /** {@code --max-output-chars} (the budget of requests that set none; 0 = none) and {@code --pooling} for /v1/embeddings. */
         public Options withOutputs(int maxChars, Pooling p) {
             return new Options(model, host, port, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize, adapters, maxChars, p, kvDiskDir, kvDiskBudget);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize, adapters, maxChars, p, kvDiskDir, kvDiskBudget, warmupTokens);
         }
 
         public Options withResources(int threadCount, long kvBytes) {
             return new Options(model, host, port, dataDir, threadCount, apiKeys, insecure, maxRunning, maxWaiting, kvBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize, adapters, maxOutputChars, pooling, kvDiskDir, kvDiskBudget);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize, adapters, maxOutputChars, pooling, kvDiskDir, kvDiskBudget, warmupTokens);
         }
     }
 
@@ -198,6 +208,7 @@ public final class ChatServer implements AutoCloseable {
             }
             ServedModels served = new ServedModels(modelId, adapters);
             PrometheusMetrics metrics = new PrometheusMetrics(modelId);
+            Scheduler.warmUp(model.weights, model.matmul, Math.min(o.warmupTokens(), ctx - 2)); // the JIT, before the first client
             KvDiskStore disk = null;
             if (o.kvDiskBudget() > 0 && (o.kvDiskDir() != null || o.dataDir() != null)) {
                 // KV is valid only for the weights that computed it: files carry the model file's SHA-256
