@@ -249,6 +249,22 @@ class KvDiskStoreTest {
     }
 
     @Test
+    void aWriteCutShortByACrashLeavesNoFileThatCouldBeRead() throws Exception {
+        turnOneThenShutdown();
+        Path tmp, f;
+        try (KvDiskStore d = store(modelHash)) {
+            f = d.file("c");
+            // a crash mid-write leaves the temporary file (the move into place never happened): removed at the next start
+            tmp = f.resolveSibling(f.getFileName() + ".7.tmp");
+            Files.write(tmp, Arrays.copyOf(Files.readAllBytes(f), 1000));
+        }
+        try (KvDiskStore d = store(modelHash)) {
+            assertFalse(Files.exists(tmp), "the temporary file of an interrupted write is deleted at start");
+            assertNotNull(d.load("c"), "the complete file is untouched");
+        }
+    }
+
+    @Test
     void aMissingFileIsAMiss() throws Exception {
         try (Scheduler s = scheduler(store(modelHash), 4, 32)) {
             TestModel.Outcome t = TestModel.collect(s.submit(new GenerationRequest(m.tokenizer.encode(TURN1, true, false), SP, "new")));
