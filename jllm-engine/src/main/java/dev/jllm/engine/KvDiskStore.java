@@ -250,6 +250,11 @@ public final class KvDiskStore implements AutoCloseable {
         }
     }
 
+    /** True when a write of the conversation's KV is queued or its file exists (one stat; nothing is read or checked). */
+    public boolean mayHave(String key) {
+        return pending.containsKey(key) || Files.exists(file(key));
+    }
+
     /** The conversation's KV, checked end to end, or null (a miss, counted by reason); any thread. */
     public Entry load(String key) {
         long t0 = System.nanoTime();

@@ -120,6 +120,8 @@ public final class Scheduler implements AutoCloseable {
         int prefilled; // prompt tokens whose K/V are in the cache
         KvDiskStore.Entry fromDisk; // the conversation's KV read from disk at submit (not resident then), or null
         int diskCommon;             // how many of the prompt's tokens it holds
+        boolean diskTried;          // the disk was asked already (at submit, or when placing found the conversation evicted)
+        java.util.concurrent.CompletableFuture<Void> loading; // a read of its KV under way on another thread
         final Logprobs.Token[] promptLogprobs; // echo: one per prompt token, [0] stays null; null when not requested
 
         Active(GenerationRequest req, Slot slot) {
@@ -259,7 +261,10 @@ public final class Scheduler implements AutoCloseable {
                     + " waiting; retry later", 1, false);
         }
         Active a = new Active(r, new Slot(tok, r.prompt(), r.params(), ctx, r.mask(), r.logprobs(), r.budget()));
-        if (disk != null && r.cacheKey() != null && a.reusesKv() && !cache.resident(r.cacheKey())) loadFromDisk(a);
+        if (disk != null && r.cacheKey() != null && a.reusesKv() && r.adapter() == null && !cache.resident(r.cacheKey())) {
+            a.diskTried = true;
+            loadFromDisk(a);
+        }
         synchronized (gate) {
             if (!accepting) {
                 inSystem.decrementAndGet();
@@ -470,6 +475,16 @@ public final class Scheduler implements AutoCloseable {
         long reserved = 0;
         for (Active r : running) reserved += Math.max(0, MemoryPlan.kvBlocks(r.finalLen(), BLOCK_TOKENS) - kv.length(r.seq) / BLOCK_TOKENS);
         String key = a.req.cacheKey();
+        if (a.loading != null) {
+            if (!a.loading.isDone()) return false; // its KV is being read: the queue waits, running sequences step on
+            a.loading = null;
+        }
+        if (disk != null && !a.diskTried && key != null && a.reusesKv() && a.req.adapter() == null && !cache.resident(key) && disk.mayHave(key)) {
+            // resident when it was submitted, evicted (to disk) while it waited: read it back off this thread
+            a.diskTried = true;
+            a.loading = java.util.concurrent.CompletableFuture.runAsync(() -> loadFromDisk(a), r -> Thread.ofVirtual().name("jllm-kv-load").start(r));
+            return false;
+        }
         PrefixCache.Match m = a.reusesKv() ? cache.longestPrefix(a.req.prompt(), key, a.req.adapter()) : null;
         if (a.fromDisk != null) {
             if (m == null || a.diskCommon > m.common()) return placeFromDisk(a, reserved);

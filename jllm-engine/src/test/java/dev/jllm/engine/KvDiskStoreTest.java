@@ -107,6 +107,34 @@ class KvDiskStoreTest {
     }
 
     @Test
+    void aConversationEvictedWhileItsTurnWaitedIsReadBackBeforeTheTurnRuns() throws Exception {
+        TestModel.Outcome[] want = uninterrupted();
+        try (Scheduler s = scheduler(store(modelHash), 8, 9)) {
+            TestModel.Outcome t1 = TestModel.collect(s.submit(new GenerationRequest(m.tokenizer.encode(TURN1, true, false), SP, "c")));
+            int[] p2 = concat(s.lastSequence("c"), m.tokenizer.encode(TURN2, false, false));
+            // hold the scheduler so that both requests queue while "c" is still resident
+            java.util.concurrent.CountDownLatch hold = new java.util.concurrent.CountDownLatch(1);
+            s.onSchedulerThread(() -> {
+                try {
+                    hold.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            Generation other = s.submit(new GenerationRequest(m.tokenizer.encode("The cat sat", true, false),
+                    SamplingParams.GREEDY.withMaxTokens(100), "other")); // its blocks evict "c"
+            Generation c2 = s.submit(new GenerationRequest(p2, SP, "c"));
+            hold.countDown();
+            TestModel.collect(other);
+            TestModel.Outcome t2 = TestModel.collect(c2);
+            assertEquals(t1.finished().sequence().length - 1, t2.started().cachedTokens(), "the evicted KV came back from disk");
+            assertEquals(want[1].finished().text(), t2.finished().text());
+            assertEquals(1, s.kvDisk().hits());
+            assertEquals(2L, s.kvDisk().misses().get("missing"), "only the first turns of c and other looked: c was resident at its second");
+        }
+    }
+
+    @Test
     void deletingAConversationDeletesItsFile() throws Exception {
         turnOneThenShutdown();
         try (KvDiskStore d = store(modelHash); Scheduler s = scheduler(d, 4, 32)) {
