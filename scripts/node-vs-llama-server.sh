@@ -70,7 +70,7 @@ suite() {
   echo "== $file against llama-server ($model)"
   (cd "$NODE_DIR" && JLLM_TARGET=llama-server JLLM_MODEL="$model" node "$file" "$url" "$model") >"$out" 2>&1 || true
   # a check line, its first reason line after a FAIL (no stack), the notes of skipped parts
-  awk '/^(ok|skip) /{print; next} /^     \(/{print; next}
+  awk '/^(ok|skip) /{print; next} /^     \(/{print; next} /^     cause: /{print substr($0, 1, 200); next}
        /^FAIL /{print substr($0, 1, 300); getline n; if (n !~ /^ *at / && n != "") print "       " substr(n, 1, 200); next}' "$out"
   local f; f=$(grep -c '^FAIL ' "$out" || true)
   FAILED=$((FAILED + f))

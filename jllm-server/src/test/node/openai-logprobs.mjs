@@ -33,7 +33,7 @@ async function check(name, fn, only) {
     await fn();
     console.log(`ok   ${name}`);
   } catch (e) {
-    console.error(`FAIL ${name}: ${e && e.stack ? e.stack : e}`);
+    console.error(`FAIL ${name}: ${e && e.stack ? e.stack : e}${e && e.cause ? `\n     cause: ${e.cause.stack ?? e.cause}` : ''}`);
     process.exitCode = 1;
   }
 }
