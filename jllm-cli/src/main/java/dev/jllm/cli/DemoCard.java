@@ -69,8 +69,8 @@ final class DemoCard {
         sb.append("```\n");
 
         sb.append("\n## Training\n\n");
-        lossLine(sb, "copy warm-up", r.work().resolve("logs/warmup"), s.warmupSteps(), 16L * 128);
         lossLine(sb, "pretraining", r.work().resolve("logs/pretrain"), s.pretrainSteps(), (long) s.pretrainBatch() * s.pretrainSeq());
+        lossLine(sb, "copy warm-up", r.work().resolve("logs/warmup"), s.warmupSteps(), 16L * 128);
         lossLine(sb, "SFT", r.work().resolve("logs/sft"), s.sftSteps(), (long) s.sftBatch() * s.sftSeq());
 
         sb.append("\n## Memory recall (temperature 0, through the OpenAI-compatible server, `jllm demo recall`)\n\n");

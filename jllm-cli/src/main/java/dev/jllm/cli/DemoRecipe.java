@@ -97,20 +97,21 @@ record DemoRecipe(Scale scale, Path repo, Path work, Path out, int threads) {
         st.add(new Stage("repeat-shards", "tokenize the warm-up text", work.resolve("shards/repeat-train-000.bin"), List.of("tokenize-corpus",
                 "--tokenizer", work.resolve("init.gguf").toString(), "--input", data("repeat.jsonl").toString(), "--source", "repeat",
                 "--val-fraction", "0.02", "--out", work.resolve("shards").toString())));
-        // the copy circuit (induction heads) forms only where copying is most of the signal: repeats alone first (docs/TRAINING.md)
-        st.add(new Stage("warmup", "copy warm-up on repeats alone", work.resolve("warm.gguf"), List.of("train", "--model", work.resolve("init.gguf").toString(),
-                "--data", work.resolve("shards").toString(), "--mix", "repeat=1", "--steps", Integer.toString(s.warmupSteps()), "--batch", "16",
-                "--seq", "128", "--lr", "2e-3", "--min-lr-ratio", "0.5", "--warmup", Integer.toString(Math.max(10, Math.min(50, s.warmupSteps() / 10))),
-                "--eval-every", Integer.toString(Math.max(20, s.warmupSteps() / 4)), "--checkpoint-every", "50", "--seed", Long.toString(SEED),
-                "-t", t, "--resume", "--out", work.resolve("warm.gguf").toString(), "--log", work.resolve("logs/warmup").toString())));
         st.add(new Stage("pretrain", "pretrain on the text and the copy curriculum", work.resolve("base.gguf"), List.of("train", "--model",
-                work.resolve("warm.gguf").toString(),
+                work.resolve("init.gguf").toString(),
                 "--data", work.resolve("shards").toString(), "--mix", "text=1,copy=" + s.copyWeight(), "--steps", Integer.toString(s.pretrainSteps()), "--batch", Integer.toString(s.pretrainBatch()),
                 "--seq", Integer.toString(s.pretrainSeq()), "--lr", fmt(s.pretrainLr()), "--warmup", Integer.toString(Math.max(10, s.pretrainSteps() / 10)),
                 "--eval-every", Integer.toString(Math.max(20, s.pretrainSteps() / 4)), "--checkpoint-every", "50", "--seed", Long.toString(SEED),
                 "-t", t, "--resume", "--out", work.resolve("base.gguf").toString(), "--log", work.resolve("logs/pretrain").toString())));
+        // the copy circuit (induction heads) forms only where copying is most of the signal (repeats alone), and a mixed stage
+        // after it erased it (docs/TRAINING.md): so the warm-up comes last before SFT
+        st.add(new Stage("warmup", "copy warm-up on repeats alone", work.resolve("warm.gguf"), List.of("train", "--model", work.resolve("base.gguf").toString(),
+                "--data", work.resolve("shards").toString(), "--mix", "repeat=1", "--steps", Integer.toString(s.warmupSteps()), "--batch", "16",
+                "--seq", "128", "--lr", "2e-3", "--min-lr-ratio", "0.5", "--warmup", Integer.toString(Math.max(10, Math.min(50, s.warmupSteps() / 10))),
+                "--eval-every", Integer.toString(Math.max(20, s.warmupSteps() / 4)), "--checkpoint-every", "50", "--seed", Long.toString(SEED),
+                "-t", t, "--resume", "--out", work.resolve("warm.gguf").toString(), "--log", work.resolve("logs/warmup").toString())));
         st.add(new Stage("sft", "supervised fine-tuning (all weights; loss on the assistant's tokens)", work.resolve("sft.gguf"), List.of("finetune", "--full",
-                "--model", work.resolve("base.gguf").toString(),
+                "--model", work.resolve("warm.gguf").toString(),
                 "--mix", "dialogues=" + data("dialogues.jsonl") + ":20,identity=" + testdata("sft/identity.json") + ":1,alpaca_en="
                         + testdata("sft/alpaca_en_demo.200.json") + ":1,alpaca_zh=" + testdata("sft/alpaca_zh_demo.200.json") + ":1",
                 "--var", "name=" + NAME, "--var", "author=" + AUTHOR, "--steps", Integer.toString(s.sftSteps()), "--batch", Integer.toString(s.sftBatch()),

@@ -61,7 +61,7 @@ class DemoBuildTest {
         String card = Files.readString(work.resolve("jllm-chat.q8_0.md"));
         String sftVal = Files.readAllLines(work.resolve("logs/sft/val.csv")).getLast().split(",")[1];
         assertTrue(card.contains(String.format(java.util.Locale.ROOT, "%.3f", Double.parseDouble(sftVal))), "the card quotes the SFT log:\n" + card);
-        assertTrue(card.contains("./jllm finetune --full --model WORK/base.gguf") && card.contains("| 2 | all |"), card);
+        assertTrue(card.contains("./jllm finetune --full --model WORK/warm.gguf") && card.contains("./jllm train --model WORK/base.gguf --data WORK/shards --mix repeat=1") && card.contains("| 2 | all |"), card);
 
         String second = build(work);
         assertEquals(15, second.split("\\(done before: ", -1).length - 1, second);
