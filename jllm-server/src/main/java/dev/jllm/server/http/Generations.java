@@ -76,17 +76,23 @@ final class Generations {
      */
     static GenerationEvent.Finished await(Generation g, ClientProbe probe) throws IOException {
         try {
+            // probe on a clock, not only when no event came: a fast model emits a token every few ms, so a
+            // wait that looked only after an empty poll never looked, and a gone client's generation ran to its end
+            long nextProbe = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PROBE_MILLIS);
             while (true) {
-                switch (g.poll(PROBE_MILLIS, TimeUnit.MILLISECONDS)) {
-                    case null -> {
-                        if (probe.gone()) throw new IOException("the client closed the connection before the answer was ready");
-                    }
+                long waitNs = Math.max(0, nextProbe - System.nanoTime());
+                switch (g.poll(waitNs, TimeUnit.NANOSECONDS)) {
+                    case null -> { }
                     case GenerationEvent.Started s -> { }
                     case GenerationEvent.Text t -> { }
                     case GenerationEvent.Finished f -> {
                         return f;
                     }
                     case GenerationEvent.Failed f -> throw failure(f);
+                }
+                if (System.nanoTime() - nextProbe >= 0) {
+                    if (probe.gone()) throw new IOException("the client closed the connection before the answer was ready");
+                    nextProbe = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PROBE_MILLIS);
                 }
             }
         } catch (InterruptedException e) {
