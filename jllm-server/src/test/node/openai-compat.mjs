@@ -20,31 +20,7 @@ function assertFinished(r) {
   else assert.equal(r.completed_at ?? null, null);
 }
 
-// JLLM_TARGET=llama-server (scripts/node-vs-llama-server.sh runs the suites against llama.cpp's server):
-// checks of jllm's own features (extensions, stored state, jllm's error wording) print 'skip' with the
-// reason instead of running; everything else runs unchanged. Unset (the Java tests), everything runs.
-const target = process.env.JLLM_TARGET || 'jllm';
-const onJllm = target === 'jllm';
-// false (and a note) when the target is not jllm: guards the jllm-only part of a check
-function jllmOnly(what) {
-  if (!onJllm) console.log(`     (${target}: not checked: ${what})`);
-  return onJllm;
-}
-
-// only: a reason when the whole check is about jllm's own features (skipped on other targets)
-async function check(name, fn, only) {
-  if (only && !onJllm) {
-    console.log(`skip ${name} (jllm only: ${only})`);
-    return;
-  }
-  try {
-    await fn();
-    console.log(`ok   ${name}`);
-  } catch (e) {
-    console.error(`FAIL ${name}: ${e && e.stack ? e.stack : e}${e && e.cause ? `\n     cause: ${e.cause.stack ?? e.cause}` : ''}`);
-    process.exitCode = 1;
-  }
-}
+import { check } from './suite.mjs';
 
 const messages = [{ role: 'user', content: 'Once upon a time' }];
 let plain = '';
