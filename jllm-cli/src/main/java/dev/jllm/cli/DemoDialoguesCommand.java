@@ -18,9 +18,11 @@ import picocli.CommandLine.Spec;
 /** {@code jllm demo dialogues}: memory dialogues as OpenAI messages JSONL, with the expected answer in each record's {@code meta}. */
 @Command(name = "dialogues", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Write seeded multi-turn memory dialogues (OpenAI messages JSONL, read by `jllm finetune --data`): a fact given in",
-            "turn 1 or 2 (name, number, place, preference, plan, date, code, address), sometimes corrected, unrelated turns, then a",
+            "turn 1 or 2 (name, number, place, preference, plan, date, code, address, or an open-ended \"my <attribute> is <value>\"",
+            "among ~70 attributes per language: a dog's name, a room number, a flight date...), sometimes corrected, unrelated turns, then a",
             "question; the last answer contains the fact verbatim. Each record's \"meta\" holds the expected answer (ignored by finetune).",
-            "train and heldout share no values, name syllables/characters, code alphabets, number lengths or question phrasings.",
+            "train and heldout share no values, name syllables/characters, code alphabets, number lengths, attributes or question",
+            "phrasings (--all-phrasings: every wording, values and attributes still from the split's side).",
             "The same arguments give a byte-identical file."})
 final class DemoDialoguesCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -39,13 +41,16 @@ final class DemoDialoguesCommand implements Callable<Integer> {
     int facts;
     @Option(names = "--system", defaultValue = "0.3", paramLabel = "RATE", description = "share with a system message (default ${DEFAULT-VALUE})")
     double system;
+    @Option(names = "--all-phrasings", description = "write with every statement/question wording and unrelated exchange, not only the split's "
+            + "side (values and attributes stay on the split's side): for the model a user gets; held-out wordings then measure nothing")
+    boolean allPhrasings;
 
     @Override
     public Integer call() throws Exception {
         if (count < 1) throw new IllegalArgumentException("--count must be >= 1, got " + count);
         int[] d = DialogueGenerator.Options.parseRange(distractors);
         List<Lang> ls = langs.stream().map(Lang::parse).distinct().toList();
-        var o = new DialogueGenerator.Options(seed, Split.parse(split), ls, d[0], d[1], corrections, system, facts);
+        var o = new DialogueGenerator.Options(seed, Split.parse(split), ls, d[0], d[1], corrections, system, facts, allPhrasings);
         List<Dialogue> ds = DialogueGenerator.write(out, o, count);
         Map<String, Integer> byLang = new TreeMap<>(), byDistractors = new TreeMap<>(), byType = new TreeMap<>();
         int corrected = 0;

@@ -30,7 +30,7 @@ public final class DialogueGenerator {
      * @param systemRate     share of dialogues that start with a system message
      */
     public record Options(long seed, Split split, List<Lang> langs, int minDistractors, int maxDistractors, double correctionRate,
-                          double systemRate, int maxFacts) {
+                          double systemRate, int maxFacts, boolean allPhrasings) {
         public static final int MAX_DISTRACTORS = 6;
 
         public Options {
@@ -48,11 +48,25 @@ public final class DialogueGenerator {
         }
 
         public Options(long seed, Split split, List<Lang> langs, int minDistractors, int maxDistractors) {
-            this(seed, split, langs, minDistractors, maxDistractors, 0.15, 0.3, 1);
+            this(seed, split, langs, minDistractors, maxDistractors, 0.15, 0.3, 1, false);
+        }
+
+        public Options(long seed, Split split, List<Lang> langs, int minDistractors, int maxDistractors, double correctionRate, double systemRate,
+                       int maxFacts) {
+            this(seed, split, langs, minDistractors, maxDistractors, correctionRate, systemRate, maxFacts, false);
+        }
+
+        /**
+         * The wordings (statements, questions; distractor exchanges when {@code distractor}) dialogues of this split are written
+         * with: the split's side, or every wording when {@link #allPhrasings} (values stay on the split's side). The model a
+         * user gets should have read every wording; the held-out wordings are for measuring generalisation to new ones.
+         */
+        List<String> side(List<String> all, boolean distractor) {
+            return allPhrasings ? List.copyOf(all) : Phrasings.side(all, split, distractor);
         }
 
         public Options(long seed, Split split, List<Lang> langs, int minDistractors, int maxDistractors, double correctionRate, double systemRate) {
-            this(seed, split, langs, minDistractors, maxDistractors, correctionRate, systemRate, 1);
+            this(seed, split, langs, minDistractors, maxDistractors, correctionRate, systemRate, 1, false);
         }
 
         /** "0-2" or "1" → [min, max]. */
@@ -123,7 +137,7 @@ public final class DialogueGenerator {
 
         // unrelated exchanges, drawn without repeats: an opener (fact in turn 2) and the distractors
         List<Integer> pairs = new ArrayList<>();
-        List<String> pool = Phrasings.side(pairList(Phrasings.DISTRACTORS.get(lang)), split, true);
+        List<String> pool = o.side(pairList(Phrasings.DISTRACTORS.get(lang)), true);
         for (int i = 0; i < pool.size(); i++) pairs.add(i);
         Collections.shuffle(pairs, r);
         int nextPair = 0;
@@ -131,7 +145,7 @@ public final class DialogueGenerator {
         int factTurn = r.nextInt(4) == 0 ? 2 : 1;
         if (factTurn == 2) nextPair = exchange(msgs, pool.get(pairs.get(nextPair)), nextPair);
 
-        List<String> statements = Phrasings.side(texts.statements(), split, false);
+        List<String> statements = o.side(texts.statements(), false);
         msgs.add(new Dialogue.Message("user", fill(Pools.pick(r, statements), value, cat)));
         msgs.add(new Dialogue.Message("assistant", fill(Pools.pick(r, texts.acks()), value, cat)));
 
@@ -151,7 +165,7 @@ public final class DialogueGenerator {
         }
         for (int d = 0; d < distractors; d++) nextPair = exchange(msgs, pool.get(pairs.get(nextPair)), nextPair);
 
-        msgs.add(new Dialogue.Message("user", fill(Pools.pick(r, Phrasings.side(texts.questions(), split, false)), value, cat)));
+        msgs.add(new Dialogue.Message("user", fill(Pools.pick(r, o.side(texts.questions(), false)), value, cat)));
         msgs.add(new Dialogue.Message("assistant", fill(Pools.pick(r, texts.answers()), value, cat)));
         String id = split.id() + "-" + o.seed() + "-" + index;
         return new Dialogue(id, lang, split, kind.id(), nameScript, value, replaced, factTurn, distractors, msgs, List.of(value));
@@ -171,6 +185,7 @@ public final class DialogueGenerator {
             case "date" -> Pools.date(r, split, lang);
             case "code" -> Pools.code(r, split);
             case "address" -> Pools.address(r, split, lang);
+            case "attribute" -> Attributes.redraw(r, split, lang, cat, script);
             default -> throw new AssertionError(kind);
         };
     }

@@ -33,7 +33,7 @@ final class MultiFact {
 
         List<Dialogue.Message> msgs = new ArrayList<>();
         if (r.nextDouble() < o.systemRate()) msgs.add(new Dialogue.Message("system", Pools.pick(r, Phrasings.SYSTEMS.get(lang))));
-        List<String> pool = Phrasings.side(DialogueGenerator.pairList(Phrasings.DISTRACTORS.get(lang)), split, true);
+        List<String> pool = o.side(DialogueGenerator.pairList(Phrasings.DISTRACTORS.get(lang)), true);
         List<Integer> pairs = new ArrayList<>();
         for (int i = 0; i < pool.size(); i++) pairs.add(i);
         Collections.shuffle(pairs, r);
@@ -45,7 +45,7 @@ final class MultiFact {
             Fact x = facts.get(f);
             if (f > 0 && r.nextInt(3) == 0 && next < pool.size()) next = DialogueGenerator.exchange(msgs, pool.get(pairs.get(next)), next);
             if (factTurn == 0) factTurn = userTurns(msgs) + 1;
-            List<String> statements = Phrasings.side(x.texts().statements(), split, false);
+            List<String> statements = o.side(x.texts().statements(), false);
             msgs.add(new Dialogue.Message("user", DialogueGenerator.fill(Pools.pick(r, statements), x.value(), x.category())));
             msgs.add(new Dialogue.Message("assistant", DialogueGenerator.fill(Pools.pick(r, x.texts().acks()), x.value(), x.category())));
             if (r.nextDouble() < o.correctionRate()) {
@@ -67,7 +67,7 @@ final class MultiFact {
         for (int d = 0; d < distractors && next < pool.size(); d++) next = DialogueGenerator.exchange(msgs, pool.get(pairs.get(next)), next);
         Collections.shuffle(facts, r);
         for (Fact x : facts) {
-            msgs.add(new Dialogue.Message("user", DialogueGenerator.fill(Pools.pick(r, Phrasings.side(x.texts().questions(), split, false)), x.value(),
+            msgs.add(new Dialogue.Message("user", DialogueGenerator.fill(Pools.pick(r, o.side(x.texts().questions(), false)), x.value(),
                     x.category())));
             msgs.add(new Dialogue.Message("assistant", DialogueGenerator.fill(Pools.pick(r, x.texts().answers()), x.value(), x.category())));
         }
@@ -101,6 +101,12 @@ final class MultiFact {
             case "date" -> value = Pools.date(r, split, lang);
             case "code" -> value = Pools.code(r, split);
             case "address" -> value = Pools.address(r, split, lang);
+            case "attribute" -> {
+                String[] a = Attributes.draw(r, split, lang);
+                category = a[0];
+                value = a[1];
+                script = a[2];
+            }
             default -> throw new AssertionError(kind.id());
         }
         return new Fact(kind, kind.in(lang), value, category, script);

@@ -413,7 +413,7 @@ final class Phrasings {
                 List.of("好的，记下了{v}。", "收到。", "记住了！有什么可以帮你的？", "地址记下了：{v}。", "收到，我记住你的住址了。",
                     "好的！还有别的吗？")));
 
-    static final List<Kind> KINDS = List.of(NAME, NUMBER, PLACE, PREFERENCE, PLAN, DATE, CODE, ADDRESS);
+    static final List<Kind> KINDS = List.of(NAME, NUMBER, PLACE, PREFERENCE, PLAN, DATE, CODE, ADDRESS, Attributes.KIND);
 
     /** Openers put before a corrected statement (statement follows). */
     static final Map<Lang, List<String>> CORRECTIONS = Map.of(

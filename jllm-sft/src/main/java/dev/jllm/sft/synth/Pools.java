@@ -61,6 +61,7 @@ final class Pools {
         Set<Integer> r = new java.util.TreeSet<>(Phrasings.chineseTextChars());
         for (List<String> l : PREFERENCES_ZH.values()) for (String s : l) s.codePoints().forEach(r::add);
         for (String s : PLANS_ZH) s.codePoints().forEach(r::add);
+        for (List<String> l : Attributes.ZH.values()) for (String s : l) s.codePoints().forEach(r::add);
         "市镇县路街号月日".codePoints().forEach(r::add);
         return r;
     }
