@@ -31,7 +31,9 @@ final class DemoDialoguesCommand implements Callable<Integer> {
     @Option(names = "--count", required = true, paramLabel = "N", description = "dialogues") int count;
     @Option(names = "--seed", defaultValue = "0", description = "(default ${DEFAULT-VALUE})") long seed;
     @Option(names = "--lang", split = ",", defaultValue = "en,zh", description = "languages, alternating (default ${DEFAULT-VALUE})") List<String> langs;
-    @Option(names = "--split", required = true, paramLabel = "train|heldout", description = "which side's material") String split;
+    @Option(names = "--split", required = true, paramLabel = "train|heldout|wild",
+            description = "which side's material; wild: training wordings with values drawn at random over whole alphabets and "
+                    + "number lengths (a copy drill with nothing to memorise)") String split;
     @Option(names = "--distractors", defaultValue = "0-2", paramLabel = "MIN-MAX",
             description = "unrelated turns between fact and question, cycled through the range (at most 6; default ${DEFAULT-VALUE})") String distractors;
     @Option(names = "--corrections", defaultValue = "0.15", paramLabel = "RATE", description = "share of corrected facts (default ${DEFAULT-VALUE})")

@@ -184,7 +184,7 @@ final class Pools {
     /** A name in {@code script}. */
     static String name(Random r, Split split, Script script) {
         while (true) {
-            String s = draw(r, split, script);
+            String s = split == Split.WILD ? Wild.name(r, script) : draw(r, split, script);
             String low = s.toLowerCase(Locale.ROOT);
             if (BLOCKED.stream().noneMatch(low::contains)) return s;
         }
@@ -215,6 +215,7 @@ final class Pools {
     }
 
     static String number(Random r, Split split) {
+        if (split == Split.WILD) return Wild.number(r);
         int digits = split == Split.TRAIN ? (r.nextBoolean() ? 2 : 5) : (r.nextBoolean() ? 3 : 4);
         int lo = (int) Math.pow(10, digits - 1);
         return Integer.toString(lo + r.nextInt(9 * lo));
@@ -224,6 +225,7 @@ final class Pools {
     static final String CODE_LETTERS_HELDOUT = "NPQRSTUVWXYZ", CODE_DIGITS_HELDOUT = "56789";
 
     static String code(Random r, Split split) {
+        if (split == Split.WILD) return Wild.code(r);
         boolean train = split == Split.TRAIN;
         String letters = train ? CODE_LETTERS_TRAIN : CODE_LETTERS_HELDOUT, digits = train ? CODE_DIGITS_TRAIN : CODE_DIGITS_HELDOUT;
         int len = train ? (r.nextBoolean() ? 6 : 8) : 7;
@@ -246,20 +248,23 @@ final class Pools {
     static String date(Random r, Split split, Lang lang) {
         while (true) {
             int month = 1 + r.nextInt(12), day = 1 + r.nextInt(28);
-            if (((31 * month + day) % 4 == 0) != (split == Split.HELDOUT)) continue;
+            if (split != Split.WILD && ((31 * month + day) % 4 == 0) != (split == Split.HELDOUT)) continue;
             return lang == Lang.EN ? MONTHS_EN.get(month - 1) + " " + day : month + "月" + day + "日";
         }
     }
 
     static String place(Random r, Split split, Lang lang) {
-        if (lang == Lang.ZH) return glue(r, side(HAN_GIVEN_POOL, split), 2, 2) + pick(r, List.of("市", "镇", "县"));
+        if (lang == Lang.ZH) return (split == Split.WILD ? Wild.han(r, 2, 3) : glue(r, side(HAN_GIVEN_POOL, split), 2, 2)) + pick(r, List.of("市", "镇", "县"));
         String base = name(r, split, Script.LATIN);
         return r.nextBoolean() ? base : base + " " + pick(r, PLACE_SUFFIXES_EN);
     }
 
     static String address(Random r, Split split, Lang lang) {
-        int house = split == Split.TRAIN ? 1 + r.nextInt(99) : 100 + r.nextInt(900);
-        if (lang == Lang.ZH) return glue(r, side(HAN_GIVEN_POOL, split), 2, 2) + pick(r, List.of("路", "街")) + house + "号";
+        int house = split == Split.WILD ? 1 + r.nextInt(9999) : split == Split.TRAIN ? 1 + r.nextInt(99) : 100 + r.nextInt(900);
+        if (lang == Lang.ZH) {
+            String street = split == Split.WILD ? Wild.han(r, 2, 3) : glue(r, side(HAN_GIVEN_POOL, split), 2, 2);
+            return street + pick(r, List.of("路", "街")) + house + "号";
+        }
         return house + " " + name(r, split, Script.LATIN) + " " + pick(r, STREET_TYPES_EN);
     }
 
@@ -267,6 +272,7 @@ final class Pools {
     static String[] preference(Random r, Split split, Lang lang) {
         Map<String, List<String>> m = lang == Lang.EN ? PREFERENCES_EN : PREFERENCES_ZH;
         String cat = pick(r, List.copyOf(m.keySet()));
+        if (split == Split.WILD) return new String[] {cat, lang == Lang.EN ? Wild.word(r) : Wild.han(r, 2, 3)};
         return new String[] {cat, pick(r, side(m.get(cat), split))};
     }
 

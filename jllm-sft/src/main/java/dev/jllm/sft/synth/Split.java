@@ -9,17 +9,25 @@ import java.util.Locale;
  * never saw in training.
  */
 public enum Split {
-    TRAIN, HELDOUT;
+    TRAIN, HELDOUT,
+    /**
+     * Training-side wordings with values drawn at random over whole alphabets (any Latin letters, Cyrillic, Greek, Arabic,
+     * kana, Hangul, thousands of Han characters, numbers of any length): a copy drill with nothing to memorise, so the only
+     * way to the answer is to copy it. Its values may share pieces with held-out ones by chance, never by design; it is
+     * training material, kept in its own file.
+     */
+    WILD;
 
     public static Split parse(String s) {
         return switch (s.strip().toLowerCase(Locale.ROOT)) {
             case "train" -> TRAIN;
             case "heldout", "held-out", "test" -> HELDOUT;
-            default -> throw new IllegalArgumentException("split must be train or heldout, got '" + s + "'");
+            case "wild" -> WILD;
+            default -> throw new IllegalArgumentException("split must be train, heldout or wild, got '" + s + "'");
         };
     }
 
     public String id() {
-        return this == TRAIN ? "train" : "heldout";
+        return name().toLowerCase(Locale.ROOT);
     }
 }

@@ -419,4 +419,29 @@ class DialogueGeneratorTest {
         assertEquals(DialogueGenerator.dialogue(new DialogueGenerator.Options(11, Split.TRAIN, BOTH, 0, 2), 5).toJson(),
                 DialogueGenerator.dialogue(new DialogueGenerator.Options(11, Split.TRAIN, BOTH, 0, 2, 0.15, 0.3, 1, false), 5).toJson());
     }
+
+    @Test
+    void wildValuesSpanWholeAlphabetsWithTrainingWordings() {
+        var o = new DialogueGenerator.Options(4, Split.WILD, BOTH, 0, 2, 0.15, 0.3, 3);
+        Set<Integer> latin = new HashSet<>(), han = new HashSet<>();
+        Set<Integer> numberLengths = new HashSet<>();
+        Set<String> heldQuestions = new HashSet<>();
+        for (Phrasings.Kind k : Phrasings.KINDS) for (Lang lang : BOTH) heldQuestions.addAll(Phrasings.side(k.in(lang).questions(), Split.HELDOUT, false));
+        for (int i = 0; i < 3000; i++) {
+            Dialogue d = DialogueGenerator.dialogue(o, i);
+            assertEquals("wild", d.split().id());
+            for (String v : d.facts()) {
+                v.codePoints().filter(c -> c < 0x250 && Character.isLetter(c)).map(Character::toLowerCase).forEach(latin::add);
+                v.codePoints().filter(c -> c >= 0x4E00 && c <= 0x9FA5).forEach(han::add);
+                if (v.chars().allMatch(Character::isDigit)) numberLengths.add(v.length());
+            }
+            String last = d.messages().getLast().content();
+            assertTrue(last.contains(d.answer()), d.toJson());
+            for (Dialogue.Message m : d.messages()) assertFalse(m.role().equals("user") && heldQuestions.stream().anyMatch(q -> m.content().equals(q)), d.toJson());
+        }
+        assertTrue(latin.size() >= 40, "every Latin letter and accented ones: " + latin.size());
+        assertTrue(han.size() >= 2000, "thousands of Han characters: " + han.size());
+        assertTrue(numberLengths.size() >= 8, "numbers of any length: " + numberLengths);
+        assertEquals(Split.WILD, Split.parse("wild"));
+    }
 }
