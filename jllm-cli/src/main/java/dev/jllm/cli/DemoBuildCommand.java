@@ -100,16 +100,16 @@ final class DemoBuildCommand implements Callable<Integer> {
         ChatServer server = ChatServer.start(ChatServer.Options.defaults(recipe.out(), recipe.work().resolve("eval-store"), ApiKeys.disabled())
                 .withPort(0).withResources(recipe.threads(), 256L << 20));
         try {
-            for (int d : DemoRecipe.EVAL_DISTRACTORS) {
-                Path report = recipe.work().resolve("eval/recall-d" + d + ".json");
-                List<String> args = new ArrayList<>(List.of("demo", "recall", "--url", server.uri().toString(), "--data", recipe.heldout(d).toString(),
-                        "--mode", "both", "--delete-conversations", "--json", report.toString()));
-                pw.printf(Locale.ROOT, "%n== recall, %d unrelated turn(s) between fact and question%n$ jllm %s%n", d, shell(args));
+            for (DemoRecipe.EvalSet set : recipe.evalSets()) {
+                Path report = recipe.work().resolve("eval/recall-" + set.id() + ".json");
+                List<String> args = new ArrayList<>(List.of("demo", "recall", "--url", server.uri().toString(), "--data", set.data().toString(),
+                        "--mode", "both", "--limit", Integer.toString(recipe.scale().evalPerSet()), "--delete-conversations", "--json", report.toString()));
+                pw.printf(Locale.ROOT, "%n== recall: %s%n$ jllm %s%n", set.what(), shell(args));
                 pw.flush();
                 long t = System.nanoTime();
                 int rc = Main.run(args.toArray(String[]::new), pw, err);
                 if (rc != 0) throw new IllegalArgumentException("recall evaluation failed (exit " + rc + ")");
-                recordSeconds(recipe.work(), "recall-d" + d, (System.nanoTime() - t) / 1e9);
+                recordSeconds(recipe.work(), "recall-" + set.id(), (System.nanoTime() - t) / 1e9);
             }
         } finally {
             server.shutdown();

@@ -45,7 +45,7 @@ class DemoBuildTest {
     void theChainRunsEndToEndAndARerunSkipsFinishedStages() throws Exception {
         Path work = dir.resolve("w");
         String first = build(work);
-        for (String stage : new String[] {"dialogues", "heldout-d1", "heldout-d2", "clean", "tokenizer", "init", "shards", "pretrain", "sft", "quantize"}) {
+        for (String stage : new String[] {"dialogues", "wild", "heldout-d1", "heldout-d2", "clean", "tokenizer", "init", "shards", "pretrain", "sft", "quantize"}) {
             assertTrue(first.contains("] " + stage + ": "), stage + " ran:\n" + first);
         }
         Path model = work.resolve("jllm-chat.q8_0.gguf");
@@ -61,10 +61,12 @@ class DemoBuildTest {
         String card = Files.readString(work.resolve("jllm-chat.q8_0.md"));
         String sftVal = Files.readAllLines(work.resolve("logs/sft/val.csv")).getLast().split(",")[1];
         assertTrue(card.contains(String.format(java.util.Locale.ROOT, "%.3f", Double.parseDouble(sftVal))), "the card quotes the SFT log:\n" + card);
-        assertTrue(card.contains("./jllm finetune --full --model WORK/warm.gguf") && card.contains("./jllm train --model WORK/base.gguf --data WORK/shards --mix repeat=1") && card.contains("| 2 | all |"), card);
+        assertTrue(card.contains("./jllm finetune --full --model WORK/warm.gguf") && card.contains("./jllm train --model WORK/base.gguf --data WORK/shards --mix repeat=1") && card.contains("| held-out, 2 unrelated turns | all |")
+                && card.contains("| written by hand, 1-2 unrelated turns | all |"), card);
+        assertEquals(6, new ObjectMapper().readTree(work.resolve("eval/recall-handwritten.json").toFile()).get("dialogues").asInt());
 
         String second = build(work);
-        assertEquals(15, second.split("\\(done before: ", -1).length - 1, second);
+        assertEquals(16, second.split("\\(done before: ", -1).length - 1, second);
         assertEquals(Files.readString(work.resolve("jllm-chat.q8_0.md")).replaceAll("\\d+ min in all", ""), card.replaceAll("\\d+ min in all", ""),
                 "the card is a function of the build's files");
     }
