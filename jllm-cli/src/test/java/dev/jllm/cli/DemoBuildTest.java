@@ -23,7 +23,7 @@ import picocli.CommandLine;
  * evaluation runs against it through the server, the card carries the logs' numbers, and a rerun skips
  * every finished stage.
  */
-@Timeout(value = 240, unit = TimeUnit.SECONDS)
+@Timeout(value = 420, unit = TimeUnit.SECONDS) // a whole toy chain: minutes on a loaded 2-core machine
 class DemoBuildTest {
     @TempDir Path dir;
 

@@ -77,7 +77,7 @@ class DemoCommandTest {
         }
         Result bad = run("demo", "dialogues", "--out", dir.resolve("d.jsonl").toString(), "--count", "3", "--split", "dev");
         assertEquals(1, bad.code());
-        assertEquals("jllm: error: split must be train or heldout, got 'dev'", bad.err().strip());
+        assertEquals("jllm: error: split must be train, heldout or wild, got 'dev'", bad.err().strip());
         Result badRange = run("demo", "dialogues", "--out", dir.resolve("d.jsonl").toString(), "--count", "3", "--split", "train", "--distractors", "0-9");
         assertEquals(1, badRange.code());
         assertTrue(badRange.err().startsWith("jllm: error: distractors must be a range within 0-6"), badRange.err());
