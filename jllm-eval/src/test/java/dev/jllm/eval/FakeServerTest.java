@@ -112,10 +112,16 @@ class FakeServerTest {
             assertEquals(3, r.outputTokens());
             assertTrue(r.ttftNanos() >= 30_000_000L, "the role chunk comes at once, the first text 30 ms later: " + r.ttftNanos());
             assertEquals(2, r.itlNanos().length, "3 text chunks, 2 gaps");
-            // the server sleeps 25 ms between chunks; receipt times jitter by a few ms on a busy 2-core
-            // machine (a late first chunk shortens the next gap), but coalesced or misattributed chunks would give ~0
-            for (long g : r.itlNanos()) assertTrue(g >= 12_000_000L, "each gap is a 25 ms sleep: " + g);
-            assertTrue(r.itlNanos()[0] + r.itlNanos()[1] >= 40_000_000L, "two 25 ms sleeps: " + java.util.Arrays.toString(r.itlNanos()));
+            // the server sends text chunk k at 30 + 25·(k-1) ms: a chunk can arrive late (then the next gap shrinks, to ~0 on a
+            // loaded machine), never early, so each chunk's arrival time since the request is bounded below; timings taken from
+            // the role chunk or heartbeats, or chunks coalesced, would break these bounds or the count of gaps
+            long arrival = r.ttftNanos();
+            for (int k = 0; k < r.itlNanos().length; k++) {
+                assertTrue(r.itlNanos()[k] >= 0, "gaps are measured forwards: " + java.util.Arrays.toString(r.itlNanos()));
+                arrival += r.itlNanos()[k];
+                assertTrue(arrival >= (30 + 25 * (k + 1)) * 1_000_000L, "text chunk " + (k + 2) + " cannot arrive before it is sent: "
+                        + r.ttftNanos() + " + " + java.util.Arrays.toString(r.itlNanos()));
+            }
             assertTrue(r.e2eNanos() - r.ttftNanos() >= 70_000_000L, "2 gaps and the wait before [DONE]");
         }
         assertEquals(3 * 17, run.summary().totalInputTokens());
