@@ -8,4 +8,5 @@ module dev.jllm.train {
     requires transitive dev.jllm.model;
     requires jdk.incubator.vector;
     exports dev.jllm.train;
+    exports dev.jllm.train.pref;
 }

@@ -315,6 +315,22 @@ public final class Layers {
         });
     }
 
+    /** dz_t = (softmax(z_t) − onehot(y_t)) · w_t (w_t = dJ/d loss_t), 0 for ignored rows; in place on the probabilities. */
+    static void crossEntropyBackwardRows(float[] probs, int[] targets, float[] w, int BT, int V, Parallel pool) {
+        forRange(pool, BT, V, (t0, t1) -> {
+            for (int t = t0; t < t1; t++) {
+                int y = targets[t], o = t * V;
+                float f = w[t];
+                if (y == IGNORE || f == 0f) {
+                    java.util.Arrays.fill(probs, o, o + V, 0f);
+                    continue;
+                }
+                for (int i = 0; i < V; i++) probs[o + i] *= f;
+                probs[o + y] -= f;
+            }
+        });
+    }
+
     static int validCount(int[] targets, int BT) {
         int n = 0;
         for (int t = 0; t < BT; t++) if (targets[t] != IGNORE) n++;

@@ -63,6 +63,7 @@ public final class LlamaModel {
     // gradient scratch, reused by every layer
     private float[] dresid, dxn, dq, dk, dv, datty, dsw, dgate, dup;
     private boolean haveLoss;
+    private boolean adapterOn = true; // false: the forward pass is the frozen base (the reference model of DPO/PPO)
 
     /** Full training: every weight gets a gradient. */
     public LlamaModel(Params params, Parallel pool) {
@@ -80,13 +81,22 @@ public final class LlamaModel {
      *                  holds only the norm gains. Needs {@code lora}.
      */
     public LlamaModel(Params params, LoraParams lora, Parallel pool, QuantizedBase quantized) {
+        this(params, lora, pool, quantized, false);
+    }
+
+    /** A model that only runs forward passes (a frozen reference model): no gradient storage. */
+    public static LlamaModel forInference(Params params, Parallel pool) {
+        return new LlamaModel(params, null, pool, null, true);
+    }
+
+    private LlamaModel(Params params, LoraParams lora, Parallel pool, QuantizedBase quantized, boolean inferenceOnly) {
         if (quantized != null && lora == null) throw new IllegalArgumentException("a quantized base can only be trained with a LoRA adapter");
         this.quantized = quantized;
         this.config = params.config;
         this.params = params;
         this.lora = lora;
         if (lora != null && !lora.model.equals(params.config)) throw new IllegalArgumentException("the adapter was made for another model shape");
-        this.grads = lora == null ? new Params(params.config) : null;
+        this.grads = lora == null && !inferenceOnly ? new Params(params.config) : null;
         this.loraGrads = lora == null ? null : new LoraParams(params.config, lora.config);
         this.pool = pool;
         ModelConfig c = config;
@@ -113,6 +123,14 @@ public final class LlamaModel {
     /** The dropout stream of the next forward/backward pair (e.g. hash of seed, step, micro-batch); −1 = none (validation). */
     public void dropoutKey(long key) {
         this.dropoutKey = key;
+    }
+
+    /**
+     * Switches the adapter off (false) or on: with it off the forward pass is exactly the frozen base,
+     * which is the reference model of DPO and PPO without a second copy of the weights in memory.
+     */
+    public void adapterEnabled(boolean on) {
+        this.adapterOn = on;
     }
 
     /** What the optimizer updates: the adapter, or every weight. */
@@ -232,8 +250,17 @@ public final class LlamaModel {
         return Layers.crossEntropyForward(probs, losses, targets, BT, V, pool);
     }
 
-    /** Per-row losses of the last forward pass (0 on ignored rows), (BT). */
+    /** Per-row losses of the last forward pass (0 on ignored rows), (BT): −log p(target) where a target is set. */
     public float[] rowLosses() { return losses; }
+
+    /** The final hidden states of the last forward pass, after the output RMSNorm (BT, C): what scalar heads read. */
+    public float[] hidden() { return xnf; }
+
+    /** The next-token probabilities of the last forward pass (BT, V); valid until {@link #backward} consumes them. */
+    public float[] probabilities() {
+        if (!haveLoss) throw new IllegalStateException("the probabilities were consumed by backward()");
+        return probs;
+    }
 
     /**
      * Adds d(scale · loss)/dθ of the last forward pass to {@link #grads} (scale = 1/accumulation
@@ -241,16 +268,37 @@ public final class LlamaModel {
      */
     public void backward(float scale) {
         if (!haveLoss) throw new IllegalStateException("backward() needs a forward() with targets first");
+        Layers.crossEntropyBackward(probs, targets, B * T, config.vocabSize(), scale, pool);
+        backwardFromLogits(true, null);
+    }
+
+    /**
+     * The backward pass of an objective built from the last forward pass's per-row losses and final
+     * hidden states (preference tuning): {@code rowScale[t]} = dJ/d(rowLoss t), i.e. −dJ/d log p(target t)
+     * (null: J does not depend on them), {@code dHidden} (BT, C) = dJ/d{@link #hidden()} (null: none;
+     * a scalar head's gradient). Adds dJ/dθ to the gradients.
+     */
+    public void backward(float[] rowScale, float[] dHidden) {
+        if (!haveLoss) throw new IllegalStateException("backward() needs a forward() first");
+        if (rowScale != null) Layers.crossEntropyBackwardRows(probs, targets, rowScale, B * T, config.vocabSize(), pool);
+        backwardFromLogits(rowScale != null, dHidden);
+    }
+
+    /** From d logits (in {@link #probs}, when {@code logits}) and/or d hidden down to every trainable weight. */
+    private void backwardFromLogits(boolean logits, float[] dHidden) {
+        if (adapterOn == false && lora != null) throw new IllegalStateException("backward() with the adapter switched off");
         haveLoss = false;
         ModelConfig c = config;
         final int BT = B * T, C = c.dim(), NH = c.nHeads(), NKV = c.nKvHeads(), HD = c.headDim();
         final int QD = c.qDim(), KVD = c.kvDim(), H = c.hiddenDim(), V = c.vocabSize();
         Params g = grads;
 
-        Layers.crossEntropyBackward(probs, targets, BT, V, scale, pool);
         Arrays.fill(dxn, 0f);
-        if (quantized == null) linearBackward(dxn, g == null ? null : g.output, probs, xnf, params.output, -1, null, BT, C, V);
-        else classifierBackwardInput(BT, C, V);
+        if (logits) {
+            if (quantized == null) linearBackward(dxn, g == null ? null : g.output, probs, xnf, params.output, -1, null, BT, C, V);
+            else classifierBackwardInput(BT, C, V);
+        }
+        if (dHidden != null) for (int i = 0; i < BT * C; i++) dxn[i] += dHidden[i];
         Arrays.fill(dresid, 0f);
         Layers.rmsnormBackward(dresid, g == null ? normGradSink : g.outputNorm, dxn, resid[c.nLayers()], params.outputNorm, rstdf, BT, C, pool);
         for (int l = c.nLayers() - 1; l >= 0; l--) {
@@ -289,7 +337,7 @@ public final class LlamaModel {
      */
     private void linear(float[] out, float[] x, float[] w, int l, Target target, int BT, int in, int outDim) {
         Layers.matmulForward(out, x, w, wT, BT, in, outDim, pool);
-        LoraParams.Pair p = lora == null ? null : lora.pair(l, target);
+        LoraParams.Pair p = lora == null || !adapterOn ? null : lora.pair(l, target);
         if (p == null) return;
         int r = lora.config.rank();
         float s = lora.config.scale();

@@ -123,13 +123,18 @@ public final class ModelIO {
      * leaves half a model under the final name.
      */
     public static void export(Params p, Map<String, GgufValue> metadata, String name, Path out) throws IOException {
+        export(p, metadata, name, out, java.util.List.of());
+    }
+
+    /** As {@link #export(Params, Map, String, Path)} with {@code extra} F32 tensors after the model's (e.g. a reward model's head). */
+    public static void export(Params p, Map<String, GgufValue> metadata, String name, Path out, java.util.List<Params.Tensor> extra) throws IOException {
         GgufWriter w = new GgufWriter();
         Map<String, GgufValue> meta = new LinkedHashMap<>(metadata);
         meta.remove("general.alignment"); // the writer decides its own alignment
         w.putAll(meta);
         ModelWriter.putHyperparameters(w, p.config, name);
         w.put("general.file_type", GgufValue.ofUInt32(0)); // ALL_F32
-        for (Params.Tensor t : p.tensors()) {
+        for (Params.Tensor t : java.util.stream.Stream.concat(p.tensors().stream(), extra.stream()).toList()) {
             int cols = (int) t.dims()[0];
             long rows = t.dims().length == 1 ? 1 : t.dims()[1];
             float[] d = t.data();

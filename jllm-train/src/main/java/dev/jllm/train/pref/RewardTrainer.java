@@ -1,0 +1,133 @@
+package dev.jllm.train.pref;
+
+import dev.jllm.tensor.Parallel;
+import dev.jllm.train.AdamW;
+import dev.jllm.train.LlamaModel;
+import dev.jllm.train.Params;
+import dev.jllm.train.TensorBoardWriter;
+import dev.jllm.train.Tensors;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Reward-model training: the backbone (LoRA or full) and a {@link ScalarHead} on the last token of
+ * prompt + answer, Bradley–Terry loss −log σ(s_c − s_r) over the pairs of each step (TRL's
+ * {@code RewardTrainer}, InstructGPT §3.5). Logs loss, accuracy and the mean scores and margin per
+ * step (train.csv, TensorBoard {@code train/…}) and on held-out pairs (eval.csv, {@code eval/…}).
+ *
+ * <p>{@code flipLabels} trains on the pairs with chosen and rejected exchanged at random (seeded): a
+ * model that cannot learn anything — the deliberately collapsed reward model the evaluation must flag.
+ */
+public final class RewardTrainer {
+    public record Result(List<MetricsLog.Row> train, List<MetricsLog.Row> eval) {}
+
+    private final RewardModel rm;
+    private final ScalarHead headGrad;
+    private final PrefOptions opt;
+    private final Parallel pool;
+    private final boolean flipLabels;
+
+    public RewardTrainer(LlamaModel model, ScalarHead head, PrefOptions opt, Parallel pool, boolean flipLabels) {
+        this.rm = new RewardModel(model, head);
+        this.headGrad = new ScalarHead(head.tensors().get(0).name().replace(".weight", ""), head.dim);
+        this.opt = opt;
+        this.pool = pool;
+        this.flipLabels = flipLabels;
+    }
+
+    public Result run(List<PreferencePair> train, List<PreferencePair> val, Path logDir, Consumer<String> progress) throws IOException {
+        TensorBoardWriter tb = logDir == null ? null : new TensorBoardWriter(logDir);
+        try (MetricsLog tl = new MetricsLog(logDir == null ? null : logDir.resolve("train.csv"), "train", tb);
+             MetricsLog el = new MetricsLog(logDir == null ? null : logDir.resolve("eval.csv"), "eval", tb)) {
+            Tensors params = concat(rm.model.trainable(), rm.head), grads = concat(rm.model.trainableGrads(), headGrad);
+            AdamW adam = new AdamW(params, 0.9f, 0.999f, 1e-8f, opt.weightDecay(), false);
+            java.util.SplittableRandom flip = new java.util.SplittableRandom(opt.seed() ^ 0x5DEECE66DL);
+            if (!val.isEmpty()) evaluate(val, 0, el, progress);
+            for (int step = 0; step < opt.steps(); step++) {
+                List<PreferencePair> pairs = new ArrayList<>();
+                for (int i : opt.batchAt(step, train.size())) {
+                    PreferencePair p = train.get(i);
+                    pairs.add(flipLabels && flip.nextBoolean() ? new PreferencePair(p.rejected(), p.rejectedPrompt(), p.chosen(), p.chosenPrompt(), p.margin()) : p);
+                }
+                rm.model.zeroGrad();
+                headGrad.zero();
+                Map<String, Double> m = step(pairs, true);
+                double norm = AdamW.gradNorm(grads);
+                if (opt.maxGradNorm() > 0) AdamW.clip(grads, norm, opt.maxGradNorm());
+                float lr = MetricsLog.lrAt(step, opt.steps(), opt.warmup(), opt.lr(), opt.minLrRatio());
+                adam.step(params, grads, lr, pool);
+                m.put("lr", (double) lr);
+                m.put("grad_norm", norm);
+                tl.row(step + 1, m);
+                if (progress != null) progress.accept(DpoTrainer.line("step " + (step + 1) + "/" + opt.steps(), m));
+                boolean last = step + 1 == opt.steps();
+                if (!val.isEmpty() && (last || opt.evalEvery() > 0 && (step + 1) % opt.evalEvery() == 0)) evaluate(val, step + 1, el, progress);
+            }
+            return new Result(tl.rows(), el.rows());
+        } finally {
+            if (tb != null) tb.close();
+        }
+    }
+
+    /** Scores, the Bradley–Terry loss and, when {@code train}, its gradient into the backbone and the head. */
+    Map<String, Double> step(List<PreferencePair> pairs, boolean train) {
+        PairBatch b = PairBatch.of(pairs);
+        int n = pairs.size();
+        double[] s = rm.score(b);
+        double[] sc = new double[n], sr = new double[n];
+        for (int i = 0; i < n; i++) {
+            sc[i] = s[2 * i];
+            sr[i] = s[2 * i + 1];
+        }
+        PreferenceLoss.Pairwise l = PreferenceLoss.bradleyTerry(sc, sr);
+        if (train) {
+            float[] h = rm.model.hidden();
+            float[] dHidden = new float[b.B * b.T * rm.head.dim];
+            for (int i = 0; i < n; i++) {
+                rm.head.backward(l.dChosen()[i], h, 2 * i * b.T + b.last[2 * i], dHidden, headGrad);
+                rm.head.backward(l.dRejected()[i], h, (2 * i + 1) * b.T + b.last[2 * i + 1], dHidden, headGrad);
+            }
+            rm.model.backward(null, dHidden);
+        }
+        double mc = 0, mr = 0;
+        for (int i = 0; i < n; i++) {
+            mc += sc[i] / n;
+            mr += sr[i] / n;
+        }
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("loss", l.loss());
+        m.put("accuracy", l.accuracy());
+        m.put("scores/chosen", mc);
+        m.put("scores/rejected", mr);
+        m.put("scores/margin", mc - mr);
+        return m;
+    }
+
+    private void evaluate(List<PreferencePair> val, int step, MetricsLog el, Consumer<String> progress) throws IOException {
+        Map<String, Double> sum = new LinkedHashMap<>();
+        for (int from = 0; from < val.size(); from += opt.batch()) {
+            List<PreferencePair> part = val.subList(from, Math.min(val.size(), from + opt.batch()));
+            for (Map.Entry<String, Double> e : step(part, false).entrySet()) sum.merge(e.getKey(), e.getValue() * part.size(), Double::sum);
+        }
+        sum.replaceAll((k, v) -> v / val.size());
+        el.row(step, sum);
+        if (progress != null) progress.accept(DpoTrainer.line("held-out after step " + step, sum));
+    }
+
+    /** The head's gradient of the last training step (tests). */
+    ScalarHead headGrad() {
+        return headGrad;
+    }
+
+    static Tensors concat(Tensors a, Tensors b) {
+        List<Params.Tensor> all = new ArrayList<>(a.tensors());
+        all.addAll(b.tensors());
+        List<Params.Tensor> fixed = List.copyOf(all);
+        return () -> fixed;
+    }
+}
