@@ -72,7 +72,16 @@ public final class SftReader {
     private SftReader() {}
 
     public static Result read(Path file, Options options) throws IOException {
-        return new Run(file.toString(), options).read(file);
+        RecordParser parser = new RecordParser(options.format(), new Placeholders(options.variables()));
+        Run<Conversation> run = new Run<>(file.toString(), options, parser::parse);
+        run.read(file);
+        return new Result(run.out, run.bad, run.errors);
+    }
+
+    /** One JSON record → T, or a {@link RecordError} saying what is wrong with it. */
+    @FunctionalInterface
+    interface RecordFn<T> {
+        T parse(JsonNode rec, String file, long line, int index);
     }
 
     /** Jackson's message without its "[Source: REDACTED ...]" notes: the file and line are already in front. */
@@ -80,26 +89,26 @@ public final class SftReader {
         return SOURCE_NOTE.matcher(e.getOriginalMessage()).replaceAll("");
     }
 
-    private static final class Run {
+    /** Reads the records of one file (JSONL or a JSON array, gzip or not) through {@code fn}. */
+    static final class Run<T> {
         final String name;
         final Options options;
-        final RecordParser parser;
-        final List<Conversation> out = new ArrayList<>();
+        final RecordFn<T> parser;
+        final List<T> out = new ArrayList<>();
         final List<String> errors = new ArrayList<>();
         int bad;
         int index;
 
-        Run(String name, Options options) {
+        Run(String name, Options options, RecordFn<T> parser) {
             this.name = name;
             this.options = options;
-            this.parser = new RecordParser(options.format(), new Placeholders(options.variables()));
+            this.parser = parser;
         }
 
-        Result read(Path file) throws IOException {
+        void read(Path file) throws IOException {
             int first = firstChar(file);
             if (first == '[') readArray(file);
             else if (first >= 0) readLines(file, first);
-            return new Result(out, bad, errors);
         }
 
         /** Turns a record into a conversation, or counts/raises its error with this file and line. */
