@@ -12,7 +12,7 @@ import picocli.CommandLine.Spec;
  * its subcommands are the chain's pieces (the recipe, the memory dialogues, the recall check).
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
-        subcommands = {DemoBuildCommand.class, DemoDialoguesCommand.class, DemoCopyTextCommand.class, DemoRecallCommand.class},
+        subcommands = {DemoBuildCommand.class, DemoDialoguesCommand.class, DemoCopyTextCommand.class, DemoRecallCommand.class, DemoPreferencesCommand.class},
         description = {"Without a subcommand: build a small chat model with jllm's own chain (the default model's recipe at a small scale:",
             "dialogues, clean, tokenizer, pretrain, SFT, Q8_0, recall evaluation; seeded, a few minutes on 2 cores), print each stage's",
             "numbers, then serve it like `jllm serve`.",
