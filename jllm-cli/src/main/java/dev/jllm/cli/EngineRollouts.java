@@ -52,12 +52,12 @@ final class EngineRollouts implements PpoTrainer.Rollouts, AutoCloseable {
                 GenerationEvent.Finished f = finished(gens.get(i));
                 int p = prompts.get(i).length;
                 int[] resp = Arrays.copyOfRange(f.sequence(), p, f.sequence().length);
-                // the sequence leaves out a final end-of-generation token: put it back (the policy learns to stop)
-                if (f.completionTokens() > resp.length) {
+                // the sequence leaves out a final end-of-generation token: put back the one sampled (the policy learns to stop)
+                if (f.endToken() >= 0) {
                     resp = Arrays.copyOf(resp, resp.length + 1);
-                    resp[resp.length - 1] = model.tokenizer.eos();
+                    resp[resp.length - 1] = f.endToken();
                 }
-                if (resp.length == 0) resp = new int[] {model.tokenizer.eos()};
+                if (resp.length == 0) throw new IllegalStateException("the engine generated nothing for prompt " + i + " (max tokens " + maxTokens + ")");
                 out.add(resp);
             }
             return out;

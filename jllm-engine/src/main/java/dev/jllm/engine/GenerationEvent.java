@@ -36,12 +36,14 @@ public sealed interface GenerationEvent {
      *                       has none), or null when not requested
      * @param promptLogprobs one per prompt token, the first null (nothing precedes it), or null when not requested
      * @param budget         the length budget's outcome, or null without one
+     * @param endToken       the end-of-generation token that ended it (reason EOG; left out of {@code sequence}), else -1: a
+     *                       trainer learning to stop needs the id the model sampled (an eos, an end-of-turn, ...)
      */
     record Finished(FinishReason reason, String text, int promptTokens, int cachedTokens, int completionTokens, int[] sequence,
-                    List<Logprobs.Token> logprobs, List<Logprobs.Token> promptLogprobs, CharBudget.Outcome budget)
+                    List<Logprobs.Token> logprobs, List<Logprobs.Token> promptLogprobs, CharBudget.Outcome budget, int endToken)
             implements GenerationEvent {
         public Finished(FinishReason reason, String text, int promptTokens, int cachedTokens, int completionTokens, int[] sequence) {
-            this(reason, text, promptTokens, cachedTokens, completionTokens, sequence, null, null, null);
+            this(reason, text, promptTokens, cachedTokens, completionTokens, sequence, null, null, null, -1);
         }
     }
 

@@ -644,7 +644,8 @@ public final class Scheduler implements AutoCloseable {
         else kv.free(a.seq);
         metrics.finished(s.finishReason(), s.generated(), System.nanoTime() - a.submittedNanos, a.firstTokenNanos - a.submittedNanos);
         end(a, new GenerationEvent.Finished(s.finishReason(), s.text(), a.promptLen(), a.cached, s.generated(), sequence, s.logprobs(),
-                a.promptLogprobs == null ? null : java.util.Collections.unmodifiableList(Arrays.asList(a.promptLogprobs)), s.budgetOutcome()));
+                a.promptLogprobs == null ? null : java.util.Collections.unmodifiableList(Arrays.asList(a.promptLogprobs)), s.budgetOutcome(),
+                s.endToken()));
     }
 
     private void fail(Active a, GenerationEvent.Cause cause, String message) {

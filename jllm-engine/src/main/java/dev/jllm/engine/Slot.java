@@ -186,6 +186,11 @@ public final class Slot {
         return Arrays.copyOf(tokens, n);
     }
 
+    /** The end-of-generation token that ended this slot (finish reason EOG), else -1. */
+    public int endToken() {
+        return finish == FinishReason.EOG ? eogToken : -1;
+    }
+
     /** The generated tokens (an end-of-generation token included, as sampled). */
     public int[] generatedTokens() {
         int[] g = Arrays.copyOfRange(tokens, promptLength, promptLength + generated);
