@@ -80,6 +80,15 @@ public final class ModelWriter {
      * (one row in memory at a time); {@code progress} receives bytes written.
      */
     public static GgufWriter.TensorData encode(GgmlType type, long rows, int cols, RowSource src, LongConsumer progress) {
+        return encode(type, rows, cols, src, null, progress);
+    }
+
+    /**
+     * As {@link #encode(GgmlType, long, int, RowSource, LongConsumer)} with importance weights: {@code qw}
+     * (one per column, llama.cpp's imatrix) handed to the type's weighted quantizer; null for none.
+     */
+    public static GgufWriter.TensorData encode(GgmlType type, long rows, int cols, RowSource src, float[] qw, LongConsumer progress) {
+        if (qw != null && qw.length != cols) throw new IllegalArgumentException(qw.length + " importance weights for rows of " + cols);
         BlockFormat f = BlockFormats.of(type);
         int rowBytes = (int) type.rowBytes(cols);
         return (OutputStream out) -> {
@@ -93,7 +102,7 @@ public final class ModelWriter {
                 for (int i = 0; i < n; i++) {
                     src.row(r + i, row);
                     if (type == GgmlType.F32) MemorySegment.copy(row, 0, seg, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), (long) i * rowBytes, cols);
-                    else f.quantize(row, 0, cols, seg, (long) i * rowBytes);
+                    else f.quantize(row, 0, cols, qw, 0, seg, (long) i * rowBytes);
                 }
                 out.write(buf, 0, n * rowBytes);
                 if (progress != null) progress.accept((long) n * rowBytes);

@@ -29,6 +29,11 @@ import java.util.function.LongConsumer;
  *     Q5_1, Q6_K → Q8_0 where jllm has that type, else to Q8_0 if the row fits 32-blocks, else F16.</li>
  * </ul>
  * {@code pure} skips the mixes: every matrix gets the target type (llama-quantize --pure).
+ *
+ * <p>With an importance matrix ({@link Options#imatrix}) every matrix it has an entry for is quantized
+ * by its type's weighted quantizer (llama.cpp's quantize_*_impl with quant_weights), and, as in
+ * llama.cpp, Q4_0 / Q5_0 give the ffn_down of the first eighth of the layers Q4_1 / Q5_1. Matrices
+ * can also arrive already quantized ({@link Options#precomputed}: GPTQ).
  */
 public final class Quantizer {
     private Quantizer() {}
@@ -47,10 +52,22 @@ public final class Quantizer {
                 case "Q5_K_M", "Q5_K" -> new Target(GgmlType.Q5_K, Mix.MEDIUM, "Q5_K_M");
                 case "Q4_K_S" -> new Target(GgmlType.Q4_K, Mix.SMALL, u);
                 case "Q5_K_S" -> new Target(GgmlType.Q5_K, Mix.SMALL, u);
-                case "Q6_K", "Q8_0", "Q4_0", "Q4_1", "F16", "BF16", "F32" -> new Target(GgmlType.valueOf(u), Mix.NONE, u);
+                case "Q6_K", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "F16", "BF16", "F32" -> new Target(GgmlType.valueOf(u), Mix.NONE, u);
                 default -> throw new IllegalArgumentException("unknown quantization type '" + s
-                        + "'; supported: Q8_0, Q4_0, Q4_1, Q4_K_S, Q4_K_M (= Q4_K), Q5_K_S, Q5_K_M (= Q5_K), Q6_K, F16, BF16, F32");
+                        + "'; supported: Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K_S, Q4_K_M (= Q4_K), Q5_K_S, Q5_K_M (= Q5_K), Q6_K, F16, BF16, F32");
             };
+        }
+    }
+
+    /**
+     * How to quantize besides the target: {@code imatrix} (or null) supplies importance weights;
+     * {@code precomputed} maps tensor names to their finished bytes in the planned type (GPTQ), written as they are.
+     */
+    public record Options(Imatrix imatrix, String imatrixFile, Map<String, MemorySegment> precomputed) {
+        public static final Options NONE = new Options(null, null, Map.of());
+
+        public Options {
+            precomputed = precomputed == null ? Map.of() : precomputed;
         }
     }
 
@@ -59,18 +76,23 @@ public final class Quantizer {
 
     /** The type each tensor will get (exposed for tests and the summary). */
     public static List<Choice> plan(ModelFile in, Target target, boolean pure) {
+        return plan(in, target, pure, false);
+    }
+
+    /** The plan when an importance matrix will be used ({@code imatrix}: llama.cpp's has_imatrix rules). */
+    public static List<Choice> plan(ModelFile in, Target target, boolean pure, boolean imatrix) {
         List<Choice> out = new ArrayList<>();
         int nLayers = in.config().nLayers();
         boolean hasOutput = in.tensor("output.weight") != null;
         for (GgufTensorInfo t : in.tensors()) {
-            GgmlType to = chooseType(t, target, pure, nLayers, hasOutput);
+            GgmlType to = chooseType(t, target, pure, nLayers, hasOutput, imatrix);
             long elements = t.elementCount();
             out.add(new Choice(t.name(), t.type(), to, t.byteSize(), to.bytes(elements, t.dims()[0])));
         }
         return out;
     }
 
-    static GgmlType chooseType(GgufTensorInfo t, Target target, boolean pure, int nLayers, boolean hasOutput) {
+    static GgmlType chooseType(GgufTensorInfo t, Target target, boolean pure, int nLayers, boolean hasOutput, boolean imatrix) {
         String name = t.name();
         if (t.dims().length == 1) return GgmlType.F32;
         GgmlType type = target.type();
@@ -89,6 +111,10 @@ public final class Quantizer {
         } else if (name.endsWith("ffn_down.weight")) {
             if (target.mix() == Mix.MEDIUM && useMoreBits(layer, nLayers)) type = GgmlType.Q6_K;
             else if (target.mix() == Mix.SMALL && type == GgmlType.Q4_K && layer < nLayers / 8) type = GgmlType.Q5_K;
+            // llama.cpp: "guard against craziness in the first few ffn_down layers", only with an imatrix
+            else if (imatrix && target.mix() == Mix.NONE && (type == GgmlType.Q4_0 || type == GgmlType.Q5_0) && layer < nLayers / 8) {
+                type = type == GgmlType.Q4_0 ? GgmlType.Q4_1 : GgmlType.Q5_1;
+            }
         }
         return fallback(type, rowLength);
     }
@@ -111,7 +137,17 @@ public final class Quantizer {
 
     /** Writes {@code out}; returns the per-tensor choices. */
     public static List<Choice> quantize(ModelFile in, Target target, boolean pure, Path out, LongConsumer progress) throws IOException {
-        List<Choice> plan = plan(in, target, pure);
+        return quantize(in, target, pure, out, progress, Options.NONE);
+    }
+
+    /**
+     * Writes {@code out} with an importance matrix and/or precomputed tensors; returns the per-tensor
+     * choices. As llama-quantize: a matrix without an imatrix entry is quantized without weights; an
+     * entry whose size differs from the matrix's row is an error (except for token_embd).
+     */
+    public static List<Choice> quantize(ModelFile in, Target target, boolean pure, Path out, LongConsumer progress, Options opts) throws IOException {
+        Imatrix im = opts.imatrix();
+        List<Choice> plan = plan(in, target, pure, im != null);
         GgufWriter w = new GgufWriter();
         for (Map.Entry<String, GgufValue> e : in.metadata().entrySet()) {
             if (!e.getKey().equals("general.alignment")) w.put(e.getKey(), e.getValue());
@@ -121,6 +157,12 @@ public final class Quantizer {
                 ? (target.type() == GgmlType.Q4_K ? 15 : 17)
                 : target.mix() == Mix.SMALL ? (target.type() == GgmlType.Q4_K ? 14 : 16) : RandomModel.fileType(target.type())));
         w.put("general.quantization_version", GgufValue.ofUInt32(2));
+        if (im != null) { // the keys llama-quantize adds (as its kv overrides: strings and int32)
+            w.put("quantize.imatrix.file", GgufValue.ofString(opts.imatrixFile() == null ? "imatrix.gguf" : opts.imatrixFile()));
+            if (!im.datasets().isEmpty()) w.put("quantize.imatrix.dataset", GgufValue.ofString(im.datasets().get(0)));
+            w.put("quantize.imatrix.entries_count", GgufValue.ofInt32(im.entries().size()));
+            if (im.chunkCount() > 0) w.put("quantize.imatrix.chunks_count", GgufValue.ofInt32(im.chunkCount()));
+        }
         for (int i = 0; i < plan.size(); i++) {
             GgufTensorInfo t = in.tensors().get(i);
             Choice c = plan.get(i);
@@ -129,8 +171,27 @@ public final class Quantizer {
             BlockFormat src = BlockFormats.of(t.type());
             MemorySegment data = in.tensorData(t);
             long srcRow = t.type().rowBytes(cols);
+            MemorySegment done = opts.precomputed().get(t.name());
+            if (done != null) {
+                if (done.byteSize() != c.bytesOut()) {
+                    throw new IllegalArgumentException(t.name() + ": precomputed " + done.byteSize() + " bytes, " + c.to() + " needs " + c.bytesOut());
+                }
+                w.addTensor(t.name(), c.to(), t.dims(), done);
+                if (progress != null) progress.accept(c.bytesOut());
+                continue;
+            }
+            float[] qw = null;
+            if (im != null && c.to().isQuantized() && t.dims().length >= 2) {
+                qw = im.weights(t.name());
+                if (qw != null && qw.length != cols) {
+                    if (!t.name().equals("token_embd.weight")) {
+                        throw new IllegalArgumentException("imatrix size " + qw.length + " is different from tensor size " + cols + " for " + t.name());
+                    }
+                    qw = null;
+                }
+            }
             w.addTensor(t.name(), c.to(), t.dims(), ModelWriter.encode(c.to(), rows, cols,
-                    (r, dst) -> src.dequantize(data, r * srcRow, dst, 0, cols), progress));
+                    (r, dst) -> src.dequantize(data, r * srcRow, dst, 0, cols), qw, progress));
         }
         w.write(out);
         return plan;

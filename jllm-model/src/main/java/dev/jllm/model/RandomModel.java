@@ -77,7 +77,7 @@ public final class RandomModel {
     /** llama.cpp's general.file_type (llama_ftype) for a uniform model of this type. */
     static int fileType(GgmlType t) {
         return switch (t) {
-            case F32 -> 0; case F16 -> 1; case Q4_0 -> 2; case Q4_1 -> 3; case Q8_0 -> 7;
+            case F32 -> 0; case F16 -> 1; case Q4_0 -> 2; case Q4_1 -> 3; case Q8_0 -> 7; case Q5_0 -> 8; case Q5_1 -> 9;
             case Q4_K -> 15; case Q5_K -> 17; case Q6_K -> 18; case BF16 -> 32;
             default -> 0;
         };

@@ -26,6 +26,24 @@ public final class Transformer {
     private final float[] invFreq; // (ropeDim/2) RoPE inverse frequencies, with Llama 3 factors applied
     private final int ropeDim;              // rotated dimensions per head (config's rope)
     private final float ropePositionScale;  // linear scaling: positions divided by this
+    private final String[][] inputNames;    // per layer: GGUF names of the matrices sharing each input (QKV, O, GATE_UP, DOWN)
+    private MatmulObserver observer;        // sees every matrix product's input, or null
+
+    /**
+     * Sees the activations entering the weight matrices of each forward pass (llama.cpp's imatrix
+     * collector, GPTQ's Hessians): {@code x} holds {@code rows} rows of {@code cols} floats, the input
+     * shared by every matrix in {@code tensors} (GGUF names, e.g. blk.0.attn_q/k/v.weight). Called on
+     * the forward pass's thread; the array is a reused buffer, valid only during the call.
+     */
+    @FunctionalInterface
+    public interface MatmulObserver {
+        void input(String[] tensors, float[] x, int rows, int cols);
+    }
+
+    /** Sets (or with null removes) the observer of matrix inputs. */
+    public synchronized void observe(MatmulObserver o) {
+        this.observer = o;
+    }
 
     public Transformer(Weights weights, KvCacheManager kv, Matmul matmul) {
         this.w = weights;
@@ -41,6 +59,22 @@ public final class Transformer {
             if (w.ropeFreqFactors != null) f /= w.ropeFreqFactors[i];
             invFreq[i] = (float) f;
         }
+        inputNames = new String[c.nLayers()][];
+        for (int l = 0; l < c.nLayers(); l++) {
+            String p = "blk." + l + ".";
+            inputNames[l] = new String[] {p + "attn_q.weight", p + "attn_k.weight", p + "attn_v.weight", p + "attn_output.weight",
+                p + "ffn_gate.weight", p + "ffn_up.weight", p + "ffn_down.weight"};
+        }
+    }
+
+    private static final int[] QKV = {0, 1, 2}, O = {3}, GATE_UP = {4, 5}, DOWN = {6};
+
+    private void notify(int layer, int[] which, float[] x, int rows, int cols) {
+        MatmulObserver o = observer;
+        if (o == null) return;
+        String[] names = new String[which.length];
+        for (int i = 0; i < which.length; i++) names[i] = inputNames[layer][which[i]];
+        o.input(names, x, rows, cols);
     }
 
     public ModelConfig config() { return c; }
@@ -54,8 +88,7 @@ public final class Transformer {
      * HIDDEN → one row per token of the final-normed hidden state, (dim).
      */
     public synchronized List<float[][]> forward(Batch batch) {
-        final int T = batch.tokenCount(), d = c.dim(), hd = c.headDim(), nh = c.nHeads(), nkv = c.nKvHeads();
-        final int qd = c.qDim(), kvd = c.kvDim(), h = c.hiddenDim();
+        final int T = batch.tokenCount(), d = c.dim();
         final Buffers B = buffers(T);
         final int[] tok = B.tok, pos = B.pos, seq = B.seq;
         final LoraWeights[] ad = B.adapter;
@@ -77,13 +110,6 @@ public final class Transformer {
         final Lora lora = maxRank == 0 ? null : new Lora(ad, T, maxRank);
         final float[] x = B.x;       // (T, d) residual stream
         final float[] xb = B.xb;     // (T, d) normed input of a sub-layer
-        final float[] q = B.q;       // (T, nh·hd)
-        final float[] k = B.k;       // (T, nkv·hd)
-        final float[] v = B.v;       // (T, nkv·hd)
-        final float[] att = B.att;   // (T, nh·hd) attention output
-        final float[] hb = B.hb;     // (T, h) gate, then SwiGLU
-        final float[] hb2 = B.hb2;   // (T, h) up
-        final float[] tmp = B.tmp;   // (T, d) sub-layer output
 
         // RoPE angles of each token's position, shared by all heads and layers
         for (int t = 0; t < T; t++) ropeAngles(pos[t], B.cos, B.sin, t * (ropeDim / 2));
@@ -91,49 +117,7 @@ public final class Transformer {
         // token embedding: x[t] = E[tok[t]]
         for (int t = 0; t < T; t++) w.tokenEmbedding.row(tok[t], x, t * d);
 
-        for (int l = 0; l < c.nLayers(); l++) {
-            Weights.Layer L = w.layers[l];
-            // attention RMSNorm
-            for (int t = 0; t < T; t++) FloatOps.rmsnorm(xb, t * d, x, t * d, L.attnNorm(), d, c.rmsEps());
-            // q = xb·Wqᵀ (+bq), k, v likewise: (T, d) → (T, qd), (T, kvd)
-            mm.matmul(xb, T, L.wq(), q, L.wk(), k, L.wv(), v);
-            if (lora != null) {
-                lora.add(l, LoraTarget.Q, xb, d, q, qd);
-                lora.add(l, LoraTarget.K, xb, d, k, kvd);
-                lora.add(l, LoraTarget.V, xb, d, v, kvd);
-            }
-            if (L.bq() != null) for (int t = 0; t < T; t++) FloatOps.add(q, t * qd, L.bq(), qd);
-            if (L.bk() != null) for (int t = 0; t < T; t++) FloatOps.add(k, t * kvd, L.bk(), kvd);
-            if (L.bv() != null) for (int t = 0; t < T; t++) FloatOps.add(v, t * kvd, L.bv(), kvd);
-            // Qwen3: RMSNorm of each q and k head before RoPE
-            if (L.qNorm() != null) {
-                for (int i = 0; i < T * nh; i++) FloatOps.rmsnorm(q, i * hd, q, i * hd, L.qNorm(), hd, c.rmsEps());
-                for (int i = 0; i < T * nkv; i++) FloatOps.rmsnorm(k, i * hd, k, i * hd, L.kNorm(), hd, c.rmsEps());
-            }
-            // RoPE on every head of q and k at the token's position; then K,V into the cache
-            for (int t = 0; t < T; t++) {
-                for (int hh = 0; hh < nh; hh++) rope(q, t * qd + hh * hd, B.cos, B.sin, t * (ropeDim / 2));
-                for (int hh = 0; hh < nkv; hh++) rope(k, t * kvd + hh * hd, B.cos, B.sin, t * (ropeDim / 2));
-                kv.store(seq[t], l, pos[t], k, t * kvd, v, t * kvd);
-            }
-            // causal attention of each token over its own sequence's cache, positions 0..pos[t]
-            attention(l, B, q, att);
-            // x += att·Woᵀ
-            mm.matmul(L.wo(), att, T, tmp);
-            if (lora != null) lora.add(l, LoraTarget.O, att, qd, tmp, d);
-            for (int i = 0; i < T * d; i++) x[i] += tmp[i];
-            // FFN: x += (silu(xb·W1ᵀ) ⊙ xb·W3ᵀ)·W2ᵀ
-            for (int t = 0; t < T; t++) FloatOps.rmsnorm(xb, t * d, x, t * d, L.ffnNorm(), d, c.rmsEps());
-            mm.matmul(xb, T, L.gate(), hb, L.up(), hb2, null, null);
-            if (lora != null) {
-                lora.add(l, LoraTarget.GATE, xb, d, hb, h);
-                lora.add(l, LoraTarget.UP, xb, d, hb2, h);
-            }
-            FloatOps.swiglu(hb, 0, hb2, 0, T * h);
-            mm.matmul(L.down(), hb, T, tmp);
-            if (lora != null) lora.add(l, LoraTarget.DOWN, hb, h, tmp, d);
-            for (int i = 0; i < T * d; i++) x[i] += tmp[i];
-        }
+        for (int l = 0; l < c.nLayers(); l++) layer(l, B, T, lora);
 
         // final RMSNorm and classifier, only for the rows that want logits
         List<float[][]> out = new ArrayList<>(batch.entries().size());
@@ -154,6 +138,7 @@ public final class Transformer {
         // one row: logits straight into the array handed out; several: through a shared buffer
         final int V = c.vocabSize();
         float[] logits = nRows == 1 ? new float[V] : B.logits(nRows * V);
+        if (nRows > 0 && observer != null) observer.input(new String[] {w.output.name()}, xr, nRows, d);
         if (nRows > 0) mm.matmul(w.output, xr, nRows, logits);
         int r = 0;
         t0 = 0;
@@ -172,6 +157,89 @@ public final class Transformer {
             t0 += e.tokens().length;
         }
         return out;
+    }
+
+    /** One decoder block over the T tokens in B (x is the residual stream, in and out). */
+    private void layer(int l, Buffers B, int T, Lora lora) {
+        final int d = c.dim(), hd = c.headDim(), nh = c.nHeads(), nkv = c.nKvHeads();
+        final int qd = c.qDim(), kvd = c.kvDim(), h = c.hiddenDim();
+        final int[] pos = B.pos, seq = B.seq;
+        final float[] x = B.x, xb = B.xb, q = B.q, k = B.k, v = B.v, att = B.att, hb = B.hb, hb2 = B.hb2, tmp = B.tmp;
+        Weights.Layer L = w.layers[l];
+        // attention RMSNorm
+        for (int t = 0; t < T; t++) FloatOps.rmsnorm(xb, t * d, x, t * d, L.attnNorm(), d, c.rmsEps());
+        // q = xb·Wqᵀ (+bq), k, v likewise: (T, d) → (T, qd), (T, kvd)
+        notify(l, QKV, xb, T, d);
+        mm.matmul(xb, T, L.wq(), q, L.wk(), k, L.wv(), v);
+        if (lora != null) {
+            lora.add(l, LoraTarget.Q, xb, d, q, qd);
+            lora.add(l, LoraTarget.K, xb, d, k, kvd);
+            lora.add(l, LoraTarget.V, xb, d, v, kvd);
+        }
+        if (L.bq() != null) for (int t = 0; t < T; t++) FloatOps.add(q, t * qd, L.bq(), qd);
+        if (L.bk() != null) for (int t = 0; t < T; t++) FloatOps.add(k, t * kvd, L.bk(), kvd);
+        if (L.bv() != null) for (int t = 0; t < T; t++) FloatOps.add(v, t * kvd, L.bv(), kvd);
+        // Qwen3: RMSNorm of each q and k head before RoPE
+        if (L.qNorm() != null) {
+            for (int i = 0; i < T * nh; i++) FloatOps.rmsnorm(q, i * hd, q, i * hd, L.qNorm(), hd, c.rmsEps());
+            for (int i = 0; i < T * nkv; i++) FloatOps.rmsnorm(k, i * hd, k, i * hd, L.kNorm(), hd, c.rmsEps());
+        }
+        // RoPE on every head of q and k at the token's position; then K,V into the cache
+        for (int t = 0; t < T; t++) {
+            for (int hh = 0; hh < nh; hh++) rope(q, t * qd + hh * hd, B.cos, B.sin, t * (ropeDim / 2));
+            for (int hh = 0; hh < nkv; hh++) rope(k, t * kvd + hh * hd, B.cos, B.sin, t * (ropeDim / 2));
+            kv.store(seq[t], l, pos[t], k, t * kvd, v, t * kvd);
+        }
+        // causal attention of each token over its own sequence's cache, positions 0..pos[t]
+        attention(l, B, q, att);
+        // x += att·Woᵀ
+        notify(l, O, att, T, qd);
+        mm.matmul(L.wo(), att, T, tmp);
+        if (lora != null) lora.add(l, LoraTarget.O, att, qd, tmp, d);
+        for (int i = 0; i < T * d; i++) x[i] += tmp[i];
+        // FFN: x += (silu(xb·W1ᵀ) ⊙ xb·W3ᵀ)·W2ᵀ
+        for (int t = 0; t < T; t++) FloatOps.rmsnorm(xb, t * d, x, t * d, L.ffnNorm(), d, c.rmsEps());
+        notify(l, GATE_UP, xb, T, d);
+        mm.matmul(xb, T, L.gate(), hb, L.up(), hb2, null, null);
+        if (lora != null) {
+            lora.add(l, LoraTarget.GATE, xb, d, hb, h);
+            lora.add(l, LoraTarget.UP, xb, d, hb2, h);
+        }
+        FloatOps.swiglu(hb, 0, hb2, 0, T * h);
+        notify(l, DOWN, hb, T, h);
+        mm.matmul(L.down(), hb, T, tmp);
+        if (lora != null) lora.add(l, LoraTarget.DOWN, hb, h, tmp, d);
+        for (int i = 0; i < T * d; i++) x[i] += tmp[i];
+    }
+
+    /**
+     * The token embeddings of {@code tokens} into {@code hidden} (T, dim): the residual stream that
+     * enters layer 0 ({@link #forwardLayers}).
+     */
+    public synchronized void embed(int[] tokens, float[] hidden) {
+        for (int t = 0; t < tokens.length; t++) w.tokenEmbedding.row(tokens[t], hidden, t * c.dim());
+    }
+
+    /**
+     * Runs layers [from, to) over one sequence's T tokens at positions startPos.. : {@code hidden}
+     * (T, dim) is the residual stream entering layer {@code from} and leaves as the one after layer
+     * {@code to − 1}. Writes those layers' K/V into the sequence's cache (later positions dropped
+     * first), so calibration can stream a model layer by layer (GPTQ) with the very kernels of
+     * {@link #forward}: running layers 0..L one call at a time equals one forward pass.
+     */
+    public synchronized void forwardLayers(int seqId, int startPos, float[] hidden, int T, int from, int to) {
+        final Buffers B = buffers(T);
+        kv.beginWrite(seqId, startPos, startPos + T);
+        for (int t = 0; t < T; t++) {
+            B.pos[t] = startPos + t;
+            B.seq[t] = seqId;
+            B.adapter[t] = null;
+        }
+        B.plan.build(Batch.of(seqId, new int[T], startPos, Batch.Logits.NONE), c);
+        for (int t = 0; t < T; t++) ropeAngles(B.pos[t], B.cos, B.sin, t * (ropeDim / 2));
+        System.arraycopy(hidden, 0, B.x, 0, T * c.dim());
+        for (int l = from; l < to; l++) layer(l, B, T, null);
+        System.arraycopy(B.x, 0, hidden, 0, T * c.dim());
     }
 
     /** The LoRA deltas of one forward pass: per token, its entry's adapter (or none). */

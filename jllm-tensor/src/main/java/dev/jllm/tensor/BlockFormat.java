@@ -35,6 +35,23 @@ public interface BlockFormat {
      */
     void quantize(float[] src, int srcOff, int n, MemorySegment dst, long offset);
 
+    /**
+     * Encode one whole row of {@code n} floats with importance weights {@code qw[qwOff..qwOff+n)} (one
+     * per column: llama.cpp's imatrix, the mean of the squared activations entering that column),
+     * byte-identical to llama.cpp's {@code quantize_<type>(src, dst, 1, n, quant_weights)}. {@code qw}
+     * null is {@link #quantize(float[], int, int, MemorySegment, long)}. Types llama.cpp quantizes
+     * without weights (F32, F16, BF16, Q8_0) ignore them, as llama.cpp does. The row must be whole:
+     * the legacy types' weights use the row's mean square.
+     */
+    default void quantize(float[] src, int srcOff, int n, float[] qw, int qwOff, MemorySegment dst, long offset) {
+        quantize(src, srcOff, n, dst, offset);
+    }
+
+    /** True if {@link #quantize(float[], int, int, float[], int, MemorySegment, long)} uses the weights. */
+    default boolean usesImportance() {
+        return false;
+    }
+
     /** Bytes of a row of {@code n} weights. */
     default long rowBytes(int n) {
         return type().rowBytes(n);

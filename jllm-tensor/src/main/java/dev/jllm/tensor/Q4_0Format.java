@@ -65,6 +65,29 @@ public final class Q4_0Format implements BlockFormat {
         }
     }
 
+    /** quantize_row_q4_0_impl: per block, make_qx_quants(32, 8, rmse 1) weighted by qw·√(σ² + x²). */
+    @Override
+    public void quantize(float[] src, int srcOff, int n, float[] qw, int qwOff, MemorySegment dst, long offset) {
+        if (qw == null) {
+            quantize(src, srcOff, n, dst, offset);
+            return;
+        }
+        QuantMath.checkBlocks(n, GgmlType.Q4_0);
+        float sigma2 = QuantMath.rowSigma2(src, srcOff, n);
+        float[] weight = new float[QK];
+        byte[] L = new byte[QK];
+        for (int b = 0; b < n / QK; b++) {
+            int xo = srcOff + b * QK;
+            long o = offset + (long) b * BYTES;
+            QuantMath.legacyWeights(src, xo, qw, qwOff + b * QK, sigma2, weight);
+            float d = QuantMath.makeQxQuantsWeighted(QK, 8, src, xo, L, 0, weight, 0);
+            QuantMath.putF16(dst, o, d);
+            for (int j = 0; j < QK / 2; j++) dst.set(ValueLayout.JAVA_BYTE, o + 2 + j, (byte) (L[j] | L[j + QK / 2] << 4));
+        }
+    }
+
+    @Override public boolean usesImportance() { return true; }
+
     @Override
     public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
         QuantMath.checkBlocks(n, GgmlType.Q4_0);

@@ -64,6 +64,31 @@ public final class Q4_KFormat implements BlockFormat {
         }
     }
 
+    /** quantize_row_q4_K_impl: make_qkx3_quants per sub-block, make_qp_quants for the 6-bit scales and mins. */
+    @Override
+    public void quantize(float[] src, int srcOff, int n, float[] qw, int qwOff, MemorySegment dst, long offset) {
+        if (qw == null) {
+            quantize(src, srcOff, n, dst, offset);
+            return;
+        }
+        QuantMath.checkBlocks(n, GgmlType.Q4_K);
+        byte[] L = new byte[QK], scales = new byte[12];
+        for (int b = 0; b < n / QK; b++) {
+            long o = offset + (long) b * BYTES;
+            int dd = QuantMath.fitSuperBlockK4Weighted(src, srcOff + b * QK, qw, qwOff + b * QK, 15, false, L, scales);
+            dst.set(QuantMath.SHORT_LE, o, (short) dd);
+            dst.set(QuantMath.SHORT_LE, o + 2, (short) (dd >>> 16));
+            MemorySegment.copy(scales, 0, dst, ValueLayout.JAVA_BYTE, o + 4, 12);
+            for (int c = 0; c < 4; c++) {
+                for (int l = 0; l < 32; l++) {
+                    dst.set(ValueLayout.JAVA_BYTE, o + 16 + 32 * c + l, (byte) (L[64 * c + l] | L[64 * c + 32 + l] << 4));
+                }
+            }
+        }
+    }
+
+    @Override public boolean usesImportance() { return true; }
+
     @Override
     public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
         QuantMath.checkBlocks(n, GgmlType.Q4_K);

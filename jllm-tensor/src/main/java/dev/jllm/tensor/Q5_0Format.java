@@ -74,6 +74,35 @@ public final class Q5_0Format implements BlockFormat {
     }
 
     /** Per block: d · Σ (low nibble − 16 + 16·high bit) · x, the high bits spread to lanes by {@link Simd#bit4}. */
+    /** quantize_row_q5_0_impl: per block, make_qx_quants(32, 16, rmse 1) weighted by qw·√(σ² + x²). */
+    @Override
+    public void quantize(float[] src, int srcOff, int n, float[] qw, int qwOff, MemorySegment dst, long offset) {
+        if (qw == null) {
+            quantize(src, srcOff, n, dst, offset);
+            return;
+        }
+        QuantMath.checkBlocks(n, GgmlType.Q5_0);
+        float sigma2 = QuantMath.rowSigma2(src, srcOff, n);
+        float[] weight = new float[QK];
+        byte[] L = new byte[QK];
+        for (int b = 0; b < n / QK; b++) {
+            int xo = srcOff + b * QK;
+            long o = offset + (long) b * BYTES;
+            QuantMath.legacyWeights(src, xo, qw, qwOff + b * QK, sigma2, weight);
+            float d = QuantMath.makeQxQuantsWeighted(QK, 16, src, xo, L, 0, weight, 0);
+            QuantMath.putF16(dst, o, d);
+            int qh = 0;
+            for (int j = 0; j < QK / 2; j++) {
+                int q0 = L[j], q1 = L[j + QK / 2];
+                dst.set(ValueLayout.JAVA_BYTE, o + 6 + j, (byte) (q0 & 0x0F | (q1 & 0x0F) << 4));
+                qh |= (q0 >> 4 & 1) << j | (q1 >> 4 & 1) << (j + QK / 2);
+            }
+            dst.set(QuantMath.INT_LE, o + 2, qh);
+        }
+    }
+
+    @Override public boolean usesImportance() { return true; }
+
     @Override
     public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
         QuantMath.checkBlocks(n, GgmlType.Q5_0);

@@ -74,6 +74,36 @@ public final class Q5_1Format implements BlockFormat {
     }
 
     /** Per block: d·Σ q·x + m·Σ x, q = low nibble + 16·high bit ({@link Simd#bit4}), as in Q4_1. */
+    /** quantize_row_q5_1_impl: per block, make_qkx3_quants(32, 31, −0.9, 0.05, 36) weighted by qw·√(σ² + x²). */
+    @Override
+    public void quantize(float[] src, int srcOff, int n, float[] qw, int qwOff, MemorySegment dst, long offset) {
+        if (qw == null) {
+            quantize(src, srcOff, n, dst, offset);
+            return;
+        }
+        QuantMath.checkBlocks(n, GgmlType.Q5_1);
+        float sigma2 = QuantMath.rowSigma2(src, srcOff, n);
+        float[] weight = new float[QK], theMin = new float[1];
+        byte[] L = new byte[QK], laux = new byte[QK];
+        for (int b = 0; b < n / QK; b++) {
+            int xo = srcOff + b * QK;
+            long o = offset + (long) b * BYTES;
+            QuantMath.legacyWeights(src, xo, qw, qwOff + b * QK, sigma2, weight);
+            float d = QuantMath.makeQkx3Quants(QK, 31, src, xo, weight, 0, L, 0, theMin, laux, -0.9f, 0.05f, 36, false);
+            QuantMath.putF16(dst, o, d);
+            QuantMath.putF16(dst, o + 2, -theMin[0]);
+            int qh = 0;
+            for (int j = 0; j < QK / 2; j++) {
+                int q0 = L[j], q1 = L[j + QK / 2];
+                dst.set(ValueLayout.JAVA_BYTE, o + 8 + j, (byte) (q0 & 0x0F | (q1 & 0x0F) << 4));
+                qh |= (q0 >> 4 & 1) << j | (q1 >> 4 & 1) << (j + QK / 2);
+            }
+            dst.set(QuantMath.INT_LE, o + 4, qh);
+        }
+    }
+
+    @Override public boolean usesImportance() { return true; }
+
     @Override
     public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
         QuantMath.checkBlocks(n, GgmlType.Q5_1);

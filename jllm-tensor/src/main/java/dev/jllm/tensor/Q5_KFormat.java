@@ -70,6 +70,36 @@ public final class Q5_KFormat implements BlockFormat {
         }
     }
 
+    /** quantize_row_q5_K_impl: make_qkx3_quants per sub-block, make_qp_quants for the 6-bit scales and mins. */
+    @Override
+    public void quantize(float[] src, int srcOff, int n, float[] qw, int qwOff, MemorySegment dst, long offset) {
+        if (qw == null) {
+            quantize(src, srcOff, n, dst, offset);
+            return;
+        }
+        QuantMath.checkBlocks(n, GgmlType.Q5_K);
+        byte[] L = new byte[QK], scales = new byte[12], qh = new byte[32];
+        for (int b = 0; b < n / QK; b++) {
+            long o = offset + (long) b * BYTES;
+            int dd = QuantMath.fitSuperBlockK4Weighted(src, srcOff + b * QK, qw, qwOff + b * QK, 31, true, L, scales);
+            dst.set(QuantMath.SHORT_LE, o, (short) dd);
+            dst.set(QuantMath.SHORT_LE, o + 2, (short) (dd >>> 16));
+            MemorySegment.copy(scales, 0, dst, ValueLayout.JAVA_BYTE, o + 4, 12);
+            java.util.Arrays.fill(qh, (byte) 0);
+            for (int c = 0; c < 4; c++) {
+                for (int l = 0; l < 32; l++) {
+                    int l1 = L[64 * c + l], l2 = L[64 * c + 32 + l];
+                    if (l1 > 15) { l1 -= 16; qh[l] |= (byte) (1 << 2 * c); }
+                    if (l2 > 15) { l2 -= 16; qh[l] |= (byte) (2 << 2 * c); }
+                    dst.set(ValueLayout.JAVA_BYTE, o + 48 + 32 * c + l, (byte) (l1 | l2 << 4));
+                }
+            }
+            MemorySegment.copy(qh, 0, dst, ValueLayout.JAVA_BYTE, o + 16, 32);
+        }
+    }
+
+    @Override public boolean usesImportance() { return true; }
+
     @Override
     public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
         QuantMath.checkBlocks(n, GgmlType.Q5_K);

@@ -58,6 +58,15 @@ public final class Q6_KFormat implements BlockFormat {
 
     @Override
     public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long offset) {
+        quantize(src, srcOff, n, null, 0, dst, offset);
+    }
+
+    /**
+     * With {@code qw}: quantize_row_q6_K_impl, which differs from the reference only in make_qx_quants'
+     * weights (qw instead of x²) per 16-weight sub-block.
+     */
+    @Override
+    public void quantize(float[] src, int srcOff, int n, float[] qw, int qwOff, MemorySegment dst, long offset) {
         QuantMath.checkBlocks(n, GgmlType.Q6_K);
         byte[] L = new byte[QK];
         float[] scales = new float[16];
@@ -66,7 +75,8 @@ public final class Q6_KFormat implements BlockFormat {
             long o = offset + (long) b * BYTES;
             float maxScale = 0, maxAbsScale = 0;
             for (int ib = 0; ib < 16; ib++) {
-                float scale = QuantMath.makeQxQuantsRmse1(16, 32, src, xo + 16 * ib, L, 16 * ib);
+                float scale = qw == null ? QuantMath.makeQxQuantsRmse1(16, 32, src, xo + 16 * ib, L, 16 * ib)
+                        : QuantMath.makeQxQuantsWeighted(16, 32, src, xo + 16 * ib, L, 16 * ib, qw, qwOff + b * QK + 16 * ib);
                 scales[ib] = scale;
                 if (Math.abs(scale) > maxAbsScale) {
                     maxAbsScale = Math.abs(scale);
@@ -102,6 +112,8 @@ public final class Q6_KFormat implements BlockFormat {
             }
         }
     }
+
+    @Override public boolean usesImportance() { return true; }
 
     @Override
     public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {

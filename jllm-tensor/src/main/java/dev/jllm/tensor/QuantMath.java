@@ -265,6 +265,274 @@ final class QuantMath {
         return (d16 & 0xFFFF) | (dmin16 & 0xFFFF) << 16;
     }
 
+    /**
+     * llama.cpp's make_qx_quants with rmse_type 1 and importance weights {@code qw[qwOff..]} (the
+     * imatrix quantizers of Q4_0, Q5_0 and Q6_K): as {@link #makeQxQuantsRmse1} with w = qw[i]
+     * instead of x². L gets values in [0, 2·nmax). Returns the scale.
+     */
+    static float makeQxQuantsWeighted(int n, int nmax, float[] x, int xOff, byte[] L, int lOff, float[] qw, int qwOff) {
+        float max = 0, amax = 0;
+        for (int i = 0; i < n; i++) {
+            float ax = Math.abs(x[xOff + i]);
+            if (ax > amax) {
+                amax = ax;
+                max = x[xOff + i];
+            }
+        }
+        if (amax < 1e-15f) { // GROUP_MAX_EPS
+            for (int i = 0; i < n; i++) L[lOff + i] = 0;
+            return 0f;
+        }
+        float iscale = -nmax / max;
+        float sumlx = 0, suml2 = 0;
+        for (int i = 0; i < n; i++) {
+            float xi = x[xOff + i];
+            int l = Math.max(-nmax, Math.min(nmax - 1, nearestInt(iscale * xi)));
+            L[lOff + i] = (byte) (l + nmax);
+            float w = qw[qwOff + i];
+            sumlx += w * xi * l;
+            suml2 += w * l * l;
+        }
+        float scale = suml2 != 0 ? sumlx / suml2 : 0f;
+        float best = scale * sumlx;
+        for (int is = -9; is <= 9; is++) {
+            if (is == 0) continue;
+            iscale = -(nmax + 0.1f * is) / max;
+            sumlx = 0;
+            suml2 = 0;
+            for (int i = 0; i < n; i++) {
+                float xi = x[xOff + i];
+                int l = Math.max(-nmax, Math.min(nmax - 1, nearestInt(iscale * xi)));
+                float w = qw[qwOff + i];
+                sumlx += w * xi * l;
+                suml2 += w * l * l;
+            }
+            if (suml2 > 0 && sumlx * sumlx > best * suml2) {
+                for (int i = 0; i < n; i++) {
+                    int l = nearestInt(iscale * x[xOff + i]);
+                    L[lOff + i] = (byte) (nmax + Math.max(-nmax, Math.min(nmax - 1, l)));
+                }
+                scale = sumlx / suml2;
+                best = scale * sumlx;
+            }
+        }
+        return scale;
+    }
+
+    /**
+     * llama.cpp's make_qkx3_quants (the imatrix quantizers of Q4_1, Q5_1, Q4_K and Q5_K): like
+     * {@link #makeQkx2Quants} but with weights x² when {@code weights} is null and a {@code max <= min}
+     * guard. Writes L (0..nmax), the positive min into {@code theMin[0]}; returns the scale.
+     */
+    static float makeQkx3Quants(int n, int nmax, float[] x, int xOff, float[] weights, int wOff, byte[] L, int lOff,
+                                float[] theMin, byte[] laux, float rmin, float rdelta, int nstep, boolean useMad) {
+        float min = x[xOff], max = x[xOff];
+        float sumW = weights != null ? weights[wOff] : x[xOff] * x[xOff];
+        float sumX = sumW * x[xOff];
+        for (int i = 1; i < n; i++) {
+            float xi = x[xOff + i];
+            if (xi < min) min = xi;
+            if (xi > max) max = xi;
+            float w = weights != null ? weights[wOff + i] : xi * xi;
+            sumW += w;
+            sumX += w * xi;
+        }
+        if (min > 0) min = 0;
+        if (max <= min) {
+            for (int i = 0; i < n; i++) L[lOff + i] = 0;
+            theMin[0] = -min;
+            return 0f;
+        }
+        float iscale = nmax / (max - min);
+        float scale = 1 / iscale;
+        float bestMad = 0;
+        for (int i = 0; i < n; i++) {
+            int l = Math.max(0, Math.min(nmax, nearestInt(iscale * (x[xOff + i] - min))));
+            L[lOff + i] = (byte) l;
+            float diff = scale * l + min - x[xOff + i];
+            diff = useMad ? Math.abs(diff) : diff * diff;
+            float w = weights != null ? weights[wOff + i] : x[xOff + i] * x[xOff + i];
+            bestMad += w * diff;
+        }
+        if (nstep < 1) {
+            theMin[0] = -min;
+            return scale;
+        }
+        for (int is = 0; is <= nstep; is++) {
+            iscale = (rmin + rdelta * is + nmax) / (max - min);
+            float sumL = 0, sumL2 = 0, sumXL = 0;
+            for (int i = 0; i < n; i++) {
+                float xi = x[xOff + i];
+                int l = Math.max(0, Math.min(nmax, nearestInt(iscale * (xi - min))));
+                laux[i] = (byte) l;
+                float w = weights != null ? weights[wOff + i] : xi * xi;
+                sumL += w * l;
+                sumL2 += w * l * l;
+                sumXL += w * l * xi;
+            }
+            float det = sumW * sumL2 - sumL * sumL;
+            if (det > 0) {
+                float thisScale = (sumW * sumXL - sumX * sumL) / det;
+                float thisMin = (sumL2 * sumX - sumL * sumXL) / det;
+                if (thisMin > 0) {
+                    thisMin = 0;
+                    thisScale = sumXL / sumL2;
+                }
+                float mad = 0;
+                for (int i = 0; i < n; i++) {
+                    float xi = x[xOff + i];
+                    float diff = thisScale * (laux[i] & 0xFF) + thisMin - xi;
+                    diff = useMad ? Math.abs(diff) : diff * diff;
+                    float w = weights != null ? weights[wOff + i] : xi * xi;
+                    mad += w * diff;
+                }
+                if (mad < bestMad) {
+                    System.arraycopy(laux, 0, L, lOff, n);
+                    bestMad = mad;
+                    scale = thisScale;
+                    min = thisMin;
+                }
+            }
+        }
+        theMin[0] = -min;
+        return scale;
+    }
+
+    /**
+     * llama.cpp's make_qp_quants: non-negative values x (the sub-block scales or mins of Q4_K/Q5_K)
+     * onto 0..nmax with one scale, weighted by {@code qw}: 9 candidate scales, then up to 5 rounds of
+     * moving single quants while the weighted fit improves. Writes L; returns the scale.
+     */
+    static float makeQpQuants(int n, int nmax, float[] x, byte[] L, float[] qw) {
+        float max = 0;
+        for (int i = 0; i < n; i++) max = Math.max(max, x[i]);
+        if (max < 1e-15f) { // GROUP_MAX_EPS
+            for (int i = 0; i < n; i++) L[i] = 0;
+            return 0f;
+        }
+        float iscale = nmax / max;
+        for (int i = 0; i < n; i++) L[i] = (byte) nearestInt(iscale * x[i]);
+        float scale = 1 / iscale;
+        float bestMse = 0;
+        for (int i = 0; i < n; i++) {
+            float diff = x[i] - scale * (L[i] & 0xFF);
+            bestMse += qw[i] * diff * diff;
+        }
+        for (int is = -4; is <= 4; is++) {
+            if (is == 0) continue;
+            float iscaleIs = (0.1f * is + nmax) / max;
+            float scaleIs = 1 / iscaleIs;
+            float mse = 0;
+            for (int i = 0; i < n; i++) {
+                int l = Math.min(nmax, nearestInt(iscaleIs * x[i]));
+                float diff = x[i] - scaleIs * l;
+                mse += qw[i] * diff * diff;
+            }
+            if (mse < bestMse) {
+                bestMse = mse;
+                iscale = iscaleIs;
+            }
+        }
+        float sumlx = 0, suml2 = 0;
+        for (int i = 0; i < n; i++) {
+            int l = Math.min(nmax, nearestInt(iscale * x[i]));
+            L[i] = (byte) l;
+            float w = qw[i];
+            sumlx += w * x[i] * l;
+            suml2 += w * l * l;
+        }
+        for (int itry = 0; itry < 5; itry++) {
+            int changed = 0;
+            for (int i = 0; i < n; i++) {
+                float w = qw[i];
+                int li = L[i] & 0xFF;
+                float slx = sumlx - w * x[i] * li;
+                float sl2 = suml2 - w * li * li;
+                if (slx > 0 && sl2 > 0) {
+                    int newL = Math.min(nmax, nearestInt(x[i] * sl2 / slx));
+                    if (newL != li) {
+                        slx += w * x[i] * newL;
+                        sl2 += w * newL * newL;
+                        if (slx * slx * suml2 > sumlx * sumlx * sl2) {
+                            L[i] = (byte) newL;
+                            sumlx = slx;
+                            suml2 = sl2;
+                            changed++;
+                        }
+                    }
+                }
+            }
+            if (changed == 0) break;
+        }
+        return suml2 > 0.0f ? sumlx / suml2 : 0.0f;
+    }
+
+    /**
+     * The part of quantize_row_q4_K_impl / quantize_row_q5_K_impl (the imatrix path) that Q4_K and
+     * Q5_K share, for one super-block at x[xo..] with importance weights qw[qo..]: per 32-weight
+     * sub-block, weights qw·√(σ² + x²) (σ² = 2·Σx²/256 over the super-block) and make_qkx3_quants;
+     * the eight scales and mins onto 6 bits by make_qp_quants weighted by each sub-block's weight
+     * sum; then every sub-block requantized with the rounded scales. Leaves quants 0..nmax in L and
+     * returns f16 d | f16 dmin &lt;&lt; 16. {@code clampScales} is Q5_K's MIN(63, ·), which Q4_K lacks (both
+     * no-ops unless make_qp_quants goes negative); the requantization reads the packed scales back, as C does.
+     */
+    static int fitSuperBlockK4Weighted(float[] x, int xo, float[] qw, int qo, int nmax, boolean clampScales, byte[] L, byte[] scales12) {
+        float[] weights = new float[32], scales = new float[8], mins = new float[8], sw = new float[8], theMin = new float[1];
+        byte[] laux = new byte[32], ls8 = new byte[8], lm8 = new byte[8];
+        float sumX2 = 0;
+        for (int l = 0; l < 256; l++) sumX2 += x[xo + l] * x[xo + l];
+        float sigma2 = 2 * sumX2 / 256;
+        for (int j = 0; j < 8; j++) {
+            for (int l = 0; l < 32; l++) {
+                float v = x[xo + 32 * j + l];
+                weights[l] = qw[qo + 32 * j + l] * (float) Math.sqrt(sigma2 + v * v);
+            }
+            float sumw = 0;
+            for (int l = 0; l < 32; l++) sumw += weights[l];
+            sw[j] = sumw;
+            scales[j] = makeQkx3Quants(32, nmax, x, xo + 32 * j, weights, 0, L, 32 * j, theMin, laux, -0.9f, 0.05f, 36, false);
+            mins[j] = theMin[0];
+        }
+        float dBlock = makeQpQuants(8, 63, scales, ls8, sw);
+        float mBlock = makeQpQuants(8, 63, mins, lm8, sw);
+        int[] ls = new int[8], lm = new int[8];
+        for (int j = 0; j < 8; j++) {
+            ls[j] = clampScales ? Math.min(63, ls8[j] & 0xFF) : ls8[j] & 0xFF;
+            lm[j] = clampScales ? Math.min(63, lm8[j] & 0xFF) : lm8[j] & 0xFF;
+        }
+        java.util.Arrays.fill(scales12, (byte) 0);
+        packScalesK4(ls, lm, scales12);
+        short d16 = fp32ToFp16(dBlock), dmin16 = fp32ToFp16(mBlock);
+        float dAll = Float.float16ToFloat(d16), dminAll = Float.float16ToFloat(dmin16);
+        MemorySegment packed = MemorySegment.ofArray(scales12);
+        for (int j = 0; j < 8; j++) {
+            int sm = scaleMinK4(j, packed, 0);
+            float d = dAll * (sm & 0xFF);
+            if (d == 0) continue;
+            float dm = dminAll * (sm >> 8);
+            for (int ii = 0; ii < 32; ii++) {
+                int l = nearestInt((x[xo + 32 * j + ii] + dm) / d);
+                L[32 * j + ii] = (byte) Math.max(0, Math.min(nmax, l));
+            }
+        }
+        return (d16 & 0xFFFF) | (dmin16 & 0xFFFF) << 16;
+    }
+
+    /** σ² of the legacy imatrix quantizers (quantize_row_q4_0_impl …): Σx²/n over the whole row, summed in order. */
+    static float rowSigma2(float[] x, int xo, int n) {
+        float s = 0;
+        for (int j = 0; j < n; j++) s += x[xo + j] * x[xo + j];
+        return s / n;
+    }
+
+    /** The weights qw[j]·√(σ² + x[j]²) of one 32-block of the legacy imatrix quantizers. */
+    static void legacyWeights(float[] x, int xo, float[] qw, int qo, float sigma2, float[] out) {
+        for (int j = 0; j < 32; j++) {
+            float v = x[xo + j];
+            out[j] = qw[qo + j] * (float) Math.sqrt(sigma2 + v * v);
+        }
+    }
+
     static void checkBlocks(int n, GgmlType t) {
         if (n < 0 || n % t.blockSize != 0) {
             throw new IllegalArgumentException(
