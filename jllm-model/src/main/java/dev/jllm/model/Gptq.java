@@ -190,25 +190,32 @@ public final class Gptq {
          */
         static double[] upperOfInverse(double[] a, int n) {
             double[] L = lower(a, n);
-            // Li = L⁻¹ (lower), column by column: L·x = e_j
+            // Li = L⁻¹ (lower), row by row: Li[i,:] = (e_i − Σ_{k<i} L[i,k]·Li[k,:]) / L[i,i] (contiguous rows)
             double[] Li = new double[n * n];
-            IntStream.range(0, n).parallel().forEach(j -> {
-                for (int i = j; i < n; i++) {
-                    double s = i == j ? 1 : 0;
-                    for (int k = j; k < i; k++) s -= L[i * n + k] * Li[k * n + j];
-                    Li[i * n + j] = s / L[i * n + i];
+            for (int i = 0; i < n; i++) {
+                int ri = i * n;
+                Li[ri + i] = 1;
+                for (int k = 0; k < i; k++) {
+                    double lik = L[ri + k];
+                    if (lik == 0) continue;
+                    int rk = k * n;
+                    for (int j = 0; j <= k; j++) Li[ri + j] -= lik * Li[rk + j];
                 }
-            });
-            // A⁻¹ = Liᵀ·Li
+                double d = L[ri + i];
+                for (int j = 0; j <= i; j++) Li[ri + j] /= d;
+            }
+            // A⁻¹ = Liᵀ·Li: row i is Σ_{k≥i} Li[k,i]·Li[k,:] (upper part, then mirrored)
             double[] inv = new double[n * n];
             IntStream.range(0, n).parallel().forEach(i -> {
-                for (int j = i; j < n; j++) {
-                    double s = 0;
-                    for (int k = j; k < n; k++) s += Li[k * n + i] * Li[k * n + j];
-                    inv[i * n + j] = s;
-                    inv[j * n + i] = s;
+                int ri = i * n;
+                for (int k = i; k < n; k++) {
+                    double lki = Li[k * n + i];
+                    if (lki == 0) continue;
+                    int rk = k * n;
+                    for (int j = i; j <= k; j++) inv[ri + j] += lki * Li[rk + j];
                 }
             });
+            for (int i = 0; i < n; i++) for (int j = i + 1; j < n; j++) inv[j * n + i] = inv[i * n + j];
             double[] l2 = lower(inv, n);
             double[] U = new double[n * n];
             for (int i = 0; i < n; i++) for (int j = 0; j <= i; j++) U[j * n + i] = l2[i * n + j];

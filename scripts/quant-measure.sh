@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The quantization measurement of docs/QUANTIZATION.md on the real-weights model of
+# scripts/quant-model.sh: jllm quant-report for Q4_0 and Q4_K_M × rtn, imatrix, gptq on the held-out
+# text, then llama.cpp's llama-perplexity on the same jllm-quantized files (same text, -c, chunks)
+# for the "llama.cpp agrees within 0.5%" check.
+#
+#   scripts/quant-measure.sh WORK_DIR [MODEL]      (WORK_DIR as given to quant-model.sh; MODEL default WORK_DIR/model.gguf)
+#
+# LLAMA_BIN (optional): a llama.cpp build/bin with llama-perplexity. JLLM overrides the launcher.
+# Times in the report are whatever the (shared, noisy) machine gave during the run.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+work="${1:?usage: quant-measure.sh WORK_DIR [MODEL]}"
+model="${2:-$work/model.gguf}"
+jllm="${JLLM:-$root/jllm}"
+chunks="${CHUNKS:-30}"
+out="$work/report"
+nice -n "${NICE:-10}" $jllm quant-report -m "$model" -f "$work/heldout.txt" --calib "$work/calib.txt" --types Q4_0,Q4_K_M \
+  --methods rtn,imatrix,gptq --out "$out" -c 512 --chunks "$chunks" --calib-tokens "${CALIB_TOKENS:-4096}" -t 2 2> "$out.log"
+if [ -n "${LLAMA_BIN:-}" ]; then
+  {
+    echo "| file | jllm PPL | llama-perplexity PPL | difference |"
+    echo "|---|---|---|---|"
+    python3 - "$out/report.json" <<'EOF' | while read -r f ppl; do
+import json, sys
+for r in json.load(open(sys.argv[1]))["rows"]:
+    print(r["file"], r["ppl"])
+EOF
+      l=$("$LLAMA_BIN/llama-perplexity" -m "$f" -f "$work/heldout.txt" -c 512 -b 512 --chunks "$chunks" -t 2 2>&1 \
+          | grep -o "Final estimate: PPL = [0-9.]*" | grep -o "[0-9.]*$")
+      python3 -c "import sys; a,b=float(sys.argv[2]),float(sys.argv[3]); print(f'| {sys.argv[1]} | {a:.4f} | {b:.4f} | {100*(a/b-1):+.2f}% |')" \
+        "$(basename "$f")" "$ppl" "$l"
+    done
+  } > "$out/llamacpp-ppl.md"
+  cat "$out/llamacpp-ppl.md"
+fi
+cat "$out/report.md"
