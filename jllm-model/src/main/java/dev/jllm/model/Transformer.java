@@ -79,6 +79,9 @@ public final class Transformer {
 
     public ModelConfig config() { return c; }
 
+    /** The weights this forward pass reads (package use: tests, GPTQ). */
+    Weights weights() { return w; }
+
     public KvCacheManager cache() { return kv; }
 
     /**
