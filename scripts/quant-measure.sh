@@ -26,8 +26,9 @@ import json, sys
 for r in json.load(open(sys.argv[1]))["rows"]:
     print(r["file"], r["ppl"])
 EOF
-      l=$("$LLAMA_BIN/llama-perplexity" -m "$f" -f "$work/heldout.txt" -c 512 -b 512 --chunks "$chunks" -t 2 -lv 4 2>&1 \
-          | grep -o "Final estimate: PPL = [0-9.]*" | grep -o "[0-9.]*$")
+      # -a: its output holds non-UTF-8 bytes, and grep would only say "binary file matches"; stdin closed: the loop reads it
+      l=$("$LLAMA_BIN/llama-perplexity" -m "$f" -f "$work/heldout.txt" -c 512 -b 512 --chunks "$chunks" -t 2 -lv 4 < /dev/null 2>&1 \
+          | grep -a -o "Final estimate: PPL = [0-9.]*" | grep -o "[0-9.]*$")
       python3 -c "import sys; a,b=float(sys.argv[2]),float(sys.argv[3]); print(f'| {sys.argv[1]} | {a:.4f} | {b:.4f} | {100*(a/b-1):+.2f}% |')" \
         "$(basename "$f")" "$ppl" "$l"
     done
