@@ -13,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The layer-by-layer path GPTQ streams a model through ({@link Transformer#embed} +
  * {@link Transformer#forwardLayers}, one layer per call, re-running a layer at the same positions)
- * gives the very hidden states of one forward pass, and the matmul observer sees every matrix's input
+ * gives the hidden states of one forward pass (to float rounding), and the matmul observer sees every matrix's input
  * once per product with the right widths.
  */
 class ForwardLayersTest {
@@ -53,7 +53,8 @@ class ForwardLayersTest {
                 float[] normed = new float[c.dim()];
                 for (int t = 0; t < n; t++) {
                     FloatOps.rmsnorm(normed, 0, x, t * c.dim(), tr.weights().outputNorm, c.dim(), c.rmsEps());
-                    assertArrayEquals(want[t], normed, arch + " token " + t);
+                    // same kernels and order; the thread pool's split of a product may differ between calls (1 ulp seen under load)
+                    for (int i = 0; i < normed.length; i++) assertEquals(want[t][i], normed[i], 1e-5f * (1 + Math.abs(want[t][i])), arch + " token " + t);
                 }
             }
         }
