@@ -19,4 +19,5 @@ module dev.jllm.server {
     exports dev.jllm.server.http;
     exports dev.jllm.server.store;
     exports dev.jllm.server.metrics;
+    exports dev.jllm.server.registry;
 }

@@ -18,7 +18,7 @@ import picocli.CommandLine.Command;
         description = "The LLM engineering chain on the JVM: inspect, run, serve and train LLaMA-family models on CPU.",
         subcommands = {InfoCommand.class, DoctorCommand.class, InitCommand.class, ConvertCommand.class, ExportCommand.class, QuantizeCommand.class, ImatrixCommand.class, QuantReportCommand.class,
             BenchCommand.class, GenerateCommand.class, ChatCommand.class, PerplexityCommand.class, TokenizerCommand.class, ServeCommand.class,
-            TokenizeCorpusCommand.class, TrainCommand.class, FinetuneCommand.class, DpoCommand.class, RmCommand.class, PpoCommand.class, CleanCommand.class, LoadtestCommand.class, DemoCommand.class, EvalCommand.class,
+            TokenizeCorpusCommand.class, TrainCommand.class, FinetuneCommand.class, DpoCommand.class, RmCommand.class, PpoCommand.class, CleanCommand.class, LoadtestCommand.class, DemoCommand.class, EvalCommand.class, ModelsCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
@@ -68,6 +68,8 @@ public final class Main implements Runnable {
         if (ex instanceof dev.jllm.gguf.GgufFormatException) return "the file is not a valid model; re-download or re-convert it";
         if (ex instanceof IOException) return null;
         if (ex instanceof IllegalArgumentException) return null;
+        if (ex instanceof dev.jllm.server.store.ModelRegistry.RegistryException) return null;
+        if (ex instanceof dev.jllm.server.store.ConversationStore.StoreException) return "check that the database is reachable (--data-dir / --store)";
         return "this is a bug in jllm; rerun with JLLM_DEBUG=1 and report the stack trace";
     }
 

@@ -26,6 +26,13 @@ final class ServeCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
     @Option(names = {"-m", "--model"}, description = "GGUF model (default: the bundled " + BundledModel.PATH + ")") Path model;
+    @Option(names = "--registry", paramLabel = "NAME", description = "serve the promoted version of registry model NAME (jllm models) instead"
+            + " of -m, and follow promotions and rollbacks: requests in flight finish on the old version, new ones use the new one")
+    String registry;
+    @Option(names = "--registry-poll", defaultValue = "2", paramLabel = "SECONDS", description = "with --registry: how often to look for a"
+            + " promotion or rollback made elsewhere (jllm models, another replica; default ${DEFAULT-VALUE})") double registryPoll;
+    @Option(names = "--admin-key", paramLabel = "FILE", description = "a file with the admin key (one line, 16+ characters): turns on"
+            + " /admin/models (registry add/list/promote/rollback) behind it; never one of the --api-keys") Path adminKey;
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "address to bind (default ${DEFAULT-VALUE})") String host;
     @Option(names = "--port", defaultValue = "8080", description = "port; 0 = any free one (default ${DEFAULT-VALUE})") int port;
     @Option(names = "--data-dir", defaultValue = "./jllm-data", description = "where the conversation database lives (default ${DEFAULT-VALUE})")
@@ -66,13 +73,19 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        Path m = model != null ? model : BundledModel.path();
+        if (model != null && registry != null) throw new IllegalArgumentException("-m/--model and --registry exclude each other: serve a file, or a registry model");
+        Path m = model != null ? model : registry != null ? null : BundledModel.path();
         ApiKeys keys = apiKeys != null ? ApiKeys.load(apiKeys) : ApiKeys.disabled();
         int th = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         ChatServer.Options o = ChatServer.Options.defaults(m, dataDir, keys).withPort(port).withHost(host, insecure)
                 .withResources(th, parseSize(kvCacheMem)).withShutdownGrace(Duration.ofSeconds(grace)).withStore(store).withBatching(batching(batching)).withCtxSize(ctxSize);
         o = o.withKvDisk(kvDiskDir, parseSize("--kv-disk-budget", kvDiskBudget, true)).withWarmup(warmupTokens);
         o = o.withLimits(maxRunning, maxWaiting, maxPerKey, o.maxBodyBytes(), o.heartbeatMillis());
+        if (registry != null) {
+            if (!(registryPoll > 0)) throw new IllegalArgumentException("--registry-poll must be > 0 seconds, got " + registryPoll);
+            o = o.withRegistry(registry, Math.max(1, Math.round(registryPoll * 1000)));
+        }
+        if (adminKey != null) o = o.withAdminKey(dev.jllm.server.http.AdminKey.load(adminKey));
         java.util.Map<String, Path> adapters = new java.util.LinkedHashMap<>();
         for (String l : lora) {
             int eq = l.indexOf('=');
@@ -93,9 +106,11 @@ final class ServeCommand implements Callable<Integer> {
             System.err.println("jllm serve: stopped");
             stopped.countDown();
         }, "jllm-serve-shutdown"));
-        out.println("jllm serve: listening on " + server.uri() + " (model " + server.modelId() + ", "
+        out.println("jllm serve: listening on " + server.uri() + " (model " + server.modelId() + " " + server.modelVersion()
+                + (registry != null ? " from the registry" : "") + ", "
                 + (keys.enabled() ? keys.size() + " API keys" : "no API keys, loopback only") + ", store " + server.storeLocation()
                 + (o.batching() == Scheduler.Batching.STATIC ? ", STATIC batching" : "") + ")");
+        if (adminKey != null) out.println("  admin: " + server.uri() + "/admin/models (Authorization: Bearer ADMIN_KEY)");
         if (!adapters.isEmpty()) out.println("  adapters: " + String.join(", ", adapters.keySet().stream().map(n -> server.modelId() + ":" + n).toList()));
         out.println("  context: " + server.contextLength() + " tokens per conversation"
                 + (server.contextLength() < server.trainedContextLength() ? " (the model was trained for " + server.trainedContextLength() + "; -c to change)" : ""));

@@ -50,7 +50,7 @@ class ServeCommandTest {
         try {
             URI uri = null;
             for (long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60); uri == null && System.nanoTime() < end; Thread.sleep(50)) {
-                Matcher m = Pattern.compile("listening on (http://\\S+) \\(model slow, no API keys, loopback only, store (\\S+)\\)")
+                Matcher m = Pattern.compile("listening on (http://\\S+) \\(model slow sha256:[0-9a-f]{12}, no API keys, loopback only, store (\\S+)\\)")
                         .matcher(Files.readString(log));
                 if (m.find()) {
                     uri = URI.create(m.group(1));

@@ -38,12 +38,15 @@ public sealed interface GenerationEvent {
      * @param budget         the length budget's outcome, or null without one
      * @param endToken       the end-of-generation token that ended it (reason EOG; left out of {@code sequence}), else -1: a
      *                       trainer learning to stop needs the id the model sampled (an eos, an end-of-turn, ...)
+     * @param ttftNanos      from submission to the first sampled token (queue + prefill + one step)
+     * @param e2eNanos       from submission to the end
      */
     record Finished(FinishReason reason, String text, int promptTokens, int cachedTokens, int completionTokens, int[] sequence,
-                    List<Logprobs.Token> logprobs, List<Logprobs.Token> promptLogprobs, CharBudget.Outcome budget, int endToken)
+                    List<Logprobs.Token> logprobs, List<Logprobs.Token> promptLogprobs, CharBudget.Outcome budget, int endToken, long ttftNanos,
+                    long e2eNanos)
             implements GenerationEvent {
         public Finished(FinishReason reason, String text, int promptTokens, int cachedTokens, int completionTokens, int[] sequence) {
-            this(reason, text, promptTokens, cachedTokens, completionTokens, sequence, null, null, null, -1);
+            this(reason, text, promptTokens, cachedTokens, completionTokens, sequence, null, null, null, -1, 0, 0);
         }
     }
 

@@ -33,12 +33,17 @@ import java.util.zip.CRC32C;
  * {@link PrefixCache} evicts it and when the scheduler shuts down, read back on the conversation's
  * next turn (also after a restart) instead of prefilling its history again.
  *
- * <p>One file per conversation, {@code <sha256(key)>.kv}, written to a temporary file and moved into
+ * <p>One file per conversation and model, {@code <sha256(key)>.<model sha256, 16 hex>.kv}, written to a temporary file and moved into
  * place (a crash leaves the old file or none, never half of one). A file is used only if everything in
  * its header matches this server — the model file's SHA-256, the cache type, block size, layers and
  * kv_dim, the conversation id — its header checksum (CRC32C over header and token ids, with a hash of
  * the ids) and data checksum (CRC32C over the blocks) hold, and its size is exact; anything else is
  * ignored (counted by reason in {@link #misses}) and the turn prefills: never wrong KV.
+ *
+ * <p>Versions of a model served one after another (a promotion, a rollback) share the directory, its
+ * budget, writer thread and counters: {@link #forModel} gives a store of the same directory for
+ * another model's layout. A conversation's file for one version is never read for another (the name
+ * and the header carry the model hash), so after a rollback the old version finds its files again.
  *
  * <p>Writes run on one thread of their own, in order; the scheduler thread only hands over a copy of
  * the blocks. A write not yet on disk is served from memory to a reader. Files over the budget are
@@ -98,29 +103,78 @@ public final class KvDiskStore implements AutoCloseable {
         }
     }
 
+    /** What the stores of one directory share: the budget, the writer thread, queued writes, counters. */
+    private static final class Shared {
+        final Path dir;
+        final long budget;
+        final ExecutorService writer;
+        final ConcurrentHashMap<Path, Entry> pending = new ConcurrentHashMap<>(); // by file: one per conversation and model
+        final ConcurrentHashMap<String, AtomicLong> misses = new ConcurrentHashMap<>();
+        final AtomicLong hits = new AtomicLong(), bytesWritten = new AtomicLong(), bytesRead = new AtomicLong(), loadNanos = new AtomicLong(),
+                writes = new AtomicLong(), writeFailures = new AtomicLong(), deletedForBudget = new AtomicLong(), pendingBytes = new AtomicLong(),
+                writesDropped = new AtomicLong();
+
+        Shared(Path dir, long budget) {
+            this.dir = dir;
+            this.budget = budget;
+            this.writer = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().name("jllm-kv-disk").daemon(true).unstarted(r));
+            for (String reason : new String[] {"missing", "truncated", "corrupt", "model", "cache_type", "key", "tokens"}) misses.put(reason, new AtomicLong());
+        }
+    }
+
+    private final Shared sh;
     private final Path dir;
     private final long budget;
     private final Layout layout;
+    private final boolean root; // closing the root stops the shared writer; closing a store from forModel only flushes
     private final ExecutorService writer;
-    private final ConcurrentHashMap<String, Entry> pending = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, AtomicLong> misses = new ConcurrentHashMap<>();
-    private final AtomicLong hits = new AtomicLong(), bytesWritten = new AtomicLong(), bytesRead = new AtomicLong(),
-            loadNanos = new AtomicLong(), writes = new AtomicLong(), writeFailures = new AtomicLong(), deletedForBudget = new AtomicLong();
+    private final ConcurrentHashMap<Path, Entry> pending;
+    private final ConcurrentHashMap<String, AtomicLong> misses;
+    private final AtomicLong hits, bytesWritten, bytesRead, loadNanos, writes, writeFailures, deletedForBudget;
 
     /**
      * @param dir    created if missing
      * @param budget bytes the directory's KV files may take at most (LRU beyond); a conversation larger than that is not written
      */
     public KvDiskStore(Path dir, long budget, Layout layout) throws IOException {
-        if (budget <= 0) throw new IllegalArgumentException("KV disk budget must be > 0 bytes, got " + budget);
-        this.dir = Files.createDirectories(dir);
-        this.budget = budget;
-        this.layout = layout;
-        this.writer = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().name("jllm-kv-disk").daemon(true).unstarted(r));
-        for (String reason : new String[] {"missing", "truncated", "corrupt", "model", "cache_type", "key", "tokens"}) misses.put(reason, new AtomicLong());
+        this(new Shared(Files.createDirectories(dir), checkBudget(budget)), layout, true);
         try (var s = Files.list(this.dir)) {
             for (Path p : s.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList()) Files.deleteIfExists(p); // a crash mid-write
         }
+    }
+
+    private KvDiskStore(Shared sh, Layout layout, boolean root) {
+        this.sh = sh;
+        this.dir = sh.dir;
+        this.budget = sh.budget;
+        this.layout = layout;
+        this.root = root;
+        this.writer = sh.writer;
+        this.pending = sh.pending;
+        this.misses = sh.misses;
+        this.hits = sh.hits;
+        this.bytesWritten = sh.bytesWritten;
+        this.bytesRead = sh.bytesRead;
+        this.loadNanos = sh.loadNanos;
+        this.writes = sh.writes;
+        this.writeFailures = sh.writeFailures;
+        this.deletedForBudget = sh.deletedForBudget;
+        this.pendingBytes = sh.pendingBytes;
+        this.writesDropped = sh.writesDropped;
+    }
+
+    private static long checkBudget(long budget) {
+        if (budget <= 0) throw new IllegalArgumentException("KV disk budget must be > 0 bytes, got " + budget);
+        return budget;
+    }
+
+    /**
+     * A store of the same directory for another model's (or version's) layout: same budget, writer,
+     * queue and counters; its files are its own. Closing it waits for queued writes; closing the store
+     * it came from stops the writer.
+     */
+    public KvDiskStore forModel(Layout other) {
+        return new KvDiskStore(sh, other, false);
     }
 
     /** SHA-256 of a file's bytes (the model file: KV is valid only for the weights that computed it). */
@@ -148,11 +202,14 @@ public final class KvDiskStore implements AutoCloseable {
 
     public long budget() { return budget; }
 
-    /** The file a conversation's KV lives in. */
+    /** The file a conversation's KV lives in, for this store's model. */
     Path file(String key) {
+        return dir.resolve(keyHash(key) + "." + HexFormat.of().formatHex(layout.modelHash, 0, 8) + SUFFIX);
+    }
+
+    private static String keyHash(String key) {
         try {
-            byte[] h = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
-            return dir.resolve(HexFormat.of().formatHex(h) + SUFFIX);
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
@@ -160,7 +217,7 @@ public final class KvDiskStore implements AutoCloseable {
 
     /** Bytes of blocks queued for writing at most; an eviction beyond that is not written (counted in {@link #writesDropped}). */
     static final long MAX_PENDING_BYTES = 512L << 20;
-    private final AtomicLong pendingBytes = new AtomicLong(), writesDropped = new AtomicLong();
+    private final AtomicLong pendingBytes, writesDropped;
 
     /**
      * Queues a write of a conversation's KV (the caller hands over {@code blocks}, a copy); returns at
@@ -177,10 +234,11 @@ public final class KvDiskStore implements AutoCloseable {
             writesDropped.incrementAndGet();
             return;
         }
-        pending.put(key, e);
+        Path f = file(key);
+        pending.put(f, e);
         submit(() -> {
             try {
-                writeQueued(key, e);
+                writeQueued(f, e);
             } finally {
                 pendingBytes.addAndGet(-bytes);
             }
@@ -195,32 +253,42 @@ public final class KvDiskStore implements AutoCloseable {
         Entry e = new Entry(key, tokens.clone(), kvLength, blocks);
         if (e.bytes() + 4096 + 4L * tokens.length > budget) return;
         flush();
-        pending.put(key, e);
-        writeQueued(key, e);
+        Path f = file(key);
+        pending.put(f, e);
+        writeQueued(f, e);
     }
 
-    private void writeQueued(String key, Entry e) {
-        if (pending.get(key) != e) return; // superseded
+    private void writeQueued(Path f, Entry e) {
+        if (pending.get(f) != e) return; // superseded
         try {
             writeFile(e);
             writes.incrementAndGet();
         } catch (IOException | RuntimeException x) {
             writeFailures.incrementAndGet();
-            LOG.log(System.Logger.Level.WARNING, "could not write the KV of conversation " + key + " to " + file(key) + ": " + x);
+            LOG.log(System.Logger.Level.WARNING, "could not write the KV of conversation " + e.key + " to " + f + ": " + x);
         } finally {
-            pending.remove(key, e);
+            pending.remove(f, e);
         }
         enforceBudget();
     }
 
-    /** Deletes a conversation's KV file (conversation deleted); asynchronous, ordered after earlier writes. */
+    /**
+     * Deletes a conversation's KV files (conversation deleted) — of every model version, and a file
+     * named as before versions were part of the name; asynchronous, ordered after earlier writes.
+     */
     public void delete(String key) {
-        pending.remove(key);
+        String prefix = keyHash(key);
+        pending.keySet().removeIf(f -> f.getFileName().toString().startsWith(prefix + "."));
         submit(() -> {
-            try {
-                Files.deleteIfExists(file(key));
+            try (var s = Files.list(dir)) {
+                for (Path p : s.filter(p -> {
+                    String n = p.getFileName().toString();
+                    return n.startsWith(prefix + ".") && n.endsWith(SUFFIX);
+                }).toList()) {
+                    Files.deleteIfExists(p);
+                }
             } catch (IOException x) {
-                LOG.log(System.Logger.Level.WARNING, "could not delete " + file(key) + ": " + x);
+                LOG.log(System.Logger.Level.WARNING, "could not delete the KV files of conversation " + key + " in " + dir + ": " + x);
             }
         });
     }
@@ -238,7 +306,7 @@ public final class KvDiskStore implements AutoCloseable {
      * turn's prompt is built from it as from a resident sequence.
      */
     public int[] tokens(String key) {
-        Entry p = pending.get(key);
+        Entry p = pending.get(file(key));
         if (p != null) return p.tokens.clone();
         try (InputStream in = Files.newInputStream(file(key))) {
             Header h = readHeader(new DataInputStream(new java.io.BufferedInputStream(in, 1 << 16)), key);
@@ -252,15 +320,16 @@ public final class KvDiskStore implements AutoCloseable {
 
     /** True when a write of the conversation's KV is queued or its file exists (one stat; nothing is read or checked). */
     public boolean mayHave(String key) {
-        return pending.containsKey(key) || Files.exists(file(key));
+        Path f = file(key);
+        return pending.containsKey(f) || Files.exists(f);
     }
 
     /** The conversation's KV, checked end to end, or null (a miss, counted by reason); any thread. */
     public Entry load(String key) {
         long t0 = System.nanoTime();
-        Entry p = pending.get(key);
-        if (p != null) return p;
         Path f = file(key);
+        Entry p = pending.get(f);
+        if (p != null) return p;
         try (InputStream in = Files.newInputStream(f)) {
             DataInputStream d = new DataInputStream(new java.io.BufferedInputStream(in, 1 << 16));
             Header h = readHeader(d, key);
@@ -481,9 +550,13 @@ public final class KvDiskStore implements AutoCloseable {
         }
     }
 
-    /** Finishes queued writes (up to 5 minutes), then stops the writer. */
+    /** Finishes queued writes (up to 5 minutes), then stops the writer (a store from {@link #forModel}: only waits for the writes). */
     @Override
     public void close() {
+        if (!root) {
+            flush();
+            return;
+        }
         writer.shutdown();
         try {
             if (!writer.awaitTermination(5, TimeUnit.MINUTES)) LOG.log(System.Logger.Level.WARNING, "KV disk writes still running after 5 minutes");

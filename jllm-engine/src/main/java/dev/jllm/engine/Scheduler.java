@@ -642,10 +642,11 @@ public final class Scheduler implements AutoCloseable {
         int[] sequence = s.sequence();
         if (limits.maxIdleEntries() > 0 && a.req.reuseKv()) cache.put(a.req.cacheKey(), a.seq, sequence, a.req.adapter());
         else kv.free(a.seq);
-        metrics.finished(s.finishReason(), s.generated(), System.nanoTime() - a.submittedNanos, a.firstTokenNanos - a.submittedNanos);
+        long e2e = System.nanoTime() - a.submittedNanos, ttft = a.firstTokenNanos - a.submittedNanos;
+        metrics.finished(s.finishReason(), s.generated(), e2e, ttft);
         end(a, new GenerationEvent.Finished(s.finishReason(), s.text(), a.promptLen(), a.cached, s.generated(), sequence, s.logprobs(),
                 a.promptLogprobs == null ? null : java.util.Collections.unmodifiableList(Arrays.asList(a.promptLogprobs)), s.budgetOutcome(),
-                s.endToken()));
+                s.endToken(), ttft, e2e));
     }
 
     private void fail(Active a, GenerationEvent.Cause cause, String message) {

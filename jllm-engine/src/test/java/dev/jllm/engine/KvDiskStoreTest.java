@@ -237,7 +237,35 @@ class KvDiskStoreTest {
     void anotherModelsFileIsIgnored() throws Exception {
         byte[] other = modelHash.clone();
         other[0] ^= 1;
-        assertIgnored("model", f -> {}, other);
+        // the model hash is in the file name, so another model never opens the file; one renamed to its name is refused by the header
+        assertIgnored("model", f -> {
+            try (KvDiskStore d = store(modelHash)) {
+                Files.copy(d.file("c"), f);
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        }, other);
+    }
+
+    @Test
+    void versionsOfAModelKeepTheirOwnFilesOfAConversationAndADeleteRemovesAll() throws Exception {
+        turnOneThenShutdown();
+        byte[] other = modelHash.clone();
+        other[0] ^= 1;
+        try (KvDiskStore d = store(modelHash)) {
+            KvDiskStore.Entry e = d.load("c");
+            KvDiskStore v2 = d.forModel(new KvDiskStore.Layout(other, d.layout().cacheType(), d.layout().blockTokens(), d.layout().layers(),
+                    d.layout().kvDim()));
+            assertNull(v2.load("c"), "version 2 has no KV of c yet");
+            v2.write("c", e.tokens(), e.kvLength(), e.blocks());
+            v2.close(); // waits for its write; the shared writer goes on
+            assertNotEquals(d.file("c"), v2.file("c"));
+            assertTrue(Files.exists(d.file("c")) && Files.exists(v2.file("c")), "one file per version: a rollback finds its own again");
+            assertNotNull(d.load("c"));
+            d.delete("c");
+            d.flush();
+            assertFalse(Files.exists(d.file("c")) || Files.exists(v2.file("c")), "deleting the conversation deletes every version's file");
+        }
     }
 
     @Test

@@ -52,6 +52,11 @@ public final class ApiKeys {
         return hashes != null;
     }
 
+    /** Whether a key with this SHA-256 (hex) is one of these. */
+    boolean containsHash(String sha256Hex) {
+        return hashes != null && hashes.contains(sha256Hex);
+    }
+
     public int size() {
         return hashes == null ? 0 : hashes.size();
     }

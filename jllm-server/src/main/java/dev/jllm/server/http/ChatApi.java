@@ -25,9 +25,14 @@ final class ChatApi {
     private final PromptBuilder prompts;
     private final long heartbeatMillis;
     private final int defaultMaxOutputChars;
+    private final GenerationLog log;
+    private final String replica;
 
     /** @param defaultMaxOutputChars {@code jllm serve --max-output-chars}: the budget of requests that set none (0: none) */
-    ChatApi(ServedModels models, Scheduler scheduler, PromptBuilder prompts, long heartbeatMillis, int defaultMaxOutputChars) {
+    ChatApi(ServedModels models, Scheduler scheduler, PromptBuilder prompts, long heartbeatMillis, int defaultMaxOutputChars, GenerationLog log,
+            String replica) {
+        this.log = log;
+        this.replica = replica;
         this.models = models;
         this.scheduler = scheduler;
         this.prompts = prompts;
@@ -35,8 +40,10 @@ final class ChatApi {
         this.defaultMaxOutputChars = defaultMaxOutputChars;
     }
 
-    void chatCompletions(HttpExchange ex, ObjectNode body) throws IOException {
-        ServedModels.Resolved model = models.resolve(body);
+    void chatCompletions(HttpExchange ex, ObjectNode body, String owner) throws IOException {
+        Provenance.Req made = new Provenance.Req(replica, models, "chat.completions");
+        made.owner = owner;
+        ServedModels.Resolved model = made.model = models.resolve(body);
         Generations.refuseUnsupported(body, false);
         ArrayNode arr = Fields.optArray(body, "messages", null);
         if (arr == null) throw ApiException.invalid("messages", "'messages' is required");
@@ -57,10 +64,51 @@ final class ChatApi {
         }
         PromptBuilder.Prompt p = pb.build(msgs, "messages", args.truncation());
         args.checkFits(p.tokens().length, prompts.contextLength(), "messages");
-        String id = Ids.next("chatcmpl-");
+        String id = made.id = Ids.next("chatcmpl-");
+        made.args = args;
+        made.grammar = grammar != null;
         long created = System.currentTimeMillis() / 1000;
         Map<String, String> headers = p.droppedMessages() > 0 ? Map.of(TRUNCATED_HEADER, Integer.toString(p.droppedMessages())) : Map.of();
-        try (Generation g = Generations.submit(scheduler, p.tokens(), args, null, model, lp, grammar, prompts.tokenizer())) {
+        try (Generation g = submit(made, p.tokens(), args, model, lp, grammar)) {
+            generate(ex, made, g, id, created, model, args, lp, tools, format, headers);
+        }
+    }
+
+    /** Submits, recording a refusal (busy) in the generations log. */
+    private Generation submit(Provenance.Req made, int[] tokens, GenerationArgs args, ServedModels.Resolved model, Logprobs.Request lp,
+                              dev.jllm.grammar.Grammar grammar) {
+        return submit(made, tokens, args, model, lp, grammar, log);
+    }
+
+    private Generation submit(Provenance.Req made, int[] tokens, GenerationArgs args, ServedModels.Resolved model, Logprobs.Request lp,
+                              dev.jllm.grammar.Grammar grammar, GenerationLog log) {
+        try {
+            return Generations.submit(scheduler, tokens, args, null, model, lp, grammar, prompts.tokenizer());
+        } catch (ApiException e) {
+            made.end(log, "rejected", e.getMessage());
+            throw e;
+        }
+    }
+
+    /** Runs a chat completion to its end, recording in the generations log how it ended. */
+    private void generate(HttpExchange ex, Provenance.Req made, Generation g, String id, long created, ServedModels.Resolved model,
+                          GenerationArgs args, Logprobs.Request lp, ToolCalls tools, dev.jllm.chat.ToolCallFormat format,
+                          Map<String, String> headers) throws IOException {
+        try {
+            generateOrFail(ex, made, g, id, created, model, args, lp, tools, format, headers);
+        } catch (IOException e) {
+            made.end(log, "cancelled", "the client disconnected: " + e.getMessage());
+            throw e;
+        } catch (ApiException e) {
+            made.end(log, "failed", e.getMessage());
+            throw e;
+        }
+    }
+
+    private void generateOrFail(HttpExchange ex, Provenance.Req made, Generation g, String id, long created, ServedModels.Resolved model,
+                                GenerationArgs args, Logprobs.Request lp, ToolCalls tools, dev.jllm.chat.ToolCallFormat format,
+                                Map<String, String> headers) throws IOException {
+        {
             if (!args.stream()) {
                 GenerationEvent.Finished f = Generations.await(g, ClientProbe.of(ex));
                 ObjectNode r = base(id, "chat.completion", created, model.id());
@@ -71,6 +119,7 @@ final class ChatApi {
                 ToolCalls.Parsed parsed = tools.active() ? tools.parseOutput(f.text(), format) : new ToolCalls.Parsed(f.text(), List.of());
                 msg.put("content", parsed.content());
                 msg.putNull("refusal");
+                made.record(log, f, parsed.content(), !parsed.calls().isEmpty());
                 if (!parsed.calls().isEmpty()) {
                     ArrayNode tc = msg.putArray("tool_calls");
                     for (ToolCalls.Call c : parsed.calls()) tc.add(toolCall(c, -1));
@@ -95,13 +144,16 @@ final class ChatApi {
                     if (!out.isEmpty()) sse.data(chunk(id, created, model.id(), args, delta("content", out), null, lp == null ? null : l));
                 }, heartbeatMillis);
             } catch (ApiException e) {
+                made.end(log, "failed", e.getMessage());
                 sse.data(HttpIo.errorBody(e)); // headers are out: the error travels in the stream
                 sse.done();
                 return;
             }
             String finish = f.reason().wire;
+            if (ts == null || ts.held().isEmpty()) made.record(log, f, f.text(), false);
             if (ts != null && !ts.held().isEmpty()) {
                 ToolCalls.Parsed parsed = tools.parseOutput(ts.held(), format);
+                made.record(log, f, parsed.content(), !parsed.calls().isEmpty());
                 if (parsed.content() != null) sse.data(chunk(id, created, model.id(), args, delta("content", parsed.content()), null, null));
                 // OpenAI's deltas: the call's id, type and name first, then its arguments
                 for (int i = 0; i < parsed.calls().size(); i++) {
@@ -176,8 +228,10 @@ final class ChatApi {
     /** A prompt of /v1/completions: its tokens (fitted to the context) and its text as the client sent it (for echo). */
     private record CompletionPrompt(int[] tokens, String text) {}
 
-    void completions(HttpExchange ex, ObjectNode body) throws IOException {
-        ServedModels.Resolved model = models.resolve(body);
+    void completions(HttpExchange ex, ObjectNode body, String owner) throws IOException {
+        Provenance.Req made = new Provenance.Req(replica, models, "completions");
+        made.owner = owner;
+        ServedModels.Resolved model = made.model = models.resolve(body);
         for (String unsupported : List.of("suffix", "best_of")) {
             JsonNode n = body.get(unsupported);
             if (n != null && !n.isNull() && !(unsupported.equals("best_of") && n.asInt() == 1)) {
@@ -211,19 +265,38 @@ final class ChatApi {
         if (args.stream() && echo && lp != null) {
             throw ApiException.invalid("echo", "'echo' with 'logprobs' is answered only with stream: false (the prompt's logprobs are known at the end)");
         }
-        String id = Ids.next("cmpl-");
+        String id = made.id = Ids.next("cmpl-");
+        made.args = args;
+        made.grammar = grammar != null;
+        // prompt scoring (echo with max_tokens 0: evaluation harnesses) makes no answer: not in the generations log
+        GenerationLog log = promptOnly ? new GenerationLog.Discard() : this.log;
         long created = System.currentTimeMillis() / 1000;
         if (!args.stream()) {
             List<Generation> gens = new ArrayList<>();
+            List<Provenance.Req> mades = new ArrayList<>();
             try {
-                for (CompletionPrompt cp : ps) gens.add(Generations.submit(scheduler, cp.tokens(), args, null, model, lp, grammar, prompts.tokenizer()));
+                for (int i = 0; i < ps.size(); i++) {
+                    Provenance.Req m = i == 0 ? made : made.forChoice(i);
+                    mades.add(m);
+                    gens.add(submit(m, ps.get(i).tokens(), args, model, lp, grammar, log));
+                }
                 ObjectNode r = base(id, "text_completion", created, model.id());
                 ArrayNode choices = r.putArray("choices");
                 int promptTokens = 0, completionTokens = 0, cached = 0;
                 GenerationEvent.Finished last = null;
                 ClientProbe probe = ClientProbe.of(ex);
                 for (int i = 0; i < gens.size(); i++) {
-                    GenerationEvent.Finished f = last = Generations.await(gens.get(i), probe);
+                    GenerationEvent.Finished f;
+                    try {
+                        f = last = Generations.await(gens.get(i), probe);
+                    } catch (IOException e) {
+                        for (Provenance.Req m : mades) m.end(log, "cancelled", "the client disconnected: " + e.getMessage());
+                        throw e;
+                    } catch (ApiException e) {
+                        for (Provenance.Req m : mades) m.end(log, "failed", e.getMessage());
+                        throw e;
+                    }
+                    mades.get(i).record(log, f, f.text(), false);
                     CompletionPrompt cp = ps.get(i);
                     ObjectNode ch = completionChoice((echo ? cp.text() : "") + (promptOnly ? "" : f.text()), f.reason().wire);
                     ch.put("index", i);
@@ -247,7 +320,8 @@ final class ChatApi {
             return;
         }
         CompletionPrompt cp = ps.getFirst();
-        try (Generation g = Generations.submit(scheduler, cp.tokens(), args, null, model, lp, grammar, prompts.tokenizer())) {
+        try (Generation g = submit(made, cp.tokens(), args, model, lp, grammar, log)) {
+          try {
             Sse sse = new Sse(ex, Map.of());
             if (echo) {
                 ObjectNode c = base(id, "text_completion", created, model.id());
@@ -265,10 +339,12 @@ final class ChatApi {
                     sse.data(c);
                 }, heartbeatMillis);
             } catch (ApiException e) {
+                made.end(log, "failed", e.getMessage());
                 sse.data(HttpIo.errorBody(e));
                 sse.done();
                 return;
             }
+            made.record(log, f, f.text(), false);
             ObjectNode c = base(id, "text_completion", created, model.id());
             ObjectNode ch = completionChoice("", f.reason().wire);
             if (lp != null) ch.set("logprobs", legacyChunk(f.logprobs().subList(at[0], f.logprobs().size()), at));
@@ -276,6 +352,10 @@ final class ChatApi {
             if (args.includeUsage()) c.set("usage", Generations.chatUsage(f));
             sse.data(c);
             sse.done();
+          } catch (IOException e) {
+            made.end(log, "cancelled", "the client disconnected: " + e.getMessage());
+            throw e;
+          }
         }
     }
     private static ObjectNode completionChoice(String text, String finish) {

@@ -40,9 +40,13 @@ final class ResponsesApi {
     private final ConversationStore store;
     private final long heartbeatMillis;
     private final int defaultMaxOutputChars;
+    private final GenerationLog log;
+    private final String replica;
 
     ResponsesApi(ServedModels models, Scheduler scheduler, PromptBuilder prompts, ConversationStore store, long heartbeatMillis,
-                 int defaultMaxOutputChars) {
+                 int defaultMaxOutputChars, GenerationLog log, String replica) {
+        this.log = log;
+        this.replica = replica;
         this.defaultMaxOutputChars = defaultMaxOutputChars;
         this.models = models;
         this.scheduler = scheduler;
@@ -69,7 +73,14 @@ final class ResponsesApi {
     }
 
     void create(HttpExchange ex, ObjectNode body, String owner) throws IOException {
+        Provenance.Req made = new Provenance.Req(replica, models, "responses");
         Turn t = parse(body, owner);
+        made.id = t.id();
+        made.owner = owner;
+        made.responseId = t.store() ? t.id() : null;
+        made.conversationId = t.conversationId();
+        made.model = t.model();
+        made.args = t.args();
         List<ConversationStore.Item> history = history(t);
         ResponseItems.checkOutputs(history, t.input(), "input");
         List<ChatMessage> msgs = new ArrayList<>();
@@ -86,6 +97,7 @@ final class ResponsesApi {
             }
             grammar = t.tools().grammar(format);
         }
+        made.grammar = grammar != null;
         PromptBuilder.Prompt p = pb.build(msgs, "input", t.args().truncation(), previous);
         t.args().checkFits(p.tokens().length, prompts.contextLength(), "input");
         if (t.store()) {
@@ -99,7 +111,7 @@ final class ResponsesApi {
         try {
             g = Generations.submit(scheduler, p.tokens(), t.args(), cacheKey(t), t.model(), t.logprobs(), grammar, prompts.tokenizer());
         } catch (ApiException e) {
-            if (t.store()) store.failResponse(t.id(), "failed", e.getMessage());
+            fail(t, made, "failed", e.status == 429 ? "rejected" : "failed", e.getMessage());
             throw e;
         }
         try (g) {
@@ -109,10 +121,10 @@ final class ResponsesApi {
                     f = Generations.await(g, ClientProbe.of(ex));
                 } catch (IOException e) {
                     // client gone while waiting: nothing of this turn is stored, as for a stream cut short
-                    if (t.store()) store.failResponse(t.id(), "incomplete", "the client disconnected before the response completed");
+                    fail(t, made, "incomplete", "cancelled", "the client disconnected before the response completed");
                     throw e;
                 } catch (ApiException e) {
-                    if (t.store()) store.failResponse(t.id(), "failed", e.getMessage());
+                    fail(t, made, "failed", "failed", e.getMessage());
                     throw e;
                 }
                 Answer a;
@@ -122,12 +134,29 @@ final class ResponsesApi {
                 } else {
                     a = Answer.of(itemId, f.text(), List.of());
                 }
-                ObjectNode r = commit(t, f, a);
+                ObjectNode r = commit(t, f, a, made);
                 headers.forEach((k, v) -> ex.getResponseHeaders().set(k, v));
                 HttpIo.sendJson(ex, 200, r);
                 return;
             }
-            stream(ex, t, g, itemId, headers, format);
+            stream(ex, t, g, itemId, headers, format, made);
+        }
+    }
+
+    /**
+     * Ends a turn without an answer: a stored response gets {@code status} and, in the same transaction,
+     * its row in the generations log ({@code outcome}: failed, cancelled, rejected); otherwise the row goes to the log.
+     */
+    private void fail(Turn t, Provenance.Req made, String status, String outcome, String error) {
+        if (t.store()) {
+            if (made.recorded) {
+                store.failResponse(t.id(), status, error);
+            } else {
+                made.recorded = true;
+                store.failResponse(t.id(), status, error, made.ended(outcome, error));
+            }
+        } else {
+            made.end(log, outcome, error);
         }
     }
 
@@ -145,7 +174,8 @@ final class ResponsesApi {
      * is held back ({@link ToolStream}), so call markup never reaches the message; the message item is
      * opened by its first text, and not at all when the answer is only calls.
      */
-    private void stream(HttpExchange ex, Turn t, Generation g, String itemId, Map<String, String> headers, ToolCallFormat format) throws IOException {
+    private void stream(HttpExchange ex, Turn t, Generation g, String itemId, Map<String, String> headers, ToolCallFormat format,
+                        Provenance.Req made) throws IOException {
         int[] seq = {0};
         Sse[] out = {null};
         GenerationEvent.Finished f;
@@ -170,10 +200,10 @@ final class ResponsesApi {
             }, heartbeatMillis);
         } catch (IOException e) {
             // client gone mid-stream: nothing of this turn is stored, the response is marked incomplete
-            if (t.store()) store.failResponse(t.id(), "incomplete", "the client disconnected before the response completed");
+            fail(t, made, "incomplete", "cancelled", "the client disconnected before the response completed");
             throw e;
         } catch (ApiException e) {
-            if (t.store()) store.failResponse(t.id(), "failed", e.getMessage());
+            fail(t, made, "failed", "failed", e.getMessage());
             if (out[0] == null) throw e; // nothing sent yet: an ordinary error response
             ObjectNode failed = response(t, "failed", List.of(), null, null);
             failed.putObject("error").put("code", e.code).put("message", e.getMessage());
@@ -197,7 +227,7 @@ final class ResponsesApi {
         }
         ObjectNode done;
         try {
-            done = commit(t, f, a);
+            done = commit(t, f, a, made);
         } catch (ConversationStore.StoreException e) {
             // the turn could not be stored: the client must not believe it was (its headers are out, so say it in the stream)
             ObjectNode failed = response(t, "failed", List.of(), null, null);
@@ -341,7 +371,7 @@ final class ResponsesApi {
     }
 
     /** Stores the turn (one transaction) if asked, and builds the final response object. */
-    private ObjectNode commit(Turn t, GenerationEvent.Finished f, Answer a) {
+    private ObjectNode commit(Turn t, GenerationEvent.Finished f, Answer a, Provenance.Req made) {
         String status = f.reason() == FinishReason.LENGTH ? "incomplete" : "completed";
         List<ConversationStore.NewItem> outputs = new ArrayList<>();
         List<ObjectNode> items = new ArrayList<>();
@@ -357,8 +387,11 @@ final class ResponsesApi {
             items.add(ResponseItems.functionCall(a.callItemIds().get(i), c, "completed", true));
         }
         if (t.store()) {
+            made.recorded = true;
             store.completeResponse(t.id(), t.input(), outputs, new ConversationStore.Usage(f.promptTokens(), f.cachedTokens(), f.completionTokens()),
-                    status);
+                    status, made.answered(f, a.text(), !a.calls().isEmpty()));
+        } else {
+            made.record(log, f, a.text(), !a.calls().isEmpty());
         }
         String reason = !status.equals("incomplete") ? null : f.budget() != null && f.budget().cut() ? "max_output_chars" : "max_output_tokens";
         return response(t, status, items, f, reason);

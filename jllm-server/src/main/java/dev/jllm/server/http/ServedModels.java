@@ -22,9 +22,22 @@ public final class ServedModels {
 
     private final String base;
     private final Map<String, LoraWeights> byId;
+    private final String version;
+    private final String sha256;
 
     public ServedModels(String base, Map<String, LoraWeights> adapters) {
+        this(base, adapters, null, null);
+    }
+
+    /**
+     * @param version what the generations log records as the model version: a registry version, or null
+     *                for {@code sha256:} + the first 12 hex digits of {@code sha256}
+     * @param sha256  the model file's SHA-256 in hex, or null when unknown
+     */
+    public ServedModels(String base, Map<String, LoraWeights> adapters, String version, String sha256) {
         this.base = base;
+        this.sha256 = sha256;
+        this.version = version != null ? version : sha256 != null ? "sha256:" + sha256.substring(0, 12) : null;
         Map<String, LoraWeights> m = new LinkedHashMap<>();
         m.put(base, null);
         for (var e : adapters.entrySet()) {
@@ -42,6 +55,21 @@ public final class ServedModels {
 
     public String base() {
         return base;
+    }
+
+    /** The model version answers are recorded with (null when unknown). */
+    public String version() {
+        return version;
+    }
+
+    /** The model file's SHA-256 in hex (null when unknown). */
+    public String sha256() {
+        return sha256;
+    }
+
+    /** The adapter's name of a resolved id ({@code base:NAME} → NAME), or null for the base model. */
+    public String adapterName(Resolved r) {
+        return r.adapter() == null ? null : r.id().substring(base.length() + 1);
     }
 
     /** Every id, the base first. */

@@ -57,12 +57,21 @@ public final class PrometheusMetrics implements SchedulerMetrics {
 
     /** Gauges read from the scheduler's last snapshot at scrape time. */
     public void bind(Scheduler s) {
-        gauge("jllm.num_requests_running", "Sequences in the running batch", s, x -> x.stats().running());
-        gauge("jllm.num_requests_waiting", "Requests queued for a sequence", s, x -> x.stats().waiting());
-        gauge("jllm.kv_cache_blocks_used", "KV cache blocks in use (running and idle conversations)", s, x -> x.stats().blocksUsed());
-        gauge("jllm.kv_cache_blocks_capacity", "KV cache blocks in all, " + s.blockTokens() + " tokens each (not _total: Prometheus reserves that for counters)", s, x -> x.stats().blocksTotal());
-        gauge("jllm.idle_conversations", "Conversations whose KV stays resident between turns", s, x -> x.stats().idleConversations());
-        dev.jllm.engine.KvDiskStore d = s.kvDisk();
+        bind(() -> s, s.kvDisk());
+    }
+
+    /**
+     * Gauges read at scrape time from whichever scheduler serves now ({@code current}: the model
+     * version changes under a running server), and the KV disk store's counters ({@code d}, shared by
+     * the versions; null without one).
+     */
+    public void bind(java.util.function.Supplier<Scheduler> current, dev.jllm.engine.KvDiskStore d) {
+        java.util.function.Supplier<Scheduler> s = current;
+        gauge("jllm.num_requests_running", "Sequences in the running batch", s, x -> x.get().stats().running());
+        gauge("jllm.num_requests_waiting", "Requests queued for a sequence", s, x -> x.get().stats().waiting());
+        gauge("jllm.kv_cache_blocks_used", "KV cache blocks in use (running and idle conversations)", s, x -> x.get().stats().blocksUsed());
+        gauge("jllm.kv_cache_blocks_capacity", "KV cache blocks in all, " + Scheduler.BLOCK_TOKENS + " tokens each (not _total: Prometheus reserves that for counters)", s, x -> x.get().stats().blocksTotal());
+        gauge("jllm.idle_conversations", "Conversations whose KV stays resident between turns", s, x -> x.get().stats().idleConversations());
         if (d != null) {
             fcounter("jllm.kv_disk_hits", "Turns whose conversation KV was loaded from disk instead of prefilled", d, x -> x.hits());
             for (String reason : d.misses().keySet()) {
@@ -77,6 +86,17 @@ public final class PrometheusMetrics implements SchedulerMetrics {
             fcounter("jllm.kv_disk_budget_deletions", "KV files deleted least recently used first to stay within --kv-disk-budget", d, x -> x.deletedForBudget());
             gauge("jllm.kv_disk_bytes", "Bytes the conversation KV files take on disk", d, x -> x.bytesOnDisk());
         }
+    }
+
+    /** Model version switches done ({@code --registry}) and attempts that failed (the old version kept serving). */
+    public void registerModelSwitches(java.util.function.LongSupplier done, java.util.function.LongSupplier failed) {
+        fcounter("jllm.model_switches", "Switches to another model version (promotion or rollback followed)", done, x -> x.getAsLong());
+        fcounter("jllm.model_switch_failures", "Promoted versions this server could not load (it kept serving the old one)", failed, x -> x.getAsLong());
+    }
+
+    /** The registry metrics are kept in (drift gauges join it). */
+    public io.micrometer.core.instrument.MeterRegistry registry() {
+        return registry;
     }
 
     /** Prometheus text exposition format 0.0.4. */

@@ -54,6 +54,39 @@ public interface ConversationStore extends AutoCloseable {
     record Response(String id, String owner, String conversationId, String previousResponseId, String status, String model,
                     String instructions, long createdAt, Long completedAt, Usage usage, String error) {}
 
+    /**
+     * What one answer was made by: a row of the generations log (schema v3). {@code id} is the
+     * response id for the Responses API, the chatcmpl-/cmpl- id otherwise.
+     *
+     * @param api          chat.completions, completions or responses
+     * @param version      the model version (a registry version, or {@code sha256:} and the file hash's first 12 hex digits)
+     * @param adapter      the LoRA adapter's name, or null for the base model
+     * @param sampling     the sampling parameters as a JSON object
+     * @param status       completed, incomplete (cut at a limit), failed, cancelled (client gone) or rejected (busy)
+     * @param outputChars  the answer's length in Unicode code points
+     * @param empty        the answer had no text and no tool call
+     * @param refusal      the answer starts like a refusal ("I'm sorry", "I can't", "As an AI", 抱歉 …)
+     * @param ttftMs       from the request's arrival to its first token; negative when it never got one
+     * @param totalMs      from the request's arrival to the end of the generation
+     * @param replica      the server that made it (host:port and start time), for replicas on one store
+     */
+    record GenerationRecord(String id, long createdMs, String api, String owner, String responseId, String conversationId, String model,
+                            String version, String modelSha256, String adapter, String sampling, String status, String finishReason,
+                            String error, int promptTokens, int cachedTokens, int outputTokens, int outputChars, boolean empty,
+                            boolean refusal, double ttftMs, double totalMs, String replica) {
+        /** The statuses that are an answer (its length means something). */
+        public boolean answered() {
+            return status.equals("completed") || status.equals("incomplete");
+        }
+    }
+
+    /**
+     * One bucket of the generations log for one model version: answers (completed or incomplete) with
+     * their output-length sums and sums of squares, empty-or-refusal answers, failures, everything.
+     */
+    record Bucket(String model, String version, long startMs, int answers, double sumTokens, double sumSqTokens, double sumChars,
+                  double sumSqChars, int emptyOrRefusal, int failed, int total) {}
+
     Conversation createConversation(String owner, Map<String, String> metadata, List<NewItem> items);
 
     Optional<Conversation> conversation(String owner, String id);
@@ -77,7 +110,12 @@ public interface ConversationStore extends AutoCloseable {
      * items are appended to the response's conversation if it has one. {@code status} is completed, or
      * incomplete when the answer was cut at the token limit. Returns the output items.
      */
-    List<Item> completeResponse(String responseId, List<NewItem> input, List<NewItem> output, Usage usage, String status);
+    default List<Item> completeResponse(String responseId, List<NewItem> input, List<NewItem> output, Usage usage, String status) {
+        return completeResponse(responseId, input, output, usage, status, null);
+    }
+
+    /** ... and, in the same transaction, what the answer was made by ({@code made}, or null). */
+    List<Item> completeResponse(String responseId, List<NewItem> input, List<NewItem> output, Usage usage, String status, GenerationRecord made);
 
     /** {@link #completeResponse(String, List, List, Usage, String)} with one output item. */
     default Item completeResponse(String responseId, List<NewItem> input, NewItem output, Usage usage, String status) {
@@ -85,7 +123,27 @@ public interface ConversationStore extends AutoCloseable {
     }
 
     /** Ends a response without items (failed, cancelled, client gone). */
-    void failResponse(String responseId, String status, String error);
+    default void failResponse(String responseId, String status, String error) {
+        failResponse(responseId, status, error, null);
+    }
+
+    /** ... recording the attempt in the generations log ({@code made}, or null) in the same transaction. */
+    void failResponse(String responseId, String status, String error, GenerationRecord made);
+
+    /** Appends rows to the generations log in one transaction (the stateless APIs' answers, batched). */
+    void recordGenerations(List<GenerationRecord> rows);
+
+    /** One row of the generations log (a response's id, a chatcmpl- id). */
+    Optional<GenerationRecord> generation(String id);
+
+    /**
+     * Every row of the generations log created in [sinceMs, untilMs), oldest first, for one model
+     * name or all (null); streamed to {@code sink} (the report's medians need the values).
+     */
+    void scanGenerations(long sinceMs, long untilMs, String model, java.util.function.Consumer<GenerationRecord> sink);
+
+    /** The generations log in buckets of {@code bucketMs} since {@code sinceMs}, per model and version, oldest first (the drift alarm's input). */
+    List<Bucket> generationBuckets(long sinceMs, long bucketMs, String model);
 
     Optional<Response> response(String owner, String id);
 

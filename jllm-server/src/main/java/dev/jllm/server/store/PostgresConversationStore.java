@@ -76,6 +76,11 @@ public final class PostgresConversationStore extends SqlConversationStore {
 
     /** Connects (failing fast if the server is unreachable), migrates, and marks interrupted responses incomplete. */
     public static PostgresConversationStore open(String url, int poolSize) throws IOException {
+        return open(url, poolSize, true);
+    }
+
+    /** @param recover as {@link SqliteConversationStore#open(java.nio.file.Path, boolean)} */
+    public static PostgresConversationStore open(String url, int poolSize, boolean recover) throws IOException {
         Target t = parse(url);
         HikariConfig cfg = new HikariConfig();
         cfg.setJdbcUrl(t.jdbcUrl());
@@ -95,7 +100,7 @@ public final class PostgresConversationStore extends SqlConversationStore {
         PostgresConversationStore store = new PostgresConversationStore(pool, t.display());
         try {
             store.migrate();
-            store.recoverInterrupted();
+            if (recover) store.recoverInterrupted();
             return store;
         } catch (StoreException e) {
             store.close();
@@ -116,6 +121,13 @@ public final class PostgresConversationStore extends SqlConversationStore {
     @Override
     protected Migrations.Dialect dialect() {
         return Migrations.Dialect.POSTGRES;
+    }
+
+    @Override
+    protected void lockRegistry(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute("SELECT pg_advisory_xact_lock(" + (MIGRATION_LOCK + 1) + ")");
+        }
     }
 
     @Override

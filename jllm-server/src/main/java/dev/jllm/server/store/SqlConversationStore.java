@@ -20,7 +20,7 @@ import java.util.Optional;
  * a connection (one serialised connection for SQLite, a pool for PostgreSQL) and supply the DDL of
  * each migration in their dialect ({@link Migrations}).
  */
-public abstract sealed class SqlConversationStore implements ConversationStore permits SqliteConversationStore, PostgresConversationStore {
+public abstract sealed class SqlConversationStore implements ConversationStore, ModelRegistry permits SqliteConversationStore, PostgresConversationStore {
     private static final String ITEM_COLUMNS = "id, conversation_id, response_id, type, role, content, call_id, name, status, output, created_at";
 
     /** Conversation metadata is stored as a JSON object (string → string). */
@@ -62,6 +62,9 @@ public abstract sealed class SqlConversationStore implements ConversationStore p
     /** Serialises migrations between processes opening the same database at once (PostgreSQL); SQLite's writer lock does it. */
     protected void lockForMigration(Connection c) throws SQLException {}
 
+    /** Serialises registry changes (promote, rollback, add) between processes (PostgreSQL); SQLite's writer lock does it. */
+    protected void lockRegistry(Connection c) throws SQLException {}
+
     @Override
     public void ping() {
         query(c -> {
@@ -69,6 +72,11 @@ public abstract sealed class SqlConversationStore implements ConversationStore p
                 return rs.next();
             }
         });
+    }
+
+    /** The schema version this jllm writes (the number of its migrations). */
+    public static int latestSchemaVersion() {
+        return Migrations.ALL.size();
     }
 
     /** The schema version (number of migrations applied). */
@@ -220,7 +228,8 @@ public abstract sealed class SqlConversationStore implements ConversationStore p
     }
 
     @Override
-    public List<Item> completeResponse(String responseId, List<NewItem> input, List<NewItem> output, Usage usage, String status) {
+    public List<Item> completeResponse(String responseId, List<NewItem> input, List<NewItem> output, Usage usage, String status,
+                                       GenerationRecord made) {
         return transaction(c -> {
             String owner, conversationId;
             try (PreparedStatement p = c.prepareStatement("SELECT owner, conversation_id FROM responses WHERE id = ?")) {
@@ -243,12 +252,13 @@ public abstract sealed class SqlConversationStore implements ConversationStore p
                 p.setString(6, responseId);
                 p.executeUpdate();
             }
+            if (made != null) insertGenerations(c, List.of(made));
             return out;
         });
     }
 
     @Override
-    public void failResponse(String responseId, String status, String error) {
+    public void failResponse(String responseId, String status, String error, GenerationRecord made) {
         transaction(c -> {
             try (PreparedStatement p = c.prepareStatement("UPDATE responses SET status = ?, completed_at = ?, error = ? WHERE id = ?")) {
                 p.setString(1, status);
@@ -257,7 +267,131 @@ public abstract sealed class SqlConversationStore implements ConversationStore p
                 p.setString(4, responseId);
                 p.executeUpdate();
             }
+            if (made != null) insertGenerations(c, List.of(made));
             return null;
+        });
+    }
+
+    private static final String GENERATION_COLUMNS = "id, created_ms, api, owner, response_id, conversation_id, model, model_version, model_sha256,"
+            + " adapter, sampling, status, finish_reason, error, prompt_tokens, cached_tokens, output_tokens, output_chars, empty_answer, refusal,"
+            + " ttft_ms, total_ms, replica";
+
+    @Override
+    public void recordGenerations(List<GenerationRecord> rows) {
+        if (rows.isEmpty()) return;
+        transaction(c -> {
+            insertGenerations(c, rows);
+            return null;
+        });
+    }
+
+    private static void insertGenerations(Connection c, List<GenerationRecord> rows) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement("INSERT INTO generations (" + GENERATION_COLUMNS + ") VALUES"
+                + " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+            for (GenerationRecord g : rows) {
+                int i = 0;
+                p.setString(++i, g.id());
+                p.setLong(++i, g.createdMs());
+                p.setString(++i, g.api());
+                setNullable(p, ++i, g.owner());
+                setNullable(p, ++i, g.responseId());
+                setNullable(p, ++i, g.conversationId());
+                p.setString(++i, g.model());
+                setNullable(p, ++i, g.version());
+                setNullable(p, ++i, g.modelSha256());
+                setNullable(p, ++i, g.adapter());
+                setNullable(p, ++i, g.sampling());
+                p.setString(++i, g.status());
+                setNullable(p, ++i, g.finishReason());
+                setNullable(p, ++i, g.error());
+                p.setInt(++i, g.promptTokens());
+                p.setInt(++i, g.cachedTokens());
+                p.setInt(++i, g.outputTokens());
+                p.setInt(++i, g.outputChars());
+                p.setInt(++i, g.empty() ? 1 : 0);
+                p.setInt(++i, g.refusal() ? 1 : 0);
+                if (g.ttftMs() >= 0) p.setDouble(++i, g.ttftMs());
+                else p.setNull(++i, Types.DOUBLE);
+                p.setDouble(++i, g.totalMs());
+                setNullable(p, ++i, g.replica());
+                p.addBatch();
+            }
+            p.executeBatch();
+        }
+    }
+
+    private static void setNullable(PreparedStatement p, int i, String v) throws SQLException {
+        if (v != null) p.setString(i, v);
+        else p.setNull(i, Types.VARCHAR);
+    }
+
+    private static GenerationRecord generationRow(ResultSet rs) throws SQLException {
+        double ttft = rs.getDouble(21);
+        if (rs.wasNull()) ttft = -1;
+        return new GenerationRecord(rs.getString(1), rs.getLong(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6),
+                rs.getString(7), rs.getString(8), rs.getString(9), rs.getString(10), rs.getString(11), rs.getString(12), rs.getString(13),
+                rs.getString(14), rs.getInt(15), rs.getInt(16), rs.getInt(17), rs.getInt(18), rs.getInt(19) != 0, rs.getInt(20) != 0, ttft,
+                rs.getDouble(22), rs.getString(23));
+    }
+
+    @Override
+    public Optional<GenerationRecord> generation(String id) {
+        return query(c -> {
+            try (PreparedStatement p = c.prepareStatement("SELECT " + GENERATION_COLUMNS + " FROM generations WHERE id = ?")) {
+                p.setString(1, id);
+                try (ResultSet rs = p.executeQuery()) {
+                    return rs.next() ? Optional.of(generationRow(rs)) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    @Override
+    public void scanGenerations(long sinceMs, long untilMs, String model, java.util.function.Consumer<GenerationRecord> sink) {
+        query(c -> {
+            try (PreparedStatement p = c.prepareStatement("SELECT " + GENERATION_COLUMNS + " FROM generations WHERE created_ms >= ?"
+                    + " AND created_ms < ?" + (model != null ? " AND model = ?" : "") + " ORDER BY created_ms, id")) {
+                p.setLong(1, sinceMs);
+                p.setLong(2, untilMs);
+                if (model != null) p.setString(3, model);
+                p.setFetchSize(2048); // PostgreSQL streams with a cursor (outside auto-commit only); SQLite steps anyway
+                try (ResultSet rs = p.executeQuery()) {
+                    while (rs.next()) sink.accept(generationRow(rs));
+                }
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public List<Bucket> generationBuckets(long sinceMs, long bucketMs, String model) {
+        if (bucketMs <= 0) throw new IllegalArgumentException("bucket must be > 0 ms, got " + bucketMs);
+        return query(c -> {
+            // integer division buckets alike in both databases (created_ms is never negative)
+            String b = "(created_ms / " + bucketMs + ")";
+            String answered = "status IN ('completed', 'incomplete')";
+            try (PreparedStatement p = c.prepareStatement("SELECT model, COALESCE(model_version, ''), " + b + ","
+                    + " SUM(CASE WHEN " + answered + " THEN 1 ELSE 0 END),"
+                    + " SUM(CASE WHEN " + answered + " THEN output_tokens ELSE 0 END),"
+                    + " SUM(CASE WHEN " + answered + " THEN 1.0 * output_tokens * output_tokens ELSE 0 END),"
+                    + " SUM(CASE WHEN " + answered + " THEN output_chars ELSE 0 END),"
+                    + " SUM(CASE WHEN " + answered + " THEN 1.0 * output_chars * output_chars ELSE 0 END),"
+                    + " SUM(CASE WHEN " + answered + " AND (empty_answer = 1 OR refusal = 1) THEN 1 ELSE 0 END),"
+                    + " SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), COUNT(*)"
+                    + " FROM generations WHERE created_ms >= ?" + (model != null ? " AND model = ?" : "")
+                    + " GROUP BY model, COALESCE(model_version, ''), " + b + " ORDER BY 3, 1, 2")) {
+                p.setLong(1, sinceMs);
+                if (model != null) p.setString(2, model);
+                List<Bucket> out = new ArrayList<>();
+                try (ResultSet rs = p.executeQuery()) {
+                    while (rs.next()) {
+                        String v = rs.getString(2);
+                        out.add(new Bucket(rs.getString(1), v.isEmpty() ? null : v, rs.getLong(3) * bucketMs, rs.getInt(4), rs.getDouble(5),
+                                rs.getDouble(6), rs.getDouble(7), rs.getDouble(8), rs.getInt(9), rs.getInt(10), rs.getInt(11)));
+                    }
+                }
+                return out;
+            }
         });
     }
 
@@ -343,6 +477,187 @@ public abstract sealed class SqlConversationStore implements ConversationStore p
                 return out;
             }
         }
+    }
+
+    // ---- the model registry ----
+
+    private static final java.util.regex.Pattern MODEL_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+
+    static void checkName(String what, String s) {
+        if (s == null || !MODEL_NAME.matcher(s).matches()) {
+            throw new RegistryException(RegistryException.Kind.INVALID, what + " '" + s + "' must be 1-64 letters, digits, '_', '-' or '.', starting with a letter or digit");
+        }
+    }
+
+    @Override
+    public ModelVersion addVersion(String name, String version, String path, String sha256, long sizeBytes, List<Adapter> adapters) {
+        checkName("model name", name);
+        if (version != null) checkName("version", version);
+        for (Adapter a : adapters) checkName("adapter name", a.name());
+        return transaction(c -> {
+            lockRegistry(c);
+            String v = version;
+            List<ModelVersion> have = selectVersions(c, name);
+            if (v == null) {
+                int n = have.size() + 1;
+                java.util.Set<String> taken = new java.util.HashSet<>();
+                for (ModelVersion m : have) taken.add(m.version());
+                while (taken.contains("v" + n)) n++;
+                v = "v" + n;
+            }
+            for (ModelVersion m : have) {
+                if (m.version().equals(v)) {
+                    throw new RegistryException("model " + name + " has a version " + v + " already (sha256 " + m.shortHash() + ", " + m.path()
+                            + "); give another --version");
+                }
+            }
+            long now = now();
+            try (PreparedStatement p = c.prepareStatement("INSERT INTO model_versions (name, version, path, sha256, size_bytes, adapters, added_at)"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+                p.setString(1, name);
+                p.setString(2, v);
+                p.setString(3, path);
+                p.setString(4, sha256);
+                p.setLong(5, sizeBytes);
+                p.setString(6, JSON.writeValueAsString(adapters));
+                p.setLong(7, now);
+                p.executeUpdate();
+            }
+            return new ModelVersion(name, v, path, sha256, sizeBytes, List.copyOf(adapters), now, false);
+        });
+    }
+
+    private List<ModelVersion> selectVersions(Connection c, String name) throws SQLException, JsonProcessingException {
+        Map<String, String> promoted = new java.util.HashMap<>();
+        try (PreparedStatement p = c.prepareStatement("SELECT name, version FROM model_promotions WHERE rolled_back_at IS NULL"
+                + (name != null ? " AND name = ?" : "") + " ORDER BY seq")) {
+            if (name != null) p.setString(1, name);
+            try (ResultSet rs = p.executeQuery()) {
+                while (rs.next()) promoted.put(rs.getString(1), rs.getString(2)); // the newest per name wins
+            }
+        }
+        try (PreparedStatement p = c.prepareStatement("SELECT name, version, path, sha256, size_bytes, adapters, added_at FROM model_versions"
+                + (name != null ? " WHERE name = ?" : "") + " ORDER BY name, seq")) {
+            if (name != null) p.setString(1, name);
+            List<ModelVersion> out = new ArrayList<>();
+            try (ResultSet rs = p.executeQuery()) {
+                while (rs.next()) {
+                    List<Adapter> ads = JSON.readValue(rs.getString(6), new TypeReference<List<Adapter>>() {});
+                    out.add(new ModelVersion(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(5), ads, rs.getLong(7),
+                            rs.getString(2).equals(promoted.get(rs.getString(1)))));
+                }
+            }
+            return out;
+        }
+    }
+
+    @Override
+    public List<ModelVersion> versions(String name) {
+        return query(c -> selectVersions(c, name));
+    }
+
+    @Override
+    public Optional<ModelVersion> version(String name, String version) {
+        return versions(name).stream().filter(m -> m.version().equals(version)).findFirst();
+    }
+
+    @Override
+    public Optional<ModelVersion> promoted(String name) {
+        return versions(name).stream().filter(ModelVersion::promoted).findFirst();
+    }
+
+    private static RegistryException unknownVersion(String name, String version, List<ModelVersion> have) {
+        if (have.isEmpty()) return new RegistryException(RegistryException.Kind.NOT_FOUND, "no model named " + name + " in the registry; add it with: jllm models add " + name + " FILE");
+        return new RegistryException(RegistryException.Kind.NOT_FOUND, "model " + name + " has no version " + version + "; it has " + String.join(", ",
+                have.stream().map(ModelVersion::version).toList()));
+    }
+
+    @Override
+    public ModelVersion promote(String name, String version) {
+        return transaction(c -> {
+            lockRegistry(c);
+            List<ModelVersion> have = selectVersions(c, name);
+            ModelVersion m = have.stream().filter(x -> x.version().equals(version)).findFirst()
+                    .orElseThrow(() -> unknownVersion(name, version, have));
+            try (PreparedStatement p = c.prepareStatement("INSERT INTO model_promotions (name, version, promoted_at, action) VALUES (?, ?, ?, 'promote')")) {
+                p.setString(1, name);
+                p.setString(2, version);
+                p.setLong(3, now());
+                p.executeUpdate();
+            }
+            return new ModelVersion(m.name(), m.version(), m.path(), m.sha256(), m.sizeBytes(), m.adapters(), m.addedAt(), true);
+        });
+    }
+
+    @Override
+    public ModelVersion rollbackTarget(String name) {
+        return query(c -> rollback(c, name, false));
+    }
+
+    @Override
+    public ModelVersion rollback(String name) {
+        return transaction(c -> {
+            lockRegistry(c);
+            return rollback(c, name, true);
+        });
+    }
+
+    private ModelVersion rollback(Connection c, String name, boolean apply) throws SQLException, JsonProcessingException {
+        {
+            List<Promotion> live = new ArrayList<>();
+            for (Promotion p : selectPromotions(c, name)) if (p.rolledBackAt() == null) live.add(p); // newest first
+            if (live.isEmpty()) {
+                if (selectVersions(c, name).isEmpty()) {
+                    throw new RegistryException(RegistryException.Kind.NOT_FOUND, "no model named " + name + " in the registry");
+                }
+                throw new RegistryException("model " + name + " has no promoted version to roll back");
+            }
+            String current = live.getFirst().version();
+            Promotion back = null;
+            List<Long> undo = new ArrayList<>();
+            for (Promotion p : live) {
+                if (p.version().equals(current)) {
+                    undo.add(p.seq());
+                } else {
+                    back = p;
+                    break;
+                }
+            }
+            if (back == null) throw new RegistryException("model " + name + " has no version promoted before " + current + " to roll back to");
+            long now = now();
+            try (PreparedStatement p = c.prepareStatement("UPDATE model_promotions SET rolled_back_at = ? WHERE seq = ?")) {
+                for (long seq : apply ? undo : List.<Long>of()) {
+                    p.setLong(1, now);
+                    p.setLong(2, seq);
+                    p.executeUpdate();
+                }
+            }
+            String to = back.version();
+            ModelVersion m = selectVersions(c, name).stream().filter(x -> x.version().equals(to)).findFirst()
+                    .orElseThrow(() -> new RegistryException("model " + name + ": version " + to + " is gone from the registry"));
+            return new ModelVersion(m.name(), m.version(), m.path(), m.sha256(), m.sizeBytes(), m.adapters(), m.addedAt(), apply || m.promoted());
+        }
+    }
+
+    private static List<Promotion> selectPromotions(Connection c, String name) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement("SELECT seq, name, version, promoted_at, rolled_back_at, action FROM model_promotions"
+                + " WHERE name = ? ORDER BY seq DESC")) {
+            p.setString(1, name);
+            List<Promotion> out = new ArrayList<>();
+            try (ResultSet rs = p.executeQuery()) {
+                while (rs.next()) {
+                    long rb = rs.getLong(5);
+                    Long rolledBack = rs.wasNull() ? null : rb;
+                    out.add(new Promotion(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getLong(4), rolledBack, rs.getString(6)));
+                }
+            }
+            return out;
+        }
+    }
+
+    @Override
+    public List<Promotion> promotions(String name) {
+        return query(c -> selectPromotions(c, name));
     }
 
     protected final StoreException error(Exception e) {

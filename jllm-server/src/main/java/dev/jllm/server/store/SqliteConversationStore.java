@@ -26,6 +26,14 @@ public final class SqliteConversationStore extends SqlConversationStore {
 
     /** Opens (creating) {@code dataDir/jllm.db}, migrates it, and marks interrupted responses incomplete. */
     public static SqliteConversationStore open(Path dataDir) throws IOException {
+        return open(dataDir, true);
+    }
+
+    /**
+     * @param recover mark responses a previous run left in progress incomplete (a server starting); false for
+     *                tools that open the database beside running servers ({@code jllm models}, {@code jllm ops})
+     */
+    public static SqliteConversationStore open(Path dataDir, boolean recover) throws IOException {
         Files.createDirectories(dataDir);
         Path file = dataDir.resolve("jllm.db");
         Connection c;
@@ -43,7 +51,7 @@ public final class SqliteConversationStore extends SqlConversationStore {
         SqliteConversationStore store = new SqliteConversationStore(c, file);
         try {
             store.migrate();
-            store.recoverInterrupted();
+            if (recover) store.recoverInterrupted();
             return store;
         } catch (StoreException e) {
             store.close();

@@ -22,6 +22,18 @@ abstract class ConversationStoreContract {
     /** Opens the store under test on the same database every time it is called within one test. */
     abstract SqlConversationStore open() throws Exception;
 
+    /** A plain JDBC connection to the same database (the migration test builds an old schema by hand). */
+    abstract java.sql.Connection raw() throws Exception;
+
+    abstract Migrations.Dialect dialect();
+
+    static ConversationStore.GenerationRecord gen(String id, long ms, String model, String version, String status, int tokens, int chars,
+                                                  boolean empty, boolean refusal) {
+        return new ConversationStore.GenerationRecord(id, ms, "chat.completions", "k1", null, null, model, version, "ab".repeat(32), null,
+                "{\"temperature\":0.0}", status, status.equals("failed") ? null : "stop", status.equals("failed") ? "boom" : null, 10, 2,
+                tokens, chars, empty, refusal, status.equals("failed") ? -1 : 12.5, 40.25, "host:1");
+    }
+
     static ConversationStore.Response response(String id, String owner, String conv) {
         return new ConversationStore.Response(id, owner, conv, null, "in_progress", "m", null, 1, null, null, null);
     }
@@ -132,6 +144,156 @@ abstract class ConversationStoreContract {
             assertTrue(e.getMessage().startsWith("database error in " + s.location()), e.getMessage());
             assertEquals(2, s.items("k1", conv).size());
             assertEquals("in_progress", s.response("k1", "resp_2").orElseThrow().status());
+        }
+    }
+
+    @Test
+    void aStoredTurnRecordsWhatMadeItInTheSameTransaction() throws Exception {
+        try (SqlConversationStore s = open()) {
+            String conv = s.createConversation("k1", Map.of(), List.of()).id();
+            s.beginResponse(response("resp_1", "k1", conv));
+            ConversationStore.GenerationRecord made = new ConversationStore.GenerationRecord("resp_1", 1_700_000_000_123L, "responses", "k1",
+                    "resp_1", conv, "chat", "v2", "cd".repeat(32), "terse", "{\"temperature\":0.7,\"top_p\":0.9,\"seed\":5}", "completed", "stop",
+                    null, 17, 4, 9, 31, false, false, 8.5, 120.75, "node-a:8080");
+            s.completeResponse("resp_1", List.of(item("user", "a")), List.of(new ConversationStore.NewItem("msg_x", "assistant", "b")),
+                    new ConversationStore.Usage(17, 4, 9), "completed", made);
+            assertEquals(made, s.generation("resp_1").orElseThrow());
+            // a turn that fails to commit leaves no row behind (the same transaction)
+            s.beginResponse(response("resp_2", "k1", conv));
+            assertThrows(ConversationStore.StoreException.class, () -> s.completeResponse("resp_2", List.of(),
+                    List.of(new ConversationStore.NewItem("msg_x", "assistant", "dup")), new ConversationStore.Usage(1, 0, 1), "completed",
+                    gen("resp_2", 5, "chat", "v2", "completed", 1, 3, false, false)));
+            assertTrue(s.generation("resp_2").isEmpty());
+            s.failResponse("resp_2", "failed", "engine error", gen("resp_2", 6, "chat", "v2", "failed", 0, 0, false, false));
+            ConversationStore.GenerationRecord failed = s.generation("resp_2").orElseThrow();
+            assertEquals("failed", failed.status());
+            assertEquals(-1, failed.ttftMs(), "no first token: NULL, read back as negative");
+            assertEquals("failed", s.response("k1", "resp_2").orElseThrow().status());
+        }
+    }
+
+    @Test
+    void theGenerationsLogIsScannedAndBucketedByModelVersionAndHour() throws Exception {
+        long h = 3_600_000L, t0 = 480_000 * h; // an hour boundary
+        try (SqlConversationStore s = open()) {
+            s.recordGenerations(List.of(
+                    gen("g1", t0 + 10, "chat", "v1", "completed", 10, 40, false, false),
+                    gen("g2", t0 + 20, "chat", "v1", "completed", 20, 80, false, false),
+                    gen("g3", t0 + 30, "chat", "v1", "incomplete", 0, 0, true, false),
+                    gen("g4", t0 + 40, "chat", "v1", "failed", 0, 0, false, false),
+                    gen("g5", t0 + h + 1, "chat", "v2", "completed", 4, 16, false, true),
+                    gen("g6", t0 + h + 2, "other", null, "completed", 7, 7, false, false)));
+            List<String> seen = new ArrayList<>();
+            s.scanGenerations(t0, t0 + 2 * h, "chat", g -> seen.add(g.id()));
+            assertEquals(List.of("g1", "g2", "g3", "g4", "g5"), seen);
+            seen.clear();
+            s.scanGenerations(t0 + 15, t0 + h + 2, null, g -> seen.add(g.id()));
+            assertEquals(List.of("g2", "g3", "g4", "g5"), seen, "[since, until)");
+            List<ConversationStore.Bucket> b = s.generationBuckets(t0, h, null);
+            assertEquals(List.of(
+                    new ConversationStore.Bucket("chat", "v1", t0, 3, 30, 500, 120, 8000, 1, 1, 4),
+                    new ConversationStore.Bucket("chat", "v2", t0 + h, 1, 4, 16, 16, 256, 1, 0, 1),
+                    new ConversationStore.Bucket("other", null, t0 + h, 1, 7, 49, 7, 49, 0, 0, 1)), b);
+            assertEquals(1, s.generationBuckets(t0 + h, h, "chat").size());
+        }
+    }
+
+    @Test
+    void aVersion2DatabaseMigratesKeepingItsAnswersInTheGenerationsLog() throws Exception {
+        try (java.sql.Connection c = raw(); java.sql.Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at BIGINT NOT NULL)");
+            for (int v = 1; v <= 2; v++) {
+                for (String sql : Migrations.ALL.get(v - 1).sql(dialect()).split(";")) if (!sql.isBlank()) st.execute(sql);
+                st.execute("INSERT INTO schema_migrations VALUES (" + v + ", 'v" + v + "', 0)");
+            }
+            st.execute("INSERT INTO conversations VALUES ('conv_1', 'k', 1, '{}')");
+            st.execute("INSERT INTO responses (id, owner, conversation_id, status, model, created_at, completed_at, input_tokens, cached_tokens,"
+                    + " output_tokens) VALUES ('resp_1', 'k', 'conv_1', 'completed', 'm', 100, 101, 12, 0, 5),"
+                    + " ('resp_2', 'k', 'conv_1', 'completed', 'm', 200, 201, 20, 12, 1), ('resp_3', 'k', 'conv_1', 'completed', 'm', 300, 301, 30, 0, 7),"
+                    + " ('resp_4', 'k', NULL, 'failed', 'm', 400, 401, NULL, NULL, NULL)");
+            st.execute("INSERT INTO responses (id, owner, conversation_id, status, model, created_at) VALUES ('resp_5', 'k', 'conv_1', 'in_progress', 'm', 500)");
+            st.execute("INSERT INTO items (id, owner, conversation_id, response_id, role, content, status, created_at, type, output) VALUES"
+                    + " ('msg_a', 'k', 'conv_1', 'resp_1', 'user', 'question', 'completed', 100, 'message', 0),"
+                    + " ('msg_b', 'k', 'conv_1', 'resp_1', 'assistant', 'héllo 🐕', 'completed', 101, 'message', 1),"
+                    + " ('msg_c', 'k', 'conv_1', 'resp_2', 'assistant', '  ', 'completed', 201, 'message', 1),"
+                    + " ('fc_d', 'k', 'conv_1', 'resp_3', 'assistant', '{}', 'completed', 301, 'function_call', 1)");
+        }
+        try (SqlConversationStore s = open()) {
+            assertEquals(Migrations.ALL.size(), s.schemaVersion());
+            ConversationStore.GenerationRecord g1 = s.generation("resp_1").orElseThrow();
+            assertEquals(List.of("responses", "m", "completed", 12, 5, 7, false), List.of(g1.api(), g1.model(), g1.status(), g1.promptTokens(),
+                    g1.outputTokens(), g1.outputChars(), g1.empty()), "7 code points in 'héllo 🐕'");
+            assertEquals(100_000L, g1.createdMs());
+            assertNull(g1.version(), "made before versions were recorded");
+            assertEquals("conv_1", g1.conversationId());
+            assertTrue(s.generation("resp_2").orElseThrow().empty(), "a blank answer");
+            assertFalse(s.generation("resp_3").orElseThrow().empty(), "a function call is an answer");
+            assertEquals("failed", s.generation("resp_4").orElseThrow().status());
+            assertTrue(s.generation("resp_5").isEmpty(), "an interrupted response made nothing");
+            assertEquals(List.of("question", "héllo 🐕"), s.items("k", "conv_1").stream().limit(2).map(ConversationStore.Item::content).toList());
+        }
+    }
+
+    @Test
+    void theRegistryNumbersVersionsMarksThePromotedOneAndRollsBackAsAStack() throws Exception {
+        try (SqlConversationStore s = open()) {
+            ModelRegistry.Adapter terse = new ModelRegistry.Adapter("terse", "/m/terse.gguf", "ef".repeat(32));
+            ModelRegistry.ModelVersion v1 = s.addVersion("chat", null, "/m/a.gguf", "aa".repeat(32), 100, List.of());
+            ModelRegistry.ModelVersion v2 = s.addVersion("chat", null, "/m/b.gguf", "bb".repeat(32), 200, List.of(terse));
+            s.addVersion("chat", "exp", "/m/c.gguf", "cc".repeat(32), 300, List.of());
+            assertEquals(List.of("v1", "v2"), List.of(v1.version(), v2.version()));
+            var dup = assertThrows(ModelRegistry.RegistryException.class, () -> s.addVersion("chat", "v2", "/x", "dd".repeat(32), 1, List.of()));
+            assertTrue(dup.getMessage().contains("has a version v2 already"), dup.getMessage());
+            assertThrows(ModelRegistry.RegistryException.class, () -> s.addVersion("bad name", null, "/x", "dd".repeat(32), 1, List.of()));
+            assertTrue(s.promoted("chat").isEmpty());
+            var none = assertThrows(ModelRegistry.RegistryException.class, () -> s.rollback("chat"));
+            assertTrue(none.getMessage().contains("no promoted version"), none.getMessage());
+            var unknown = assertThrows(ModelRegistry.RegistryException.class, () -> s.promote("chat", "v9"));
+            assertEquals(ModelRegistry.RegistryException.Kind.NOT_FOUND, unknown.kind);
+            assertTrue(unknown.getMessage().contains("has no version v9; it has v1, v2, exp"), unknown.getMessage());
+            assertEquals(ModelRegistry.RegistryException.Kind.NOT_FOUND, assertThrows(ModelRegistry.RegistryException.class,
+                    () -> s.promote("nope", "v1")).kind);
+
+            s.promote("chat", "v1");
+            s.promote("chat", "v2");
+            s.promote("chat", "v2"); // promoted twice: one rollback leaves it
+            s.promote("chat", "exp");
+            assertEquals("exp", s.promoted("chat").orElseThrow().version());
+            assertEquals(List.of(false, false, true), s.versions("chat").stream().map(ModelRegistry.ModelVersion::promoted).toList());
+            assertEquals("v2", s.rollbackTarget("chat").version());
+            assertEquals("exp", s.promoted("chat").orElseThrow().version(), "rollbackTarget only looks");
+            assertEquals("v2", s.rollback("chat").version());
+            assertEquals(List.of(terse), s.promoted("chat").orElseThrow().adapters());
+            assertEquals("v1", s.rollback("chat").version(), "both promotions of v2 are undone");
+            var bottom = assertThrows(ModelRegistry.RegistryException.class, () -> s.rollback("chat"));
+            assertTrue(bottom.getMessage().contains("no version promoted before v1"), bottom.getMessage());
+            assertEquals("v1", s.promoted("chat").orElseThrow().version());
+            List<ModelRegistry.Promotion> h = s.promotions("chat");
+            assertEquals(List.of("exp", "v2", "v2", "v1"), h.stream().map(ModelRegistry.Promotion::version).toList());
+            assertEquals(List.of(true, true, true, false), h.stream().map(p -> p.rolledBackAt() != null).toList());
+            s.promote("chat", "v2");
+            assertEquals("v2", s.promoted("chat").orElseThrow().version());
+            assertEquals("v1", s.rollback("chat").version());
+            assertEquals(3, s.versions(null).size());
+        }
+        try (SqlConversationStore s = open()) {
+            assertEquals("v1", s.promoted("chat").orElseThrow().version(), "the registry is in the database");
+        }
+    }
+
+    @Test
+    void concurrentPromotionsEachLandWhole() throws Exception {
+        try (SqlConversationStore s = open(); ExecutorService pool = Executors.newFixedThreadPool(4)) {
+            for (int i = 1; i <= 4; i++) s.addVersion("m", null, "/m/" + i, ("0" + i).repeat(32), i, List.of());
+            List<Future<?>> f = new ArrayList<>();
+            for (int r = 0; r < 20; r++) {
+                String v = "v" + (1 + r % 4);
+                f.add(pool.submit(() -> s.promote("m", v)));
+            }
+            for (Future<?> x : f) x.get(30, TimeUnit.SECONDS);
+            assertEquals(20, s.promotions("m").size());
+            assertEquals(s.promotions("m").getFirst().version(), s.promoted("m").orElseThrow().version());
+            assertEquals(1, s.versions("m").stream().filter(ModelRegistry.ModelVersion::promoted).count());
         }
     }
 

@@ -66,6 +66,16 @@ class PostgresConversationStoreTest extends ConversationStoreContract {
         return PostgresConversationStore.open(url(), 8);
     }
 
+    @Override
+    Connection raw() throws Exception {
+        return admin(url());
+    }
+
+    @Override
+    Migrations.Dialect dialect() {
+        return Migrations.Dialect.POSTGRES;
+    }
+
     @Test
     void serversStartingTogetherMigrateOnce() throws Exception {
         try (ExecutorService pool = Executors.newFixedThreadPool(4)) {

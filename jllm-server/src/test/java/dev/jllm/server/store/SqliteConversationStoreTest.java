@@ -18,6 +18,16 @@ class SqliteConversationStoreTest extends ConversationStoreContract {
         return SqliteConversationStore.open(dir);
     }
 
+    @Override
+    Connection raw() throws Exception {
+        return DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("jllm.db"));
+    }
+
+    @Override
+    Migrations.Dialect dialect() {
+        return Migrations.Dialect.SQLITE;
+    }
+
     @Test
     void theFileIsInWalMode() throws Exception {
         try (SqliteConversationStore s = SqliteConversationStore.open(dir)) {
