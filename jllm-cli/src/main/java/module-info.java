@@ -9,6 +9,7 @@ module dev.jllm.cli {
     requires dev.jllm.eval;
     requires java.desktop;
     requires info.picocli;
+    requires org.knowm.xchart;
     requires com.fasterxml.jackson.databind;
     requires java.management;
     requires jdk.management;

@@ -20,4 +20,5 @@ module dev.jllm.server {
     exports dev.jllm.server.store;
     exports dev.jllm.server.metrics;
     exports dev.jllm.server.registry;
+    exports dev.jllm.server.ops;
 }

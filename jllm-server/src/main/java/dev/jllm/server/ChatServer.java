@@ -52,7 +52,7 @@ public final class ChatServer implements AutoCloseable {
                           int maxRunning, int maxWaiting, long kvCacheBytes, int stepTokens, int maxBodyBytes, long heartbeatMillis,
                           int maxPerKey, Duration shutdownGrace, String store, Scheduler.Batching batching, int ctxSize,
                           Map<String, Path> adapters, int maxOutputChars, Pooling pooling, Path kvDiskDir, long kvDiskBudget, int warmupTokens,
-                          String registry, dev.jllm.server.http.AdminKey adminKey, long registryPollMillis) {
+                          String registry, dev.jllm.server.http.AdminKey adminKey, long registryPollMillis, long driftIntervalMillis) {
         public static final int DEFAULT_CTX = 4096;
         /** {@code --kv-disk-budget} by default: conversations' KV on disk, LRU beyond it. */
         public static final long DEFAULT_KV_DISK_BUDGET = 4L << 30;
@@ -77,14 +77,22 @@ public final class ChatServer implements AutoCloseable {
         public Options withRegistry(String name, long pollMillis) {
             return new Options(model, host, port, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
                     maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize, adapters, maxOutputChars, pooling, kvDiskDir,
-                    kvDiskBudget, warmupTokens, name, adminKey, pollMillis);
+                    kvDiskBudget, warmupTokens, name, adminKey, pollMillis, driftIntervalMillis);
+        }
+
+        /** {@code --drift-interval}: how often the drift alarm reads the generations log (0: only on demand, {@link ChatServer#drift()}). */
+        public Options withDriftInterval(long millis) {
+            if (millis < 0) throw new IllegalArgumentException("--drift-interval must be >= 0, got " + millis);
+            return new Options(model, host, port, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize, adapters, maxOutputChars, pooling, kvDiskDir,
+                    kvDiskBudget, warmupTokens, registry, adminKey, registryPollMillis, millis);
         }
 
         /** {@code --admin-key FILE}: the key of the admin endpoints (model registry), separate from the users' keys. */
         public Options withAdminKey(dev.jllm.server.http.AdminKey key) {
             return new Options(model, host, port, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
                     maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize, adapters, maxOutputChars, pooling, kvDiskDir,
-                    kvDiskBudget, warmupTokens, registry, key, registryPollMillis);
+                    kvDiskBudget, warmupTokens, registry, key, registryPollMillis, driftIntervalMillis);
         }
 
         /** Where conversations' KV goes when evicted and at shutdown: {@code --kv-disk-dir}, else {@code DATA_DIR/kv}. */
@@ -96,71 +104,71 @@ public final class ChatServer implements AutoCloseable {
         public Options withWarmup(int tokens) {
             return new Options(model, host, port, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
                     maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize, adapters, maxOutputChars, pooling, kvDiskDir,
-                    kvDiskBudget, tokens, registry, adminKey, registryPollMillis);
+                    kvDiskBudget, tokens, registry, adminKey, registryPollMillis, driftIntervalMillis);
         }
 
         /** {@code --kv-disk-dir} (null: under the data dir) and {@code --kv-disk-budget} in bytes (0: KV stays in memory only). */
         public Options withKvDisk(Path dir, long budget) {
             return new Options(model, host, port, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize, adapters, maxOutputChars, pooling, dir, budget, warmupTokens, registry, adminKey, registryPollMillis);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize, adapters, maxOutputChars, pooling, dir, budget, warmupTokens, registry, adminKey, registryPollMillis, driftIntervalMillis);
         }
 
         /** Defaults for everything but the model, data dir and keys. */
         public static Options defaults(Path model, Path dataDir, ApiKeys keys) {
             return new Options(model, "127.0.0.1", 8080, dataDir, Runtime.getRuntime().availableProcessors(), keys, false, 8, 64,
-                    256L << 20, 512, 4 << 20, 2_000, 4, Duration.ofSeconds(30), null, Scheduler.Batching.CONTINUOUS, 0, Map.of(), 0, Pooling.MEAN, null, DEFAULT_KV_DISK_BUDGET, DEFAULT_WARMUP_TOKENS, null, dev.jllm.server.http.AdminKey.disabled(), 2_000);
+                    256L << 20, 512, 4 << 20, 2_000, 4, Duration.ofSeconds(30), null, Scheduler.Batching.CONTINUOUS, 0, Map.of(), 0, Pooling.MEAN, null, DEFAULT_KV_DISK_BUDGET, DEFAULT_WARMUP_TOKENS, null, dev.jllm.server.http.AdminKey.disabled(), 2_000, 60_000);
         }
 
         public Options withPort(int p) {
             return new Options(model, host, p, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize, adapters, maxOutputChars, pooling, kvDiskDir, kvDiskBudget, warmupTokens, registry, adminKey, registryPollMillis);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize, adapters, maxOutputChars, pooling, kvDiskDir, kvDiskBudget, warmupTokens, registry, adminKey, registryPollMillis, driftIntervalMillis);
         }
 
         public Options withHost(String h, boolean insecureOk) {
             return new Options(model, h, port, dataDir, threads, apiKeys, insecureOk, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize, adapters, maxOutputChars, pooling, kvDiskDir, kvDiskBudget, warmupTokens, registry, adminKey, registryPollMillis);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize, adapters, maxOutputChars, pooling, kvDiskDir, kvDiskBudget, warmupTokens, registry, adminKey, registryPollMillis, driftIntervalMillis);
         }
 
         public Options withLimits(int running, int waiting, int perKey, int bodyBytes, long heartbeat) {
             return new Options(model, host, port, dataDir, threads, apiKeys, insecure, running, waiting, kvCacheBytes, stepTokens,
-                    bodyBytes, heartbeat, perKey, shutdownGrace, store, batching, ctxSize, adapters, maxOutputChars, pooling, kvDiskDir, kvDiskBudget, warmupTokens, registry, adminKey, registryPollMillis);
+                    bodyBytes, heartbeat, perKey, shutdownGrace, store, batching, ctxSize, adapters, maxOutputChars, pooling, kvDiskDir, kvDiskBudget, warmupTokens, registry, adminKey, registryPollMillis, driftIntervalMillis);
         }
 
         public Options withShutdownGrace(Duration d) {
             return new Options(model, host, port, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, d, store, batching, ctxSize, adapters, maxOutputChars, pooling, kvDiskDir, kvDiskBudget, warmupTokens, registry, adminKey, registryPollMillis);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, d, store, batching, ctxSize, adapters, maxOutputChars, pooling, kvDiskDir, kvDiskBudget, warmupTokens, registry, adminKey, registryPollMillis, driftIntervalMillis);
         }
 
         public Options withStore(String url) {
             return new Options(model, host, port, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, url, batching, ctxSize, adapters, maxOutputChars, pooling, kvDiskDir, kvDiskBudget, warmupTokens, registry, adminKey, registryPollMillis);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, url, batching, ctxSize, adapters, maxOutputChars, pooling, kvDiskDir, kvDiskBudget, warmupTokens, registry, adminKey, registryPollMillis, driftIntervalMillis);
         }
 
         public Options withBatching(Scheduler.Batching b) {
             return new Options(model, host, port, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, b, ctxSize, adapters, maxOutputChars, pooling, kvDiskDir, kvDiskBudget, warmupTokens, registry, adminKey, registryPollMillis);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, b, ctxSize, adapters, maxOutputChars, pooling, kvDiskDir, kvDiskBudget, warmupTokens, registry, adminKey, registryPollMillis, driftIntervalMillis);
         }
 
         public Options withCtxSize(int n) {
             return new Options(model, host, port, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, n, adapters, maxOutputChars, pooling, kvDiskDir, kvDiskBudget, warmupTokens, registry, adminKey, registryPollMillis);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, n, adapters, maxOutputChars, pooling, kvDiskDir, kvDiskBudget, warmupTokens, registry, adminKey, registryPollMillis, driftIntervalMillis);
         }
 
         /** LoRA adapters served beside the base, as {@code MODEL:NAME} (GGUF files, llama.cpp's layout). */
         public Options withAdapters(Map<String, Path> a) {
             return new Options(model, host, port, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize, a, maxOutputChars, pooling, kvDiskDir, kvDiskBudget, warmupTokens, registry, adminKey, registryPollMillis);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize, a, maxOutputChars, pooling, kvDiskDir, kvDiskBudget, warmupTokens, registry, adminKey, registryPollMillis, driftIntervalMillis);
         }
 
         /** {@code --max-output-chars} (the budget of requests that set none; 0 = none) and {@code --pooling} for /v1/embeddings. */
         public Options withOutputs(int maxChars, Pooling p) {
             return new Options(model, host, port, dataDir, threads, apiKeys, insecure, maxRunning, maxWaiting, kvCacheBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize, adapters, maxChars, p, kvDiskDir, kvDiskBudget, warmupTokens, registry, adminKey, registryPollMillis);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize, adapters, maxChars, p, kvDiskDir, kvDiskBudget, warmupTokens, registry, adminKey, registryPollMillis, driftIntervalMillis);
         }
 
         public Options withResources(int threadCount, long kvBytes) {
             return new Options(model, host, port, dataDir, threadCount, apiKeys, insecure, maxRunning, maxWaiting, kvBytes, stepTokens,
-                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize, adapters, maxOutputChars, pooling, kvDiskDir, kvDiskBudget, warmupTokens, registry, adminKey, registryPollMillis);
+                    maxBodyBytes, heartbeatMillis, maxPerKey, shutdownGrace, store, batching, ctxSize, adapters, maxOutputChars, pooling, kvDiskDir, kvDiskBudget, warmupTokens, registry, adminKey, registryPollMillis, driftIntervalMillis);
         }
     }
 
@@ -181,6 +189,9 @@ public final class ChatServer implements AutoCloseable {
             switchFailures = new java.util.concurrent.atomic.AtomicLong();
     private volatile String lastFailure; // the last switch failure logged, so a failing version is not logged every poll
     private final Map<ServedModels, Integer> trainedContext = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile dev.jllm.server.ops.DriftMonitor drift;
+    /** How far back the drift alarm reads the generations log: a version's baseline must lie within. */
+    static final long DRIFT_LOOKBACK_MS = java.util.concurrent.TimeUnit.DAYS.toMillis(14);
 
     private ChatServer(Options options, Function<ModelFile, ChatRenderer> templates, PrometheusMetrics metrics, KvDiskStore disk,
                        SqlConversationStore store, String modelId) {
@@ -269,6 +280,8 @@ public final class ChatServer implements AutoCloseable {
                     }
                 });
             }
+            s.drift = new dev.jllm.server.ops.DriftMonitor(store, metrics.registry(), dev.jllm.server.ops.DriftDetector.Params.DEFAULT,
+                    o.driftIntervalMillis(), DRIFT_LOOKBACK_MS, System::currentTimeMillis);
             api.start();
             if (o.registry() != null) s.startFollowing();
             return s;
@@ -441,6 +454,11 @@ public final class ChatServer implements AutoCloseable {
         return api.backend().models().version();
     }
 
+    /** The drift alarm (its states; {@code refresh()} runs it now). */
+    public dev.jllm.server.ops.DriftMonitor drift() {
+        return drift;
+    }
+
     /** Tokens of context each conversation gets (prompt + reply), as --ctx-size resolved it. */
     public int contextLength() {
         return api.backend().scheduler().contextLength();
@@ -458,6 +476,7 @@ public final class ChatServer implements AutoCloseable {
         }
         Thread f = follower;
         if (f != null) f.interrupt();
+        if (drift != null) drift.close();
         api.stop((int) Math.max(0, grace.toSeconds())); // closes every version's engine
         if (disk != null) disk.close();
         store.close();

@@ -297,6 +297,68 @@ abstract class ConversationStoreContract {
         }
     }
 
+    /** 30 hours of synthetic answers: v1 with ~400 characters, 40% shorter from hour 20; a failure and an empty answer every hour. */
+    static List<ConversationStore.GenerationRecord> syntheticDay(long t0) {
+        List<ConversationStore.GenerationRecord> rows = new ArrayList<>();
+        java.util.SplittableRandom r = new java.util.SplittableRandom(42);
+        for (int h = 0; h < 30; h++) {
+            for (int i = 0; i < 30; i++) {
+                long at = t0 + h * 3_600_000L + i * 100_000L;
+                String id = "g" + h + "_" + i;
+                if (i == 0) {
+                    rows.add(gen(id, at, "chat", "v1", "failed", 0, 0, false, false));
+                } else if (i == 1) {
+                    rows.add(gen(id, at, "chat", "v1", "completed", 1, 0, true, false));
+                } else {
+                    int chars = (int) Math.round((h < 20 ? 400 : 240) * (0.7 + 0.6 * r.nextDouble()));
+                    rows.add(gen(id, at, "chat", "v1", "completed", chars / 4, chars, false, false));
+                }
+            }
+        }
+        return rows;
+    }
+
+    @Test
+    void theOpsReportAndTheDriftAlarmReadTheLogAlike() throws Exception {
+        long h = 3_600_000L, t0 = 490_000 * h;
+        List<ConversationStore.GenerationRecord> rows = syntheticDay(t0);
+        try (SqlConversationStore s = open()) {
+            for (int i = 0; i < rows.size(); i += 200) s.recordGenerations(rows.subList(i, Math.min(rows.size(), i + 200)));
+            List<dev.jllm.server.ops.OpsReport.Row> report = dev.jllm.server.ops.OpsReport.of(s, t0, t0 + 30 * h, "chat", h);
+            assertEquals(30, report.size());
+            dev.jllm.server.ops.OpsReport.Row first = report.getFirst();
+            List<ConversationStore.GenerationRecord> hour0 = rows.subList(0, 30);
+            int[] chars = hour0.stream().filter(ConversationStore.GenerationRecord::answered).mapToInt(ConversationStore.GenerationRecord::outputChars).sorted().toArray();
+            assertEquals(t0, first.startMs());
+            assertEquals("v1", first.version());
+            assertEquals(30, first.requests());
+            assertEquals(29, first.answers());
+            assertEquals(java.util.Arrays.stream(chars).average().orElseThrow(), first.meanChars(), 1e-9);
+            assertEquals(chars[chars.length / 2], first.medianChars(), 1e-9);
+            assertEquals(1 / 30.0, first.errorRate(), 1e-12);
+            assertEquals(1 / 29.0, first.emptyRate(), 1e-12);
+            assertEquals(12.5, first.medianTtftMs(), 1e-9);
+            assertTrue(report.get(25).meanChars() < 0.7 * report.get(5).meanChars(), "the drop shows in the hourly means");
+
+            io.micrometer.core.instrument.simple.SimpleMeterRegistry meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+            long[] now = {t0 + 19 * h + 1};
+            try (dev.jllm.server.ops.DriftMonitor m = new dev.jllm.server.ops.DriftMonitor(s, meters, dev.jllm.server.ops.DriftDetector.Params.DEFAULT,
+                    0, 14L * 24 * h, () -> now[0])) {
+                var before = m.refresh().getFirst();
+                assertFalse(before.lengthAlarm(), "hours 0-18: stable");
+                now[0] = t0 + 30 * h;
+                var after = m.refresh().getFirst();
+                assertTrue(after.lengthAlarm(), "the drop from hour 20 raises the alarm: " + after);
+                assertTrue(after.lengthAlarmSinceMs() >= t0 + 20 * h && after.lengthAlarmSinceMs() <= t0 + 22 * h, "within the window");
+                assertEquals("v1", after.version());
+                double drift = meters.get("jllm.output_length_drift").tag("model", "chat").tag("version", "v1").gauge().value();
+                assertEquals(after.lengthCusum(), drift, 1e-9);
+                assertEquals(1.0, meters.get("jllm.output_length_drift_alarm").tag("version", "v1").gauge().value());
+                assertEquals(after.baselineChars(), meters.get("jllm.output_length_baseline_mean").tag("version", "v1").gauge().value(), 1e-9);
+            }
+        }
+    }
+
     @Test
     void anotherOwnerSeesNothing() throws Exception {
         try (SqlConversationStore s = open()) {
