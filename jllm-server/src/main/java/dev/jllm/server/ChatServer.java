@@ -16,6 +16,7 @@ import dev.jllm.server.http.HttpApi;
 import dev.jllm.server.http.AdminApi;
 import dev.jllm.server.http.ServedModels;
 import dev.jllm.server.registry.Registry;
+import dev.jllm.server.store.ConversationStore;
 import dev.jllm.server.store.ModelRegistry;
 import dev.jllm.server.metrics.PrometheusMetrics;
 import dev.jllm.server.store.PostgresConversationStore;
@@ -183,7 +184,9 @@ public final class ChatServer implements AutoCloseable {
     private final String modelId;
     private final Duration grace;
     private final Object switching = new Object();
-    private volatile Thread follower;
+    private volatile Thread follower, heartbeat;
+    /** How often this server tells the store it is alive (the lease is {@link ConversationStore#LEASE_MS}). */
+    static final long HEARTBEAT_MS = 1_000;
     private volatile boolean stopped;
     private final java.util.concurrent.atomic.AtomicLong switches = new java.util.concurrent.atomic.AtomicLong(),
             switchFailures = new java.util.concurrent.atomic.AtomicLong();
@@ -282,6 +285,8 @@ public final class ChatServer implements AutoCloseable {
             }
             s.drift = new dev.jllm.server.ops.DriftMonitor(store, metrics.registry(), dev.jllm.server.ops.DriftDetector.Params.DEFAULT,
                     o.driftIntervalMillis(), DRIFT_LOOKBACK_MS, System::currentTimeMillis);
+            store.registerInstance(api.instance(), api.uri().toString());
+            s.startHeartbeat();
             api.start();
             if (o.registry() != null) s.startFollowing();
             return s;
@@ -386,6 +391,33 @@ public final class ChatServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Every second: this instance is alive (for replicas on the same store), and responses left in
+     * progress by instances that stopped heartbeating (kill -9, a lost machine) are marked incomplete,
+     * which frees their conversations for a retry on this replica.
+     */
+    private void startHeartbeat() {
+        heartbeat = Thread.ofVirtual().name("jllm-heartbeat").start(() -> {
+            String failing = null;
+            while (!stopped) {
+                try {
+                    Thread.sleep(HEARTBEAT_MS);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                try {
+                    int marked = store.heartbeat(api.instance());
+                    if (marked > 0) LOG.warning("marked " + marked + " responses of a stopped replica incomplete (no heartbeat for "
+                            + ConversationStore.LEASE_MS / 1000 + " s); their conversations take new turns again");
+                    failing = null;
+                } catch (RuntimeException e) {
+                    if (!java.util.Objects.equals(failing, e.getMessage())) LOG.warning("heartbeat to the store failed: " + e.getMessage());
+                    failing = e.getMessage();
+                }
+            }
+        });
+    }
+
     /** Polls the registry for promotions and rollbacks (other replicas, {@code jllm models promote}) on a thread of its own. */
     private void startFollowing() {
         follower = Thread.ofVirtual().name("jllm-registry-follower").start(() -> {
@@ -478,6 +510,13 @@ public final class ChatServer implements AutoCloseable {
         if (f != null) f.interrupt();
         if (drift != null) drift.close();
         api.stop((int) Math.max(0, grace.toSeconds())); // closes every version's engine
+        Thread h = heartbeat;
+        if (h != null) h.interrupt();
+        try {
+            store.unregisterInstance(api.instance()); // drained: nothing of ours is in progress
+        } catch (RuntimeException e) {
+            LOG.warning("could not remove this instance from the store: " + e.getMessage());
+        }
         if (disk != null) disk.close();
         store.close();
     }

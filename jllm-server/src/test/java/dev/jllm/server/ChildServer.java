@@ -17,10 +17,11 @@ final class ChildServer implements AutoCloseable {
     final java.net.URI uri;
     final Path log;
 
-    /** args: model, data dir, kv cache bytes */
+    /** args: model, data dir, kv cache bytes[, postgres URL] */
     public static void main(String[] args) throws Exception {
         ChatServer.Options o = ChatServer.Options.defaults(Path.of(args[0]), Path.of(args[1]), ApiKeys.disabled()).withPort(0)
                 .withResources(2, Long.parseLong(args[2]));
+        if (args.length > 3) o = o.withStore(args[3]).withLimits(8, 64, 64, 4 << 20, 500); // a replica: all clients share the local key
         ChatServer s = ChatServer.start(o, f -> ServerFixture.CHATML);
         System.out.println("READY " + s.uri());
         System.out.flush();
@@ -34,6 +35,11 @@ final class ChildServer implements AutoCloseable {
     }
 
     static ChildServer start(Path model, Path dataDir, long kvBytes, Path log) throws IOException, InterruptedException {
+        return start(model, dataDir, kvBytes, log, null);
+    }
+
+    /** With {@code store} a postgres:// URL: a replica on that database. */
+    static ChildServer start(Path model, Path dataDir, long kvBytes, Path log, String store) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElseThrow());
         for (String a : ProcessHandle.current().info().arguments().orElseThrow()) {
@@ -45,6 +51,7 @@ final class ChildServer implements AutoCloseable {
         }
         cmd.addAll(List.of("-Xmx1g", "-cp", System.getProperty("java.class.path"), ChildServer.class.getName(), model.toString(),
                 dataDir.toString(), Long.toString(kvBytes)));
+        if (store != null) cmd.add(store);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {

@@ -77,7 +77,8 @@ public final class HttpApi {
             PromptBuilder prompts = b.prompts();
             this.chat = new ChatApi(models, scheduler, prompts, settings.heartbeatMillis(), settings.maxOutputChars(), log, replica);
             this.conversations = new ConversationsApi(store, scheduler, prompts);
-            this.responses = new ResponsesApi(models, scheduler, prompts, store, settings.heartbeatMillis(), settings.maxOutputChars(), log, replica);
+            this.responses = new ResponsesApi(models, scheduler, prompts, store, settings.heartbeatMillis(), settings.maxOutputChars(), log, replica,
+                    instance);
             this.embeddings = new EmbeddingsApi(models, scheduler, prompts, settings.pooling());
         }
 
@@ -108,6 +109,8 @@ public final class HttpApi {
     private final HttpServer server;
     private final GenerationLog log;
     private final String replica;
+    /** This server among replicas on one store: host:port and a random suffix (a restart is another instance). */
+    private final String instance;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private volatile boolean draining;
     private volatile AdminKey adminKey = AdminKey.disabled();
@@ -138,6 +141,7 @@ public final class HttpApi {
         this.limiter = new KeyLimiter(settings.maxConcurrentPerKey());
         this.server = HttpServer.create(bind, 128);
         this.replica = replicaName(server.getAddress());
+        this.instance = replica + "-" + dev.jllm.server.store.Ids.next("").substring(0, 8);
         this.log = new GenerationLog(store);
         this.current = new Routes(backend);
         live.add(current);
@@ -197,6 +201,11 @@ public final class HttpApi {
         }
         if (host == null || host.isBlank()) host = a.getAddress().getHostAddress();
         return host + ":" + a.getPort();
+    }
+
+    /** This server's instance id in the store (heartbeats, the responses it runs). */
+    public String instance() {
+        return instance;
     }
 
     /** The name this server writes in the generations log's replica column. */
@@ -295,6 +304,8 @@ public final class HttpApi {
             ApiException a = Generations.failure(e);
             if (a.status >= 500) LOG.warning(() -> "request failed: " + e.getMessage());
             reply(ex, a);
+        } catch (ConversationStore.ConversationBusyException e) {
+            reply(ex, new ApiException(409, "invalid_request_error", "conversation", "conversation_busy", e.getMessage(), 1));
         } catch (ConversationStore.StoreException e) {
             LOG.log(Level.WARNING, "conversation store failed in " + ex.getRequestMethod() + " " + ex.getRequestURI().getPath(), e);
             reply(ex, new ApiException(503, "server_error", null, "store_unavailable", "the conversation store failed; retry later", 2));
@@ -342,6 +353,8 @@ public final class HttpApi {
         String storeError = null;
         try {
             store.ping();
+        } catch (ConversationStore.ConversationBusyException e) {
+            reply(ex, new ApiException(409, "invalid_request_error", "conversation", "conversation_busy", e.getMessage(), 1));
         } catch (ConversationStore.StoreException e) {
             storeError = "the conversation store is unreachable";
             LOG.warning(() -> "/ready: " + e.getMessage());

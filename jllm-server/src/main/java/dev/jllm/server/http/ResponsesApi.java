@@ -42,11 +42,13 @@ final class ResponsesApi {
     private final int defaultMaxOutputChars;
     private final GenerationLog log;
     private final String replica;
+    private final String instance;
 
     ResponsesApi(ServedModels models, Scheduler scheduler, PromptBuilder prompts, ConversationStore store, long heartbeatMillis,
-                 int defaultMaxOutputChars, GenerationLog log, String replica) {
+                 int defaultMaxOutputChars, GenerationLog log, String replica, String instance) {
         this.log = log;
         this.replica = replica;
+        this.instance = instance;
         this.defaultMaxOutputChars = defaultMaxOutputChars;
         this.models = models;
         this.scheduler = scheduler;
@@ -86,7 +88,13 @@ final class ResponsesApi {
         List<ChatMessage> msgs = new ArrayList<>();
         if (t.instructions() != null) msgs.add(ChatMessage.system(t.instructions()));
         msgs.addAll(ResponseItems.toMessages(ResponseItems.views(history, t.input())));
-        int[] previous = scheduler.lastSequence(t.conversationId() != null ? t.conversationId() : t.previousResponseId());
+        String key = t.conversationId() != null ? t.conversationId() : t.previousResponseId();
+        int[] previous = scheduler.lastSequence(key);
+        if (key != null && models.sha256() != null) {
+            // the ids the last turn left, as stored by whichever replica answered it: newer than a resident sequence if another served it
+            int[] stored = store.sequence(key, models.sha256());
+            if (stored != null && (previous == null || stored.length > previous.length)) previous = stored;
+        }
         PromptBuilder pb = t.tools().active() ? prompts.withTools(t.tools().templateTools()) : prompts;
         ToolCallFormat format = pb.toolCallFormat();
         dev.jllm.grammar.Grammar grammar = t.grammar();
@@ -102,7 +110,7 @@ final class ResponsesApi {
         t.args().checkFits(p.tokens().length, prompts.contextLength(), "input");
         if (t.store()) {
             store.beginResponse(new ConversationStore.Response(t.id(), owner, t.conversationId(), t.previousResponseId(), "in_progress",
-                    t.model().id(), t.instructions(), t.createdAt(), null, null, null));
+                    t.model().id(), t.instructions(), t.createdAt(), null, null, null), instance);
         }
         String itemId = Ids.next("msg_");
         Map<String, String> headers = p.droppedMessages() > 0
@@ -388,8 +396,10 @@ final class ResponsesApi {
         }
         if (t.store()) {
             made.recorded = true;
+            String key = cacheKey(t);
             store.completeResponse(t.id(), t.input(), outputs, new ConversationStore.Usage(f.promptTokens(), f.cachedTokens(), f.completionTokens()),
-                    status, made.answered(f, a.text(), !a.calls().isEmpty()));
+                    status, made.answered(f, a.text(), !a.calls().isEmpty()), key,
+                    key != null && models.sha256() != null && f.sequence() != null ? new ConversationStore.Sequence(models.sha256(), f.sequence()) : null);
         } else {
             made.record(log, f, a.text(), !a.calls().isEmpty());
         }

@@ -100,10 +100,20 @@ public interface ConversationStore extends AutoCloseable {
     /** All items in order; empty if the conversation does not exist for this owner (check with {@link #conversation}). */
     List<Item> items(String owner, String conversationId);
 
+    /** Appends items; refused ({@link ConversationBusyException}) while the conversation has a turn in progress. */
     List<Item> addItems(String owner, String conversationId, List<NewItem> items);
 
     /** Records a response as in_progress (so an interrupted one is visible as incomplete later). */
-    void beginResponse(Response r);
+    default void beginResponse(Response r) {
+        beginResponse(r, null);
+    }
+
+    /**
+     * Records a response as in_progress, run by {@code instanceId} (null: unknown), and makes it its
+     * conversation's turn in progress: if the conversation has another one whose server is alive, a
+     * {@link ConversationBusyException} instead (nothing written).
+     */
+    void beginResponse(Response r, String instanceId);
 
     /**
      * The turn's commit point: input items, the output items and status completed, atomically; the
@@ -115,7 +125,16 @@ public interface ConversationStore extends AutoCloseable {
     }
 
     /** ... and, in the same transaction, what the answer was made by ({@code made}, or null). */
-    List<Item> completeResponse(String responseId, List<NewItem> input, List<NewItem> output, Usage usage, String status, GenerationRecord made);
+    default List<Item> completeResponse(String responseId, List<NewItem> input, List<NewItem> output, Usage usage, String status, GenerationRecord made) {
+        return completeResponse(responseId, input, output, usage, status, made, null, null);
+    }
+
+    /**
+     * ... and the token sequence the turn left ({@code sequence}, or null) under {@code cacheKey}, so the
+     * next turn is built from the same ids whichever replica serves it.
+     */
+    List<Item> completeResponse(String responseId, List<NewItem> input, List<NewItem> output, Usage usage, String status, GenerationRecord made,
+                                String cacheKey, Sequence sequence);
 
     /** {@link #completeResponse(String, List, List, Usage, String)} with one output item. */
     default Item completeResponse(String responseId, List<NewItem> input, NewItem output, Usage usage, String status) {
@@ -158,6 +177,45 @@ public interface ConversationStore extends AutoCloseable {
 
     @Override
     void close();
+
+    /**
+     * A conversation that has a turn in progress (on this server or another replica) when another turn
+     * or item arrives: refused, not interleaved (HTTP 409). {@code responseId} is the turn in progress.
+     */
+    final class ConversationBusyException extends RuntimeException {
+        public final String conversationId, responseId;
+
+        public ConversationBusyException(String conversationId, String responseId) {
+            super("conversation " + conversationId + " has a turn in progress (" + responseId + "); send the next turn or item when it completes");
+            this.conversationId = conversationId;
+            this.responseId = responseId;
+        }
+    }
+
+    /** The token ids a turn left (prompt and answer, as the model saw and said them) and the model file they are valid for. */
+    record Sequence(String modelSha256, int[] tokens) {}
+
+    /**
+     * This server among replicas on one database: registered at start ({@code address} for operators),
+     * then {@link #heartbeat} every second. Responses begun from here are this instance's; when its
+     * heartbeat is older than {@link #LEASE_MS} the others mark them incomplete and free their conversations.
+     */
+    void registerInstance(String instanceId, String address);
+
+    /** Keeps this instance alive for the others; returns how many responses of dead instances it marked incomplete meanwhile. */
+    int heartbeat(String instanceId);
+
+    /** A clean stop: this instance's row goes (its responses are all finished). */
+    void unregisterInstance(String instanceId);
+
+    /** A server whose heartbeat is older than this is dead (kill -9, a lost machine): its turns in progress are over. */
+    long LEASE_MS = 5_000;
+
+    /**
+     * The token sequence stored under {@code cacheKey} (a conversation, or a response of a
+     * previous_response_id chain) when it was made by the model with {@code modelSha256}, else null.
+     */
+    int[] sequence(String cacheKey, String modelSha256);
 
     /** A storage failure; the HTTP layer reports it as 500 without details. */
     final class StoreException extends RuntimeException {

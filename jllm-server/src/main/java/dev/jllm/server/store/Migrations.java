@@ -84,6 +84,21 @@ final class Migrations {
             CREATE INDEX model_promotions_by_name ON model_promotions(name, seq)
             """;
 
+    /**
+     * Replicas on one database (issue 18): the servers' heartbeats ({@code instances}), the server that
+     * runs each response (so a dead one's are marked incomplete by the others, and only those), the turn
+     * a conversation has in progress (a second one at once is refused: 409), and the token sequence a
+     * conversation's (or chain's) last turn left, with the model it is valid for, so any replica builds
+     * the next prompt from the same ids as the one that answered.
+     */
+    private static final String V5 = """
+            CREATE TABLE instances (id TEXT PRIMARY KEY, address TEXT, started_at BIGINT NOT NULL, heartbeat_at BIGINT NOT NULL);
+            ALTER TABLE responses ADD COLUMN instance TEXT;
+            ALTER TABLE conversations ADD COLUMN active_response TEXT;
+            CREATE TABLE sequences (cache_key TEXT PRIMARY KEY, model_sha256 TEXT NOT NULL, tokens $BLOB NOT NULL, updated_at BIGINT NOT NULL);
+            CREATE INDEX responses_in_progress ON responses(status, instance)
+            """;
+
     static final List<Migration> ALL = List.of(
             new Migration("conversations, items, responses",
                     V1.replace("$SEQ", "INTEGER PRIMARY KEY AUTOINCREMENT"),
@@ -91,5 +106,7 @@ final class Migrations {
             new Migration("function_call and function_call_output items", V2, V2),
             new Migration("generations: what each answer was made by", V3.replace("$REAL", "REAL"), V3.replace("$REAL", "DOUBLE PRECISION")),
             new Migration("model registry: versions and promotions", V4.replace("$SEQ", "INTEGER PRIMARY KEY AUTOINCREMENT"),
-                    V4.replace("$SEQ", "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY")));
+                    V4.replace("$SEQ", "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY")),
+            new Migration("replicas: instances, response owners, turns in progress, token sequences", V5.replace("$BLOB", "BLOB"),
+                    V5.replace("$BLOB", "BYTEA")));
 }

@@ -18,8 +18,9 @@ import java.sql.Statement;
  * lock is held here. Same schema and migrations as SQLite ({@link Migrations}); a transaction-scoped
  * advisory lock keeps two servers starting at once from migrating twice.
  *
- * <p>One {@code jllm serve} per database: on open, responses left in_progress are marked incomplete,
- * which would also hit a live replica's streams.
+ * <p>Several {@code jllm serve} replicas may share one database: each heartbeats in {@code instances},
+ * only a dead one's responses in progress are marked incomplete, and two turns of one conversation at
+ * once are refused on its row lock (see {@link ConversationStore#beginResponse(Response, String)}).
  */
 public final class PostgresConversationStore extends SqlConversationStore {
     /** Arbitrary, fixed: the advisory lock id migrations take ("jllm" in ASCII). */
@@ -121,6 +122,11 @@ public final class PostgresConversationStore extends SqlConversationStore {
     @Override
     protected Migrations.Dialect dialect() {
         return Migrations.Dialect.POSTGRES;
+    }
+
+    @Override
+    protected String forUpdate() {
+        return " FOR UPDATE";
     }
 
     @Override

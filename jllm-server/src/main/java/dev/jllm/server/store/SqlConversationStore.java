@@ -134,7 +134,7 @@ public abstract sealed class SqlConversationStore implements ConversationStore, 
     public Conversation createConversation(String owner, Map<String, String> metadata, List<NewItem> items) {
         Conversation conv = new Conversation(Ids.next("conv_"), owner, now(), Map.copyOf(metadata));
         return transaction(c -> {
-            try (PreparedStatement p = c.prepareStatement("INSERT INTO conversations VALUES (?, ?, ?, ?)")) {
+            try (PreparedStatement p = c.prepareStatement("INSERT INTO conversations (id, owner, created_at, metadata) VALUES (?, ?, ?, ?)")) {
                 p.setString(1, conv.id());
                 p.setString(2, owner);
                 p.setLong(3, conv.createdAt());
@@ -188,7 +188,8 @@ public abstract sealed class SqlConversationStore implements ConversationStore, 
                 p.setString(2, owner);
                 if (p.executeUpdate() == 0) return false;
             }
-            for (String sql : List.of("DELETE FROM items WHERE conversation_id = ?", "DELETE FROM responses WHERE conversation_id = ?")) {
+            for (String sql : List.of("DELETE FROM items WHERE conversation_id = ?", "DELETE FROM sequences WHERE cache_key IN (SELECT id FROM responses"
+                    + " WHERE conversation_id = ?)", "DELETE FROM responses WHERE conversation_id = ?", "DELETE FROM sequences WHERE cache_key = ?")) {
                 try (PreparedStatement p = c.prepareStatement(sql)) {
                     p.setString(1, id);
                     p.executeUpdate();
@@ -206,22 +207,84 @@ public abstract sealed class SqlConversationStore implements ConversationStore, 
 
     @Override
     public List<Item> addItems(String owner, String conversationId, List<NewItem> items) {
-        return transaction(c -> insertItems(c, owner, conversationId, null, items, "completed", false));
+        return transaction(c -> {
+            String busy = activeTurn(c, conversationId);
+            if (busy != null) throw new ConversationBusyException(conversationId, busy);
+            return insertItems(c, owner, conversationId, null, items, "completed", false);
+        });
+    }
+
+    /** {@code " FOR UPDATE"} where the database has it (PostgreSQL: the row stays locked to the end of the transaction); SQLite locks the file. */
+    protected String forUpdate() {
+        return "";
+    }
+
+    /**
+     * Locks the conversation's row and returns its turn in progress, if that turn's server is alive; a
+     * turn whose server stopped heartbeating is marked incomplete here (its conversation is free again).
+     */
+    private String activeTurn(Connection c, String conversationId) throws SQLException {
+        String active;
+        try (PreparedStatement p = c.prepareStatement("SELECT active_response FROM conversations WHERE id = ?" + forUpdate())) {
+            p.setString(1, conversationId);
+            try (ResultSet rs = p.executeQuery()) {
+                if (!rs.next()) return null;
+                active = rs.getString(1);
+            }
+        }
+        if (active == null) return null;
+        String status, instance;
+        long heartbeat;
+        boolean known;
+        try (PreparedStatement p = c.prepareStatement("SELECT r.status, r.instance, i.heartbeat_at FROM responses r LEFT JOIN instances i"
+                + " ON i.id = r.instance WHERE r.id = ?")) {
+            p.setString(1, active);
+            try (ResultSet rs = p.executeQuery()) {
+                if (!rs.next()) return null;
+                status = rs.getString(1);
+                instance = rs.getString(2);
+                heartbeat = rs.getLong(3);
+                known = !rs.wasNull();
+            }
+        }
+        if (!status.equals("in_progress")) return null;
+        boolean alive = instance == null || known && System.currentTimeMillis() - heartbeat <= LEASE_MS;
+        if (alive) return active;
+        try (PreparedStatement p = c.prepareStatement("UPDATE responses SET status = 'incomplete', completed_at = ?, error = ? WHERE id = ?"
+                + " AND status = 'in_progress'")) {
+            p.setLong(1, now());
+            p.setString(2, "interrupted: its server " + instance + " stopped before the response completed");
+            p.setString(3, active);
+            p.executeUpdate();
+        }
+        return null;
     }
 
     @Override
-    public void beginResponse(Response r) {
+    public void beginResponse(Response r, String instanceId) {
         transaction(c -> {
+            if (r.conversationId() != null) {
+                String busy = activeTurn(c, r.conversationId());
+                if (busy != null) throw new ConversationBusyException(r.conversationId(), busy);
+            }
             try (PreparedStatement p = c.prepareStatement("INSERT INTO responses (id, owner, conversation_id, previous_response_id, status,"
-                    + " model, instructions, created_at) VALUES (?, ?, ?, ?, 'in_progress', ?, ?, ?)")) {
+                    + " model, instructions, created_at, instance) VALUES (?, ?, ?, ?, 'in_progress', ?, ?, ?, ?)")) {
                 p.setString(1, r.id());
                 p.setString(2, r.owner());
                 p.setString(3, r.conversationId());
                 p.setString(4, r.previousResponseId());
                 p.setString(5, r.model());
-                p.setString(6, r.instructions());
+                p.setString(6, text(r.instructions()));
                 p.setLong(7, r.createdAt());
+                setNullable(p, 8, instanceId);
                 p.executeUpdate();
+            }
+            if (r.conversationId() != null) {
+                try (PreparedStatement p = c.prepareStatement("UPDATE conversations SET active_response = ? WHERE id = ?")) {
+                    p.setString(1, r.id());
+                    p.setString(2, r.conversationId());
+                    p.executeUpdate();
+                }
             }
             return null;
         });
@@ -229,16 +292,34 @@ public abstract sealed class SqlConversationStore implements ConversationStore, 
 
     @Override
     public List<Item> completeResponse(String responseId, List<NewItem> input, List<NewItem> output, Usage usage, String status,
-                                       GenerationRecord made) {
+                                       GenerationRecord made, String cacheKey, Sequence sequence) {
         return transaction(c -> {
-            String owner, conversationId;
-            try (PreparedStatement p = c.prepareStatement("SELECT owner, conversation_id FROM responses WHERE id = ?")) {
+            String owner, conversationId, was;
+            try (PreparedStatement p = c.prepareStatement("SELECT owner, conversation_id, status FROM responses WHERE id = ?")) {
                 p.setString(1, responseId);
                 try (ResultSet rs = p.executeQuery()) {
                     if (!rs.next()) throw new SQLException("unknown response " + responseId);
                     owner = rs.getString(1);
                     conversationId = rs.getString(2);
+                    was = rs.getString(3);
                 }
+            }
+            if (conversationId != null) {
+                try (PreparedStatement p = c.prepareStatement("SELECT active_response FROM conversations WHERE id = ?" + forUpdate())) {
+                    p.setString(1, conversationId); // appends to one conversation are serialised on its row
+                    p.executeQuery().close();
+                }
+                try (PreparedStatement p = c.prepareStatement("SELECT status FROM responses WHERE id = ?")) {
+                    p.setString(1, responseId); // again, under the lock: a replica that took it for dead changed it holding the same lock
+                    try (ResultSet rs = p.executeQuery()) {
+                        rs.next();
+                        was = rs.getString(1);
+                    }
+                }
+            }
+            if (!was.equals("in_progress")) {
+                // another replica took it for dead (no heartbeat for the lease) and the conversation may have moved on
+                throw new SQLException("response " + responseId + " is " + was + ", no longer in progress: its turn is not stored");
             }
             insertItems(c, owner, conversationId, responseId, input, "completed", false);
             List<Item> out = insertItems(c, owner, conversationId, responseId, output, "completed", true);
@@ -253,17 +334,119 @@ public abstract sealed class SqlConversationStore implements ConversationStore, 
                 p.executeUpdate();
             }
             if (made != null) insertGenerations(c, List.of(made));
+            if (conversationId != null) release(c, conversationId, responseId);
+            if (sequence != null && cacheKey != null) putSequence(c, cacheKey, sequence);
             return out;
+        });
+    }
+
+    private static void release(Connection c, String conversationId, String responseId) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement("UPDATE conversations SET active_response = NULL WHERE id = ? AND active_response = ?")) {
+            p.setString(1, conversationId);
+            p.setString(2, responseId);
+            p.executeUpdate();
+        }
+    }
+
+    private static void putSequence(Connection c, String key, Sequence s) throws SQLException {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 * s.tokens().length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int t : s.tokens()) b.putInt(t);
+        try (PreparedStatement p = c.prepareStatement("INSERT INTO sequences (cache_key, model_sha256, tokens, updated_at) VALUES (?, ?, ?, ?)"
+                + " ON CONFLICT (cache_key) DO UPDATE SET model_sha256 = excluded.model_sha256, tokens = excluded.tokens, updated_at = excluded.updated_at")) {
+            p.setString(1, key);
+            p.setString(2, s.modelSha256());
+            p.setBytes(3, b.array());
+            p.setLong(4, now());
+            p.executeUpdate();
+        }
+    }
+
+    @Override
+    public int[] sequence(String cacheKey, String modelSha256) {
+        return query(c -> {
+            try (PreparedStatement p = c.prepareStatement("SELECT model_sha256, tokens FROM sequences WHERE cache_key = ?")) {
+                p.setString(1, cacheKey);
+                try (ResultSet rs = p.executeQuery()) {
+                    if (!rs.next() || !rs.getString(1).equals(modelSha256)) return null;
+                    java.nio.IntBuffer ib = java.nio.ByteBuffer.wrap(rs.getBytes(2)).order(java.nio.ByteOrder.LITTLE_ENDIAN).asIntBuffer();
+                    int[] t = new int[ib.remaining()];
+                    ib.get(t);
+                    return t;
+                }
+            }
+        });
+    }
+
+    @Override
+    public void registerInstance(String instanceId, String address) {
+        transaction(c -> {
+            try (PreparedStatement p = c.prepareStatement("INSERT INTO instances (id, address, started_at, heartbeat_at) VALUES (?, ?, ?, ?)")) {
+                p.setString(1, instanceId);
+                p.setString(2, address);
+                p.setLong(3, System.currentTimeMillis());
+                p.setLong(4, System.currentTimeMillis());
+                p.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public int heartbeat(String instanceId) {
+        return transaction(c -> {
+            long now = System.currentTimeMillis();
+            try (PreparedStatement p = c.prepareStatement("UPDATE instances SET heartbeat_at = ? WHERE id = ?")) {
+                p.setLong(1, now);
+                p.setString(2, instanceId);
+                if (p.executeUpdate() == 0) {
+                    try (PreparedStatement q = c.prepareStatement("INSERT INTO instances (id, address, started_at, heartbeat_at) VALUES (?, NULL, ?, ?)")) {
+                        q.setString(1, instanceId);
+                        q.setLong(2, now);
+                        q.setLong(3, now);
+                        q.executeUpdate();
+                    }
+                }
+            }
+            int marked;
+            try (PreparedStatement p = c.prepareStatement("UPDATE responses SET status = 'incomplete', completed_at = ?,"
+                    + " error = 'interrupted: its server ' || instance || ' stopped before the response completed'"
+                    + " WHERE status = 'in_progress' AND instance IN (SELECT id FROM instances WHERE heartbeat_at < ?)")) {
+                p.setLong(1, now / 1000);
+                p.setLong(2, now - LEASE_MS);
+                marked = p.executeUpdate();
+            }
+            try (PreparedStatement p = c.prepareStatement("DELETE FROM instances WHERE heartbeat_at < ?")) {
+                p.setLong(1, now - 86_400_000L); // a day gone: nothing of theirs is in progress any more
+                p.executeUpdate();
+            }
+            return marked;
+        });
+    }
+
+    @Override
+    public void unregisterInstance(String instanceId) {
+        transaction(c -> {
+            try (PreparedStatement p = c.prepareStatement("DELETE FROM instances WHERE id = ?")) {
+                p.setString(1, instanceId);
+                p.executeUpdate();
+            }
+            return null;
         });
     }
 
     @Override
     public void failResponse(String responseId, String status, String error, GenerationRecord made) {
         transaction(c -> {
+            try (PreparedStatement p = c.prepareStatement("UPDATE conversations SET active_response = NULL WHERE id = (SELECT conversation_id"
+                    + " FROM responses WHERE id = ?) AND active_response = ?")) {
+                p.setString(1, responseId);
+                p.setString(2, responseId);
+                p.executeUpdate();
+            }
             try (PreparedStatement p = c.prepareStatement("UPDATE responses SET status = ?, completed_at = ?, error = ? WHERE id = ?")) {
                 p.setString(1, status);
                 p.setLong(2, now());
-                p.setString(3, error);
+                p.setString(3, text(error));
                 p.setString(4, responseId);
                 p.executeUpdate();
             }
@@ -303,7 +486,7 @@ public abstract sealed class SqlConversationStore implements ConversationStore, 
                 setNullable(p, ++i, g.sampling());
                 p.setString(++i, g.status());
                 setNullable(p, ++i, g.finishReason());
-                setNullable(p, ++i, g.error());
+                setNullable(p, ++i, text(g.error()));
                 p.setInt(++i, g.promptTokens());
                 p.setInt(++i, g.cachedTokens());
                 p.setInt(++i, g.outputTokens());
@@ -318,6 +501,14 @@ public abstract sealed class SqlConversationStore implements ConversationStore, 
             }
             p.executeBatch();
         }
+    }
+
+    /**
+     * Text as both databases store it: U+0000 becomes U+FFFD (PostgreSQL's text cannot hold NUL, and a
+     * model can emit one — a byte token &lt;0x00&gt;); the same in SQLite so the two stores answer alike.
+     */
+    static String text(String s) {
+        return s == null || s.indexOf('\0') < 0 ? s : s.replace('\0', '\uFFFD');
     }
 
     private static void setNullable(PreparedStatement p, int i, String v) throws SQLException {
@@ -420,11 +611,17 @@ public abstract sealed class SqlConversationStore implements ConversationStore, 
                 + " WHERE response_id = ? ORDER BY seq", responseId));
     }
 
+    /**
+     * Marks responses left in progress by servers that are gone — no heartbeat within the lease, or none
+     * recorded (a server from before replicas) — incomplete; a live replica's turns are left alone.
+     */
     @Override
     public int recoverInterrupted() {
         return transaction(c -> {
             try (PreparedStatement p = c.prepareStatement("UPDATE responses SET status = 'incomplete', error = 'interrupted: the server stopped"
-                    + " before the response completed' WHERE status = 'in_progress'")) {
+                    + " before the response completed' WHERE status = 'in_progress' AND (instance IS NULL OR instance NOT IN"
+                    + " (SELECT id FROM instances WHERE heartbeat_at >= ?))")) {
+                p.setLong(1, System.currentTimeMillis() - LEASE_MS);
                 return p.executeUpdate();
             }
         });
@@ -449,13 +646,13 @@ public abstract sealed class SqlConversationStore implements ConversationStore, 
                 if (responseId != null) p.setString(4, responseId);
                 else p.setNull(4, Types.VARCHAR);
                 p.setString(5, n.role());
-                p.setString(6, n.content());
+                p.setString(6, text(n.content()));
                 p.setString(7, status);
                 p.setLong(8, it.createdAt());
                 p.setString(9, n.type());
                 if (n.callId() != null) p.setString(10, n.callId());
                 else p.setNull(10, Types.VARCHAR);
-                if (n.name() != null) p.setString(11, n.name());
+                if (n.name() != null) p.setString(11, text(n.name()));
                 else p.setNull(11, Types.VARCHAR);
                 p.setInt(12, output ? 1 : 0);
                 p.executeUpdate();

@@ -38,7 +38,10 @@ public final class SqliteConversationStore extends SqlConversationStore {
         Path file = dataDir.resolve("jllm.db");
         Connection c;
         try {
-            c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
+            java.util.Properties props = new java.util.Properties();
+            // BEGIN IMMEDIATE: a transaction takes the write lock first, so two processes on one file never deadlock upgrading a read
+            props.setProperty("transaction_mode", "IMMEDIATE");
+            c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath(), props);
             try (Statement s = c.createStatement()) {
                 s.execute("PRAGMA journal_mode=WAL");
                 s.execute("PRAGMA synchronous=FULL");

@@ -360,6 +360,132 @@ abstract class ConversationStoreContract {
     }
 
     @Test
+    void aSecondTurnOfAConversationAtOnceIsRefusedUntilTheFirstEnds() throws Exception {
+        try (SqlConversationStore s = open()) {
+            s.registerInstance("node-a", "http://a");
+            String conv = s.createConversation("k1", Map.of(), List.of()).id();
+            s.beginResponse(response("resp_1", "k1", conv), "node-a");
+            var busy = assertThrows(ConversationStore.ConversationBusyException.class, () -> s.beginResponse(response("resp_2", "k1", conv), "node-a"));
+            assertTrue(busy.getMessage().contains("conversation " + conv + " has a turn in progress (resp_1)"), busy.getMessage());
+            assertThrows(ConversationStore.ConversationBusyException.class, () -> s.addItems("k1", conv, List.of(item("user", "meanwhile"))));
+            assertTrue(s.response("k1", "resp_2").isEmpty(), "nothing of the refused turn is written");
+            s.completeResponse("resp_1", List.of(item("user", "q1")), item("assistant", "a1"), new ConversationStore.Usage(1, 0, 1), "completed");
+            s.beginResponse(response("resp_2", "k1", conv), "node-a");
+            s.failResponse("resp_2", "failed", "engine error");
+            s.addItems("k1", conv, List.of(item("user", "after")));
+            s.beginResponse(response("resp_3", "k1", conv), "node-a");
+            assertEquals(List.of("q1", "a1", "after"), s.items("k1", conv).stream().map(ConversationStore.Item::content).toList());
+            // other conversations are not held up
+            String other = s.createConversation("k1", Map.of(), List.of()).id();
+            s.beginResponse(response("resp_4", "k1", other), "node-a");
+        }
+    }
+
+    @Test
+    void aDeadReplicasTurnsAreMarkedIncompleteAndItsConversationsFreedButALiveOnesAreLeftAlone() throws Exception {
+        String conv, conv2;
+        try (SqlConversationStore s = open()) {
+            s.registerInstance("node-a", "http://a");
+            s.registerInstance("node-b", "http://b");
+            conv = s.createConversation("k1", Map.of(), List.of()).id();
+            conv2 = s.createConversation("k1", Map.of(), List.of()).id();
+            s.beginResponse(response("resp_a", "k1", conv), "node-a");
+            s.beginResponse(response("resp_b", "k1", conv2), "node-b");
+            s.heartbeat("node-b");
+        }
+        try (SqlConversationStore s = open()) { // a third server starting on the database: both replicas are alive
+            assertEquals("in_progress", s.response("k1", "resp_a").orElseThrow().status(), "a live replica's turn is not recovered");
+            assertThrows(ConversationStore.ConversationBusyException.class, () -> s.beginResponse(response("resp_x", "k1", conv), "node-b"));
+            // node-a is killed: its heartbeat stops
+            try (java.sql.Connection c = raw(); var st = c.createStatement()) {
+                st.executeUpdate("UPDATE instances SET heartbeat_at = " + (System.currentTimeMillis() - ConversationStore.LEASE_MS - 1000) + " WHERE id = 'node-a'");
+            }
+            assertEquals(1, s.heartbeat("node-b"), "node-b's heartbeat marks node-a's turn incomplete");
+            ConversationStore.Response dead = s.response("k1", "resp_a").orElseThrow();
+            assertEquals("incomplete", dead.status());
+            assertTrue(dead.error().contains("node-a stopped"), dead.error());
+            assertEquals("in_progress", s.response("k1", "resp_b").orElseThrow().status());
+            s.beginResponse(response("resp_retry", "k1", conv), "node-b"); // the client's retry is served
+            // a turn that is taken for dead and then completes after all (a long pause) is not stored: the conversation moved on
+            s.completeResponse("resp_retry", List.of(item("user", "q")), item("assistant", "a"), new ConversationStore.Usage(1, 0, 1), "completed");
+            var late = assertThrows(ConversationStore.StoreException.class, () -> s.completeResponse("resp_a", List.of(item("user", "old")),
+                    item("assistant", "stale"), new ConversationStore.Usage(1, 0, 1), "completed"));
+            assertTrue(late.getMessage().contains("no longer in progress"), late.getMessage());
+            assertEquals(List.of("q", "a"), s.items("k1", conv).stream().map(ConversationStore.Item::content).toList());
+            s.unregisterInstance("node-b");
+        }
+    }
+
+    @Test
+    void twoStoresOnOneDatabaseSerialiseTurnsOfOneConversation() throws Exception {
+        String conv;
+        try (SqlConversationStore a = open(); SqlConversationStore b = open(); ExecutorService pool = Executors.newFixedThreadPool(8)) {
+            a.registerInstance("node-a", "a");
+            b.registerInstance("node-b", "b");
+            conv = a.createConversation("k1", Map.of(), List.of()).id();
+            java.util.concurrent.atomic.AtomicInteger busy = new java.util.concurrent.atomic.AtomicInteger(), done = new java.util.concurrent.atomic.AtomicInteger();
+            List<Future<?>> f = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                SqlConversationStore s = t % 2 == 0 ? a : b;
+                String node = t % 2 == 0 ? "node-a" : "node-b";
+                int id = t;
+                f.add(pool.submit(() -> {
+                    for (int i = 0; i < 10; i++) {
+                        String rid = "resp_" + id + "_" + i;
+                        try {
+                            s.beginResponse(response(rid, "k1", conv), node);
+                        } catch (ConversationStore.ConversationBusyException e) {
+                            busy.incrementAndGet();
+                            continue;
+                        }
+                        s.completeResponse(rid, List.of(item("user", "q " + rid)), item("assistant", "a " + rid), new ConversationStore.Usage(1, 0, 1),
+                                "completed");
+                        done.incrementAndGet();
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> x : f) x.get(60, TimeUnit.SECONDS);
+            List<ConversationStore.Item> items = a.items("k1", conv);
+            assertEquals(2 * done.get(), items.size());
+            for (int i = 0; i < items.size(); i += 2) { // every turn whole and in one piece: q X then a X, never interleaved
+                assertEquals(items.get(i).content().substring(2), items.get(i + 1).content().substring(2), "turn at " + i);
+                assertEquals(items.get(i).responseId(), items.get(i + 1).responseId());
+            }
+            assertTrue(done.get() > 0 && busy.get() + done.get() == 80, "done " + done + ", refused " + busy);
+        }
+    }
+
+    @Test
+    void aTurnsTokenSequenceIsStoredForItsModel() throws Exception {
+        try (SqlConversationStore s = open()) {
+            String conv = s.createConversation("k1", Map.of(), List.of()).id();
+            s.beginResponse(response("resp_1", "k1", conv), null);
+            int[] seq = {1, 15043, 2, 0, -1, Integer.MAX_VALUE};
+            s.completeResponse("resp_1", List.of(item("user", "q")), List.of(item("assistant", "a")), new ConversationStore.Usage(1, 0, 1), "completed",
+                    null, conv, new ConversationStore.Sequence("aa".repeat(32), seq));
+            assertArrayEquals(seq, s.sequence(conv, "aa".repeat(32)));
+            assertNull(s.sequence(conv, "bb".repeat(32)), "another model's ids are not these");
+            s.beginResponse(response("resp_2", "k1", conv), null);
+            s.completeResponse("resp_2", List.of(), List.of(item("assistant", "b")), new ConversationStore.Usage(1, 0, 1), "completed", null, conv,
+                    new ConversationStore.Sequence("bb".repeat(32), new int[] {7}));
+            assertArrayEquals(new int[] {7}, s.sequence(conv, "bb".repeat(32)), "the newest turn's replaces it");
+            assertTrue(s.deleteConversation("k1", conv));
+            assertNull(s.sequence(conv, "bb".repeat(32)));
+        }
+    }
+
+    @Test
+    void aNulCharacterAModelEmittedIsStoredAsAReplacementCharacterInBothDatabases() throws Exception {
+        try (SqlConversationStore s = open()) {
+            String conv = s.createConversation("k1", Map.of(), List.of()).id();
+            s.beginResponse(response("resp_nul", "k1", conv), null);
+            s.completeResponse("resp_nul", List.of(item("user", "q")), item("assistant", "a\u0000b"), new ConversationStore.Usage(1, 0, 1), "completed");
+            assertEquals("a\uFFFDb", s.items("k1", conv).get(1).content(), "PostgreSQL's text cannot hold U+0000");
+        }
+    }
+
+    @Test
     void anotherOwnerSeesNothing() throws Exception {
         try (SqlConversationStore s = open()) {
             String conv = s.createConversation("k1", Map.of(), List.of(item("user", "secret"))).id();
