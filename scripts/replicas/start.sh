@@ -61,5 +61,5 @@ open(out, "w").write(t)
 PY
 "$hap" -c -q -f "$dir/haproxy.cfg"
 "$hap" -f "$dir/haproxy.cfg" -D -p "$dir/haproxy.pid"
-echo "jllm replicas: $n × jllm serve on 127.0.0.1:$first..$((first + n - 1)) (store ${store/:*@/:***@}), HAProxy on http://127.0.0.1:$port"
+echo "jllm replicas: $n × jllm serve on 127.0.0.1:$first..$((first + n - 1)) (store $(echo "$store" | sed -E 's#(://[^:/@]*):[^@/]*@#\1:***@#')), HAProxy on http://127.0.0.1:$port"
 echo "  pool: http://127.0.0.1:$stats/stats (;csv), http://127.0.0.1:$stats/ready; logs and pids in $dir; stop: scripts/replicas/stop.sh --dir $dir"

@@ -8,6 +8,7 @@ module dev.jllm.cli {
     requires dev.jllm.sft;
     requires dev.jllm.eval;
     requires java.desktop;
+    requires java.net.http;
     requires info.picocli;
     requires org.knowm.xchart;
     requires com.fasterxml.jackson.databind;

@@ -12,6 +12,7 @@ module dev.jllm.server {
     requires jdk.httpserver;
     requires java.sql;
     requires java.logging;
+    requires java.management;
     requires com.zaxxer.hikari;
     requires micrometer.core;
     requires micrometer.registry.prometheus;

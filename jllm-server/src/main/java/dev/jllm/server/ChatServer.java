@@ -519,6 +519,7 @@ public final class ChatServer implements AutoCloseable {
         }
         if (disk != null) disk.close();
         store.close();
+        metrics.close();
     }
 
     @Override

@@ -36,6 +36,13 @@ public final class PrometheusMetrics implements SchedulerMetrics {
     private final ConcurrentHashMap<String, Counter> rejected = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<FinishReason, Counter> finished = new ConcurrentHashMap<>();
 
+    private final io.micrometer.core.instrument.binder.jvm.JvmGcMetrics gc = new io.micrometer.core.instrument.binder.jvm.JvmGcMetrics();
+
+    /** Stops listening to the JVM's GC notifications (a server that stopped). */
+    public void close() {
+        gc.close();
+    }
+
     public PrometheusMetrics(String modelId) {
         tags = Tags.of("model", modelId);
         ttft = timer("jllm.time_to_first_token", "Time from request arrival to its first token (queue + prefill + one step)", LATENCY);
@@ -52,6 +59,10 @@ public final class PrometheusMetrics implements SchedulerMetrics {
         cancelled = counter("jllm.requests_cancelled", "Requests dropped before they finished (client disconnect, cancel)");
         evictedTokens = counter("jllm.kv_evicted_tokens", "Tokens of idle conversation KV evicted to make room");
         for (FinishReason r : FinishReason.values()) finishedCounter(r);
+        // the JVM's own numbers (heap by pool, GC, live data after GC, threads): what a soak watches stay flat
+        new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
+        gc.bindTo(registry);
+        new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(registry);
         for (String r : new String[] {"queue_full", "per_key_limit"}) rejectedCounter(r);
     }
 
