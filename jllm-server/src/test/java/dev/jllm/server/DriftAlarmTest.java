@@ -58,6 +58,9 @@ class DriftAlarmTest {
                     int steady = (int) Math.round(300 * (0.7 + 0.6 * r.nextDouble()));
                     rows.add(row("a" + hh + "_" + i, t0 + hh * hour + i * 1000L, "chat", "v1", lazy));
                     rows.add(row("b" + hh + "_" + i, t0 + hh * hour + i * 1000L, "other", "v7", steady));
+                    // a promotion at hour 20 of a version whose answers are 40% shorter: the alarm names that version
+                    int promoted = (int) Math.round((hh < 20 ? 400 : 240) * (0.7 + 0.6 * r.nextDouble()));
+                    rows.add(row("c" + hh + "_" + i, t0 + hh * hour + i * 1000L, "assistant", hh < 20 ? "v1" : "v2", promoted));
                 }
             }
             f.server.store().recordGenerations(rows);
@@ -71,10 +74,17 @@ class DriftAlarmTest {
             assertEquals(400, base, 40);
             assertEquals(0.6, now / base, 0.15);
             assertEquals(0.0, value(metrics, "jllm_empty_answer_rate_drift_alarm", "chat", "v1"));
+            assertEquals(1.0, value(metrics, "jllm_output_length_drift_alarm", "assistant", "v2"), "the promoted version is blamed");
+            assertEquals(0.0, value(metrics, "jllm_output_length_drift_alarm", "assistant", "v1"));
+            metrics.lines().filter(l -> l.startsWith("jllm_output_length") && l.contains("\"assistant\"")).forEach(System.out::println);
+            warnings.forEach(w -> System.out.println("WARNING: " + w));
+            assertTrue(warnings.stream().anyMatch(w -> w.startsWith("drift alarm: assistant v2 answers are") && w.contains("the baseline of v1 (the version it replaced)")),
+                    warnings.toString());
             List<String> alarms = warnings.stream().filter(w -> w.startsWith("drift alarm: chat v1 answers are")).toList();
             assertEquals(1, alarms.size(), "logged once when it rose: " + warnings);
             assertTrue(alarms.getFirst().contains("jllm ops report --by hour --model chat"), alarms.getFirst());
             assertTrue(warnings.stream().noneMatch(w -> w.contains("other")), warnings.toString());
+            assertTrue(warnings.stream().noneMatch(w -> w.contains("assistant v1")), warnings.toString());
 
             // every metric the example alerting rules use is one /metrics has (or Prometheus' own `up`)
             JsonNode rules = new ObjectMapper(new YAMLFactory()).readTree(dev.jllm.testkit.TestData.root().getParent().resolve("scripts/prometheus/jllm-alerts.yml").toFile());

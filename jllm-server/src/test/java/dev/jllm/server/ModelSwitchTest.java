@@ -92,6 +92,12 @@ class ModelSwitchTest {
         return f.post("/admin/models" + path, body, ADMIN);
     }
 
+    private static void waitFor(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+        for (long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60); !condition.getAsBoolean(); Thread.sleep(20)) {
+            if (System.nanoTime() > end) fail("timed out waiting for " + what);
+        }
+    }
+
     private static String version(HttpResponse<String> r) {
         return r.headers().firstValue(HttpApi.VERSION_HEADER).orElse(null);
     }
@@ -152,7 +158,7 @@ class ModelSwitchTest {
                     longEnded[0] = System.nanoTime();
                 }
             });
-            Thread.sleep(1500);
+            waitFor(() -> done.get() >= 12 || longOne.isDone(), "load before the promotion");
             HttpResponse<String> promoted = admin(f, "/chat/promote", "{\"version\":\"v2\"}");
             long promotedAt = System.nanoTime();
             assertEquals(200, promoted.statusCode(), promoted.body());
@@ -160,18 +166,20 @@ class ModelSwitchTest {
             HttpResponse<String> after = f.post("/v1/chat/completions", PROMPT, null);
             assertEquals(ref2, content(after), "a request after the promotion runs on v2");
             assertEquals("v2", version(after));
-            Thread.sleep(1500);
+            int atPromotion = done.get();
+            waitFor(() -> done.get() >= atPromotion + 12, "load on v2");
             HttpResponse<String> back = admin(f, "/chat/rollback", "");
             assertEquals(200, back.statusCode(), back.body());
             assertEquals("v1", ServerFixture.json(back).get("rolled_back_to").get("version").asText());
             assertEquals("v1", ServerFixture.json(back).get("serving").get("version").asText());
             assertEquals(ref1, content(f.post("/v1/chat/completions", PROMPT, null)), "after the rollback: v1 again");
-            Thread.sleep(1000);
+            int atRollback = done.get();
+            waitFor(() -> done.get() >= atRollback + 12, "load after the rollback");
             stop.set(true);
             for (Thread t : clients) t.join(60_000);
 
             assertEquals(List.of(), List.copyOf(failures), "zero failed requests across a promotion and a rollback");
-            assertTrue(done.get() >= 30, "requests done: " + done.get());
+            assertTrue(done.get() >= 36, "requests done: " + done.get());
             assertTrue(byVersion.containsKey("v1") && byVersion.containsKey("v2"), "answered by both: " + byVersion);
             HttpResponse<String> l = longOne.get(120, TimeUnit.SECONDS);
             assertEquals(200, l.statusCode(), l.body());

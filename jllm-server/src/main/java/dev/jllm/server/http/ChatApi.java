@@ -108,77 +108,75 @@ final class ChatApi {
     private void generateOrFail(HttpExchange ex, Provenance.Req made, Generation g, String id, long created, ServedModels.Resolved model,
                                 GenerationArgs args, Logprobs.Request lp, ToolCalls tools, dev.jllm.chat.ToolCallFormat format,
                                 Map<String, String> headers) throws IOException {
-        {
-            if (!args.stream()) {
-                GenerationEvent.Finished f = Generations.await(g, ClientProbe.of(ex));
-                ObjectNode r = base(id, "chat.completion", created, model.id());
-                ObjectNode choice = r.putArray("choices").addObject();
-                choice.put("index", 0);
-                ObjectNode msg = choice.putObject("message");
-                msg.put("role", "assistant");
-                ToolCalls.Parsed parsed = tools.active() ? tools.parseOutput(f.text(), format) : new ToolCalls.Parsed(f.text(), List.of());
-                msg.put("content", parsed.content());
-                msg.putNull("refusal");
-                made.record(log, f, parsed.content(), !parsed.calls().isEmpty());
-                if (!parsed.calls().isEmpty()) {
-                    ArrayNode tc = msg.putArray("tool_calls");
-                    for (ToolCalls.Call c : parsed.calls()) tc.add(toolCall(c, -1));
-                }
-                if (lp != null) choice.set("logprobs", LogprobsJson.chatChoice(prompts.tokenizer(), f.logprobs()));
-                else choice.putNull("logprobs");
-                choice.put("finish_reason", finishReason(f, parsed));
-                r.set("usage", Generations.chatUsage(f));
-                headers.forEach((k, v) -> ex.getResponseHeaders().set(k, v));
-                HttpIo.sendJson(ex, 200, r);
-                return;
+        if (!args.stream()) {
+            GenerationEvent.Finished f = Generations.await(g, ClientProbe.of(ex));
+            ObjectNode r = base(id, "chat.completion", created, model.id());
+            ObjectNode choice = r.putArray("choices").addObject();
+            choice.put("index", 0);
+            ObjectNode msg = choice.putObject("message");
+            msg.put("role", "assistant");
+            ToolCalls.Parsed parsed = tools.active() ? tools.parseOutput(f.text(), format) : new ToolCalls.Parsed(f.text(), List.of());
+            msg.put("content", parsed.content());
+            msg.putNull("refusal");
+            made.record(log, f, parsed.content(), !parsed.calls().isEmpty());
+            if (!parsed.calls().isEmpty()) {
+                ArrayNode tc = msg.putArray("tool_calls");
+                for (ToolCalls.Call c : parsed.calls()) tc.add(toolCall(c, -1));
             }
-            Sse sse = new Sse(ex, headers);
-            sse.data(chunk(id, created, model.id(), args, delta("role", "assistant", "content", ""), null, null));
-            GenerationEvent.Finished f;
-            int[] sent = {0}; // logprob tokens streamed so far
-            ToolStream ts = tools.active() ? new ToolStream(format) : null;
-            try {
-                f = Generations.stream(g, sse, (s, l) -> {
-                    sent[0] += l.size();
-                    String out = ts == null ? s : ts.feed(s);
-                    if (!out.isEmpty()) sse.data(chunk(id, created, model.id(), args, delta("content", out), null, lp == null ? null : l));
-                }, heartbeatMillis);
-            } catch (ApiException e) {
-                made.end(log, "failed", e.getMessage());
-                sse.data(HttpIo.errorBody(e)); // headers are out: the error travels in the stream
-                sse.done();
-                return;
-            }
-            String finish = f.reason().wire;
-            if (ts == null || ts.held().isEmpty()) made.record(log, f, f.text(), false);
-            if (ts != null && !ts.held().isEmpty()) {
-                ToolCalls.Parsed parsed = tools.parseOutput(ts.held(), format);
-                made.record(log, f, parsed.content(), !parsed.calls().isEmpty());
-                if (parsed.content() != null) sse.data(chunk(id, created, model.id(), args, delta("content", parsed.content()), null, null));
-                // OpenAI's deltas: the call's id, type and name first, then its arguments
-                for (int i = 0; i < parsed.calls().size(); i++) {
-                    ToolCalls.Call c = parsed.calls().get(i);
-                    ObjectNode head = toolCall(new ToolCalls.Call(c.id(), c.name(), ""), i);
-                    ObjectNode d1 = HttpIo.JSON.createObjectNode();
-                    d1.putArray("tool_calls").add(head);
-                    sse.data(chunk(id, created, model.id(), args, d1, null, null));
-                    ObjectNode d2 = HttpIo.JSON.createObjectNode();
-                    d2.putArray("tool_calls").addObject().put("index", i).putObject("function").put("arguments", c.arguments());
-                    sse.data(chunk(id, created, model.id(), args, d2, null, null));
-                }
-                finish = finishReason(f, parsed);
-            }
-            // tokens whose text was never released (cut by a stop string or the budget) still have their logprobs
-            sse.data(chunk(id, created, model.id(), args, HttpIo.JSON.createObjectNode(), finish,
-                    lp == null ? null : f.logprobs().subList(sent[0], f.logprobs().size())));
-            if (args.includeUsage()) {
-                ObjectNode last = base(id, "chat.completion.chunk", created, model.id());
-                last.putArray("choices");
-                last.set("usage", Generations.chatUsage(f));
-                sse.data(last);
-            }
-            sse.done();
+            if (lp != null) choice.set("logprobs", LogprobsJson.chatChoice(prompts.tokenizer(), f.logprobs()));
+            else choice.putNull("logprobs");
+            choice.put("finish_reason", finishReason(f, parsed));
+            r.set("usage", Generations.chatUsage(f));
+            headers.forEach((k, v) -> ex.getResponseHeaders().set(k, v));
+            HttpIo.sendJson(ex, 200, r);
+            return;
         }
+        Sse sse = new Sse(ex, headers);
+        sse.data(chunk(id, created, model.id(), args, delta("role", "assistant", "content", ""), null, null));
+        GenerationEvent.Finished f;
+        int[] sent = {0}; // logprob tokens streamed so far
+        ToolStream ts = tools.active() ? new ToolStream(format) : null;
+        try {
+            f = Generations.stream(g, sse, (s, l) -> {
+                sent[0] += l.size();
+                String out = ts == null ? s : ts.feed(s);
+                if (!out.isEmpty()) sse.data(chunk(id, created, model.id(), args, delta("content", out), null, lp == null ? null : l));
+            }, heartbeatMillis);
+        } catch (ApiException e) {
+            made.end(log, "failed", e.getMessage());
+            sse.data(HttpIo.errorBody(e)); // headers are out: the error travels in the stream
+            sse.done();
+            return;
+        }
+        String finish = f.reason().wire;
+        if (ts == null || ts.held().isEmpty()) made.record(log, f, f.text(), false);
+        if (ts != null && !ts.held().isEmpty()) {
+            ToolCalls.Parsed parsed = tools.parseOutput(ts.held(), format);
+            made.record(log, f, parsed.content(), !parsed.calls().isEmpty());
+            if (parsed.content() != null) sse.data(chunk(id, created, model.id(), args, delta("content", parsed.content()), null, null));
+            // OpenAI's deltas: the call's id, type and name first, then its arguments
+            for (int i = 0; i < parsed.calls().size(); i++) {
+                ToolCalls.Call c = parsed.calls().get(i);
+                ObjectNode head = toolCall(new ToolCalls.Call(c.id(), c.name(), ""), i);
+                ObjectNode d1 = HttpIo.JSON.createObjectNode();
+                d1.putArray("tool_calls").add(head);
+                sse.data(chunk(id, created, model.id(), args, d1, null, null));
+                ObjectNode d2 = HttpIo.JSON.createObjectNode();
+                d2.putArray("tool_calls").addObject().put("index", i).putObject("function").put("arguments", c.arguments());
+                sse.data(chunk(id, created, model.id(), args, d2, null, null));
+            }
+            finish = finishReason(f, parsed);
+        }
+        // tokens whose text was never released (cut by a stop string or the budget) still have their logprobs
+        sse.data(chunk(id, created, model.id(), args, HttpIo.JSON.createObjectNode(), finish,
+                lp == null ? null : f.logprobs().subList(sent[0], f.logprobs().size())));
+        if (args.includeUsage()) {
+            ObjectNode last = base(id, "chat.completion.chunk", created, model.id());
+            last.putArray("choices");
+            last.set("usage", Generations.chatUsage(f));
+            sse.data(last);
+        }
+        sse.done();
     }
 
     /** A call in OpenAI's shape; {@code index} >= 0 for stream deltas. */
@@ -321,41 +319,41 @@ final class ChatApi {
         }
         CompletionPrompt cp = ps.getFirst();
         try (Generation g = submit(made, cp.tokens(), args, model, lp, grammar, log)) {
-          try {
-            Sse sse = new Sse(ex, Map.of());
-            if (echo) {
-                ObjectNode c = base(id, "text_completion", created, model.id());
-                c.putArray("choices").add(completionChoice(cp.text(), null));
-                sse.data(c);
-            }
-            int[] at = {0, 0}; // logprob tokens sent, text offset
-            GenerationEvent.Finished f;
             try {
-                f = Generations.stream(g, sse, (s, l) -> {
+                Sse sse = new Sse(ex, Map.of());
+                if (echo) {
                     ObjectNode c = base(id, "text_completion", created, model.id());
-                    ObjectNode ch = completionChoice(s, null);
-                    if (lp != null) ch.set("logprobs", legacyChunk(l, at));
-                    c.putArray("choices").add(ch);
+                    c.putArray("choices").add(completionChoice(cp.text(), null));
                     sse.data(c);
-                }, heartbeatMillis);
-            } catch (ApiException e) {
-                made.end(log, "failed", e.getMessage());
-                sse.data(HttpIo.errorBody(e));
+                }
+                int[] at = {0, 0}; // logprob tokens sent, text offset
+                GenerationEvent.Finished f;
+                try {
+                    f = Generations.stream(g, sse, (s, l) -> {
+                        ObjectNode c = base(id, "text_completion", created, model.id());
+                        ObjectNode ch = completionChoice(s, null);
+                        if (lp != null) ch.set("logprobs", legacyChunk(l, at));
+                        c.putArray("choices").add(ch);
+                        sse.data(c);
+                    }, heartbeatMillis);
+                } catch (ApiException e) {
+                    made.end(log, "failed", e.getMessage());
+                    sse.data(HttpIo.errorBody(e));
+                    sse.done();
+                    return;
+                }
+                made.record(log, f, f.text(), false);
+                ObjectNode c = base(id, "text_completion", created, model.id());
+                ObjectNode ch = completionChoice("", f.reason().wire);
+                if (lp != null) ch.set("logprobs", legacyChunk(f.logprobs().subList(at[0], f.logprobs().size()), at));
+                c.putArray("choices").add(ch);
+                if (args.includeUsage()) c.set("usage", Generations.chatUsage(f));
+                sse.data(c);
                 sse.done();
-                return;
+            } catch (IOException e) {
+                made.end(log, "cancelled", "the client disconnected: " + e.getMessage());
+                throw e;
             }
-            made.record(log, f, f.text(), false);
-            ObjectNode c = base(id, "text_completion", created, model.id());
-            ObjectNode ch = completionChoice("", f.reason().wire);
-            if (lp != null) ch.set("logprobs", legacyChunk(f.logprobs().subList(at[0], f.logprobs().size()), at));
-            c.putArray("choices").add(ch);
-            if (args.includeUsage()) c.set("usage", Generations.chatUsage(f));
-            sse.data(c);
-            sse.done();
-          } catch (IOException e) {
-            made.end(log, "cancelled", "the client disconnected: " + e.getMessage());
-            throw e;
-          }
         }
     }
     private static ObjectNode completionChoice(String text, String finish) {

@@ -612,16 +612,26 @@ public abstract sealed class SqlConversationStore implements ConversationStore, 
     }
 
     /**
-     * Marks responses left in progress by servers that are gone — no heartbeat within the lease, or none
-     * recorded (a server from before replicas) — incomplete; a live replica's turns are left alone.
+     * Replicas share this database (PostgreSQL): a server starting must leave the others' turns alone.
+     * SQLite is one server per database file (replicas need PostgreSQL): whatever is in progress at
+     * start was left by a server that stopped.
+     */
+    protected boolean sharedByReplicas() {
+        return true;
+    }
+
+    /**
+     * Marks responses left in progress by servers that are gone incomplete: in a database replicas share,
+     * those without a heartbeat within the lease (or none recorded: a server from before replicas), so a
+     * live replica's turns are left alone; in SQLite's one-server file, all of them.
      */
     @Override
     public int recoverInterrupted() {
         return transaction(c -> {
             try (PreparedStatement p = c.prepareStatement("UPDATE responses SET status = 'incomplete', error = 'interrupted: the server stopped"
-                    + " before the response completed' WHERE status = 'in_progress' AND (instance IS NULL OR instance NOT IN"
-                    + " (SELECT id FROM instances WHERE heartbeat_at >= ?))")) {
-                p.setLong(1, System.currentTimeMillis() - LEASE_MS);
+                    + " before the response completed' WHERE status = 'in_progress'" + (sharedByReplicas() ? " AND (instance IS NULL OR instance NOT IN"
+                    + " (SELECT id FROM instances WHERE heartbeat_at >= ?))" : ""))) {
+                if (sharedByReplicas()) p.setLong(1, System.currentTimeMillis() - LEASE_MS);
                 return p.executeUpdate();
             }
         });

@@ -72,6 +72,11 @@ public final class SqliteConversationStore extends SqlConversationStore {
     }
 
     @Override
+    protected boolean sharedByReplicas() {
+        return false;
+    }
+
+    @Override
     protected Migrations.Dialect dialect() {
         return Migrations.Dialect.SQLITE;
     }

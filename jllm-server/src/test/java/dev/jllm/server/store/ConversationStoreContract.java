@@ -393,8 +393,14 @@ abstract class ConversationStoreContract {
             s.beginResponse(response("resp_b", "k1", conv2), "node-b");
             s.heartbeat("node-b");
         }
-        try (SqlConversationStore s = open()) { // a third server starting on the database: both replicas are alive
-            assertEquals("in_progress", s.response("k1", "resp_a").orElseThrow().status(), "a live replica's turn is not recovered");
+        try (SqlConversationStore s = open()) { // a third server starting on the database
+            if (s instanceof SqliteConversationStore) {
+                // one server per SQLite file: what was in progress when it started is over; make it in progress again for the rest
+                assertEquals("incomplete", s.response("k1", "resp_a").orElseThrow().status());
+                s.transaction(c -> c.createStatement().executeUpdate("UPDATE responses SET status = 'in_progress' WHERE id IN ('resp_a', 'resp_b')"));
+            } else {
+                assertEquals("in_progress", s.response("k1", "resp_a").orElseThrow().status(), "a live replica's turn is not recovered");
+            }
             assertThrows(ConversationStore.ConversationBusyException.class, () -> s.beginResponse(response("resp_x", "k1", conv), "node-b"));
             // node-a is killed: its heartbeat stops
             try (java.sql.Connection c = raw(); var st = c.createStatement()) {
