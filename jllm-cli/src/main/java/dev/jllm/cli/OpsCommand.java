@@ -189,17 +189,18 @@ final class OpsCommand implements Callable<Integer> {
                 ObjectMapper m = new ObjectMapper();
                 out.println(m.writerWithDefaultPrettyPrinter().writeValueAsString(states));
             } else if (states.isEmpty()) {
-                out.println("no model version has " + p.minAnswers() + "+ answers in an hour of the last 14 days in " + store.where());
+                out.println("no model version has " + p.minAnswers() + " answers in the last 14 days in " + store.where());
             } else {
-                out.printf(Locale.ROOT, "%-12s %-12s %-10s %-12s %6s  %9s %9s %6s %-5s  %7s %7s %6s %-5s%n", "MODEL", "VERSION", "PHASE", "BASELINE OF",
-                        "HOURS", "BASE chr", "LAST chr", "CUSUM", "ALARM", "BASE e%", "LAST e%", "CUSUM", "ALARM");
+                out.printf(Locale.ROOT, "%-12s %-12s %-10s %-12s %7s  %9s %9s %6s %-5s  %7s %7s %6s %-5s%n", "MODEL", "VERSION", "PHASE", "BASELINE OF",
+                        "BUCKETS", "BASE chr", "LAST chr", "CUSUM", "ALARM", "BASE e%", "LAST e%", "CUSUM", "ALARM");
                 for (DriftDetector.State s : states) {
-                    out.printf(Locale.ROOT, "%-12s %-12s %-10s %-12s %6d  %9s %9s %6.2f %-5s  %7s %7s %6.2f %-5s%n", s.model(), s.version() == null ? "-" : s.version(),
+                    out.printf(Locale.ROOT, "%-12s %-12s %-10s %-12s %7d  %9s %9s %6.2f %-5s  %7s %7s %6.2f %-5s%n", s.model(), s.version() == null ? "-" : s.version(),
                             s.phase().name().toLowerCase(Locale.ROOT), s.baselineOf() == null ? "-" : s.baselineOf(), s.buckets(), Report.f1(s.baselineChars()),
                             Report.f1(s.currentChars()), s.lengthCusum(), s.lengthAlarm() ? "YES" : "no", Report.pct(s.baselineRate()), Report.pct(s.currentRate()),
                             s.rateCusum(), s.rateAlarm() ? "YES" : "no");
                 }
-                out.printf(Locale.ROOT, "an alarm: CUSUM > %.1f (length falling, empty/refusal rate rising); hours with %d+ answers count%n", p.h(), p.minAnswers());
+                out.printf(Locale.ROOT, "an alarm: CUSUM > %.1f (length falling, empty/refusal rate rising); BUCKETS: hours, quiet ones merged until a bucket has %d answers%n",
+                        p.h(), p.minAnswers());
             }
             out.flush();
             return 0;

@@ -12,25 +12,28 @@ import java.util.Map;
  * means of the answers' length in characters, downwards, and on the rate of empty or refusing
  * answers, upwards — each against the version's baseline.
  *
+ * <p><b>Buckets.</b> Hours; a quiet version's consecutive hours are merged until a bucket has
+ * {@code minAnswers} answers, so every bucket is judged on the same footing.
+ *
  * <p><b>Baseline.</b> A version's own baseline is learnt from its first {@code baselineBuckets}
- * buckets with at least {@code minAnswers} answers (smaller ones are skipped: too little to go on):
- * the mean length μ, the spread of the bucket means σ<sub>b</sub> (hour-to-hour variation: time of day,
- * traffic mix), the pooled within-bucket standard deviation σ<sub>w</sub>, and the empty-or-refusal rate
- * p. It keeps learning from every later bucket within 1.5σ of it ({@link #ABSORB_Z}), up to a week of
- * them, so hours it had not seen (the night after a morning) become normal, while a drop never does.
- * A version that takes over from another of the same model is on <em>probation</em>: compared with the
- * baseline in effect for its predecessor (so a promotion that makes answers shorter fires on the new
- * version) until it has served {@code probationBuckets} buckets and learnt a baseline of its own from
- * buckets close to that one; a version whose answers stay shorter stays on probation, alarmed. The
- * first version of a model learns before it is watched.
+ * buckets: the mean length μ, the spread of the bucket means σ<sub>b</sub> (hour-to-hour variation: time
+ * of day, traffic mix), the pooled within-bucket standard deviation σ<sub>w</sub>, and the
+ * empty-or-refusal rate p. It keeps learning from later buckets close to it ({@link #absorbZ}: within 2σ
+ * until it has seen a whole day, within 1σ after), up to a week of them, so the hours of a time of day it
+ * had not met become normal while a drop never does. A version that takes over from another of the same
+ * model is on <em>probation</em>: compared with the baseline in effect for its predecessor (so a
+ * promotion that makes answers shorter fires on the new version) until it has served
+ * {@code probationBuckets} buckets and learnt a baseline of its own from buckets close to that one; a
+ * version whose answers stay shorter stays on probation, alarmed. The first version of a model learns
+ * before it is watched.
  *
  * <p><b>Statistic.</b> For a bucket with n answers of mean x̄: z = (μ − x̄) / √(max(σ<sub>b</sub>, f·μ)² +
  * σ<sub>w</sub>²/n), f = {@code lengthFloor} (5%; 10% until the baseline has seen a whole day): a change
  * smaller than that is not worth an alarm however much traffic makes it significant. The CUSUM
  * S ← max(0, S + z − k) alarms while S > h, with k = 1 and h = 4: shifts under 1σ never accumulate
  * (the time-of-day swing stays quiet), answers 40% shorter fire within three hours (two, typically),
- * 20% within about five; stable traffic alarmed once in 200 synthetic 54-hour runs with a ±8% daily
- * swing and never without (DriftCharacteristicsTest). The rate's z is (p̂ − p) / √(p(1−p)/n + r²),
+ * 30% within four; stable traffic alarmed twice in 200 synthetic 54-hour runs with a ±8% daily swing
+ * and never without (DriftCharacteristicsTest). The rate's z is (p̂ − p) / √(p(1−p)/n + r²),
  * r = {@code rateFloor} (2 points).
  *
  * <p><b>Why a CUSUM on bucket means.</b> Per-answer lengths are heavy-tailed and not independent
@@ -42,22 +45,25 @@ import java.util.Map;
 public final class DriftDetector {
     private DriftDetector() {}
 
-    /** Buckets of a day: a baseline with fewer has not seen every hour of it. */
-    static final int DAY_BUCKETS = 24;
+    static final long DAY_MS = 86_400_000L;
 
     /**
-     * A bucket this close to the baseline (in its σ) joins it: hours of a time of day the baseline had not
-     * seen (a night, after a morning of learning) then become part of normal, while a drop of 2σ and more
-     * never does. A slow decline is absorbed only until it is 1.5σ away, then the CUSUM accumulates it.
+     * A bucket this close to the baseline (in its σ) joins it. Until the baseline has seen a whole day,
+     * anything within 2σ does, so the hours of a time of day it had not met (a night, after a morning of
+     * learning) become part of normal; from then on only buckets within 1σ (k: no shift accumulates
+     * from them), so a persistent drop — even a slow one, or a quiet version's noisy one — is never learnt.
      */
-    static final double ABSORB_Z = 1.5;
+    static double absorbZ(Ref ref) {
+        return ref.wholeDay() ? 1.0 : 2.0;
+    }
 
     /**
      * @param bucketMs         the bucket (an hour)
      * @param baselineBuckets  buckets a version's own baseline is learnt from
      * @param probationBuckets buckets a new version is compared with its predecessor's baseline at least
      * @param maxBaselineBuckets clean buckets a baseline keeps learning from (a week of hours)
-     * @param minAnswers       a bucket with fewer answers is skipped
+     * @param minAnswers       answers a bucket needs: consecutive buckets of a quiet version are merged until they have
+     *                         them (8 answers an hour: 4-hour buckets), so a quiet service is watched on the same footing
      * @param k                CUSUM slack, in standard deviations
      * @param h                CUSUM threshold
      * @param lengthFloor      the smallest relative change of the mean length worth an alarm (as a floor of σ_b)
@@ -65,7 +71,7 @@ public final class DriftDetector {
      */
     public record Params(long bucketMs, int baselineBuckets, int probationBuckets, int maxBaselineBuckets, int minAnswers, double k, double h,
                          double lengthFloor, double rateFloor) {
-        public static final Params DEFAULT = new Params(3_600_000L, 6, 24, 168, 10, 1.0, 4.0, 0.05, 0.02);
+        public static final Params DEFAULT = new Params(3_600_000L, 6, 24, 168, 20, 1.0, 4.0, 0.05, 0.02);
 
         public Params {
             if (bucketMs <= 0 || baselineBuckets < 2 || probationBuckets < baselineBuckets || maxBaselineBuckets < baselineBuckets || minAnswers < 2
@@ -93,8 +99,13 @@ public final class DriftDetector {
 
     private record B(long start, int n, double mean, double ss, double rate) {}
 
-    /** A baseline: whose, mean, spread of bucket means, pooled within-bucket sd, rate, and how many buckets it learnt from. */
-    private record Ref(String of, double mu, double sigmaB, double sigmaW, double p, int buckets) {}
+    /** A baseline: whose, mean, spread of bucket means, pooled within-bucket sd, rate, and the time its buckets span. */
+    private record Ref(String of, double mu, double sigmaB, double sigmaW, double p, long spanMs) {
+        /** It has seen every hour of a day (a night, a morning): the time of day is in its spread. */
+        boolean wholeDay() {
+            return spanMs >= DAY_MS;
+        }
+    }
 
     private record Timeline(String version, long first, List<B> buckets, List<long[]> refFrom, List<Ref> refs) {
         /** The baseline this version was compared with at time t, or null. */
@@ -113,14 +124,17 @@ public final class DriftDetector {
 
     /** Every model version's state after the given buckets (any order; several models and versions). */
     public static List<State> evaluate(List<Bucket> buckets, Params p) {
-        Map<String, Map<String, List<B>>> byModel = new LinkedHashMap<>();
+        Map<String, Map<String, List<Bucket>>> raw = new LinkedHashMap<>();
         for (Bucket b : buckets) {
-            if (b.answers() < p.minAnswers()) continue;
-            int n = b.answers();
-            double mean = b.sumChars() / n;
-            double ss = Math.max(0, b.sumSqChars() - n * mean * mean);
-            byModel.computeIfAbsent(b.model(), m -> new LinkedHashMap<>()).computeIfAbsent(b.version() == null ? "" : b.version(), v -> new ArrayList<>())
-                    .add(new B(b.startMs(), n, mean, ss, (double) b.emptyOrRefusal() / n));
+            if (b.answers() == 0) continue;
+            raw.computeIfAbsent(b.model(), m -> new LinkedHashMap<>()).computeIfAbsent(b.version() == null ? "" : b.version(), v -> new ArrayList<>()).add(b);
+        }
+        Map<String, Map<String, List<B>>> byModel = new LinkedHashMap<>();
+        for (var m : raw.entrySet()) {
+            for (var v : m.getValue().entrySet()) {
+                List<B> merged = merge(v.getValue(), p.minAnswers());
+                if (!merged.isEmpty()) byModel.computeIfAbsent(m.getKey(), x -> new LinkedHashMap<>()).put(v.getKey(), merged);
+            }
         }
         List<State> out = new ArrayList<>();
         for (Map.Entry<String, Map<String, List<B>>> m : byModel.entrySet()) {
@@ -133,6 +147,35 @@ public final class DriftDetector {
                 out.add(run(m.getKey(), t, inherited(done, t.first()), p));
                 done.add(t);
             }
+        }
+        return out;
+    }
+
+    /**
+     * A version's buckets in time order, consecutive ones summed until each has at least {@code min}
+     * answers (a quiet version's hours become longer buckets); a last one with fewer is left out until
+     * it has them.
+     */
+    private static List<B> merge(List<Bucket> in, int min) {
+        List<Bucket> sorted = new ArrayList<>(in);
+        sorted.sort(Comparator.comparingLong(Bucket::startMs));
+        List<B> out = new ArrayList<>();
+        long start = 0;
+        int n = 0, bad = 0;
+        double sum = 0, sumSq = 0;
+        for (Bucket b : sorted) {
+            if (n == 0) start = b.startMs();
+            n += b.answers();
+            sum += b.sumChars();
+            sumSq += b.sumSqChars();
+            bad += b.emptyOrRefusal();
+            if (n < min) continue;
+            double mean = sum / n;
+            out.add(new B(start, n, mean, Math.max(0, sumSq - n * mean * mean), (double) bad / n));
+            n = 0;
+            bad = 0;
+            sum = 0;
+            sumSq = 0;
         }
         return out;
     }
@@ -164,7 +207,7 @@ public final class DriftDetector {
             if (phase == Phase.LEARNING) {
                 own.add(b);
                 if (own.size() == p.baselineBuckets()) {
-                    ref = own(t.version(), own);
+                    ref = own(t.version(), own, p.bucketMs());
                     phase = Phase.MONITORING;
                     t.refFrom().add(new long[] {b.start() + 1});
                     t.refs().add(ref);
@@ -172,24 +215,24 @@ public final class DriftDetector {
                 continue;
             }
             // until the baseline has seen a whole day, hour-to-hour variation it has not met yet (the time of day) is assumed to be twice the floor
-            double floor = (ref.buckets() < DAY_BUCKETS ? 2 : 1) * p.lengthFloor();
+            double floor = (ref.wholeDay() ? 1 : 2) * p.lengthFloor();
             double sigma = Math.sqrt(sq(Math.max(ref.sigmaB(), floor * ref.mu())) + sq(ref.sigmaW()) / b.n());
             double z = sigma > 0 ? (ref.mu() - b.mean()) / sigma : 0;
-            boolean clean = z <= ABSORB_Z; // within normal variation: this bucket teaches the baseline (the time of day, the mix)
+            boolean clean = z <= absorbZ(ref); // within normal variation: this bucket teaches the baseline (the time of day, the mix)
             lastZ = z;
             sLen = Math.max(0, sLen + z - p.k());
             double p0 = Math.min(0.99, Math.max(0.01, ref.p()));
             double zr = (b.rate() - ref.p()) / Math.sqrt(p0 * (1 - p0) / b.n() + sq(p.rateFloor()));
-            clean &= zr <= ABSORB_Z;
+            clean &= zr <= absorbZ(ref);
             sRate = Math.max(0, sRate + zr - p.k());
             lenSince = sLen > p.h() ? (lenSince < 0 ? b.start() : lenSince) : -1;
             rateSince = sRate > p.h() ? (rateSince < 0 ? b.start() : rateSince) : -1;
             if (clean && own.size() < p.maxBaselineBuckets()) {
                 own.add(b);
-                if (phase == Phase.MONITORING) ref = own(t.version(), own); // the baseline grows with clean buckets, up to a week
+                if (phase == Phase.MONITORING) ref = own(t.version(), own, p.bucketMs()); // the baseline grows with clean buckets, up to a week
             }
             if (phase == Phase.PROBATION && i + 1 >= p.probationBuckets() && own.size() >= p.baselineBuckets()) {
-                ref = own(t.version(), own); // served its probation without a shift: from now on judged against itself
+                ref = own(t.version(), own, p.bucketMs()); // served its probation without a shift: from now on judged against itself
                 phase = Phase.MONITORING;
                 sLen = 0;
                 sRate = 0;
@@ -207,7 +250,7 @@ public final class DriftDetector {
     }
 
     /** The baseline of a version's first buckets: weighted mean, spread of the bucket means, pooled within-bucket sd, rate. */
-    private static Ref own(String version, List<B> bs) {
+    private static Ref own(String version, List<B> bs, long bucketMs) {
         double n = 0, sum = 0, ss = 0, bad = 0, meanOfMeans = 0;
         for (B b : bs) {
             n += b.n();
@@ -219,7 +262,8 @@ public final class DriftDetector {
         meanOfMeans /= bs.size();
         double between = 0;
         for (B b : bs) between += sq(b.mean() - meanOfMeans);
-        return new Ref(version, sum / n, Math.sqrt(between / (bs.size() - 1)), Math.sqrt(ss / Math.max(1, n - bs.size())), bad / n, bs.size());
+        return new Ref(version, sum / n, Math.sqrt(between / (bs.size() - 1)), Math.sqrt(ss / Math.max(1, n - bs.size())), bad / n,
+                bs.getLast().start() - bs.getFirst().start() + bucketMs);
     }
 
     private static double sq(double x) {

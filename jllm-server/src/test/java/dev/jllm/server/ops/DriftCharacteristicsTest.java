@@ -33,7 +33,7 @@ class DriftCharacteristicsTest {
                         delays[seed] = 99;
                     } else {
                         delays[seed] = f - x + 1;
-                        if (d >= 0.4) assertTrue(f >= x && f - x < DriftDetectorTest.WINDOW, "drop " + d + " at " + x + " seed " + seed + ": " + f);
+                        if (d >= 0.99) assertTrue(f >= x && f - x < DriftDetectorTest.WINDOW, "drop " + d + " at " + x + " seed " + seed + ": " + f);
                     }
                 }
                 java.util.Arrays.sort(delays);

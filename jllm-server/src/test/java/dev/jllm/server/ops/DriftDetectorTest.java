@@ -29,11 +29,15 @@ class DriftDetectorTest {
 
     /** Hours [from, to) of one version's answers as buckets; n per hour follows the day (30..150), lengths log-normal with CV 0.6. */
     static List<Bucket> traffic(String model, String version, int from, int to, Shape shape, long seed) {
+        return traffic(model, version, from, to, shape, seed, h -> (int) Math.round(90 + 60 * Math.sin(2 * Math.PI * h / 24.0)));
+    }
+
+    static List<Bucket> traffic(String model, String version, int from, int to, Shape shape, long seed, java.util.function.IntUnaryOperator answersAt) {
         SplittableRandom r = new SplittableRandom(seed);
         List<Bucket> out = new ArrayList<>();
         for (int h = from; h < to; h++) {
             double day = Math.sin(2 * Math.PI * h / 24.0);
-            int n = (int) Math.round(90 + 60 * day);
+            int n = answersAt.applyAsInt(h);
             double mean = shape.meanChars(h) * (1 + 0.08 * day); // longer answers at busy hours: the mix changes over the day
             double sigma = Math.sqrt(Math.log(1 + 0.36)), mu = Math.log(mean) - sigma * sigma / 2;
             double sum = 0, sumSq = 0;
@@ -134,17 +138,29 @@ class DriftDetectorTest {
     }
 
     @Test
-    void aSlowDeclineIsCaughtBeforeItIsLargeAndSmallBucketsAreSkipped() {
+    void aSlowDeclineIsCaughtBeforeItIsLargeAndQuietHoursAreMerged() {
         // 2% shorter every hour from hour 8: caught by the time answers are ~20% shorter
         List<Bucket> log = traffic("chat", "v1", 0, 40, h -> h < 8 ? 400 : 400 * Math.pow(0.98, h - 8), 21);
         int fired = firstAlarmHour(log, "v1", 0, 40);
         assertTrue(fired > 8 && fired <= 8 + 12, "a 2%/hour decline fired at hour " + fired);
-        List<Bucket> thin = new ArrayList<>();
-        for (Bucket b : traffic("chat", "v1", 0, 30, h -> h < 20 ? 400 : 100, 22)) {
-            thin.add(new Bucket(b.model(), b.version(), b.startMs(), 5, b.sumTokens() * 5 / b.answers(), 0, b.sumChars() * 5 / b.answers(),
-                    b.sumSqChars() * 5 / b.answers(), 0, 0, 5));
+        // hours with too few answers are merged with the next ones (a quiet version gets longer buckets), never judged alone
+        List<Bucket> thin = traffic("chat", "v1", 0, 2, h -> 400, 22, h -> 8);
+        assertTrue(DriftDetector.evaluate(thin, P).isEmpty(), "under " + P.minAnswers() + " answers in all: nothing to judge yet");
+        List<Bucket> more = traffic("chat", "v1", 0, 8, h -> 400, 22, h -> 8);
+        assertEquals(2, state(DriftDetector.evaluate(more, P), "v1").buckets(), "8 hours of 8 answers: two buckets of three hours (24 answers each), two hours waiting");
+    }
+
+    @Test
+    void aQuietServiceIsWatchedTooMoreSlowlyAndWithoutFalseAlarms() {
+        int slowest = 0;
+        for (long seed = 1; seed <= 20; seed++) { // 8 answers an hour
+            List<Bucket> quiet = traffic("chat", "v1", 0, 60, h -> h < 30 ? 400 : 240, 100 + seed, h -> 8);
+            assertEquals(-1, firstAlarmHour(quiet, "v1", 0, 30), "seed " + seed);
+            int fired = firstAlarmHour(quiet, "v1", 30, 60);
+            assertTrue(fired >= 30 && fired < 30 + 24, "seed " + seed + ": 8 answers an hour, 40% shorter from hour 30, fired at " + fired);
+            slowest = Math.max(slowest, fired - 30 + 1);
         }
-        assertTrue(DriftDetector.evaluate(thin, P).isEmpty(), "buckets under " + P.minAnswers() + " answers are not evidence");
+        assertTrue(slowest > 1, "with so few answers one hour is not enough evidence");
     }
 
     @Test
