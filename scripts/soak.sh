@@ -8,7 +8,9 @@
 #   scripts/soak.sh DURATION [--report DIR] [--users N] [--port P] [-- SERVE_ARGS...]
 #   e.g. scripts/soak.sh 30m    scripts/soak.sh 5m -- -m /tmp/m.gguf --store postgres://u:p@127.0.0.1/db
 #
-# The server gets JAVA_OPTS=-Xmx512m (a bounded heap makes RSS meaningful); default model: the bundled one.
+# The server gets JAVA_OPTS=-Xms512m -Xmx512m -XX:+AlwaysPreTouch: its heap is committed and touched at
+# start, so RSS does not grow as the heap expands and a growing RSS means native memory (threads, buffers,
+# code); the heap is judged by its floor each minute (after the collections). Default model: the bundled one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ $# -ge 1 ] || { sed -n '2,12p' "$0" >&2; exit 2; }
@@ -28,7 +30,7 @@ mkdir -p "$report"
 data=$report/data
 ./jllm --version >/dev/null
 serve() {
-  JAVA_OPTS="-Xmx512m ${JAVA_OPTS:-}" nohup ./jllm serve --port "$port" --data-dir "$data" --max-per-key 64 --max-waiting 128 "$@" \
+  JAVA_OPTS="-Xms512m -Xmx512m -XX:+AlwaysPreTouch ${JAVA_OPTS:-}" nohup ./jllm serve --port "$port" --data-dir "$data" --max-per-key 64 --max-waiting 128 "$@" \
     >>"$report/serve.log" 2>&1 &
   echo $! >"$report/serve.pid"
   for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$port/ready" >/dev/null 2>&1 && return 0; sleep 0.2; done

@@ -232,7 +232,7 @@ final class SoakCommand implements Callable<Integer> {
     /** A streamed request dropped after its first chunk: the server must cancel it and free its slot. */
     private int cancel(SplittableRandom r) throws IOException, InterruptedException {
         HttpResponse<InputStream> h = http.send(HttpRequest.newBuilder(url.resolve("/v1/chat/completions")).timeout(Duration.ofSeconds(60))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + model + "\",\"max_tokens\":100,"
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + model + "\",\"max_tokens\":60,"
                         + "\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Go on and on\"}]}")).build(), HttpResponse.BodyHandlers.ofInputStream());
         try (InputStream in = h.body()) {
             in.read(new byte[64]);
@@ -259,11 +259,12 @@ final class SoakCommand implements Callable<Integer> {
         }
         for (long[] w : down) {
             w[0] -= 5000;
-            w[1] += 5000;
+            w[1] += 15_000; // clients' pooled connections to the old process fail on first use after the new one is up
         }
         Map<String, int[]> byKind = new TreeMap<>(); // requests, unexpected
         Map<String, Map<Integer, Integer>> statuses = new TreeMap<>();
         int serverErrors = 0, restartErrors = 0;
+        List<String> examples = new ArrayList<>();
         for (Outcome o : outcomes) {
             int[] k = byKind.computeIfAbsent(o.kind(), x -> new int[2]);
             k[0]++;
@@ -272,12 +273,22 @@ final class SoakCommand implements Callable<Integer> {
             boolean inRestart = down.stream().anyMatch(w -> o.atMs() >= w[0] && o.atMs() <= w[1]);
             boolean server = o.status() == 0 || o.status() >= 500;
             if (server && inRestart) restartErrors++;
-            else if (server) serverErrors++;
+            else if (server) {
+                serverErrors++;
+                if (examples.size() < 20) examples.add(String.format(Locale.ROOT, "%.1f s %s %d", o.atMs() / 1000.0, o.kind(), o.status()));
+            }
             if (!inRestart && o.status() != 429) k[1]++;
         }
         // memory trend after warm-up, each segment between restarts on its own (a restart starts a new process)
-        double rssSlope = slope(samples, Sample::rssMb, down), heapSlope = slope(samples, Sample::liveMb, down);
-        if (Double.isNaN(heapSlope)) heapSlope = slope(samples, Sample::heapMb, down);
+        // heap: its floor each minute (the used heap right after the collections of that minute), which a leak raises
+        List<Sample> floors = new ArrayList<>();
+        Map<Long, Sample> perMinute = new TreeMap<>();
+        for (Sample x : samples) {
+            if (Double.isNaN(x.heapMb())) continue;
+            perMinute.merge(x.atMs() / 60_000, x, (a, b) -> a.heapMb() <= b.heapMb() ? a : b);
+        }
+        floors.addAll(perMinute.values());
+        double rssSlope = slope(samples, Sample::rssMb, down), heapSlope = slope(floors, Sample::heapMb, down);
         ObjectNode r = json.createObjectNode();
         r.put("duration_s", totalMs / 1000);
         r.put("requests", outcomes.size());
@@ -289,13 +300,17 @@ final class SoakCommand implements Callable<Integer> {
         });
         r.put("server_errors_outside_restarts", serverErrors);
         r.put("server_errors_during_restarts", restartErrors);
+        examples.forEach(r.putArray("server_errors_outside_restarts_examples")::add);
+        r.putArray("restart_windows_s").add(down.stream().map(w -> String.format(Locale.ROOT, "%.1f-%.1f", w[0] / 1000.0, w[1] / 1000.0))
+                .collect(java.util.stream.Collectors.joining(", ")));
         r.put("restarts_seen", down.size());
         r.put("rss_slope_mb_per_hour", round(rssSlope));
         r.put("heap_slope_mb_per_hour", round(heapSlope));
         r.put("rss_mb_first", round(first(samples, Sample::rssMb)));
         r.put("rss_mb_last", round(last(samples, Sample::rssMb)));
         r.put("rss_mb_max", round(samples.stream().mapToDouble(Sample::rssMb).filter(x -> !Double.isNaN(x)).max().orElse(Double.NaN)));
-        r.put("heap_live_mb_last", round(last(samples, Sample::liveMb)));
+        r.put("heap_floor_mb_first", round(first(floors, Sample::heapMb)));
+        r.put("heap_floor_mb_last", round(last(floors, Sample::heapMb)));
         boolean pass = serverErrors == 0 && !(rssSlope > maxGrowth) && !(heapSlope > maxGrowth);
         r.put("pass", pass);
         Files.writeString(report.resolve("soak.json"), json.writerWithDefaultPrettyPrinter().writeValueAsString(r));
@@ -333,7 +348,7 @@ final class SoakCommand implements Callable<Integer> {
         if (!cur.isEmpty()) segments.add(cur);
         double num = 0, weight = 0;
         for (List<double[]> seg : segments) {
-            if (seg.size() < 10) continue;
+            if (seg.size() < 5) continue;
             double mx = 0, my = 0;
             for (double[] p : seg) {
                 mx += p[0];
