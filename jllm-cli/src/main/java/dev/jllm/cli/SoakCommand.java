@@ -52,6 +52,8 @@ final class SoakCommand implements Callable<Integer> {
     int warmup;
     @Option(names = "--max-growth-mb-per-hour", defaultValue = "50", description = "RSS or heap growing faster fails the soak (default ${DEFAULT-VALUE})")
     double maxGrowth;
+    @Option(names = "--full-gc-every", defaultValue = "2", paramLabel = "MINUTES", description = "with --pid-file: a full GC of the server"
+            + " (jcmd PID GC.run) this often, then its used heap = the live data: what a leak raises (default ${DEFAULT-VALUE})") int gcEveryMinutes;
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final ObjectMapper json = new ObjectMapper();
@@ -84,8 +86,12 @@ final class SoakCommand implements Callable<Integer> {
         ConcurrentLinkedQueue<Outcome> outcomes = new ConcurrentLinkedQueue<>();
         List<Sample> samples = java.util.Collections.synchronizedList(new ArrayList<>());
         Thread sampler = Thread.ofVirtual().start(() -> {
+            long nextFullGc = 60_000;
             while (!stop.get()) {
-                samples.add(sample(System.currentTimeMillis() - t0));
+                long at = System.currentTimeMillis() - t0;
+                boolean gc = pidFile != null && at >= nextFullGc;
+                if (gc) nextFullGc = at + 60_000L * gcEveryMinutes;
+                samples.add(sample(at, gc));
                 try {
                     Thread.sleep(1000);
                 } catch (InterruptedException e) {
@@ -121,15 +127,22 @@ final class SoakCommand implements Callable<Integer> {
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    private Sample sample(long at) {
+    private Sample sample(long at, boolean fullGc) {
         double rss = Double.NaN, heap = Double.NaN, live = Double.NaN;
         boolean up = false;
         try {
             up = get("/health").statusCode() == 200;
+            if (fullGc && up) {
+                long pid = Long.parseLong(Files.readString(pidFile).strip());
+                Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+                Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.run").redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                if (!p.waitFor(60, TimeUnit.SECONDS)) p.destroyForcibly();
+            }
             String m = get("/metrics").body();
             heap = sum(m, "jvm_memory_used_bytes", "area=\"heap\"") / 1e6;
-            live = sum(m, "jvm_gc_live_data_size_bytes", "") / 1e6;
-        } catch (IOException | InterruptedException e) {
+            if (fullGc && up) live = heap; // right after a full collection: only what is still referenced
+        } catch (IOException | InterruptedException | RuntimeException e) {
             // down (restarting)
         }
         if (pidFile != null) {
@@ -280,7 +293,7 @@ final class SoakCommand implements Callable<Integer> {
             if (!inRestart && o.status() != 429) k[1]++;
         }
         // memory trend after warm-up, each segment between restarts on its own (a restart starts a new process)
-        // heap: its floor each minute (the used heap right after the collections of that minute), which a leak raises
+        // heap: the live data (used heap right after a forced full GC), which a leak raises; without a pid, the floor each minute
         List<Sample> floors = new ArrayList<>();
         Map<Long, Sample> perMinute = new TreeMap<>();
         for (Sample x : samples) {
@@ -288,7 +301,9 @@ final class SoakCommand implements Callable<Integer> {
             perMinute.merge(x.atMs() / 60_000, x, (a, b) -> a.heapMb() <= b.heapMb() ? a : b);
         }
         floors.addAll(perMinute.values());
-        double rssSlope = slope(samples, Sample::rssMb, down), heapSlope = slope(floors, Sample::heapMb, down);
+        double rssSlope = slope(samples, Sample::rssMb, down);
+        double heapSlope = samples.stream().filter(x -> !Double.isNaN(x.liveMb())).count() >= 5 ? slope(samples, Sample::liveMb, down)
+                : slope(floors, Sample::heapMb, down);
         ObjectNode r = json.createObjectNode();
         r.put("duration_s", totalMs / 1000);
         r.put("requests", outcomes.size());
@@ -309,6 +324,9 @@ final class SoakCommand implements Callable<Integer> {
         r.put("rss_mb_first", round(first(samples, Sample::rssMb)));
         r.put("rss_mb_last", round(last(samples, Sample::rssMb)));
         r.put("rss_mb_max", round(samples.stream().mapToDouble(Sample::rssMb).filter(x -> !Double.isNaN(x)).max().orElse(Double.NaN)));
+        r.put("heap_live_after_full_gc_mb_first", round(first(samples, Sample::liveMb)));
+        r.put("heap_live_after_full_gc_mb_last", round(last(samples, Sample::liveMb)));
+        r.put("heap_live_after_full_gc_mb_max", round(samples.stream().mapToDouble(Sample::liveMb).filter(x -> !Double.isNaN(x)).max().orElse(Double.NaN)));
         r.put("heap_floor_mb_first", round(first(floors, Sample::heapMb)));
         r.put("heap_floor_mb_last", round(last(floors, Sample::heapMb)));
         boolean pass = serverErrors == 0 && !(rssSlope > maxGrowth) && !(heapSlope > maxGrowth);

@@ -23,7 +23,7 @@ final class SoakPlot {
                 .xAxisTitle("minutes").yAxisTitle("MB").build();
         line(mem, "RSS", samples, SoakCommand.Sample::rssMb);
         line(mem, "heap used", samples, SoakCommand.Sample::heapMb);
-        line(mem, "live data after GC", samples, SoakCommand.Sample::liveMb);
+        line(mem, "live heap after a full GC", samples, SoakCommand.Sample::liveMb);
         XYChart req = new XYChartBuilder().width(1000).height(330).title("Requests per minute").xAxisTitle("minutes").yAxisTitle("requests").build();
         Map<Long, int[]> perMin = new TreeMap<>();
         for (SoakCommand.Outcome o : outcomes) {
