@@ -8,7 +8,6 @@ import dev.jllm.gguf.GgufValue;
 import dev.jllm.gguf.GgufWriter;
 import dev.jllm.tensor.GgmlType;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -92,9 +91,19 @@ class ModelConfigRopeTest {
                 logits[i] = tr.forward(Batch.of(tr.cache().allocate(), new int[] {5, 17, 99, 250}, 0, Batch.Logits.ALL)).get(0);
             }
         }
+        // Not bit-equality: the Vector API's lane reductions may sum in another order before and after C2
+        // compiles them, so the same forward pass run three times in one JVM can differ in the last bit.
+        // Position 0 agrees to that rounding; position 3 differs by far more than it.
         for (int i = 1; i < ropes.length; i++) {
-            assertArrayEquals(logits[0][0], logits[i][0], "position 0, " + ropes[i]);
-            assertFalse(Arrays.equals(logits[0][3], logits[i][3]), "position 3 should see " + ropes[i]);
+            assertTrue(maxAbsDiff(logits[0][0], logits[i][0]) < 1e-5, "position 0, " + ropes[i] + ": " + maxAbsDiff(logits[0][0], logits[i][0]));
+            assertTrue(maxAbsDiff(logits[0][3], logits[i][3]) > 1e-3, "position 3 should see " + ropes[i] + ": " + maxAbsDiff(logits[0][3], logits[i][3]));
         }
+    }
+
+    private static double maxAbsDiff(float[] a, float[] b) {
+        assertEquals(a.length, b.length);
+        double m = 0;
+        for (int i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+        return m;
     }
 }
