@@ -73,17 +73,11 @@ public final class Q4_0Format implements BlockFormat {
             return;
         }
         QuantMath.checkBlocks(n, GgmlType.Q4_0);
-        float sigma2 = QuantMath.rowSigma2(src, srcOff, n);
-        float[] weight = new float[QK];
-        byte[] L = new byte[QK];
-        for (int b = 0; b < n / QK; b++) {
-            int xo = srcOff + b * QK;
+        QuantMath.legacyImatrixRow(src, srcOff, n, qw, qwOff, 8, false, (b, d, min, L) -> {
             long o = offset + (long) b * BYTES;
-            QuantMath.legacyWeights(src, xo, qw, qwOff + b * QK, sigma2, weight);
-            float d = QuantMath.makeQxQuantsWeighted(QK, 8, src, xo, L, 0, weight, 0);
             QuantMath.putF16(dst, o, d);
             for (int j = 0; j < QK / 2; j++) dst.set(ValueLayout.JAVA_BYTE, o + 2 + j, (byte) (L[j] | L[j + QK / 2] << 4));
-        }
+        });
     }
 
     @Override public boolean usesImportance() { return true; }

@@ -73,18 +73,12 @@ public final class Q4_1Format implements BlockFormat {
             return;
         }
         QuantMath.checkBlocks(n, GgmlType.Q4_1);
-        float sigma2 = QuantMath.rowSigma2(src, srcOff, n);
-        float[] weight = new float[QK], theMin = new float[1];
-        byte[] L = new byte[QK], laux = new byte[QK];
-        for (int b = 0; b < n / QK; b++) {
-            int xo = srcOff + b * QK;
+        QuantMath.legacyImatrixRow(src, srcOff, n, qw, qwOff, 15, true, (b, d, min, L) -> {
             long o = offset + (long) b * BYTES;
-            QuantMath.legacyWeights(src, xo, qw, qwOff + b * QK, sigma2, weight);
-            float d = QuantMath.makeQkx3Quants(QK, 15, src, xo, weight, 0, L, 0, theMin, laux, -0.9f, 0.05f, 36, false);
             QuantMath.putF16(dst, o, d);
-            QuantMath.putF16(dst, o + 2, -theMin[0]);
+            QuantMath.putF16(dst, o + 2, min);
             for (int j = 0; j < QK / 2; j++) dst.set(ValueLayout.JAVA_BYTE, o + 4 + j, (byte) (L[j] | L[j + QK / 2] << 4));
-        }
+        });
     }
 
     @Override public boolean usesImportance() { return true; }

@@ -82,14 +82,8 @@ public final class Q5_0Format implements BlockFormat {
             return;
         }
         QuantMath.checkBlocks(n, GgmlType.Q5_0);
-        float sigma2 = QuantMath.rowSigma2(src, srcOff, n);
-        float[] weight = new float[QK];
-        byte[] L = new byte[QK];
-        for (int b = 0; b < n / QK; b++) {
-            int xo = srcOff + b * QK;
+        QuantMath.legacyImatrixRow(src, srcOff, n, qw, qwOff, 16, false, (b, d, min, L) -> {
             long o = offset + (long) b * BYTES;
-            QuantMath.legacyWeights(src, xo, qw, qwOff + b * QK, sigma2, weight);
-            float d = QuantMath.makeQxQuantsWeighted(QK, 16, src, xo, L, 0, weight, 0);
             QuantMath.putF16(dst, o, d);
             int qh = 0;
             for (int j = 0; j < QK / 2; j++) {
@@ -98,7 +92,7 @@ public final class Q5_0Format implements BlockFormat {
                 qh |= (q0 >> 4 & 1) << j | (q1 >> 4 & 1) << (j + QK / 2);
             }
             dst.set(QuantMath.INT_LE, o + 2, qh);
-        }
+        });
     }
 
     @Override public boolean usesImportance() { return true; }

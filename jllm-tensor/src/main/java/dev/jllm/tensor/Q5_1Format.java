@@ -82,16 +82,10 @@ public final class Q5_1Format implements BlockFormat {
             return;
         }
         QuantMath.checkBlocks(n, GgmlType.Q5_1);
-        float sigma2 = QuantMath.rowSigma2(src, srcOff, n);
-        float[] weight = new float[QK], theMin = new float[1];
-        byte[] L = new byte[QK], laux = new byte[QK];
-        for (int b = 0; b < n / QK; b++) {
-            int xo = srcOff + b * QK;
+        QuantMath.legacyImatrixRow(src, srcOff, n, qw, qwOff, 31, true, (b, d, min, L) -> {
             long o = offset + (long) b * BYTES;
-            QuantMath.legacyWeights(src, xo, qw, qwOff + b * QK, sigma2, weight);
-            float d = QuantMath.makeQkx3Quants(QK, 31, src, xo, weight, 0, L, 0, theMin, laux, -0.9f, 0.05f, 36, false);
             QuantMath.putF16(dst, o, d);
-            QuantMath.putF16(dst, o + 2, -theMin[0]);
+            QuantMath.putF16(dst, o + 2, min);
             int qh = 0;
             for (int j = 0; j < QK / 2; j++) {
                 int q0 = L[j], q1 = L[j + QK / 2];
@@ -99,7 +93,7 @@ public final class Q5_1Format implements BlockFormat {
                 qh |= (q0 >> 4 & 1) << j | (q1 >> 4 & 1) << (j + QK / 2);
             }
             dst.set(QuantMath.INT_LE, o + 4, qh);
-        }
+        });
     }
 
     @Override public boolean usesImportance() { return true; }

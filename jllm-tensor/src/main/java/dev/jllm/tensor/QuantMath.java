@@ -167,56 +167,10 @@ final class QuantMath {
 
     /**
      * llama.cpp's make_qx_quants with rmse_type 1 and no importance weights (the only use in the
-     * _ref quantizers, by Q6_K): symmetric L in [0, 2·nmax) around nmax, weights x², and 18 nudged
-     * inverse scales −(nmax ± 0.1·k)/max tried for a better weighted least-squares fit. Returns the scale.
+     * _ref quantizers, by Q6_K): {@link #makeQxQuantsWeighted} with weights x². Returns the scale.
      */
     static float makeQxQuantsRmse1(int n, int nmax, float[] x, int xOff, byte[] L, int lOff) {
-        float max = 0, amax = 0;
-        for (int i = 0; i < n; i++) {
-            float ax = Math.abs(x[xOff + i]);
-            if (ax > amax) {
-                amax = ax;
-                max = x[xOff + i];
-            }
-        }
-        if (amax < 1e-15f) { // GROUP_MAX_EPS: an all-zero group
-            for (int i = 0; i < n; i++) L[lOff + i] = 0;
-            return 0f;
-        }
-        float iscale = -nmax / max;
-        float sumlx = 0, suml2 = 0;
-        for (int i = 0; i < n; i++) {
-            float xi = x[xOff + i];
-            int l = Math.max(-nmax, Math.min(nmax - 1, nearestInt(iscale * xi)));
-            L[lOff + i] = (byte) (l + nmax);
-            float w = xi * xi;
-            sumlx += w * xi * l;
-            suml2 += w * l * l;
-        }
-        float scale = suml2 != 0 ? sumlx / suml2 : 0f;
-        float best = scale * sumlx;
-        for (int is = -9; is <= 9; is++) {
-            if (is == 0) continue;
-            iscale = -(nmax + 0.1f * is) / max;
-            sumlx = 0;
-            suml2 = 0;
-            for (int i = 0; i < n; i++) {
-                float xi = x[xOff + i];
-                int l = Math.max(-nmax, Math.min(nmax - 1, nearestInt(iscale * xi)));
-                float w = xi * xi;
-                sumlx += w * xi * l;
-                suml2 += w * l * l;
-            }
-            if (suml2 > 0 && sumlx * sumlx > best * suml2) {
-                for (int i = 0; i < n; i++) {
-                    int l = nearestInt(iscale * x[xOff + i]);
-                    L[lOff + i] = (byte) (nmax + Math.max(-nmax, Math.min(nmax - 1, l)));
-                }
-                scale = sumlx / suml2;
-                best = scale * sumlx;
-            }
-        }
-        return scale;
+        return makeQxQuantsWeighted(n, nmax, x, xOff, L, lOff, null, 0);
     }
 
     /**
@@ -267,8 +221,9 @@ final class QuantMath {
 
     /**
      * llama.cpp's make_qx_quants with rmse_type 1 and importance weights {@code qw[qwOff..]} (the
-     * imatrix quantizers of Q4_0, Q5_0 and Q6_K): as {@link #makeQxQuantsRmse1} with w = qw[i]
-     * instead of x². L gets values in [0, 2·nmax). Returns the scale.
+     * imatrix quantizers of Q4_0, Q5_0 and Q6_K), or weights x² when {@code qw} is null (Q6_K's _ref
+     * quantizer): symmetric L in [0, 2·nmax) around nmax, and 18 nudged inverse scales
+     * −(nmax ± 0.1·k)/max tried for a better weighted least-squares fit. Returns the scale.
      */
     static float makeQxQuantsWeighted(int n, int nmax, float[] x, int xOff, byte[] L, int lOff, float[] qw, int qwOff) {
         float max = 0, amax = 0;
@@ -289,7 +244,7 @@ final class QuantMath {
             float xi = x[xOff + i];
             int l = Math.max(-nmax, Math.min(nmax - 1, nearestInt(iscale * xi)));
             L[lOff + i] = (byte) (l + nmax);
-            float w = qw[qwOff + i];
+            float w = qw == null ? xi * xi : qw[qwOff + i];
             sumlx += w * xi * l;
             suml2 += w * l * l;
         }
@@ -303,7 +258,7 @@ final class QuantMath {
             for (int i = 0; i < n; i++) {
                 float xi = x[xOff + i];
                 int l = Math.max(-nmax, Math.min(nmax - 1, nearestInt(iscale * xi)));
-                float w = qw[qwOff + i];
+                float w = qw == null ? xi * xi : qw[qwOff + i];
                 sumlx += w * xi * l;
                 suml2 += w * l * l;
             }
@@ -530,6 +485,33 @@ final class QuantMath {
         for (int j = 0; j < 32; j++) {
             float v = x[xo + j];
             out[j] = qw[qo + j] * (float) Math.sqrt(sigma2 + v * v);
+        }
+    }
+
+    /** Where {@link #legacyImatrixRow} hands each quantized 32-block: its index, scale, min (0 for the symmetric types) and quants. */
+    interface LegacyBlockSink {
+        void block(int b, float d, float min, byte[] L);
+    }
+
+    /**
+     * The loop quantize_row_q{4,5}_{0,1}_impl share: per 32-block, the weights qw·√(σ² + x²) of
+     * {@link #legacyWeights}, then make_qx_quants (rmse 1; symmetric types, {@code withMin} false:
+     * L in [0, 2·nmax), min 0) or make_qkx3_quants (rmin −0.9, rdelta 0.05, 36 steps; L in [0, nmax],
+     * min = the block's offset, negative or 0). Only the packing of (d, min, L) differs per type.
+     */
+    static void legacyImatrixRow(float[] src, int srcOff, int n, float[] qw, int qwOff, int nmax, boolean withMin, LegacyBlockSink sink) {
+        float sigma2 = rowSigma2(src, srcOff, n);
+        float[] weight = new float[32], theMin = new float[1];
+        byte[] L = new byte[32], laux = new byte[32];
+        for (int b = 0; b < n / 32; b++) {
+            int xo = srcOff + b * 32;
+            legacyWeights(src, xo, qw, qwOff + b * 32, sigma2, weight);
+            if (withMin) {
+                float d = makeQkx3Quants(32, nmax, src, xo, weight, 0, L, 0, theMin, laux, -0.9f, 0.05f, 36, false);
+                sink.block(b, d, -theMin[0], L);
+            } else {
+                sink.block(b, makeQxQuantsWeighted(32, nmax, src, xo, L, 0, weight, 0), 0f, L);
+            }
         }
     }
 
