@@ -3,15 +3,8 @@ package dev.jllm.train;
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.jllm.model.ModelConfig;
 import dev.jllm.tensor.Parallel;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -29,42 +22,17 @@ class LoraGoldenTest {
                   int B, int T) {}
 
     static Golden load(String name) throws IOException {
-        JsonNode meta;
-        byte[] bin;
-        try (InputStream j = LoraGoldenTest.class.getResourceAsStream("/torch/" + name + ".json");
-             InputStream b = LoraGoldenTest.class.getResourceAsStream("/torch/" + name + ".bin")) {
-            if (j == null || b == null) throw new IllegalStateException("golden files for " + name + " are missing from src/test/resources/torch");
-            meta = new ObjectMapper().readTree(j);
-            bin = b.readAllBytes();
-        }
-        JsonNode c = meta.get("config"), lc = c.get("lora");
-        ModelConfig config = new ModelConfig("llama", c.get("dim").asInt(), c.get("hidden").asInt(), c.get("layers").asInt(),
-                c.get("heads").asInt(), c.get("kv_heads").asInt(), c.get("head_dim").asInt(), c.get("vocab").asInt(), 64,
-                (float) c.get("eps").asDouble(), (float) c.get("rope_theta").asDouble(), c.get("tied").asBoolean());
-        List<String> targets = new ArrayList<>();
-        lc.get("targets").forEach(t -> targets.add(t.asText()));
-        LoraConfig loraConfig = new LoraConfig(lc.get("rank").asInt(), (float) lc.get("alpha").asDouble(),
-                LoraConfig.parseTargets(String.join(",", targets)), lc.get("rslora").asBoolean());
-        assertEquals(lc.get("scaling").asDouble(), loraConfig.scale(), 1e-6, "scaling rule");
-        Params base = new Params(config);
-        LoraParams lora = new LoraParams(config, loraConfig);
-        ByteBuffer buf = ByteBuffer.wrap(bin).order(ByteOrder.LITTLE_ENDIAN);
-        for (Params.Tensor t : base.tensors()) for (int k = 0; k < t.size(); k++) t.data()[k] = buf.getFloat();
-        assertEquals(meta.get("lora_tensors").size(), lora.tensors().size(), "adapter tensor count");
-        for (int i = 0; i < lora.tensors().size(); i++) {
-            Params.Tensor t = lora.tensors().get(i);
-            assertEquals(meta.get("lora_tensors").get(i).get("name").asText(), t.name(), "adapter tensor order");
-            for (int k = 0; k < t.size(); k++) t.data()[k] = buf.getFloat();
-        }
-        double[][] g = new double[lora.tensors().size()][];
-        for (int i = 0; i < g.length; i++) {
-            g[i] = new double[lora.tensors().get(i).size()];
-            for (int k = 0; k < g[i].length; k++) g[i][k] = buf.getDouble();
-        }
-        assertEquals(0, buf.remaining(), "trailing bytes in " + name + ".bin");
+        TorchGolden tg = TorchGolden.load(name);
+        JsonNode meta = tg.meta, c = meta.get("config");
+        LoraConfig loraConfig = tg.loraConfig();
+        assertEquals(c.get("lora").get("scaling").asDouble(), loraConfig.scale(), 1e-6, "scaling rule");
+        Params base = new Params(tg.config());
+        LoraParams lora = new LoraParams(tg.config(), loraConfig);
+        tg.readBaseAndAdapter(base, lora);
+        double[][] g = tg.readDoubles(lora.tensors());
         int B = c.get("batch").asInt(), T = c.get("seq").asInt();
-        int[] tokens = ints(meta.get("tokens")), tg = ints(meta.get("targets")), pos = ints(meta.get("positions")), seg = ints(meta.get("segments"));
-        return new Golden(meta, base, lora, g, tokens, tg, pos, starts(seg, B, T), B, T);
+        int[] tokens = ints(meta.get("tokens")), targets = ints(meta.get("targets")), pos = ints(meta.get("positions")), seg = ints(meta.get("segments"));
+        return new Golden(meta, base, lora, g, tokens, targets, pos, starts(seg, B, T), B, T);
     }
 
     /** Segment ids (−1 = padding) → the row index where each token's sample starts (padding: itself). */
@@ -80,9 +48,7 @@ class LoraGoldenTest {
     }
 
     static int[] ints(JsonNode a) {
-        int[] r = new int[a.size()];
-        for (int i = 0; i < r.length; i++) r[i] = a.get(i).asInt();
-        return r;
+        return TorchGolden.ints(a);
     }
 
     @ParameterizedTest
@@ -96,18 +62,7 @@ class LoraGoldenTest {
             assertEquals(want, loss, LOSS_TOL * want, "loss");
             model.zeroGrad();
             model.backward(1f);
-            double worst = 0;
-            for (int i = 0; i < g.grads.length; i++) {
-                float[] got = model.trainableGrads().tensors().get(i).data();
-                double maxRef = 0, maxDiff = 0;
-                for (int k = 0; k < got.length; k++) {
-                    maxRef = Math.max(maxRef, Math.abs(g.grads[i][k]));
-                    maxDiff = Math.max(maxDiff, Math.abs(got[k] - g.grads[i][k]));
-                }
-                double rel = maxDiff / maxRef;
-                worst = Math.max(worst, rel);
-                assertTrue(rel < GRAD_TOL, name + ": gradient of " + g.lora.tensors().get(i).name() + " off by " + rel);
-            }
+            double worst = TorchGolden.assertGradients(g.grads, model.trainableGrads().tensors(), GRAD_TOL, name);
             System.out.printf("%s: loss %.9f (torch %.9f), worst adapter gradient relative error %.2e%n", name, loss, want, worst);
         }
     }

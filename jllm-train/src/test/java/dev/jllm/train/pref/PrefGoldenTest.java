@@ -3,17 +3,12 @@ package dev.jllm.train.pref;
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.jllm.model.ModelConfig;
 import dev.jllm.tensor.Parallel;
 import dev.jllm.train.LlamaModel;
-import dev.jllm.train.LoraConfig;
 import dev.jllm.train.LoraParams;
 import dev.jllm.train.Params;
+import dev.jllm.train.TorchGolden;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -31,69 +26,28 @@ class PrefGoldenTest {
     record Golden(JsonNode meta, Params base, LoraParams lora, ScalarHead head, double[][] grads, List<PreferencePair> pairs) {}
 
     static Golden load(String name) throws IOException {
-        JsonNode meta;
-        byte[] bin;
-        try (InputStream j = PrefGoldenTest.class.getResourceAsStream("/torch/" + name + ".json");
-             InputStream b = PrefGoldenTest.class.getResourceAsStream("/torch/" + name + ".bin")) {
-            if (j == null || b == null) throw new IllegalStateException("golden files for " + name + " are missing from src/test/resources/torch");
-            meta = new ObjectMapper().readTree(j);
-            bin = b.readAllBytes();
+        TorchGolden tg = TorchGolden.load(name);
+        Params base = new Params(tg.config());
+        LoraParams lora = new LoraParams(tg.config(), tg.loraConfig());
+        boolean bt = tg.meta.get("case").get("kind").asText().equals("bt");
+        ScalarHead head = bt ? new ScalarHead(RewardModel.HEAD, tg.config().dim()) : null;
+        tg.readBaseAndAdapter(base, lora);
+        List<Params.Tensor> trained = new ArrayList<>(lora.tensors());
+        if (bt) {
+            tg.readFloats(head.tensors());
+            trained.addAll(head.tensors());
         }
-        JsonNode c = meta.get("config"), lc = c.get("lora");
-        ModelConfig config = new ModelConfig("llama", c.get("dim").asInt(), c.get("hidden").asInt(), c.get("layers").asInt(),
-                c.get("heads").asInt(), c.get("kv_heads").asInt(), c.get("head_dim").asInt(), c.get("vocab").asInt(), 64,
-                (float) c.get("eps").asDouble(), (float) c.get("rope_theta").asDouble(), c.get("tied").asBoolean());
-        List<String> targets = new ArrayList<>();
-        lc.get("targets").forEach(t -> targets.add(t.asText()));
-        LoraConfig loraConfig = new LoraConfig(lc.get("rank").asInt(), (float) lc.get("alpha").asDouble(),
-                LoraConfig.parseTargets(String.join(",", targets)), lc.get("rslora").asBoolean());
-        Params base = new Params(config);
-        LoraParams lora = new LoraParams(config, loraConfig);
-        boolean bt = meta.get("case").get("kind").asText().equals("bt");
-        ScalarHead head = bt ? new ScalarHead(RewardModel.HEAD, config.dim()) : null;
-        ByteBuffer buf = ByteBuffer.wrap(bin).order(ByteOrder.LITTLE_ENDIAN);
-        for (Params.Tensor t : base.tensors()) for (int k = 0; k < t.size(); k++) t.data()[k] = buf.getFloat();
-        for (int i = 0; i < lora.tensors().size(); i++) {
-            Params.Tensor t = lora.tensors().get(i);
-            assertEquals(meta.get("lora_tensors").get(i).get("name").asText(), t.name(), "adapter tensor order");
-            for (int k = 0; k < t.size(); k++) t.data()[k] = buf.getFloat();
-        }
-        if (bt) for (Params.Tensor t : head.tensors()) for (int k = 0; k < t.size(); k++) t.data()[k] = buf.getFloat();
-        int nGrads = lora.tensors().size() + (bt ? 2 : 0);
-        double[][] g = new double[nGrads][];
-        for (int i = 0; i < nGrads; i++) {
-            int size = i < lora.tensors().size() ? lora.tensors().get(i).size() : head.tensors().get(i - lora.tensors().size()).size();
-            g[i] = new double[size];
-            for (int k = 0; k < size; k++) g[i][k] = buf.getDouble();
-        }
-        assertEquals(0, buf.remaining(), "trailing bytes in " + name + ".bin");
+        double[][] g = tg.readDoubles(trained);
         List<PreferencePair> pairs = new ArrayList<>();
-        for (JsonNode p : meta.get("pairs")) {
-            pairs.add(new PreferencePair(ints(p.get("chosen")), p.get("chosen_prompt").asInt(), ints(p.get("rejected")), p.get("rejected_prompt").asInt(), Double.NaN));
+        for (JsonNode p : tg.meta.get("pairs")) {
+            pairs.add(new PreferencePair(TorchGolden.ints(p.get("chosen")), p.get("chosen_prompt").asInt(), TorchGolden.ints(p.get("rejected")),
+                    p.get("rejected_prompt").asInt(), Double.NaN));
         }
-        return new Golden(meta, base, lora, head, g, pairs);
-    }
-
-    static int[] ints(JsonNode a) {
-        int[] r = new int[a.size()];
-        for (int i = 0; i < r.length; i++) r[i] = a.get(i).asInt();
-        return r;
+        return new Golden(tg.meta, base, lora, head, g, pairs);
     }
 
     static double worstGradient(double[][] want, List<Params.Tensor> got, String name) {
-        double worst = 0;
-        for (int i = 0; i < want.length; i++) {
-            float[] d = got.get(i).data();
-            double maxRef = 0, maxDiff = 0;
-            for (int k = 0; k < d.length; k++) {
-                maxRef = Math.max(maxRef, Math.abs(want[i][k]));
-                maxDiff = Math.max(maxDiff, Math.abs(d[k] - want[i][k]));
-            }
-            double rel = maxRef == 0 ? maxDiff : maxDiff / maxRef; // the head's bias: its gradient cancels exactly in a pairwise loss
-            worst = Math.max(worst, rel);
-            assertTrue(rel < TOL, name + ": gradient of " + got.get(i).name() + " off by " + rel);
-        }
-        return worst;
+        return TorchGolden.assertGradients(want, got, TOL, name);
     }
 
     @ParameterizedTest
