@@ -10,7 +10,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.jllm.server.ChatServer;
 import dev.jllm.server.http.ApiKeys;
 import dev.jllm.testkit.TestData;
@@ -18,12 +17,10 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -143,8 +140,7 @@ class DemoCommandTest {
     }
 
     /** A server that answers every turn with the dataset's own reply (keyed by the user turns so far), both APIs. */
-    static final class Oracle implements AutoCloseable {
-        final HttpServer http;
+    static final class Oracle extends FakeHttpServer {
         final Map<String, String> replies = new HashMap<>();
         final Map<String, List<String>> conversations = new ConcurrentHashMap<>();
         final AtomicInteger chat = new AtomicInteger(), responses = new AtomicInteger();
@@ -159,15 +155,10 @@ class DemoCommandTest {
                     if (m.get("role").asText().equals("assistant")) replies.put(String.join("\n", users), m.get("content").asText());
                 }
             }
-            http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-            http.createContext("/", this::handle);
-            http.start();
+            start();
         }
 
-        String url() {
-            return "http://127.0.0.1:" + http.getAddress().getPort();
-        }
-
+        @Override
         void handle(HttpExchange ex) throws IOException {
             String path = ex.getRequestURI().getPath();
             JsonNode body = ex.getRequestMethod().equals("POST") ? JSON.readTree(ex.getRequestBody()) : null;
@@ -209,18 +200,6 @@ class DemoCommandTest {
             send(ex, 200, r.toString());
         }
 
-        static void send(HttpExchange ex, int status, String body) throws IOException {
-            byte[] b = body.getBytes(StandardCharsets.UTF_8);
-            ex.getResponseHeaders().add("Content-Type", "application/json");
-            ex.sendResponseHeaders(status, b.length);
-            ex.getResponseBody().write(b);
-            ex.close();
-        }
-
-        @Override
-        public void close() {
-            http.stop(0);
-        }
     }
 
     @Test

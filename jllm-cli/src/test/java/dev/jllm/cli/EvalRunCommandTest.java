@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.jllm.engine.LoadedModel;
 import dev.jllm.eval.metrics.Bootstrap;
 import dev.jllm.eval.metrics.Interval;
@@ -20,9 +19,6 @@ import dev.jllm.model.Transformer;
 import dev.jllm.tensor.GgmlType;
 import dev.jllm.testkit.TestData;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -231,8 +227,7 @@ class EvalRunCommandTest {
     // ---- generation against a fake server ---------------------------------------------------
 
     /** Answers each chat completion from a table keyed by a text the prompt contains; can fail the n-th call. */
-    static final class FakeServer implements AutoCloseable {
-        final HttpServer http;
+    static final class FakeServer extends FakeHttpServer {
         final Map<String, String> answers;
         final List<JsonNode> bodies = new CopyOnWriteArrayList<>();
         volatile int failAtCall = -1;
@@ -241,15 +236,10 @@ class EvalRunCommandTest {
 
         FakeServer(Map<String, String> answers) throws IOException {
             this.answers = answers;
-            http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-            http.createContext("/", this::handle);
-            http.start();
+            start();
         }
 
-        String url() {
-            return "http://127.0.0.1:" + http.getAddress().getPort();
-        }
-
+        @Override
         void handle(HttpExchange ex) throws IOException {
             ObjectNode r = JSON.createObjectNode();
             switch (ex.getRequestURI().getPath()) {
@@ -278,18 +268,6 @@ class EvalRunCommandTest {
             send(ex, 200, r.toString());
         }
 
-        static void send(HttpExchange ex, int status, String body) throws IOException {
-            byte[] b = body.getBytes(StandardCharsets.UTF_8);
-            ex.getResponseHeaders().add("Content-Type", "application/json");
-            ex.sendResponseHeaders(status, b.length);
-            ex.getResponseBody().write(b);
-            ex.close();
-        }
-
-        @Override
-        public void close() {
-            http.stop(0);
-        }
     }
 
     private static final String[][] QA = {
