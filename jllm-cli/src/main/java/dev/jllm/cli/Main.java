@@ -18,7 +18,7 @@ import picocli.CommandLine.Command;
         description = "The LLM engineering chain on the JVM: inspect, run, serve and train LLaMA-family models on CPU.",
         subcommands = {InfoCommand.class, DoctorCommand.class, InitCommand.class, ConvertCommand.class, ExportCommand.class, QuantizeCommand.class, ImatrixCommand.class, QuantReportCommand.class,
             BenchCommand.class, GenerateCommand.class, ChatCommand.class, PerplexityCommand.class, TokenizerCommand.class, ServeCommand.class,
-            TokenizeCorpusCommand.class, TrainCommand.class, FinetuneCommand.class, DpoCommand.class, RmCommand.class, PpoCommand.class, CleanCommand.class, LoadtestCommand.class, DemoCommand.class, EvalCommand.class, ModelsCommand.class, OpsCommand.class, SoakCommand.class,
+            TokenizeCorpusCommand.class, TrainCommand.class, FinetuneCommand.class, DpoCommand.class, RmCommand.class, PpoCommand.class, PlotCommand.class, CleanCommand.class, LoadtestCommand.class, DemoCommand.class, EvalCommand.class, ModelsCommand.class, OpsCommand.class, SoakCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -1,0 +1,97 @@
+package dev.jllm.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code jllm plot}: curves of several runs side by side from the CSV logs the trainers write
+ * (ppo.csv, train.csv, eval.csv, …), one panel per column and one line per run. The comparisons in
+ * the docs (PPO at three KL coefficients) come from here rather than from a hand-written script, so
+ * anyone can redraw them from their own logs.
+ */
+@Command(name = "plot", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Curves of several runs from their CSV logs (a 'step' column and numeric columns, as ppo.csv, train.csv, eval.csv):",
+            "one panel per --metric, one line per --csv. Example: jllm plot --csv 'β 0.01=a/ppo.csv' --csv 'β 0.1=b/ppo.csv'",
+            "--metric env/reward_mean --metric objective/kl --out runs.png"})
+final class PlotCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Option(names = "--csv", required = true, paramLabel = "LABEL=FILE", description = "a run: its label in the legend and its CSV log (repeatable)") List<String> csvs;
+    @Option(names = "--metric", required = true, paramLabel = "COLUMN[=TITLE]", description = "a column to plot, one panel each, with an optional panel title (repeatable)") List<String> metrics;
+    @Option(names = "--x", defaultValue = "step", paramLabel = "COLUMN", description = "the x axis column (default ${DEFAULT-VALUE})") String x;
+    @Option(names = "--out", required = true, paramLabel = "FILE.png") Path out;
+
+    /** One CSV log: its header and its rows as numbers (an empty cell is NaN: not drawn). */
+    record Table(Path file, List<String> header, List<double[]> rows) {
+        double[] column(String name) {
+            int c = header.indexOf(name);
+            if (c < 0) throw new IllegalArgumentException(file + " has no column '" + name + "' (it has " + String.join(", ", header) + ")");
+            double[] v = new double[rows.size()];
+            for (int i = 0; i < v.length; i++) v[i] = rows.get(i)[c];
+            return v;
+        }
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter o = spec.commandLine().getOut();
+        List<String> labels = new ArrayList<>();
+        List<Table> tables = new ArrayList<>();
+        for (String c : csvs) {
+            int eq = c.lastIndexOf('=');
+            if (eq <= 0 || eq == c.length() - 1) throw new IllegalArgumentException("--csv wants LABEL=FILE, got '" + c + "'");
+            labels.add(c.substring(0, eq));
+            tables.add(read(Path.of(c.substring(eq + 1))));
+        }
+        List<MetricsPlot.Panel> panels = new ArrayList<>();
+        for (String m : metrics) {
+            int eq = m.indexOf('=');
+            String column = eq < 0 ? m : m.substring(0, eq), title = eq < 0 ? m : m.substring(eq + 1);
+            List<MetricsPlot.Series> series = new ArrayList<>();
+            for (int i = 0; i < tables.size(); i++) {
+                Table t = tables.get(i);
+                series.add(new MetricsPlot.Series(labels.get(i), t.column(x), t.column(column), MetricsPlot.COLORS[i % MetricsPlot.COLORS.length], false));
+            }
+            panels.add(new MetricsPlot.Panel(title, series));
+        }
+        MetricsPlot.write(out, panels);
+        o.println("wrote " + out + " (" + panels.size() + " panels, " + tables.size() + " runs)");
+        return 0;
+    }
+
+    static Table read(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) throw new IllegalArgumentException("--csv " + file + ": no such file");
+        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        if (lines.isEmpty()) throw new IllegalArgumentException(file + " is empty: no header line");
+        List<String> header = List.of(lines.getFirst().strip().split(",", -1));
+        List<double[]> rows = new ArrayList<>();
+        for (int n = 1; n < lines.size(); n++) {
+            String line = lines.get(n).strip();
+            if (line.isEmpty()) continue;
+            String[] cells = line.split(",", -1);
+            if (cells.length != header.size())
+                throw new IllegalArgumentException(file + " line " + (n + 1) + ": " + cells.length + " cells, the header has " + header.size());
+            double[] r = new double[cells.length];
+            for (int c = 0; c < cells.length; c++) {
+                String s = cells[c].strip();
+                try {
+                    r[c] = s.isEmpty() ? Double.NaN : Double.parseDouble(s);
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException(file + " line " + (n + 1) + ", column '" + header.get(c) + "': '" + s + "' is not a number");
+                }
+            }
+            rows.add(r);
+        }
+        if (rows.isEmpty()) throw new IllegalArgumentException(file + " has a header but no rows");
+        return new Table(file, header, rows);
+    }
+}

@@ -1,0 +1,56 @@
+package dev.jllm.cli;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code jllm plot}: one panel per metric, one line per run; bad input named by file, line and column. */
+class PlotCommandTest {
+    @TempDir Path dir;
+
+    @Test
+    void drawsOnePanelPerMetricAndOneLinePerRun() throws Exception {
+        Path a = dir.resolve("a.csv"), b = dir.resolve("b.csv"), png = dir.resolve("runs.png");
+        Files.writeString(a, "step,env/reward_mean,objective/kl\n1,0,0\n2,0.5,1.5\n3,1,3\n");
+        Files.writeString(b, "step,env/reward_mean,objective/kl\n1,0,0\n2,0.1,\n3,0.2,0.1\n");
+        CliTest.Run r = CliTest.run("plot", "--csv", "β 0.01=" + a, "--csv", "β 0.5=" + b, "--metric", "env/reward_mean=mean reward",
+                "--metric", "objective/kl", "--out", png.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("2 panels, 2 runs"), r.out());
+        BufferedImage img = ImageIO.read(png.toFile());
+        assertEquals(2 * 240, img.getHeight(), "one 240-pixel panel per metric");
+        // both runs are drawn: pixels in the first two series colours
+        boolean blue = false, red = false;
+        for (int y = 0; y < img.getHeight(); y++) for (int x = 0; x < img.getWidth(); x++) {
+            int rgb = img.getRGB(x, y) & 0xFFFFFF;
+            blue |= rgb == (MetricsPlot.COLORS[0].getRGB() & 0xFFFFFF);
+            red |= rgb == (MetricsPlot.COLORS[1].getRGB() & 0xFFFFFF);
+        }
+        assertTrue(blue && red, "a line for each run");
+    }
+
+    @Test
+    void badInputIsNamed() throws Exception {
+        Path a = dir.resolve("a.csv"), png = dir.resolve("x.png");
+        Files.writeString(a, "step,loss\n1,2.5\n2,oops\n");
+        CliTest.Run r = CliTest.run("plot", "--csv", "run=" + a, "--metric", "loss", "--out", png.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("line 3, column 'loss': 'oops' is not a number"), r.err());
+
+        Files.writeString(a, "step,loss\n1,2.5\n");
+        r = CliTest.run("plot", "--csv", "run=" + a, "--metric", "kl", "--out", png.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("has no column 'kl' (it has step, loss)"), r.err());
+
+        r = CliTest.run("plot", "--csv", a.toString(), "--metric", "loss", "--out", png.toString());
+        assertTrue(r.code() == 1 && r.err().contains("--csv wants LABEL=FILE"), r.err());
+        r = CliTest.run("plot", "--csv", "run=" + dir.resolve("missing.csv"), "--metric", "loss", "--out", png.toString());
+        assertTrue(r.code() == 1 && r.err().contains("no such file"), r.err());
+        assertFalse(Files.exists(png));
+    }
+}
