@@ -63,7 +63,9 @@ final class MetricsPlot {
         g.drawString(String.format(Locale.ROOT, "step %.0f", xlo), x0, bottom + 15);
         g.drawString(String.format(Locale.ROOT, "step %.0f", xhi), x1 - 70, bottom + 15);
         int lx = x0 + 10;
+        java.util.Set<String> shown = new java.util.HashSet<>();
         for (Series s : p.series()) {
+            if (!shown.add(s.label())) continue; // replicas of one run share a label and a colour: one legend entry
             g.setColor(s.color());
             g.drawString(s.label(), lx, top + 15);
             lx += g.getFontMetrics().stringWidth(s.label()) + 20;

@@ -21,11 +21,11 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "plot", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Curves of several runs from their CSV logs (a 'step' column and numeric columns, as ppo.csv, train.csv, eval.csv):",
-            "one panel per --metric, one line per --csv. Example: jllm plot --csv 'β 0.01=a/ppo.csv' --csv 'β 0.1=b/ppo.csv'",
+            "one panel per --metric, one line per --csv (the same label twice: replicas, one colour). Example: jllm plot --csv 'β 0.01=a/ppo.csv' --csv 'β 0.1=b/ppo.csv'",
             "--metric env/reward_mean --metric objective/kl --out runs.png"})
 final class PlotCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
-    @Option(names = "--csv", required = true, paramLabel = "LABEL=FILE", description = "a run: its label in the legend and its CSV log (repeatable)") List<String> csvs;
+    @Option(names = "--csv", required = true, paramLabel = "LABEL=FILE", description = "a run: its label in the legend and its CSV log (repeatable; runs with the same label share a colour)") List<String> csvs;
     @Option(names = "--metric", required = true, paramLabel = "COLUMN[=TITLE]", description = "a column to plot, one panel each, with an optional panel title (repeatable)") List<String> metrics;
     @Option(names = "--x", defaultValue = "step", paramLabel = "COLUMN", description = "the x axis column (default ${DEFAULT-VALUE})") String x;
     @Option(names = "--out", required = true, paramLabel = "FILE.png") Path out;
@@ -57,9 +57,11 @@ final class PlotCommand implements Callable<Integer> {
             int eq = m.indexOf('=');
             String column = eq < 0 ? m : m.substring(0, eq), title = eq < 0 ? m : m.substring(eq + 1);
             List<MetricsPlot.Series> series = new ArrayList<>();
+            List<String> distinct = labels.stream().distinct().toList();
             for (int i = 0; i < tables.size(); i++) {
                 Table t = tables.get(i);
-                series.add(new MetricsPlot.Series(labels.get(i), t.column(x), t.column(column), MetricsPlot.COLORS[i % MetricsPlot.COLORS.length], false));
+                int colour = distinct.indexOf(labels.get(i)); // runs with the same label (replicas, other seeds) share a colour
+                series.add(new MetricsPlot.Series(labels.get(i), t.column(x), t.column(column), MetricsPlot.COLORS[colour % MetricsPlot.COLORS.length], false));
             }
             panels.add(new MetricsPlot.Panel(title, series));
         }

@@ -63,6 +63,12 @@ final class PpoCommand implements Callable<Integer> {
         if (t.data == null) throw new IllegalArgumentException("--data PROMPTS.jsonl is required");
         if ((rewardModel == null) == (rule == null)) throw new IllegalArgumentException("give either --reward-model RM.gguf or --reward RULE");
         if (t.full) throw new IllegalArgumentException("jllm ppo trains a LoRA adapter (the reference is the base with it off); --full is not supported");
+        // options of the shared preference-training mixin that PPO has no use for: refused rather than silently ignored
+        var parsed = spec.commandLine().getParseResult();
+        for (String unused : List.of("--format", "--skip-bad", "--val-fraction", "--eval-every", "--warmup", "--min-lr-ratio", "--weight-decay")) {
+            if (parsed.hasMatchedOption(unused)) throw new IllegalArgumentException(unused + " does not apply to jllm ppo (prompts only, no held-out"
+                    + " pairs; a constant learning rate, no weight decay, as TRL's PPO)");
+        }
         PrefData d = PrefData.forModel(t.model, o);
         List<int[]> prompts = prompts(d, t.data);
         int longest = prompts.stream().mapToInt(p -> p.length).max().orElse(1);

@@ -29,7 +29,7 @@ final class PrefTrainOptions {
     @Option(names = "--rslora", description = "scale by α/√r instead of α/r") boolean rsLora;
 
     @Option(names = "--steps", defaultValue = "100", description = "optimizer steps (default ${DEFAULT-VALUE})") int steps;
-    @Option(names = "--batch", defaultValue = "8", description = "pairs per step (default ${DEFAULT-VALUE})") int batch;
+    @Option(names = "--batch", defaultValue = "8", description = "pairs per step; jllm ppo: prompts per step, one rollout each (default ${DEFAULT-VALUE})") int batch;
     @Option(names = "--lr", defaultValue = "5e-4", description = "peak learning rate (default ${DEFAULT-VALUE})") float lr;
     @Option(names = "--warmup", defaultValue = "10") int warmup;
     @Option(names = "--min-lr-ratio", defaultValue = "0.1") float minLrRatio;

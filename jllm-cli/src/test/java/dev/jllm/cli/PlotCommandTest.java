@@ -15,23 +15,26 @@ class PlotCommandTest {
 
     @Test
     void drawsOnePanelPerMetricAndOneLinePerRun() throws Exception {
-        Path a = dir.resolve("a.csv"), b = dir.resolve("b.csv"), png = dir.resolve("runs.png");
+        Path a = dir.resolve("a.csv"), b = dir.resolve("b.csv"), a2 = dir.resolve("a2.csv"), png = dir.resolve("runs.png");
         Files.writeString(a, "step,env/reward_mean,objective/kl\n1,0,0\n2,0.5,1.5\n3,1,3\n");
         Files.writeString(b, "step,env/reward_mean,objective/kl\n1,0,0\n2,0.1,\n3,0.2,0.1\n");
-        CliTest.Run r = CliTest.run("plot", "--csv", "β 0.01=" + a, "--csv", "β 0.5=" + b, "--metric", "env/reward_mean=mean reward",
+        Files.writeString(a2, "step,env/reward_mean,objective/kl\n1,0,0\n2,0.7,2\n3,0.9,2.5\n");
+        CliTest.Run r = CliTest.run("plot", "--csv", "β 0.01=" + a, "--csv", "β 0.5=" + b, "--csv", "β 0.01=" + a2, "--metric", "env/reward_mean=mean reward",
                 "--metric", "objective/kl", "--out", png.toString());
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().contains("2 panels, 2 runs"), r.out());
+        assertTrue(r.out().contains("2 panels, 3 runs"), r.out());
         BufferedImage img = ImageIO.read(png.toFile());
         assertEquals(2 * 240, img.getHeight(), "one 240-pixel panel per metric");
         // both runs are drawn: pixels in the first two series colours
-        boolean blue = false, red = false;
+        boolean blue = false, red = false, green = false;
         for (int y = 0; y < img.getHeight(); y++) for (int x = 0; x < img.getWidth(); x++) {
             int rgb = img.getRGB(x, y) & 0xFFFFFF;
             blue |= rgb == (MetricsPlot.COLORS[0].getRGB() & 0xFFFFFF);
             red |= rgb == (MetricsPlot.COLORS[1].getRGB() & 0xFFFFFF);
+            green |= rgb == (MetricsPlot.COLORS[2].getRGB() & 0xFFFFFF);
         }
         assertTrue(blue && red, "a line for each run");
+        assertFalse(green, "the replica of β 0.01 is drawn in its colour, not a third one");
     }
 
     @Test

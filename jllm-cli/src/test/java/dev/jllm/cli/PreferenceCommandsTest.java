@@ -75,6 +75,18 @@ class PreferenceCommandsTest {
         assertTrue(Files.exists(log.resolve("dpo.png")) && Files.exists(log.resolve("train.csv")));
     }
 
+    @Test
+    void ppoRefusesTheSharedOptionsItHasNoUseFor() throws Exception {
+        Path prompts = dir.resolve("p.jsonl");
+        Files.writeString(prompts, "{\"prompt\": \"Lily was very\"}\n");
+        for (List<String> extra : List.of(List.of("--warmup", "5"), List.of("--val-fraction", "0.2"), List.of("--weight-decay", "0.1"))) {
+            CliTest.Run r = CliTest.run(concat(List.of("ppo", "--model", TestData.path("models/stories260K.gguf").toString(), "--data", prompts.toString(),
+                    "--reward", "length", "--out", dir.resolve("a.gguf").toString()), extra));
+            assertEquals(1, r.code(), r.out() + r.err());
+            assertTrue(r.err().contains(extra.getFirst() + " does not apply to jllm ppo"), r.err());
+        }
+    }
+
     @SafeVarargs
     static String[] concat(List<String>... parts) {
         return java.util.Arrays.stream(parts).flatMap(List::stream).toArray(String[]::new);
