@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -36,7 +37,8 @@ import picocli.CommandLine.Spec;
         description = {"PPO on prompts (--data: JSONL with \"prompt\", or preference/chat data whose prompts are used): rollouts sampled by jllm's",
             "engine from the policy (a LoRA adapter; the reference is the base with it off), reward from --reward-model RM.gguf or --reward",
             "length | keyword:WORD | regex:RE, per-token KL penalty (--kl-coef, or adaptive with --target-kl), value head, GAE, clipped",
-            "losses, --ppo-epochs passes of --minibatch. Logs ppo.csv, TensorBoard and ppo.png; writes the adapter."})
+            "losses, --ppo-epochs passes of --minibatch. Logs ppo.csv, samples.jsonl (every rollout and its reward), TensorBoard and",
+            "ppo.png; writes the adapter. A reward model scores the prompt and the decoded answer rendered as jllm rm train renders pairs."})
 final class PpoCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin PrefTrainOptions t;
@@ -70,7 +72,11 @@ final class PpoCommand implements Callable<Integer> {
                     + " pairs; a constant learning rate, no weight decay, as TRL's PPO)");
         }
         PrefData d = PrefData.forModel(t.model, o);
-        List<int[]> prompts = prompts(d, t.data);
+        List<String> texts = promptTexts(t.data);
+        List<int[]> prompts = encode(d, texts);
+        // the reward model reads the prompt's text: the trainer hands back the very arrays of this list
+        Map<int[], String> promptText = new IdentityHashMap<>();
+        for (int i = 0; i < prompts.size(); i++) promptText.put(prompts.get(i), texts.get(i));
         int longest = prompts.stream().mapToInt(p -> p.length).max().orElse(1);
         o.printf(Locale.ROOT, "%d prompts (longest %d tokens)%n", prompts.size(), longest);
         ModelIO.Loaded loaded = t.load();
@@ -80,7 +86,11 @@ final class PpoCommand implements Callable<Integer> {
              LoadedModel engine = LoadedModel.open(t.model, null, t.threads());
              EngineRollouts rollouts = new EngineRollouts(engine, t.batch, longest, maxNew, temperature)) {
             LlamaModel policy = t.policy(loaded, pool, o);
-            PpoTrainer.RewardFn reward = reward(d, pool);
+            PpoTrainer.RewardFn reward = reward(d, promptText, pool, o);
+            if (t.log != null) {
+                Files.createDirectories(t.log);
+                reward = samples(reward, d, promptText, t.log.resolve("samples.jsonl"));
+            }
             o.printf(Locale.ROOT, "PPO: kl_coef %s%s, %d steps of %d rollouts (≤ %d new tokens), %d epochs of minibatches of %d%n", klCoef,
                     targetKl == null ? " (fixed)" : " (adaptive, target KL " + targetKl + ")", t.steps, t.batch, maxNew, epochs, minibatch);
             o.flush();
@@ -104,17 +114,26 @@ final class PpoCommand implements Callable<Integer> {
         }
     }
 
-    private PpoTrainer.RewardFn reward(PrefData d, Parallel pool) throws java.io.IOException {
+    private PpoTrainer.RewardFn reward(PrefData d, Map<int[], String> promptText, Parallel pool, PrintWriter o) throws java.io.IOException {
+        int eos = d.tokenizer.eos();
         if (rewardModel != null) {
+            // The reward model scores (prompt, answer) rendered exactly as jllm rm train rendered its pairs: the prompt as the user turn
+            // and the answer as the final assistant turn through its end-of-turn token, with the reward model's own tokenizer and
+            // template. Gluing the rollout's ids on the prompt's would leave the answer without that end-of-turn token (cut at
+            // --max-new-tokens, or ended by EOS), and the head reads the last token: it would score a position it never saw in training.
             RewardModel rm = RewardModel.load(rewardModel, pool);
+            PrefData rd = PrefData.forModel(rewardModel, null);
+            PreferenceEncoder enc = new PreferenceEncoder(new SftRenderer(rd.template, rd.tokenizer, SftRenderer.TrainOn.LAST), t.seq);
             return (ps, rs) -> {
                 List<int[]> seqs = new ArrayList<>();
                 int[] p = new int[ps.size()];
                 for (int i = 0; i < ps.size(); i++) {
-                    int[] q = Arrays.copyOf(ps.get(i), ps.get(i).length + rs.get(i).length);
-                    System.arraycopy(rs.get(i), 0, q, ps.get(i).length, rs.get(i).length);
-                    seqs.add(q);
-                    p[i] = ps.get(i).length;
+                    String answer = answerText(d, rs.get(i)).strip();
+                    Conversation c = new Conversation(List.of(ChatMessage.user(promptText.get(ps.get(i))), ChatMessage.assistant(answer)), List.of(1), null,
+                            "rollout", 0, i);
+                    PreferenceEncoder.Encoded e = enc.encode(c);
+                    seqs.add(e.tokens());
+                    p[i] = e.prompt();
                 }
                 return rm.score(seqs, p, 16);
             };
@@ -126,7 +145,6 @@ final class PpoCommand implements Callable<Integer> {
             case "regex" -> Pattern.compile(arg);
             default -> throw new IllegalArgumentException("--reward must be length, keyword:WORD or regex:RE, got '" + rule + "'");
         };
-        int eos = d.tokenizer.eos();
         return (ps, rs) -> {
             double[] s = new double[rs.size()];
             for (int i = 0; i < s.length; i++) {
@@ -136,8 +154,7 @@ final class PpoCommand implements Callable<Integer> {
                     s[i] = n;
                     continue;
                 }
-                String text = d.tokenizer.decode(Arrays.copyOf(resp, n));
-                var m = re.matcher(text);
+                var m = re.matcher(answerText(d, resp));
                 if (kind.equals("regex")) s[i] = m.find() ? 1 : 0;
                 else while (m.find()) s[i]++;
             }
@@ -145,8 +162,43 @@ final class PpoCommand implements Callable<Integer> {
         };
     }
 
-    /** Prompt token ids: "prompt" (text) JSONL lines, or the prompts of preference/chat records. */
-    private List<int[]> prompts(PrefData d, Path file) throws java.io.IOException {
+    /** A response's text: its tokens decoded, without the end-of-generation token that may end it. */
+    static String answerText(PrefData d, int[] resp) {
+        int n = resp.length > 0 && resp[resp.length - 1] == d.tokenizer.eos() ? resp.length - 1 : resp.length;
+        return d.tokenizer.decode(Arrays.copyOf(resp, n));
+    }
+
+    /**
+     * {@code reward} that also appends every rollout to {@code file} as a JSON line {@code {"step", "prompt", "response", "reward"}}
+     * (TRL's game log): what the policy said at each step, to read beside the curves.
+     */
+    private static PpoTrainer.RewardFn samples(PpoTrainer.RewardFn reward, PrefData d, Map<int[], String> promptText, Path file) throws java.io.IOException {
+        Files.deleteIfExists(file);
+        ObjectMapper json = new ObjectMapper();
+        int[] step = {0};
+        return (ps, rs) -> {
+            double[] s = reward.score(ps, rs);
+            step[0]++;
+            StringBuilder b = new StringBuilder();
+            try {
+                for (int i = 0; i < s.length; i++) {
+                    Map<String, Object> row = new java.util.LinkedHashMap<>();
+                    row.put("step", step[0]);
+                    row.put("prompt", promptText.get(ps.get(i)));
+                    row.put("response", answerText(d, rs.get(i)));
+                    row.put("reward", s[i]);
+                    b.append(json.writeValueAsString(row)).append('\n');
+                }
+                Files.writeString(file, b, StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+            }
+            return s;
+        };
+    }
+
+    /** Prompt texts: "prompt" (text) JSONL lines, or the prompts of preference/chat records. */
+    private static List<String> promptTexts(Path file) throws java.io.IOException {
         ObjectMapper json = new ObjectMapper();
         List<String> texts = new ArrayList<>();
         String all = Files.readString(file, StandardCharsets.UTF_8).strip();
@@ -160,18 +212,23 @@ final class PpoCommand implements Callable<Integer> {
             else if (r.path("messages").isArray()) texts.add(r.get("messages").get(0).path("content").asText());
             else throw new IllegalArgumentException(file + ": a record without 'prompt', 'conversations', 'instruction' or 'messages'");
         }
+        if (texts.isEmpty()) throw new IllegalArgumentException(file + ": no prompts");
+        return texts;
+    }
+
+    /** Prompt token ids: plain text after BOS (--raw-prompts), or the chat template up to where the assistant answers. */
+    private List<int[]> encode(PrefData d, List<String> texts) {
         List<int[]> out = new ArrayList<>();
         PreferenceEncoder enc = new PreferenceEncoder(new SftRenderer(d.template, d.tokenizer, SftRenderer.TrainOn.LAST), t.seq);
         for (int i = 0; i < texts.size(); i++) {
             if (raw) {
                 out.add(d.tokenizer.encode(texts.get(i), true, false));
             } else {
-                Conversation c = new Conversation(List.of(ChatMessage.user(texts.get(i)), ChatMessage.assistant("x")), List.of(1), null, file.toString(), i + 1, i);
+                Conversation c = new Conversation(List.of(ChatMessage.user(texts.get(i)), ChatMessage.assistant("x")), List.of(1), null, t.data.toString(), i + 1, i);
                 PreferenceEncoder.Encoded e = enc.encode(c);
                 out.add(Arrays.copyOf(e.tokens(), e.prompt()));
             }
         }
-        if (out.isEmpty()) throw new IllegalArgumentException(file + ": no prompts");
         return out;
     }
 

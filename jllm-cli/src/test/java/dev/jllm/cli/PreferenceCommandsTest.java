@@ -14,8 +14,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The acceptance checks of preference tuning on the seeded synthetic pairs (the chosen answer is more
  * cheerful), stories260K as the backbone, LoRA: the reward model reaches ≥ 0.9 held-out accuracy and
- * passes the collapse check, one trained on shuffled labels is flagged (exit 3), and DPO raises the
- * held-out rewards/accuracies and rewards/margins.
+ * passes the collapse check, one trained on shuffled labels is flagged (exit 3), PPO's rewards from it
+ * are its scores of the rollouts as conversations, and DPO raises the held-out rewards/accuracies and
+ * rewards/margins.
  */
 class PreferenceCommandsTest {
     @TempDir Path dir;
@@ -54,6 +55,37 @@ class PreferenceCommandsTest {
         CliTest.Run s = CliTest.run("rm", "score", "--model", rm.toString(), "--data", held.toString(), "-t", "2");
         assertEquals(0, s.code(), s.err());
         assertEquals(120, s.out().strip().split("\n").length);
+
+        // PPO with this reward model: every rollout's reward is the score jllm rm score gives the (prompt, answer) conversation,
+        // i.e. the answer is rendered as the reward model saw answers in training (through the end-of-turn token)
+        Path log = dir.resolve("ppolog");
+        CliTest.Run p = CliTest.run("ppo", "--model", base, "--data", held.toString(), "--reward-model", rm.toString(), "--steps", "2", "--batch", "4",
+                "--minibatch", "2", "--ppo-epochs", "1", "--max-new-tokens", "12", "--lr", "1e-3", "--out", dir.resolve("ppo.gguf").toString(),
+                "--log", log.toString(), "-t", "2");
+        assertEquals(0, p.code(), p.out() + p.err());
+        ObjectMapper json = new ObjectMapper();
+        List<String> samples = Files.readAllLines(log.resolve("samples.jsonl"));
+        assertEquals(8, samples.size(), "2 steps of 4 rollouts");
+        StringBuilder chats = new StringBuilder();
+        for (String line : samples) {
+            JsonNode r = json.readTree(line);
+            chats.append(json.writeValueAsString(java.util.Map.of("messages", List.of(java.util.Map.of("role", "user", "content", r.get("prompt").asText()),
+                    java.util.Map.of("role", "assistant", "content", r.get("response").asText().strip()))))).append('\n');
+        }
+        Path answers = dir.resolve("answers.jsonl");
+        Files.writeString(answers, chats);
+        CliTest.Run sc = CliTest.run("rm", "score", "--model", rm.toString(), "--data", answers.toString(), "-t", "2");
+        assertEquals(0, sc.code(), sc.err());
+        String[] scored = sc.out().strip().split("\n");
+        double step1 = 0;
+        for (int i = 0; i < samples.size(); i++) {
+            double reward = json.readTree(samples.get(i)).get("reward").asDouble(), score = json.readTree(scored[i]).get("score").asDouble();
+            assertEquals(score, reward, 1e-4 * Math.max(1, Math.abs(score)), "rollout " + i + ": " + samples.get(i));
+            if (i < 4) step1 += reward / 4;
+        }
+        List<String> csv = Files.readAllLines(log.resolve("ppo.csv"));
+        int col = List.of(csv.get(0).split(",")).indexOf("env/reward_mean");
+        assertEquals(step1, Double.parseDouble(csv.get(1).split(",")[col]), 1e-4, "ppo.csv's mean reward of step 1");
     }
 
     @Test
