@@ -76,6 +76,9 @@ final class DemoCard {
         lossLine(sb, "pretraining", r.work().resolve("logs/pretrain"), s.pretrainSteps(), (long) s.pretrainBatch() * s.pretrainSeq());
         lossLine(sb, "copy warm-up", r.work().resolve("logs/warmup"), s.warmupSteps(), 16L * 128);
         lossLine(sb, "SFT", r.work().resolve("logs/sft"), s.sftSteps(), (long) s.sftBatch() * s.sftSeq());
+        for (int i = 2; i <= s.more().count() + 1; i++) {
+            lossLine(sb, "SFT run " + i, r.work().resolve("logs/sft-" + i), s.more().steps(), (long) s.more().batch() * s.more().seq());
+        }
 
         sb.append("\n## Memory recall (temperature 0, through the OpenAI-compatible server, `jllm demo recall`)\n\n");
         sb.append("| dialogues | language | stateless (history resent) | stateful (conversation) |\n|---|---|---|---|\n");

@@ -17,14 +17,28 @@ import java.util.Locale;
  */
 record DemoRecipe(Scale scale, Path repo, Path work, Path out, int threads) {
 
+    /**
+     * SFT continued after the first run: {@code count} more runs of {@code steps} each, every one from the
+     * previous result with a fresh warm-up and cosine (a warm restart, as SGDR), so the curve can be read
+     * run by run and an interrupted build loses at most one run's tail (each resumes from its checkpoint).
+     */
+    record Continued(int count, int steps, int batch, int seq, double lr) {
+        static final Continued NONE = new Continued(0, 0, 0, 0, 0);
+    }
+
     /** Everything that differs between the two scales. */
     record Scale(String name, int trainDialogues, int evalPerSet, int copyDocs, int copyWeight, int warmupSteps, int vocab, int dim, int layers,
                  int heads, int kvHeads, int ffn, int ctx, int pretrainSteps, int pretrainBatch, int pretrainSeq, double pretrainLr, int sftSteps, int sftBatch, int sftSeq,
-                 double sftLr) {
-        static final Scale FULL = new Scale("full", 60_000, 400, 60_000, 3, 2000, 8192, 256, 6, 8, 4, 768, 1024,
-                200, 4, 1024, 2e-3, 1100, 8, 512, 2e-3);
+                 double sftLr, Continued more) {
+        /**
+         * The default chat model's recipe: the small shape (1.3 M parameters), because copying is learned from tokens seen and
+         * on 2 cores this shape sees ~5× more of them per hour than the 6.8 M shape of the first full run (docs/TRAINING.md);
+         * a long copy warm-up, then ~10,000 SFT steps (~23 M tokens) in seven runs.
+         */
+        static final Scale FULL = new Scale("full", 100_000, 400, 60_000, 3, 2500, 4096, 128, 4, 4, 2, 384, 1024,
+                80, 8, 256, 3e-3, 1000, 8, 256, 3e-3, new Continued(6, 1500, 6, 384, 1.5e-3));
         static final Scale SMALL = new Scale("small", 12_000, 100, 60_000, 3, 200, 4096, 128, 4, 4, 2, 384, 1024,
-                80, 8, 256, 3e-3, 300, 8, 256, 3e-3);
+                80, 8, 256, 3e-3, 300, 8, 256, 3e-3, Continued.NONE);
 
         static Scale of(String s) {
             return switch (s.toLowerCase(Locale.ROOT)) {
@@ -130,15 +144,33 @@ record DemoRecipe(Scale scale, Path repo, Path work, Path out, int threads) {
                 "--eval-every", Integer.toString(Math.max(20, s.warmupSteps() / 4)), "--checkpoint-every", "50", "--seed", Long.toString(SEED),
                 "-t", t, "--resume", "--out", work.resolve("warm.gguf").toString(), "--log", work.resolve("logs/warmup").toString())));
         st.add(new Stage("sft", "supervised fine-tuning (all weights; loss on the assistant's tokens)", work.resolve("sft.gguf"), List.of("finetune", "--full",
-                "--model", work.resolve("warm.gguf").toString(),
-                "--mix", "dialogues=" + data("dialogues.jsonl") + ":10,wild=" + data("wild.jsonl") + ":10,identity=" + testdata("sft/identity.json") + ":1,alpaca_en="
-                        + testdata("sft/alpaca_en_demo.200.json") + ":1,alpaca_zh=" + testdata("sft/alpaca_zh_demo.200.json") + ":1",
+                "--model", work.resolve("warm.gguf").toString(), "--mix", sftMix(),
                 "--var", "name=" + NAME, "--var", "author=" + AUTHOR, "--steps", Integer.toString(s.sftSteps()), "--batch", Integer.toString(s.sftBatch()),
                 "--seq", Integer.toString(s.sftSeq()), "--lr", fmt(s.sftLr()), "--warmup", Integer.toString(Math.max(10, s.sftSteps() / 20)),
                 "--eval-every", Integer.toString(Math.max(50, s.sftSteps() / 6)), "--checkpoint-every", "50", "--seed", Long.toString(SEED), "-t", t,
                 "--resume", "--out", work.resolve("sft.gguf").toString(), "--log", work.resolve("logs/sft").toString())));
-        st.add(new Stage("quantize", "Q8_0", out, List.of("quantize", "--type", "q8_0", work.resolve("sft.gguf").toString(), out.toString())));
+        Continued m = s.more();
+        for (int i = 2; i <= m.count() + 1; i++) {
+            st.add(new Stage("sft-" + i, "SFT continued from the previous run (warm restart)", sftModel(i), List.of("finetune", "--full",
+                    "--model", sftModel(i - 1).toString(), "--mix", sftMix(),
+                    "--var", "name=" + NAME, "--var", "author=" + AUTHOR, "--steps", Integer.toString(m.steps()), "--batch", Integer.toString(m.batch()),
+                    "--seq", Integer.toString(m.seq()), "--lr", fmt(m.lr()), "--min-lr-ratio", "0.3", "--warmup", "50",
+                    "--eval-every", Integer.toString(Math.max(50, m.steps() / 2)), "--checkpoint-every", "250", "--seed", Long.toString(SEED + 100 + i),
+                    "-t", t, "--resume", "--out", sftModel(i).toString(), "--log", work.resolve("logs/sft-" + i).toString())));
+        }
+        st.add(new Stage("quantize", "Q8_0", out, List.of("quantize", "--type", "q8_0", sftModel(s.more().count() + 1).toString(), out.toString())));
         return st;
+    }
+
+    /** The SFT mix: memory dialogues in every wording, the same with random values, identity, short instructions. */
+    private String sftMix() {
+        return "dialogues=" + data("dialogues.jsonl") + ":10,wild=" + data("wild.jsonl") + ":10,identity=" + testdata("sft/identity.json") + ":1,alpaca_en="
+                + testdata("sft/alpaca_en_demo.200.json") + ":1,alpaca_zh=" + testdata("sft/alpaca_zh_demo.200.json") + ":1";
+    }
+
+    /** The result of SFT run i (1 = the first, "sft.gguf"). */
+    Path sftModel(int i) {
+        return work.resolve(i == 1 ? "sft.gguf" : "sft-" + i + ".gguf");
     }
 
     private static String fmt(double d) {

@@ -272,11 +272,12 @@ final class Pools {
     static String[] preference(Random r, Split split, Lang lang) {
         Map<String, List<String>> m = lang == Lang.EN ? PREFERENCES_EN : PREFERENCES_ZH;
         String cat = pick(r, List.copyOf(m.keySet()));
-        if (split == Split.WILD) return new String[] {cat, lang == Lang.EN ? Wild.word(r) : Wild.han(r, 2, 3)};
+        if (split == Split.WILD) return new String[] {cat, Wild.preference(r, lang)};
         return new String[] {cat, pick(r, side(m.get(cat), split))};
     }
 
     static String plan(Random r, Split split, Lang lang) {
+        if (split == Split.WILD) return Wild.plan(r, lang);
         return pick(r, side(lang == Lang.EN ? PLANS_EN : PLANS_ZH, split));
     }
 }

@@ -1,16 +1,79 @@
 package dev.jllm.sft.synth;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Random;
+import java.util.Set;
 
 /**
  * Values for {@link Split#WILD}: strings drawn over whole alphabets, so that no distribution of names
  * can be learned and copying is the only way to the answer. Half of the Latin names follow a loose
  * consonant-vowel rhythm over every letter (with accented ones), half are any letters; other scripts
  * draw from their whole letter blocks; Han from the 20,902 unified ideographs of U+4E00..U+9FA5.
+ *
+ * <p>Half of the Han strings, English words and plans are built from real material instead: the
+ * 2,500 most frequent characters of the bundled Chinese text and 3,000 English words of the bundled
+ * English text (common-han.txt, common-en.txt, made by scripts/make_wild_lists.py), minus every
+ * held-out name character and every word of a held-out preference or plan. Random strings alone
+ * taught the model to copy what looks random and to recall from memory what looks like a word, so
+ * a held-out "handball" or "云辉街" came back as a memorised value (docs/TRAINING.md).
  */
 final class Wild {
     private Wild() {}
+
+    /** Common Han characters without the held-out name pieces. */
+    static final List<String> COMMON_HAN;
+    /** Common English words without the words of held-out preferences and plans. */
+    static final List<String> COMMON_EN;
+
+    static {
+        Set<String> heldHan = new HashSet<>(Pools.hanPieces(Split.HELDOUT));
+        List<String> han = new ArrayList<>();
+        for (String line : lines("common-han.txt")) line.codePoints().mapToObj(Character::toString).filter(c -> !heldHan.contains(c)).forEach(han::add);
+        COMMON_HAN = List.copyOf(han);
+        Set<String> heldWords = new HashSet<>();
+        List<String> held = new ArrayList<>(Pools.side(Pools.PLANS_EN, Split.HELDOUT));
+        for (List<String> l : Pools.PREFERENCES_EN.values()) held.addAll(Pools.side(l, Split.HELDOUT));
+        for (String v : held) for (String w : v.split(" ")) heldWords.add(w);
+        COMMON_EN = lines("common-en.txt").stream().filter(w -> !w.isBlank() && !heldWords.contains(w)).toList();
+    }
+
+    private static List<String> lines(String resource) {
+        try (InputStream in = Wild.class.getResourceAsStream(resource)) {
+            if (in == null) throw new IllegalStateException("resource " + resource + " is missing from dev.jllm.sft.synth");
+            return new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)).lines().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static final List<String> PLAN_VERBS_EN = List.of("visit", "learn", "fix", "paint", "write", "clean", "try", "buy", "cook", "read",
+            "plant", "sell", "finish", "call", "practice", "repair", "organize", "draw", "sew", "find", "watch", "make", "start", "plan");
+    private static final List<String> PLAN_ARTICLES_EN = List.of("", "a ", "the ", "my ", "some ");
+    private static final List<String> PLAN_VERBS_ZH = List.of("去", "学", "做", "修", "买", "写", "画", "种", "看", "练", "找", "整理", "参观", "准备");
+
+    /** A plan for the weekend: a verb and 1..3 words (half real, half random); Chinese: a verb and 2..4 characters. */
+    static String plan(Random r, Lang lang) {
+        if (lang == Lang.ZH) return Pools.pick(r, PLAN_VERBS_ZH) + han(r, 2, 4);
+        StringBuilder sb = new StringBuilder(Pools.pick(r, PLAN_VERBS_EN)).append(' ').append(Pools.pick(r, PLAN_ARTICLES_EN));
+        int n = 1 + r.nextInt(3);
+        for (int i = 0; i < n; i++) sb.append(i == 0 ? "" : " ").append(word(r));
+        return sb.toString();
+    }
+
+    /** A preference: one word, sometimes two (half real, half random); Chinese: 2..3 characters. */
+    static String preference(Random r, Lang lang) {
+        if (lang == Lang.ZH) return han(r, 2, 3);
+        return r.nextInt(4) == 0 ? word(r) + " " + word(r) : word(r);
+    }
 
     private static final String CONSONANTS = "bcdfghjklmnpqrstvwxzbcdfghklmnprstv";
     private static final String VOWELS = "aeiouyaeioueaio";
@@ -18,7 +81,7 @@ final class Wild {
 
     static String name(Random r, Pools.Script script) {
         return switch (script) {
-            case LATIN -> r.nextInt(3) == 0 ? latin(r) + " " + latin(r) : latin(r);
+            case LATIN -> r.nextInt(4) == 0 ? capital(Pools.pick(r, COMMON_EN)) : r.nextInt(3) == 0 ? latin(r) + " " + latin(r) : latin(r);
             case CYRILLIC -> capital(block(r, 0x0430, 0x044F, 3, 9));
             case GREEK -> capital(greek(r));
             case ARABIC -> block(r, 0x0628, 0x064A, 3, 7);
@@ -41,13 +104,18 @@ final class Wild {
         return capital(sb.toString());
     }
 
-    /** A lower-case word of 3..9 letters (a preference nobody has: the copy is all there is). */
+    /** A lower-case word: a common English one or random letters, half and half. */
     static String word(Random r) {
-        return latin(r).toLowerCase(Locale.ROOT);
+        return r.nextBoolean() ? Pools.pick(r, COMMON_EN) : latin(r).toLowerCase(Locale.ROOT);
     }
 
+    /** min..max Han characters: common ones or any of the block, half and half. */
     static String han(Random r, int min, int max) {
-        return block(r, 0x4E00, 0x9FA5, min, max);
+        if (r.nextBoolean()) return block(r, 0x4E00, 0x9FA5, min, max);
+        int n = min + r.nextInt(max - min + 1);
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < n; i++) sb.append(Pools.pick(r, COMMON_HAN));
+        return sb.toString();
     }
 
     /** 1 to 9 digits, a leading zero only for a single digit. */

@@ -444,4 +444,34 @@ class DialogueGeneratorTest {
         assertTrue(numberLengths.size() >= 8, "numbers of any length: " + numberLengths);
         assertEquals(Split.WILD, Split.parse("wild"));
     }
+
+    /** Real-looking wild values (common words and characters), none of them a held-out piece or word. */
+    @Test
+    void wildValuesAlsoLookRealButShareNothingWithHeldOut() {
+        assertTrue(Wild.COMMON_HAN.size() > 2400 && Wild.COMMON_EN.size() > 2900, Wild.COMMON_HAN.size() + " " + Wild.COMMON_EN.size());
+        Set<String> heldPieces = new HashSet<>(Pools.hanPieces(Split.HELDOUT));
+        assertFalse(heldPieces.isEmpty());
+        for (String c : Wild.COMMON_HAN) assertFalse(heldPieces.contains(c), c);
+        assertTrue(Wild.COMMON_HAN.contains("的") && Wild.COMMON_EN.contains("company"));
+        for (String plan : Pools.side(Pools.PLANS_EN, Split.HELDOUT)) for (String w : plan.split(" ")) assertFalse(Wild.COMMON_EN.contains(w), w);
+        var o = new DialogueGenerator.Options(5, Split.WILD, BOTH, 0, 2, 0.15, 0.3, 3);
+        Set<String> common = new HashSet<>(Wild.COMMON_EN);
+        int plans = 0, realPlans = 0, realPrefs = 0;
+        Set<String> verbs = Set.of("visit", "learn", "fix", "paint", "write", "clean", "try", "buy", "cook", "read", "plant", "sell", "finish",
+                "call", "practice", "repair", "organize", "draw", "sew", "find", "watch", "make", "start", "plan");
+        for (int i = 0; i < 2000; i++) {
+            Dialogue d = DialogueGenerator.dialogue(o, i);
+            for (String v : d.facts()) {
+                String[] w = v.split(" ");
+                if (w.length >= 2 && verbs.contains(w[0])) {
+                    plans++;
+                    if (common.contains(w[w.length - 1])) realPlans++;
+                    assertFalse(Pools.PLANS_EN.contains(v), v);
+                }
+                if (w.length == 1 && common.contains(v)) realPrefs++;
+            }
+        }
+        assertTrue(plans > 50 && realPlans > plans / 4, plans + " plans, " + realPlans + " ending in a common word");
+        assertTrue(realPrefs > 50, "single common words as values: " + realPrefs);
+    }
 }
