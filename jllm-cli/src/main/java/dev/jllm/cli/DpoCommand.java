@@ -4,6 +4,7 @@ import dev.jllm.gguf.GgufValue;
 import dev.jllm.tensor.Parallel;
 import dev.jllm.train.LlamaModel;
 import dev.jllm.train.ModelIO;
+import dev.jllm.train.pref.Checkpointing;
 import dev.jllm.train.pref.DpoTrainer;
 import dev.jllm.train.pref.MetricsLog;
 import dev.jllm.train.pref.PreferenceLoss;
@@ -28,7 +29,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "dpo", mixinStandardHelpOptions = true,
         description = {"Direct preference optimisation (DPO, or IPO with --loss ipo) on preference pairs: LoRA (default) or --full.",
             "Logs TRL's rewards/chosen, rewards/rejected, rewards/accuracies, rewards/margins, logps/chosen, logps/rejected",
-            "(train.csv, eval.csv for the held-out pairs, TensorBoard, dpo.png). Writes the adapter (LoRA) or the model (--full)."})
+            "(train.csv, eval.csv for the held-out pairs, TensorBoard, dpo.png). Writes the adapter (LoRA) or the model (--full).",
+            "Ctrl-C saves a checkpoint (also every --checkpoint-every steps); rerun with --resume to continue exactly where it stopped."})
 final class DpoCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin PrefTrainOptions t;
@@ -69,33 +71,44 @@ final class DpoCommand implements Callable<Integer> {
             long t0 = System.nanoTime();
             int every = Math.max(1, t.steps / 20);
             DpoTrainer trainer = new DpoTrainer(policy, reference, settings, t.loop(), pool, data.train.size(), data.val.size());
-            DpoTrainer.Result r = trainer.run(data.train, data.val, t.log, line -> {
-                if (line.startsWith("held-out") || isEvery(line, every, t.steps)) {
-                    o.println(line);
-                    o.flush();
-                }
-            });
-            if (policy.lora != null) {
-                policy.lora.toAdapter().write(out, Map.of("general.name", GgufValue.ofString("jllm-dpo"), "training.steps", GgufValue.ofUInt32(t.steps),
-                        dev.jllm.model.PeftLora.RS_LORA_KEY, GgufValue.ofBool(t.rsLora)));
-                o.println("wrote the adapter " + out + " (run it with --lora)");
-            } else {
-                ModelIO.export(loaded.params(), loaded.metadata(), "jllm-dpo", out);
-                o.println("wrote " + out);
-            }
-            if (t.log != null) {
-                Path png = t.log.resolve("dpo.png");
-                plot(png, r.train(), r.eval());
-                o.println("plot: " + png);
-            }
-            if (!r.eval().isEmpty()) {
-                MetricsLog.Row a = r.eval().getFirst(), b = r.eval().getLast();
-                o.printf(Locale.ROOT, "held-out: rewards/accuracies %.3f → %.3f, rewards/margins %.4f → %.4f, loss %.4f → %.4f (%.1f s)%n",
-                        a.get("rewards/accuracies"), b.get("rewards/accuracies"), a.get("rewards/margins"), b.get("rewards/margins"), a.get("loss"), b.get("loss"),
-                        (System.nanoTime() - t0) / 1e9);
+            Checkpointing ck = t.checkpointing(out);
+            try (GracefulStop _ = new GracefulStop(trainer::requestStop, "jllm-dpo-ctrl-c")) {
+                DpoTrainer.Result r = trainer.run(data.train, data.val, t.log, ck, line -> {
+                    if (line.startsWith("held-out") || isEvery(line, every, t.steps)) {
+                        o.println(line);
+                        o.flush();
+                    }
+                });
+                finish(r, policy, loaded, ck, o, t0);
             }
             return 0;
         }
+    }
+
+    /** The adapter or model (unless stopped early: then the checkpoint is the result), the plot and the held-out summary. */
+    private void finish(DpoTrainer.Result r, LlamaModel policy, ModelIO.Loaded loaded, Checkpointing ck, PrintWriter o, long t0) throws java.io.IOException {
+        if (r.interrupted()) {
+            o.println("stopped at step " + r.step() + "; checkpoint saved to " + ck.file() + " (continue with --resume)");
+        } else if (policy.lora != null) {
+            policy.lora.toAdapter().write(out, Map.of("general.name", GgufValue.ofString("jllm-dpo"), "training.steps", GgufValue.ofUInt32(t.steps),
+                    dev.jllm.model.PeftLora.RS_LORA_KEY, GgufValue.ofBool(t.rsLora)));
+            o.println("wrote the adapter " + out + " (run it with --lora)");
+        } else {
+            ModelIO.export(loaded.params(), loaded.metadata(), "jllm-dpo", out);
+            o.println("wrote " + out);
+        }
+        if (t.log != null) {
+            Path png = t.log.resolve("dpo.png");
+            plot(png, r.train(), r.eval());
+            o.println("plot: " + png);
+        }
+        if (!r.eval().isEmpty()) {
+            MetricsLog.Row a = r.eval().getFirst(), b = r.eval().getLast();
+            o.printf(Locale.ROOT, "held-out: rewards/accuracies %.3f → %.3f, rewards/margins %.4f → %.4f, loss %.4f → %.4f (%.1f s)%n",
+                    a.get("rewards/accuracies"), b.get("rewards/accuracies"), a.get("rewards/margins"), b.get("rewards/margins"), a.get("loss"), b.get("loss"),
+                    (System.nanoTime() - t0) / 1e9);
+        }
+        o.flush();
     }
 
     static boolean isEvery(String line, int every, int steps) {

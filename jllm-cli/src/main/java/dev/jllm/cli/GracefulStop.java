@@ -6,7 +6,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Ctrl-C (or SIGTERM) for a training loop: the shutdown hook asks the loop to stop after its current
  * step, then holds the JVM (up to 2 minutes) until the command has written its checkpoint, plot and
- * summary — which it signals by closing this. Used by {@code jllm train} and {@code jllm finetune}.
+ * summary — which it signals by closing this. Used by {@code jllm train}, {@code jllm finetune}, {@code jllm dpo} and {@code jllm rm train}.
  */
 final class GracefulStop implements AutoCloseable {
     private final CountDownLatch finished = new CountDownLatch(1);

@@ -67,9 +67,10 @@ final class PpoCommand implements Callable<Integer> {
         if (t.full) throw new IllegalArgumentException("jllm ppo trains a LoRA adapter (the reference is the base with it off); --full is not supported");
         // options of the shared preference-training mixin that PPO has no use for: refused rather than silently ignored
         var parsed = spec.commandLine().getParseResult();
-        for (String unused : List.of("--format", "--skip-bad", "--val-fraction", "--eval-every", "--warmup", "--min-lr-ratio", "--weight-decay")) {
+        for (String unused : List.of("--format", "--skip-bad", "--val-fraction", "--eval-every", "--warmup", "--min-lr-ratio", "--weight-decay",
+                "--checkpoint", "--checkpoint-every", "--resume")) {
             if (parsed.hasMatchedOption(unused)) throw new IllegalArgumentException(unused + " does not apply to jllm ppo (prompts only, no held-out"
-                    + " pairs; a constant learning rate, no weight decay, as TRL's PPO)");
+                    + " pairs; a constant learning rate, no weight decay, as TRL's PPO; no checkpoints yet)");
         }
         PrefData d = PrefData.forModel(t.model, o);
         List<String> texts = promptTexts(t.data);

@@ -6,6 +6,7 @@ import dev.jllm.train.LlamaModel;
 import dev.jllm.train.LoraConfig;
 import dev.jllm.train.LoraParams;
 import dev.jllm.train.ModelIO;
+import dev.jllm.train.pref.Checkpointing;
 import dev.jllm.train.pref.PrefOptions;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -39,6 +40,9 @@ final class PrefTrainOptions {
     @Option(names = {"-t", "--threads"}, description = "threads (default: all cores)") Integer threads;
     @Option(names = "--eval-every", defaultValue = "25", description = "held-out metrics every N steps (0: before and after only)") int evalEvery;
     @Option(names = "--log", paramLabel = "DIR", description = "train.csv, eval.csv, TensorBoard events and the PNG") Path log;
+    @Option(names = "--checkpoint", paramLabel = "FILE", description = "the training checkpoint (default OUT.ckpt); saved at the end and on Ctrl-C") Path checkpoint;
+    @Option(names = "--checkpoint-every", defaultValue = "100", description = "also save it every N steps (0: only at the end; default ${DEFAULT-VALUE})") int checkpointEvery;
+    @Option(names = "--resume", description = "continue exactly from the checkpoint if it exists (same data and flags)") boolean resume;
 
     Format format() {
         return Format.parse(format);
@@ -50,6 +54,10 @@ final class PrefTrainOptions {
 
     PrefOptions loop() {
         return new PrefOptions(steps, batch, lr, Math.min(warmup, steps), minLrRatio, weightDecay, clip, seed, evalEvery);
+    }
+
+    Checkpointing checkpointing(Path out) {
+        return new Checkpointing(checkpoint != null ? checkpoint : Path.of(out + ".ckpt"), checkpointEvery, resume);
     }
 
     LoraConfig lora() {

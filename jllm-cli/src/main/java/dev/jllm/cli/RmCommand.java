@@ -3,6 +3,7 @@ package dev.jllm.cli;
 import dev.jllm.tensor.Parallel;
 import dev.jllm.train.LlamaModel;
 import dev.jllm.train.ModelIO;
+import dev.jllm.train.pref.Checkpointing;
 import dev.jllm.train.pref.MetricsLog;
 import dev.jllm.train.pref.RewardModel;
 import dev.jllm.train.pref.RewardTrainer;
@@ -33,7 +34,8 @@ final class RmCommand implements Runnable {
 
     @Command(name = "train", mixinStandardHelpOptions = true,
             description = {"Train a reward model: the base's backbone (LoRA, merged at the end, or --full) + a scalar head, Bradley–Terry loss",
-                "−log σ(s_chosen − s_rejected). Writes OUT.gguf with the head as tensors rm_head.weight/.bias and key jllm.reward_model.head."})
+                "−log σ(s_chosen − s_rejected). Writes OUT.gguf with the head as tensors rm_head.weight/.bias and key jllm.reward_model.head.",
+                "Ctrl-C saves a checkpoint (also every --checkpoint-every steps); rerun with --resume to continue exactly where it stopped."})
     static final class Train implements Callable<Integer> {
         @Spec CommandSpec spec;
         @Mixin PrefTrainOptions t;
@@ -55,18 +57,28 @@ final class RmCommand implements Runnable {
                 if (t.log != null) Files.createDirectories(t.log);
                 long t0 = System.nanoTime();
                 int every = Math.max(1, t.steps / 20);
-                RewardTrainer.Result r = new RewardTrainer(backbone, head, t.loop(), pool, shuffleLabels).run(data.train, data.val, t.log, line -> {
-                    if (line.startsWith("held-out") || DpoCommand.isEvery(line, every, t.steps)) {
-                        o.println(line);
-                        o.flush();
+                RewardTrainer trainer = new RewardTrainer(backbone, head, t.loop(), pool, shuffleLabels);
+                Checkpointing ck = t.checkpointing(out);
+                try (GracefulStop _ = new GracefulStop(trainer::requestStop, "jllm-rm-ctrl-c")) {
+                    RewardTrainer.Result r = trainer.run(data.train, data.val, t.log, ck, line -> {
+                        if (line.startsWith("held-out") || DpoCommand.isEvery(line, every, t.steps)) {
+                            o.println(line);
+                            o.flush();
+                        }
+                    });
+                    if (r.interrupted()) {
+                        o.println("stopped at step " + r.step() + "; checkpoint saved to " + ck.file() + " (continue with --resume)");
+                    } else {
+                        RewardModel.save(out, loaded.params(), backbone.lora, loaded.metadata(), head);
+                        o.printf(Locale.ROOT, "wrote the reward model %s (%.1f s); check it: jllm rm eval --model %s --data %s%n", out,
+                                (System.nanoTime() - t0) / 1e9, out, t.data);
                     }
-                });
-                RewardModel.save(out, loaded.params(), backbone.lora, loaded.metadata(), head);
-                o.printf(Locale.ROOT, "wrote the reward model %s (%.1f s); check it: jllm rm eval --model %s --data %s%n", out, (System.nanoTime() - t0) / 1e9, out, t.data);
-                if (t.log != null) {
-                    Path png = t.log.resolve("rm.png");
-                    plot(png, r.train(), r.eval());
-                    o.println("plot: " + png);
+                    if (t.log != null) {
+                        Path png = t.log.resolve("rm.png");
+                        plot(png, r.train(), r.eval());
+                        o.println("plot: " + png);
+                    }
+                    o.flush();
                 }
                 return 0;
             }

@@ -108,10 +108,34 @@ class PreferenceCommandsTest {
     }
 
     @Test
+    void dpoAndRmTrainResumeFromTheirCheckpoint() throws Exception {
+        String base = TestData.path("models/stories260K.gguf").toString();
+        Path pairs = pairs("pairs.jsonl", 40, 5);
+        for (List<String> cmd : List.of(List.of("dpo"), List.of("rm", "train"))) {
+            Path out = dir.resolve(cmd.getLast() + ".gguf"), log = dir.resolve(cmd.getLast() + "-log");
+            List<String> args = List.of("--model", base, "--data", pairs.toString(), "--steps", "3", "--batch", "4", "--seq", "128", "--lr", "2e-3",
+                    "--eval-every", "0", "--out", out.toString(), "--log", log.toString(), "-t", "2", "--resume");
+            CliTest.Run first = CliTest.run(concat(cmd, args));
+            assertEquals(0, first.code(), first.out() + first.err());
+            assertTrue(first.out().contains("no checkpoint at " + out + ".ckpt: starting from step 0"), first.out());
+            assertTrue(Files.exists(Path.of(out + ".ckpt")), "the checkpoint is saved at the end (default OUT.ckpt)");
+            byte[] written = Files.readAllBytes(out);
+            String csv = Files.readString(log.resolve("train.csv"));
+            // the same command again: it resumes at step 3 of 3, trains nothing, and writes the same file from the restored weights
+            CliTest.Run again = CliTest.run(concat(cmd, args));
+            assertEquals(0, again.code(), again.out() + again.err());
+            assertTrue(again.out().contains("resumed from " + out + ".ckpt at step 3"), again.out());
+            assertFalse(again.out().contains("step 1/3"), again.out());
+            assertArrayEquals(written, Files.readAllBytes(out), cmd + ": the output written from the checkpoint");
+            assertEquals(csv, Files.readString(log.resolve("train.csv")), cmd + ": the log keeps its rows");
+        }
+    }
+
+    @Test
     void ppoRefusesTheSharedOptionsItHasNoUseFor() throws Exception {
         Path prompts = dir.resolve("p.jsonl");
         Files.writeString(prompts, "{\"prompt\": \"Lily was very\"}\n");
-        for (List<String> extra : List.of(List.of("--warmup", "5"), List.of("--val-fraction", "0.2"), List.of("--weight-decay", "0.1"))) {
+        for (List<String> extra : List.of(List.of("--warmup", "5"), List.of("--val-fraction", "0.2"), List.of("--weight-decay", "0.1"), List.of("--resume"))) {
             CliTest.Run r = CliTest.run(concat(List.of("ppo", "--model", TestData.path("models/stories260K.gguf").toString(), "--data", prompts.toString(),
                     "--reward", "length", "--out", dir.resolve("a.gguf").toString()), extra));
             assertEquals(1, r.code(), r.out() + r.err());

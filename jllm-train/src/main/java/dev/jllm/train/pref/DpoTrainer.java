@@ -31,7 +31,8 @@ public final class DpoTrainer {
         }
     }
 
-    public record Result(List<MetricsLog.Row> train, List<MetricsLog.Row> eval) {}
+    /** The logged rows (those before a resume included), the steps done, and whether {@link #requestStop} ended the run early. */
+    public record Result(List<MetricsLog.Row> train, List<MetricsLog.Row> eval, int step, boolean interrupted) {}
 
     private final LlamaModel policy;
     private final LlamaModel reference; // null: the policy with its adapter off
@@ -39,6 +40,7 @@ public final class DpoTrainer {
     private final PrefOptions opt;
     private final Parallel pool;
     private final double[][] refTrain, refVal; // per pair: {chosen, rejected}, null until computed
+    private volatile boolean stopRequested;
 
     public DpoTrainer(LlamaModel policy, LlamaModel reference, Settings settings, PrefOptions opt, Parallel pool, int trainPairs, int valPairs) {
         if (reference == null && policy.lora == null) {
@@ -53,14 +55,30 @@ public final class DpoTrainer {
         this.refVal = new double[valPairs][];
     }
 
+    /** Stops the run after its current step (Ctrl-C); the checkpoint is saved. */
+    public void requestStop() {
+        stopRequested = true;
+    }
+
     public Result run(List<PreferencePair> train, List<PreferencePair> val, Path logDir, Consumer<String> progress) throws IOException {
+        return run(train, val, logDir, Checkpointing.NONE, progress);
+    }
+
+    public Result run(List<PreferencePair> train, List<PreferencePair> val, Path logDir, Checkpointing ck, Consumer<String> progress) throws IOException {
+        Tensors params = policy.trainable(), grads = policy.trainableGrads();
+        AdamW adam = new AdamW(params, 0.9f, 0.999f, 1e-8f, opt.weightDecay(), false);
+        int start = ck.restore(params, adam, progress);
         TensorBoardWriter tb = logDir == null ? null : new TensorBoardWriter(logDir);
-        try (MetricsLog tl = new MetricsLog(logDir == null ? null : logDir.resolve("train.csv"), "train", tb);
-             MetricsLog el = new MetricsLog(logDir == null ? null : logDir.resolve("eval.csv"), "eval", tb)) {
-            Tensors params = policy.trainable(), grads = policy.trainableGrads();
-            AdamW adam = new AdamW(params, 0.9f, 0.999f, 1e-8f, opt.weightDecay(), false);
-            if (!val.isEmpty()) evaluate(val, 0, el, progress);
-            for (int step = 0; step < opt.steps(); step++) {
+        try (MetricsLog tl = new MetricsLog(logDir == null ? null : logDir.resolve("train.csv"), "train", tb, start);
+             MetricsLog el = new MetricsLog(logDir == null ? null : logDir.resolve("eval.csv"), "eval", tb, start)) {
+            if (!val.isEmpty() && start == 0) evaluate(val, 0, el, progress);
+            int step = start;
+            boolean interrupted = false;
+            for (; step < opt.steps(); step++) {
+                if (stopRequested) {
+                    interrupted = true;
+                    break;
+                }
                 int[] idx = opt.batchAt(step, train.size());
                 List<PreferencePair> pairs = new ArrayList<>();
                 for (int i : idx) pairs.add(train.get(i));
@@ -77,8 +95,10 @@ public final class DpoTrainer {
                 if (progress != null) progress.accept(line("step " + (step + 1) + "/" + opt.steps(), m));
                 boolean last = step + 1 == opt.steps();
                 if (!val.isEmpty() && (last || opt.evalEvery() > 0 && (step + 1) % opt.evalEvery() == 0)) evaluate(val, step + 1, el, progress);
+                ck.maybeSave(step + 1, opt.steps(), "jllm dpo " + settings + " " + opt, params, adam);
             }
-            return new Result(tl.rows(), el.rows());
+            ck.save(step, "jllm dpo " + settings + " " + opt, params, adam);
+            return new Result(tl.rows(), el.rows(), step, interrupted);
         } finally {
             if (tb != null) tb.close();
         }

@@ -34,14 +34,45 @@ public final class MetricsLog implements AutoCloseable {
 
     /** @param file the CSV (its directory also gets the TensorBoard events), or null */
     public MetricsLog(Path file, String prefix, TensorBoardWriter tb) throws IOException {
+        this(file, prefix, tb, 0);
+    }
+
+    /**
+     * A log that continues a resumed run: the rows of an existing {@code file} up to step {@code keepThrough}
+     * are kept (in the file and in {@link #rows()}, for the plot), later ones — written after the checkpoint — dropped.
+     */
+    public MetricsLog(Path file, String prefix, TensorBoardWriter tb, int keepThrough) throws IOException {
         this.prefix = prefix;
         this.tb = tb;
-        if (file != null) {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            this.csv = Files.newBufferedWriter(file, StandardCharsets.UTF_8);
-        } else {
+        if (file == null) {
             this.csv = null;
+            return;
         }
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        List<String> kept = new ArrayList<>();
+        if (keepThrough > 0 && Files.exists(file)) {
+            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            if (!lines.isEmpty()) {
+                List<String> head = List.of(lines.getFirst().split(",", -1));
+                columns = head.subList(1, head.size());
+                kept.add(lines.getFirst());
+                for (String line : lines.subList(1, lines.size())) {
+                    String[] cells = line.split(",", -1);
+                    int step = Integer.parseInt(cells[0]);
+                    if (step > keepThrough) continue;
+                    Map<String, Double> v = new LinkedHashMap<>();
+                    for (int c = 0; c < columns.size(); c++) v.put(columns.get(c), cells[c + 1].isEmpty() ? Double.NaN : Double.parseDouble(cells[c + 1]));
+                    rows.add(new Row(step, v));
+                    kept.add(line);
+                }
+            }
+        }
+        this.csv = Files.newBufferedWriter(file, StandardCharsets.UTF_8);
+        for (String line : kept) {
+            csv.write(line);
+            csv.newLine();
+        }
+        csv.flush();
     }
 
     public void row(int step, Map<String, Double> values) throws IOException {

@@ -24,13 +24,15 @@ import java.util.function.Consumer;
  * model that cannot learn anything — the deliberately collapsed reward model the evaluation must flag.
  */
 public final class RewardTrainer {
-    public record Result(List<MetricsLog.Row> train, List<MetricsLog.Row> eval) {}
+    /** The logged rows (those before a resume included), the steps done, and whether {@link #requestStop} ended the run early. */
+    public record Result(List<MetricsLog.Row> train, List<MetricsLog.Row> eval, int step, boolean interrupted) {}
 
     private final RewardModel rm;
     private final ScalarHead headGrad;
     private final PrefOptions opt;
     private final Parallel pool;
     private final boolean flipLabels;
+    private volatile boolean stopRequested;
 
     public RewardTrainer(LlamaModel model, ScalarHead head, PrefOptions opt, Parallel pool, boolean flipLabels) {
         this.rm = new RewardModel(model, head);
@@ -40,15 +42,33 @@ public final class RewardTrainer {
         this.flipLabels = flipLabels;
     }
 
+    /** Stops the run after its current step (Ctrl-C); the checkpoint is saved. */
+    public void requestStop() {
+        stopRequested = true;
+    }
+
     public Result run(List<PreferencePair> train, List<PreferencePair> val, Path logDir, Consumer<String> progress) throws IOException {
+        return run(train, val, logDir, Checkpointing.NONE, progress);
+    }
+
+    public Result run(List<PreferencePair> train, List<PreferencePair> val, Path logDir, Checkpointing ck, Consumer<String> progress) throws IOException {
+        Tensors params = concat(rm.model.trainable(), rm.head), grads = concat(rm.model.trainableGrads(), headGrad);
+        AdamW adam = new AdamW(params, 0.9f, 0.999f, 1e-8f, opt.weightDecay(), false);
+        int start = ck.restore(params, adam, progress);
+        java.util.SplittableRandom flip = new java.util.SplittableRandom(opt.seed() ^ 0x5DEECE66DL);
+        // a resumed run draws the label flips the uninterrupted one would have drawn: replay those of the steps already done
+        if (flipLabels) for (int s = 0; s < start; s++) for (int k = opt.batchAt(s, train.size()).length; k > 0; k--) flip.nextBoolean();
         TensorBoardWriter tb = logDir == null ? null : new TensorBoardWriter(logDir);
-        try (MetricsLog tl = new MetricsLog(logDir == null ? null : logDir.resolve("train.csv"), "train", tb);
-             MetricsLog el = new MetricsLog(logDir == null ? null : logDir.resolve("eval.csv"), "eval", tb)) {
-            Tensors params = concat(rm.model.trainable(), rm.head), grads = concat(rm.model.trainableGrads(), headGrad);
-            AdamW adam = new AdamW(params, 0.9f, 0.999f, 1e-8f, opt.weightDecay(), false);
-            java.util.SplittableRandom flip = new java.util.SplittableRandom(opt.seed() ^ 0x5DEECE66DL);
-            if (!val.isEmpty()) evaluate(val, 0, el, progress);
-            for (int step = 0; step < opt.steps(); step++) {
+        try (MetricsLog tl = new MetricsLog(logDir == null ? null : logDir.resolve("train.csv"), "train", tb, start);
+             MetricsLog el = new MetricsLog(logDir == null ? null : logDir.resolve("eval.csv"), "eval", tb, start)) {
+            if (!val.isEmpty() && start == 0) evaluate(val, 0, el, progress);
+            int step = start;
+            boolean interrupted = false;
+            for (; step < opt.steps(); step++) {
+                if (stopRequested) {
+                    interrupted = true;
+                    break;
+                }
                 List<PreferencePair> pairs = new ArrayList<>();
                 for (int i : opt.batchAt(step, train.size())) {
                     PreferencePair p = train.get(i);
@@ -67,8 +87,10 @@ public final class RewardTrainer {
                 if (progress != null) progress.accept(DpoTrainer.line("step " + (step + 1) + "/" + opt.steps(), m));
                 boolean last = step + 1 == opt.steps();
                 if (!val.isEmpty() && (last || opt.evalEvery() > 0 && (step + 1) % opt.evalEvery() == 0)) evaluate(val, step + 1, el, progress);
+                ck.maybeSave(step + 1, opt.steps(), "jllm rm train " + opt + (flipLabels ? " shuffled labels" : ""), params, adam);
             }
-            return new Result(tl.rows(), el.rows());
+            ck.save(step, "jllm rm train " + opt + (flipLabels ? " shuffled labels" : ""), params, adam);
+            return new Result(tl.rows(), el.rows(), step, interrupted);
         } finally {
             if (tb != null) tb.close();
         }
