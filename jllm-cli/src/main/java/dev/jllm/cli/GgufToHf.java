@@ -22,8 +22,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * GGUF (llama / qwen2 / qwen3) → a Hugging Face directory transformers loads: safetensors (sharded
@@ -42,18 +40,6 @@ final class GgufToHf {
     record Result(int tensors, int shards, long bytes, boolean tokenizer, List<String> warnings) {}
 
     private record Out(String hfName, GgufTensorInfo src, long rows, long cols, int unpermuteHeads) {}
-
-    private static final Pattern BLK = Pattern.compile("blk\\.(\\d+)\\.(.+)");
-    private static final Map<String, String> BLK_NAMES = Map.ofEntries(
-            Map.entry("attn_norm.weight", "input_layernorm.weight"),
-            Map.entry("attn_q.weight", "self_attn.q_proj.weight"), Map.entry("attn_q.bias", "self_attn.q_proj.bias"),
-            Map.entry("attn_k.weight", "self_attn.k_proj.weight"), Map.entry("attn_k.bias", "self_attn.k_proj.bias"),
-            Map.entry("attn_v.weight", "self_attn.v_proj.weight"), Map.entry("attn_v.bias", "self_attn.v_proj.bias"),
-            Map.entry("attn_output.weight", "self_attn.o_proj.weight"), Map.entry("attn_output.bias", "self_attn.o_proj.bias"),
-            Map.entry("attn_q_norm.weight", "self_attn.q_norm.weight"), Map.entry("attn_k_norm.weight", "self_attn.k_norm.weight"),
-            Map.entry("ffn_norm.weight", "post_attention_layernorm.weight"),
-            Map.entry("ffn_gate.weight", "mlp.gate_proj.weight"), Map.entry("ffn_up.weight", "mlp.up_proj.weight"),
-            Map.entry("ffn_down.weight", "mlp.down_proj.weight"));
 
     /** Hugging Face's own Split regexes for the pre-tokenizers whose tokenizer.json form is known. */
     private static final Map<String, String> HF_REGEX = Map.of(
@@ -93,7 +79,7 @@ final class GgufToHf {
                     BlockFormats.of(t.type()).dequantize(g.tensorData(t), 0, ropeFreqs, 0, ropeFreqs.length);
                     continue;
                 }
-                String hf = hfName(n);
+                String hf = HfNames.toHf(n);
                 if (hf == null) throw new IOException(gguf + ": tensor '" + n + "' has no Hugging Face name for " + hfArch);
                 if (!BlockFormats.supported(t.type())) throw new IOException(gguf + ": tensor '" + n + "' has type " + t.type() + ", which jllm cannot dequantize");
                 long cols = t.dims()[0], rows = t.dims().length > 1 ? t.dims()[1] : 1;
@@ -174,19 +160,6 @@ final class GgufToHf {
             boolean tok = HfTokenizerWriter.write(g, dir, HF_REGEX, warnings);
             return new Result(outs.size(), shards.size(), total, tok, warnings);
         }
-    }
-
-    private static String hfName(String g) {
-        switch (g) {
-            case "token_embd.weight": return "model.embed_tokens.weight";
-            case "output_norm.weight": return "model.norm.weight";
-            case "output.weight": return "lm_head.weight";
-            default: break;
-        }
-        Matcher m = BLK.matcher(g);
-        if (!m.matches()) return null;
-        String s = BLK_NAMES.get(m.group(2));
-        return s == null ? null : "model.layers." + m.group(1) + "." + s;
     }
 
     /** A float32 value as the short decimal a person (and config.json) would write: 1e-05, not 9.999999747378752e-06. */

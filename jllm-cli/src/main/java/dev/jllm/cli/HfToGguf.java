@@ -15,8 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Hugging Face checkpoint → GGUF, writing what llama.cpp's {@code convert_hf_to_gguf.py} writes for
@@ -58,18 +56,6 @@ final class HfToGguf {
     record Result(String architecture, long parameters, int tensors, String pre, List<String> warnings) {}
 
     private record Plan(String ggufName, String hfName, GgmlType type, long rows, long cols, int permuteHeads, float[] values) {}
-
-    private static final Pattern LAYER = Pattern.compile("model\\.layers\\.(\\d+)\\.(.+)");
-    private static final Map<String, String> LAYER_NAMES = Map.ofEntries(
-            Map.entry("input_layernorm.weight", "attn_norm.weight"),
-            Map.entry("self_attn.q_proj.weight", "attn_q.weight"), Map.entry("self_attn.q_proj.bias", "attn_q.bias"),
-            Map.entry("self_attn.k_proj.weight", "attn_k.weight"), Map.entry("self_attn.k_proj.bias", "attn_k.bias"),
-            Map.entry("self_attn.v_proj.weight", "attn_v.weight"), Map.entry("self_attn.v_proj.bias", "attn_v.bias"),
-            Map.entry("self_attn.o_proj.weight", "attn_output.weight"), Map.entry("self_attn.o_proj.bias", "attn_output.bias"),
-            Map.entry("self_attn.q_norm.weight", "attn_q_norm.weight"), Map.entry("self_attn.k_norm.weight", "attn_k_norm.weight"),
-            Map.entry("post_attention_layernorm.weight", "ffn_norm.weight"),
-            Map.entry("mlp.gate_proj.weight", "ffn_gate.weight"), Map.entry("mlp.up_proj.weight", "ffn_up.weight"),
-            Map.entry("mlp.down_proj.weight", "ffn_down.weight"));
 
     static String architecture(HfCheckpoint ck) throws IOException {
         JsonNode a = ck.config.path("architectures");
@@ -132,7 +118,7 @@ final class HfToGguf {
             Map<String, Plan> byGguf = new LinkedHashMap<>();
             for (String n : names) {
                 if (n.endsWith("rotary_emb.inv_freq")) continue; // recomputed by every runner, as llama.cpp skips it
-                String g = ggufName(n);
+                String g = HfNames.toGguf(n);
                 if (g == null) throw new IOException(ck.tensor(n).file().path() + ": tensor '" + n + "' has no GGUF name for " + arch + "; not a "
                         + arch + " checkpoint, or a variant jllm does not convert");
                 Safetensors.Info info = ck.tensor(n).info();
@@ -221,19 +207,6 @@ final class HfToGguf {
             }
             return new Result(arch, params, plans.size(), vocab.get("tokenizer.ggml.pre").value().toString(), warnings);
         }
-    }
-
-    private static String ggufName(String hf) {
-        switch (hf) {
-            case "model.embed_tokens.weight": return "token_embd.weight";
-            case "model.norm.weight": return "output_norm.weight";
-            case "lm_head.weight": return "output.weight";
-            default: break;
-        }
-        Matcher m = LAYER.matcher(hf);
-        if (!m.matches()) return null;
-        String s = LAYER_NAMES.get(m.group(2));
-        return s == null ? null : "blk." + m.group(1) + "." + s;
     }
 
     /** Every tensor the architecture needs, with the shape config.json implies; errors name the tensor. */
