@@ -50,6 +50,7 @@ final class JinjaEngine {
                 .withLegacyOverrides(LegacyOverrides.newBuilder().withUseTrimmingForNotesAndExpressions(true).withUseNaturalOperatorPrecedence(true).build())
                 .withElResolver(PyResolver.chain())
                 .withFailOnUnknownTokens(false)
+                .withNestedInterpretationEnabled(false) // Jinja prints values as they are; Jinjava would re-render "{{ ... }}" inside a message
                 .withMaxOutputSize(MAX_OUTPUT_CHARS)
                 .withMaxStringLength(MAX_OUTPUT_CHARS)
                 .withMaxListSize(MAX_COLLECTION)

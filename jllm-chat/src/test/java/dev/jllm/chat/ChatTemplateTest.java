@@ -105,6 +105,16 @@ class ChatTemplateTest {
     }
 
     @Test
+    void messageTextThatLooksLikeJinjaIsPrintedNotEvaluated() {
+        // Jinja never re-reads what a template printed (Python: jinja2 renders "{{ 1 + 1 }}" in a message as those characters);
+        // Jinjava does by default ("nested interpretation"): LLaMA-Factory's dpo_en_demo record 2 ("within curly braces ( '{{ ... }}' )")
+        // then failed to render, and a message could run template code
+        String text = "tag the word within curly braces ( '{{ ... }}' ); {{ 1 + 1 }} {% if true %}x{% endif %}";
+        assertEquals("<|im_start|>user\n" + text + "<|im_end|>\n<|im_start|>assistant\n",
+                ChatTemplate.fallback().render(List.of(ChatMessage.user(text)), true));
+    }
+
+    @Test
     void fromGgufReadsTemplateAndSpecialTokens(@TempDir Path dir) throws IOException {
         Path withTemplate = dir.resolve("with.gguf");
         new GgufWriter()
