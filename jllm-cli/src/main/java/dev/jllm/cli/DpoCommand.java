@@ -51,7 +51,8 @@ final class DpoCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--loss must be sigmoid or ipo, got '" + loss + "'");
         };
         DpoTrainer.Settings settings = new DpoTrainer.Settings(beta, kind, labelSmoothing);
-        PrefData data = PrefData.forModel(t.model, o).read(t.data, t.format(), t.skipBad, t.seq, t.valFraction, t.seed, o);
+        PrefData data = PrefData.forModel(t.model, o);
+        data.read(t.data, t.format(), t.skipBad, data.seq(t.seq), t.valFraction, t.seed, o);
         ModelIO.Loaded loaded = t.load();
         try (Parallel pool = new Parallel(t.threads())) {
             LlamaModel policy = t.policy(loaded, pool, o);

@@ -7,6 +7,10 @@ import dev.jllm.engine.LoadedModel;
 import dev.jllm.gguf.GgufValue;
 import dev.jllm.sft.Conversation;
 import dev.jllm.sft.PreferenceEncoder;
+import dev.jllm.sft.PreferenceReader;
+import dev.jllm.sft.PreferenceRecord;
+import dev.jllm.sft.SftException;
+import dev.jllm.sft.SftReader;
 import dev.jllm.sft.SftRenderer;
 import dev.jllm.tensor.Parallel;
 import dev.jllm.train.LlamaModel;
@@ -73,11 +77,11 @@ final class PpoCommand implements Callable<Integer> {
                     + " pairs; a constant learning rate, no weight decay, as TRL's PPO; no checkpoints yet)");
         }
         PrefData d = PrefData.forModel(t.model, o);
-        List<String> texts = promptTexts(t.data);
-        List<int[]> prompts = encode(d, texts);
-        // the reward model reads the prompt's text: the trainer hands back the very arrays of this list
-        Map<int[], String> promptText = new IdentityHashMap<>();
-        for (int i = 0; i < prompts.size(); i++) promptText.put(prompts.get(i), texts.get(i));
+        List<List<ChatMessage>> turns = promptTurns(t.data);
+        List<int[]> prompts = encode(d, turns, o);
+        // the reward model reads the prompt's messages: the trainer hands back the very arrays of this list
+        Map<int[], List<ChatMessage>> promptText = new IdentityHashMap<>();
+        for (int i = 0; i < prompts.size(); i++) promptText.put(prompts.get(i), turns.get(i));
         int longest = prompts.stream().mapToInt(p -> p.length).max().orElse(1);
         o.printf(Locale.ROOT, "%d prompts (longest %d tokens)%n", prompts.size(), longest);
         ModelIO.Loaded loaded = t.load();
@@ -115,7 +119,7 @@ final class PpoCommand implements Callable<Integer> {
         }
     }
 
-    private PpoTrainer.RewardFn reward(PrefData d, Map<int[], String> promptText, Parallel pool, PrintWriter o) throws java.io.IOException {
+    private PpoTrainer.RewardFn reward(PrefData d, Map<int[], List<ChatMessage>> promptText, Parallel pool, PrintWriter o) throws java.io.IOException {
         int eos = d.tokenizer.eos();
         if (rewardModel != null) {
             // The reward model scores (prompt, answer) rendered exactly as jllm rm train rendered its pairs: the prompt as the user turn
@@ -124,14 +128,17 @@ final class PpoCommand implements Callable<Integer> {
             // --max-new-tokens, or ended by EOS), and the head reads the last token: it would score a position it never saw in training.
             RewardModel rm = RewardModel.load(rewardModel, pool);
             PrefData rd = PrefData.forModel(rewardModel, null);
-            PreferenceEncoder enc = new PreferenceEncoder(new SftRenderer(rd.template, rd.tokenizer, SftRenderer.TrainOn.LAST), t.seq);
+            // prompt + answer as long as the policy's rows, within the reward model's own context
+            PreferenceEncoder enc = new PreferenceEncoder(new SftRenderer(rd.template, rd.tokenizer, SftRenderer.TrainOn.LAST),
+                    Math.min(rd.context, d.seq(t.seq)));
             return (ps, rs) -> {
                 List<int[]> seqs = new ArrayList<>();
                 int[] p = new int[ps.size()];
                 for (int i = 0; i < ps.size(); i++) {
                     String answer = answerText(d, rs.get(i)).strip();
-                    Conversation c = new Conversation(List.of(ChatMessage.user(promptText.get(ps.get(i))), ChatMessage.assistant(answer)), List.of(1), null,
-                            "rollout", 0, i);
+                    List<ChatMessage> msgs = new ArrayList<>(promptText.get(ps.get(i)));
+                    msgs.add(ChatMessage.assistant(answer));
+                    Conversation c = new Conversation(msgs, List.of(msgs.size() - 1), null, "rollout", 0, i);
                     PreferenceEncoder.Encoded e = enc.encode(c);
                     seqs.add(e.tokens());
                     p[i] = e.prompt();
@@ -173,7 +180,7 @@ final class PpoCommand implements Callable<Integer> {
      * {@code reward} that also appends every rollout to {@code file} as a JSON line {@code {"step", "prompt", "response", "reward"}}
      * (TRL's game log): what the policy said at each step, to read beside the curves.
      */
-    private static PpoTrainer.RewardFn samples(PpoTrainer.RewardFn reward, PrefData d, Map<int[], String> promptText, Path file) throws java.io.IOException {
+    private static PpoTrainer.RewardFn samples(PpoTrainer.RewardFn reward, PrefData d, Map<int[], List<ChatMessage>> promptText, Path file) throws java.io.IOException {
         Files.deleteIfExists(file);
         ObjectMapper json = new ObjectMapper();
         int[] step = {0};
@@ -185,7 +192,10 @@ final class PpoCommand implements Callable<Integer> {
                 for (int i = 0; i < s.length; i++) {
                     Map<String, Object> row = new java.util.LinkedHashMap<>();
                     row.put("step", step[0]);
-                    row.put("prompt", promptText.get(ps.get(i)));
+                    List<ChatMessage> p = promptText.get(ps.get(i));
+                    // a one-turn prompt as its text, a longer one as its messages (both are TRL's prompt forms)
+                    row.put("prompt", p.size() == 1 ? p.getFirst().content()
+                            : p.stream().map(m -> Map.of("role", m.role(), "content", m.content())).toList());
                     row.put("response", answerText(d, rs.get(i)));
                     row.put("reward", s[i]);
                     b.append(json.writeValueAsString(row)).append('\n');
@@ -198,38 +208,84 @@ final class PpoCommand implements Callable<Integer> {
         };
     }
 
-    /** Prompt texts: "prompt" (text) JSONL lines, or the prompts of preference/chat records. */
-    private static List<String> promptTexts(Path file) throws java.io.IOException {
-        ObjectMapper json = new ObjectMapper();
-        List<String> texts = new ArrayList<>();
-        String all = Files.readString(file, StandardCharsets.UTF_8).strip();
-        List<JsonNode> recs = new ArrayList<>();
-        if (all.startsWith("[")) json.readTree(all).forEach(recs::add);
-        else for (String line : all.split("\n")) if (!line.isBlank()) recs.add(json.readTree(line));
-        for (JsonNode r : recs) {
-            if (r.path("prompt").isTextual()) texts.add(r.get("prompt").asText());
-            else if (r.path("conversations").isArray()) texts.add(r.get("conversations").get(0).path("value").asText());
-            else if (r.path("instruction").isTextual()) texts.add(r.get("instruction").asText() + (r.path("input").asText("").isEmpty() ? "" : "\n" + r.get("input").asText()));
-            else if (r.path("messages").isArray()) texts.add(r.get("messages").get(0).path("content").asText());
-            else throw new IllegalArgumentException(file + ": a record without 'prompt', 'conversations', 'instruction' or 'messages'");
+    /**
+     * The prompts of {@code file} as chat turns: {@code {"prompt": "text"}} lines (a prompt-only file), or the shared prompt of
+     * preference records in any form {@code jllm dpo} reads (LLaMA-Factory, TRL strings or message lists, OpenAI messages +
+     * chosen/rejected: system prompt and earlier turns kept), or chat records (messages, Alpaca, ShareGPT) without their last answer.
+     */
+    private static List<List<ChatMessage>> promptTurns(Path file) throws java.io.IOException {
+        if (!Files.isRegularFile(file)) throw new IllegalArgumentException("--data " + file + ": no such file");
+        List<List<ChatMessage>> out = new ArrayList<>();
+        List<JsonNode> recs = promptOnlyRecords(file);
+        if (recs != null) {
+            for (JsonNode r : recs) out.add(List.of(ChatMessage.user(r.get("prompt").asText())));
+            return out;
         }
-        if (texts.isEmpty()) throw new IllegalArgumentException(file + ": no prompts");
-        return texts;
-    }
-
-    /** Prompt token ids: plain text after BOS (--raw-prompts), or the chat template up to where the assistant answers. */
-    private List<int[]> encode(PrefData d, List<String> texts) {
-        List<int[]> out = new ArrayList<>();
-        PreferenceEncoder enc = new PreferenceEncoder(new SftRenderer(d.template, d.tokenizer, SftRenderer.TrainOn.LAST), t.seq);
-        for (int i = 0; i < texts.size(); i++) {
-            if (raw) {
-                out.add(d.tokenizer.encode(texts.get(i), true, false));
-            } else {
-                Conversation c = new Conversation(List.of(ChatMessage.user(texts.get(i)), ChatMessage.assistant("x")), List.of(1), null, t.data.toString(), i + 1, i);
-                PreferenceEncoder.Encoded e = enc.encode(c);
-                out.add(Arrays.copyOf(e.tokens(), e.prompt()));
+        try {
+            for (PreferenceRecord r : PreferenceReader.read(file, SftReader.Options.DEFAULT).records()) out.add(r.prompt());
+        } catch (SftException e) {
+            if (!e.getMessage().contains("'chosen' and 'rejected'")) throw e;
+            for (Conversation c : SftReader.read(file, SftReader.Options.DEFAULT).conversations()) {
+                List<ChatMessage> m = c.messages();
+                int end = m.getLast().role().equals("assistant") ? m.size() - 1 : m.size();
+                if (end == 0) throw new IllegalArgumentException(c.where() + ": no prompt before the answer");
+                out.add(m.subList(0, end));
             }
         }
+        if (out.isEmpty()) throw new IllegalArgumentException(file + ": no prompts");
+        return out;
+    }
+
+    /** The records of a JSON/JSONL file when every one is {"prompt": "text"} without answers, else null. */
+    private static List<JsonNode> promptOnlyRecords(Path file) throws java.io.IOException {
+        if (file.toString().endsWith(".gz")) return null; // compressed data is preference or chat data: the readers open it
+        String all = Files.readString(file, StandardCharsets.UTF_8).strip();
+        ObjectMapper json = new ObjectMapper();
+        List<JsonNode> recs = new ArrayList<>();
+        try {
+            if (all.startsWith("[")) json.readTree(all).forEach(recs::add);
+            else for (String line : all.split("\n")) if (!line.isBlank()) recs.add(json.readTree(line));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            return null; // not plain JSON lines: the readers report where
+        }
+        for (JsonNode r : recs) if (!r.path("prompt").isTextual() || r.has("chosen") || r.has("rejected")) return null;
+        return recs.isEmpty() ? null : recs;
+    }
+
+    /**
+     * Prompt token ids: plain text after BOS (--raw-prompts, one-turn prompts), or the chat template up to where the assistant
+     * answers; a prompt longer than --seq − --max-new-tokens keeps its first token and its end (the turn being answered),
+     * as {@link PreferenceEncoder} cuts pairs, so every rollout fits a training row.
+     */
+    private List<int[]> encode(PrefData d, List<List<ChatMessage>> turns, PrintWriter o) {
+        int seq = d.seq(t.seq), room = seq - maxNew;
+        if (room < 2) throw new IllegalArgumentException("--max-new-tokens " + maxNew + " leaves no room for a prompt in --seq " + seq + " (the model's context is "
+                + d.context + "); lower --max-new-tokens");
+        List<int[]> out = new ArrayList<>();
+        int cut = 0;
+        PreferenceEncoder enc = new PreferenceEncoder(new SftRenderer(d.template, d.tokenizer, SftRenderer.TrainOn.LAST), seq);
+        for (int i = 0; i < turns.size(); i++) {
+            List<ChatMessage> p = turns.get(i);
+            if (raw) {
+                if (p.size() != 1) throw new IllegalArgumentException("--raw-prompts takes one-turn prompts; record " + (i + 1) + " of " + t.data + " has "
+                        + p.size() + " messages (drop --raw-prompts to render them with the chat template)");
+                out.add(d.tokenizer.encode(p.getFirst().content(), true, false));
+            } else {
+                List<ChatMessage> m = new ArrayList<>(p);
+                m.add(ChatMessage.assistant("x"));
+                PreferenceEncoder.Encoded e = enc.encode(new Conversation(m, List.of(m.size() - 1), null, t.data.toString(), i + 1, i));
+                out.add(Arrays.copyOf(e.tokens(), e.prompt()));
+            }
+            int[] p2 = out.getLast();
+            if (p2.length > room) {
+                int[] k = new int[room];
+                k[0] = p2[0];
+                System.arraycopy(p2, p2.length - (room - 1), k, 1, room - 1);
+                out.set(out.size() - 1, k);
+                cut++;
+            }
+        }
+        if (cut > 0) o.printf(Locale.ROOT, "%d prompts cut to %d tokens (their first token and their end) to leave --max-new-tokens %d in --seq %d%n", cut, room, maxNew, seq);
         return out;
     }
 

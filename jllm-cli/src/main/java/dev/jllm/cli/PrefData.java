@@ -27,14 +27,28 @@ import java.util.SplittableRandom;
 final class PrefData {
     final Tokenizer tokenizer;
     final ChatTemplate template;
+    final Path model;
+    final int context;       // the model's context length: no row may be longer
     final List<PreferenceRecord> records = new ArrayList<>();
     final List<PreferencePair> pairs = new ArrayList<>();
     final List<PreferencePair> train = new ArrayList<>(), val = new ArrayList<>();
     int truncated;
 
-    private PrefData(Tokenizer tokenizer, ChatTemplate template) {
+    private PrefData(Tokenizer tokenizer, ChatTemplate template, Path model, int context) {
         this.tokenizer = tokenizer;
         this.template = template;
+        this.model = model;
+        this.context = context;
+    }
+
+    /**
+     * The longest prompt + answer: {@code seq} when given (at most the model's context), else the context up to 256 —
+     * so a default never asks for rows the model cannot take (stories260K's context is 128).
+     */
+    int seq(Integer seq) {
+        if (seq == null) return Math.min(256, context);
+        if (seq > context) throw new IllegalArgumentException("--seq " + seq + " exceeds the context length " + context + " of " + model + "; give --seq " + context + " or less");
+        return seq;
     }
 
     /** The tokenizer and template of {@code model}. */
@@ -44,7 +58,7 @@ final class PrefData {
             Tokenizer tok = GgufTokenizerLoader.load(f.gguf());
             boolean has = f.hasChatTemplate();
             if (!has && o != null) o.println("note: " + model.getFileName() + " has no chat template; the data is rendered as ChatML (the fallback)");
-            return new PrefData(tok, has ? ChatTemplate.fromGguf(f.gguf()) : ChatTemplate.fallback());
+            return new PrefData(tok, has ? ChatTemplate.fromGguf(f.gguf()) : ChatTemplate.fallback(), model, f.config().contextLength());
         }
     }
 

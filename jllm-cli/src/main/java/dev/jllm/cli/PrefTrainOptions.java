@@ -21,7 +21,7 @@ final class PrefTrainOptions {
     @Option(names = "--format", defaultValue = "auto", description = "auto | messages | alpaca | sharegpt (default ${DEFAULT-VALUE})") String format;
     @Option(names = "--skip-bad", description = "skip bad records (counted) instead of stopping at the first") boolean skipBad;
     @Option(names = "--val-fraction", defaultValue = "0.1", description = "held-out pairs (default ${DEFAULT-VALUE})") double valFraction;
-    @Option(names = "--seq", defaultValue = "256", description = "longest prompt + answer in tokens; longer pairs are truncated (default ${DEFAULT-VALUE})") int seq;
+    @Option(names = "--seq", description = "longest prompt + answer in tokens; longer pairs are truncated (default: the model's context, at most 256)") Integer seq;
 
     @Option(names = "--full", description = "train every weight instead of a LoRA adapter") boolean full;
     @Option(names = "--lora-rank", defaultValue = "8", description = "r (default ${DEFAULT-VALUE})") int rank;

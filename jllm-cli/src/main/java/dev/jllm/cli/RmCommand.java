@@ -47,7 +47,8 @@ final class RmCommand implements Runnable {
         public Integer call() throws Exception {
             PrintWriter o = spec.commandLine().getOut();
             if (t.data == null) throw new IllegalArgumentException("--data FILE is required");
-            PrefData data = PrefData.forModel(t.model, o).read(t.data, t.format(), t.skipBad, t.seq, t.valFraction, t.seed, o);
+            PrefData data = PrefData.forModel(t.model, o);
+            data.read(t.data, t.format(), t.skipBad, data.seq(t.seq), t.valFraction, t.seed, o);
             ModelIO.Loaded loaded = t.load();
             try (Parallel pool = new Parallel(t.threads())) {
                 LlamaModel backbone = t.policy(loaded, pool, o);

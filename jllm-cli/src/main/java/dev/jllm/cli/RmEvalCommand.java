@@ -40,7 +40,7 @@ final class RmEvalCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "RM.gguf") Path model;
     @Option(names = "--data", required = true, paramLabel = "FILE", description = "preference pairs (any shape jllm dpo reads)") Path data;
     @Option(names = "--format", defaultValue = "auto") String format;
-    @Option(names = "--seq", defaultValue = "256", description = "longest prompt + answer (default ${DEFAULT-VALUE})") int seq;
+    @Option(names = "--seq", description = "longest prompt + answer (default: the model's context, at most 256)") Integer seq;
     @Option(names = "--batch", defaultValue = "16", description = "pairs per forward pass") int batch;
     @Option(names = "--report", paramLabel = "DIR", description = "report.html (verdict), report.json, scores.csv, histogram.png") Path report;
     @Option(names = "--json", description = "print the report as JSON (accuracy, its CI, mean, std, rho, collapsed, reasons)") boolean json;
@@ -51,7 +51,8 @@ final class RmEvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter o = spec.commandLine().getOut();
-        PrefData d = PrefData.forModel(model, json ? null : o).read(data, dev.jllm.sft.Format.parse(format), false, seq, 0, 0, json ? null : o);
+        PrefData d = PrefData.forModel(model, json ? null : o);
+        d.read(data, dev.jllm.sft.Format.parse(format), false, d.seq(seq), 0, 0, json ? null : o);
         int n = d.pairs.size();
         double[] c = new double[n], r = new double[n], m = new double[n];
         try (Parallel pool = new Parallel(threads != null ? threads : Runtime.getRuntime().availableProcessors())) {

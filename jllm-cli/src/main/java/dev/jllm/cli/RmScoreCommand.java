@@ -31,7 +31,7 @@ final class RmScoreCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Option(names = "--model", required = true, paramLabel = "RM.gguf") Path model;
     @Option(names = "--data", required = true, paramLabel = "FILE.jsonl") Path data;
-    @Option(names = "--seq", defaultValue = "256") int seq;
+    @Option(names = "--seq", description = "longest prompt + answer (default: the model's context, at most 256)") Integer seq;
     @Option(names = "--batch", defaultValue = "16") int batch;
     @Option(names = {"-t", "--threads"}) Integer threads;
 
@@ -44,7 +44,7 @@ final class RmScoreCommand implements Callable<Integer> {
         List<int[]> seqs = new ArrayList<>();
         List<Integer> prompts = new ArrayList<>();
         try {
-            d.read(data, dev.jllm.sft.Format.AUTO, false, seq, 0, 0, null);
+            d.read(data, dev.jllm.sft.Format.AUTO, false, d.seq(seq), 0, 0, null);
             preference = true;
             for (var p : d.pairs) {
                 seqs.add(p.chosen());
@@ -55,7 +55,7 @@ final class RmScoreCommand implements Callable<Integer> {
         } catch (dev.jllm.sft.SftException e) {
             if (!e.getMessage().contains("'chosen' and 'rejected'")) throw e;
             preference = false;
-            PreferenceEncoder enc = new PreferenceEncoder(new SftRenderer(d.template, d.tokenizer, SftRenderer.TrainOn.LAST), seq);
+            PreferenceEncoder enc = new PreferenceEncoder(new SftRenderer(d.template, d.tokenizer, SftRenderer.TrainOn.LAST), d.seq(seq));
             for (Conversation c : SftReader.read(data, SftReader.Options.DEFAULT).conversations()) {
                 PreferenceEncoder.Encoded e2 = enc.encode(c);
                 seqs.add(e2.tokens());

@@ -132,6 +132,59 @@ class PreferenceCommandsTest {
     }
 
     @Test
+    void ppoTakesItsPromptsFromPreferenceDataInEachForm() throws Exception {
+        String base = TestData.path("models/stories260K.gguf").toString();
+        Path trl = dir.resolve("trl.jsonl");
+        Files.writeString(trl, """
+                {"prompt": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Tell me about Sam."}], "chosen": [{"role": "assistant", "content": "Sam was happy."}], "rejected": [{"role": "assistant", "content": "Sam was sad."}]}
+                {"prompt": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Tell me about Sue."}], "chosen": [{"role": "assistant", "content": "Sue smiled."}], "rejected": [{"role": "assistant", "content": "Sue cried."}]}
+                """);
+        ObjectMapper json = new ObjectMapper();
+        // LLaMA-Factory's dpo_en_demo (ShareGPT conversations + chosen/rejected) and TRL's conversational form (a system turn kept)
+        java.util.Set<String> fixture = new java.util.HashSet<>();
+        for (JsonNode r : json.readTree(TestData.path("sft/dpo_en_demo.20.json").toFile())) fixture.add(r.get("conversations").get(0).get("value").asText());
+        for (Path data : List.of(TestData.path("sft/dpo_en_demo.20.json"), trl)) {
+            Path log = dir.resolve("log-" + data.getFileName());
+            CliTest.Run r = CliTest.run("ppo", "--model", base, "--data", data.toString(), "--reward", "length", "--steps", "1", "--batch", "2",
+                    "--minibatch", "2", "--ppo-epochs", "1", "--max-new-tokens", "24", "--out", dir.resolve("p.gguf").toString(),
+                    "--log", log.toString(), "-t", "2");
+            assertEquals(0, r.code(), r.out() + r.err());
+            // stories260K's context is 128, the default --seq then: long prompts are cut to leave room for the answer
+            if (data != trl) assertTrue(r.out().contains("prompts cut to 104 tokens (their first token and their end) to leave --max-new-tokens 24 in --seq 128"), r.out());
+            for (String line : Files.readAllLines(log.resolve("samples.jsonl"))) {
+                JsonNode prompt = json.readTree(line).get("prompt");
+                if (data == trl) {
+                    assertEquals("system", prompt.get(0).get("role").asText(), line);
+                    assertTrue(prompt.get(1).get("content").asText().startsWith("Tell me about "), line);
+                } else {
+                    assertTrue(fixture.contains(prompt.asText()), "a prompt of the fixture: " + line);
+                }
+            }
+        }
+        CliTest.Run raw = CliTest.run("ppo", "--model", base, "--data", trl.toString(), "--raw-prompts", "--reward", "length", "--out", dir.resolve("p.gguf").toString());
+        assertEquals(1, raw.code());
+        assertTrue(raw.err().contains("--raw-prompts takes one-turn prompts; record 1 of " + trl + " has 2 messages"), raw.err());
+    }
+
+    @Test
+    void dpoAndRmTrainTakeTheLlamaFactoryFixturesAsTheyCome() {
+        String base = TestData.path("models/stories260K.gguf").toString();
+        for (String f : List.of("sft/dpo_en_demo.20.json", "sft/dpo_zh_demo.20.json")) {
+            for (List<String> cmd : List.of(List.of("dpo"), List.of("rm", "train"))) {
+                // the default --seq is the model's context (128 here): long pairs are cut, none too long for the model
+                CliTest.Run r = CliTest.run(concat(cmd, List.of("--model", base, "--data", TestData.path(f).toString(), "--steps", "1", "--batch", "2",
+                        "--out", dir.resolve("x.gguf").toString(), "--checkpoint-every", "0", "-t", "2")));
+                assertEquals(0, r.code(), cmd + " " + f + ": " + r.out() + r.err());
+                assertTrue(r.out().contains("20 pairs (18 train, 2 held out)") && r.out().contains("truncated to --seq 128"), r.out());
+            }
+        }
+        CliTest.Run r = CliTest.run("dpo", "--model", base, "--data", TestData.path("sft/dpo_en_demo.20.json").toString(), "--seq", "256",
+                "--out", dir.resolve("x.gguf").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("--seq 256 exceeds the context length 128 of " + base + "; give --seq 128 or less"), r.err());
+    }
+
+    @Test
     void ppoRefusesTheSharedOptionsItHasNoUseFor() throws Exception {
         Path prompts = dir.resolve("p.jsonl");
         Files.writeString(prompts, "{\"prompt\": \"Lily was very\"}\n");
