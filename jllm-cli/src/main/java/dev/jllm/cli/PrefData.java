@@ -88,8 +88,9 @@ final class PrefData {
         if (o != null) {
             long tokens = 0;
             for (PreferencePair p : pairs) tokens += p.chosen().length + p.rejected().length;
-            o.printf(Locale.ROOT, "%s: %d pairs (%d train, %d held out), %,d tokens, %d truncated to --seq %d%s%n", data, pairs.size(), train.size(),
-                    val.size(), tokens, truncated, seq, r.badRecords() > 0 ? ", " + r.badRecords() + " bad records skipped" : "");
+            String split = valFraction > 0 ? String.format(Locale.ROOT, " (%d train, %d held out)", train.size(), val.size()) : ""; // rm eval: all are scored
+            o.printf(Locale.ROOT, "%s: %d pairs%s, %,d tokens, %d truncated to --seq %d%s%n", data, pairs.size(), split,
+                    tokens, truncated, seq, r.badRecords() > 0 ? ", " + r.badRecords() + " bad records skipped" : "");
         }
         return this;
     }

@@ -34,7 +34,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "quant-report", mixinStandardHelpOptions = true,
         description = {"Quantization quality table: for each --types × --methods (rtn, imatrix, gptq) one GGUF in --out, then size,"
-                + " bits per weight, perplexity on -f, ΔPPL %, mean KL divergence and same-top-token rate against -m (llama-perplexity's"
+                + " bits per weight, perplexity on -f, ΔPPL %%, mean KL divergence and same-top-token rate against -m (llama-perplexity's"
                 + " definitions), prefill and decode tokens/s and first-token latency. Writes report.md, report.json and report.png."})
 final class QuantReportCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
