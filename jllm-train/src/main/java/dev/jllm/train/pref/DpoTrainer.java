@@ -3,7 +3,6 @@ package dev.jllm.train.pref;
 import dev.jllm.tensor.Parallel;
 import dev.jllm.train.AdamW;
 import dev.jllm.train.LlamaModel;
-import dev.jllm.train.TensorBoardWriter;
 import dev.jllm.train.Tensors;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -68,40 +67,15 @@ public final class DpoTrainer {
         Tensors params = policy.trainable(), grads = policy.trainableGrads();
         AdamW adam = new AdamW(params, 0.9f, 0.999f, 1e-8f, opt.weightDecay(), false);
         int start = ck.restore(params, adam, progress);
-        TensorBoardWriter tb = logDir == null ? null : new TensorBoardWriter(logDir);
-        try (MetricsLog tl = new MetricsLog(logDir == null ? null : logDir.resolve("train.csv"), "train", tb, start);
-             MetricsLog el = new MetricsLog(logDir == null ? null : logDir.resolve("eval.csv"), "eval", tb, start)) {
-            if (!val.isEmpty() && start == 0) evaluate(val, 0, el, progress);
-            int step = start;
-            boolean interrupted = false;
-            for (; step < opt.steps(); step++) {
-                if (stopRequested) {
-                    interrupted = true;
-                    break;
-                }
-                int[] idx = opt.batchAt(step, train.size());
-                List<PreferencePair> pairs = new ArrayList<>();
-                for (int i : idx) pairs.add(train.get(i));
-                policy.zeroGrad();
-                Stats s = stats(pairs, idx, refTrain, true);
-                double norm = AdamW.gradNorm(grads);
-                if (opt.maxGradNorm() > 0) AdamW.clip(grads, norm, opt.maxGradNorm());
-                float lr = MetricsLog.lrAt(step, opt.steps(), opt.warmup(), opt.lr(), opt.minLrRatio());
-                adam.step(params, grads, lr, pool);
-                Map<String, Double> m = s.metrics();
-                m.put("lr", (double) lr);
-                m.put("grad_norm", norm);
-                tl.row(step + 1, m);
-                if (progress != null) progress.accept(line("step " + (step + 1) + "/" + opt.steps(), m));
-                boolean last = step + 1 == opt.steps();
-                if (!val.isEmpty() && (last || opt.evalEvery() > 0 && (step + 1) % opt.evalEvery() == 0)) evaluate(val, step + 1, el, progress);
-                ck.maybeSave(step + 1, opt.steps(), "jllm dpo " + settings + " " + opt, params, adam);
-            }
-            ck.save(step, "jllm dpo " + settings + " " + opt, params, adam);
-            return new Result(tl.rows(), el.rows(), step, interrupted);
-        } finally {
-            if (tb != null) tb.close();
-        }
+        PrefLoop.Outcome o = PrefLoop.run(opt, params, grads, adam, start, pool, logDir, ck, "jllm dpo " + settings + " " + opt, !val.isEmpty(),
+                () -> stopRequested, step -> {
+                    int[] idx = opt.batchAt(step, train.size());
+                    List<PreferencePair> pairs = new ArrayList<>();
+                    for (int i : idx) pairs.add(train.get(i));
+                    policy.zeroGrad();
+                    return stats(pairs, idx, refTrain, true).metrics();
+                }, (step, el) -> evaluate(val, step, el, progress), progress);
+        return new Result(o.train(), o.eval(), o.step(), o.interrupted());
     }
 
     /** TRL's metrics on the held-out pairs, no update. */

@@ -4,7 +4,6 @@ import dev.jllm.tensor.Parallel;
 import dev.jllm.train.AdamW;
 import dev.jllm.train.LlamaModel;
 import dev.jllm.train.Params;
-import dev.jllm.train.TensorBoardWriter;
 import dev.jllm.train.Tensors;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -58,42 +57,18 @@ public final class RewardTrainer {
         java.util.SplittableRandom flip = new java.util.SplittableRandom(opt.seed() ^ 0x5DEECE66DL);
         // a resumed run draws the label flips the uninterrupted one would have drawn: replay those of the steps already done
         if (flipLabels) for (int s = 0; s < start; s++) for (int k = opt.batchAt(s, train.size()).length; k > 0; k--) flip.nextBoolean();
-        TensorBoardWriter tb = logDir == null ? null : new TensorBoardWriter(logDir);
-        try (MetricsLog tl = new MetricsLog(logDir == null ? null : logDir.resolve("train.csv"), "train", tb, start);
-             MetricsLog el = new MetricsLog(logDir == null ? null : logDir.resolve("eval.csv"), "eval", tb, start)) {
-            if (!val.isEmpty() && start == 0) evaluate(val, 0, el, progress);
-            int step = start;
-            boolean interrupted = false;
-            for (; step < opt.steps(); step++) {
-                if (stopRequested) {
-                    interrupted = true;
-                    break;
-                }
-                List<PreferencePair> pairs = new ArrayList<>();
-                for (int i : opt.batchAt(step, train.size())) {
-                    PreferencePair p = train.get(i);
-                    pairs.add(flipLabels && flip.nextBoolean() ? new PreferencePair(p.rejected(), p.rejectedPrompt(), p.chosen(), p.chosenPrompt(), p.margin()) : p);
-                }
-                rm.model.zeroGrad();
-                headGrad.zero();
-                Map<String, Double> m = step(pairs, true);
-                double norm = AdamW.gradNorm(grads);
-                if (opt.maxGradNorm() > 0) AdamW.clip(grads, norm, opt.maxGradNorm());
-                float lr = MetricsLog.lrAt(step, opt.steps(), opt.warmup(), opt.lr(), opt.minLrRatio());
-                adam.step(params, grads, lr, pool);
-                m.put("lr", (double) lr);
-                m.put("grad_norm", norm);
-                tl.row(step + 1, m);
-                if (progress != null) progress.accept(DpoTrainer.line("step " + (step + 1) + "/" + opt.steps(), m));
-                boolean last = step + 1 == opt.steps();
-                if (!val.isEmpty() && (last || opt.evalEvery() > 0 && (step + 1) % opt.evalEvery() == 0)) evaluate(val, step + 1, el, progress);
-                ck.maybeSave(step + 1, opt.steps(), "jllm rm train " + opt + (flipLabels ? " shuffled labels" : ""), params, adam);
+        String what = "jllm rm train " + opt + (flipLabels ? " shuffled labels" : "");
+        PrefLoop.Outcome o = PrefLoop.run(opt, params, grads, adam, start, pool, logDir, ck, what, !val.isEmpty(), () -> stopRequested, step -> {
+            List<PreferencePair> pairs = new ArrayList<>();
+            for (int i : opt.batchAt(step, train.size())) {
+                PreferencePair p = train.get(i);
+                pairs.add(flipLabels && flip.nextBoolean() ? new PreferencePair(p.rejected(), p.rejectedPrompt(), p.chosen(), p.chosenPrompt(), p.margin()) : p);
             }
-            ck.save(step, "jllm rm train " + opt + (flipLabels ? " shuffled labels" : ""), params, adam);
-            return new Result(tl.rows(), el.rows(), step, interrupted);
-        } finally {
-            if (tb != null) tb.close();
-        }
+            rm.model.zeroGrad();
+            headGrad.zero();
+            return step(pairs, true);
+        }, (step, el) -> evaluate(val, step, el, progress), progress);
+        return new Result(o.train(), o.eval(), o.step(), o.interrupted());
     }
 
     /** Scores, the Bradley–Terry loss and, when {@code train}, its gradient into the backbone and the head. */
