@@ -1,6 +1,5 @@
 package dev.jllm.server;
 
-import dev.jllm.server.http.ApiKeys;
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -11,34 +10,14 @@ import dev.jllm.model.SamplingParams;
 import dev.jllm.model.Transformer;
 import dev.jllm.tensor.GgmlType;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /** /v1/chat/completions, /v1/completions, models, health, and every request error the edge must catch. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class ChatApiTest {
-    @TempDir static Path dir;
-    static ServerFixture s;
-    static TestModel m;
-
-    @BeforeAll
-    static void start() throws Exception {
-        s = new ServerFixture(dir, ApiKeys.disabled(), 4, 64 * 1024);
-        m = new TestModel();
-    }
-
-    @AfterAll
-    static void stop() {
-        s.close();
-        m.close();
-    }
-
+class ChatApiTest extends WithServerAndModel {
     private static String greedyText(String renderedPrompt, int maxTokens) {
         int[] ids = m.tokenizer.encode(renderedPrompt, true, true);
         Transformer tr = new Transformer(m.weights, new KvCacheManager(m.weights.config, GgmlType.F16, 16, 16), m.matmul);

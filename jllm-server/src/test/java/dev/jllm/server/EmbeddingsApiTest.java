@@ -6,39 +6,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.jllm.model.Batch;
 import dev.jllm.model.KvCacheManager;
 import dev.jllm.model.Transformer;
-import dev.jllm.server.http.ApiKeys;
 import dev.jllm.tensor.GgmlType;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Path;
 import java.util.Base64;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /** /v1/embeddings: each vector is the mean-pooled, L2-normalised final hidden state computed directly; batches, base64, errors. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class EmbeddingsApiTest {
-    @TempDir static Path dir;
-    static ServerFixture s;
-    static TestModel m;
-
-    @BeforeAll
-    static void start() throws Exception {
-        s = new ServerFixture(dir, ApiKeys.disabled(), 4, 64 * 1024);
-        m = new TestModel();
-    }
-
-    @AfterAll
-    static void stop() {
-        s.close();
-        m.close();
-    }
-
+class EmbeddingsApiTest extends WithServerAndModel {
     /** The direct computation: one forward pass, hidden states after the output norm, mean, L2-normalised. */
     static double[] direct(int[] ids) {
         Transformer tr = new Transformer(m.weights, new KvCacheManager(m.weights.config, GgmlType.F16, 16, 16), m.matmul);

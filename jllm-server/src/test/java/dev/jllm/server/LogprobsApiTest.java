@@ -6,20 +6,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.jllm.model.KvCacheManager;
 import dev.jllm.model.LogLikelihood;
 import dev.jllm.model.Transformer;
-import dev.jllm.server.http.ApiKeys;
 import dev.jllm.tensor.GgmlType;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Logprobs over HTTP: the completions legacy shape with echo (what lm-evaluation-harness reads to
@@ -27,23 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * not; Responses' include; the errors; and the jllm extension max_output_chars.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class LogprobsApiTest {
-    @TempDir static Path dir;
-    static ServerFixture s;
-    static TestModel m;
-
-    @BeforeAll
-    static void start() throws Exception {
-        s = new ServerFixture(dir, ApiKeys.disabled(), 4, 64 * 1024);
-        m = new TestModel();
-    }
-
-    @AfterAll
-    static void stop() {
-        s.close();
-        m.close();
-    }
-
+class LogprobsApiTest extends WithServerAndModel {
     private static JsonNode ok(HttpResponse<String> r) throws Exception {
         assertEquals(200, r.statusCode(), r.body());
         return ServerFixture.json(r);
