@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code jllm serve --lora NAME=FILE}: the adapter is listed as MODEL:NAME, a request that names it
  * gets the adapted model's answer (the same greedy text as the adapter merged into the weights),
  * the base still answers as the base, and a conversation's KV is reused only by turns of the same
- * adapter.
+ * adapter; each answer's generations record names the adapter that made it.
  */
 class LoraServeTest {
     @TempDir static Path dir;
@@ -107,6 +107,26 @@ class LoraServeTest {
         String c3 = ServerFixture.json(s.post("/v1/conversations", items, null)).get("id").asText();
         assertEquals(0, cached(respond(String.format(turn, "stories260K", c2, "Go"))), "another model's KV is not reused");
         assertTrue(cached(respond(String.format(turn, "stories260K:rnd", c3, "Go"))) > 0, "the same adapter's is");
+    }
+
+    @Test
+    void theGenerationsLogNamesTheAdapterThatMadeEachAnswer() throws Exception {
+        // a stored response (its record is committed with the turn) and a chat completion (through the log), each by the adapter
+        JsonNode stored = respond("{\"model\":\"stories260K:rnd\",\"input\":\"Once upon a time\",\"max_output_tokens\":6,\"temperature\":0}");
+        var viaAdapter = s.server.store().generation(stored.get("id").asText()).orElseThrow();
+        assertEquals("rnd", viaAdapter.adapter());
+        assertEquals("stories260K", viaAdapter.model(), "the base model's name, the adapter beside it");
+        assertEquals(stored.get("usage").get("output_tokens").asInt(), viaAdapter.outputTokens());
+        JsonNode chat = chat("stories260K:rnd", "Hi");
+        JsonNode base = chat("stories260K", "Hi");
+        s.server.api().flushGenerationLog();
+        var chatRow = s.server.store().generation(chat.get("id").asText()).orElseThrow();
+        assertEquals("chat.completions", chatRow.api());
+        assertEquals("rnd", chatRow.adapter());
+        assertEquals(0.0, ServerFixture.JSON.readTree(chatRow.sampling()).get("temperature").asDouble());
+        var baseRow = s.server.store().generation(base.get("id").asText()).orElseThrow();
+        assertNull(baseRow.adapter(), "the base model's answer names no adapter");
+        assertEquals(chatRow.modelSha256(), baseRow.modelSha256(), "one model file under both");
     }
 
     static JsonNode respond(String body) throws Exception {
