@@ -223,16 +223,16 @@ public final class KvDiskStore implements AutoCloseable {
      * Queues a write of a conversation's KV (the caller hands over {@code blocks}, a copy); returns at
      * once. A newer write or a {@link #delete} of the same key supersedes it. When more than
      * {@link #MAX_PENDING_BYTES} wait already (the disk is slower than evictions), this one is dropped:
-     * the conversation's next turn prefills.
+     * the conversation's next turn prefills. Returns true when the write was queued.
      */
-    public void write(String key, int[] tokens, int kvLength, byte[][] blocks) {
+    public boolean write(String key, int[] tokens, int kvLength, byte[][] blocks) {
         Entry e = new Entry(key, tokens.clone(), kvLength, blocks);
         long bytes = e.bytes();
-        if (bytes + 4096 + 4L * tokens.length > budget) return; // would never fit
+        if (bytes + 4096 + 4L * tokens.length > budget) return false; // would never fit
         if (pendingBytes.addAndGet(bytes) > MAX_PENDING_BYTES) {
             pendingBytes.addAndGet(-bytes);
             writesDropped.incrementAndGet();
-            return;
+            return false;
         }
         Path f = file(key);
         pending.put(f, e);
@@ -243,19 +243,22 @@ public final class KvDiskStore implements AutoCloseable {
                 pendingBytes.addAndGet(-bytes);
             }
         });
+        return true;
     }
 
     /**
      * Writes a conversation's KV on the calling thread, after everything queued (shutdown: nothing
-     * else runs on the scheduler then, and the drain must not be limited by the queue's cap).
+     * else runs on the scheduler then, and the drain must not be limited by the queue's cap). Returns
+     * false when the conversation is larger than the budget (not written).
      */
-    public void writeNow(String key, int[] tokens, int kvLength, byte[][] blocks) {
+    public boolean writeNow(String key, int[] tokens, int kvLength, byte[][] blocks) {
         Entry e = new Entry(key, tokens.clone(), kvLength, blocks);
-        if (e.bytes() + 4096 + 4L * tokens.length > budget) return;
+        if (e.bytes() + 4096 + 4L * tokens.length > budget) return false;
         flush();
         Path f = file(key);
         pending.put(f, e);
         writeQueued(f, e);
+        return true;
     }
 
     private void writeQueued(Path f, Entry e) {

@@ -82,12 +82,13 @@ final class PrefixCache {
 
     /**
      * Hands a conversation's KV to the disk store: a copy of its blocks here (the one cost on this
-     * thread), the file write on the store's thread. Anonymous entries and adapters' KV stay in memory only.
+     * thread), the file write on the store's thread. Anonymous entries and adapters' KV stay in memory
+     * only. Returns true when a write was queued (or, {@code now}, done).
      */
-    private void spill(Entry e, boolean now) {
-        if (disk == null || e.key == null || e.adapter != null || e.kvLength == 0) return;
-        if (now) disk.writeNow(e.key, e.tokens, e.kvLength, kv.exportBlocks(e.seq, e.kvLength));
-        else disk.write(e.key, e.tokens, e.kvLength, kv.exportBlocks(e.seq, e.kvLength));
+    private boolean spill(Entry e, boolean now) {
+        if (disk == null || e.key == null || e.adapter != null || e.kvLength == 0) return false;
+        if (now) return disk.writeNow(e.key, e.tokens, e.kvLength, kv.exportBlocks(e.seq, e.kvLength));
+        return disk.write(e.key, e.tokens, e.kvLength, kv.exportBlocks(e.seq, e.kvLength));
     }
 
     /** Hash of block {@code b} of {@code tokens} chained onto the previous blocks' hash {@code h}. */
@@ -217,20 +218,38 @@ final class PrefixCache {
         }
     }
 
+    /** The one eviction: out of the index, its KV to the disk store (when there is one), its blocks freed. */
+    private Scheduler.Evicted evict(Entry e) {
+        remove(e);
+        boolean spilled = spill(e, false);
+        kv.free(e.seq);
+        return new Scheduler.Evicted(e.key, e.kvLength, spilled);
+    }
+
     /** Frees the least recently used entry except {@code keep}; returns its token count, or -1 if none. */
     int evictOldest(Entry keep) {
         for (Entry e : entries.values()) {
             if (e == keep) continue;
-            remove(e);
-            spill(e, false);
-            kv.free(e.seq);
-            return e.kvLength;
+            return evict(e).tokens();
         }
         return -1;
     }
 
     int evictOldest() {
         return evictOldest(null);
+    }
+
+    /** Evicts the conversation's idle entry now, as if the LRU had picked it; null when none is resident. */
+    Scheduler.Evicted evict(String key) {
+        Entry e = byKey.get(key);
+        return e == null ? null : evict(e);
+    }
+
+    /** Evicts every idle entry (anonymous prompts' too), least recently used first. */
+    List<Scheduler.Evicted> evictAll() {
+        List<Scheduler.Evicted> out = new ArrayList<>();
+        for (Entry e : new ArrayList<>(entries.values())) out.add(evict(e));
+        return out;
     }
 
     int size() {

@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link KvCacheManager}, takes requests from a queue and runs continuous batching — every step is
  * ONE forward call with a decode token for each running sequence plus chunks of waiting prompts, up
  * to a per-step token budget; each sequence's logits go to its {@link Slot}. Clients (the HTTP
- * handlers) talk to it only through {@link #submit} and {@link #forget} (commands on one queue) and
+ * handlers) talk to it only through {@link #submit}, {@link #forget} and {@link #evict} (commands on one queue) and
  * the returned {@link Generation} (events back, cancellation in).
  *
  * <p>Seams for what comes next, all at a step boundary on this thread: per-request token masks
@@ -77,6 +77,13 @@ public final class Scheduler implements AutoCloseable {
     /** A snapshot for /ready and metrics. */
     public record Stats(int running, int waiting, int blocksUsed, int blocksTotal, int idleConversations) {}
 
+    /**
+     * One idle entry {@link #evict} freed: its cache key (a conversation; null for an anonymous prompt's
+     * cache), its tokens of KV, and whether that KV is now in the disk store's file (else it is gone and
+     * the next turn prefills).
+     */
+    public record Evicted(String key, int tokens, boolean spilled) {}
+
     /** What the inbox carries: every way a client thread reaches the scheduler thread. */
     private sealed interface Command {
         /** A new request. */
@@ -90,6 +97,9 @@ public final class Scheduler implements AutoCloseable {
 
         /** An embedding: the tokens' final hidden states, pooled. */
         record Embed(EmbedJob job) implements Command {}
+
+        /** Evict idle KV now, as the LRU does: one conversation's ({@code cacheKey}), or every entry (null). */
+        record Evict(String cacheKey, java.util.concurrent.CompletableFuture<List<Evicted>> done) implements Command {}
     }
 
     /** An embedding in progress: prefilled chunk by chunk (one chunk per loop turn, so decodes keep going), then pooled. */
@@ -364,6 +374,40 @@ public final class Scheduler implements AutoCloseable {
         }
     }
 
+    /** How long {@link #evict} waits for the scheduler thread: a step, however long, is far shorter. */
+    private static final long EVICT_WAIT_SECONDS = 120;
+
+    /**
+     * Evicts idle KV now, exactly as the LRU under the cache's memory does when blocks run short (the
+     * same {@link PrefixCache} eviction: the conversation's blocks written to the disk store when there
+     * is one, else dropped): the conversation's ({@code cacheKey}), or with null every idle entry.
+     * Done on the scheduler thread between two steps; returns after the disk writes too, so the next
+     * turn finds the file (a {@code spilled} entry's file exists then). A conversation whose turn is
+     * running or waiting is not idle and is left alone (an empty list). For operators and benchmarks
+     * ({@code POST /admin/kv/evict}); throws {@link EngineBusyException} when the scheduler is closed.
+     */
+    public List<Evicted> evict(String cacheKey) throws EngineBusyException, InterruptedException {
+        var done = new java.util.concurrent.CompletableFuture<List<Evicted>>();
+        synchronized (gate) {
+            if (!accepting || closed) throw new EngineBusyException("the server is shutting down", 5, true);
+            inbox.add(new Command.Evict(cacheKey, done));
+        }
+        List<Evicted> ev;
+        try {
+            ev = done.get(EVICT_WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof EngineBusyException b) throw b;
+            throw new IllegalStateException("eviction failed", e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new EngineBusyException("the scheduler did not get to the eviction within " + EVICT_WAIT_SECONDS + " s", 5, false);
+        }
+        if (disk == null || ev.stream().noneMatch(Evicted::spilled)) return ev;
+        disk.flush(); // the writes queued by this eviction (and any before them) are on disk now
+        List<Evicted> out = new ArrayList<>(ev.size());
+        for (Evicted e : ev) out.add(e.spilled() && !disk.mayHave(e.key()) ? new Evicted(e.key(), e.tokens(), false) : e); // a failed write
+        return out;
+    }
+
     /** Drops a conversation's resident KV and token sequence (conversation deleted); asynchronous. */
     public void forget(String cacheKey) {
         inbox.add(new Command.Forget(cacheKey));
@@ -415,6 +459,7 @@ public final class Scheduler implements AutoCloseable {
             for (Command c : inbox) {
                 if (c instanceof Command.Submit(Active a)) end(a, bye);
                 if (c instanceof Command.Embed(EmbedJob j)) embeds.add(j);
+                if (c instanceof Command.Evict(String k, var done)) done.completeExceptionally(new EngineBusyException("the server is shutting down", 5, true));
             }
             for (EmbedJob j : embeds) {
                 if (j.seq >= 0 && kv.exists(j.seq)) kv.free(j.seq);
@@ -435,6 +480,17 @@ public final class Scheduler implements AutoCloseable {
                 case Command.Forget(String key) -> cache.forget(key);
                 case Command.Inspect(Runnable action) -> action.run();
                 case Command.Embed(EmbedJob job) -> embeds.add(job);
+                case Command.Evict(String key, var done) -> {
+                    List<Evicted> ev = new ArrayList<>();
+                    if (key == null) {
+                        ev.addAll(cache.evictAll());
+                    } else {
+                        Evicted e = cache.evict(key);
+                        if (e != null) ev.add(e);
+                    }
+                    for (Evicted e : ev) metrics.evicted(e.tokens());
+                    done.complete(List.copyOf(ev));
+                }
             }
             c = inbox.poll();
         }

@@ -107,6 +107,47 @@ class KvDiskStoreTest {
     }
 
     @Test
+    void anEvictionOnRequestIsTheLrusOwnAndItsNextTurnLoadsTheFile() throws Exception {
+        TestModel.Outcome[] want = uninterrupted();
+        try (Scheduler s = scheduler(store(modelHash), 8, 32)) {
+            TestModel.Outcome t1 = TestModel.collect(s.submit(new GenerationRequest(m.tokenizer.encode(TURN1, true, false), SP, "c")));
+            TestModel.collect(s.submit(new GenerationRequest(m.tokenizer.encode("The cat sat", true, false), SP, null))); // an anonymous entry
+            java.util.List<Scheduler.Evicted> ev = s.evict("c");
+            assertEquals(java.util.List.of(new Scheduler.Evicted("c", t1.finished().sequence().length - 1, true)), ev);
+            assertTrue(Files.exists(s.kvDisk().file("c")), "written before evict returned");
+            assertEquals(java.util.List.of(), s.evict("c"), "nothing resident any more");
+            assertArrayEquals(t1.finished().sequence(), s.lastSequence("c"), "the sequence now comes from the file");
+            int[] p2 = concat(s.lastSequence("c"), m.tokenizer.encode(TURN2, false, false));
+            TestModel.Outcome t2 = TestModel.collect(s.submit(new GenerationRequest(p2, SP, "c")));
+            assertEquals(t1.finished().sequence().length - 1, t2.started().cachedTokens(), "the history came back from disk");
+            assertEquals(want[1].finished().text(), t2.finished().text());
+            assertEquals(1, s.kvDisk().hits());
+            java.util.List<Scheduler.Evicted> all = s.evict(null);
+            assertEquals(2, all.size(), "c again and the anonymous prompt: " + all);
+            assertTrue(all.stream().anyMatch(e -> e.key() == null && !e.spilled()), "anonymous KV is dropped, never written");
+            assertTrue(all.stream().anyMatch(e -> "c".equals(e.key()) && e.spilled()));
+            assertEquals(0, (int) onThread(s, () -> s.kvForTests().sequenceCount()), "nothing left resident");
+        }
+        try (Scheduler s = new Scheduler(m.weights, m.matmul, m.tokenizer, 32, new Scheduler.Limits(1, 4, 64, 4), SchedulerMetrics.NONE)) {
+            TestModel.collect(s.submit(new GenerationRequest(m.tokenizer.encode(TURN1, true, false), SP, "c")));
+            assertFalse(s.evict("c").getFirst().spilled(), "without a disk store the KV is dropped");
+            assertNull(s.lastSequence("c"));
+        }
+    }
+
+    private static <T> T onThread(Scheduler s, java.util.concurrent.Callable<T> c) throws Exception {
+        var f = new java.util.concurrent.CompletableFuture<T>();
+        s.onSchedulerThread(() -> {
+            try {
+                f.complete(c.call());
+            } catch (Exception e) {
+                f.completeExceptionally(e);
+            }
+        });
+        return f.get(30, TimeUnit.SECONDS);
+    }
+
+    @Test
     void aConversationEvictedWhileItsTurnWaitedIsReadBackBeforeTheTurnRuns() throws Exception {
         TestModel.Outcome[] want = uninterrupted();
         try (Scheduler s = scheduler(store(modelHash), 8, 9)) {
