@@ -32,7 +32,8 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--registry-poll", defaultValue = "2", paramLabel = "SECONDS", description = "with --registry: how often to look for a"
             + " promotion or rollback made elsewhere (jllm models, another replica; default ${DEFAULT-VALUE})") double registryPoll;
     @Option(names = "--admin-key", paramLabel = "FILE", description = "a file with the admin key (one line, 16+ characters): turns on"
-            + " /admin/models (registry add/list/promote/rollback) behind it; never one of the --api-keys") Path adminKey;
+            + " /admin/models (registry add/list/promote/rollback) and /admin/kv (resident KV; POST /admin/kv/evict evicts a conversation's KV"
+            + " as the LRU would, for jllm loadtest --scenario stateful-evict) behind it; never one of the --api-keys") Path adminKey;
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "address to bind (default ${DEFAULT-VALUE})") String host;
     @Option(names = "--port", defaultValue = "8080", description = "port; 0 = any free one (default ${DEFAULT-VALUE})") int port;
     @Option(names = "--data-dir", defaultValue = "./jllm-data", description = "where the conversation database lives (default ${DEFAULT-VALUE})")
@@ -110,7 +111,7 @@ final class ServeCommand implements Callable<Integer> {
                 + (registry != null ? " from the registry" : "") + ", "
                 + (keys.enabled() ? keys.size() + " API keys" : "no API keys, loopback only") + ", store " + server.storeLocation()
                 + (o.batching() == Scheduler.Batching.STATIC ? ", STATIC batching" : "") + ")");
-        if (adminKey != null) out.println("  admin: " + server.uri() + "/admin/models (Authorization: Bearer ADMIN_KEY)");
+        if (adminKey != null) out.println("  admin: " + server.uri() + "/admin/models, " + server.uri() + "/admin/kv (Authorization: Bearer ADMIN_KEY)");
         if (!adapters.isEmpty()) out.println("  adapters: " + String.join(", ", adapters.keySet().stream().map(n -> server.modelId() + ":" + n).toList()));
         out.println("  context: " + server.contextLength() + " tokens per conversation"
                 + (server.contextLength() < server.trainedContextLength() ? " (the model was trained for " + server.trainedContextLength() + "; -c to change)" : ""));

@@ -46,6 +46,12 @@ final class ServerFixture implements AutoCloseable {
      * room for tool definitions and JSON that stories260K's 128 tokens do not have.
      */
     static ServerFixture randomModel(Path dir, java.util.function.Function<dev.jllm.model.ModelFile, ChatRenderer> templates) throws IOException {
+        return randomModel(dir, templates, o -> o);
+    }
+
+    /** As {@link #randomModel(Path, java.util.function.Function)}, with {@code options} applied to the server's options (admin key, KV disk budget, …). */
+    static ServerFixture randomModel(Path dir, java.util.function.Function<dev.jllm.model.ModelFile, ChatRenderer> templates,
+            java.util.function.UnaryOperator<ChatServer.Options> options) throws IOException {
         Path f = dir.resolve("random-2k.gguf");
         if (!java.nio.file.Files.exists(f)) {
             dev.jllm.model.RandomModel.write(new dev.jllm.model.ModelConfig("llama", 128, 384, 2, 4, 4, 32, 512, 2048, 1e-5f, 10000f, true),
@@ -53,7 +59,7 @@ final class ServerFixture implements AutoCloseable {
         }
         ChatServer.Options o = ChatServer.Options.defaults(f, dir.resolve("data"), ApiKeys.disabled()).withPort(0)
                 .withLimits(4, 8, 4, 256 * 1024, 200).withResources(2, 32L << 20);
-        return new ServerFixture(ChatServer.start(o.withShutdownGrace(java.time.Duration.ofSeconds(5)), templates));
+        return new ServerFixture(ChatServer.start(options.apply(o.withShutdownGrace(java.time.Duration.ofSeconds(5))), templates));
     }
 
     HttpResponse<String> post(String path, String body, String key) throws Exception {

@@ -19,7 +19,8 @@ import java.util.Map;
  * {@code /admin/*}, behind the admin key ({@link AdminKey}): the model registry as HTTP — the same
  * operations and checks as {@code jllm models} ({@link Registry}). A promotion or rollback of the model
  * this server serves is followed at once (the other replicas follow within their poll interval); the
- * answer says which version this server serves afterwards.
+ * answer says which version this server serves afterwards. And the conversations' KV ({@link KvAdmin}):
+ * what is resident, and an eviction on request — the LRU's own — for operators and benchmarks.
  *
  * <pre>
  * GET  /admin/models[?name=N]            versions (promoted marked) and what this server serves
@@ -27,6 +28,8 @@ import java.util.Map;
  * POST /admin/models/NAME/promote        {"version": "v2"}
  * POST /admin/models/NAME/rollback       back to the version promoted before the current one
  * GET  /admin/models/NAME/history        promotions, newest first
+ * GET  /admin/kv                         idle KV resident in memory, and the KV disk tier (or null)
+ * POST /admin/kv/evict                   {"conversation": "conv_…"} or {"all": true}: evicted now, as by the LRU
  * </pre>
  */
 public final class AdminApi {
@@ -43,12 +46,15 @@ public final class AdminApi {
     private final Follower follower;
     private final java.util.function.Supplier<ServedModels> serving;
     private final java.util.function.IntSupplier draining;
+    private final KvAdmin kv;
 
-    AdminApi(Registry registry, Follower follower, java.util.function.Supplier<ServedModels> serving, java.util.function.IntSupplier draining) {
+    AdminApi(Registry registry, Follower follower, java.util.function.Supplier<ServedModels> serving, java.util.function.IntSupplier draining,
+             KvAdmin kv) {
         this.registry = registry;
         this.follower = follower;
         this.serving = serving;
         this.draining = draining;
+        this.kv = kv;
     }
 
     void handle(HttpExchange ex, String method, String[] seg) throws IOException {
@@ -70,7 +76,11 @@ public final class AdminApi {
     }
 
     private void route(HttpExchange ex, String method, String[] seg) throws IOException {
-        // seg: ["models"], ["models", NAME, "promote"|"rollback"|"history"]
+        // seg: ["models"], ["models", NAME, "promote"|"rollback"|"history"], ["kv"], ["kv", "evict"]
+        if (seg.length > 0 && seg[0].equals("kv")) {
+            kv.handle(ex, method, seg);
+            return;
+        }
         if (seg.length == 0 || !seg[0].equals("models")) throw ApiException.notFound("no admin route /admin/" + String.join("/", seg));
         if (seg.length == 1) {
             switch (method) {

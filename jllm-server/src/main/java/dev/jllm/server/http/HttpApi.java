@@ -21,7 +21,7 @@ import java.util.logging.Logger;
  * The HTTP edge on the JDK's server, one virtual thread per exchange: routing, authentication,
  * per-key limits, and the rule that every failure is an OpenAI-shaped JSON error, never a trace.
  * It reaches the engine only through {@link Scheduler#submit}, {@link Scheduler#forget},
- * {@link Scheduler#lastSequence} and the {@link dev.jllm.engine.Generation} handles — never KV blocks
+ * {@link Scheduler#lastSequence}, {@link Scheduler#evict} (admin) and the {@link dev.jllm.engine.Generation} handles — never KV blocks
  * or the forward pass — and the store only through {@link ConversationStore}.
  */
 public final class HttpApi {
@@ -123,7 +123,7 @@ public final class HttpApi {
     public void enableAdmin(AdminKey key, dev.jllm.server.registry.Registry registry, AdminApi.Follower follower) {
         if (!key.enabled()) return;
         if (key.isAmong(keys)) throw new IllegalArgumentException("--admin-key is also one of the users' API keys; the admin key must be a key of its own");
-        this.admin = new AdminApi(registry, follower, () -> current.models, this::draining);
+        this.admin = new AdminApi(registry, follower, () -> current.models, this::draining, new KvAdmin(store, this::schedulers));
         this.adminKey = key;
     }
 
@@ -170,6 +170,15 @@ public final class HttpApi {
     /** The backend serving new requests now. */
     public Backend backend() {
         return current.backend;
+    }
+
+    /** The engines of the current version (first) and of replaced ones still finishing requests. */
+    private java.util.List<Scheduler> schedulers() {
+        Routes now = current;
+        java.util.List<Scheduler> all = new java.util.ArrayList<>();
+        all.add(now.scheduler);
+        for (Routes r : live) if (r != now && !r.closed.get()) all.add(r.scheduler);
+        return all;
     }
 
     /** Backends replaced but still finishing requests. */

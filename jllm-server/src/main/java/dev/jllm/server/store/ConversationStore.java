@@ -91,6 +91,9 @@ public interface ConversationStore extends AutoCloseable {
 
     Optional<Conversation> conversation(String owner, String id);
 
+    /** True if a conversation with this id exists, whoever owns it (the admin endpoints, which act for no owner). */
+    boolean conversationExists(String id);
+
     /** The owner's conversations, newest first, at most {@code limit}. */
     List<Conversation> conversations(String owner, int limit);
 

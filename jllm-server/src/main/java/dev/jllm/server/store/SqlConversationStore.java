@@ -162,6 +162,18 @@ public abstract sealed class SqlConversationStore implements ConversationStore, 
     }
 
     @Override
+    public boolean conversationExists(String id) {
+        return query(c -> {
+            try (PreparedStatement p = c.prepareStatement("SELECT 1 FROM conversations WHERE id = ?")) {
+                p.setString(1, id);
+                try (ResultSet rs = p.executeQuery()) {
+                    return rs.next();
+                }
+            }
+        });
+    }
+
+    @Override
     public List<Conversation> conversations(String owner, int limit) {
         return query(c -> {
             try (PreparedStatement p = c.prepareStatement("SELECT id, owner, created_at, metadata FROM conversations WHERE owner = ?"

@@ -497,11 +497,14 @@ abstract class ConversationStoreContract {
             String conv = s.createConversation("k1", Map.of(), List.of(item("user", "secret"))).id();
             s.beginResponse(response("resp_1", "k1", conv));
             assertTrue(s.conversation("k2", conv).isEmpty());
+            assertTrue(s.conversationExists(conv), "the admin endpoints see every owner's conversations");
+            assertFalse(s.conversationExists("conv_none"));
             assertTrue(s.items("k2", conv).isEmpty());
             assertTrue(s.response("k2", "resp_1").isEmpty());
             assertFalse(s.deleteConversation("k2", conv));
             assertTrue(s.deleteConversation("k1", conv));
             assertTrue(s.conversation("k1", conv).isEmpty());
+            assertFalse(s.conversationExists(conv));
             assertTrue(s.response("k1", "resp_1").isEmpty(), "a conversation's responses go with it");
             assertTrue(s.items("k1", conv).isEmpty(), "and its items");
         }
