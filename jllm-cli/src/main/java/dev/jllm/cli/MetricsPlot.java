@@ -28,6 +28,11 @@ final class MetricsPlot {
     private static final int W = 900, PANEL = 240, PAD = 60;
 
     static void write(Path png, List<Panel> panels) throws IOException {
+        write(png, panels, "step");
+    }
+
+    /** @param xName what the x axis counts (its ends are labelled "xName 1", "xName 6") */
+    static void write(Path png, List<Panel> panels, String xName) throws IOException {
         System.setProperty("java.awt.headless", "true");
         BufferedImage img = new BufferedImage(W, PANEL * panels.size(), BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
@@ -35,12 +40,12 @@ final class MetricsPlot {
         g.setColor(Color.WHITE);
         g.fillRect(0, 0, W, PANEL * panels.size());
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-        for (int i = 0; i < panels.size(); i++) panel(g, panels.get(i), i * PANEL);
+        for (int i = 0; i < panels.size(); i++) panel(g, panels.get(i), i * PANEL, xName);
         g.dispose();
         ImageIO.write(img, "png", png.toFile());
     }
 
-    private static void panel(Graphics2D g, Panel p, int y0) {
+    private static void panel(Graphics2D g, Panel p, int y0, String xName) {
         double xlo = Double.POSITIVE_INFINITY, xhi = Double.NEGATIVE_INFINITY, lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
         for (Series s : p.series()) {
             for (int i = 0; i < s.x().length; i++) {
@@ -60,8 +65,9 @@ final class MetricsPlot {
         g.drawRect(x0, top, x1 - x0, bottom - top);
         g.drawString(String.format(Locale.ROOT, "%.3g", hi), 2, top + 10);
         g.drawString(String.format(Locale.ROOT, "%.3g", lo), 2, bottom);
-        g.drawString(String.format(Locale.ROOT, "step %.0f", xlo), x0, bottom + 15);
-        g.drawString(String.format(Locale.ROOT, "step %.0f", xhi), x1 - 70, bottom + 15);
+        g.drawString(String.format(Locale.ROOT, "%s %.0f", xName, xlo), x0, bottom + 15);
+        String right = String.format(Locale.ROOT, "%s %.0f", xName, xhi);
+        g.drawString(right, x1 - g.getFontMetrics().stringWidth(right), bottom + 15);
         int lx = x0 + 10;
         java.util.Set<String> shown = new java.util.HashSet<>();
         for (Series s : p.series()) {

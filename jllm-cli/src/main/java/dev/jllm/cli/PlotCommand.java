@@ -17,17 +17,24 @@ import picocli.CommandLine.Spec;
  * {@code jllm plot}: curves of several runs side by side from the CSV logs the trainers write
  * (ppo.csv, train.csv, eval.csv, …), one panel per column and one line per run. The comparisons in
  * the docs (PPO at three KL coefficients) come from here rather than from a hand-written script, so
- * anyone can redraw them from their own logs.
+ * anyone can redraw them from their own logs. {@code jllm loadtest --json} results count as logs too:
+ * their per-turn tables (TTFT per turn of runs made by separate invocations, e.g. against a server
+ * with and without its KV disk tier, on one chart).
  */
 @Command(name = "plot", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Curves of several runs from their CSV logs (a 'step' column and numeric columns, as ppo.csv, train.csv, eval.csv):",
             "one panel per --metric, one line per --csv (the same label twice: replicas, one colour). Example: jllm plot --csv 'β 0.01=a/ppo.csv' --csv 'β 0.1=b/ppo.csv'",
-            "--metric env/reward_mean --metric objective/kl --out runs.png"})
+            "--metric env/reward_mean --metric objective/kl --out runs.png",
+            "jllm loadtest --json results with several turns: --loadtest FILE.json, one line per run in it over its per-turn table (x: turn;",
+            "columns mean_ttft_ms, median_ttft_ms, p90_ttft_ms, p99_ttft_ms, mean_prompt_tokens, mean_cached_tokens, completed). Example:",
+            "jllm plot --loadtest disk.json --loadtest re-prefill.json --metric 'mean_ttft_ms=mean TTFT (ms)' --metric mean_cached_tokens --out ttft.png"})
 final class PlotCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
-    @Option(names = "--csv", required = true, paramLabel = "LABEL=FILE", description = "a run: its label in the legend and its CSV log (repeatable; runs with the same label share a colour)") List<String> csvs;
+    @Option(names = "--csv", paramLabel = "LABEL=FILE", description = "a run: its label in the legend and its CSV log (repeatable; runs with the same label share a colour)") List<String> csvs = new ArrayList<>();
+    @Option(names = "--loadtest", paramLabel = "[LABEL=]FILE.json", description = "a jllm loadtest --json result: each run in it is a line over its"
+            + " per-turn table, named by its --label or scenario (LABEL= renames the run of a one-run file); repeatable") List<String> loadtests = new ArrayList<>();
     @Option(names = "--metric", required = true, paramLabel = "COLUMN[=TITLE]", description = "a column to plot, one panel each, with an optional panel title (repeatable)") List<String> metrics;
-    @Option(names = "--x", defaultValue = "step", paramLabel = "COLUMN", description = "the x axis column (default ${DEFAULT-VALUE})") String x;
+    @Option(names = "--x", paramLabel = "COLUMN", description = "the x axis column (default: step for --csv logs, turn for --loadtest results)") String x;
     @Option(names = "--out", required = true, paramLabel = "FILE.png") Path out;
 
     /** One CSV log: its header and its rows as numbers (an empty cell is NaN: not drawn). */
@@ -44,13 +51,31 @@ final class PlotCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter o = spec.commandLine().getOut();
-        List<String> labels = new ArrayList<>();
+        if (csvs.isEmpty() && loadtests.isEmpty()) throw new IllegalArgumentException("nothing to plot: give --csv LABEL=FILE or --loadtest FILE.json (repeatable)");
+        List<String> labels = new ArrayList<>(), xs = new ArrayList<>();
         List<Table> tables = new ArrayList<>();
         for (String c : csvs) {
             int eq = c.lastIndexOf('=');
             if (eq <= 0 || eq == c.length() - 1) throw new IllegalArgumentException("--csv wants LABEL=FILE, got '" + c + "'");
             labels.add(c.substring(0, eq));
             tables.add(read(Path.of(c.substring(eq + 1))));
+            xs.add(x != null ? x : "step");
+        }
+        for (String l : loadtests) {
+            int eq = l.lastIndexOf('=');
+            boolean named = eq > 0 && eq < l.length() - 1 && !Files.exists(Path.of(l));
+            Path file = Path.of(named ? l.substring(eq + 1) : l);
+            List<dev.jllm.eval.ResultJson.PerTurn> runs = dev.jllm.eval.ResultJson.readPerTurn(file);
+            if (named && runs.size() > 1) {
+                throw new IllegalArgumentException("--loadtest " + l + ": " + file + " holds " + runs.size() + " runs ("
+                        + String.join(", ", runs.stream().map(dev.jllm.eval.ResultJson.PerTurn::name).toList())
+                        + "); drop '" + l.substring(0, eq) + "=' to draw each under its own name");
+            }
+            for (dev.jllm.eval.ResultJson.PerTurn r : runs) {
+                labels.add(named ? l.substring(0, eq) : r.name());
+                tables.add(new Table(file, r.columns(), r.rows()));
+                xs.add(x != null ? x : "turn");
+            }
         }
         List<MetricsPlot.Panel> panels = new ArrayList<>();
         for (String m : metrics) {
@@ -61,11 +86,12 @@ final class PlotCommand implements Callable<Integer> {
             for (int i = 0; i < tables.size(); i++) {
                 Table t = tables.get(i);
                 int colour = distinct.indexOf(labels.get(i)); // runs with the same label (replicas, other seeds) share a colour
-                series.add(new MetricsPlot.Series(labels.get(i), t.column(x), t.column(column), MetricsPlot.COLORS[colour % MetricsPlot.COLORS.length], false));
+                series.add(new MetricsPlot.Series(labels.get(i), t.column(xs.get(i)), t.column(column), MetricsPlot.COLORS[colour % MetricsPlot.COLORS.length], false));
             }
             panels.add(new MetricsPlot.Panel(title, series));
         }
-        MetricsPlot.write(out, panels);
+        List<String> xNames = xs.stream().distinct().toList();
+        MetricsPlot.write(out, panels, xNames.size() == 1 ? xNames.getFirst() : "x");
         o.println("wrote " + out + " (" + panels.size() + " panels, " + tables.size() + " runs)");
         return 0;
     }

@@ -13,10 +13,19 @@ sealed interface Conversation extends AutoCloseable permits Conversation.Statele
     void close();
 
     static Conversation open(Scenario s, OpenAiTarget target, String model, boolean ignoreEos, int session, long seed) {
+        return open(s, target, model, ignoreEos, session, seed, null, null);
+    }
+
+    /** {@code adminKey} and {@code evictions}: {@link Scenario#STATEFUL_EVICT}'s eviction calls; required there, refused with any other scenario. */
+    static Conversation open(Scenario s, OpenAiTarget target, String model, boolean ignoreEos, int session, long seed, String adminKey, Evictions evictions) {
+        if ((s == Scenario.STATEFUL_EVICT) != (adminKey != null && evictions != null)) {
+            throw new IllegalArgumentException("an admin key and eviction counters go with the stateful-evict scenario only, got " + s.wire());
+        }
         return switch (s) {
             case STATELESS -> new Stateless(target, model, ignoreEos, session, seed, true);
             case STATELESS_COLD -> new Stateless(target, model, ignoreEos, session, seed, false);
-            case STATEFUL -> new Stateful(target, model, ignoreEos, session, seed);
+            case STATEFUL -> new Stateful(target, model, ignoreEos, session, seed, null, null);
+            case STATEFUL_EVICT -> new Stateful(target, model, ignoreEos, session, seed, adminKey, evictions);
         };
     }
 
@@ -66,21 +75,28 @@ sealed interface Conversation extends AutoCloseable permits Conversation.Statele
         }
     }
 
-    /** One server-side conversation: each turn sends only the new message; the server keeps history (and its KV). */
+    /**
+     * One server-side conversation: each turn sends only the new message; the server keeps history (and
+     * its KV). With an admin key, the conversation's KV is evicted before every turn after the first.
+     */
     final class Stateful implements Conversation {
         private final OpenAiTarget target;
         private final String model;
         private final boolean ignoreEos;
         private final int session;
         private final long seed;
+        private final String adminKey;      // null: the KV stays where the server keeps it
+        private final Evictions evictions;
         private String id;
 
-        Stateful(OpenAiTarget target, String model, boolean ignoreEos, int session, long seed) {
+        Stateful(OpenAiTarget target, String model, boolean ignoreEos, int session, long seed, String adminKey, Evictions evictions) {
             this.target = target;
             this.model = model;
             this.ignoreEos = ignoreEos;
             this.session = session;
             this.seed = seed;
+            this.adminKey = adminKey;
+            this.evictions = evictions;
         }
 
         @Override
@@ -91,6 +107,16 @@ sealed interface Conversation extends AutoCloseable permits Conversation.Statele
                     id = target.createConversation();
                 } catch (IOException e) {
                     return RequestResult.failure(session, turn, System.nanoTime() - benchStartNanos, "create conversation failed", e.getMessage(), 0);
+                }
+            }
+            if (adminKey != null && turn > 0) {
+                // Before the turn's clock starts (target.stream takes its own t0): the eviction is not part of the TTFT it causes.
+                long t0 = System.nanoTime();
+                try {
+                    evictions.add(target.evictKv(id, adminKey), System.nanoTime() - t0);
+                } catch (IOException e) {
+                    String kind = e instanceof OpenAiTarget.StatusException se ? "evict: HTTP " + se.status : "evict failed";
+                    return RequestResult.failure(session, turn, t0 - benchStartNanos, kind, e.getMessage(), System.nanoTime() - t0);
                 }
             }
             ObjectNode body = OpenAiTarget.JSON.createObjectNode().put("model", model).put("conversation", id).put("input", userText)

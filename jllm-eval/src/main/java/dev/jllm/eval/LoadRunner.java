@@ -29,10 +29,15 @@ public final class LoadRunner {
     private final AtomicInteger budget;
     private final AtomicInteger sessions = new AtomicInteger();
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final Evictions evictions; // stateful-evict's eviction calls; null for the other scenarios
     private long startNanos, stopIssuingNanos;
 
-    /** What a run measured; {@code clientCpuSec} is this JVM's CPU time during the run (client and server may share cores). */
-    public record Run(LoadtestConfig config, String model, Summary summary, List<RequestResult> requests, double clientCpuSec, int issued) {}
+    /**
+     * What a run measured; {@code clientCpuSec} is this JVM's CPU time during the run (client and server may share cores);
+     * {@code evictions}: what the eviction calls of {@link Scenario#STATEFUL_EVICT} did (null for the other scenarios).
+     */
+    public record Run(LoadtestConfig config, String model, Summary summary, List<RequestResult> requests, double clientCpuSec, int issued,
+                      Evictions.Snapshot evictions) {}
 
     /** @param progress a line every few seconds while running; null for none */
     public LoadRunner(LoadtestConfig cfg, OpenAiTarget target, PromptSource prompts, PrintWriter progress) {
@@ -42,6 +47,7 @@ public final class LoadRunner {
         this.prompts = prompts;
         this.progress = progress;
         this.budget = new AtomicInteger(cfg.requests() != null ? cfg.requests() : Integer.MAX_VALUE);
+        this.evictions = cfg.scenario() == Scenario.STATEFUL_EVICT ? new Evictions() : null;
     }
 
     public Run run() throws InterruptedException {
@@ -63,7 +69,7 @@ public final class LoadRunner {
         List<RequestResult> all = List.copyOf(results);
         long last = all.stream().mapToLong(r -> r.startNanos() + r.e2eNanos()).max().orElse(end - startNanos);
         double duration = Math.max(1e-9, last / 1e9);
-        return new Run(cfg, cfg.model(), Summary.of(all, duration, cfg.slo()), all, cpu, all.size());
+        return new Run(cfg, cfg.model(), Summary.of(all, duration, cfg.slo()), all, cpu, all.size(), evictions == null ? null : evictions.snapshot());
     }
 
     private void closedLoopUser() {
@@ -114,7 +120,8 @@ public final class LoadRunner {
     }
 
     private void conversation(int session, int turns) {
-        try (Conversation c = Conversation.open(cfg.scenario(), target, cfg.model(), cfg.ignoreEos(), session, cfg.seed())) {
+        try (Conversation c = Conversation.open(cfg.scenario(), target, cfg.model(), cfg.ignoreEos(), session, cfg.seed(),
+                evictions == null ? null : cfg.adminKey(), evictions)) {
             for (int t = 0; t < turns; t++) {
                 if (t > 0 && System.nanoTime() >= stopIssuingNanos) return;
                 int[] len = cfg.lengths(session, t);

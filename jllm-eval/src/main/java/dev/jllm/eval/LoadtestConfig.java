@@ -19,9 +19,12 @@ import java.time.Duration;
  *                     [len·(1−r), len·(1+r)]; 0 = every request the same
  * @param ignoreEos    ask the server to generate exactly the output length (vLLM's {@code ignore_eos} extension)
  * @param model        null = the first model the server lists
+ * @param adminKey     the server's admin key, for {@link Scenario#STATEFUL_EVICT}'s evictions (required there)
+ * @param label        the run's name in tables, JSON and plots; null = the scenario's name
  */
 public record LoadtestConfig(URI url, Integer concurrency, Double rate, Duration duration, Integer requests, int promptTokens, int maxTokens,
-                             double rangeRatio, boolean ignoreEos, int turns, Scenario scenario, Slo slo, String model, String apiKey, long seed, Duration requestTimeout) {
+                             double rangeRatio, boolean ignoreEos, int turns, Scenario scenario, Slo slo, String model, String apiKey, long seed, Duration requestTimeout,
+                             String adminKey, String label) {
     /** Bounds a rate-only run: conversations waiting for a slot beyond this are not started (keeps memory bounded). */
     public static final int DEFAULT_RATE_CAP = 1024;
 
@@ -42,6 +45,27 @@ public record LoadtestConfig(URI url, Integer concurrency, Double rate, Duration
         if (turns < 1 || turns > 1000) throw new IllegalArgumentException("--turns must be in [1, 1000], got " + turns);
         if (requestTimeout.isNegative() || requestTimeout.isZero()) throw new IllegalArgumentException("--request-timeout must be > 0 s");
         if (slo == null) slo = Slo.NONE;
+        if (scenario == Scenario.STATEFUL_EVICT) {
+            if (adminKey == null || adminKey.isBlank()) {
+                throw new IllegalArgumentException("--scenario stateful-evict evicts each conversation's KV through the server's admin endpoint"
+                        + " (POST /admin/kv/evict): pass --admin-key KEY or set JLLM_ADMIN_KEY (the key in the file of jllm serve --admin-key FILE)");
+            }
+            if (turns < 2) throw new IllegalArgumentException("--scenario stateful-evict evicts before turns 2..N: give --turns 2 or more, got " + turns);
+        }
+        if (label != null && label.isBlank()) throw new IllegalArgumentException("--label must not be empty");
+    }
+
+    /** Without an admin key or label (every scenario but {@link Scenario#STATEFUL_EVICT}). */
+    public LoadtestConfig(URI url, Integer concurrency, Double rate, Duration duration, Integer requests, int promptTokens, int maxTokens,
+                          double rangeRatio, boolean ignoreEos, int turns, Scenario scenario, Slo slo, String model, String apiKey, long seed,
+                          Duration requestTimeout) {
+        this(url, concurrency, rate, duration, requests, promptTokens, maxTokens, rangeRatio, ignoreEos, turns, scenario, slo, model, apiKey, seed,
+                requestTimeout, null, null);
+    }
+
+    /** The run's name: its label, else the scenario's. */
+    public String name() {
+        return label != null ? label : scenario.wire();
     }
 
     /** Conversations in flight at most. */
@@ -51,7 +75,7 @@ public record LoadtestConfig(URI url, Integer concurrency, Double rate, Duration
 
     public LoadtestConfig withScenario(Scenario s) {
         return new LoadtestConfig(url, concurrency, rate, duration, requests, promptTokens, maxTokens, rangeRatio, ignoreEos, turns, s, slo, model, apiKey, seed,
-                requestTimeout);
+                requestTimeout, adminKey, label);
     }
 
     /** The prompt and output lengths of one request: fixed, or drawn within the range ratio (same seed, same lengths). */
@@ -68,11 +92,16 @@ public record LoadtestConfig(URI url, Integer concurrency, Double rate, Duration
 
     public LoadtestConfig withSeed(long s) {
         return new LoadtestConfig(url, concurrency, rate, duration, requests, promptTokens, maxTokens, rangeRatio, ignoreEos, turns, scenario, slo, model, apiKey, s,
-                requestTimeout);
+                requestTimeout, adminKey, label);
+    }
+
+    public LoadtestConfig withLabel(String l) {
+        return new LoadtestConfig(url, concurrency, rate, duration, requests, promptTokens, maxTokens, rangeRatio, ignoreEos, turns, scenario, slo, model, apiKey, seed,
+                requestTimeout, adminKey, l);
     }
 
     public LoadtestConfig withModel(String m) {
         return new LoadtestConfig(url, concurrency, rate, duration, requests, promptTokens, maxTokens, rangeRatio, ignoreEos, turns, scenario, slo, m, apiKey, seed,
-                requestTimeout);
+                requestTimeout, adminKey, label);
     }
 }

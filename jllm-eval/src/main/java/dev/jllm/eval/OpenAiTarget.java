@@ -124,6 +124,33 @@ public final class OpenAiTarget implements AutoCloseable {
     }
 
     /**
+     * jllm's {@code POST /admin/kv/evict} for one conversation, with the admin key: its KV leaves the
+     * server's memory as the LRU would evict it. Returns the server's answer (evicted, spilled, tokens).
+     */
+    public JsonNode evictKv(String conversationId, String adminKey) throws IOException {
+        ObjectNode body = JSON.createObjectNode().put("conversation", conversationId);
+        return admin(post("admin/kv/evict", body).setHeader("Authorization", "Bearer " + adminKey).timeout(requestTimeout), "POST admin/kv/evict",
+                requestTimeout);
+    }
+
+    /** jllm's {@code GET /admin/kv}: idle KV resident and the KV disk tier ({@code "disk": null} when the server has none). */
+    public JsonNode kvStatus(String adminKey) throws IOException {
+        return admin(request("admin/kv").setHeader("Authorization", "Bearer " + adminKey).GET(), "GET admin/kv", SETUP_TIMEOUT);
+    }
+
+    /** An admin call: a refused admin key is named as such (not as the users' --api-key), and so are admin endpoints that are off. */
+    private JsonNode admin(HttpRequest.Builder b, String what, Duration timeout) throws IOException {
+        try {
+            return call(b, what, timeout, true);
+        } catch (StatusException e) {
+            if (e.status == 404 && e.getMessage().contains("admin endpoints are off")) {
+                throw new IOException(base + " has its admin endpoints off: start jllm serve with --admin-key FILE (" + what + " needs them)", e);
+            }
+            throw e;
+        }
+    }
+
+    /**
      * Sends one streaming request and times it: TTFT at the first non-empty text chunk, ITL between
      * text chunks, E2E at the end-of-stream marker ({@code [DONE]} or the response's final event).
      *
@@ -200,6 +227,10 @@ public final class OpenAiTarget implements AutoCloseable {
     }
 
     private JsonNode call(HttpRequest.Builder b, String what, Duration timeout) throws IOException {
+        return call(b, what, timeout, false);
+    }
+
+    private JsonNode call(HttpRequest.Builder b, String what, Duration timeout, boolean admin) throws IOException {
         HttpResponse<String> r;
         try {
             r = http.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
@@ -222,7 +253,9 @@ public final class OpenAiTarget implements AutoCloseable {
                     throw new IOException(what + " at " + base + ": the answer is not JSON: " + oneLine(r.body()));
                 }
             }
-            case 401 -> throw new IOException(base + " requires an API key: pass --api-key KEY" + (apiKey != null ? " (this one was refused)" : "")
+            case 401 -> throw new IOException((admin
+                    ? base + " refused the admin key of " + what + ": pass the key in jllm serve's --admin-key FILE as --admin-key KEY or in JLLM_ADMIN_KEY"
+                    : base + " requires an API key: pass --api-key KEY" + (apiKey != null ? " (this one was refused)" : ""))
                     + (message != null ? " [" + message + "]" : ""));
             default -> throw new StatusException(r.statusCode(), what + " at " + base + ": HTTP " + r.statusCode()
                     + ": " + (message != null ? message : oneLine(r.body())));

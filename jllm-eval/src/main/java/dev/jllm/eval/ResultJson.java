@@ -15,7 +15,7 @@ import java.util.Map;
  * The result as JSON with vLLM benchmark_serving's key names ({@code completed},
  * {@code output_throughput}, {@code mean_ttft_ms}, {@code p99_ttft_ms}, per-request
  * {@code ttfts}/{@code itls} in seconds...), so existing tooling reads it; jllm's additions
- * ({@code scenario}, {@code per_turn}, {@code error_kinds}, {@code client_cpu_s}...) use new names.
+ * ({@code label}, {@code scenario}, {@code per_turn}, {@code kv_evictions}, {@code error_kinds}, {@code client_cpu_s}...) use new names.
  */
 public final class ResultJson {
     private ResultJson() {}
@@ -25,7 +25,7 @@ public final class ResultJson {
         Summary s = run.summary();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("date", OffsetDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        m.put("backend", c.scenario() == Scenario.STATEFUL ? "openai-responses" : "openai-chat");
+        m.put("backend", c.scenario().stateful() ? "openai-responses" : "openai-chat");
         m.put("model_id", run.model());
         m.put("base_url", c.url().toString());
         m.put("num_prompts", run.issued());
@@ -64,6 +64,7 @@ public final class ResultJson {
         m.put("itls", itls);
         m.put("errors", errors);
         // jllm's additions
+        m.put("label", c.name());
         m.put("scenario", c.scenario().wire());
         m.put("turns", c.turns());
         m.put("seed", c.seed());
@@ -88,6 +89,17 @@ public final class ResultJson {
             turns.add(tm);
         }
         m.put("per_turn", turns);
+        if (run.evictions() != null) {
+            Evictions.Snapshot e = run.evictions();
+            Map<String, Object> em = new LinkedHashMap<>();
+            em.put("calls", e.calls());
+            em.put("evicted", e.evicted());
+            em.put("spilled", e.spilled());
+            em.put("tokens", e.tokens());
+            em.put("mean_call_ms", e.meanMs());
+            em.put("server_disk_tier", e.disk());
+            m.put("kv_evictions", em);
+        }
         return m;
     }
 
@@ -99,18 +111,73 @@ public final class ResultJson {
         m.put("p99_" + name + "_ms", d.p99());
     }
 
-    /** One run: vLLM's flat object. Several (scenarios compared): an object keyed by scenario. */
+    /** One run: vLLM's flat object. Several (scenarios compared): an object keyed by run name (label, else scenario). */
     public static void write(List<LoadRunner.Run> runs, Path file) throws IOException {
         Object doc;
         if (runs.size() == 1) {
             doc = of(runs.getFirst());
         } else {
-            Map<String, Object> byScenario = new LinkedHashMap<>();
-            for (LoadRunner.Run r : runs) byScenario.put(r.config().scenario().wire(), of(r));
-            doc = byScenario;
+            Map<String, Object> byName = new LinkedHashMap<>();
+            for (LoadRunner.Run r : runs) byName.put(r.config().name(), of(r));
+            doc = byName;
         }
         Path parent = file.toAbsolutePath().getParent();
         if (parent != null) Files.createDirectories(parent);
         OpenAiTarget.JSON.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), doc);
+    }
+
+    /**
+     * A run's per-turn table read back from a file {@link #write} wrote: its name (label, else scenario)
+     * and one row per turn, the columns of {@code per_turn} ({@code turn}, {@code completed},
+     * {@code mean_prompt_tokens}, {@code mean_cached_tokens}, {@code mean_ttft_ms}, {@code p90_ttft_ms}, …).
+     */
+    public record PerTurn(String name, List<String> columns, List<double[]> rows) {}
+
+    /** Every run in a {@link #write} file (one, or several keyed by name), as per-turn tables; bad files are named with what is wrong. */
+    public static List<PerTurn> readPerTurn(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) throw new IllegalArgumentException(file + ": no such file");
+        com.fasterxml.jackson.databind.JsonNode doc;
+        try {
+            doc = OpenAiTarget.JSON.readTree(file.toFile());
+        } catch (IOException e) {
+            throw new IllegalArgumentException(file + " is not JSON: " + e.getMessage().lines().findFirst().orElse(""));
+        }
+        if (doc == null || !doc.isObject()) throw new IllegalArgumentException(file + " is not a jllm loadtest --json result (not an object)");
+        List<PerTurn> out = new ArrayList<>();
+        if (doc.has("per_turn")) {
+            out.add(perTurn(file, null, doc));
+        } else {
+            for (var it = doc.fields(); it.hasNext(); ) {
+                var e = it.next();
+                if (!e.getValue().isObject() || !e.getValue().has("per_turn")) {
+                    throw new IllegalArgumentException(file + " is not a jllm loadtest --json result: '" + e.getKey() + "' has no per_turn table");
+                }
+                out.add(perTurn(file, e.getKey(), e.getValue()));
+            }
+        }
+        if (out.isEmpty()) throw new IllegalArgumentException(file + " is not a jllm loadtest --json result: it holds no run");
+        return out;
+    }
+
+    private static PerTurn perTurn(Path file, String key, com.fasterxml.jackson.databind.JsonNode run) {
+        String name = run.path("label").isTextual() ? run.get("label").asText() : run.path("scenario").isTextual() ? run.get("scenario").asText() : key;
+        if (name == null) name = file.getFileName().toString();
+        com.fasterxml.jackson.databind.JsonNode turns = run.get("per_turn");
+        if (!turns.isArray() || turns.isEmpty()) throw new IllegalArgumentException(file + ": run '" + name + "' has an empty per_turn table (no turn succeeded)");
+        List<String> columns = new ArrayList<>();
+        turns.get(0).fieldNames().forEachRemaining(columns::add);
+        List<double[]> rows = new ArrayList<>();
+        for (com.fasterxml.jackson.databind.JsonNode t : turns) {
+            double[] r = new double[columns.size()];
+            for (int c = 0; c < r.length; c++) {
+                com.fasterxml.jackson.databind.JsonNode v = t.get(columns.get(c));
+                if (v == null || !v.isNumber()) {
+                    throw new IllegalArgumentException(file + ": run '" + name + "', turn " + (rows.size() + 1) + ": '" + columns.get(c) + "' is not a number");
+                }
+                r[c] = v.asDouble();
+            }
+            rows.add(r);
+        }
+        return new PerTurn(name, columns, rows);
     }
 }

@@ -15,9 +15,10 @@ import org.knowm.xchart.internal.chartpart.Chart;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
- * The PNG: for multi-turn runs, mean and P90 TTFT against the turn index (one line per scenario, so
- * stateless resend and stateful KV reuse are compared on one chart); otherwise the TTFT and TPOT
- * distributions as histograms.
+ * The PNG: for multi-turn runs, mean and P90 TTFT against the turn index (one line per run, named by
+ * its label or scenario, so stateless resend, stateful KV reuse and evicted KV are compared on one
+ * chart); otherwise the TTFT and TPOT distributions as histograms. Runs of separate invocations go on
+ * one chart through their JSON files and {@code jllm plot --loadtest}.
  */
 public final class ResultPlot {
     private static final int BINS = 20;
@@ -41,8 +42,8 @@ public final class ResultPlot {
                     ttft.add(q.ttftNanos() / 1e6);
                     if (q.outputTokens() > 1) tpot.add(q.tpotNanos() / 1e6);
                 }
-                charts.add(histogram("TTFT (" + r.config().scenario().wire() + ")", "TTFT (ms)", ttft));
-                charts.add(histogram("TPOT (" + r.config().scenario().wire() + ")", "TPOT (ms)", tpot));
+                charts.add(histogram("TTFT (" + r.config().name() + ")", "TTFT (ms)", ttft));
+                charts.add(histogram("TPOT (" + r.config().name() + ")", "TPOT (ms)", tpot));
             }
         }
         if (charts.size() == 1) BitmapEncoder.saveBitmap(charts.getFirst(), base, BitmapEncoder.BitmapFormat.PNG);
@@ -61,7 +62,7 @@ public final class ResultPlot {
                 p90.add(t.ttft().p90());
             }
             if (x.isEmpty()) continue;
-            String n = r.config().scenario().wire();
+            String n = r.config().name();
             c.addSeries(n + " mean", x, mean).setMarker(SeriesMarkers.CIRCLE);
             c.addSeries(n + " P90", x, p90).setMarker(SeriesMarkers.DIAMOND);
         }

@@ -12,7 +12,9 @@ public final class ResultTable {
     public static void print(LoadRunner.Run run, PrintWriter out) {
         Summary s = run.summary();
         out.println(center(" Serving Benchmark Result ", '='));
-        row(out, "Scenario:", run.config().scenario().wire() + (run.config().turns() > 1 ? ", " + run.config().turns() + " turns" : ""));
+        LoadtestConfig c = run.config();
+        row(out, "Scenario:", (c.label() != null ? c.label() + " (" + c.scenario().wire() + ")" : c.scenario().wire())
+                + (c.turns() > 1 ? ", " + c.turns() + " turns" : ""));
         row(out, "Successful requests:", Integer.toString(s.completed()));
         row(out, "Failed requests:", Integer.toString(s.failed()));
         row(out, "Benchmark duration (s):", f(s.durationSec()));
@@ -29,6 +31,13 @@ public final class ResultTable {
         section(out, "Inter-token Latency", "ITL", s.itl());
         section(out, "End-to-end Latency", "E2EL", s.e2el());
         if (run.config().turns() > 1) perTurn(out, s.perTurn());
+        if (run.evictions() != null) {
+            Evictions.Snapshot e = run.evictions();
+            out.println(center("KV evicted before turns 2..N", '-'));
+            row(out, "Eviction calls (not in TTFT):", e.calls() + String.format(Locale.ROOT, "  (mean %.2f ms)", e.meanMs()));
+            row(out, "Conversations evicted:", e.evicted() + " (" + e.tokens() + " tokens of KV)");
+            row(out, "Written to the server's disk:", e.spilled() + (e.disk() ? "" : "  (the server has no KV disk tier: re-prefilled)"));
+        }
         if (!s.errors().isEmpty()) {
             out.println(center("Errors", '-'));
             for (Map.Entry<String, Integer> e : s.errors().entrySet()) {
@@ -44,7 +53,7 @@ public final class ResultTable {
     public static void compareTurns(List<LoadRunner.Run> runs, PrintWriter out) {
         StringBuilder h = new StringBuilder(String.format(Locale.ROOT, "%-5s", "turn"));
         for (LoadRunner.Run r : runs) {
-            String n = r.config().scenario().wire();
+            String n = r.config().name();
             h.append(String.format(Locale.ROOT, " %14s %14s", n + " prompt", n + " TTFT ms"));
         }
         out.println(center(" Mean TTFT per turn ", '='));
