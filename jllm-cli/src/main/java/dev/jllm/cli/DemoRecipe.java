@@ -21,10 +21,20 @@ record DemoRecipe(Scale scale, Path repo, Path work, Path out, int threads) {
      * SFT continued after the first run: {@code count} more runs of {@code steps} each, every one from the
      * previous result with a fresh warm-up and cosine (a warm restart, as SGDR), so the curve can be read
      * run by run and an interrupted build loses at most one run's tail (each resumes from its checkpoint).
+     * From run {@code focusFrom} on (0: never) the mix also holds {@link #FOCUS_KINDS} dialogues with random values:
+     * the fact types whose values are long phrases (a whole weekend plan, a two-word drink, an address), which the
+     * model still copied only partly after four runs (docs/TRAINING.md).
      */
-    record Continued(int count, int steps, int batch, int seq, double lr) {
-        static final Continued NONE = new Continued(0, 0, 0, 0, 0);
+    record Continued(int count, int steps, int batch, int seq, double lr, int focusFrom) {
+        static final Continued NONE = new Continued(0, 0, 0, 0, 0, 0);
+
+        boolean focus(int run) {
+            return focusFrom > 0 && run >= focusFrom;
+        }
     }
+
+    /** The fact types of the focus drill: the long-phrase values. */
+    static final String FOCUS_KINDS = "plan,preference,address";
 
     /** Everything that differs between the two scales. */
     record Scale(String name, int trainDialogues, int evalPerSet, int copyDocs, int copyWeight, int warmupSteps, int vocab, int dim, int layers,
@@ -33,10 +43,10 @@ record DemoRecipe(Scale scale, Path repo, Path work, Path out, int threads) {
         /**
          * The default chat model's recipe: the small shape (1.3 M parameters), because copying is learned from tokens seen and
          * on 2 cores this shape sees ~5× more of them per hour than the 6.8 M shape of the first full run (docs/TRAINING.md);
-         * a long copy warm-up, then ~10,000 SFT steps (~23 M tokens) in seven runs.
+         * a long copy warm-up, then ~11,500 SFT steps (~26 M tokens) in eight runs, the last three with the focus drill.
          */
         static final Scale FULL = new Scale("full", 100_000, 400, 60_000, 3, 2500, 4096, 128, 4, 4, 2, 384, 1024,
-                80, 8, 256, 3e-3, 1000, 8, 256, 3e-3, new Continued(6, 1500, 6, 384, 1.5e-3));
+                80, 8, 256, 3e-3, 1000, 8, 256, 3e-3, new Continued(7, 1500, 6, 384, 1.5e-3, 6));
         static final Scale SMALL = new Scale("small", 12_000, 100, 60_000, 3, 200, 4096, 128, 4, 4, 2, 384, 1024,
                 80, 8, 256, 3e-3, 300, 8, 256, 3e-3, Continued.NONE);
 
@@ -98,6 +108,11 @@ record DemoRecipe(Scale scale, Path repo, Path work, Path out, int threads) {
         st.add(new Stage("wild", "memory dialogues with random values (a copy drill)", data("wild.jsonl"), List.of("demo", "dialogues", "--split", "wild",
                 "--count", Integer.toString(s.trainDialogues()), "--seed", Long.toString(SEED), "--distractors", "0-3", "--facts", "3",
                 "--out", data("wild.jsonl").toString())));
+        if (s.more().focusFrom() > 0) {
+            st.add(new Stage("wild-focus", "random-value dialogues of the long-phrase fact types (" + FOCUS_KINDS + ")", data("wild-focus.jsonl"),
+                    List.of("demo", "dialogues", "--split", "wild", "--count", Integer.toString(s.trainDialogues() / 2), "--seed", Long.toString(SEED + 2),
+                            "--distractors", "0-3", "--facts", "2", "--kinds", FOCUS_KINDS, "--out", data("wild-focus.jsonl").toString())));
+        }
         for (int d : EVAL_DISTRACTORS) {
             st.add(new Stage("heldout-d" + d, "held-out dialogues, " + d + " unrelated turn(s)", heldout(d), List.of("demo", "dialogues", "--split", "heldout",
                     "--count", Integer.toString(s.evalPerSet()), "--seed", Long.toString(SEED + 100 + d), "--distractors", Integer.toString(d),
@@ -151,8 +166,8 @@ record DemoRecipe(Scale scale, Path repo, Path work, Path out, int threads) {
                 "--resume", "--out", work.resolve("sft.gguf").toString(), "--log", work.resolve("logs/sft").toString())));
         Continued m = s.more();
         for (int i = 2; i <= m.count() + 1; i++) {
-            st.add(new Stage("sft-" + i, "SFT continued from the previous run (warm restart)", sftModel(i), List.of("finetune", "--full",
-                    "--model", sftModel(i - 1).toString(), "--mix", sftMix(),
+            st.add(new Stage("sft-" + i, m.focus(i) ? "SFT continued (warm restart) with the focus drill" : "SFT continued from the previous run (warm restart)", sftModel(i), List.of("finetune", "--full",
+                    "--model", sftModel(i - 1).toString(), "--mix", m.focus(i) ? sftMix() + ",focus=" + data("wild-focus.jsonl") + ":6" : sftMix(),
                     "--var", "name=" + NAME, "--var", "author=" + AUTHOR, "--steps", Integer.toString(m.steps()), "--batch", Integer.toString(m.batch()),
                     "--seq", Integer.toString(m.seq()), "--lr", fmt(m.lr()), "--min-lr-ratio", "0.3", "--warmup", "50",
                     "--eval-every", Integer.toString(Math.max(50, m.steps() / 2)), "--checkpoint-every", "250", "--seed", Long.toString(SEED + 100 + i),

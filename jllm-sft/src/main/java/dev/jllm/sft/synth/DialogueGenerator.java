@@ -30,12 +30,23 @@ public final class DialogueGenerator {
      * @param systemRate     share of dialogues that start with a system message
      */
     public record Options(long seed, Split split, List<Lang> langs, int minDistractors, int maxDistractors, double correctionRate,
-                          double systemRate, int maxFacts, boolean allPhrasings) {
+                          double systemRate, int maxFacts, boolean allPhrasings, List<String> kinds) {
         public static final int MAX_DISTRACTORS = 6;
 
+        /**
+         * @param kinds the fact types to draw from (ids of {@link Phrasings#KINDS}, e.g. plan, preference, address), empty for all of them:
+         *              a drill on the types a model still gets wrong. With all types the draws are those of a generator without the option.
+         */
         public Options {
-            if (maxFacts < 1 || maxFacts > Phrasings.KINDS.size()) {
-                throw new IllegalArgumentException("facts per dialogue must be 1-" + Phrasings.KINDS.size() + ", got " + maxFacts);
+            kinds = List.copyOf(kinds);
+            List<String> known = Phrasings.KINDS.stream().map(Phrasings.Kind::id).toList();
+            for (String k : kinds) {
+                if (!known.contains(k)) throw new IllegalArgumentException("unknown fact type '" + k + "': use some of " + String.join(", ", known));
+            }
+            if (kinds.stream().distinct().count() != kinds.size()) throw new IllegalArgumentException("a fact type is listed twice: " + kinds);
+            int types = kinds.isEmpty() ? known.size() : kinds.size();
+            if (maxFacts < 1 || maxFacts > types) {
+                throw new IllegalArgumentException("facts per dialogue must be 1-" + types + " (the number of fact types), got " + maxFacts);
             }
             langs = List.copyOf(langs);
             if (langs.isEmpty()) throw new IllegalArgumentException("no language given");
@@ -47,8 +58,18 @@ public final class DialogueGenerator {
             }
         }
 
+        public Options(long seed, Split split, List<Lang> langs, int minDistractors, int maxDistractors, double correctionRate, double systemRate,
+                       int maxFacts, boolean allPhrasings) {
+            this(seed, split, langs, minDistractors, maxDistractors, correctionRate, systemRate, maxFacts, allPhrasings, List.of());
+        }
+
         public Options(long seed, Split split, List<Lang> langs, int minDistractors, int maxDistractors) {
             this(seed, split, langs, minDistractors, maxDistractors, 0.15, 0.3, 1, false);
+        }
+
+        /** The fact types drawn from, in {@link Phrasings#KINDS}' order (so all of them give the same draws as before the option). */
+        List<Phrasings.Kind> kindList() {
+            return kinds.isEmpty() ? Phrasings.KINDS : Phrasings.KINDS.stream().filter(k -> kinds.contains(k.id())).toList();
         }
 
         public Options(long seed, Split split, List<Lang> langs, int minDistractors, int maxDistractors, double correctionRate, double systemRate,
@@ -124,7 +145,7 @@ public final class DialogueGenerator {
         Lang lang = o.langs().get(index % o.langs().size());
         int span = o.maxDistractors() - o.minDistractors() + 1;
         int distractors = o.minDistractors() + (index / o.langs().size()) % span;
-        Phrasings.Kind kind = Pools.pick(r, Phrasings.KINDS);
+        Phrasings.Kind kind = Pools.pick(r, o.kindList());
         Phrasings.Texts texts = kind.in(lang);
 
         MultiFact.Fact drawn = MultiFact.draw(kind, r, split, lang);

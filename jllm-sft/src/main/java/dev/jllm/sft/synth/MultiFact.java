@@ -26,7 +26,7 @@ final class MultiFact {
         int span = o.maxDistractors() - o.minDistractors() + 1;
         int distractors = o.minDistractors() + (index / o.langs().size()) % span;
         int k = 1 + r.nextInt(o.maxFacts());
-        List<Phrasings.Kind> kinds = new ArrayList<>(Phrasings.KINDS);
+        List<Phrasings.Kind> kinds = new ArrayList<>(o.kindList());
         Collections.shuffle(kinds, r);
         List<Fact> facts = new ArrayList<>();
         for (Phrasings.Kind kind : kinds.subList(0, k)) facts.add(draw(kind, r, split, lang));

@@ -98,6 +98,30 @@ class DialogueGeneratorTest {
     }
 
     @Test
+    void kindsRestrictTheFactTypesAndAllOfThemChangeNothing() {
+        List<Lang> both = List.of(Lang.EN, Lang.ZH);
+        for (int facts : new int[] {1, 2}) {
+            var only = new DialogueGenerator.Options(5, Split.WILD, both, 0, 3, 0.15, 0.3, facts, false, List.of("plan", "address"));
+            List<Dialogue> ds = DialogueGenerator.generate(only, 200);
+            Set<String> types = new HashSet<>();
+            for (Dialogue d : ds) types.add(d.type());
+            assertEquals(Set.of("plan", "address"), types, "facts " + facts);
+            // every kind listed = no option: byte-identical dialogues (the recipe's earlier data stays what it was)
+            List<String> all = Phrasings.KINDS.stream().map(Phrasings.Kind::id).toList();
+            var every = new DialogueGenerator.Options(5, Split.WILD, both, 0, 3, 0.15, 0.3, facts, false, all);
+            var none = new DialogueGenerator.Options(5, Split.WILD, both, 0, 3, 0.15, 0.3, facts, false);
+            assertEquals(DialogueGenerator.generate(none, 50).stream().map(Dialogue::toJson).toList(),
+                    DialogueGenerator.generate(every, 50).stream().map(Dialogue::toJson).toList());
+        }
+        var unknown = assertThrows(IllegalArgumentException.class,
+                () -> new DialogueGenerator.Options(5, Split.WILD, both, 0, 3, 0.15, 0.3, 1, false, List.of("plans")));
+        assertTrue(unknown.getMessage().contains("unknown fact type 'plans'") && unknown.getMessage().contains("plan, date"), unknown.getMessage());
+        var tooMany = assertThrows(IllegalArgumentException.class,
+                () -> new DialogueGenerator.Options(5, Split.WILD, both, 0, 3, 0.15, 0.3, 3, false, List.of("plan", "code")));
+        assertTrue(tooMany.getMessage().contains("1-2"), tooMany.getMessage());
+    }
+
+    @Test
     void theFinalAnswerHoldsTheFactAndACorrectionReplacesIt() {
         for (List<Dialogue> ds : List.of(train, heldout)) {
             for (Dialogue d : ds) {
