@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * PPO's rollouts through jllm's own engine: one {@link Scheduler} over the base weights, every
- * prompt of a step submitted at once (continuous batching) with the policy's current adapter as a
+ * prompt of a step submitted at once ({@link Scheduler#submitAll}: the same batches on every run) with the policy's current adapter as a
  * per-request LoRA (a new {@link LoraWeights} per step, so no KV is ever reused across updates), sampled
  * by the scheduler's sampler at the given temperature without top-k/top-p (on-policy samples).
  */
@@ -43,10 +43,13 @@ final class EngineRollouts implements PpoTrainer.Rollouts, AutoCloseable {
         LoraWeights adapter = new LoraWeights("ppo-step-" + (++step), policy.toAdapter(), model.weights.config, 1f);
         List<Generation> gens = new ArrayList<>();
         try {
+            List<GenerationRequest> rs = new ArrayList<>();
             for (int i = 0; i < prompts.size(); i++) {
                 SamplingParams sp = new SamplingParams(temperature, 0, 1f, 0f, 1f, 0f, 0f, 64, Map.of(), seed * 7919 + i, maxTokens, List.of(), false);
-                gens.add(scheduler.submit(new GenerationRequest(prompts.get(i), sp, null, false, null, adapter)));
+                rs.add(new GenerationRequest(prompts.get(i), sp, null, false, null, adapter));
             }
+            // all at once: the steps they share (and so the sums' order) do not depend on how fast they were submitted
+            gens.addAll(scheduler.submitAll(rs));
             List<int[]> out = new ArrayList<>();
             for (int i = 0; i < gens.size(); i++) {
                 GenerationEvent.Finished f = finished(gens.get(i));

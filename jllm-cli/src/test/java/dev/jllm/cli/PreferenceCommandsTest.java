@@ -166,6 +166,27 @@ class PreferenceCommandsTest {
         assertTrue(raw.err().contains("--raw-prompts takes one-turn prompts; record 1 of " + trl + " has 2 messages"), raw.err());
     }
 
+    /** The same flags give the same run: rollouts join the scheduler together (Scheduler.submitAll), so batches and sums repeat. */
+    @Test
+    void ppoRerunWithTheSameFlagsIsIdentical() throws Exception {
+        String base = TestData.path("models/stories260K.gguf").toString();
+        List<byte[]> adapters = new java.util.ArrayList<>();
+        List<String> samples = new java.util.ArrayList<>();
+        for (int run = 0; run < 3; run++) {
+            Path out = dir.resolve("same-" + run + ".gguf"), log = dir.resolve("same-log-" + run);
+            CliTest.Run r = CliTest.run("ppo", "--model", base, "--data", TestData.path("sft/dpo_en_demo.20.json").toString(), "--reward", "length",
+                    "--steps", "2", "--batch", "6", "--minibatch", "3", "--ppo-epochs", "1", "--max-new-tokens", "20", "--seed", "3",
+                    "--out", out.toString(), "--log", log.toString(), "-t", "2");
+            assertEquals(0, r.code(), r.out() + r.err());
+            adapters.add(Files.readAllBytes(out));
+            samples.add(Files.readString(log.resolve("samples.jsonl")));
+        }
+        for (int run = 1; run < 3; run++) {
+            assertEquals(samples.get(0), samples.get(run), "run " + run + "'s rollouts");
+            assertTrue(java.util.Arrays.equals(adapters.get(0), adapters.get(run)), "run " + run + "'s adapter differs from run 0's");
+        }
+    }
+
     @Test
     void dpoAndRmTrainTakeTheLlamaFactoryFixturesAsTheyCome() {
         String base = TestData.path("models/stories260K.gguf").toString();

@@ -89,6 +89,9 @@ public final class Scheduler implements AutoCloseable {
         /** A new request. */
         record Submit(Active request) implements Command {}
 
+        /** Several requests that join the queue together, in order ({@link #submitAll}). */
+        record SubmitAll(List<Active> requests) implements Command {}
+
         /** A conversation was deleted: drop its resident KV and sequence. */
         record Forget(String cacheKey) implements Command {}
 
@@ -259,30 +262,66 @@ public final class Scheduler implements AutoCloseable {
      * run (the HTTP layer checks sizes first and reports them as 400).
      */
     public Generation submit(GenerationRequest r) throws EngineBusyException {
+        check(r);
+        reserve(1);
+        Active a = prepare(r);
+        enqueue(new Command.Submit(a), 1);
+        return a.out;
+    }
+
+    /**
+     * Queues several requests as one: they reach the queue together, in order, so the steps they run in
+     * do not depend on how fast the caller submits (PPO's rollouts: the same seeds give the same batches,
+     * hence the same numbers). All or none: a request that cannot run, or too little room for all of
+     * them, throws before any is queued.
+     */
+    public List<Generation> submitAll(List<GenerationRequest> rs) throws EngineBusyException {
+        for (GenerationRequest r : rs) check(r);
+        if (rs.isEmpty()) return List.of();
+        reserve(rs.size());
+        List<Active> as = new ArrayList<>(rs.size());
+        for (GenerationRequest r : rs) as.add(prepare(r));
+        enqueue(new Command.SubmitAll(List.copyOf(as)), rs.size());
+        List<Generation> out = new ArrayList<>(as.size());
+        for (Active a : as) out.add(a.out);
+        return out;
+    }
+
+    private void check(GenerationRequest r) {
         int p = r.prompt().length;
         if (p >= ctx) throw new IllegalArgumentException("the prompt has " + p + " tokens; the model's context is " + ctx);
         int vocab = tr.config().vocabSize();
         for (int t : r.prompt()) if (t < 0 || t >= vocab) throw new IllegalArgumentException("token id " + t + " is outside 0.." + (vocab - 1));
+    }
+
+    /** Counts {@code n} requests into the system, or refuses them all. */
+    private void reserve(int n) throws EngineBusyException {
         if (closed) throw new EngineBusyException("the server is shutting down", 5, true);
-        if (inSystem.incrementAndGet() > limits.maxRunning() + limits.maxWaiting()) {
-            inSystem.decrementAndGet();
+        if (inSystem.addAndGet(n) > limits.maxRunning() + limits.maxWaiting()) {
+            inSystem.addAndGet(-n);
             metrics.rejected("queue_full");
             throw new EngineBusyException("server busy: " + limits.maxRunning() + " requests running and " + limits.maxWaiting()
                     + " waiting; retry later", 1, false);
         }
+    }
+
+    private Active prepare(GenerationRequest r) {
         Active a = new Active(r, new Slot(tok, r.prompt(), r.params(), ctx, r.mask(), r.logprobs(), r.budget()));
         if (disk != null && r.cacheKey() != null && a.reusesKv() && r.adapter() == null && !cache.resident(r.cacheKey())) {
             a.diskTried = true;
             loadFromDisk(a);
         }
+        return a;
+    }
+
+    private void enqueue(Command c, int n) throws EngineBusyException {
         synchronized (gate) {
             if (!accepting) {
-                inSystem.decrementAndGet();
+                inSystem.addAndGet(-n);
                 throw new EngineBusyException("the server is shutting down", 5, true);
             }
-            inbox.add(new Command.Submit(a));
+            inbox.add(c);
         }
-        return a.out;
     }
 
     /**
@@ -458,6 +497,7 @@ public final class Scheduler implements AutoCloseable {
             for (Active a : waiting) end(a, bye);
             for (Command c : inbox) {
                 if (c instanceof Command.Submit(Active a)) end(a, bye);
+                if (c instanceof Command.SubmitAll(List<Active> as)) for (Active a : as) end(a, bye);
                 if (c instanceof Command.Embed(EmbedJob j)) embeds.add(j);
                 if (c instanceof Command.Evict(String k, var done)) done.completeExceptionally(new EngineBusyException("the server is shutting down", 5, true));
             }
@@ -477,6 +517,7 @@ public final class Scheduler implements AutoCloseable {
         while (c != null) {
             switch (c) {
                 case Command.Submit(Active a) -> waiting.add(a);
+                case Command.SubmitAll(List<Active> as) -> waiting.addAll(as);
                 case Command.Forget(String key) -> cache.forget(key);
                 case Command.Inspect(Runnable action) -> action.run();
                 case Command.Embed(EmbedJob job) -> embeds.add(job);

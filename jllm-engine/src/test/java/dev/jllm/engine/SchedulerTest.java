@@ -257,6 +257,48 @@ class SchedulerTest {
         }
     }
 
+    /** PPO's rollouts: requests submitted together join the same step, whatever the scheduler was doing; all or none. */
+    @Test
+    void submitAllAdmitsTheRequestsTogetherOrRefusesThemAll() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger steps = new java.util.concurrent.atomic.AtomicInteger();
+        List<Integer> admittedAt = java.util.Collections.synchronizedList(new ArrayList<>());
+        SchedulerMetrics record = new SchedulerMetrics() {
+            @Override
+            public void step(int decodeSequences, int prefillTokens, long nanos) {
+                steps.incrementAndGet();
+            }
+
+            @Override
+            public void admitted(int promptTokens, int cachedTokens, long queuedNanos) {
+                admittedAt.add(steps.get());
+            }
+        };
+        SamplingParams sp = SamplingParams.GREEDY.withMaxTokens(30);
+        try (Scheduler s = new Scheduler(m.weights, m.matmul, m.tokenizer, 64, new Scheduler.Limits(6, 6, 256, 0, Scheduler.Batching.CONTINUOUS), record)) {
+            // a running sequence keeps the scheduler stepping while the batch arrives
+            Generation busy = s.submit(new GenerationRequest(m.tokenizer.encode("Once upon a time", true, false), SamplingParams.GREEDY.withMaxTokens(60), null));
+            while (steps.get() < 3) Thread.onSpinWait();
+            List<GenerationRequest> rs = new ArrayList<>();
+            for (String p : PROMPTS.subList(1, 6)) rs.add(new GenerationRequest(m.tokenizer.encode(p, true, false), sp, null));
+            List<Generation> gens = s.submitAll(rs);
+            for (int i = 0; i < gens.size(); i++) {
+                assertEquals(reference(rs.get(i).prompt(), sp).text(), TestModel.collect(gens.get(i)).finished().text(), PROMPTS.get(i + 1));
+            }
+            TestModel.collect(busy);
+            assertEquals(6, admittedAt.size());
+            assertEquals(1, admittedAt.subList(1, 6).stream().distinct().count(), "the five joined one step: " + admittedAt);
+
+            // all or none: a prompt outside the vocabulary, or more than the queue holds, queues nothing
+            List<GenerationRequest> bad = List.of(rs.get(0), new GenerationRequest(new int[] {1, 1 << 20}, sp, null));
+            var e = assertThrows(IllegalArgumentException.class, () -> s.submitAll(bad));
+            assertTrue(e.getMessage().contains("outside"), e.getMessage());
+            List<GenerationRequest> tooMany = java.util.Collections.nCopies(13, rs.get(0));
+            assertThrows(EngineBusyException.class, () -> s.submitAll(tooMany));
+            assertEquals(0, (int) onThread(s, () -> s.stats().running() + s.stats().waiting()), "nothing was queued");
+            assertEquals(6, s.submitAll(java.util.Collections.nCopies(6, rs.get(0))).size(), "the refused ones left no reservation behind");
+        }
+    }
+
     /** Acceptance: a cancelled (client gone) sequence leaves the running set within one scheduler step. */
     @Test
     void aCancelledSequenceLeavesWithinOneStep() throws Exception {
