@@ -10,7 +10,7 @@ public final class BlockFormats {
     /** True if jllm can compute with weights of this type. */
     public static boolean supported(GgmlType t) {
         return switch (t) {
-            case F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K -> true;
+            case F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS -> true;
             default -> false;
         };
     }
@@ -35,6 +35,8 @@ public final class BlockFormats {
             case Q4_K -> Q4_KFormat.INSTANCE;
             case Q5_K -> Q5_KFormat.INSTANCE;
             case Q6_K -> Q6_KFormat.INSTANCE;
+            case IQ4_NL -> IQ4_NLFormat.INSTANCE;
+            case IQ4_XS -> IQ4_XSFormat.INSTANCE;
             default -> throw new IllegalArgumentException(
                     "weight type " + t + " is not supported yet; supported: " + supportedTypes());
         };

@@ -63,6 +63,7 @@ final class ErrorBounds {
                 float d = (max - min) / 31;
                 within(t, i, x[i], back[off + i], (d * (0.5f + 31 * F16_REL) + Math.abs(min) * F16_REL) * 1.0001f);
             });
+            case IQ4_NL, IQ4_XS -> iq4(t, x, q, back, off);
             default -> KQuantBounds.check(t, x, q, back, off);
         }
     }
@@ -88,5 +89,33 @@ final class ErrorBounds {
     static void within(GgmlType t, int i, float x, float got, float bound) {
         float err = Math.abs(x - got);
         if (!(err <= bound)) fail(t + " weight " + i + ": x=" + x + " got " + got + " error " + err + " > bound " + bound);
+    }
+
+    /**
+     * IQ4_NL / IQ4_XS: each weight is mapped to the nearest level of its 32-block's grid
+     * {dl·kvalues_iq4nl} (dl the block's scale before f16 rounding), so it is off by at most half the
+     * widest gap between levels, (113 − 89)/2·|dl| = 12·|dl|, or by its distance to the grid's span;
+     * the stored f16 scale adds up to 127·|dl|·2^-11. The fits must be good too: RMS error per 256
+     * weights at most 0.12 of the weights' RMS (as Q4_K's).
+     */
+    static void iq4(GgmlType t, float[] x, MemorySegment q, float[] back, int off) {
+        double se = 0, sx = 0;
+        for (int b = 0; b < x.length / 32; b++) {
+            float dl;
+            if (t == GgmlType.IQ4_NL) dl = QuantMath.f16(q, b * 18L);
+            else dl = QuantMath.f16(q, b / 8 * 136L) * IQ4_XSFormat.scale(q, b / 8 * 136L, b % 8);
+            float a = Math.abs(dl), lo = Math.min(-127 * dl, 113 * dl), hi = Math.max(-127 * dl, 113 * dl);
+            for (int i = 32 * b; i < 32 * b + 32; i++) {
+                float outside = Math.max(0, Math.max(lo - x[i], x[i] - hi));
+                within(t, i, x[i], back[off + i], (12 * a + 127 * a * F16_REL + outside) * 1.001f + Math.abs(x[i]) * 1e-6f);
+                se += (double) (x[i] - back[off + i]) * (x[i] - back[off + i]);
+                sx += (double) x[i] * x[i];
+            }
+            if (b % 8 == 7) {
+                double ratio = Math.sqrt(se / sx);
+                assertTrue(ratio <= 0.12, t + " weights " + (32 * b - 224) + "..: RMS error ratio " + ratio + " > 0.12");
+                se = sx = 0;
+            }
+        }
     }
 }

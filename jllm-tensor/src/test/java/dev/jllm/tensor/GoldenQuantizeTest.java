@@ -152,4 +152,61 @@ class GoldenQuantizeTest {
         F32Format.INSTANCE.quantize(back, 0, N, s, 0);
         assertEquals(sha, sha256(s), t + " dist " + dist);
     }
+    /**
+     * IQ4_NL / IQ4_XS against llama.cpp 3f545becc's libggml-base, called by scripts/golden/iq4_blocks.c
+     * (run by scripts/golden/make_llamacpp_iq4_block_golden.sh): "q" is ggml_quantize_chunk without
+     * weights (quantize_iq4_nl / quantize_iq4_xs, what llama-quantize writes), "qw" with the importance
+     * weights of {@link #importance}, "deq" the type's to_float (dequantize_row_iq4_*) of the "q" bytes,
+     * as float32 little-endian.
+     */
+    @ParameterizedTest(name = "{0} dist {1} {2}")
+    @CsvSource({
+        "IQ4_NL, 0, q, eced2e0ca62937c8354118b0cb8a010daa45d32d4dddc3598b3ca60eb26d7bfb",
+        "IQ4_NL, 1, q, 5516df664a66c57b3f9484329b042948709e562a022f153778aecb8a16fcdd1f",
+        "IQ4_NL, 2, q, aaf669f256fd574e8528426be1d72480888e3d6640c3ccdf1394e9852c8673f7",
+        "IQ4_NL, 3, q, 1bd6b0b1b6fa4b1e0628e410b164d5aca68ad1c6b84ad793ceccae04a27374eb",
+        "IQ4_NL, 0, qw, 7ef8ff6be65822eccf755012893440b04daa2f8c2fce99eeb9fdb13f3c311fb8",
+        "IQ4_NL, 1, qw, 72413490964469628616097042d26f9345c0753283c479ab2e871db01977431a",
+        "IQ4_NL, 2, qw, 7d179aa8e6228818fff316750210c52afa71180a7c90dead3baa11c4abe87305",
+        "IQ4_NL, 3, qw, 5e8200b7933cfe27ec2aa583034a8a7a44ffdfd756c2fb79c78f49d9a97abd1c",
+        "IQ4_NL, 0, deq, d9d8a1ebe3e0845d8fa5afbfe5eee28eab48e03f95cfbc892d3b06a055820bc3",
+        "IQ4_NL, 1, deq, 053697163427556936ec3420b176639a5ba2dfd999157f600b0fc2eaa8b4c7f8",
+        "IQ4_NL, 2, deq, e37a89615dfb4314104ddf152914123a7973e88bfd7d9d144b8eb5bafbe1b682",
+        "IQ4_NL, 3, deq, d1fc6e64bae5c7330de1b036e266bf241ffe5865a644263e5d7b51b0a29a88d3",
+        "IQ4_XS, 0, q, 332345a5702b5f4cddf94c1bfbb748324a46ecd7bdba1230dddab246bcf01992",
+        "IQ4_XS, 1, q, 5a3521fc740516d0ef748f88a96261f378c65715bec88654e8544134fb041ed6",
+        "IQ4_XS, 2, q, 0ee3a07c24ad3ef5a0fa66f7cd0137a094dfe03b9794a29a8e7f28a808cf78c7",
+        "IQ4_XS, 3, q, 5e466429f3c9330e85b102dcf96862cbe26c5ece99a4d7c7719e329403621849",
+        "IQ4_XS, 0, qw, 56b50d9cf4c14ec857025098c4e4ffada19d2ab95a6881c5e7b8d9ee73ece683",
+        "IQ4_XS, 1, qw, b40e2760158d7bffa6efe905790ae0e98c3d07595537315ef6721de6ad9fbc68",
+        "IQ4_XS, 2, qw, d7d9f1d099c671d5a361f86cb2c8e28e456a058b5ef0cc1f5682adb4c2f68bbf",
+        "IQ4_XS, 3, qw, 7468340033e0d3b043f8df3c2da260a3056bfa2728d71bb100c027ae6286bb1e",
+        "IQ4_XS, 0, deq, 6d79efa675652da3ae5260c35edef086a6945dde9551445ccb30ea085bd6dcbd",
+        "IQ4_XS, 1, deq, 2676fa1176686b39e8248cc683dc7cc1b05161fa957e2d2938a0b4965876fefa",
+        "IQ4_XS, 2, deq, 4a53202b41a1c4ba57c4b04a1f761b51f52f2fe641534d963a0c653d157c7b73",
+        "IQ4_XS, 3, deq, eb500dcca225caeddd916267d4cc22a3a49d6e2c1179266cb077e7fee34cf12e",
+    })
+    void iq4IsByteIdenticalToLlamaCpp(GgmlType t, int dist, String what, String sha) throws Exception {
+        BlockFormat f = BlockFormats.of(t);
+        float[] x = generate(dist, 12345 + dist);
+        MemorySegment q = QuantTesting.segment(f.rowBytes(N));
+        if (what.equals("qw")) f.quantize(x, 0, N, importance(dist), 0, q, 0);
+        else f.quantize(x, 0, N, q, 0);
+        MemorySegment s = q;
+        if (what.equals("deq")) {
+            float[] back = new float[N];
+            f.dequantize(q, 0, back, 0, N);
+            s = QuantTesting.segment(4L * N);
+            F32Format.INSTANCE.quantize(back, 0, N, s, 0);
+        }
+        assertEquals(sha, sha256(s), t + " dist " + dist + " " + what);
+    }
+
+    /** The harness's importance weights: 0.25 + 4·u01, xorshift32 seeded 777 + dist. */
+    static float[] importance(int dist) {
+        int[] st = {777 + dist};
+        float[] w = new float[N];
+        for (int i = 0; i < N; i++) w[i] = 0.25f + 4.0f * u01(st);
+        return w;
+    }
 }
