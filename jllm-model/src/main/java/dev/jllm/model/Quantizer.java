@@ -25,8 +25,11 @@ import java.util.function.LongConsumer;
  * <li>Q4_K_M / Q5_K_M: attn_v and ffn_down of the first and last eighth of the layers, and every
  *     third layer between, get Q6_K ("use_more_bits"); Q4_K_S: attn_v of the first 4 layers and
  *     ffn_down of the first eighth get Q5_K;</li>
+ * <li>IQ4_NL / IQ4_XS: attn_v gets Q5_K when n_head / n_head_kv ≥ 4; without an imatrix the ffn_down
+ *     of the first eighth of the layers get Q5_K (llama-quantize only warns that an imatrix helps);</li>
  * <li>a matrix whose rows are not a multiple of the block size falls back: Q4_K → Q5_0, Q5_K →
- *     Q5_1, Q6_K → Q8_0 where jllm has that type, else to Q8_0 if the row fits 32-blocks, else F16.</li>
+ *     Q5_1, Q6_K → Q8_0, IQ4_XS → IQ4_NL where jllm has that type, else to Q8_0 if the row fits
+ *     32-blocks, else F16.</li>
  * </ul>
  * {@code pure} skips the mixes: every matrix gets the target type (llama-quantize --pure).
  *
@@ -52,9 +55,9 @@ public final class Quantizer {
                 case "Q5_K_M", "Q5_K" -> new Target(GgmlType.Q5_K, Mix.MEDIUM, "Q5_K_M");
                 case "Q4_K_S" -> new Target(GgmlType.Q4_K, Mix.SMALL, u);
                 case "Q5_K_S" -> new Target(GgmlType.Q5_K, Mix.SMALL, u);
-                case "Q6_K", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "F16", "BF16", "F32" -> new Target(GgmlType.valueOf(u), Mix.NONE, u);
+                case "Q6_K", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "IQ4_NL", "IQ4_XS", "F16", "BF16", "F32" -> new Target(GgmlType.valueOf(u), Mix.NONE, u);
                 default -> throw new IllegalArgumentException("unknown quantization type '" + s
-                        + "'; supported: Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K_S, Q4_K_M (= Q4_K), Q5_K_S, Q5_K_M (= Q5_K), Q6_K, F16, BF16, F32");
+                        + "'; supported: Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K_S, Q4_K_M (= Q4_K), Q5_K_S, Q5_K_M (= Q5_K), Q6_K, IQ4_NL, IQ4_XS, F16, BF16, F32");
             };
         }
     }
@@ -83,16 +86,17 @@ public final class Quantizer {
     public static List<Choice> plan(ModelFile in, Target target, boolean pure, boolean imatrix) {
         List<Choice> out = new ArrayList<>();
         int nLayers = in.config().nLayers();
+        int gqa = in.config().nHeads() / Math.max(1, in.config().nKvHeads());
         boolean hasOutput = in.tensor("output.weight") != null;
         for (GgufTensorInfo t : in.tensors()) {
-            GgmlType to = chooseType(t, target, pure, nLayers, hasOutput, imatrix);
+            GgmlType to = chooseType(t, target, pure, nLayers, gqa, hasOutput, imatrix);
             long elements = t.elementCount();
             out.add(new Choice(t.name(), t.type(), to, t.byteSize(), to.bytes(elements, t.dims()[0])));
         }
         return out;
     }
 
-    static GgmlType chooseType(GgufTensorInfo t, Target target, boolean pure, int nLayers, boolean hasOutput, boolean imatrix) {
+    static GgmlType chooseType(GgufTensorInfo t, Target target, boolean pure, int nLayers, int gqa, boolean hasOutput, boolean imatrix) {
         String name = t.name();
         if (t.dims().length == 1) return GgmlType.F32;
         GgmlType type = target.type();
@@ -105,11 +109,16 @@ public final class Quantizer {
             return fallback(type == GgmlType.Q8_0 ? type : GgmlType.Q6_K, rowLength);
         }
         int layer = name.startsWith("blk.") ? Integer.parseInt(name.substring(4, name.indexOf('.', 4))) : -1;
+        boolean iq4 = type == GgmlType.IQ4_NL || type == GgmlType.IQ4_XS;
         if (name.endsWith("attn_v.weight")) {
-            if (target.mix() == Mix.MEDIUM && useMoreBits(layer, nLayers)) type = GgmlType.Q6_K;
+            // llama.cpp: IQ4 gives attn_v Q5_K when 4 or more query heads share each KV head
+            if (iq4 && gqa >= 4) type = GgmlType.Q5_K;
+            else if (target.mix() == Mix.MEDIUM && useMoreBits(layer, nLayers)) type = GgmlType.Q6_K;
             else if (target.mix() == Mix.SMALL && type == GgmlType.Q4_K && layer < 4) type = GgmlType.Q5_K;
         } else if (name.endsWith("ffn_down.weight")) {
             if (target.mix() == Mix.MEDIUM && useMoreBits(layer, nLayers)) type = GgmlType.Q6_K;
+            // llama.cpp: without an imatrix, IQ4 gives the first eighth of the ffn_down Q5_K
+            else if (iq4 && !imatrix && layer < nLayers / 8) type = GgmlType.Q5_K;
             else if (target.mix() == Mix.SMALL && type == GgmlType.Q4_K && layer < nLayers / 8) type = GgmlType.Q5_K;
             // llama.cpp: "guard against craziness in the first few ffn_down layers", only with an imatrix
             else if (imatrix && target.mix() == Mix.NONE && (type == GgmlType.Q4_0 || type == GgmlType.Q5_0) && layer < nLayers / 8) {
@@ -130,6 +139,7 @@ public final class Quantizer {
             case Q4_K -> BlockFormats.supported(GgmlType.Q5_0) ? GgmlType.Q5_0 : GgmlType.Q8_0;
             case Q5_K -> BlockFormats.supported(GgmlType.Q5_1) ? GgmlType.Q5_1 : GgmlType.Q8_0;
             case Q6_K -> GgmlType.Q8_0;
+            case IQ4_XS -> GgmlType.IQ4_NL;
             default -> GgmlType.F16;
         };
         return rowLength % next.blockSize == 0 ? next : GgmlType.F16;

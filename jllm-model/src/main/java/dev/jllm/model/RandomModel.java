@@ -78,7 +78,7 @@ public final class RandomModel {
     static int fileType(GgmlType t) {
         return switch (t) {
             case F32 -> 0; case F16 -> 1; case Q4_0 -> 2; case Q4_1 -> 3; case Q8_0 -> 7; case Q5_0 -> 8; case Q5_1 -> 9;
-            case Q4_K -> 15; case Q5_K -> 17; case Q6_K -> 18; case BF16 -> 32;
+            case Q4_K -> 15; case Q5_K -> 17; case Q6_K -> 18; case IQ4_NL -> 25; case IQ4_XS -> 30; case BF16 -> 32;
             default -> 0;
         };
     }
