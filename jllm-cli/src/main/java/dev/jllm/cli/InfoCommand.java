@@ -122,6 +122,7 @@ final class InfoCommand implements Callable<Integer> {
             t.put("tensors", e.getValue()[0]);
             t.put("elements", e.getValue()[1]);
             t.put("bytes", e.getValue()[2]);
+            t.put("bits_per_weight", e.getKey().bitsPerWeight());
             types.add(t);
         }
         r.put("tensor_types", types);
@@ -217,10 +218,11 @@ final class InfoCommand implements Callable<Integer> {
         }
         out.println();
         out.println("tensors by type");
-        out.printf("  %-8s %8s %16s %16s%n", "type", "tensors", "elements", "bytes");
+        out.printf("  %-8s %8s %16s %16s  %6s%n", "type", "tensors", "elements", "bytes", "bits/w");
         for (Map.Entry<GgmlType, long[]> e : byType(mf.tensors()).entrySet()) {
             long[] a = e.getValue();
-            out.printf("  %-8s %8d %16s %16s  (%s)%n", e.getKey(), a[0], Units.grouped(a[1]), Units.grouped(a[2]), Units.bytes(a[2]));
+            out.printf(Locale.ROOT, "  %-8s %8d %16s %16s  %6.4g  (%s)%n", e.getKey(), a[0], Units.grouped(a[1]), Units.grouped(a[2]),
+                    e.getKey().bitsPerWeight(), Units.bytes(a[2]));
         }
         out.printf("  %-8s %8d %16s %16s%n", "total", mf.tensors().size(), Units.grouped(mf.parameterCount()), Units.grouped(mf.tensorBytes()));
         out.printf("parameters    %s (%s) = Σ over %d tensors of the product of their dims%n",

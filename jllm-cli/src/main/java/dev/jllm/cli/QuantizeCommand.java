@@ -5,6 +5,7 @@ import dev.jllm.model.GptqRunner;
 import dev.jllm.model.Imatrix;
 import dev.jllm.model.ModelFile;
 import dev.jllm.model.Quantizer;
+import dev.jllm.tensor.BlockGrid;
 import dev.jllm.tensor.GgmlType;
 import java.io.PrintWriter;
 import java.lang.foreign.MemorySegment;
@@ -24,7 +25,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code jllm quantize}: rewrite a model's weights in a quantized type, with llama.cpp's per-tensor rules. */
 @Command(name = "quantize", mixinStandardHelpOptions = true,
-        description = {"Quantize a model: Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K(_S/_M), Q5_K(_S/_M), Q6_K, F16, BF16 (llama.cpp-compatible blocks).",
+        description = {"Quantize a model: Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K(_S/_M), Q5_K(_S/_M), Q6_K, IQ4_NL, IQ4_XS, F16, BF16 (llama.cpp-compatible blocks).",
             "--method rtn: round to nearest (with --imatrix FILE: llama.cpp's importance-weighted quantizers, byte-identical to"
                 + " llama-quantize --imatrix). --method imatrix: the same, computing the imatrix from --calib when no FILE is given."
                 + " --method gptq: GPTQ error compensation from --calib activations, layer by layer, into the same blocks."})
@@ -71,6 +72,10 @@ final class QuantizeCommand implements Callable<Integer> {
         if (m.equals("gptq") && calib == null) throw new IllegalArgumentException("--method gptq needs --calib FILE (calibration text)");
         if (m.equals("rtn") && calib != null) throw new IllegalArgumentException("--calib is for --method imatrix or gptq; rtn reads no calibration text");
         if (!m.equals("gptq") && (actOrder || noTrueSequential)) throw new IllegalArgumentException("--act-order / --no-true-sequential are GPTQ settings (--method gptq)");
+        if (m.equals("gptq") && target.type().isQuantized() && !BlockGrid.supports(target.type())) {
+            throw new IllegalArgumentException("--method gptq rounds onto uniform grids (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K); "
+                    + target.name() + " uses a non-linear one: use --method rtn or imatrix");
+        }
         if (calibTokens < ctx) throw new IllegalArgumentException("--calib-tokens " + calibTokens + " is less than one chunk of --ctx " + ctx);
         int th = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         PrintWriter o = spec.commandLine().getOut();

@@ -88,4 +88,31 @@ class QuantMethodsTest {
         assertTrue(Files.size(out.resolve("report.png")) > 1000);
         assertTrue(Files.readString(out.resolve("report.md")).contains("| Q4_0 | gptq |"));
     }
+
+    /** IQ4_XS end to end: quantize, info's sizes and bits per weight, generation; GPTQ refuses the non-linear grid. */
+    @Test
+    void iq4EndToEnd() throws Exception {
+        Path m = tmp.resolve("m.gguf"), q = tmp.resolve("iq4xs.gguf");
+        assertEquals(0, CliTest.run("init", "--arch", "llama", "--dim", "256", "--hidden", "512", "--layers", "2", "--heads", "4", "--kv-heads", "1",
+                "--head-dim", "64", "--vocab", "600", "--ctx", "128", "--std", "0.08", "--seed", "5", m.toString()).code());
+        CliTest.Run r = CliTest.run("quantize", m.toString(), q.toString(), "--type", "iq4_xs");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("as IQ4_XS"), r.out());
+        try (GgufFile f = GgufFile.open(q)) {
+            assertEquals(GgmlType.IQ4_XS, f.tensor("blk.1.attn_q.weight").type());
+            assertEquals(GgmlType.Q5_K, f.tensor("blk.1.attn_v.weight").type(), "4 query heads per KV head");
+            assertEquals(GgmlType.IQ4_XS, f.tensor("blk.0.ffn_down.weight").type(), "2 layers: the first eighth of ffn_down is empty");
+            assertEquals(GgmlType.Q6_K, f.tensor("token_embd.weight").type(), "tied output");
+            assertEquals(256 * 256 / 256 * 136, f.tensor("blk.1.attn_q.weight").byteSize());
+        }
+        CliTest.Run info = CliTest.run("info", q.toString());
+        assertEquals(0, info.code(), info.err());
+        assertTrue(Pattern.compile("IQ4_XS +\\d+ +[\\d,]+ +[\\d,]+ +4\\.250 ").matcher(info.out()).find(), info.out());
+        CliTest.Run gen = CliTest.run("generate", "-m", q.toString(), "-p", "hello", "-n", "4", "--temp", "0");
+        assertEquals(0, gen.code(), gen.err());
+        CliTest.Run gptq = CliTest.run("quantize", m.toString(), tmp.resolve("g.gguf").toString(), "--type", "IQ4_NL", "--method", "gptq",
+                "--calib", TestData.path("corpora/tinystories_sample.txt").toString());
+        assertEquals(1, gptq.code());
+        assertTrue(gptq.err().contains("non-linear"), gptq.err());
+    }
 }
