@@ -8,7 +8,7 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * A weight matrix W of shape (rows, cols) in any supported block format, rows contiguous
- * (GGUF dims {cols, rows}). y = W·x is one {@link BlockFormat#dot} per row; Q4_0 and Q8_0 matrices
+ * (GGUF dims {cols, rows}). y = W·x is one {@link BlockFormat#dot} per row; Q4_0, Q8_0, Q4_K, Q6_K, IQ4_NL and IQ4_XS matrices
  * also carry a copy repacked at load for 16-lane vectors ({@link PackedMatrix}), which {@link Matmul}
  * prefers. The stored rows stay in use for row lookups (embeddings) and the rows past the last whole
  * group of 16.

@@ -6,7 +6,8 @@ import java.lang.foreign.MemorySegment;
 /**
  * A quantized matrix repacked at load into a layout made for 16-lane float vectors: rows are taken
  * 16 at a time (a group), and within a group the quants of one column of all 16 rows are adjacent,
- * with the scales as f32 (see {@link PackedQ8_0}, {@link PackedQ4_0}, {@link PackedQ4_K}, {@link PackedQ6_K}). One vector load then feeds
+ * with the scales as f32 (see {@link PackedQ8_0}, {@link PackedQ4_0}, {@link PackedQ4_K}, {@link PackedQ6_K},
+ * {@link PackedIQ4_NL}, {@link PackedIQ4_XS}). One vector load then feeds
  * 16 rows, so a matrix × vector product needs no horizontal reductions and streams the weights once.
  *
  * <p>Only whole groups are packed: rows past {@code groups()·16} stay with the caller (the original
@@ -31,16 +32,16 @@ public final class PackedMatrix {
     public static boolean supports(GgmlType t, int rows, int cols) {
         if (!Simd.OK || Simd.L != GROUP || rows < GROUP) return false;
         return switch (t) {
-            case Q4_0, Q8_0 -> cols % 32 == 0;
-            case Q4_K, Q6_K -> cols % 256 == 0;
+            case Q4_0, Q8_0, IQ4_NL -> cols % 32 == 0;
+            case Q4_K, Q6_K, IQ4_XS -> cols % 256 == 0;
             default -> false;
         };
     }
 
     /**
      * Off-heap bytes {@link #pack} allocates for a matrix of this type and shape on this CPU (0 if it
-     * does not repack it): 16-row groups, f32 scales — Q8_0 1.125, Q4_0 0.625, Q4_K 0.5625, Q6_K
-     * 0.828 bytes per weight. For memory plans: the copy lives beside the memory-mapped original.
+     * does not repack it): 16-row groups, f32 scales — Q8_0 1.125, Q4_0 and IQ4_NL 0.625, Q4_K 0.5625,
+     * Q6_K 0.828, IQ4_XS 0.547 bytes per weight. For memory plans: the copy lives beside the memory-mapped original.
      */
     public static long packedBytes(GgmlType t, int rows, int cols) {
         if (!supports(t, rows, cols)) return 0;
@@ -49,6 +50,8 @@ public final class PackedMatrix {
             case Q8_0 -> groups * nb * PackedQ8_0.BLOCK;
             case Q4_0 -> groups * nb * PackedQ4_0.BLOCK;
             case Q4_K -> groups * nsb * PackedQ4_K.SB;
+            case IQ4_NL -> groups * nb * PackedIQ4_NL.BLOCK;
+            case IQ4_XS -> groups * nsb * PackedIQ4_XS.SB;
             default -> groups * nsb * PackedQ6_K.SB;
         };
     }
@@ -66,6 +69,8 @@ public final class PackedMatrix {
             case Q8_0 -> (g0, g1) -> PackedQ8_0.pack(src, off, rb, g0, g1, nb, dst);
             case Q4_0 -> (g0, g1) -> PackedQ4_0.pack(src, off, rb, g0, g1, nb, dst);
             case Q4_K -> (g0, g1) -> PackedQ4_K.pack(src, off, rb, g0, g1, nsb, dst);
+            case IQ4_NL -> (g0, g1) -> PackedIQ4_NL.pack(src, off, rb, g0, g1, nb, dst);
+            case IQ4_XS -> (g0, g1) -> PackedIQ4_XS.pack(src, off, rb, g0, g1, nsb, dst);
             default -> (g0, g1) -> PackedQ6_K.pack(src, off, rb, g0, g1, nsb, dst);
         };
         if (pool == null) body.run(0, groups);
@@ -100,6 +105,8 @@ public final class PackedMatrix {
             case Q8_0 -> PackedQ8_0.matvec(p, nb, x, xOff, out, outOff, g0, g1);
             case Q4_0 -> PackedQ4_0.matvec(p, nb, x, xOff, scratch, out, outOff, g0, g1);
             case Q4_K -> PackedQ4_K.matvec(p, nb / 8, x, xOff, scratch, out, outOff, g0, g1);
+            case IQ4_NL -> PackedIQ4_NL.matvec(p, nb, x, xOff, out, outOff, g0, g1);
+            case IQ4_XS -> PackedIQ4_XS.matvec(p, nb / 8, x, xOff, out, outOff, g0, g1);
             default -> PackedQ6_K.matvec(p, nb / 8, x, xOff, out, outOff, g0, g1);
         }
     }
@@ -132,6 +139,8 @@ public final class PackedMatrix {
             case Q8_0 -> PackedQ8_0.dequantizeGroup(p, nb, g, tile);
             case Q4_0 -> PackedQ4_0.dequantizeGroup(p, nb, g, tile);
             case Q4_K -> PackedQ4_K.dequantizeGroup(p, nb / 8, g, tile);
+            case IQ4_NL -> PackedIQ4_NL.dequantizeGroup(p, nb, g, tile);
+            case IQ4_XS -> PackedIQ4_XS.dequantizeGroup(p, nb / 8, g, tile);
             default -> PackedQ6_K.dequantizeGroup(p, nb / 8, g, tile);
         }
     }

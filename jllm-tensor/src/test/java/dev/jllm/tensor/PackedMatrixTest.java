@@ -19,7 +19,7 @@ class PackedMatrixTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q8_0", "Q4_K", "Q6_K"})
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q8_0", "Q4_K", "Q6_K", "IQ4_NL", "IQ4_XS"})
     void packedMatvecAndTilesMatchReference(GgmlType t) {
         assumeTrue(TileKernel.available(), "needs 16-lane float vectors");
         BlockFormat f = BlockFormats.of(t);

@@ -1,0 +1,83 @@
+package dev.jllm.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * IQ4_NL weights repacked at load for 16-lane float vectors (see {@link PackedMatrix}); the layout of
+ * {@link PackedQ4_0}: 16 rows form a group, and each 32-column block of a group is {@link #BLOCK} bytes:
+ * <pre>
+ *   bytes   0–63    f32 scale d of rows 0..15
+ *   bytes  64–319   qs[j] of row r at 64 + 16·j + r, j &lt; 16 (column j in the low nibble, j+16 in the high)
+ * </pre>
+ * One 16-byte load holds columns j and j+16 of all 16 rows; one byte shuffle per nibble
+ * ({@code selectFrom} the 16-entry {@link IQ4Math#TABLE}) turns indices into levels, which widen to
+ * 16 floats. One method per hot loop, no vector crossing a call (C2 boxes vectors passed to methods
+ * it declines to inline).
+ */
+final class PackedIQ4_NL {
+    private PackedIQ4_NL() {}
+
+    static final int G = 16, QK = 32, BLOCK = 64 + QK / 2 * G;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
+    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
+
+    static void pack(MemorySegment src, long off, long rowBytes, int g0, int g1, int nb, MemorySegment dst) {
+        for (int g = g0; g < g1; g++) {
+            for (int b = 0; b < nb; b++) {
+                long o = ((long) g * nb + b) * BLOCK;
+                for (int r = 0; r < G; r++) {
+                    long s = off + (long) (g * G + r) * rowBytes + (long) b * IQ4_NLFormat.BYTES;
+                    dst.set(QuantMath.FLOAT_LE, o + 4L * r, QuantMath.f16(src, s));
+                    for (int j = 0; j < QK / 2; j++) dst.set(ValueLayout.JAVA_BYTE, o + 64 + 16L * j + r, src.get(ValueLayout.JAVA_BYTE, s + 2 + j));
+                }
+            }
+        }
+    }
+
+    /** out[outOff + 16g + lane] = row (16g + lane) · x, for groups g in [g0, g1). */
+    static void matvec(MemorySegment p, int nb, float[] x, int xOff, float[] out, int outOff, int g0, int g1) {
+        ByteVector table = IQ4Math.TABLE;
+        for (int g = g0; g < g1; g++) {
+            long o = (long) g * nb * BLOCK;
+            FloatVector acc = FloatVector.zero(F);
+            for (int b = 0; b < nb; b++, o += BLOCK) {
+                int xi = xOff + b * QK;
+                FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
+                for (int j = 0; j < QK / 2; j += 2) {
+                    ByteVector v = ByteVector.fromMemorySegment(B, p, o + 64 + 16L * j, ByteOrder.LITTLE_ENDIAN);
+                    ByteVector u = ByteVector.fromMemorySegment(B, p, o + 80 + 16L * j, ByteOrder.LITTLE_ENDIAN);
+                    FloatVector v0 = (FloatVector) v.and((byte) 0x0F).selectFrom(table).convertShape(VectorOperators.B2F, F, 0);
+                    FloatVector v1 = (FloatVector) v.lanewise(VectorOperators.LSHR, 4).selectFrom(table).convertShape(VectorOperators.B2F, F, 0);
+                    FloatVector u0 = (FloatVector) u.and((byte) 0x0F).selectFrom(table).convertShape(VectorOperators.B2F, F, 0);
+                    FloatVector u1 = (FloatVector) u.lanewise(VectorOperators.LSHR, 4).selectFrom(table).convertShape(VectorOperators.B2F, F, 0);
+                    s0 = v0.fma(FloatVector.broadcast(F, x[xi + j]), s0);
+                    s1 = v1.fma(FloatVector.broadcast(F, x[xi + j + 16]), s1);
+                    s2 = u0.fma(FloatVector.broadcast(F, x[xi + j + 1]), s2);
+                    s3 = u1.fma(FloatVector.broadcast(F, x[xi + j + 17]), s3);
+                }
+                acc = s0.add(s1).add(s2.add(s3)).fma(FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN), acc);
+            }
+            acc.intoArray(out, outOff + g * G);
+        }
+    }
+
+    /** Group g as floats, column-major: tile[16·c + lane] = W[16g + lane][c] (equal to {@link IQ4_NLFormat#dequantize}). */
+    static void dequantizeGroup(MemorySegment p, int nb, int g, float[] tile) {
+        ByteVector table = IQ4Math.TABLE;
+        long o = (long) g * nb * BLOCK;
+        for (int b = 0; b < nb; b++, o += BLOCK) {
+            FloatVector d = FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN);
+            for (int j = 0; j < QK / 2; j++) {
+                ByteVector v = ByteVector.fromMemorySegment(B, p, o + 64 + 16L * j, ByteOrder.LITTLE_ENDIAN);
+                d.mul((FloatVector) v.and((byte) 0x0F).selectFrom(table).convertShape(VectorOperators.B2F, F, 0)).intoArray(tile, (b * QK + j) * G);
+                d.mul((FloatVector) v.lanewise(VectorOperators.LSHR, 4).selectFrom(table).convertShape(VectorOperators.B2F, F, 0)).intoArray(tile, (b * QK + j + 16) * G);
+            }
+        }
+    }
+}

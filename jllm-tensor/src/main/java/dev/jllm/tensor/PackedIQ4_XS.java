@@ -1,0 +1,99 @@
+package dev.jllm.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * IQ4_XS weights repacked at load for 16-lane float vectors (see {@link PackedMatrix}): 16 rows form a
+ * group, and each 256-column super-block of a group is {@link #SB} bytes:
+ * <pre>
+ *   bytes    0–63     f32 d of rows 0..15
+ *   bytes   64–191    ls − 32 (signed byte) of sub-block s (32 columns) of row r at 64 + 16s + r
+ *   bytes  192–2239   at 192 + 256s + 16j + r (j &lt; 16): the index of column 32s+j in the low nibble,
+ *                     of column 32s+j+16 in the high nibble ({@link PackedIQ4_NL}'s arrangement per sub-block)
+ * </pre>
+ * A sub-block's scale is d·(ls − 32), computed as one vector product for 16 rows (the same float
+ * product {@link IQ4_XSFormat#dequantize} forms); 4.375 bits per weight instead of 4.25.
+ */
+final class PackedIQ4_XS {
+    private PackedIQ4_XS() {}
+
+    static final int G = 16, QK = 256, SB = 192 + 8 * 256;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
+    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
+
+    static void pack(MemorySegment src, long off, long rowBytes, int g0, int g1, int nsb, MemorySegment dst) {
+        for (int g = g0; g < g1; g++) {
+            for (int b = 0; b < nsb; b++) {
+                long o = ((long) g * nsb + b) * SB;
+                for (int r = 0; r < G; r++) {
+                    long s = off + (long) (g * G + r) * rowBytes + (long) b * IQ4_XSFormat.BYTES;
+                    dst.set(QuantMath.FLOAT_LE, o + 4L * r, QuantMath.f16(src, s));
+                    for (int sb = 0; sb < 8; sb++) {
+                        dst.set(ValueLayout.JAVA_BYTE, o + 64 + 16L * sb + r, (byte) IQ4_XSFormat.scale(src, s, sb));
+                        for (int j = 0; j < 16; j++) {
+                            dst.set(ValueLayout.JAVA_BYTE, o + 192 + 256L * sb + 16L * j + r, src.get(ValueLayout.JAVA_BYTE, s + 8 + 16L * sb + j));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** out[outOff + 16g + lane] = row (16g + lane) · x for groups [g0, g1). One method, no vector crossing a call. */
+    static void matvec(MemorySegment p, int nsb, float[] x, int xOff, float[] out, int outOff, int g0, int g1) {
+        ByteVector table = IQ4Math.TABLE;
+        for (int g = g0; g < g1; g++) {
+            long o = (long) g * nsb * SB;
+            FloatVector acc = FloatVector.zero(F);
+            for (int b = 0; b < nsb; b++, o += SB) {
+                FloatVector d = FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN);
+                for (int sb = 0; sb < 8; sb++) {
+                    long qo = o + 192 + 256L * sb;
+                    int xi = xOff + b * QK + 32 * sb;
+                    FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
+                    for (int j = 0; j < 16; j += 2) {
+                        ByteVector v = ByteVector.fromMemorySegment(B, p, qo + 16L * j, ByteOrder.LITTLE_ENDIAN);
+                        ByteVector u = ByteVector.fromMemorySegment(B, p, qo + 16L * j + 16, ByteOrder.LITTLE_ENDIAN);
+                        FloatVector v0 = (FloatVector) v.and((byte) 0x0F).selectFrom(table).convertShape(VectorOperators.B2F, F, 0);
+                        FloatVector v1 = (FloatVector) v.lanewise(VectorOperators.LSHR, 4).selectFrom(table).convertShape(VectorOperators.B2F, F, 0);
+                        FloatVector u0 = (FloatVector) u.and((byte) 0x0F).selectFrom(table).convertShape(VectorOperators.B2F, F, 0);
+                        FloatVector u1 = (FloatVector) u.lanewise(VectorOperators.LSHR, 4).selectFrom(table).convertShape(VectorOperators.B2F, F, 0);
+                        s0 = v0.fma(FloatVector.broadcast(F, x[xi + j]), s0);
+                        s1 = v1.fma(FloatVector.broadcast(F, x[xi + j + 16]), s1);
+                        s2 = u0.fma(FloatVector.broadcast(F, x[xi + j + 1]), s2);
+                        s3 = u1.fma(FloatVector.broadcast(F, x[xi + j + 17]), s3);
+                    }
+                    FloatVector sc = d.mul((FloatVector) ByteVector.fromMemorySegment(B, p, o + 64 + 16L * sb, ByteOrder.LITTLE_ENDIAN)
+                            .convertShape(VectorOperators.B2F, F, 0));
+                    acc = s0.add(s1).add(s2.add(s3)).fma(sc, acc);
+                }
+            }
+            acc.intoArray(out, outOff + g * G);
+        }
+    }
+
+    /** Group g as floats, column-major (tile[16·c + lane]), equal to {@link IQ4_XSFormat#dequantize}. */
+    static void dequantizeGroup(MemorySegment p, int nsb, int g, float[] tile) {
+        ByteVector table = IQ4Math.TABLE;
+        long o = (long) g * nsb * SB;
+        for (int b = 0; b < nsb; b++, o += SB) {
+            FloatVector d = FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN);
+            for (int sb = 0; sb < 8; sb++) {
+                FloatVector sc = d.mul((FloatVector) ByteVector.fromMemorySegment(B, p, o + 64 + 16L * sb, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.B2F, F, 0));
+                int c0 = b * QK + 32 * sb;
+                for (int j = 0; j < 16; j++) {
+                    ByteVector v = ByteVector.fromMemorySegment(B, p, o + 192 + 256L * sb + 16L * j, ByteOrder.LITTLE_ENDIAN);
+                    sc.mul((FloatVector) v.and((byte) 0x0F).selectFrom(table).convertShape(VectorOperators.B2F, F, 0)).intoArray(tile, (c0 + j) * G);
+                    sc.mul((FloatVector) v.lanewise(VectorOperators.LSHR, 4).selectFrom(table).convertShape(VectorOperators.B2F, F, 0)).intoArray(tile, (c0 + j + 16) * G);
+                }
+            }
+        }
+    }
+}
