@@ -38,7 +38,7 @@ final class InitCommand implements Callable<Integer> {
     @Option(names = "--vocab") Integer vocab;
     @Option(names = "--ctx") Integer ctx;
 
-    @Option(names = "--type", defaultValue = "f32", description = "weight type: f32, f16, bf16, q8_0, q4_0, q4_1, q4_k, q5_k, q6_k (default: ${DEFAULT-VALUE})")
+    @Option(names = "--type", defaultValue = "f32", description = "weight type: f32, f16, bf16, q8_0, q4_0, q4_1, q4_k, q5_k, q6_k, iq4_nl, iq4_xs (default: ${DEFAULT-VALUE})")
     String type;
 
     @Option(names = "--random", description = "random weights (the only kind init writes; accepted for clarity)")
