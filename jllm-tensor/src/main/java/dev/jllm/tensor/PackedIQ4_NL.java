@@ -67,6 +67,46 @@ final class PackedIQ4_NL {
         }
     }
 
+    /**
+     * Batched kernel for up to 4 tokens, as {@link PackedQ4_0#mul4}: out[outOff + t·ld + 16g + lane] =
+     * row (16g + lane) · x[x0 + t·cols ..] for t &lt; n (1 ≤ n ≤ 4), groups g in [g0, g1). Each column of
+     * 16 weights is decoded once (equal to {@link #dequantizeGroup}) and FMA'd with each token's
+     * broadcast activation; tokens ≥ n repeat the last one and are not stored.
+     */
+    static void mul4(MemorySegment p, int nb, float[] x, int x0, int n, float[] out, int outOff, int ld, int g0, int g1) {
+        final int cols = nb * QK;
+        int x1 = x0 + Math.min(1, n - 1) * cols;
+        int x2 = x0 + Math.min(2, n - 1) * cols;
+        int x3 = x0 + Math.min(3, n - 1) * cols;
+        ByteVector table = IQ4Math.TABLE;
+        for (int g = g0; g < g1; g++) {
+            long o = (long) g * nb * BLOCK;
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            for (int b = 0; b < nb; b++, o += BLOCK) {
+                FloatVector d = FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN);
+                int c = b * QK;
+                for (int j = 0; j < QK / 2; j++) {
+                    ByteVector v = ByteVector.fromMemorySegment(B, p, o + 64 + 16L * j, ByteOrder.LITTLE_ENDIAN);
+                    FloatVector w = d.mul((FloatVector) v.and((byte) 0x0F).selectFrom(table).convertShape(VectorOperators.B2F, F, 0));
+                    a0 = w.fma(FloatVector.broadcast(F, x[x0 + c + j]), a0);
+                    a1 = w.fma(FloatVector.broadcast(F, x[x1 + c + j]), a1);
+                    a2 = w.fma(FloatVector.broadcast(F, x[x2 + c + j]), a2);
+                    a3 = w.fma(FloatVector.broadcast(F, x[x3 + c + j]), a3);
+                    w = d.mul((FloatVector) v.lanewise(VectorOperators.LSHR, 4).selectFrom(table).convertShape(VectorOperators.B2F, F, 0));
+                    a0 = w.fma(FloatVector.broadcast(F, x[x0 + c + j + 16]), a0);
+                    a1 = w.fma(FloatVector.broadcast(F, x[x1 + c + j + 16]), a1);
+                    a2 = w.fma(FloatVector.broadcast(F, x[x2 + c + j + 16]), a2);
+                    a3 = w.fma(FloatVector.broadcast(F, x[x3 + c + j + 16]), a3);
+                }
+            }
+            int oo = outOff + g * G;
+            a0.intoArray(out, oo);
+            if (n > 1) a1.intoArray(out, oo + ld);
+            if (n > 2) a2.intoArray(out, oo + 2 * ld);
+            if (n > 3) a3.intoArray(out, oo + 3 * ld);
+        }
+    }
+
     /** Group g as floats, column-major: tile[16·c + lane] = W[16g + lane][c] (equal to {@link IQ4_NLFormat#dequantize}). */
     static void dequantizeGroup(MemorySegment p, int nb, int g, float[] tile) {
         ByteVector table = IQ4Math.TABLE;

@@ -78,6 +78,48 @@ final class PackedIQ4_XS {
         }
     }
 
+    /**
+     * Batched kernel for up to 4 tokens, as {@link PackedIQ4_NL#mul4} with the sub-block scales
+     * d·(ls − 32): out[outOff + t·ld + 16g + lane] = row (16g + lane) · x[x0 + t·cols ..] for t &lt; n.
+     */
+    static void mul4(MemorySegment p, int nsb, float[] x, int x0, int n, float[] out, int outOff, int ld, int g0, int g1) {
+        final int cols = nsb * QK;
+        int x1 = x0 + Math.min(1, n - 1) * cols;
+        int x2 = x0 + Math.min(2, n - 1) * cols;
+        int x3 = x0 + Math.min(3, n - 1) * cols;
+        ByteVector table = IQ4Math.TABLE;
+        for (int g = g0; g < g1; g++) {
+            long o = (long) g * nsb * SB;
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            for (int b = 0; b < nsb; b++, o += SB) {
+                FloatVector d = FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN);
+                for (int sb = 0; sb < 8; sb++) {
+                    FloatVector sc = d.mul((FloatVector) ByteVector.fromMemorySegment(B, p, o + 64 + 16L * sb, ByteOrder.LITTLE_ENDIAN)
+                            .convertShape(VectorOperators.B2F, F, 0));
+                    int c = b * QK + 32 * sb;
+                    for (int j = 0; j < 16; j++) {
+                        ByteVector v = ByteVector.fromMemorySegment(B, p, o + 192 + 256L * sb + 16L * j, ByteOrder.LITTLE_ENDIAN);
+                        FloatVector w = sc.mul((FloatVector) v.and((byte) 0x0F).selectFrom(table).convertShape(VectorOperators.B2F, F, 0));
+                        a0 = w.fma(FloatVector.broadcast(F, x[x0 + c + j]), a0);
+                        a1 = w.fma(FloatVector.broadcast(F, x[x1 + c + j]), a1);
+                        a2 = w.fma(FloatVector.broadcast(F, x[x2 + c + j]), a2);
+                        a3 = w.fma(FloatVector.broadcast(F, x[x3 + c + j]), a3);
+                        w = sc.mul((FloatVector) v.lanewise(VectorOperators.LSHR, 4).selectFrom(table).convertShape(VectorOperators.B2F, F, 0));
+                        a0 = w.fma(FloatVector.broadcast(F, x[x0 + c + j + 16]), a0);
+                        a1 = w.fma(FloatVector.broadcast(F, x[x1 + c + j + 16]), a1);
+                        a2 = w.fma(FloatVector.broadcast(F, x[x2 + c + j + 16]), a2);
+                        a3 = w.fma(FloatVector.broadcast(F, x[x3 + c + j + 16]), a3);
+                    }
+                }
+            }
+            int oo = outOff + g * G;
+            a0.intoArray(out, oo);
+            if (n > 1) a1.intoArray(out, oo + ld);
+            if (n > 2) a2.intoArray(out, oo + 2 * ld);
+            if (n > 3) a3.intoArray(out, oo + 3 * ld);
+        }
+    }
+
     /** Group g as floats, column-major (tile[16·c + lane]), equal to {@link IQ4_XSFormat#dequantize}. */
     static void dequantizeGroup(MemorySegment p, int nsb, int g, float[] tile) {
         ByteVector table = IQ4Math.TABLE;

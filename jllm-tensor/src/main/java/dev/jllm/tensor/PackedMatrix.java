@@ -111,8 +111,10 @@ public final class PackedMatrix {
         }
     }
 
-    /** True if {@link #matmul} has a fused small-batch kernel for this format (Q8_0, Q4_0). */
-    public boolean batched() { return type == GgmlType.Q8_0 || type == GgmlType.Q4_0; }
+    /** True if {@link #matmul} has a fused small-batch kernel for this format (Q8_0, Q4_0, IQ4_NL, IQ4_XS). */
+    public boolean batched() {
+        return type == GgmlType.Q8_0 || type == GgmlType.Q4_0 || type == GgmlType.IQ4_NL || type == GgmlType.IQ4_XS;
+    }
 
     /**
      * Small-batch product for {@link #batched} formats: out[t·ld + r] = W[r]·x[t·cols ..] for t &lt; T
@@ -127,8 +129,12 @@ public final class PackedMatrix {
         }
         for (int t = 0; t < T; t += 4) {
             int n = Math.min(4, T - t), x0 = t * cols, o = t * ld;
-            if (type == GgmlType.Q8_0) PackedQ8_0.mul4(p, nb, x, x0, n, out, o, ld, g0, g1);
-            else PackedQ4_0.mul4(p, nb, x, x0, n, out, o, ld, g0, g1);
+            switch (type) {
+                case Q8_0 -> PackedQ8_0.mul4(p, nb, x, x0, n, out, o, ld, g0, g1);
+                case Q4_0 -> PackedQ4_0.mul4(p, nb, x, x0, n, out, o, ld, g0, g1);
+                case IQ4_NL -> PackedIQ4_NL.mul4(p, nb, x, x0, n, out, o, ld, g0, g1);
+                default -> PackedIQ4_XS.mul4(p, nb / 8, x, x0, n, out, o, ld, g0, g1);
+            }
         }
     }
 

@@ -54,11 +54,11 @@ class PackedMatrixTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q8_0"})
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q8_0", "IQ4_NL", "IQ4_XS"})
     void batchedMatmulMatchesReference(GgmlType t) {
         assumeTrue(TileKernel.available(), "needs 16-lane float vectors");
         BlockFormat f = BlockFormats.of(t);
-        int rows = 53, cols = 320, pad = 5; // 3 whole groups and 5 rows left over
+        int rows = 53, cols = t.blockSize == 256 ? 512 : 320, pad = 5; // 3 whole groups and 5 rows left over
         float[] wq = new float[rows * cols];
         MemorySegment s = QuantTesting.matrix(f, rows, cols, pad, wq);
         PackedMatrix p = PackedMatrix.pack(t, s, pad, rows, cols, POOL);
