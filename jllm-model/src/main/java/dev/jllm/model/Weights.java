@@ -3,6 +3,7 @@ package dev.jllm.model;
 import dev.jllm.gguf.GgufFormatException;
 import dev.jllm.gguf.GgufTensorInfo;
 import dev.jllm.tensor.BlockFormats;
+import dev.jllm.tensor.PackedMatrix;
 import dev.jllm.tensor.Parallel;
 
 /**
@@ -35,14 +36,19 @@ public final class Weights {
     public final Matrix output;         // (vocab, dim); the embedding itself when tied
     /** Llama 3.1+ RoPE frequency divisors (rope_freqs.weight, n_rot/2), or null. The other RoPE settings are {@link ModelConfig#rope()}. */
     public final float[] ropeFreqFactors;
+    /** Bytes of mapped file pages given back to the OS after repacking ({@link MappedPages}); 0 without repacking. */
+    private long released;
 
     public Weights(ModelFile f) throws GgufFormatException {
         this(f, true);
     }
 
     /**
-     * @param repack whether to give Q4_0/Q8_0 matrices a copy repacked for the fast kernels
-     *               ({@link Matrix#packed()}: their size again in off-heap memory, packed on all cores at load)
+     * @param repack whether to give Q4_0/Q8_0/Q4_K/Q6_K/IQ4 matrices a copy repacked for the fast kernels
+     *               ({@link Matrix#packed()}: off-heap, packed on all cores at load). The mapped pages of
+     *               the rows each copy replaces are then released ({@link MappedPages}), so the weights
+     *               are resident once, not twice. An untied token embedding is only looked up by row,
+     *               never multiplied: it is not repacked and stays mapped (only the rows read are resident).
      */
     public Weights(ModelFile f, boolean repack) throws GgufFormatException {
         try (Parallel pool = repack ? new Parallel(Runtime.getRuntime().availableProcessors()) : null) {
@@ -50,7 +56,8 @@ public final class Weights {
             this.arch = Architecture.of(config.architecture());
             ModelConfig c = config;
             refuseUnusedBiases(f);
-            this.tokenEmbedding = matrix(f, pool, "token_embd.weight", c.vocabSize(), c.dim());
+            boolean tied = f.tensor("output.weight") == null;
+            this.tokenEmbedding = matrix(f, tied ? pool : null, "token_embd.weight", c.vocabSize(), c.dim());
             this.layers = new Layer[c.nLayers()];
             for (int l = 0; l < c.nLayers(); l++) {
                 String p = "blk." + l + ".";
@@ -71,7 +78,7 @@ public final class Weights {
                         matrix(f, pool, p + "ffn_down.weight", c.dim(), c.hiddenDim()));
             }
             this.outputNorm = vector(f, "output_norm.weight", c.dim(), true);
-            this.output = f.tensor("output.weight") != null ? matrix(f, pool, "output.weight", c.vocabSize(), c.dim()) : tokenEmbedding;
+            this.output = tied ? tokenEmbedding : matrix(f, pool, "output.weight", c.vocabSize(), c.dim());
             String scaling = c.rope().scalingType();
             if (!scaling.equals("none") && !scaling.equals("linear") && f.tensor("rope_freqs.weight") == null) {
                 throw new GgufFormatException(f.path() + ": rope.scaling.type '" + scaling + "' is not supported; supported: none, linear,"
@@ -156,10 +163,25 @@ public final class Weights {
             LoraAdapter.mergeRow(p, scale, r, row);
             java.lang.foreign.MemorySegment.copy(row, 0, out, java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, (long) r * w.cols() * 4, w.cols());
         }
+        releaseRepackedRows(w); // the merge read every stored row back in; the base's kernels use only its packed copy
         return new Matrix(name, f32, out, w.rows(), w.cols());
     }
 
-    private static Matrix matrix(ModelFile f, Parallel pool, String name, int rows, int cols) throws GgufFormatException {
+    /** Bytes of the mapped file's pages released after repacking (what RSS saves against keeping both copies). */
+    public long mappedBytesReleased() {
+        return released;
+    }
+
+    /**
+     * Releases the mapped pages of the rows {@code m}'s repacked copy replaces (rows past the last whole
+     * group of 16 stay: {@link Matmul} reads them from the file).
+     */
+    static long releaseRepackedRows(Matrix m) {
+        if (m.packed() == null) return 0;
+        return MappedPages.release(m.data(), 0, (long) m.packed().groups() * PackedMatrix.GROUP * m.rowBytes());
+    }
+
+    private Matrix matrix(ModelFile f, Parallel pool, String name, int rows, int cols) throws GgufFormatException {
         GgufTensorInfo t = f.tensor(name);
         if (t == null) throw new GgufFormatException(f.path() + ": tensor '" + name + "' is missing", -1);
         long[] d = t.dims();
@@ -168,7 +190,10 @@ public final class Weights {
         }
         try {
             Matrix m = Matrix.of(name, t, f.tensorData(t));
-            return pool == null ? m : m.packed(pool);
+            if (pool == null) return m;
+            Matrix p = m.packed(pool);
+            released += releaseRepackedRows(p);
+            return p;
         } catch (IllegalArgumentException e) {
             throw new GgufFormatException(f.path() + ": " + e.getMessage(), -1);
         }
