@@ -79,8 +79,16 @@ public final class Matrix {
         for (int r = r0; r < r1; r++) out[outOff + r] = format.dot(data, r * rb, x, xOff, cols);
     }
 
-    /** Row r decoded to floats (embedding lookup). */
+    /**
+     * Row r decoded to floats (embedding lookup). From the repacked copy when it holds the row (the
+     * same floats): a tied embedding's mapped pages were released after repacking, and reading them
+     * back would fault in up to 64 KiB of the file per token looked up (the kernel's fault-around).
+     */
     public void row(int r, float[] dst, int dstOff) {
+        if (packed != null && r < packed.groups() * PackedMatrix.GROUP) {
+            packed.dequantizeRow(r, dst, dstOff);
+            return;
+        }
         format.dequantize(data, r * rowBytes(), dst, dstOff, cols);
     }
 

@@ -138,6 +138,24 @@ public final class PackedMatrix {
         }
     }
 
+    /** Per-thread tile for {@link #dequantizeRow}: 16·cols floats, grown on demand. */
+    private static final ThreadLocal<float[]> ROW_TILE = ThreadLocal.withInitial(() -> new float[0]);
+
+    /**
+     * Row r (&lt; groups()·16) decoded to floats, bit-identical to the format's dequantize of the stored
+     * row: its group is decoded ({@link #dequantizeGroup}, 16 rows' work) and one lane kept. For
+     * embedding lookups of a tied embedding/output matrix, so the lookups never read the mapped file
+     * whose pages were given back after repacking.
+     */
+    public void dequantizeRow(int r, float[] dst, int dstOff) {
+        if (r < 0 || r >= groups * GROUP) throw new IndexOutOfBoundsException("row " + r + " of " + groups * GROUP + " packed rows");
+        float[] tile = ROW_TILE.get();
+        if (tile.length < GROUP * cols) ROW_TILE.set(tile = new float[GROUP * cols]);
+        dequantizeGroup(r / GROUP, tile);
+        int lane = r % GROUP;
+        for (int c = 0; c < cols; c++) dst[dstOff + c] = tile[c * GROUP + lane];
+    }
+
     /** Group g decoded to floats column-major: tile[16·c + lane] = W[16g + lane][c]; tile ≥ 16·cols floats. */
     public void dequantizeGroup(int g, float[] tile) {
         if (g < 0 || g >= groups) throw new IndexOutOfBoundsException("group " + g + " of " + groups);

@@ -50,6 +50,12 @@ class PackedMatrixTest {
                     }
                 }
             }
+            float[] row = new float[cols + 2];
+            for (int r : new int[] {0, 17, 47}) {
+                p.dequantizeRow(r, row, 2);
+                for (int c = 0; c < cols; c++) assertEquals(wq[r * cols + c], row[2 + c], 0f, "dequantizeRow " + r + " col " + c);
+            }
+            assertThrows(IndexOutOfBoundsException.class, () -> p.dequantizeRow(48, row, 0), "row 48 is past the packed groups");
         }
     }
 
