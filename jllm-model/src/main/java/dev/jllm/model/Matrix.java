@@ -10,8 +10,9 @@ import java.lang.foreign.MemorySegment;
  * A weight matrix W of shape (rows, cols) in any supported block format, rows contiguous
  * (GGUF dims {cols, rows}). y = W·x is one {@link BlockFormat#dot} per row; Q4_0, Q8_0, Q4_K, Q6_K, IQ4_NL and IQ4_XS matrices
  * also carry a copy repacked at load for 16-lane vectors ({@link PackedMatrix}), which {@link Matmul}
- * prefers. The stored rows stay in use for row lookups (embeddings) and the rows past the last whole
- * group of 16.
+ * prefers. The stored rows stay in use for the rows past the last whole group of 16; row lookups
+ * (embeddings) read the copy where it holds the row, so the mapped pages it replaces can be released
+ * ({@link Weights}, {@link MappedPages}).
  */
 public final class Matrix {
     private final String name;

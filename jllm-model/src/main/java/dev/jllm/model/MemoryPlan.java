@@ -149,19 +149,37 @@ public final class MemoryPlan {
 
     /**
      * Off-heap bytes of the copies {@link Weights} repacks at load for this CPU's vector kernels
-     * (Q4_0, Q8_0, Q4_K, Q6_K matrices; {@link dev.jllm.tensor.PackedMatrix#packedBytes}), 0 where it
-     * keeps only the memory-mapped file. The mapped originals of repacked matrices are read once at
-     * load; the OS may drop those pages later, so the copy is what stays resident.
+     * (Q4_0, Q8_0, Q4_K, Q6_K, IQ4_NL, IQ4_XS matrices; {@link dev.jllm.tensor.PackedMatrix#packedBytes}),
+     * 0 where it keeps only the memory-mapped file. An untied token embedding is not repacked (it is
+     * only looked up by row).
      */
     public static long repackedBytes(List<GgufTensorInfo> tensors) {
         long n = 0;
         for (GgufTensorInfo t : tensors) {
-            long[] d = t.dims();
-            if (d.length == 2 && d[0] <= Integer.MAX_VALUE && d[1] <= Integer.MAX_VALUE) {
-                n += dev.jllm.tensor.PackedMatrix.packedBytes(t.type(), (int) d[1], (int) d[0]);
+            if (repacked(t, tensors)) n += dev.jllm.tensor.PackedMatrix.packedBytes(t.type(), (int) t.dims()[1], (int) t.dims()[0]);
+        }
+        return n;
+    }
+
+    /**
+     * Bytes of the mapped file that the repacked copies replace (their whole groups of 16 rows): after
+     * repacking, {@link Weights} gives these pages back to the OS, so they are not resident beside the
+     * copy (0 where this CPU repacks nothing).
+     */
+    public static long replacedBytes(List<GgufTensorInfo> tensors) {
+        long n = 0;
+        for (GgufTensorInfo t : tensors) {
+            if (repacked(t, tensors) && dev.jllm.tensor.PackedMatrix.supports(t.type(), (int) t.dims()[1], (int) t.dims()[0])) {
+                n += t.dims()[1] / dev.jllm.tensor.PackedMatrix.GROUP * dev.jllm.tensor.PackedMatrix.GROUP * t.type().rowBytes(t.dims()[0]);
             }
         }
         return n;
+    }
+
+    private static boolean repacked(GgufTensorInfo t, List<GgufTensorInfo> tensors) {
+        long[] d = t.dims();
+        if (d.length != 2 || d[0] > Integer.MAX_VALUE || d[1] > Integer.MAX_VALUE) return false;
+        return !t.name().equals("token_embd.weight") || tensors.stream().noneMatch(x -> x.name().equals("output.weight"));
     }
 
     /** The whole plan as display/JSON items, in order; {@code repackedBytes} as {@link #repackedBytes} says for this CPU. */
@@ -202,12 +220,15 @@ public final class MemoryPlan {
         }
         long kv = kvBytes(c, r.cacheType(), r.ctx(), r.batch());
         long scratch = scratchBytes(c, r.ctx(), r.batch());
-        long need = storedWeightBytes + repackedBytes + kv + scratch + RUNTIME_OVERHEAD;
+        long replaced = repackedBytes > 0 ? replacedBytes(tensors) : 0;
+        long need = storedWeightBytes - replaced + repackedBytes + kv + scratch + RUNTIME_OVERHEAD;
         out.add(new Item("run.scratch", "activation buffers", scratch, "bytes", "4 · batch · (V + 4d + 2h + n_heads · ctx)"));
         out.add(new Item("run.repacked", "repacked copy of the quantized matrices (off-heap)", repackedBytes, "bytes",
-                "Σ Q8_0/Q4_0/Q4_K/Q6_K matrices: 16-row groups with f32 scales (0 without 16-lane vectors)"));
-        out.add(new Item("run.need", "memory to run (weights + repacked + KV " + r.cacheType() + " + buffers + JVM)", need, "bytes",
-                storedWeightBytes + " + " + repackedBytes + " + " + kv + " + " + scratch + " + " + RUNTIME_OVERHEAD));
+                "Σ Q8_0/Q4_0/Q4_K/Q6_K/IQ4 matrices: 16-row groups with f32 scales (0 without 16-lane vectors)"));
+        out.add(new Item("run.released", "mapped weights released after repacking (not resident)", replaced, "bytes",
+                "Σ stored bytes of the rows the copy replaces"));
+        out.add(new Item("run.need", "memory to run (weights once + KV " + r.cacheType() + " + buffers + JVM)",
+                need, "bytes", storedWeightBytes + " − " + replaced + " + " + repackedBytes + " + " + kv + " + " + scratch + " + " + RUNTIME_OVERHEAD));
         out.add(new Item("machine.ram_total", "RAM total", ramTotal, "bytes", "/proc/meminfo MemTotal"));
         out.add(new Item("machine.ram_available", "RAM available", ramAvailable, "bytes", "/proc/meminfo MemAvailable"));
         out.add(new Item("verdict.headroom", "headroom", ramAvailable - need, "bytes", "available − need"));

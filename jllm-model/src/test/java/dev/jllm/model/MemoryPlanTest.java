@@ -109,6 +109,13 @@ class MemoryPlanTest {
         List<GgufTensorInfo> t = LlamaLayout.tensors(LLAMA_1B, GgmlType.Q4_0);
         long want = dev.jllm.tensor.PackedMatrix.supports(GgmlType.Q4_0, 16, 32) ? 772_341_760L : 0L;
         assertEquals(want, MemoryPlan.repackedBytes(t));
+        // untied (Llama 2 shape): the token embedding is only looked up, not repacked — the output
+        // matrix is; 32000 · 4096 weights of one of the two at 0.625 / 0.5625 B
+        List<GgufTensorInfo> u = LlamaLayout.tensors(new ModelConfig("llama", 4096, 11008, 1, 32, 32, 128, 32000, 4096, 1e-5f, 10000f, false),
+                GgmlType.Q4_0);
+        long layer = 4L * 4096 * 4096 + 3L * 4096 * 11008;
+        assertEquals(want == 0 ? 0 : (layer + 32000L * 4096) / 32 * 20, MemoryPlan.repackedBytes(u));
+        assertEquals(want == 0 ? 0 : (layer + 32000L * 4096) / 32 * 18, MemoryPlan.replacedBytes(u));
     }
 
     @Test
@@ -118,8 +125,12 @@ class MemoryPlanTest {
         long weights = 695_377_920L;
         // need = weights + KV 32768·4096 + scratch 4·(128256 + 4·2048 + 2·8192 + 32·4096) + 256 MiB
         long repacked = 772_341_760L; // as repackedBytes below, given explicitly so the test does not depend on the CPU
-        long need = weights + repacked + 134_217_728L + 4L * (128256 + 8192 + 16384 + 131072) + (256L << 20);
+        // the mapped rows the copy replaces are released after repacking (every matrix row: 1,235,746,816
+        // weights · 18/32 B); where this CPU repacks nothing, nothing is released
+        long released = dev.jllm.tensor.PackedMatrix.supports(GgmlType.Q4_0, 16, 32) ? 695_107_584L : 0L;
+        long need = weights - released + repacked + 134_217_728L + 4L * (128256 + 8192 + 16384 + 131072) + (256L << 20);
         Map<String, MemoryPlan.Item> fits = MemoryPlan.byKey(MemoryPlan.items(LLAMA_1B, t, weights, repacked, r, 8L << 30, 4L << 30));
+        assertEquals(released, (long) fits.get("run.released").value());
         assertEquals(need, (long) fits.get("run.need").value());
         assertEquals((4L << 30) - need, (long) fits.get("verdict.headroom").value());
         Map<String, MemoryPlan.Item> tight = MemoryPlan.byKey(MemoryPlan.items(LLAMA_1B, t, weights, repacked, r, 1L << 30, 1L << 29));
