@@ -136,7 +136,7 @@ final class LocalEvalTarget implements EvalTarget {
     public EvalTarget.Perplexity perplexity(String text, int ctx) {
         if (text.endsWith("\n")) text = text.substring(0, text.length() - 1); // as jllm perplexity (llama.cpp's -f reader)
         int[] tokens = m.tokenizer.encode(text, true, false);
-        dev.jllm.model.Perplexity.Result r = dev.jllm.model.Perplexity.compute(m.transformer(cacheType, ctx), tokens, ctx, m.tokenizer.bos(), null);
+        dev.jllm.model.Perplexity.Result r = dev.jllm.model.Perplexity.compute(m.transformer(cacheType, ctx), tokens, ctx, m.tokenizer.chunkBos(), null);
         // each chunk scores the same count of tokens; the running PPL gives each chunk's NLL sum back
         int perChunk = (int) (r.scored() / r.chunks());
         double[] nll = new double[r.chunks()];

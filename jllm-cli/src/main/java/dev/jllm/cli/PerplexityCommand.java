@@ -48,10 +48,10 @@ final class PerplexityCommand implements Callable<Integer> {
             Perplexity.Result r;
             try (Progress p = new Progress(err, "perplexity", chunks, false)) {
                 if (klBase != null) {
-                    r = KlDivergence.saveBase(m.transformer(LoadedModel.cacheType(cacheType), ctx), tokens, ctx, m.tokenizer.bos(),
+                    r = KlDivergence.saveBase(m.transformer(LoadedModel.cacheType(cacheType), ctx), tokens, ctx, m.tokenizer.chunkBos(),
                             m.tokenizer.vocabulary().size(), klBase, c -> p.add(1));
                 } else {
-                    r = Perplexity.compute(m.transformer(LoadedModel.cacheType(cacheType), ctx), tokens, ctx, m.tokenizer.bos(), c -> p.add(1));
+                    r = Perplexity.compute(m.transformer(LoadedModel.cacheType(cacheType), ctx), tokens, ctx, m.tokenizer.chunkBos(), c -> p.add(1));
                 }
             }
             var out = spec.commandLine().getOut();
@@ -79,7 +79,7 @@ final class PerplexityCommand implements Callable<Integer> {
             }
             err.printf("%s: %d chunks of %d tokens%n", klBase, base.nChunk(), base.nCtx());
             out.println(KlStats.CHUNK_HEADER_TEXT);
-            KlStats s = KlDivergence.compare(m.transformer(LoadedModel.cacheType(cacheType), base.nCtx()), base, m.tokenizer.bos(), out::println);
+            KlStats s = KlDivergence.compare(m.transformer(LoadedModel.cacheType(cacheType), base.nCtx()), base, m.tokenizer.chunkBos(), out::println);
             out.println();
             out.print(s.report());
             out.flush();

@@ -78,7 +78,7 @@ final class QuantReportCommand implements Callable<Integer> {
             tokens = java.util.Arrays.copyOf(tokens, n * ctx);
             probe = java.util.Arrays.copyOfRange(tokens, 1, 1 + speedPrompt);
             err.printf(Locale.ROOT, "reference %s on %s: %d chunks of %d%n", model, file, n, ctx);
-            Perplexity.Result r = KlDivergence.saveBase(lm.transformer(GgmlType.F16, ctx), tokens, ctx, lm.tokenizer.bos(),
+            Perplexity.Result r = KlDivergence.saveBase(lm.transformer(GgmlType.F16, ctx), tokens, ctx, lm.tokenizer.chunkBos(),
                     lm.tokenizer.vocabulary().size(), base, null);
             double[] speed = speed(lm, probe, speedDecode);
             rows.add(new Row("base", "-", model.toString(), Files.size(model), bpw(model), r.ppl(), 0, 0, 100,
@@ -128,7 +128,7 @@ final class QuantReportCommand implements Callable<Integer> {
     private Row measure(String type, String method, Path q, Path base, int th, int[] probe, String command, PrintWriter err) throws Exception {
         KlDivergence.Base b = KlDivergence.readBase(base);
         try (LoadedModel lm = LoadedModel.open(q, null, th)) {
-            KlStats s = KlDivergence.compare(lm.transformer(GgmlType.F16, b.nCtx()), b, lm.tokenizer.bos(), line -> { });
+            KlStats s = KlDivergence.compare(lm.transformer(GgmlType.F16, b.nCtx()), b, lm.tokenizer.chunkBos(), line -> { });
             double[] speed = speed(lm, probe, speedDecode);
             return new Row(type, method, q.toString(), Files.size(q), bpw(q), s.pplQ(), 100 * (s.pplQ() / s.pplBase() - 1), s.meanKld(),
                     100 * s.sameTopP(), speed[0], speed[1], speed[2], command);
@@ -137,13 +137,26 @@ final class QuantReportCommand implements Callable<Integer> {
 
     /**
      * A short greedy run, timed: prefill of the probe prompt (first-token latency = that forward pass), then
-     * decode tokens one at a time. One untimed warm-up pass first (JIT). On a shared machine these are noisy.
+     * decode tokens one at a time. The whole probe runs once untimed first, so both the prefill and the one-token
+     * kernels are compiled (a prefill-only warm-up left decode cold: 28 to 440 tok/s between rows of one report), then
+     * three timed runs; each column is the median of the three. On a shared machine these are still noisy.
      */
     static double[] speed(LoadedModel lm, int[] prompt, int n) {
         Transformer tr = lm.transformer(GgmlType.F16, prompt.length + n + 16);
-        int warm = tr.cache().allocate();
-        tr.forward(Batch.of(warm, java.util.Arrays.copyOf(prompt, Math.min(32, prompt.length)), 0, Batch.Logits.LAST));
-        tr.cache().free(warm);
+        probe(tr, prompt, n);
+        double[][] runs = new double[3][];
+        for (int r = 0; r < runs.length; r++) runs[r] = probe(tr, prompt, n);
+        double[] median = new double[3];
+        for (int c = 0; c < median.length; c++) {
+            double[] col = {runs[0][c], runs[1][c], runs[2][c]};
+            java.util.Arrays.sort(col);
+            median[c] = col[1];
+        }
+        return median;
+    }
+
+    /** One timed probe: {prefill tok/s, decode tok/s, first-token ms}. */
+    private static double[] probe(Transformer tr, int[] prompt, int n) {
         int seq = tr.cache().allocate();
         long t0 = System.nanoTime();
         float[] logits = tr.forward(Batch.of(seq, prompt, 0, Batch.Logits.LAST)).get(0)[0];

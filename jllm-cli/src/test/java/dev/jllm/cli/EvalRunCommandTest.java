@@ -96,7 +96,7 @@ class EvalRunCommandTest {
                     assertArrayEquals(ctx, Arrays.copyOf(whole, ctx.length), "the context's tokens are a prefix");
                     // the perplexity path: one chunk of n = whole.length tokens scores tokens n/2+1 .. n-1, exactly the continuation
                     assertEquals(ctx.length, cont.length + 2, "item " + i + " choice " + k + ": context " + Arrays.toString(ctx) + " continuation " + Arrays.toString(cont));
-                    Perplexity.Result p = Perplexity.compute(tr, whole, whole.length, m.tokenizer.bos(), null);
+                    Perplexity.Result p = Perplexity.compute(tr, whole, whole.length, m.tokenizer.chunkBos(), null);
                     assertEquals(cont.length, p.scored());
                     truth[k] = -Math.log(p.ppl()) * p.scored();
                     assertEquals(truth[k], ownLogLikelihood(tr, whole, cont.length), 1e-12);

@@ -40,7 +40,7 @@ class ArchitectureGoldenTest {
         try (ModelFile f = ModelFile.open(model); Matmul mm = new Matmul(2)) {
             var tok = GgufTokenizerLoader.load(f.gguf());
             Transformer tr = new Transformer(new Weights(f), new KvCacheManager(f.config(), GgmlType.F16, 16, 16), mm);
-            Perplexity.Result r = Perplexity.compute(tr, tok.encode(text, true, false), 128, tok.bos(), null);
+            Perplexity.Result r = Perplexity.compute(tr, tok.encode(text, true, false), 128, tok.chunkBos(), null);
             assertEquals(want, r.ppl(), want * 0.001, arch);
         }
     }

@@ -72,6 +72,15 @@ public sealed interface Tokenizer permits SentencePieceBpe, ByteLevelBpe {
         return vocabulary().bos();
     }
 
+    /**
+     * The id to put first in each perplexity chunk, or -1: BOS when the vocabulary adds one (add_bos_token), as
+     * llama-perplexity replaces a chunk's first token only then. A vocabulary without add_bos (Qwen2's, jllm's
+     * trained BPE) keeps the text's own first token: forcing BOS there changed a chat model's PPL by 1.3 %.
+     */
+    default int chunkBos() {
+        return vocabulary().addBos() ? vocabulary().bos() : -1;
+    }
+
     /** End-of-sequence id, or -1. */
     default int eos() {
         return vocabulary().eos();
