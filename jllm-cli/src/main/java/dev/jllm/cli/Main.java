@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "jllm", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "The LLM engineering chain on the JVM: inspect, run, serve and train LLaMA-family models on CPU.",
-        subcommands = {InfoCommand.class, DoctorCommand.class, InitCommand.class, ConvertCommand.class, ExportCommand.class, QuantizeCommand.class, ImatrixCommand.class, QuantReportCommand.class,
+        subcommands = {InfoCommand.class, DoctorCommand.class, InitCommand.class, GrowCommand.class, ConvertCommand.class, ExportCommand.class, QuantizeCommand.class, ImatrixCommand.class, QuantReportCommand.class,
             BenchCommand.class, GenerateCommand.class, ChatCommand.class, PerplexityCommand.class, TokenizerCommand.class, ServeCommand.class,
             TokenizeCorpusCommand.class, TrainCommand.class, FinetuneCommand.class, DpoCommand.class, RmCommand.class, PpoCommand.class, PlotCommand.class, CleanCommand.class, LoadtestCommand.class, DemoCommand.class, EvalCommand.class, ModelsCommand.class, OpsCommand.class, SoakCommand.class,
             CommandLine.HelpCommand.class})
