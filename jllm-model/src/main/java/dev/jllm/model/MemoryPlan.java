@@ -149,7 +149,7 @@ public final class MemoryPlan {
 
     /**
      * Off-heap bytes of the copies {@link Weights} repacks at load for this CPU's vector kernels
-     * (Q4_0, Q8_0, Q4_K, Q6_K, IQ4_NL, IQ4_XS matrices; {@link dev.jllm.tensor.PackedMatrix#packedBytes}),
+     * (the types {@link dev.jllm.tensor.PackedMatrix#supports} accepts; {@link dev.jllm.tensor.PackedMatrix#packedBytes}),
      * 0 where it keeps only the memory-mapped file. An untied token embedding is not repacked (it is
      * only looked up by row).
      */

@@ -51,7 +51,8 @@ class MatmulTest {
             "Q4_K, 600, 512, 1", "Q4_K, 600, 512, 2", "Q4_K, 600, 512, 20", "Q6_K, 600, 256, 1",
             "Q5_0, 256, 320, 1", "Q5_0, 256, 320, 7", "Q5_1, 256, 320, 1", "Q5_1, 256, 320, 7",
             "Q8_0, 53, 320, 2", "Q8_0, 53, 320, 4", "Q8_0, 53, 320, 5", "Q8_0, 53, 320, 8", "Q8_0, 53, 320, 9", "Q8_0, 601, 256, 6",
-            "Q4_0, 53, 320, 3", "Q4_0, 53, 320, 4", "Q4_0, 53, 320, 7", "Q4_0, 53, 320, 8", "Q4_0, 53, 320, 9", "Q4_0, 601, 256, 5"})
+            "Q4_0, 53, 320, 3", "Q4_0, 53, 320, 4", "Q4_0, 53, 320, 7", "Q4_0, 53, 320, 8", "Q4_0, 53, 320, 9", "Q4_0, 601, 256, 5",
+            "Q5_K, 600, 512, 1", "Q5_K, 53, 768, 2", "Q5_K, 53, 512, 3", "Q5_K, 600, 512, 20"})
     void matmulMatchesReference(GgmlType t, int rows, int cols, int T) {
         float[] x = new float[T * cols + 5];
         SplittableRandom r = new SplittableRandom(3);
@@ -63,7 +64,12 @@ class MatmulTest {
                 mm.matmul(w, x, T, out);
                 assertMatches(w, x, T, out);
                 // the second product in another format when there is a repacked one that differs in its precomputation
-                GgmlType t2 = cols % 256 == 0 && t == GgmlType.Q4_K ? GgmlType.Q6_K : cols % 256 == 0 && t == GgmlType.Q6_K ? GgmlType.Q4_K : t;
+                GgmlType t2 = switch (t) {
+                    case Q4_K, Q5_K -> GgmlType.Q6_K; // Q4_K_M / Q5_K_M mix K-quants in one fused product
+                    case Q6_K -> GgmlType.Q4_K;
+                    default -> t;
+                };
+                if (cols % 256 != 0) t2 = t;
                 Matrix w2 = random(t2, 48, cols, 8, pack);
                 float[] o1 = new float[T * rows], o2 = new float[T * 48];
                 mm.matmul(x, T, w, o1, w2, o2, null, null);

@@ -6,8 +6,8 @@ import java.lang.foreign.MemorySegment;
 /**
  * A quantized matrix repacked at load into a layout made for 16-lane float vectors: rows are taken
  * 16 at a time (a group), and within a group the quants of one column of all 16 rows are adjacent,
- * with the scales as f32 (see {@link PackedQ8_0}, {@link PackedQ4_0}, {@link PackedQ4_K}, {@link PackedQ6_K},
- * {@link PackedIQ4_NL}, {@link PackedIQ4_XS}). One vector load then feeds
+ * with the scales as f32 (see {@link PackedQ8_0}, {@link PackedQ4_0}, {@link PackedQ4_K}, {@link PackedQ5_K},
+ * {@link PackedQ6_K}, {@link PackedIQ4_NL}, {@link PackedIQ4_XS}). One vector load then feeds
  * 16 rows, so a matrix × vector product needs no horizontal reductions and streams the weights once.
  *
  * <p>Only whole groups are packed: rows past {@code groups()·16} stay with the caller (the original
@@ -33,15 +33,15 @@ public final class PackedMatrix {
         if (!Simd.OK || Simd.L != GROUP || rows < GROUP) return false;
         return switch (t) {
             case Q4_0, Q8_0, IQ4_NL -> cols % 32 == 0;
-            case Q4_K, Q6_K, IQ4_XS -> cols % 256 == 0;
+            case Q4_K, Q5_K, Q6_K, IQ4_XS -> cols % 256 == 0;
             default -> false;
         };
     }
 
     /**
      * Off-heap bytes {@link #pack} allocates for a matrix of this type and shape on this CPU (0 if it
-     * does not repack it): 16-row groups, f32 scales — Q8_0 1.125, Q4_0 and IQ4_NL 0.625, Q4_K 0.5625,
-     * Q6_K 0.828, IQ4_XS 0.547 bytes per weight. For memory plans: the copy lives beside the memory-mapped original.
+     * does not repack it): 16-row groups, f32 scales — Q8_0 1.125, Q4_0 and IQ4_NL 0.625, Q4_K 0.594,
+     * Q5_K 0.719, Q6_K 1.078, IQ4_XS 0.547 bytes per weight. For memory plans: the copy lives beside the memory-mapped original.
      */
     public static long packedBytes(GgmlType t, int rows, int cols) {
         if (!supports(t, rows, cols)) return 0;
@@ -50,6 +50,7 @@ public final class PackedMatrix {
             case Q8_0 -> groups * nb * PackedQ8_0.BLOCK;
             case Q4_0 -> groups * nb * PackedQ4_0.BLOCK;
             case Q4_K -> groups * nsb * PackedQ4_K.SB;
+            case Q5_K -> groups * nsb * PackedQ5_K.SB;
             case IQ4_NL -> groups * nb * PackedIQ4_NL.BLOCK;
             case IQ4_XS -> groups * nsb * PackedIQ4_XS.SB;
             default -> groups * nsb * PackedQ6_K.SB;
@@ -69,6 +70,7 @@ public final class PackedMatrix {
             case Q8_0 -> (g0, g1) -> PackedQ8_0.pack(src, off, rb, g0, g1, nb, dst);
             case Q4_0 -> (g0, g1) -> PackedQ4_0.pack(src, off, rb, g0, g1, nb, dst);
             case Q4_K -> (g0, g1) -> PackedQ4_K.pack(src, off, rb, g0, g1, nsb, dst);
+            case Q5_K -> (g0, g1) -> PackedQ5_K.pack(src, off, rb, g0, g1, nsb, dst);
             case IQ4_NL -> (g0, g1) -> PackedIQ4_NL.pack(src, off, rb, g0, g1, nb, dst);
             case IQ4_XS -> (g0, g1) -> PackedIQ4_XS.pack(src, off, rb, g0, g1, nsb, dst);
             default -> (g0, g1) -> PackedQ6_K.pack(src, off, rb, g0, g1, nsb, dst);
@@ -88,12 +90,21 @@ public final class PackedMatrix {
     /** Bytes of packed storage. */
     public long byteSize() { return p.byteSize(); }
 
-    /** Floats of scratch {@link #prepare} needs. */
-    public int scratchLength() { return type == GgmlType.Q4_0 || type == GgmlType.Q4_K ? nb : 0; }
+    /**
+     * Floats of scratch {@link #prepare} needs: Σx per 32 columns for the types whose kernels fold an
+     * offset or min out of the loop. Every such type uses the same sums, so one prepared scratch
+     * serves several matrices of one input (Matmul's fused Q/K/V and gate/up products).
+     */
+    public int scratchLength() {
+        return switch (type) {
+            case Q4_0, Q4_K, Q5_K -> nb;
+            default -> 0;
+        };
+    }
 
-    /** Per-vector precomputation for {@link #matvec} (Q4_0: the sum of each 32-block of x). */
+    /** Per-vector precomputation for {@link #matvec}: the sum of each 32-column block of x, if {@link #scratchLength} &gt; 0. */
     public void prepare(float[] x, int xOff, float[] scratch) {
-        if (type == GgmlType.Q4_0 || type == GgmlType.Q4_K) PackedQ4_0.blockSums(x, xOff, nb, scratch);
+        if (scratchLength() > 0) PackedQ4_0.blockSums(x, xOff, nb, scratch);
     }
 
     /** out[outOff + r] = W[r]·x for rows r of groups [g0, g1); scratch filled by {@link #prepare} for this x. */
@@ -105,6 +116,7 @@ public final class PackedMatrix {
             case Q8_0 -> PackedQ8_0.matvec(p, nb, x, xOff, out, outOff, g0, g1);
             case Q4_0 -> PackedQ4_0.matvec(p, nb, x, xOff, scratch, out, outOff, g0, g1);
             case Q4_K -> PackedQ4_K.matvec(p, nb / 8, x, xOff, scratch, out, outOff, g0, g1);
+            case Q5_K -> PackedQ5_K.matvec(p, nb / 8, x, xOff, scratch, out, outOff, g0, g1);
             case IQ4_NL -> PackedIQ4_NL.matvec(p, nb, x, xOff, out, outOff, g0, g1);
             case IQ4_XS -> PackedIQ4_XS.matvec(p, nb / 8, x, xOff, out, outOff, g0, g1);
             default -> PackedQ6_K.matvec(p, nb / 8, x, xOff, out, outOff, g0, g1);
@@ -163,6 +175,7 @@ public final class PackedMatrix {
             case Q8_0 -> PackedQ8_0.dequantizeGroup(p, nb, g, tile);
             case Q4_0 -> PackedQ4_0.dequantizeGroup(p, nb, g, tile);
             case Q4_K -> PackedQ4_K.dequantizeGroup(p, nb / 8, g, tile);
+            case Q5_K -> PackedQ5_K.dequantizeGroup(p, nb / 8, g, tile);
             case IQ4_NL -> PackedIQ4_NL.dequantizeGroup(p, nb, g, tile);
             case IQ4_XS -> PackedIQ4_XS.dequantizeGroup(p, nb / 8, g, tile);
             default -> PackedQ6_K.dequantizeGroup(p, nb / 8, g, tile);

@@ -19,30 +19,79 @@ class PackedMatrixTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q8_0", "Q4_K", "Q6_K", "IQ4_NL", "IQ4_XS"})
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q8_0", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "IQ4_XS"})
     void packedMatvecAndTilesMatchReference(GgmlType t) {
         assumeTrue(TileKernel.available(), "needs 16-lane float vectors");
         BlockFormat f = BlockFormats.of(t);
-        int rows = 53, cols = t.blockSize == 256 ? 512 : 320, pad = 5, xOff = 3; // 3 whole groups and 5 rows left over
+        int rows = 53, cols = t.blockSize == 256 ? 512 : 320, pad = 5; // 3 whole groups and 5 rows left over
         float[] wq = new float[rows * cols];
         MemorySegment s = QuantTesting.matrix(f, rows, cols, pad, wq);
+        checkPacked(t, s, pad, rows, cols, wq);
+    }
+
+    /**
+     * Blocks of random bytes (only the f16 scales kept finite and small), so every bit pattern of the
+     * quants, fifth bits, scales and mins occurs — also ones the quantizers never write — in a shape
+     * of one whole group and one row more, with an odd number of blocks per row.
+     */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_K", "Q5_K", "Q6_K"})
+    void packedKernelsMatchReferenceOnRandomBlocks(GgmlType t) {
+        assumeTrue(TileKernel.available(), "needs 16-lane float vectors");
+        BlockFormat f = BlockFormats.of(t);
+        int rows = 17, cols = t.blockSize == 256 ? 768 : 224, pad = 3;
+        MemorySegment s = randomBlocks(t, rows, cols, pad, 41);
+        float[] wq = new float[rows * cols];
+        for (int r = 0; r < rows; r++) f.dequantize(s, pad + r * f.rowBytes(cols), wq, r * cols, cols);
+        checkPacked(t, s, pad, rows, cols, wq);
+    }
+
+    /** Byte offsets of the f16 fields in one block of t (scales and mins). */
+    static int[] halfFields(GgmlType t) {
+        return switch (t) {
+            case Q4_0, Q5_0, Q8_0, IQ4_NL, IQ4_XS -> new int[] {0};
+            case Q4_1, Q5_1, Q4_K, Q5_K -> new int[] {0, 2};
+            case Q6_K -> new int[] {208};
+            default -> throw new IllegalArgumentException(t.toString());
+        };
+    }
+
+    static MemorySegment randomBlocks(GgmlType t, int rows, int cols, int pad, long seed) {
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed);
+        long bytes = rows * t.rowBytes(cols);
+        MemorySegment s = QuantTesting.segment(pad + bytes);
+        for (long i = 0; i < bytes; i++) s.set(java.lang.foreign.ValueLayout.JAVA_BYTE, pad + i, (byte) rnd.nextInt(256));
+        for (long b = 0; b < bytes / t.typeSize; b++) {
+            for (int h : halfFields(t)) {
+                float v = (float) (rnd.nextDouble(0.001, 0.1) * (rnd.nextBoolean() ? 1 : -1));
+                s.set(QuantMath.SHORT_LE, pad + b * t.typeSize + h, Float.floatToFloat16(v));
+            }
+        }
+        return s;
+    }
+
+    /** matvec against dotReference, dequantizeGroup and dequantizeRow bit-equal to the format's dequantize (wq). */
+    static void checkPacked(GgmlType t, MemorySegment s, int pad, int rows, int cols, float[] wq) {
+        BlockFormat f = BlockFormats.of(t);
+        int xOff = 3, groups = rows / 16, n = groups * 16;
         assertTrue(PackedMatrix.supports(t, rows, cols));
         for (Parallel pool : new Parallel[] {null, POOL}) {
             PackedMatrix p = PackedMatrix.pack(t, s, pad, rows, cols, pool);
-            assertEquals(3, p.groups());
+            assertEquals(groups, p.groups());
+            assertEquals(PackedMatrix.packedBytes(t, rows, cols), p.byteSize());
             float[] x = QuantTesting.randomRow(11, xOff + cols, 1);
             float[] scratch = new float[p.scratchLength()];
             p.prepare(x, xOff, scratch);
-            float[] out = new float[1 + 48 + 1];
-            out[49] = 77;
-            p.matvec(x, xOff, scratch, out, 1, 0, 3);
-            assertEquals(77, out[49]);
-            for (int r = 0; r < 48; r++) {
+            float[] out = new float[1 + n + 1];
+            out[n + 1] = 77;
+            p.matvec(x, xOff, scratch, out, 1, 0, groups);
+            assertEquals(77, out[n + 1]);
+            for (int r = 0; r < n; r++) {
                 float ref = f.dotReference(s, pad + r * f.rowBytes(cols), x, xOff, cols);
                 assertEquals(ref, out[1 + r], QuantTesting.tolerance(wq, r * cols, x, xOff, cols), t + " row " + r);
             }
             float[] tile = new float[16 * cols];
-            for (int g = 0; g < 3; g++) {
+            for (int g = 0; g < groups; g++) {
                 p.dequantizeGroup(g, tile);
                 for (int lane = 0; lane < 16; lane++) {
                     for (int c = 0; c < cols; c++) {
@@ -51,12 +100,28 @@ class PackedMatrixTest {
                 }
             }
             float[] row = new float[cols + 2];
-            for (int r : new int[] {0, 17, 47}) {
+            for (int r : new int[] {0, n / 2 + 1, n - 1}) {
                 p.dequantizeRow(r, row, 2);
                 for (int c = 0; c < cols; c++) assertEquals(wq[r * cols + c], row[2 + c], 0f, "dequantizeRow " + r + " col " + c);
             }
-            assertThrows(IndexOutOfBoundsException.class, () -> p.dequantizeRow(48, row, 0), "row 48 is past the packed groups");
+            assertThrows(IndexOutOfBoundsException.class, () -> p.dequantizeRow(n, row, 0), "row " + n + " is past the packed groups");
         }
+    }
+
+    /** The copy's size per weight as the class comments document it; rows past the last group and unsupported shapes cost nothing. */
+    @Test
+    void packedBytesPerWeight() {
+        assumeTrue(TileKernel.available(), "needs 16-lane float vectors");
+        java.util.Map<GgmlType, Double> perWeight = java.util.Map.of(GgmlType.Q8_0, 1.125, GgmlType.Q4_0, 0.625, GgmlType.IQ4_NL, 0.625,
+                GgmlType.Q4_K, 0.59375, GgmlType.Q5_K, 0.71875, GgmlType.Q6_K, 1.078125, GgmlType.IQ4_XS, 0.546875);
+        perWeight.forEach((t, bpw) -> {
+            assertEquals(Math.round(48 * 512 * bpw), PackedMatrix.packedBytes(t, 53, 512), t.toString());
+            assertEquals(0, PackedMatrix.packedBytes(t, 15, 512), t + ": fewer rows than a group");
+        });
+        assertFalse(PackedMatrix.supports(GgmlType.Q5_K, 48, 320), "Q5_K rows are whole super-blocks");
+        MemorySegment s = QuantTesting.segment(48 * GgmlType.Q5_K.rowBytes(256));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PackedMatrix.pack(GgmlType.Q5_K, s, 0, 48, 320, null));
+        assertTrue(e.getMessage().contains("Q5_K"), e.getMessage());
     }
 
     @ParameterizedTest

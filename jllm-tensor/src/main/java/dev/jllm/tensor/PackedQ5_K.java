@@ -1,0 +1,139 @@
+package dev.jllm.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Q5_K weights repacked at load for 16-lane float vectors (see {@link PackedMatrix}): {@link PackedQ4_K}'s
+ * layout plus one word of fifth bits per row and sub-block. Each 256-column super-block of a group of
+ * 16 rows is {@link #SB} bytes:
+ * <pre>
+ *   bytes    0–63     f32 d of rows 0..15
+ *   bytes   64–127    f32 dmin of rows 0..15
+ *   bytes  128–255    sc[s][r]  at 128 + 16s + r: 6-bit scale of sub-block s (32 columns) of row r
+ *   bytes  256–383    m[s][r]   at 256 + 16s + r: 6-bit min
+ *   bytes  384–895    h[s][r]   at 384 + 64s + 4r: int32 (LE), bit j = fifth bit (value 16) of column 32s+j of row r
+ *   bytes  896–2943   at 896 + 256s + 16j + r (j &lt; 16): low 4 bits of column 32s+j in the low nibble,
+ *                     of column 32s+j+16 in the high nibble ({@link PackedQ4_K}'s arrangement)
+ * </pre>
+ * weight = d·sc·q − dmin·m with q = nibble | fifth bit, 5.75 bits (0.719 bytes) per weight against
+ * the file's 5.5. The fifth bits of a sub-block are one 16-lane int load; column j's bit is moved to
+ * bit 4 by one shift by j and masked, so each column costs two integer operations more than Q4_K's and
+ * the copy stays 1.05× the file (a whole byte per quant, as {@link PackedQ6_K} does, would be 1.6×).
+ */
+final class PackedQ5_K {
+    private PackedQ5_K() {}
+
+    static final int G = 16, QK = 256, SB = 896 + 8 * 256;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
+    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
+
+    static void pack(MemorySegment src, long off, long rowBytes, int g0, int g1, int nsb, MemorySegment dst) {
+        for (int g = g0; g < g1; g++) {
+            for (int b = 0; b < nsb; b++) {
+                long o = ((long) g * nsb + b) * SB;
+                for (int r = 0; r < G; r++) {
+                    long s = off + (long) (g * G + r) * rowBytes + (long) b * Q5_KFormat.BYTES;
+                    dst.set(QuantMath.FLOAT_LE, o + 4L * r, QuantMath.f16(src, s));
+                    dst.set(QuantMath.FLOAT_LE, o + 64 + 4L * r, QuantMath.f16(src, s + 2));
+                    for (int sb = 0; sb < 8; sb++) {
+                        int sm = QuantMath.scaleMinK4(sb, src, s + 4);
+                        dst.set(ValueLayout.JAVA_BYTE, o + 128 + 16L * sb + r, (byte) (sm & 0xFF));
+                        dst.set(ValueLayout.JAVA_BYTE, o + 256 + 16L * sb + r, (byte) (sm >> 8));
+                        // qh[l] bit sb is the fifth bit of weight 32sb + l (Q5_KFormat: bits 2c, 2c+1 for chunk c)
+                        int h = 0;
+                        for (int l = 0; l < 32; l++) h |= (src.get(ValueLayout.JAVA_BYTE, s + 16 + l) >> sb & 1) << l;
+                        dst.set(QuantMath.INT_LE, o + 384 + 64L * sb + 4L * r, h);
+                    }
+                    // chunk c of qs holds sub-block 2c in its low nibbles and 2c+1 in its high nibbles
+                    for (int c = 0; c < 4; c++) {
+                        for (int j = 0; j < 16; j++) {
+                            int a = src.get(ValueLayout.JAVA_BYTE, s + 48 + 32 * c + j) & 0xFF, e = src.get(ValueLayout.JAVA_BYTE, s + 48 + 32 * c + j + 16) & 0xFF;
+                            dst.set(ValueLayout.JAVA_BYTE, o + 896 + 256L * (2 * c) + 16L * j + r, (byte) (a & 0xF | (e & 0xF) << 4));
+                            dst.set(ValueLayout.JAVA_BYTE, o + 896 + 256L * (2 * c + 1) + 16L * j + r, (byte) (a >> 4 | e & 0xF0));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * out[outOff + 16g + lane] = row (16g + lane) · x for groups [g0, g1); sums = Σx per 32 columns
+     * ({@link PackedQ4_0#blockSums}) for the mins. One method with no vector crossing a call (C2 boxes
+     * vectors passed to methods it won't inline; the small helpers below are always inlined).
+     */
+    static void matvec(MemorySegment p, int nsb, float[] x, int xOff, float[] sums, float[] out, int outOff, int g0, int g1) {
+        for (int g = g0; g < g1; g++) {
+            long o = (long) g * nsb * SB;
+            FloatVector acc = FloatVector.zero(F);
+            for (int b = 0; b < nsb; b++, o += SB) {
+                FloatVector d = FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN);
+                FloatVector dmin = FloatVector.fromMemorySegment(F, p, o + 64, ByteOrder.LITTLE_ENDIAN);
+                for (int sb = 0; sb < 8; sb++) {
+                    long qo = o + 896 + 256L * sb;
+                    int xi = xOff + b * QK + 32 * sb;
+                    IntVector h = IntVector.fromMemorySegment(I, p, o + 384 + 64L * sb, ByteOrder.LITTLE_ENDIAN);
+                    IntVector hl = h.lanewise(VectorOperators.LSHL, 4), hh = h.lanewise(VectorOperators.LSHR, 12);
+                    FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
+                    for (int j = 0; j < 16; j += 2) {
+                        IntVector v = nibbles(p, qo + 16L * j), u = nibbles(p, qo + 16L * j + 16);
+                        s0 = lo5(v, hl, j).fma(FloatVector.broadcast(F, x[xi + j]), s0);
+                        s1 = hi5(v, hh, j).fma(FloatVector.broadcast(F, x[xi + j + 16]), s1);
+                        s2 = lo5(u, hl, j + 1).fma(FloatVector.broadcast(F, x[xi + j + 1]), s2);
+                        s3 = hi5(u, hh, j + 1).fma(FloatVector.broadcast(F, x[xi + j + 17]), s3);
+                    }
+                    FloatVector sc = d.mul(bytesAsFloats(p, o + 128 + 16L * sb)), m = dmin.mul(bytesAsFloats(p, o + 256 + 16L * sb));
+                    acc = s0.add(s1).add(s2.add(s3)).fma(sc, acc);
+                    acc = m.fma(FloatVector.broadcast(F, -sums[b * 8 + sb]), acc);
+                }
+            }
+            acc.intoArray(out, outOff + g * G);
+        }
+    }
+
+    private static FloatVector bytesAsFloats(MemorySegment p, long o) {
+        return (FloatVector) ByteVector.fromMemorySegment(B, p, o, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0);
+    }
+
+    private static IntVector nibbles(MemorySegment p, long o) {
+        return (IntVector) ByteVector.fromMemorySegment(B, p, o, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+    }
+
+    /** Column j of the sub-block: low nibble of v, fifth bit from hl = h &lt;&lt; 4 (bit j sits at bit j + 4). */
+    static FloatVector lo5(IntVector v, IntVector hl, int j) {
+        return (FloatVector) v.and(0x0F).or(hl.lanewise(VectorOperators.LSHR, j).and(0x10)).convertShape(VectorOperators.I2F, F, 0);
+    }
+
+    /** Column j + 16: high nibble of v, fifth bit from hh = h &gt;&gt;&gt; 12 (bit 16 + j sits at bit j + 4). */
+    static FloatVector hi5(IntVector v, IntVector hh, int j) {
+        return (FloatVector) v.lanewise(VectorOperators.LSHR, 4).or(hh.lanewise(VectorOperators.LSHR, j).and(0x10)).convertShape(VectorOperators.I2F, F, 0);
+    }
+
+    /** Group g as floats, column-major (tile[16·c + lane]), equal to {@link Q5_KFormat#dequantize}. */
+    static void dequantizeGroup(MemorySegment p, int nsb, int g, float[] tile) {
+        long o = (long) g * nsb * SB;
+        for (int b = 0; b < nsb; b++, o += SB) {
+            FloatVector d = FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN);
+            FloatVector dmin = FloatVector.fromMemorySegment(F, p, o + 64, ByteOrder.LITTLE_ENDIAN);
+            for (int sb = 0; sb < 8; sb++) {
+                FloatVector sc = d.mul(bytesAsFloats(p, o + 128 + 16L * sb)), m = dmin.mul(bytesAsFloats(p, o + 256 + 16L * sb));
+                IntVector h = IntVector.fromMemorySegment(I, p, o + 384 + 64L * sb, ByteOrder.LITTLE_ENDIAN);
+                IntVector hl = h.lanewise(VectorOperators.LSHL, 4), hh = h.lanewise(VectorOperators.LSHR, 12);
+                int c0 = b * QK + 32 * sb;
+                for (int j = 0; j < 16; j++) {
+                    IntVector v = nibbles(p, o + 896 + 256L * sb + 16L * j);
+                    sc.mul(lo5(v, hl, j)).sub(m).intoArray(tile, (c0 + j) * G);
+                    sc.mul(hi5(v, hh, j)).sub(m).intoArray(tile, (c0 + j + 16) * G);
+                }
+            }
+        }
+    }
+}
