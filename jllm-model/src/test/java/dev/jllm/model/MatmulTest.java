@@ -52,7 +52,9 @@ class MatmulTest {
             "Q5_0, 256, 320, 1", "Q5_0, 256, 320, 7", "Q5_1, 256, 320, 1", "Q5_1, 256, 320, 7",
             "Q8_0, 53, 320, 2", "Q8_0, 53, 320, 4", "Q8_0, 53, 320, 5", "Q8_0, 53, 320, 8", "Q8_0, 53, 320, 9", "Q8_0, 601, 256, 6",
             "Q4_0, 53, 320, 3", "Q4_0, 53, 320, 4", "Q4_0, 53, 320, 7", "Q4_0, 53, 320, 8", "Q4_0, 53, 320, 9", "Q4_0, 601, 256, 5",
-            "Q5_K, 600, 512, 1", "Q5_K, 53, 768, 2", "Q5_K, 53, 512, 3", "Q5_K, 600, 512, 20"})
+            "Q5_K, 600, 512, 1", "Q5_K, 53, 768, 2", "Q5_K, 53, 512, 3", "Q5_K, 600, 512, 20",
+            "Q4_1, 600, 256, 1", "Q4_1, 53, 320, 2", "Q4_1, 53, 320, 5", "Q4_1, 601, 256, 9",
+            "Q5_0, 53, 320, 3", "Q5_0, 601, 256, 9", "Q5_1, 53, 224, 4", "Q5_1, 600, 256, 20"})
     void matmulMatchesReference(GgmlType t, int rows, int cols, int T) {
         float[] x = new float[T * cols + 5];
         SplittableRandom r = new SplittableRandom(3);
@@ -67,9 +69,10 @@ class MatmulTest {
                 GgmlType t2 = switch (t) {
                     case Q4_K, Q5_K -> GgmlType.Q6_K; // Q4_K_M / Q5_K_M mix K-quants in one fused product
                     case Q6_K -> GgmlType.Q4_K;
+                    case Q4_1, Q5_0, Q5_1 -> GgmlType.Q8_0; // one needing Σx fused with one that does not
                     default -> t;
                 };
-                if (cols % 256 != 0) t2 = t;
+                if (cols % 256 != 0 && t2.blockSize == 256) t2 = t;
                 Matrix w2 = random(t2, 48, cols, 8, pack);
                 float[] o1 = new float[T * rows], o2 = new float[T * 48];
                 mm.matmul(x, T, w, o1, w2, o2, null, null);

@@ -6,8 +6,9 @@ import java.lang.foreign.MemorySegment;
 /**
  * A quantized matrix repacked at load into a layout made for 16-lane float vectors: rows are taken
  * 16 at a time (a group), and within a group the quants of one column of all 16 rows are adjacent,
- * with the scales as f32 (see {@link PackedQ8_0}, {@link PackedQ4_0}, {@link PackedQ4_K}, {@link PackedQ5_K},
- * {@link PackedQ6_K}, {@link PackedIQ4_NL}, {@link PackedIQ4_XS}). One vector load then feeds
+ * with the scales as f32 (see {@link PackedQ8_0}, {@link PackedQ4_0}, {@link PackedQ4_1}, {@link PackedQ5_0},
+ * {@link PackedQ5_1}, {@link PackedQ4_K}, {@link PackedQ5_K}, {@link PackedQ6_K}, {@link PackedIQ4_NL},
+ * {@link PackedIQ4_XS}). One vector load then feeds
  * 16 rows, so a matrix × vector product needs no horizontal reductions and streams the weights once.
  *
  * <p>Only whole groups are packed: rows past {@code groups()·16} stay with the caller (the original
@@ -32,7 +33,7 @@ public final class PackedMatrix {
     public static boolean supports(GgmlType t, int rows, int cols) {
         if (!Simd.OK || Simd.L != GROUP || rows < GROUP) return false;
         return switch (t) {
-            case Q4_0, Q8_0, IQ4_NL -> cols % 32 == 0;
+            case Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, IQ4_NL -> cols % 32 == 0;
             case Q4_K, Q5_K, Q6_K, IQ4_XS -> cols % 256 == 0;
             default -> false;
         };
@@ -40,8 +41,8 @@ public final class PackedMatrix {
 
     /**
      * Off-heap bytes {@link #pack} allocates for a matrix of this type and shape on this CPU (0 if it
-     * does not repack it): 16-row groups, f32 scales — Q8_0 1.125, Q4_0 and IQ4_NL 0.625, Q4_K 0.594,
-     * Q5_K 0.719, Q6_K 1.078, IQ4_XS 0.547 bytes per weight. For memory plans: the copy lives beside the memory-mapped original.
+     * does not repack it): 16-row groups, f32 scales — Q8_0 1.125, Q4_0 and IQ4_NL 0.625, Q4_1 and Q5_0
+     * 0.75, Q5_1 0.875, Q4_K 0.594, Q5_K 0.719, Q6_K 1.078, IQ4_XS 0.547 bytes per weight. For memory plans: the copy lives beside the memory-mapped original.
      */
     public static long packedBytes(GgmlType t, int rows, int cols) {
         if (!supports(t, rows, cols)) return 0;
@@ -49,6 +50,9 @@ public final class PackedMatrix {
         return switch (t) {
             case Q8_0 -> groups * nb * PackedQ8_0.BLOCK;
             case Q4_0 -> groups * nb * PackedQ4_0.BLOCK;
+            case Q4_1 -> groups * nb * PackedQ4_1.BLOCK;
+            case Q5_0 -> groups * nb * PackedQ5_0.BLOCK;
+            case Q5_1 -> groups * nb * PackedQ5_1.BLOCK;
             case Q4_K -> groups * nsb * PackedQ4_K.SB;
             case Q5_K -> groups * nsb * PackedQ5_K.SB;
             case IQ4_NL -> groups * nb * PackedIQ4_NL.BLOCK;
@@ -69,6 +73,9 @@ public final class PackedMatrix {
         Parallel.IntRangeBody body = switch (t) {
             case Q8_0 -> (g0, g1) -> PackedQ8_0.pack(src, off, rb, g0, g1, nb, dst);
             case Q4_0 -> (g0, g1) -> PackedQ4_0.pack(src, off, rb, g0, g1, nb, dst);
+            case Q4_1 -> (g0, g1) -> PackedQ4_1.pack(src, off, rb, g0, g1, nb, dst);
+            case Q5_0 -> (g0, g1) -> PackedQ5_0.pack(src, off, rb, g0, g1, nb, dst);
+            case Q5_1 -> (g0, g1) -> PackedQ5_1.pack(src, off, rb, g0, g1, nb, dst);
             case Q4_K -> (g0, g1) -> PackedQ4_K.pack(src, off, rb, g0, g1, nsb, dst);
             case Q5_K -> (g0, g1) -> PackedQ5_K.pack(src, off, rb, g0, g1, nsb, dst);
             case IQ4_NL -> (g0, g1) -> PackedIQ4_NL.pack(src, off, rb, g0, g1, nb, dst);
@@ -97,7 +104,7 @@ public final class PackedMatrix {
      */
     public int scratchLength() {
         return switch (type) {
-            case Q4_0, Q4_K, Q5_K -> nb;
+            case Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K -> nb;
             default -> 0;
         };
     }
@@ -115,6 +122,9 @@ public final class PackedMatrix {
         switch (type) {
             case Q8_0 -> PackedQ8_0.matvec(p, nb, x, xOff, out, outOff, g0, g1);
             case Q4_0 -> PackedQ4_0.matvec(p, nb, x, xOff, scratch, out, outOff, g0, g1);
+            case Q4_1 -> PackedQ4_1.matvec(p, nb, x, xOff, scratch, out, outOff, g0, g1);
+            case Q5_0 -> PackedQ5_0.matvec(p, nb, x, xOff, scratch, out, outOff, g0, g1);
+            case Q5_1 -> PackedQ5_1.matvec(p, nb, x, xOff, scratch, out, outOff, g0, g1);
             case Q4_K -> PackedQ4_K.matvec(p, nb / 8, x, xOff, scratch, out, outOff, g0, g1);
             case Q5_K -> PackedQ5_K.matvec(p, nb / 8, x, xOff, scratch, out, outOff, g0, g1);
             case IQ4_NL -> PackedIQ4_NL.matvec(p, nb, x, xOff, out, outOff, g0, g1);
@@ -123,9 +133,12 @@ public final class PackedMatrix {
         }
     }
 
-    /** True if {@link #matmul} has a fused small-batch kernel for this format (Q8_0, Q4_0, IQ4_NL, IQ4_XS). */
+    /** True if {@link #matmul} has a fused small-batch kernel for this format (the 32-column types and IQ4_XS). */
     public boolean batched() {
-        return type == GgmlType.Q8_0 || type == GgmlType.Q4_0 || type == GgmlType.IQ4_NL || type == GgmlType.IQ4_XS;
+        return switch (type) {
+            case Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL, IQ4_XS -> true;
+            default -> false;
+        };
     }
 
     /**
@@ -144,6 +157,9 @@ public final class PackedMatrix {
             switch (type) {
                 case Q8_0 -> PackedQ8_0.mul4(p, nb, x, x0, n, out, o, ld, g0, g1);
                 case Q4_0 -> PackedQ4_0.mul4(p, nb, x, x0, n, out, o, ld, g0, g1);
+                case Q4_1 -> PackedQ4_1.mul4(p, nb, x, x0, n, out, o, ld, g0, g1);
+                case Q5_0 -> PackedQ5_0.mul4(p, nb, x, x0, n, out, o, ld, g0, g1);
+                case Q5_1 -> PackedQ5_1.mul4(p, nb, x, x0, n, out, o, ld, g0, g1);
                 case IQ4_NL -> PackedIQ4_NL.mul4(p, nb, x, x0, n, out, o, ld, g0, g1);
                 default -> PackedIQ4_XS.mul4(p, nb / 8, x, x0, n, out, o, ld, g0, g1);
             }
@@ -174,6 +190,9 @@ public final class PackedMatrix {
         switch (type) {
             case Q8_0 -> PackedQ8_0.dequantizeGroup(p, nb, g, tile);
             case Q4_0 -> PackedQ4_0.dequantizeGroup(p, nb, g, tile);
+            case Q4_1 -> PackedQ4_1.dequantizeGroup(p, nb, g, tile);
+            case Q5_0 -> PackedQ5_0.dequantizeGroup(p, nb, g, tile);
+            case Q5_1 -> PackedQ5_1.dequantizeGroup(p, nb, g, tile);
             case Q4_K -> PackedQ4_K.dequantizeGroup(p, nb / 8, g, tile);
             case Q5_K -> PackedQ5_K.dequantizeGroup(p, nb / 8, g, tile);
             case IQ4_NL -> PackedIQ4_NL.dequantizeGroup(p, nb, g, tile);

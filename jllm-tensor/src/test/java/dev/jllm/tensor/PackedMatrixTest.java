@@ -19,7 +19,7 @@ class PackedMatrixTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q8_0", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "IQ4_XS"})
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "IQ4_XS"})
     void packedMatvecAndTilesMatchReference(GgmlType t) {
         assumeTrue(TileKernel.available(), "needs 16-lane float vectors");
         BlockFormat f = BlockFormats.of(t);
@@ -35,7 +35,7 @@ class PackedMatrixTest {
      * of one whole group and one row more, with an odd number of blocks per row.
      */
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_K", "Q5_K", "Q6_K"})
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K"})
     void packedKernelsMatchReferenceOnRandomBlocks(GgmlType t) {
         assumeTrue(TileKernel.available(), "needs 16-lane float vectors");
         BlockFormat f = BlockFormats.of(t);
@@ -113,6 +113,7 @@ class PackedMatrixTest {
     void packedBytesPerWeight() {
         assumeTrue(TileKernel.available(), "needs 16-lane float vectors");
         java.util.Map<GgmlType, Double> perWeight = java.util.Map.of(GgmlType.Q8_0, 1.125, GgmlType.Q4_0, 0.625, GgmlType.IQ4_NL, 0.625,
+                GgmlType.Q4_1, 0.75, GgmlType.Q5_0, 0.75, GgmlType.Q5_1, 0.875,
                 GgmlType.Q4_K, 0.59375, GgmlType.Q5_K, 0.71875, GgmlType.Q6_K, 1.078125, GgmlType.IQ4_XS, 0.546875);
         perWeight.forEach((t, bpw) -> {
             assertEquals(Math.round(48 * 512 * bpw), PackedMatrix.packedBytes(t, 53, 512), t.toString());
@@ -125,7 +126,7 @@ class PackedMatrixTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q8_0", "IQ4_NL", "IQ4_XS"})
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "IQ4_NL", "IQ4_XS"})
     void batchedMatmulMatchesReference(GgmlType t) {
         assumeTrue(TileKernel.available(), "needs 16-lane float vectors");
         BlockFormat f = BlockFormats.of(t);

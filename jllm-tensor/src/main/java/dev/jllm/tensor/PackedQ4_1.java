@@ -1,0 +1,136 @@
+package dev.jllm.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Q4_1 weights repacked at load for 16-lane float vectors (see {@link PackedMatrix}): {@link PackedQ4_0}'s
+ * layout with the block minimum beside the scale. Each 32-column block of a group of 16 rows is
+ * {@link #BLOCK} bytes:
+ * <pre>
+ *   bytes    0–63    f32 scale d of rows 0..15
+ *   bytes   64–127   f32 minimum m of rows 0..15
+ *   bytes  128–383   qs[j] of row r at 128 + 16j + r, j &lt; 16 (the stored byte unchanged: column j in
+ *                    its low nibble, column j+16 in its high nibble)
+ * </pre>
+ * weight = d·q + m; 6 bits (0.75 bytes) per weight against the file's 5. A block's dot is
+ * d·Σq·x + m·Σx, with Σx per block once per vector ({@link PackedQ4_0#blockSums}), so the loop is Q4_0's.
+ */
+final class PackedQ4_1 {
+    private PackedQ4_1() {}
+
+    static final int G = 16, QK = 32, BLOCK = 128 + QK / 2 * G;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
+    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
+
+    static void pack(MemorySegment src, long off, long rowBytes, int g0, int g1, int nb, MemorySegment dst) {
+        for (int g = g0; g < g1; g++) {
+            for (int b = 0; b < nb; b++) {
+                long o = ((long) g * nb + b) * BLOCK;
+                for (int r = 0; r < G; r++) {
+                    long s = off + (long) (g * G + r) * rowBytes + (long) b * Q4_1Format.BYTES;
+                    dst.set(QuantMath.FLOAT_LE, o + 4L * r, QuantMath.f16(src, s));
+                    dst.set(QuantMath.FLOAT_LE, o + 64 + 4L * r, QuantMath.f16(src, s + 2));
+                    for (int j = 0; j < QK / 2; j++) dst.set(ValueLayout.JAVA_BYTE, o + 128 + 16L * j + r, src.get(ValueLayout.JAVA_BYTE, s + 4 + j));
+                }
+            }
+        }
+    }
+
+    /**
+     * out[outOff + 16g + lane] = row (16g + lane) · x, for groups g in [g0, g1); sums from
+     * {@link PackedQ4_0#blockSums}. One method with no vector crossing a call (see {@link PackedQ4_0#matvec}).
+     */
+    static void matvec(MemorySegment p, int nb, float[] x, int xOff, float[] sums, float[] out, int outOff, int g0, int g1) {
+        for (int g = g0; g < g1; g++) {
+            long o = (long) g * nb * BLOCK;
+            FloatVector acc = FloatVector.zero(F);
+            for (int b = 0; b < nb; b++, o += BLOCK) {
+                int xi = xOff + b * QK;
+                FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
+                for (int j = 0; j < QK / 2; j += 2) {
+                    IntVector v = nibbles(p, o + 128 + 16L * j), u = nibbles(p, o + 144 + 16L * j);
+                    s0 = lo(v).fma(FloatVector.broadcast(F, x[xi + j]), s0);
+                    s1 = hi(v).fma(FloatVector.broadcast(F, x[xi + j + 16]), s1);
+                    s2 = lo(u).fma(FloatVector.broadcast(F, x[xi + j + 1]), s2);
+                    s3 = hi(u).fma(FloatVector.broadcast(F, x[xi + j + 17]), s3);
+                }
+                acc = s0.add(s1).add(s2.add(s3)).fma(FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN), acc);
+                acc = FloatVector.fromMemorySegment(F, p, o + 64, ByteOrder.LITTLE_ENDIAN).fma(FloatVector.broadcast(F, sums[b]), acc);
+            }
+            acc.intoArray(out, outOff + g * G);
+        }
+    }
+
+    private static IntVector nibbles(MemorySegment p, long o) {
+        return (IntVector) ByteVector.fromMemorySegment(B, p, o, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+    }
+
+    private static FloatVector lo(IntVector v) {
+        return (FloatVector) v.and(0x0F).convertShape(VectorOperators.I2F, F, 0);
+    }
+
+    private static FloatVector hi(IntVector v) {
+        return (FloatVector) v.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0);
+    }
+
+    /**
+     * Batched kernel for up to 4 tokens, as {@link PackedQ4_0#mul4}: each column of 16 weights is decoded
+     * once to floats (equal to {@link #dequantizeGroup}) and FMA'd with each token's broadcast activation
+     * into one accumulator per token; tokens ≥ n (1 ≤ n ≤ 4) repeat the last one and are not stored.
+     */
+    static void mul4(MemorySegment p, int nb, float[] x, int x0, int n, float[] out, int outOff, int ld, int g0, int g1) {
+        final int cols = nb * QK;
+        int x1 = x0 + Math.min(1, n - 1) * cols;
+        int x2 = x0 + Math.min(2, n - 1) * cols;
+        int x3 = x0 + Math.min(3, n - 1) * cols;
+        for (int g = g0; g < g1; g++) {
+            long o = (long) g * nb * BLOCK;
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            for (int b = 0; b < nb; b++, o += BLOCK) {
+                FloatVector d = FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN);
+                FloatVector m = FloatVector.fromMemorySegment(F, p, o + 64, ByteOrder.LITTLE_ENDIAN);
+                int c = b * QK;
+                for (int j = 0; j < QK / 2; j++) {
+                    IntVector v = nibbles(p, o + 128 + 16L * j);
+                    FloatVector w = lo(v).mul(d).add(m);
+                    a0 = w.fma(FloatVector.broadcast(F, x[x0 + c + j]), a0);
+                    a1 = w.fma(FloatVector.broadcast(F, x[x1 + c + j]), a1);
+                    a2 = w.fma(FloatVector.broadcast(F, x[x2 + c + j]), a2);
+                    a3 = w.fma(FloatVector.broadcast(F, x[x3 + c + j]), a3);
+                    w = hi(v).mul(d).add(m);
+                    a0 = w.fma(FloatVector.broadcast(F, x[x0 + c + j + 16]), a0);
+                    a1 = w.fma(FloatVector.broadcast(F, x[x1 + c + j + 16]), a1);
+                    a2 = w.fma(FloatVector.broadcast(F, x[x2 + c + j + 16]), a2);
+                    a3 = w.fma(FloatVector.broadcast(F, x[x3 + c + j + 16]), a3);
+                }
+            }
+            int oo = outOff + g * G;
+            a0.intoArray(out, oo);
+            if (n > 1) a1.intoArray(out, oo + 1 * ld);
+            if (n > 2) a2.intoArray(out, oo + 2 * ld);
+            if (n > 3) a3.intoArray(out, oo + 3 * ld);
+        }
+    }
+
+    /** Group g as floats, column-major: tile[16·c + lane] = W[16g + lane][c] (equal to {@link Q4_1Format#dequantize}: q·d + m, no FMA). */
+    static void dequantizeGroup(MemorySegment p, int nb, int g, float[] tile) {
+        long o = (long) g * nb * BLOCK;
+        for (int b = 0; b < nb; b++, o += BLOCK) {
+            FloatVector d = FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN);
+            FloatVector m = FloatVector.fromMemorySegment(F, p, o + 64, ByteOrder.LITTLE_ENDIAN);
+            for (int j = 0; j < QK / 2; j++) {
+                IntVector v = nibbles(p, o + 128 + 16L * j);
+                lo(v).mul(d).add(m).intoArray(tile, (b * QK + j) * G);
+                hi(v).mul(d).add(m).intoArray(tile, (b * QK + j + 16) * G);
+            }
+        }
+    }
+}
