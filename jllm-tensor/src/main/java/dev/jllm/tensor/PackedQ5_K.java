@@ -82,16 +82,17 @@ final class PackedQ5_K {
                     int xi = xOff + b * QK + 32 * sb;
                     IntVector h = IntVector.fromMemorySegment(I, p, o + 384 + 64L * sb, ByteOrder.LITTLE_ENDIAN);
                     IntVector hl = h.lanewise(VectorOperators.LSHL, 4), hh = h.lanewise(VectorOperators.LSHR, 12);
-                    FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
-                    for (int j = 0; j < 16; j += 2) {
-                        IntVector v = nibbles(p, qo + 16L * j), u = nibbles(p, qo + 16L * j + 16);
+                    // one column pair per iteration (C2 unrolls it): Q4_K's hand-unrolled pair of pairs made
+                    // this method so large that C2 stopped inlining at NodeCountInliningCutoff and boxed a
+                    // vector per sub-block (96 bytes allocated per sub-block, seen with ThreadMXBean)
+                    FloatVector s0 = FloatVector.zero(F), s1 = s0;
+                    for (int j = 0; j < 16; j++) {
+                        IntVector v = nibbles(p, qo + 16L * j);
                         s0 = lo5(v, hl, j).fma(FloatVector.broadcast(F, x[xi + j]), s0);
                         s1 = hi5(v, hh, j).fma(FloatVector.broadcast(F, x[xi + j + 16]), s1);
-                        s2 = lo5(u, hl, j + 1).fma(FloatVector.broadcast(F, x[xi + j + 1]), s2);
-                        s3 = hi5(u, hh, j + 1).fma(FloatVector.broadcast(F, x[xi + j + 17]), s3);
                     }
                     FloatVector sc = d.mul(bytesAsFloats(p, o + 128 + 16L * sb)), m = dmin.mul(bytesAsFloats(p, o + 256 + 16L * sb));
-                    acc = s0.add(s1).add(s2.add(s3)).fma(sc, acc);
+                    acc = s0.add(s1).fma(sc, acc);
                     acc = m.fma(FloatVector.broadcast(F, -sums[b * 8 + sb]), acc);
                 }
             }
