@@ -119,6 +119,9 @@ public final class PackedMatrix {
         if (g0 < 0 || g1 > groups || xOff < 0 || xOff + cols > x.length || outOff < 0 || outOff + g1 * GROUP > out.length) {
             throw new IndexOutOfBoundsException("groups [" + g0 + ", " + g1 + ") of " + groups + ", x " + x.length + " from " + xOff + ", out " + out.length + " from " + outOff);
         }
+        if (scratchLength() > 0 && (scratch == null || scratch.length < scratchLength())) {
+            throw new IllegalArgumentException(type + " needs " + scratchLength() + " floats of scratch filled by prepare(), got " + (scratch == null ? "null" : scratch.length));
+        }
         switch (type) {
             case Q8_0 -> PackedQ8_0.matvec(p, nb, x, xOff, out, outOff, g0, g1);
             case Q4_0 -> PackedQ4_0.matvec(p, nb, x, xOff, scratch, out, outOff, g0, g1);

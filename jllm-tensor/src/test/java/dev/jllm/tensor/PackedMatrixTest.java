@@ -83,6 +83,10 @@ class PackedMatrixTest {
             float[] scratch = new float[p.scratchLength()];
             p.prepare(x, xOff, scratch);
             float[] out = new float[1 + n + 1];
+            if (p.scratchLength() > 0) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> p.matvec(x, xOff, new float[p.scratchLength() - 1], out, 1, 0, groups));
+                assertTrue(e.getMessage().contains("prepare"), e.getMessage());
+            }
             out[n + 1] = 77;
             p.matvec(x, xOff, scratch, out, 1, 0, groups);
             assertEquals(77, out[n + 1]);
