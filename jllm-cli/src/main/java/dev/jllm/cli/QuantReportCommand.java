@@ -137,13 +137,16 @@ final class QuantReportCommand implements Callable<Integer> {
 
     /**
      * A short greedy run, timed: prefill of the probe prompt (first-token latency = that forward pass), then
-     * decode tokens one at a time. The whole probe runs once untimed first, so both the prefill and the one-token
-     * kernels are compiled (a prefill-only warm-up left decode cold: 28 to 440 tok/s between rows of one report), then
-     * three timed runs; each column is the median of the three. On a shared machine these are still noisy.
+     * decode tokens one at a time. The whole probe runs untimed first, again and again for at least two seconds, so
+     * both the prefill and the one-token kernels are compiled by C2 before timing (a prefill-only warm-up left decode
+     * cold: 28 to 440 tok/s between rows of one report; one warm-up run of a tiny model's 4 ms probe is too short for
+     * the compiler), then three timed runs; each column is the median of the three. On a shared machine these are
+     * still noisy.
      */
     static double[] speed(LoadedModel lm, int[] prompt, int n) {
         Transformer tr = lm.transformer(GgmlType.F16, prompt.length + n + 16);
-        probe(tr, prompt, n);
+        long warmUntil = System.nanoTime() + 2_000_000_000L;
+        do probe(tr, prompt, n); while (System.nanoTime() < warmUntil);
         double[][] runs = new double[3][];
         for (int r = 0; r < runs.length; r++) runs[r] = probe(tr, prompt, n);
         double[] median = new double[3];
