@@ -104,7 +104,7 @@ final class QuantReportCommand implements Callable<Integer> {
                     default -> { }
                 }
                 run(err, args.toArray(String[]::new));
-                rows.add(measure(t, m, q, base, th, probe, "jllm " + String.join(" ", args), err));
+                rows.add(measure(t, m, q, base, rows.get(0).ppl(), th, probe, "jllm " + String.join(" ", args), err));
                 Row last = rows.get(rows.size() - 1);
                 err.printf(Locale.ROOT, "%s %s: PPL %.4f (%+.2f%%), mean KLD %.5f, same top %.2f%%%n", t, m, last.ppl(), last.deltaPplPct(),
                         last.meanKld(), last.sameTopPct());
@@ -125,12 +125,20 @@ final class QuantReportCommand implements Callable<Integer> {
         return 0;
     }
 
-    private Row measure(String type, String method, Path q, Path base, int th, int[] probe, String command, PrintWriter err) throws Exception {
+    /**
+     * ΔPPL is against the base row's perplexity, computed from its full logits. The KL statistics' own PPL(base) comes
+     * from llama-perplexity's compressed base file, where a log-probability more than 16 below the row's maximum is
+     * stored as that floor: on text a model finds very unlikely (a chat model reading plain user lines) it understates
+     * PPL(base) by up to 5 %, and ΔPPL against it was inflated by as much (+38 % for +32 %). jllm perplexity
+     * --kl-divergence keeps llama-perplexity's printout, floor included.
+     */
+    private Row measure(String type, String method, Path q, Path base, double basePpl, int th, int[] probe, String command, PrintWriter err)
+            throws Exception {
         KlDivergence.Base b = KlDivergence.readBase(base);
         try (LoadedModel lm = LoadedModel.open(q, null, th)) {
             KlStats s = KlDivergence.compare(lm.transformer(GgmlType.F16, b.nCtx()), b, lm.tokenizer.chunkBos(), line -> { });
             double[] speed = speed(lm, probe, speedDecode);
-            return new Row(type, method, q.toString(), Files.size(q), bpw(q), s.pplQ(), 100 * (s.pplQ() / s.pplBase() - 1), s.meanKld(),
+            return new Row(type, method, q.toString(), Files.size(q), bpw(q), s.pplQ(), 100 * (s.pplQ() / basePpl - 1), s.meanKld(),
                     100 * s.sameTopP(), speed[0], speed[1], speed[2], command);
         }
     }

@@ -78,8 +78,11 @@ class QuantMethodsTest {
         assertEquals(0, r.code(), r.err());
         JsonNode rep = new ObjectMapper().readTree(out.resolve("report.json").toFile());
         assertEquals(1 + 2 * 3, rep.get("rows").size());
+        double basePpl = rep.get("rows").get(0).get("ppl").asDouble();
         for (JsonNode row : rep.get("rows")) {
             assertTrue(row.get("ppl").asDouble() > 1, row.toString());
+            // ΔPPL is against the base row's PPL (not the KL file's floored PPL(base)): the table's columns agree
+            assertEquals(100 * (row.get("ppl").asDouble() / basePpl - 1), row.get("deltaPplPct").asDouble(), 1e-9, row.toString());
             if (!row.get("method").asText().equals("-")) assertTrue(row.get("meanKld").asDouble() > 0, row.toString());
         }
         JsonNode q8 = rep.get("rows").get(4);
