@@ -18,7 +18,6 @@ cd "$(dirname "$0")/.."
 JLLM=${JLLM:-./jllm}; PRESET=${PRESET:-llama-3.2-1b}; P=${P:-512}; N=${N:-128}; REPS=${REPS:-3}; THREADS=${THREADS:-2}; DEPTH=${DEPTH:-0}
 MODELS=${MODELS:-$OUT/models}
 mkdir -p "$OUT/raw" "$MODELS"
-llama_commit=$("$LLAMA_BENCH" --version 2>&1 | grep -o "([0-9a-f]*)" | head -1 | tr -d '()' || true)
 jllm_commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 f16="$MODELS/$PRESET-f16.gguf"
 [ -f "$f16" ] || $JLLM init --preset "$PRESET" --type f16 --random --seed 1 "$f16" > /dev/null
@@ -32,7 +31,7 @@ for t in "${types[@]}"; do
     "$LLAMA_BENCH" -m "$m" -p "$P" -n "$N" -r "$REPS" -t "$THREADS" -d "$DEPTH" -o json > "$OUT/raw/$t-$r.llama.json" 2> "$OUT/raw/$t-$r.llama.log"
   done
 done
-python3 - "$OUT" "$TYPES" "$RUNS" "$P" "$N" "$DEPTH" "$jllm_commit" "$llama_commit" "$PRESET" <<'PY'
+python3 - "$OUT" "$TYPES" "$RUNS" "$P" "$N" "$DEPTH" "$jllm_commit" "" "$PRESET" <<'PY'
 import json, sys, os, platform
 out, types, runs, p, n, depth, jc, lc, preset = sys.argv[1], sys.argv[2].split(","), int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6], sys.argv[7], sys.argv[8], sys.argv[9]
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
@@ -41,6 +40,7 @@ for t in types:
     for r in range(1, runs + 1):
         j = json.load(open(f"{out}/raw/{t}-{r}.jllm.json"))
         l = json.load(open(f"{out}/raw/{t}-{r}.llama.json"))
+        lc = lc or l[0].get("build_commit", "")  # llama-bench has no --version; its JSON names its build
         pp = next(x for x in l if x["n_prompt"] > 0 and x["n_gen"] == 0)
         tg = next(x for x in l if x["n_gen"] > 0 and x["n_prompt"] == 0)
         jp, jt = j[f"pp{p}"], j[f"tg{n}"]
