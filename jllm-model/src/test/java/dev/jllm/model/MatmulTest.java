@@ -54,7 +54,11 @@ class MatmulTest {
             "Q4_0, 53, 320, 3", "Q4_0, 53, 320, 4", "Q4_0, 53, 320, 7", "Q4_0, 53, 320, 8", "Q4_0, 53, 320, 9", "Q4_0, 601, 256, 5",
             "Q5_K, 600, 512, 1", "Q5_K, 53, 768, 2", "Q5_K, 53, 512, 3", "Q5_K, 600, 512, 20",
             "Q4_1, 600, 256, 1", "Q4_1, 53, 320, 2", "Q4_1, 53, 320, 5", "Q4_1, 601, 256, 9",
-            "Q5_0, 53, 320, 3", "Q5_0, 601, 256, 9", "Q5_1, 53, 224, 4", "Q5_1, 600, 256, 20"})
+            "Q5_0, 53, 320, 3", "Q5_0, 601, 256, 9", "Q5_1, 53, 224, 4", "Q5_1, 600, 256, 20",
+            // K-quant batched kernels (2..8 tokens) and the tile path past them, fused as in Q4_K_M / Q5_K_M
+            "Q4_K, 53, 512, 2", "Q4_K, 53, 768, 3", "Q4_K, 601, 512, 8", "Q4_K, 53, 512, 17",
+            "Q5_K, 53, 512, 2", "Q5_K, 53, 768, 5", "Q5_K, 601, 512, 8", "Q5_K, 53, 768, 17",
+            "Q6_K, 53, 256, 2", "Q6_K, 53, 768, 3", "Q6_K, 601, 512, 8", "Q6_K, 53, 256, 17"})
     void matmulMatchesReference(GgmlType t, int rows, int cols, int T) {
         float[] x = new float[T * cols + 5];
         SplittableRandom r = new SplittableRandom(3);
@@ -82,6 +86,11 @@ class MatmulTest {
                 mm.matmul(x, T, w2, o2, w, o3, null, null); // the one needing Σx second
                 assertMatches(w2, x, T, o2);
                 assertMatches(w, x, T, o3);
+                float[] q = new float[T * rows], k = new float[T * rows], v = new float[T * 48];
+                mm.matmul(x, T, w, q, w, k, w2, v); // three in one loop, as Q/K/V with a Q6_K V in Q4_K_M
+                assertMatches(w, x, T, q);
+                assertMatches(w, x, T, k);
+                assertMatches(w2, x, T, v);
             }
         }
     }

@@ -9,12 +9,19 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** Logits of a prompt run as one batch (tile kernel) equal those of the same prompt decoded token by token. */
+/**
+ * Logits of a prompt run as one batch (tile kernel), and in batches of 2–8 tokens (the fused
+ * small-batch kernels of repacked types), equal those of the same prompt decoded token by token; a
+ * decode step of two sequences equals each sequence's own step.
+ */
 class PrefillDecodeConsistencyTest {
     @TempDir Path tmp;
 
+    /** 40 tokens in batches of 2..8: each batch goes through {@code PackedMatrix.matmul} (1–2 passes of 4 tokens). */
+    static final int[] CHUNKS = {2, 3, 8, 5, 4, 7, 6, 2, 3};
+
     @ParameterizedTest
-    @CsvSource({"llama, F32", "qwen3, F32", "llama, Q8_0", "llama, Q4_0"})
+    @CsvSource({"llama, F32", "qwen3, F32", "llama, Q8_0", "llama, Q4_0", "llama, Q4_K", "llama, Q5_K", "llama, Q6_K"})
     void batchEqualsTokenByToken(String arch, GgmlType type) throws Exception {
         ModelConfig c = new ModelConfig(arch, 256, 512, 3, 4, 2, 64, 600, 256, 1e-5f, 10000f, true);
         Path model = tmp.resolve(arch + ".gguf");
@@ -27,11 +34,33 @@ class PrefillDecodeConsistencyTest {
             int s1 = tr.cache().allocate();
             List<float[][]> batch = tr.forward(Batch.of(s1, toks, 0, Batch.Logits.ALL));
             int s2 = tr.cache().allocate();
-            for (int i = 0; i < n; i++) {
-                float[] one = tr.forward(Batch.of(s2, new int[] {toks[i]}, i, Batch.Logits.LAST)).get(0)[0];
-                float[] all = batch.get(0)[i];
-                for (int v = 0; v < one.length; v++) assertEquals(one[v], all[v], 2e-3f * (1 + Math.abs(one[v])), arch + " " + type + " pos " + i + " v " + v);
+            float[][] one = new float[n][];
+            for (int i = 0; i < n; i++) one[i] = tr.forward(Batch.of(s2, new int[] {toks[i]}, i, Batch.Logits.LAST)).get(0)[0];
+            int s3 = tr.cache().allocate();
+            float[][] chunked = new float[n][];
+            int pos = 0;
+            for (int k : CHUNKS) {
+                float[][] out = tr.forward(Batch.of(s3, java.util.Arrays.copyOfRange(toks, pos, pos + k), pos, Batch.Logits.ALL)).get(0);
+                System.arraycopy(out, 0, chunked, pos, k);
+                pos += k;
             }
+            assertEquals(n, pos);
+            for (int i = 0; i < n; i++) {
+                assertClose(one[i], batch.get(0)[i], arch + " " + type + " batch of " + n + ", pos " + i);
+                assertClose(one[i], chunked[i], arch + " " + type + " batches of 2-8, pos " + i);
+            }
+            // one decode step of two sequences (T = 2) against the same token decoded by one sequence alone
+            int next = 123;
+            List<float[][]> two = tr.forward(new Batch(List.of(new Batch.Entry(s1, new int[] {next}, n, Batch.Logits.LAST),
+                    new Batch.Entry(s3, new int[] {next}, n, Batch.Logits.LAST))));
+            float[] alone = tr.forward(Batch.of(s2, new int[] {next}, n, Batch.Logits.LAST)).get(0)[0];
+            assertClose(alone, two.get(0)[0], arch + " " + type + " two-sequence step, first");
+            assertClose(alone, two.get(1)[0], arch + " " + type + " two-sequence step, second");
         }
+    }
+
+    static void assertClose(float[] want, float[] got, String what) {
+        assertEquals(want.length, got.length, what);
+        for (int v = 0; v < want.length; v++) assertEquals(want[v], got[v], 2e-3f * (1 + Math.abs(want[v])), what + " v " + v);
     }
 }

@@ -136,10 +136,10 @@ public final class PackedMatrix {
         }
     }
 
-    /** True if {@link #matmul} has a fused small-batch kernel for this format (the 32-column types and IQ4_XS). */
+    /** True if {@link #matmul} has a fused small-batch kernel for this format (every type {@link #pack} handles). */
     public boolean batched() {
         return switch (type) {
-            case Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL, IQ4_XS -> true;
+            case Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL, IQ4_XS, Q4_K, Q5_K, Q6_K -> true;
             default -> false;
         };
     }
@@ -164,7 +164,10 @@ public final class PackedMatrix {
                 case Q5_0 -> PackedQ5_0.mul4(p, nb, x, x0, n, out, o, ld, g0, g1);
                 case Q5_1 -> PackedQ5_1.mul4(p, nb, x, x0, n, out, o, ld, g0, g1);
                 case IQ4_NL -> PackedIQ4_NL.mul4(p, nb, x, x0, n, out, o, ld, g0, g1);
-                default -> PackedIQ4_XS.mul4(p, nb / 8, x, x0, n, out, o, ld, g0, g1);
+                case IQ4_XS -> PackedIQ4_XS.mul4(p, nb / 8, x, x0, n, out, o, ld, g0, g1);
+                case Q4_K -> PackedQ4_K.mul4(p, nb / 8, x, x0, n, out, o, ld, g0, g1);
+                case Q5_K -> PackedQ5_K.mul4(p, nb / 8, x, x0, n, out, o, ld, g0, g1);
+                default -> PackedQ6_K.mul4(p, nb / 8, x, x0, n, out, o, ld, g0, g1);
             }
         }
     }

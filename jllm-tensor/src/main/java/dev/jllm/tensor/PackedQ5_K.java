@@ -100,6 +100,54 @@ final class PackedQ5_K {
         }
     }
 
+    /**
+     * Batched kernel for up to 4 tokens: out[outOff + t·ld + 16g + lane] = row (16g + lane) · x[x0 + t·cols ..]
+     * for t &lt; n (1 ≤ n ≤ 4), groups g in [g0, g1), as {@link PackedQ4_K#mul4}: each column of 16 quants
+     * is read once, decoded to the weights {@link #dequantizeGroup} gives (d·sc·q − dmin·m, same float
+     * operations) and FMA'd with each token's broadcast activation into one accumulator per token;
+     * tokens ≥ n repeat the last one and are not stored. One column pair per iteration, as in
+     * {@link #matvec}: a larger body passes C2's inlining node budget and boxes vectors.
+     */
+    static void mul4(MemorySegment p, int nsb, float[] x, int x0, int n, float[] out, int outOff, int ld, int g0, int g1) {
+        final int cols = nsb * QK;
+        int x1 = x0 + Math.min(1, n - 1) * cols;
+        int x2 = x0 + Math.min(2, n - 1) * cols;
+        int x3 = x0 + Math.min(3, n - 1) * cols;
+        for (int g = g0; g < g1; g++) {
+            long o = (long) g * nsb * SB;
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            for (int b = 0; b < nsb; b++, o += SB) {
+                FloatVector d = FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN);
+                FloatVector dmin = FloatVector.fromMemorySegment(F, p, o + 64, ByteOrder.LITTLE_ENDIAN);
+                for (int sb = 0; sb < 8; sb++) {
+                    FloatVector sc = d.mul(bytesAsFloats(p, o + 128 + 16L * sb)), m = dmin.mul(bytesAsFloats(p, o + 256 + 16L * sb));
+                    IntVector h = IntVector.fromMemorySegment(I, p, o + 384 + 64L * sb, ByteOrder.LITTLE_ENDIAN);
+                    IntVector hl = h.lanewise(VectorOperators.LSHL, 4), hh = h.lanewise(VectorOperators.LSHR, 12);
+                    long qo = o + 896 + 256L * sb;
+                    int c = b * QK + 32 * sb;
+                    for (int j = 0; j < 16; j++) {
+                        IntVector v = nibbles(p, qo + 16L * j);
+                        FloatVector w = sc.mul(lo5(v, hl, j)).sub(m);
+                        a0 = w.fma(FloatVector.broadcast(F, x[x0 + c + j]), a0);
+                        a1 = w.fma(FloatVector.broadcast(F, x[x1 + c + j]), a1);
+                        a2 = w.fma(FloatVector.broadcast(F, x[x2 + c + j]), a2);
+                        a3 = w.fma(FloatVector.broadcast(F, x[x3 + c + j]), a3);
+                        w = sc.mul(hi5(v, hh, j)).sub(m);
+                        a0 = w.fma(FloatVector.broadcast(F, x[x0 + c + j + 16]), a0);
+                        a1 = w.fma(FloatVector.broadcast(F, x[x1 + c + j + 16]), a1);
+                        a2 = w.fma(FloatVector.broadcast(F, x[x2 + c + j + 16]), a2);
+                        a3 = w.fma(FloatVector.broadcast(F, x[x3 + c + j + 16]), a3);
+                    }
+                }
+            }
+            int oo = outOff + g * G;
+            a0.intoArray(out, oo);
+            if (n > 1) a1.intoArray(out, oo + ld);
+            if (n > 2) a2.intoArray(out, oo + 2 * ld);
+            if (n > 3) a3.intoArray(out, oo + 3 * ld);
+        }
+    }
+
     private static FloatVector bytesAsFloats(MemorySegment p, long o) {
         return (FloatVector) ByteVector.fromMemorySegment(B, p, o, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0);
     }

@@ -82,6 +82,44 @@ final class PackedQ6_K {
         }
     }
 
+    /**
+     * Batched kernel for up to 4 tokens: out[outOff + t·ld + 16g + lane] = row (16g + lane) · x[x0 + t·cols ..]
+     * for t &lt; n (1 ≤ n ≤ 4), groups g in [g0, g1), as {@link PackedQ8_0#mul4} with a scale per 16
+     * columns: each column of 16 quants is read once, decoded to the weights {@link #dequantizeGroup}
+     * gives (d·sc times q − 32) and FMA'd with each token's broadcast activation into one accumulator
+     * per token; tokens ≥ n repeat the last one and are not stored. One method, no vector crossing a call.
+     */
+    static void mul4(MemorySegment p, int nsb, float[] x, int x0, int n, float[] out, int outOff, int ld, int g0, int g1) {
+        final int cols = nsb * QK;
+        int x1 = x0 + Math.min(1, n - 1) * cols;
+        int x2 = x0 + Math.min(2, n - 1) * cols;
+        int x3 = x0 + Math.min(3, n - 1) * cols;
+        for (int g = g0; g < g1; g++) {
+            long o = (long) g * nsb * SB;
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            for (int b = 0; b < nsb; b++, o += SB) {
+                FloatVector d = FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN);
+                for (int t = 0; t < 16; t++) {
+                    FloatVector sc = d.mul(q(p, o + 64 + 16L * t));
+                    long qo = o + 320 + 256L * t;
+                    int c = b * QK + 16 * t;
+                    for (int j = 0; j < 16; j++) {
+                        FloatVector w = sc.mul(q(p, qo + 16L * j));
+                        a0 = w.fma(FloatVector.broadcast(F, x[x0 + c + j]), a0);
+                        a1 = w.fma(FloatVector.broadcast(F, x[x1 + c + j]), a1);
+                        a2 = w.fma(FloatVector.broadcast(F, x[x2 + c + j]), a2);
+                        a3 = w.fma(FloatVector.broadcast(F, x[x3 + c + j]), a3);
+                    }
+                }
+            }
+            int oo = outOff + g * G;
+            a0.intoArray(out, oo);
+            if (n > 1) a1.intoArray(out, oo + ld);
+            if (n > 2) a2.intoArray(out, oo + 2 * ld);
+            if (n > 3) a3.intoArray(out, oo + 3 * ld);
+        }
+    }
+
     private static FloatVector q(MemorySegment p, long o) {
         return (FloatVector) ByteVector.fromMemorySegment(B, p, o, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0);
     }

@@ -33,6 +33,7 @@ class PackedKernelsAllocationTest {
         int rows = 32, cols = 512;
         MemorySegment s = QuantTesting.matrix(f, rows, cols, 0, new float[rows * cols]);
         PackedMatrix p = PackedMatrix.pack(t, s, 0, rows, cols, null);
+        assertTrue(p.batched(), t + ": every repacked type has a batched kernel to hold to 0 bytes");
         float[] x = QuantTesting.randomRow(5, 4 * cols, 1), out = new float[4 * rows], tile = new float[16 * cols];
         float[] scratch = new float[p.scratchLength()];
         long start = System.nanoTime();
@@ -41,7 +42,7 @@ class PackedKernelsAllocationTest {
             for (int i = 0; i < 2000; i++) {
                 p.prepare(x, 0, scratch);
                 p.matvec(x, 0, scratch, out, 0, 0, p.groups());
-                if (p.batched()) p.matmul(x, 4, out, rows, 0, p.groups());
+                p.matmul(x, 4, out, rows, 0, p.groups());
                 p.dequantizeGroup(i % p.groups(), tile);
             }
             perCall = new long[3];
@@ -50,7 +51,7 @@ class PackedKernelsAllocationTest {
             for (int i = 0; i < n; i++) p.matvec(x, 0, scratch, out, 0, 0, p.groups());
             perCall[0] = (mx.getCurrentThreadAllocatedBytes() - b) / n;
             b = mx.getCurrentThreadAllocatedBytes();
-            for (int i = 0; i < n && p.batched(); i++) p.matmul(x, 4, out, rows, 0, p.groups());
+            for (int i = 0; i < n; i++) p.matmul(x, 4, out, rows, 0, p.groups());
             perCall[1] = (mx.getCurrentThreadAllocatedBytes() - b) / n;
             b = mx.getCurrentThreadAllocatedBytes();
             for (int i = 0; i < n; i++) p.dequantizeGroup(i % p.groups(), tile);

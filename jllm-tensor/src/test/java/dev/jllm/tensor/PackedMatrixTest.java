@@ -130,32 +130,58 @@ class PackedMatrixTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "IQ4_NL", "IQ4_XS"})
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "IQ4_XS"})
     void batchedMatmulMatchesReference(GgmlType t) {
         assumeTrue(TileKernel.available(), "needs 16-lane float vectors");
         BlockFormat f = BlockFormats.of(t);
         int rows = 53, cols = t.blockSize == 256 ? 512 : 320, pad = 5; // 3 whole groups and 5 rows left over
         float[] wq = new float[rows * cols];
         MemorySegment s = QuantTesting.matrix(f, rows, cols, pad, wq);
+        checkBatched(t, s, pad, rows, cols, wq, 1, 3); // groups 1, 2 only
+    }
+
+    /**
+     * The batched kernels on blocks of random bytes ({@link #randomBlocks}: every bit pattern of the
+     * quants, fifth bits, 6-bit scales and mins), an odd number of blocks or super-blocks per row, two
+     * whole groups and 5 rows more.
+     */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K"})
+    void batchedMatmulMatchesReferenceOnRandomBlocks(GgmlType t) {
+        assumeTrue(TileKernel.available(), "needs 16-lane float vectors");
+        BlockFormat f = BlockFormats.of(t);
+        int rows = 37, cols = t.blockSize == 256 ? 768 : 224, pad = 3;
+        MemorySegment s = randomBlocks(t, rows, cols, pad, 43);
+        float[] wq = new float[rows * cols];
+        for (int r = 0; r < rows; r++) f.dequantize(s, pad + r * f.rowBytes(cols), wq, r * cols, cols);
+        checkBatched(t, s, pad, rows, cols, wq, 0, 2);
+    }
+
+    /**
+     * {@link PackedMatrix#matmul} of groups [g0, g1) for batches of 1–17 tokens against the format's
+     * dotReference per row and token; rows outside the groups and the padding between tokens untouched.
+     */
+    static void checkBatched(GgmlType t, MemorySegment s, int pad, int rows, int cols, float[] wq, int g0, int g1) {
+        BlockFormat f = BlockFormats.of(t);
         PackedMatrix p = PackedMatrix.pack(t, s, pad, rows, cols, POOL);
-        assertTrue(p.batched());
+        assertTrue(p.batched(), t + " has a batched kernel");
+        int n = g1 * 16, ld = rows + 3;
         for (int T = 1; T <= 17; T++) {
             float[] x = QuantTesting.randomRow(13 + T, T * cols + 2, 1);
-            int ld = rows + 3;
-            float[] out = new float[(T - 1) * ld + 48 + 1];
+            float[] out = new float[(T - 1) * ld + n + 1];
             java.util.Arrays.fill(out, 77);
-            p.matmul(x, T, out, ld, 1, 3); // groups 1, 2 only
+            p.matmul(x, T, out, ld, g0, g1);
             for (int tt = 0; tt < T; tt++) {
-                for (int r = 0; r < 48; r++) {
+                for (int r = 0; r < n; r++) {
                     int i = tt * ld + r;
-                    if (r < 16) {
-                        assertEquals(77, out[i], "group 0 untouched, T " + T);
+                    if (r < g0 * 16) {
+                        assertEquals(77, out[i], "groups before g0 untouched, T " + T);
                         continue;
                     }
                     float ref = f.dotReference(s, pad + r * f.rowBytes(cols), x, tt * cols, cols);
                     assertEquals(ref, out[i], QuantTesting.tolerance(wq, r * cols, x, tt * cols, cols), t + " T " + T + " t " + tt + " row " + r);
                 }
-                for (int i = tt * ld + 48; i < Math.min(out.length, (tt + 1) * ld); i++) assertEquals(77, out[i], "past the groups, T " + T);
+                for (int i = tt * ld + n; i < Math.min(out.length, (tt + 1) * ld); i++) assertEquals(77, out[i], "past the groups, T " + T);
             }
         }
     }
