@@ -38,12 +38,9 @@ class PackedMatrixTest {
     @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K"})
     void packedKernelsMatchReferenceOnRandomBlocks(GgmlType t) {
         assumeTrue(TileKernel.available(), "needs 16-lane float vectors");
-        BlockFormat f = BlockFormats.of(t);
         int rows = 17, cols = t.blockSize == 256 ? 768 : 224, pad = 3;
         MemorySegment s = randomBlocks(t, rows, cols, pad, 41);
-        float[] wq = new float[rows * cols];
-        for (int r = 0; r < rows; r++) f.dequantize(s, pad + r * f.rowBytes(cols), wq, r * cols, cols);
-        checkPacked(t, s, pad, rows, cols, wq);
+        checkPacked(t, s, pad, rows, cols, dequantizeRows(t, s, pad, rows, cols));
     }
 
     /** Byte offsets of the f16 fields in one block of t (scales and mins). */
@@ -149,12 +146,17 @@ class PackedMatrixTest {
     @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K"})
     void batchedMatmulMatchesReferenceOnRandomBlocks(GgmlType t) {
         assumeTrue(TileKernel.available(), "needs 16-lane float vectors");
-        BlockFormat f = BlockFormats.of(t);
         int rows = 37, cols = t.blockSize == 256 ? 768 : 224, pad = 3;
         MemorySegment s = randomBlocks(t, rows, cols, pad, 43);
+        checkBatched(t, s, pad, rows, cols, dequantizeRows(t, s, pad, rows, cols), 0, 2);
+    }
+
+    /** The format's own (reference) dequantization of rows × cols stored from byte pad on. */
+    static float[] dequantizeRows(GgmlType t, MemorySegment s, int pad, int rows, int cols) {
+        BlockFormat f = BlockFormats.of(t);
         float[] wq = new float[rows * cols];
         for (int r = 0; r < rows; r++) f.dequantize(s, pad + r * f.rowBytes(cols), wq, r * cols, cols);
-        checkBatched(t, s, pad, rows, cols, wq, 0, 2);
+        return wq;
     }
 
     /**
