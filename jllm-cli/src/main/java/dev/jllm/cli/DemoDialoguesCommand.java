@@ -50,13 +50,16 @@ final class DemoDialoguesCommand implements Callable<Integer> {
             description = "only these fact types (name, number, place, preference, plan, date, code, address, attribute): a drill on the types a "
                     + "model still gets wrong (default: all)")
     List<String> kinds = List.of();
+    @Option(names = "--open-plans", description = "with --split wild: plans start with any word or character, not one of a short list of "
+            + "verbs (a drill that makes the model copy the verb it was told instead of saying one it knows)")
+    boolean openPlans;
 
     @Override
     public Integer call() throws Exception {
         if (count < 1) throw new IllegalArgumentException("--count must be >= 1, got " + count);
         int[] d = DialogueGenerator.Options.parseRange(distractors);
         List<Lang> ls = langs.stream().map(Lang::parse).distinct().toList();
-        var o = new DialogueGenerator.Options(seed, Split.parse(split), ls, d[0], d[1], corrections, system, facts, allPhrasings, kinds);
+        var o = new DialogueGenerator.Options(seed, Split.parse(split), ls, d[0], d[1], corrections, system, facts, allPhrasings, kinds, openPlans);
         List<Dialogue> ds = DialogueGenerator.write(out, o, count);
         Map<String, Integer> byLang = new TreeMap<>(), byDistractors = new TreeMap<>(), byType = new TreeMap<>();
         int corrected = 0;

@@ -30,12 +30,14 @@ public final class DialogueGenerator {
      * @param systemRate     share of dialogues that start with a system message
      */
     public record Options(long seed, Split split, List<Lang> langs, int minDistractors, int maxDistractors, double correctionRate,
-                          double systemRate, int maxFacts, boolean allPhrasings, List<String> kinds) {
+                          double systemRate, int maxFacts, boolean allPhrasings, List<String> kinds, boolean openPlans) {
         public static final int MAX_DISTRACTORS = 6;
 
         /**
          * @param kinds the fact types to draw from (ids of {@link Phrasings#KINDS}, e.g. plan, preference, address), empty for all of them:
          *              a drill on the types a model still gets wrong. With all types the draws are those of a generator without the option.
+         * @param openPlans wild plans that start with any word (or Han character), not one of a short list of verbs: with the list, a
+         *                  model learned to say a verb it knew rather than copy the one it was told (issue 19); wild split only
          */
         public Options {
             kinds = List.copyOf(kinds);
@@ -44,6 +46,9 @@ public final class DialogueGenerator {
                 if (!known.contains(k)) throw new IllegalArgumentException("unknown fact type '" + k + "': use some of " + String.join(", ", known));
             }
             if (kinds.stream().distinct().count() != kinds.size()) throw new IllegalArgumentException("a fact type is listed twice: " + kinds);
+            if (openPlans && split != Split.WILD) {
+                throw new IllegalArgumentException("open plans are drawn at random, so they exist only for the wild split, not " + split.id());
+            }
             int types = kinds.isEmpty() ? known.size() : kinds.size();
             if (maxFacts < 1 || maxFacts > types) {
                 throw new IllegalArgumentException("facts per dialogue must be 1-" + types + " (the number of fact types), got " + maxFacts);
@@ -56,6 +61,11 @@ public final class DialogueGenerator {
             if (!(correctionRate >= 0 && correctionRate <= 1) || !(systemRate >= 0 && systemRate <= 1)) {
                 throw new IllegalArgumentException("rates must be in [0, 1]");
             }
+        }
+
+        public Options(long seed, Split split, List<Lang> langs, int minDistractors, int maxDistractors, double correctionRate, double systemRate,
+                       int maxFacts, boolean allPhrasings, List<String> kinds) {
+            this(seed, split, langs, minDistractors, maxDistractors, correctionRate, systemRate, maxFacts, allPhrasings, kinds, false);
         }
 
         public Options(long seed, Split split, List<Lang> langs, int minDistractors, int maxDistractors, double correctionRate, double systemRate,
@@ -148,7 +158,7 @@ public final class DialogueGenerator {
         Phrasings.Kind kind = Pools.pick(r, o.kindList());
         Phrasings.Texts texts = kind.in(lang);
 
-        MultiFact.Fact drawn = MultiFact.draw(kind, r, split, lang);
+        MultiFact.Fact drawn = MultiFact.draw(kind, r, o, lang);
         String value = drawn.value(), category = drawn.category(), script = drawn.script();
         final String cat = category;
         final String nameScript = script;
@@ -173,7 +183,7 @@ public final class DialogueGenerator {
         String replaced = null;
         if (r.nextDouble() < o.correctionRate()) {
             String fresh = value;
-            for (int tries = 0; tries < 100 && fresh.equals(value); tries++) fresh = redraw(kind.id(), r, split, lang, nameScript, cat);
+            for (int tries = 0; tries < 100 && fresh.equals(value); tries++) fresh = redraw(kind.id(), r, o, lang, nameScript, cat);
             if (!fresh.equals(value)) {
                 replaced = value;
                 value = fresh;
@@ -193,7 +203,8 @@ public final class DialogueGenerator {
     }
 
     /** Another value of the same kind (and script or category), for a correction. */
-    static String redraw(String kind, Random r, Split split, Lang lang, String script, String cat) {
+    static String redraw(String kind, Random r, Options o, Lang lang, String script, String cat) {
+        Split split = o.split();
         return switch (kind) {
             case "name" -> Pools.name(r, split, Pools.Script.valueOf(script.toUpperCase(Locale.ROOT)));
             case "number" -> Pools.number(r, split);
@@ -202,7 +213,7 @@ public final class DialogueGenerator {
                 var m = lang == Lang.EN ? Pools.PREFERENCES_EN : Pools.PREFERENCES_ZH;
                 yield Pools.pick(r, Pools.side(m.get(cat), split));
             }
-            case "plan" -> Pools.plan(r, split, lang);
+            case "plan" -> Pools.plan(r, split, lang, o.openPlans());
             case "date" -> Pools.date(r, split, lang);
             case "code" -> Pools.code(r, split);
             case "address" -> Pools.address(r, split, lang);

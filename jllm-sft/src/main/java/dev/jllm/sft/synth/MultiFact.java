@@ -29,7 +29,7 @@ final class MultiFact {
         List<Phrasings.Kind> kinds = new ArrayList<>(o.kindList());
         Collections.shuffle(kinds, r);
         List<Fact> facts = new ArrayList<>();
-        for (Phrasings.Kind kind : kinds.subList(0, k)) facts.add(draw(kind, r, split, lang));
+        for (Phrasings.Kind kind : kinds.subList(0, k)) facts.add(draw(kind, r, o, lang));
 
         List<Dialogue.Message> msgs = new ArrayList<>();
         if (r.nextDouble() < o.systemRate()) msgs.add(new Dialogue.Message("system", Pools.pick(r, Phrasings.SYSTEMS.get(lang))));
@@ -51,7 +51,7 @@ final class MultiFact {
             if (r.nextDouble() < o.correctionRate()) {
                 String fresh = x.value();
                 for (int tries = 0; tries < 100 && fresh.equals(x.value()); tries++) {
-                    fresh = DialogueGenerator.redraw(x.kind().id(), r, split, lang, x.script(), x.category());
+                    fresh = DialogueGenerator.redraw(x.kind().id(), r, o, lang, x.script(), x.category());
                 }
                 if (!fresh.equals(x.value())) {
                     String said = x.kind().id().equals("name") && r.nextBoolean()
@@ -82,7 +82,8 @@ final class MultiFact {
     }
 
     /** One value of {@code kind} from the split's material (the single-fact generator draws through here too, in the same order). */
-    static Fact draw(Phrasings.Kind kind, Random r, Split split, Lang lang) {
+    static Fact draw(Phrasings.Kind kind, Random r, DialogueGenerator.Options o, Lang lang) {
+        Split split = o.split();
         String script = null, category = null, value;
         switch (kind.id()) {
             case "name" -> {
@@ -97,7 +98,7 @@ final class MultiFact {
                 category = p[0];
                 value = p[1];
             }
-            case "plan" -> value = Pools.plan(r, split, lang);
+            case "plan" -> value = Pools.plan(r, split, lang, o.openPlans());
             case "date" -> value = Pools.date(r, split, lang);
             case "code" -> value = Pools.code(r, split);
             case "address" -> value = Pools.address(r, split, lang);

@@ -276,8 +276,9 @@ final class Pools {
         return new String[] {cat, pick(r, side(m.get(cat), split))};
     }
 
-    static String plan(Random r, Split split, Lang lang) {
-        if (split == Split.WILD) return Wild.plan(r, lang);
+    /** @param open a wild plan that starts with any word ({@link Wild#openPlan}) */
+    static String plan(Random r, Split split, Lang lang, boolean open) {
+        if (split == Split.WILD) return open ? Wild.openPlan(r, lang) : Wild.plan(r, lang);
         return pick(r, side(lang == Lang.EN ? PLANS_EN : PLANS_ZH, split));
     }
 }

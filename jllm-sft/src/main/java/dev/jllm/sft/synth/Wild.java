@@ -69,6 +69,27 @@ final class Wild {
         return sb.toString();
     }
 
+    private static final List<String> PREPOSITIONS_EN = List.of("in", "at", "with", "by", "for", "from", "on", "near", "to", "before", "after");
+
+    /**
+     * An open plan: a first word that is any word (common or random letters), not a verb from a list, sometimes an article,
+     * up to two more words, sometimes a prepositional tail ("with my …", "by the …"); Chinese: 3..8 characters, any of them first. A model
+     * trained on {@link #plan}'s 24 verbs answered a told "bake a lemon cake" with "learn a lemon cake": it recalled the verb.
+     */
+    static String openPlan(Random r, Lang lang) {
+        if (lang == Lang.ZH) return han(r, 3, 8);
+        List<String> words = new ArrayList<>(List.of(word(r)));
+        if (r.nextInt(3) == 0) words.add(Pools.pick(r, PLAN_ARTICLES_EN).strip());
+        for (int i = r.nextInt(3); i > 0; i--) words.add(word(r));
+        if (r.nextInt(3) == 0) {
+            words.add(Pools.pick(r, PREPOSITIONS_EN));
+            words.add(Pools.pick(r, PLAN_ARTICLES_EN).strip());
+            words.add(word(r));
+        }
+        words.removeIf(String::isEmpty);
+        return String.join(" ", words);
+    }
+
     /** A preference: one word, sometimes two (half real, half random); Chinese: 2..3 characters. */
     static String preference(Random r, Lang lang) {
         if (lang == Lang.ZH) return han(r, 2, 3);

@@ -498,4 +498,50 @@ class DialogueGeneratorTest {
         assertTrue(plans > 50 && realPlans > plans / 4, plans + " plans, " + realPlans + " ending in a common word");
         assertTrue(realPrefs > 50, "single common words as values: " + realPrefs);
     }
+
+    /** Open plans: the first word is any word (not a verb of a list), no held-out plan word, Chinese of any first character; wild only. */
+    @Test
+    void openPlansStartWithAnyWordAndAreOnlyForTheWildSplit() {
+        List<String> planOnly = List.of("plan");
+        var closed = new DialogueGenerator.Options(7, Split.WILD, BOTH, 0, 2, 0.15, 0.3, 1, false, planOnly);
+        var open = new DialogueGenerator.Options(7, Split.WILD, BOTH, 0, 2, 0.15, 0.3, 1, false, planOnly, true);
+        Map<String, Integer> firstEn = new HashMap<>(), firstEnClosed = new HashMap<>();
+        Set<String> firstZh = new HashSet<>(), heldWords = new HashSet<>();
+        for (String plan : Pools.side(Pools.PLANS_EN, Split.HELDOUT)) heldWords.addAll(List.of(plan.split(" ")));
+        int tails = 0, maxZh = 0, minZh = 99;
+        for (int i = 0; i < 2000; i++) {
+            Dialogue c = DialogueGenerator.dialogue(closed, i), d = DialogueGenerator.dialogue(open, i);
+            assertEquals("plan", d.type());
+            String v = d.answer();
+            assertTrue(d.messages().getLast().content().contains(v), d.toJson());
+            if (d.lang() == Lang.EN) {
+                String[] w = v.split(" ");
+                assertTrue(w.length >= 1 && w.length <= 7 && !v.contains("  ") && v.equals(v.strip()), "'" + v + "'");
+                firstEn.merge(w[0], 1, Integer::sum);
+                firstEnClosed.merge(c.answer().split(" ")[0], 1, Integer::sum);
+                for (String x : w) {
+                    if (Wild.COMMON_EN.contains(x)) assertFalse(heldWords.contains(x), x);
+                }
+                if (v.matches(".* (in|at|with|by|for|from|on|near|to|before|after) .*")) tails++;
+            } else {
+                assertTrue(v.codePoints().allMatch(cp -> cp >= 0x4E00 && cp <= 0x9FA5), v);
+                maxZh = Math.max(maxZh, v.codePointCount(0, v.length()));
+                minZh = Math.min(minZh, v.codePointCount(0, v.length()));
+                firstZh.add(v.substring(0, 1));
+            }
+        }
+        assertEquals(24, firstEnClosed.size(), "the closed plans start with one of 24 verbs: " + firstEnClosed.keySet());
+        assertTrue(firstEn.size() > 600, "open plans start with many words: " + firstEn.size());
+        assertTrue(firstEn.values().stream().allMatch(n -> n < 20), "no word dominates the start: " + firstEn);
+        assertTrue(firstZh.size() > 600, "Chinese plans start with many characters: " + firstZh.size());
+        assertEquals(3, minZh);
+        assertEquals(8, maxZh);
+        assertTrue(tails > 150 && tails < 500, "about a third end in a prepositional phrase: " + tails);
+        // off by default: the recipe's earlier data stays what it was
+        var none = new DialogueGenerator.Options(7, Split.WILD, BOTH, 0, 2, 0.15, 0.3, 1, false, planOnly, false);
+        assertEquals(DialogueGenerator.dialogue(closed, 3).toJson(), DialogueGenerator.dialogue(none, 3).toJson());
+        var notWild = assertThrows(IllegalArgumentException.class,
+                () -> new DialogueGenerator.Options(7, Split.TRAIN, BOTH, 0, 2, 0.15, 0.3, 1, false, planOnly, true));
+        assertTrue(notWild.getMessage().contains("wild split") && notWild.getMessage().contains("train"), notWild.getMessage());
+    }
 }
