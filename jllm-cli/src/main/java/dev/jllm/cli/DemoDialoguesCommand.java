@@ -3,9 +3,12 @@ package dev.jllm.cli;
 import dev.jllm.sft.synth.Dialogue;
 import dev.jllm.sft.synth.DialogueGenerator;
 import dev.jllm.sft.synth.Lang;
+import dev.jllm.sft.synth.Pieces;
 import dev.jllm.sft.synth.Split;
+import dev.jllm.tokenizer.Tokenizer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -53,13 +56,30 @@ final class DemoDialoguesCommand implements Callable<Integer> {
     @Option(names = "--open-plans", description = "with --split wild: plans start with any word or character, not one of a short list of "
             + "verbs (a drill that makes the model copy the verb it was told instead of saying one it knows)")
     boolean openPlans;
+    @Option(names = "--pieces-from", paramLabel = "TOKENIZER",
+            description = "with --split wild: glue a third of the words of wild plans and preferences from this tokenizer's Latin and Han "
+                    + "pieces (held-out words and name characters left out), so the drill makes the model copy every token; "
+                    + TokenizerCommand.TOKENIZER_HELP)
+    String piecesFrom;
 
     @Override
     public Integer call() throws Exception {
         if (count < 1) throw new IllegalArgumentException("--count must be >= 1, got " + count);
         int[] d = DialogueGenerator.Options.parseRange(distractors);
         List<Lang> ls = langs.stream().map(Lang::parse).distinct().toList();
-        var o = new DialogueGenerator.Options(seed, Split.parse(split), ls, d[0], d[1], corrections, system, facts, allPhrasings, kinds, openPlans);
+        Pieces pieces = Pieces.NONE;
+        if (piecesFrom != null) {
+            Tokenizer tok = TokenizerCommand.load(piecesFrom);
+            List<String> texts = new ArrayList<>(tok.vocabSize());
+            for (int id = 0; id < tok.vocabSize(); id++) texts.add(tok.decode(new int[] {id}, false));
+            pieces = Pieces.of(texts);
+            if (pieces.isEmpty()) {
+                throw new IllegalArgumentException("--pieces-from " + piecesFrom + ": the vocabulary has no Latin or Han piece (letters or Han"
+                        + " characters only) to glue values from; use the tokenizer the model is trained with");
+            }
+        }
+        var o = new DialogueGenerator.Options(seed, Split.parse(split), ls, d[0], d[1], corrections, system, facts, allPhrasings, kinds, openPlans,
+                pieces);
         List<Dialogue> ds = DialogueGenerator.write(out, o, count);
         Map<String, Integer> byLang = new TreeMap<>(), byDistractors = new TreeMap<>(), byType = new TreeMap<>();
         int corrected = 0;
@@ -71,6 +91,7 @@ final class DemoDialoguesCommand implements Callable<Integer> {
         }
         PrintWriter w = spec.commandLine().getOut();
         w.printf("wrote %d %s dialogues to %s (seed %d)%n", ds.size(), o.split().id(), out, seed);
+        if (!pieces.isEmpty()) w.printf("  pieces       %d Latin, %d Han from %s%n", pieces.latin().size(), pieces.han().size(), piecesFrom);
         w.printf("  languages    %s%n  distractors  %s%n  types        %s%n  corrections  %d%n", byLang, byDistractors, byType, corrected);
         w.flush();
         return 0;

@@ -26,15 +26,26 @@ record DemoRecipe(Scale scale, Path repo, Path work, Path out, int threads) {
      * model still copied only partly after four runs (docs/TRAINING.md). From run {@code openFrom} on (0: never) the drill also
      * holds {@link #OPEN_KINDS} dialogues whose plans start with any word ({@code --open-plans}): with plans that always began
      * with one of 24 verbs, the model said a verb it knew instead of the one it was told (plan recall 7/35 after eight runs).
+     * From run {@code piecesFrom} on (0: never) a third drill glues a third of those values' words from the tokenizer's own
+     * pieces ({@code --pieces-from}): after run 9 the plans still failed on single tokens the model had never had to copy
+     * ("rep大 the kitchen" for "repaint the kitchen").
      */
-    record Continued(int count, int steps, int batch, int seq, double lr, int focusFrom, int openFrom) {
-        static final Continued NONE = new Continued(0, 0, 0, 0, 0, 0, 0);
+    record Continued(int count, int steps, int batch, int seq, double lr, int focusFrom, int openFrom, int piecesFrom) {
+        static final Continued NONE = new Continued(0, 0, 0, 0, 0, 0, 0, 0);
 
         Continued {
             if (openFrom > 0 && (focusFrom == 0 || openFrom < focusFrom)) {
                 throw new IllegalArgumentException("the open-plan drill (from run " + openFrom + ") joins the focus drill, so it cannot start before it"
                         + " (focus from run " + focusFrom + ")");
             }
+            if (piecesFrom > 0 && (openFrom == 0 || piecesFrom < openFrom)) {
+                throw new IllegalArgumentException("the vocabulary-piece drill (from run " + piecesFrom + ") joins the open-plan drill, so it cannot"
+                        + " start before it (open from run " + openFrom + ")");
+            }
+        }
+
+        boolean pieces(int run) {
+            return piecesFrom > 0 && run >= piecesFrom;
         }
 
         boolean focus(int run) {
@@ -58,11 +69,11 @@ record DemoRecipe(Scale scale, Path repo, Path work, Path out, int threads) {
         /**
          * The default chat model's recipe: the small shape (1.3 M parameters), because copying is learned from tokens seen and
          * on 2 cores this shape sees ~5× more of them per hour than the 6.8 M shape of the first full run (docs/TRAINING.md);
-         * a long copy warm-up, then ~14,500 SFT steps (~33 M tokens) in ten runs, the last five with the focus drill, the last two
-         * with the open-plan drill.
+         * a long copy warm-up, then ~16,000 SFT steps (~36 M tokens) in eleven runs, the last six with the focus drill, the last
+         * three with the open-plan drill, the last two with the vocabulary-piece drill.
          */
         static final Scale FULL = new Scale("full", 100_000, 400, 60_000, 3, 2500, 4096, 128, 4, 4, 2, 384, 1024,
-                80, 8, 256, 3e-3, 1000, 8, 256, 3e-3, new Continued(9, 1500, 6, 384, 1.5e-3, 6, 9));
+                80, 8, 256, 3e-3, 1000, 8, 256, 3e-3, new Continued(10, 1500, 6, 384, 1.5e-3, 6, 9, 10));
         static final Scale SMALL = new Scale("small", 12_000, 100, 60_000, 3, 200, 4096, 128, 4, 4, 2, 384, 1024,
                 80, 8, 256, 3e-3, 300, 8, 256, 3e-3, Continued.NONE);
 
@@ -153,6 +164,14 @@ record DemoRecipe(Scale scale, Path repo, Path work, Path out, int threads) {
                 "--threads", t));
         for (String sp : SPECIALS) tok.addAll(List.of("--special", sp));
         st.add(new Stage("tokenizer", "bilingual byte-level BPE", work.resolve("tokenizer.json"), tok));
+        if (s.more().piecesFrom() > 0) {
+            // after the tokenizer: its pieces are the material
+            st.add(new Stage("wild-pieces", "random-value dialogues with open plans, words partly glued from the tokenizer's pieces ("
+                    + OPEN_KINDS + ")", data("wild-pieces.jsonl"), List.of("demo", "dialogues", "--split", "wild", "--open-plans",
+                    "--pieces-from", work.resolve("tokenizer.json").toString(), "--count", Integer.toString(s.trainDialogues() / 2),
+                    "--seed", Long.toString(SEED + 4), "--distractors", "0-3", "--facts", "2", "--kinds", OPEN_KINDS,
+                    "--out", data("wild-pieces.jsonl").toString())));
+        }
         st.add(new Stage("init", "random llama of the target shape", work.resolve("init.gguf"), List.of("init", work.resolve("init.gguf").toString(),
                 "--tokenizer", work.resolve("tokenizer.json").toString(), "--eos-token", SPECIALS[0], "--bos-token", SPECIALS[0], "--chat-template", "chatml",
                 "--dim", Integer.toString(s.dim()), "--layers", Integer.toString(s.layers()), "--heads", Integer.toString(s.heads()),
@@ -188,9 +207,12 @@ record DemoRecipe(Scale scale, Path repo, Path work, Path out, int threads) {
                 "--resume", "--out", work.resolve("sft.gguf").toString(), "--log", work.resolve("logs/sft").toString())));
         Continued m = s.more();
         for (int i = 2; i <= m.count() + 1; i++) {
-            String what = m.open(i) ? "SFT continued (warm restart) with the focus and open-plan drills"
+            String what = m.pieces(i) ? "SFT continued (warm restart) with the focus, open-plan and vocabulary-piece drills"
+                    : m.open(i) ? "SFT continued (warm restart) with the focus and open-plan drills"
                     : m.focus(i) ? "SFT continued (warm restart) with the focus drill" : "SFT continued from the previous run (warm restart)";
-            String mix = m.open(i) ? sftMix() + ",focus=" + data("wild-focus.jsonl") + ":3,open=" + data("wild-open.jsonl") + ":6"
+            String mix = m.pieces(i) ? sftMix() + ",focus=" + data("wild-focus.jsonl") + ":3,open=" + data("wild-open.jsonl") + ":3,pieces="
+                    + data("wild-pieces.jsonl") + ":6"
+                    : m.open(i) ? sftMix() + ",focus=" + data("wild-focus.jsonl") + ":3,open=" + data("wild-open.jsonl") + ":6"
                     : m.focus(i) ? sftMix() + ",focus=" + data("wild-focus.jsonl") + ":6" : sftMix();
             st.add(new Stage("sft-" + i, what, sftModel(i), List.of("finetune", "--full",
                     "--model", sftModel(i - 1).toString(), "--mix", mix,

@@ -28,7 +28,7 @@ class DemoBuildTest {
     @TempDir Path dir;
 
     static final DemoRecipe.Scale TOY = new DemoRecipe.Scale("toy", 400, 6, 300, 1, 4, 400, 32, 2, 2, 1, 64, 1024, 6, 4, 64, 3e-3, 8, 4, 128, 3e-3,
-            new DemoRecipe.Continued(3, 4, 4, 128, 2e-3, 3, 4));
+            new DemoRecipe.Continued(4, 4, 4, 128, 2e-3, 3, 4, 5));
 
     private String build(Path work) {
         DemoBuildCommand b = new DemoBuildCommand();
@@ -46,7 +46,7 @@ class DemoBuildTest {
     void theChainRunsEndToEndAndARerunSkipsFinishedStages() throws Exception {
         Path work = dir.resolve("w");
         String first = build(work);
-        for (String stage : new String[] {"dialogues", "wild", "heldout-d1", "heldout-d2", "clean", "tokenizer", "init", "shards", "pretrain", "sft", "sft-2", "wild-focus", "sft-3", "wild-open", "sft-4", "quantize"}) {
+        for (String stage : new String[] {"dialogues", "wild", "heldout-d1", "heldout-d2", "clean", "tokenizer", "init", "shards", "pretrain", "sft", "sft-2", "wild-focus", "sft-3", "wild-open", "sft-4", "wild-pieces", "sft-5", "quantize"}) {
             assertTrue(first.contains("] " + stage + ": "), stage + " ran:\n" + first);
         }
         Path model = work.resolve("jllm-chat.q8_0.gguf");
@@ -65,17 +65,22 @@ class DemoBuildTest {
         assertTrue(card.contains("./jllm finetune --full --model WORK/warm.gguf") && card.contains("./jllm train --model WORK/base.gguf --data WORK/shards --mix repeat=1") && card.contains("| held-out, 2 unrelated turns | all |")
                 && card.contains("| written by hand, 1-2 unrelated turns | all |"), card);
         assertTrue(card.contains("./jllm finetune --full --model WORK/sft.gguf") && card.contains("- SFT run 2: 4 steps × 512 tokens"), card);
-        // the focus drill joins the mix from run 3 on, the open-plan drill from run 4 on (with the focus drill at half its weight)
+        // the focus drill joins the mix from run 3 on, the open-plan drill from run 4 on (with the focus drill at half its weight), the
+        // vocabulary-piece drill from run 5 on
         assertTrue(card.contains("--model WORK/sft-2.gguf --mix dialogues=") && card.contains(",focus=WORK/data/wild-focus.jsonl:6 "), card);
         assertTrue(card.contains("--model WORK/sft-3.gguf --mix dialogues=") && card.contains(",focus=WORK/data/wild-focus.jsonl:3,open=WORK/data/wild-open.jsonl:6 "), card);
-        assertEquals(2, card.split(",focus=", -1).length - 1, "runs 3 and 4 train on the focus drill:\n" + card);
-        assertEquals(1, card.split(",open=", -1).length - 1, "only run 4 trains on the open-plan drill:\n" + card);
+        assertTrue(card.contains("--model WORK/sft-4.gguf --mix dialogues=")
+                && card.contains(",focus=WORK/data/wild-focus.jsonl:3,open=WORK/data/wild-open.jsonl:3,pieces=WORK/data/wild-pieces.jsonl:6 "), card);
+        assertEquals(3, card.split(",focus=", -1).length - 1, "runs 3, 4 and 5 train on the focus drill:\n" + card);
+        assertEquals(2, card.split(",open=", -1).length - 1, "runs 4 and 5 train on the open-plan drill:\n" + card);
+        assertEquals(1, card.split(",pieces=", -1).length - 1, "only run 5 trains on the vocabulary-piece drill:\n" + card);
+        assertTrue(card.contains("--pieces-from WORK/tokenizer.json"), card);
         assertTrue(card.contains("--kinds plan,preference,address") && card.contains("--open-plans") && card.contains("--kinds plan,preference,attribute"), card);
-        assertTrue(card.contains("- SFT run 4: 4 steps"), card);
+        assertTrue(card.contains("- SFT run 5: 4 steps"), card);
         assertEquals(6, new ObjectMapper().readTree(work.resolve("eval/recall-handwritten.json").toFile()).get("dialogues").asInt());
 
         String second = build(work);
-        assertEquals(21, second.split("\\(done before: ", -1).length - 1, second);
+        assertEquals(23, second.split("\\(done before: ", -1).length - 1, second);
         assertEquals(Files.readString(work.resolve("jllm-chat.q8_0.md")).replaceAll("\\d+ min in all", ""), card.replaceAll("\\d+ min in all", ""),
                 "the card is a function of the build's files");
     }

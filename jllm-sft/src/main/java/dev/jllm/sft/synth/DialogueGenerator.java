@@ -30,7 +30,8 @@ public final class DialogueGenerator {
      * @param systemRate     share of dialogues that start with a system message
      */
     public record Options(long seed, Split split, List<Lang> langs, int minDistractors, int maxDistractors, double correctionRate,
-                          double systemRate, int maxFacts, boolean allPhrasings, List<String> kinds, boolean openPlans) {
+                          double systemRate, int maxFacts, boolean allPhrasings, List<String> kinds, boolean openPlans,
+                          Pieces pieces) {
         public static final int MAX_DISTRACTORS = 6;
 
         /**
@@ -38,6 +39,8 @@ public final class DialogueGenerator {
          *              a drill on the types a model still gets wrong. With all types the draws are those of a generator without the option.
          * @param openPlans wild plans that start with any word (or Han character), not one of a short list of verbs: with the list, a
          *                  model learned to say a verb it knew rather than copy the one it was told (issue 19); wild split only
+         * @param pieces    a tokenizer's pieces that a third of the words of wild open plans and preferences are glued from
+         *                  ({@link Pieces}; {@link Pieces#NONE}: none), so the drill makes the model copy every token; wild split only
          */
         public Options {
             kinds = List.copyOf(kinds);
@@ -48,6 +51,10 @@ public final class DialogueGenerator {
             if (kinds.stream().distinct().count() != kinds.size()) throw new IllegalArgumentException("a fact type is listed twice: " + kinds);
             if (openPlans && split != Split.WILD) {
                 throw new IllegalArgumentException("open plans are drawn at random, so they exist only for the wild split, not " + split.id());
+            }
+            if (!pieces.isEmpty() && split != Split.WILD) {
+                throw new IllegalArgumentException("values glued from vocabulary pieces are random, so they exist only for the wild split, not "
+                        + split.id());
             }
             int types = kinds.isEmpty() ? known.size() : kinds.size();
             if (maxFacts < 1 || maxFacts > types) {
@@ -66,6 +73,11 @@ public final class DialogueGenerator {
         public Options(long seed, Split split, List<Lang> langs, int minDistractors, int maxDistractors, double correctionRate, double systemRate,
                        int maxFacts, boolean allPhrasings, List<String> kinds) {
             this(seed, split, langs, minDistractors, maxDistractors, correctionRate, systemRate, maxFacts, allPhrasings, kinds, false);
+        }
+
+        public Options(long seed, Split split, List<Lang> langs, int minDistractors, int maxDistractors, double correctionRate, double systemRate,
+                       int maxFacts, boolean allPhrasings, List<String> kinds, boolean openPlans) {
+            this(seed, split, langs, minDistractors, maxDistractors, correctionRate, systemRate, maxFacts, allPhrasings, kinds, openPlans, Pieces.NONE);
         }
 
         public Options(long seed, Split split, List<Lang> langs, int minDistractors, int maxDistractors, double correctionRate, double systemRate,
@@ -213,7 +225,7 @@ public final class DialogueGenerator {
                 var m = lang == Lang.EN ? Pools.PREFERENCES_EN : Pools.PREFERENCES_ZH;
                 yield Pools.pick(r, Pools.side(m.get(cat), split));
             }
-            case "plan" -> Pools.plan(r, split, lang, o.openPlans());
+            case "plan" -> Pools.plan(r, split, lang, o.openPlans(), o.pieces());
             case "date" -> Pools.date(r, split, lang);
             case "code" -> Pools.code(r, split);
             case "address" -> Pools.address(r, split, lang);

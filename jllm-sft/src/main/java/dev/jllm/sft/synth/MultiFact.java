@@ -94,11 +94,11 @@ final class MultiFact {
             case "number" -> value = Pools.number(r, split);
             case "place" -> value = Pools.place(r, split, lang);
             case "preference" -> {
-                String[] p = Pools.preference(r, split, lang);
+                String[] p = Pools.preference(r, split, lang, o.pieces());
                 category = p[0];
                 value = p[1];
             }
-            case "plan" -> value = Pools.plan(r, split, lang, o.openPlans());
+            case "plan" -> value = Pools.plan(r, split, lang, o.openPlans(), o.pieces());
             case "date" -> value = Pools.date(r, split, lang);
             case "code" -> value = Pools.code(r, split);
             case "address" -> value = Pools.address(r, split, lang);

@@ -269,16 +269,16 @@ final class Pools {
     }
 
     /** A preference: [category, value]. */
-    static String[] preference(Random r, Split split, Lang lang) {
+    static String[] preference(Random r, Split split, Lang lang, Pieces pieces) {
         Map<String, List<String>> m = lang == Lang.EN ? PREFERENCES_EN : PREFERENCES_ZH;
         String cat = pick(r, List.copyOf(m.keySet()));
-        if (split == Split.WILD) return new String[] {cat, Wild.preference(r, lang)};
+        if (split == Split.WILD) return new String[] {cat, Wild.preference(r, lang, pieces)};
         return new String[] {cat, pick(r, side(m.get(cat), split))};
     }
 
-    /** @param open a wild plan that starts with any word ({@link Wild#openPlan}) */
-    static String plan(Random r, Split split, Lang lang, boolean open) {
-        if (split == Split.WILD) return open ? Wild.openPlan(r, lang) : Wild.plan(r, lang);
+    /** @param open a wild plan that starts with any word ({@link Wild#openPlan}), its words partly glued from {@code pieces} */
+    static String plan(Random r, Split split, Lang lang, boolean open, Pieces pieces) {
+        if (split == Split.WILD) return open ? Wild.openPlan(r, lang, pieces) : Wild.plan(r, lang);
         return pick(r, side(lang == Lang.EN ? PLANS_EN : PLANS_ZH, split));
     }
 }

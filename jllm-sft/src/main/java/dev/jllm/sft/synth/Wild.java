@@ -39,11 +39,17 @@ final class Wild {
         List<String> han = new ArrayList<>();
         for (String line : lines("common-han.txt")) line.codePoints().mapToObj(Character::toString).filter(c -> !heldHan.contains(c)).forEach(han::add);
         COMMON_HAN = List.copyOf(han);
+        Set<String> heldWords = heldOutWords();
+        COMMON_EN = lines("common-en.txt").stream().filter(w -> !w.isBlank() && !heldWords.contains(w)).toList();
+    }
+
+    /** Every word of a held-out English plan or preference (lower case). */
+    static Set<String> heldOutWords() {
         Set<String> heldWords = new HashSet<>();
         List<String> held = new ArrayList<>(Pools.side(Pools.PLANS_EN, Split.HELDOUT));
         for (List<String> l : Pools.PREFERENCES_EN.values()) held.addAll(Pools.side(l, Split.HELDOUT));
-        for (String v : held) for (String w : v.split(" ")) heldWords.add(w);
-        COMMON_EN = lines("common-en.txt").stream().filter(w -> !w.isBlank() && !heldWords.contains(w)).toList();
+        for (String v : held) for (String w : v.split(" ")) heldWords.add(w.toLowerCase(Locale.ROOT));
+        return heldWords;
     }
 
     private static List<String> lines(String resource) {
@@ -76,15 +82,15 @@ final class Wild {
      * up to two more words, sometimes a prepositional tail ("with my …", "by the …"); Chinese: 3..8 characters, any of them first. A model
      * trained on {@link #plan}'s 24 verbs answered a told "bake a lemon cake" with "learn a lemon cake": it recalled the verb.
      */
-    static String openPlan(Random r, Lang lang) {
-        if (lang == Lang.ZH) return han(r, 3, 8);
-        List<String> words = new ArrayList<>(List.of(word(r)));
+    static String openPlan(Random r, Lang lang, Pieces pieces) {
+        if (lang == Lang.ZH) return han(r, 3, 8, pieces);
+        List<String> words = new ArrayList<>(List.of(word(r, pieces)));
         if (r.nextInt(3) == 0) words.add(Pools.pick(r, PLAN_ARTICLES_EN).strip());
-        for (int i = r.nextInt(3); i > 0; i--) words.add(word(r));
+        for (int i = r.nextInt(3); i > 0; i--) words.add(word(r, pieces));
         if (r.nextInt(3) == 0) {
             words.add(Pools.pick(r, PREPOSITIONS_EN));
             words.add(Pools.pick(r, PLAN_ARTICLES_EN).strip());
-            words.add(word(r));
+            words.add(word(r, pieces));
         }
         words.removeIf(String::isEmpty);
         return String.join(" ", words);
@@ -92,8 +98,23 @@ final class Wild {
 
     /** A preference: one word, sometimes two (half real, half random); Chinese: 2..3 characters. */
     static String preference(Random r, Lang lang) {
-        if (lang == Lang.ZH) return han(r, 2, 3);
-        return r.nextInt(4) == 0 ? word(r) + " " + word(r) : word(r);
+        return preference(r, lang, Pieces.NONE);
+    }
+
+    /** {@link #preference(Random, Lang)} with a third of the words glued from vocabulary pieces (none: the same draws). */
+    static String preference(Random r, Lang lang, Pieces pieces) {
+        if (lang == Lang.ZH) return han(r, 2, 3, pieces);
+        return r.nextInt(4) == 0 ? word(r, pieces) + " " + word(r, pieces) : word(r, pieces);
+    }
+
+    /** With vocabulary pieces: a third of the words glued from them, else {@link #word(Random)}. */
+    static String word(Random r, Pieces pieces) {
+        return !pieces.latin().isEmpty() && r.nextInt(3) == 0 ? pieces.word(r) : word(r);
+    }
+
+    /** With vocabulary pieces: a third of the strings glued from them, else {@link #han(Random, int, int)}. */
+    static String han(Random r, int min, int max, Pieces pieces) {
+        return !pieces.han().isEmpty() && r.nextInt(3) == 0 ? pieces.han(r, min, max) : han(r, min, max);
     }
 
     private static final String CONSONANTS = "bcdfghjklmnpqrstvwxzbcdfghklmnprstv";

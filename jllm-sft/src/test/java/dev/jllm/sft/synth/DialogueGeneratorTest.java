@@ -544,4 +544,35 @@ class DialogueGeneratorTest {
                 () -> new DialogueGenerator.Options(7, Split.TRAIN, BOTH, 0, 2, 0.15, 0.3, 1, false, planOnly, true));
         assertTrue(notWild.getMessage().contains("wild split") && notWild.getMessage().contains("train"), notWild.getMessage());
     }
+
+    /** Vocabulary pieces: Latin and Han ones kept, held-out words and name characters dropped; a third of the wild words glued from them. */
+    @Test
+    void piecesCoverTheVocabularyButNoHeldOutWordOrCharacter() {
+        String heldWord = Pools.side(Pools.PLANS_EN, Split.HELDOUT).getFirst().split(" ")[0];
+        String heldChar = Pools.hanPieces(Split.HELDOUT).getFirst();
+        Pieces p = Pieces.of(List.of(" aint", "atoes", "Ġx", " " + heldWord, heldWord.toUpperCase(Locale.ROOT), "x", "ab1", " 花园", "一个",
+                "花" + heldChar, "<|im_end|>", "\ufffd", "ab", "ab"));
+        assertEquals(List.of("aint", "atoes", "ab"), p.latin(), "letters only, lower case, once, no held-out word: " + p.latin());
+        assertEquals(List.of("花园", "一个"), p.han());
+        assertTrue(Pieces.of(List.of("1", "<s>")).isEmpty());
+
+        List<String> kinds = List.of("plan", "preference");
+        var plain = new DialogueGenerator.Options(9, Split.WILD, BOTH, 0, 2, 0.15, 0.3, 1, false, kinds, true);
+        var none = new DialogueGenerator.Options(9, Split.WILD, BOTH, 0, 2, 0.15, 0.3, 1, false, kinds, true, Pieces.NONE);
+        var glued = new DialogueGenerator.Options(9, Split.WILD, BOTH, 0, 2, 0.15, 0.3, 1, false, kinds, true,
+                new Pieces(List.of("zqxpiece"), List.of("龘靐")));
+        int latin = 0, han = 0, values = 600;
+        for (int i = 0; i < values; i++) {
+            assertEquals(DialogueGenerator.dialogue(plain, i).toJson(), DialogueGenerator.dialogue(none, i).toJson(), "no pieces: the same draws");
+            Dialogue d = DialogueGenerator.dialogue(glued, i);
+            assertTrue(d.messages().getLast().content().contains(d.answer()), d.toJson());
+            if (d.answer().contains("zqxpiece")) latin++;
+            if (d.answer().contains("龘") || d.answer().contains("靐")) han++;
+        }
+        assertTrue(latin > values / 10 && latin < values / 2, "some English values are glued from the pieces: " + latin);
+        assertTrue(han > values / 20 && han < values / 2, "some Chinese values are glued from the pieces: " + han);
+        var notWild = assertThrows(IllegalArgumentException.class, () -> new DialogueGenerator.Options(9, Split.TRAIN, BOTH, 0, 2, 0.15, 0.3, 1,
+                false, kinds, false, new Pieces(List.of("ab"), List.of())));
+        assertTrue(notWild.getMessage().contains("only for the wild split"), notWild.getMessage());
+    }
 }

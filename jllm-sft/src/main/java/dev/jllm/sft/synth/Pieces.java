@@ -1,0 +1,72 @@
+package dev.jllm.sft.synth;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.Set;
+
+/**
+ * The pieces of a tokenizer's vocabulary, for wild values glued from them: a model that must copy a value token by
+ * token can only copy the tokens it has practised copying. After ten SFT runs the default model still wrote "rep大 the
+ * kitchen" for "repaint the kitchen" and "烤比柠檬蛋糕" for "烤一个柠檬蛋糕": the frame and the common tokens were
+ * copied, a piece it had never had to copy was replaced by a likelier one. Values glued from every piece of the
+ * vocabulary make the copy drill cover the whole embedding table.
+ *
+ * <p>The held-out side stays held out: Latin pieces equal to a word of a held-out plan or preference (case and a
+ * leading space ignored) and Han pieces holding a held-out name character are left out, as {@link Wild}'s word lists
+ * leave them out. Pieces shared by many words (sub-words such as "aint") stay: they are not held-out material.
+ *
+ * @param latin lower-case Latin pieces (letters only, at least two), without a leading space
+ * @param han   pieces of Han characters (U+4E00..U+9FA5) only
+ */
+public record Pieces(List<String> latin, List<String> han) {
+    public static final Pieces NONE = new Pieces(List.of(), List.of());
+
+    public Pieces {
+        latin = List.copyOf(latin);
+        han = List.copyOf(han);
+    }
+
+    public boolean isEmpty() {
+        return latin.isEmpty() && han.isEmpty();
+    }
+
+    /**
+     * Pieces from the decoded text of each token of a vocabulary: the Latin and Han ones, without held-out words and
+     * characters, each once, in vocabulary order.
+     */
+    public static Pieces of(List<String> tokenTexts) {
+        Set<String> heldHan = new HashSet<>(Pools.hanPieces(Split.HELDOUT));
+        Set<String> heldWords = Wild.heldOutWords();
+        Set<String> latin = new LinkedHashSet<>(), han = new LinkedHashSet<>();
+        for (String t : tokenTexts) {
+            String s = t.strip();
+            if (s.length() >= 2 && s.chars().allMatch(c -> (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) {
+                String low = s.toLowerCase(Locale.ROOT);
+                if (!heldWords.contains(low)) latin.add(low);
+            } else if (!s.isEmpty() && s.codePoints().allMatch(c -> c >= 0x4E00 && c <= 0x9FA5)
+                    && s.codePoints().noneMatch(c -> heldHan.contains(Character.toString(c)))) {
+                han.add(s);
+            }
+        }
+        return new Pieces(new ArrayList<>(latin), new ArrayList<>(han));
+    }
+
+    /** A word of 1..3 Latin pieces glued together. */
+    String word(Random r) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 1 + r.nextInt(3); i > 0; i--) sb.append(Pools.pick(r, latin));
+        return sb.toString();
+    }
+
+    /** Han pieces glued until min..max characters (the last one cut if it overshoots). */
+    String han(Random r, int min, int max) {
+        int n = min + r.nextInt(max - min + 1);
+        StringBuilder sb = new StringBuilder();
+        while (sb.codePointCount(0, sb.length()) < n) sb.append(Pools.pick(r, han));
+        return sb.substring(0, sb.offsetByCodePoints(0, n));
+    }
+}
