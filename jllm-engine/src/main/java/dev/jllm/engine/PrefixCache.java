@@ -64,6 +64,8 @@ final class PrefixCache {
     private final HashMap<String, Entry> byKey = new HashMap<>();
     // conversation → its sequence, for readers on other threads (a mirror of byKey's tokens)
     private final ConcurrentHashMap<String, int[]> sequences = new ConcurrentHashMap<>();
+    // anonymous entries' sequences by entry id, for readers on other threads (see closestAnonymous)
+    private final ConcurrentHashMap<Long, int[]> anonymous = new ConcurrentHashMap<>();
     private final int blockTokens;
     private final KvDiskStore disk; // null: evicted KV is gone
     private long nextId;
@@ -161,6 +163,7 @@ final class PrefixCache {
     private void remove(Entry e) {
         entries.remove(e.id);
         if (e.key != null && byKey.remove(e.key, e)) sequences.remove(e.key);
+        if (e.key == null) anonymous.remove(e.id);
         for (long bh : e.blockHashes) {
             LinkedHashSet<Entry> holders = byBlock.get(bh);
             if (holders != null && holders.remove(e) && holders.isEmpty()) byBlock.remove(bh);
@@ -186,9 +189,30 @@ final class PrefixCache {
         if (key != null) {
             byKey.put(key, e);
             sequences.put(key, tokens);
+        } else {
+            anonymous.put(id, tokens);
         }
         for (long bh : e.blockHashes) byBlock.computeIfAbsent(bh, k -> new LinkedHashSet<>()).add(e);
         while (entries.size() > maxEntries) evictOldest();
+    }
+
+    /**
+     * The idle anonymous sequence (a stateless request's prompt and reply, as the model saw and said it) sharing the longest
+     * prefix with {@code prompt}, or null; any thread. A stateless client resends the history as text, and the model's
+     * reply is not always the tokenizer's canonical split of that text: building the next prompt from these ids, as a
+     * conversation's next turn is built from its own ({@link #sequence}), makes the two see the same tokens.
+     */
+    int[] closestAnonymous(int[] prompt) {
+        int[] best = null;
+        int bestCommon = 0;
+        for (int[] s : anonymous.values()) {
+            int c = commonPrefix(s, prompt, 0, Math.min(s.length, prompt.length));
+            if (c > bestCommon) {
+                best = s;
+                bestCommon = c;
+            }
+        }
+        return best;
     }
 
     /** The token sequence the conversation's last turn left (resident, else on disk), or null; any thread. */
@@ -270,6 +294,7 @@ final class PrefixCache {
         byBlock.clear();
         byKey.clear();
         sequences.clear();
+        anonymous.clear();
     }
 
     List<String> keys() {

@@ -461,6 +461,16 @@ public final class Scheduler implements AutoCloseable {
         return cache.sequence(cacheKey);
     }
 
+    /**
+     * The resident token sequence of an earlier stateless request (its prompt and reply, as the model saw and said it)
+     * sharing the longest prefix with {@code prompt}, or null; any thread. A stateless client's next turn built from it
+     * ({@code PromptBuilder.build(…, previous)}) holds the same ids as a conversation's, so both reuse the same KV and
+     * answer alike.
+     */
+    public int[] closestSequence(int[] prompt) {
+        return cache.closestAnonymous(prompt);
+    }
+
     /** Runs {@code action} on the scheduler thread (tests inspect state this way). */
     void onSchedulerThread(Runnable action) {
         inbox.add(new Command.Inspect(action));

@@ -369,4 +369,19 @@ class KvDiskStoreTest {
             assertEquals(1L, s.kvDisk().misses().get("missing"));
         }
     }
+
+    /** A stateless request's sequence is readable from any thread for the client's next turn, and gone once its entry is. */
+    @Test
+    void anAnonymousTurnLeavesItsSequenceForTheNextStatelessPromptUntilEvicted() throws Exception {
+        try (Scheduler s = scheduler(null, 4, 32)) {
+            int[] p1 = m.tokenizer.encode(TURN1, true, false);
+            assertNull(s.closestSequence(p1), "nothing resident yet");
+            TestModel.Outcome t1 = TestModel.collect(s.submit(new GenerationRequest(p1, SP, null)));
+            TestModel.collect(s.submit(new GenerationRequest(m.tokenizer.encode("The cat sat", true, false), SP, null)));
+            int[] p2 = concat(t1.finished().sequence(), m.tokenizer.encode(TURN2, false, false));
+            assertArrayEquals(t1.finished().sequence(), s.closestSequence(p2), "the entry sharing the longest prefix, with its reply's ids");
+            assertEquals(2, s.evict(null).size());
+            assertNull(s.closestSequence(p2), "evicted: no sequence to build from");
+        }
+    }
 }

@@ -63,6 +63,9 @@ final class ChatApi {
             grammar = tools.grammar(format);
         }
         PromptBuilder.Prompt p = pb.build(msgs, "messages", args.truncation());
+        // the resent history may hold an earlier reply of this model: keep the ids it produced, as a conversation does
+        int[] previous = scheduler.closestSequence(p.tokens());
+        if (previous != null) p = pb.build(msgs, "messages", args.truncation(), previous);
         args.checkFits(p.tokens().length, prompts.contextLength(), "messages");
         String id = made.id = Ids.next("chatcmpl-");
         made.args = args;
