@@ -7,10 +7,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jllm.server.ChatServer;
 import dev.jllm.server.http.ApiKeys;
+import dev.jllm.testkit.TestData;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -52,6 +55,43 @@ class DefaultModelTest {
             int same = j.get("agreement").get("correct").asInt();
             assertTrue(stateless >= THRESHOLD && stateful >= THRESHOLD, "recall " + stateless + " / " + stateful + ":\n" + out);
             assertTrue(same >= 36, "stateless and stateful answers agree on " + same + "/40:\n" + out);
+        } finally {
+            server.shutdown();
+        }
+    }
+
+    /**
+     * A resent history and a server-side conversation give the same answers at temperature 0, also where the model's reply
+     * is not the tokenizer's canonical split of its own text. Two dialogues where the bundled model (run 11) writes such a
+     * reply in an early turn ("rest tea" in pieces the tokenizer would not choose): before the stateless path kept the ids
+     * of the earlier reply, the resent history was tokenized again, the prompts differed from that reply on, and the final
+     * answers were "You said you like appallon the best." against "You said you like rest tea best." (and two different
+     * Chinese answers for the second).
+     */
+    @Test
+    void aReplyInNonCanonicalTokensLeadsToTheSameAnswerInBothModes() throws Exception {
+        // dialogue 208 of the card's one-distractor held-out set, and hand-zh-29 of the hand-written set
+        Path gen = dir.resolve("d1.jsonl");
+        run("demo", "dialogues", "--out", gen.toString(), "--split", "heldout", "--count", "209", "--seed", "102", "--distractors", "1",
+                "--corrections", "0");
+        String d208 = Files.readAllLines(gen).get(208);
+        assertTrue(d208.contains("mint tea") && d208.contains("heldout-102-208"), d208);
+        String zh29 = Files.readAllLines(TestData.root().resolve("demo/handwritten-recall.jsonl")).stream()
+                .filter(l -> l.contains("\"hand-zh-29\"")).findFirst().orElseThrow();
+        Path data = dir.resolve("two.jsonl");
+        Files.write(data, List.of(d208, zh29), StandardCharsets.UTF_8);
+
+        ChatServer server = ChatServer.start(ChatServer.Options.defaults(BundledModel.path(), dir.resolve("srv"), ApiKeys.disabled()).withPort(0));
+        try {
+            Path json = dir.resolve("recall.json");
+            String out = run("demo", "recall", "--url", server.uri().toString(), "--data", data.toString(), "--mode", "both", "--json", json.toString());
+            JsonNode j = new ObjectMapper().readTree(json.toFile());
+            StringBuilder answers = new StringBuilder();
+            for (JsonNode r : j.get("results")) {
+                answers.append(r.get("id").asText()).append(": ").append(r.get("stateless").get("answer").asText()).append(" | ")
+                        .append(r.get("stateful").get("answer").asText()).append('\n');
+            }
+            assertEquals(2, j.get("agreement").get("correct").asInt(), "the same final answer in both modes:\n" + answers + out);
         } finally {
             server.shutdown();
         }
