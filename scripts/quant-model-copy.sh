@@ -13,13 +13,15 @@
 # corpora of testdata (a fifth of the training mix, so the model also reads ordinary text).
 #   WORK/heldout.txt  copy-text documents of another seed (never trained on) and every 15th wiki/C4 document
 #   WORK/calib.txt    copy-text documents of a third seed and every 12th training text document
-# JLLM overrides the launcher (default ./jllm); NICE (default 15) is its niceness; STEPS (default 1200).
+# JLLM overrides the launcher (default ./jllm); NICE (default 15) is its niceness; STEPS (default 1200); the shape:
+# DIM (256), LAYERS (4), HEADS (4), FFN (768) — DIM=512 LAYERS=6 HEADS=8 FFN=1536 is model A's 24.6 M shape.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 work="${1:-/tmp/jllm-quant-copy}"
 jllm="${JLLM:-$root/jllm}"
 nice_n="${NICE:-15}"
 steps="${STEPS:-1200}"
+dim="${DIM:-256}"; layers="${LAYERS:-4}"; heads="${HEADS:-4}"; ffn="${FFN:-768}"
 mkdir -p "$work/data"
 run() { echo "+ jllm $*" >&2; nice -n "$nice_n" $jllm "$@"; }
 
@@ -62,7 +64,7 @@ fi
 
 [ -f "$work/init.gguf" ] || run init "$work/init.gguf" --tokenizer "$work/tokenizer.json" \
     --bos-token '<|endoftext|>' --eos-token '<|endoftext|>' \
-    --dim 256 --layers 4 --heads 4 --kv-heads 4 --ffn-dim 768 --ctx 512 --tied-embeddings true --seed 1
+    --dim "$dim" --layers "$layers" --heads "$heads" --kv-heads "$heads" --ffn-dim "$ffn" --ctx 512 --tied-embeddings true --seed 1
 
 for s in text repeat copy; do
   [ -f "$work/shards/$s-train-000.bin" ] || run tokenize-corpus --tokenizer "$work/init.gguf" --input "$work/data/$s.jsonl" \
