@@ -29,7 +29,8 @@ import picocli.CommandLine.Spec;
  * {@code jllm demo recall}: plays held-out memory dialogues against an OpenAI-compatible server at
  * temperature 0 and scores whether the final answer contains the fact.
  *
- * <p><b>Stateless</b> resends the growing history to {@code /v1/chat/completions}; the dialogue's own
+ * <p><b>Stateless</b> resends the growing history to {@code /v1/chat/completions} (or, with {@code --stateless-api responses},
+ * to {@code /v1/responses} as {@code input} with store off); the dialogue's own
  * assistant turns are replaced by the server's answers to the earlier turns. That is what a client
  * of the model really sends, and it is exactly the history a stateful conversation stores (the
  * server's own answers), so at temperature 0 the two modes see the same prompt and must agree; the
@@ -56,6 +57,9 @@ final class DemoRecallCommand implements Callable<Integer> {
     @Option(names = "--model", description = "model id (default: the first one the server lists)") String model;
     @Option(names = "--data", required = true, paramLabel = "FILE.jsonl", description = "dialogues with meta.answer") Path data;
     @Option(names = "--mode", defaultValue = "both", paramLabel = "stateless|stateful|both", description = "(default ${DEFAULT-VALUE})") String mode;
+    @Option(names = "--stateless-api", defaultValue = "chat", paramLabel = "chat|responses",
+            description = "where stateless mode resends the history: chat (/v1/chat/completions, default) or responses"
+                    + " (/v1/responses with the whole history as 'input', store off)") String statelessApi;
     @Option(names = "--limit", paramLabel = "N", description = "the first N dialogues only") Integer limit;
     @Option(names = "--max-tokens", defaultValue = "64", paramLabel = "N", description = "per answer (default ${DEFAULT-VALUE})") int maxTokens;
     @Option(names = "--truncation", defaultValue = "disabled", paramLabel = "disabled|auto",
@@ -77,6 +81,9 @@ final class DemoRecallCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         boolean stateless = mode.equals("stateless") || mode.equals("both"), stateful = mode.equals("stateful") || mode.equals("both");
         if (!stateless && !stateful) throw new IllegalArgumentException("--mode must be stateless, stateful or both, got '" + mode + "'");
+        if (!statelessApi.equals("chat") && !statelessApi.equals("responses")) {
+            throw new IllegalArgumentException("--stateless-api must be chat or responses, got '" + statelessApi + "'");
+        }
         if (limit != null && limit < 1) throw new IllegalArgumentException("--limit must be >= 1, got " + limit);
         if (!truncation.equals("disabled") && !truncation.equals("auto")) {
             throw new IllegalArgumentException("--truncation must be disabled or auto, got '" + truncation + "'");
@@ -130,6 +137,7 @@ final class DemoRecallCommand implements Callable<Integer> {
     // ---- the two ways of holding a conversation ----
 
     private Outcome runStateless(OpenAiTarget api, String m, Item it) throws IOException {
+        if (statelessApi.equals("responses")) return runStatelessResponses(api, m, it);
         ArrayNode history = JSON.createArrayNode();
         if (it.system() != null) history.addObject().put("role", "system").put("content", it.system());
         String answer = "";
@@ -142,6 +150,23 @@ final class DemoRecallCommand implements Callable<Integer> {
             JsonNode c = r.path("choices").path(0).path("message").path("content");
             if (!c.isTextual()) throw new IOException(api.base() + "v1/chat/completions: the response has no choices[0].message.content");
             answer = c.asText();
+            history.addObject().put("role", "assistant").put("content", answer);
+        }
+        return new Outcome(answer, contains(answer, it.answer(), it.lang()), null, null);
+    }
+
+    /** Stateless through the Responses API: the system prompt as instructions (as in stateful mode), the history as input. */
+    private Outcome runStatelessResponses(OpenAiTarget api, String m, Item it) throws IOException {
+        ArrayNode history = JSON.createArrayNode();
+        String answer = "";
+        for (String u : it.users()) {
+            history.addObject().put("role", "user").put("content", u);
+            ObjectNode body = JSON.createObjectNode().put("model", m).put("temperature", 0).put("max_output_tokens", maxTokens)
+                    .put("stream", false).put("store", false);
+            body.set("input", history.deepCopy());
+            if (it.system() != null) body.put("instructions", it.system());
+            if (truncation.equals("auto")) body.put("truncation", "auto");
+            answer = outputText(api.postJson("v1/responses", body));
             history.addObject().put("role", "assistant").put("content", answer);
         }
         return new Outcome(answer, contains(answer, it.answer(), it.lang()), null, null);
@@ -239,7 +264,7 @@ final class DemoRecallCommand implements Callable<Integer> {
 
     private ObjectNode report(String m, List<Item> items, List<Outcome> sl, List<Outcome> sf) {
         ObjectNode r = JSON.createObjectNode();
-        r.put("url", url.toString()).put("model", m).put("data", data.toString()).put("mode", mode).put("temperature", 0)
+        r.put("url", url.toString()).put("model", m).put("data", data.toString()).put("mode", mode).put("stateless_api", statelessApi).put("temperature", 0)
                 .put("max_tokens", maxTokens).put("truncation", truncation).put("dialogues", items.size());
         r.put("scoring", "the final answer contains meta.answer: en case-folded with whitespace collapsed, zh exact substring");
         if (sl != null) r.set("stateless", table(items, sl));

@@ -18,6 +18,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The bundled default model (what {@code ./jllm serve} runs on a fresh clone) holds the seed's three-turn
@@ -66,10 +68,12 @@ class DefaultModelTest {
      * reply in an early turn ("rest tea" in pieces the tokenizer would not choose): before the stateless path kept the ids
      * of the earlier reply, the resent history was tokenized again, the prompts differed from that reply on, and the final
      * answers were "You said you like appallon the best." against "You said you like rest tea best." (and two different
-     * Chinese answers for the second).
+     * Chinese answers for the second). Both APIs that take a resent history are held: chat completions, and a Responses
+     * request whose input is the whole history (no conversation, no previous_response_id).
      */
-    @Test
-    void aReplyInNonCanonicalTokensLeadsToTheSameAnswerInBothModes() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"chat", "responses"})
+    void aReplyInNonCanonicalTokensLeadsToTheSameAnswerInBothModes(String statelessApi) throws Exception {
         // dialogue 208 of the card's one-distractor held-out set, and hand-zh-29 of the hand-written set
         Path gen = dir.resolve("d1.jsonl");
         run("demo", "dialogues", "--out", gen.toString(), "--split", "heldout", "--count", "209", "--seed", "102", "--distractors", "1",
@@ -84,7 +88,8 @@ class DefaultModelTest {
         ChatServer server = ChatServer.start(ChatServer.Options.defaults(BundledModel.path(), dir.resolve("srv"), ApiKeys.disabled()).withPort(0));
         try {
             Path json = dir.resolve("recall.json");
-            String out = run("demo", "recall", "--url", server.uri().toString(), "--data", data.toString(), "--mode", "both", "--json", json.toString());
+            String out = run("demo", "recall", "--url", server.uri().toString(), "--data", data.toString(), "--mode", "both",
+                    "--stateless-api", statelessApi, "--json", json.toString());
             JsonNode j = new ObjectMapper().readTree(json.toFile());
             StringBuilder answers = new StringBuilder();
             for (JsonNode r : j.get("results")) {

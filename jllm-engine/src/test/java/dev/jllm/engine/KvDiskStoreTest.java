@@ -384,4 +384,16 @@ class KvDiskStoreTest {
             assertNull(s.closestSequence(p2), "evicted: no sequence to build from");
         }
     }
+
+    /** A stored turn's sequence (a conversation or a stored response) serves a later resend of its history too. */
+    @Test
+    void aStoredTurnLeavesItsSequenceForAStatelessResendOfItsHistory() throws Exception {
+        try (Scheduler s = scheduler(null, 4, 32)) {
+            int[] p1 = m.tokenizer.encode(TURN1, true, false);
+            TestModel.Outcome t1 = TestModel.collect(s.submit(new GenerationRequest(p1, SP, "resp_1")));
+            int[] p2 = concat(t1.finished().sequence(), m.tokenizer.encode(TURN2, false, false));
+            assertArrayEquals(t1.finished().sequence(), s.closestSequence(p2), "the stored turn's prompt and reply");
+            assertNull(s.closestSequence(m.tokenizer.encode("Zebra", false, false)), "no shared prefix: nothing to build from");
+        }
+    }
 }

@@ -62,10 +62,7 @@ final class ChatApi {
             if (grammar != null) throw ApiException.invalid("tool_choice", "'tool_choice' \"" + tools.choice() + "\" forces a tool call, which cannot also follow a response format or grammar");
             grammar = tools.grammar(format);
         }
-        PromptBuilder.Prompt p = pb.build(msgs, "messages", args.truncation());
-        // the resent history may hold an earlier reply of this model: keep the ids it produced, as a conversation does
-        int[] previous = scheduler.closestSequence(p.tokens());
-        if (previous != null) p = pb.build(msgs, "messages", args.truncation(), previous);
+        PromptBuilder.Prompt p = StatelessPrompt.build(pb, scheduler, msgs, "messages", args.truncation());
         args.checkFits(p.tokens().length, prompts.contextLength(), "messages");
         String id = made.id = Ids.next("chatcmpl-");
         made.args = args;

@@ -106,7 +106,9 @@ final class ResponsesApi {
             grammar = t.tools().grammar(format);
         }
         made.grammar = grammar != null;
-        PromptBuilder.Prompt p = pb.build(msgs, "input", t.args().truncation(), previous);
+        // a stored turn continues from the ids its last turn left; a resent history from the closest idle sequence
+        PromptBuilder.Prompt p = key == null && previous == null ? StatelessPrompt.build(pb, scheduler, msgs, "input", t.args().truncation())
+                : pb.build(msgs, "input", t.args().truncation(), previous);
         t.args().checkFits(p.tokens().length, prompts.contextLength(), "input");
         if (t.store()) {
             store.beginResponse(new ConversationStore.Response(t.id(), owner, t.conversationId(), t.previousResponseId(), "in_progress",
