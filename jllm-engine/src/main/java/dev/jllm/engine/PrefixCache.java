@@ -131,19 +131,26 @@ final class PrefixCache {
         Match best = null;
         // the deepest whole block any entry shares, by chained hash (verified: a collision costs a miss)
         long h = seed(adapter);
-        Entry deep = null;
+        LinkedHashSet<Entry> deep = null;
         int blocks = 0;
         for (int b = 0; (b + 1) * blockTokens <= limit; b++) {
             h = chain(h, prompt, b);
             LinkedHashSet<Entry> holders = byBlock.get(h);
             Entry e = holders == null ? null : holders.getFirst();
             if (e == null || e.adapter != adapter || commonPrefix(e.tokens, prompt, b * blockTokens, (b + 1) * blockTokens) < (b + 1) * blockTokens) break;
-            deep = e;
+            deep = holders;
             blocks = b + 1;
         }
         if (deep != null) {
-            int n = Math.min(deep.kvLength, limit);
-            best = new Match(deep, commonPrefix(deep.tokens, prompt, blocks * blockTokens, n));
+            // of the entries holding the deepest shared block, the one sharing most of the partial block after it (the oldest
+            // on ties): a resent history's own last turn, not an older request that only starts alike, so that its tokens'
+            // KV is reused as computed rather than prefilled again (other kernels, other float rounding than decode's)
+            int from = blocks * blockTokens;
+            for (Entry e : deep) {
+                if (e.adapter != adapter || commonPrefix(e.tokens, prompt, 0, from) < from) continue; // a hash collision
+                int c = commonPrefix(e.tokens, prompt, from, Math.min(e.kvLength, limit));
+                if (best == null || c > best.common) best = new Match(e, c);
+            }
         }
         // the conversation's own entry may share more (a partial block, or all of it)
         Entry own = key == null ? null : byKey.get(key);

@@ -7,6 +7,7 @@ import dev.jllm.model.SamplingParams;
 import dev.jllm.model.Transformer;
 import dev.jllm.tensor.GgmlType;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -112,6 +113,34 @@ class SchedulerTest {
             assertEquals(reference(q, sp).text(), o.finished().text());
             TestModel.Outcome again = TestModel.collect(s.submit(new GenerationRequest(third, sp, "c2")));
             assertEquals(third.length - 1, again.started().cachedTokens(), "conversation c2 kept its cache");
+        }
+    }
+
+    /**
+     * Two idle requests hold the same whole blocks and part of the next: the prompt reuses the one sharing more of that
+     * partial block, not the older one (a stateless client's own last turn, found behind an earlier request that only
+     * starts alike; recomputing its tokens by prefill rounds differently from the decode that produced them).
+     */
+    @Test
+    void ofTheEntriesHoldingTheDeepestSharedBlockTheOneSharingMostOfTheRestIsReused() throws Exception {
+        SamplingParams sp = SamplingParams.GREEDY.withMaxTokens(1);
+        try (Scheduler s = scheduler(2, 8, 64, 16, 64)) {
+            String system = "Once upon a time, there was a little girl named Lily. She liked to play with her toys in the garden.";
+            int[] older = m.tokenizer.encode(system + " The dog ran.", true, false);
+            int[] mine = m.tokenizer.encode(system + " The cat sat on the mat.", true, false);
+            int[] q = m.tokenizer.encode(system + " The cat sat on the mat. Then it rained.", true, false);
+            int blocks = 0;
+            while ((blocks + 1) * Scheduler.BLOCK_TOKENS <= Math.min(older.length, mine.length)
+                    && Arrays.equals(older, 0, (blocks + 1) * Scheduler.BLOCK_TOKENS, mine, 0, (blocks + 1) * Scheduler.BLOCK_TOKENS)) blocks++;
+            assertTrue(blocks >= 1 && mine.length < (blocks + 1) * Scheduler.BLOCK_TOKENS,
+                    "precondition: both share whole blocks and differ within the next, which neither fills; " + older.length + ", " + mine.length);
+            TestModel.collect(s.submit(new GenerationRequest(older, sp, null)));
+            TestModel.collect(s.submit(new GenerationRequest(mine, sp, null)));
+            int common = Arrays.mismatch(mine, q);
+            assertTrue(common > Arrays.mismatch(older, q), "precondition: the younger request shares more of the prompt");
+            TestModel.Outcome o = TestModel.collect(s.submit(new GenerationRequest(q, sp, null)));
+            assertEquals(common, o.started().cachedTokens(), "all the younger request's KV the prompt repeats");
+            assertEquals(reference(q, sp).text(), o.finished().text());
         }
     }
 
