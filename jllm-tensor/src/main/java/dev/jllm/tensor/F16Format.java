@@ -52,7 +52,7 @@ public final class F16Format implements BlockFormat {
             acc1 = toFloats(w, offset + 2L * (i + L)).fma(Simd.x(x, xOff + i + L), acc1);
         }
         for (; i + L <= n; i += L) acc0 = toFloats(w, offset + 2L * i).fma(Simd.x(x, xOff + i), acc0);
-        float s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float s = VectorMath.sum(acc0.add(acc1));
         for (; i < n; i++) s += QuantMath.f16(w, offset + 2L * i) * x[xOff + i];
         return s;
     }

@@ -31,7 +31,7 @@ public final class F32Format implements BlockFormat {
             FloatVector wv = FloatVector.fromMemorySegment(S, w, offset + 4L * i, ByteOrder.LITTLE_ENDIAN);
             acc = wv.fma(FloatVector.fromArray(S, x, xOff + i), acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = VectorMath.sum(acc);
         for (; i < n; i++) s += w.get(LE, offset + 4L * i) * x[xOff + i];
         return s;
     }

@@ -32,7 +32,7 @@ public final class FloatOps {
         for (; i + S.length() <= n; i += S.length()) {
             acc0 = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), acc0);
         }
-        float s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float s = VectorMath.sum(acc0.add(acc1));
         for (; i < n; i++) s += a[aOff + i] * b[bOff + i];
         return s;
     }
@@ -80,7 +80,7 @@ public final class FloatOps {
         for (int i = 0; i < n; i++) out[outOff + i] = x[xOff + i] * scale * w[i];
     }
 
-    /** In-place softmax of x[off..off+n): vector exp (the JDK's SVML stubs). */
+    /** In-place softmax of x[off..off+n): vector exp ({@link VectorMath#exp}: the same bits in every JIT tier, unlike the JDK's SVML lanewise EXP). */
     public static void softmax(float[] x, int off, int n) {
         float inv = (float) (1.0 / expShifted(x, off, n));
         FloatVector iv = FloatVector.broadcast(S, inv);
@@ -112,13 +112,13 @@ public final class FloatOps {
         FloatVector mv = FloatVector.broadcast(S, max), acc = FloatVector.zero(S);
         i = 0;
         for (; i + S.length() <= n; i += S.length()) {
-            FloatVector e = FloatVector.fromArray(S, x, off + i).sub(mv).lanewise(VectorOperators.EXP);
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(S, x, off + i).sub(mv));
             e.intoArray(x, off + i);
             acc = acc.add(e);
         }
-        double sum = acc.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
-            float e = (float) Math.exp(x[off + i] - max);
+        double sum = VectorMath.sum(acc);
+        for (; i < n; i++) { // the vector lanes' exp, so a value's bits do not depend on where the vector part ends
+            float e = VectorMath.exp(x[off + i] - max);
             x[off + i] = e;
             sum += e;
         }
@@ -138,18 +138,18 @@ public final class FloatOps {
         return sum;
     }
 
-    /** SwiGLU: g[i] = silu(g[i]) · u[i], silu(z) = z / (1 + e^−z); vector exp (the JDK's SVML stubs). */
+    /** SwiGLU: g[i] = silu(g[i]) · u[i], silu(z) = z / (1 + e^−z); vector exp ({@link VectorMath#exp}). */
     public static void swiglu(float[] g, int gOff, float[] u, int uOff, int n) {
         int i = 0;
         FloatVector one = FloatVector.broadcast(S, 1f);
         for (; i + S.length() <= n; i += S.length()) {
             FloatVector z = FloatVector.fromArray(S, g, gOff + i);
-            FloatVector e = z.neg().lanewise(VectorOperators.EXP);
+            FloatVector e = VectorMath.exp(z.neg());
             z.div(e.add(one)).mul(FloatVector.fromArray(S, u, uOff + i)).intoArray(g, gOff + i);
         }
         for (; i < n; i++) {
             float z = g[gOff + i];
-            g[gOff + i] = z / (1f + (float) Math.exp(-z)) * u[uOff + i];
+            g[gOff + i] = z / (VectorMath.exp(-z) + 1f) * u[uOff + i];
         }
     }
 
@@ -203,7 +203,7 @@ public final class FloatOps {
                 acc1 = FloatVector.fromArray(S, a, aOff + i + S.length()).fma(halves(h, hOff + i + S.length()), acc1);
             }
             for (; i + S.length() <= n; i += S.length()) acc0 = FloatVector.fromArray(S, a, aOff + i).fma(halves(h, hOff + i), acc0);
-            s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+            s = VectorMath.sum(acc0.add(acc1));
         }
         for (; i < n; i++) s += a[aOff + i] * Float.float16ToFloat(h[hOff + i]);
         return s;

@@ -82,6 +82,6 @@ public final class IQ4_NLFormat implements BlockFormat {
             }
             acc = s.fma(Simd.splat(QuantMath.f16(w, o)), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return VectorMath.sum(acc);
     }
 }

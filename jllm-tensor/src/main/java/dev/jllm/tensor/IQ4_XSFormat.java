@@ -93,6 +93,6 @@ public final class IQ4_XSFormat implements BlockFormat {
                 acc = s.fma(Simd.splat(d * scale(w, o, sb)), acc);
             }
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return VectorMath.sum(acc);
     }
 }

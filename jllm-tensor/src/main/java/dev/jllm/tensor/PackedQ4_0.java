@@ -45,7 +45,7 @@ final class PackedQ4_0 {
     /** sums[b] = Σ x[xOff + 32b .. 32b+32), b &lt; nb. */
     static void blockSums(float[] x, int xOff, int nb, float[] sums) {
         for (int b = 0; b < nb; b++) {
-            sums[b] = FloatVector.fromArray(F, x, xOff + b * QK).add(FloatVector.fromArray(F, x, xOff + b * QK + 16)).reduceLanes(VectorOperators.ADD);
+            sums[b] = VectorMath.sum(FloatVector.fromArray(F, x, xOff + b * QK).add(FloatVector.fromArray(F, x, xOff + b * QK + 16)));
         }
     }
 

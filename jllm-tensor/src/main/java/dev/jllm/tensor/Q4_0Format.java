@@ -95,7 +95,7 @@ public final class Q4_0Format implements BlockFormat {
             acc1 = block(w, o + BYTES, x, xOff + b * QK + QK, acc1);
         }
         if (b < nb) acc0 = block(w, offset + (long) b * BYTES, x, xOff + b * QK, acc0);
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return VectorMath.sum(acc0.add(acc1));
     }
 
     /** Σ (nibble − 8)·x over one block, times d, added to acc. */

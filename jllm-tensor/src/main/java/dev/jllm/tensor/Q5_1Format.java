@@ -104,7 +104,7 @@ public final class Q5_1Format implements BlockFormat {
         if (!Simd.OK) return dotReference(w, offset, x, xOff, n);
         FloatVector acc = FloatVector.zero(Simd.F);
         for (int b = 0; b < n / QK; b++) acc = block(w, offset + (long) b * BYTES, x, xOff + b * QK, acc);
-        return acc.reduceLanes(VectorOperators.ADD);
+        return VectorMath.sum(acc);
     }
 
     private static FloatVector block(MemorySegment w, long o, float[] x, int xi, FloatVector acc) {

@@ -132,6 +132,6 @@ public final class Q5_KFormat implements BlockFormat {
             acc = s1.fma(Simd.splat(-dmin * (sm1 >> 8)), acc);
             acc = s2.fma(Simd.splat(-dmin * (sm2 >> 8)), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return VectorMath.sum(acc);
     }
 }

@@ -148,6 +148,6 @@ public final class Q6_KFormat implements BlockFormat {
             acc0 = Simd.toFloat(v3).mul(Simd.splat(d * w.get(ValueLayout.JAVA_BYTE, sc + 4))).fma(Simd.x(x, xi + 64 + g), acc0);
             acc1 = Simd.toFloat(v4).mul(Simd.splat(d * w.get(ValueLayout.JAVA_BYTE, sc + 6))).fma(Simd.x(x, xi + 96 + g), acc1);
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return VectorMath.sum(acc0.add(acc1));
     }
 }

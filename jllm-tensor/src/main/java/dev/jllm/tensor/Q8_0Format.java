@@ -66,7 +66,7 @@ public final class Q8_0Format implements BlockFormat {
             acc1 = block(w, o + BYTES, x, xOff + b * QK + QK, acc1);
         }
         if (b < nb) acc0 = block(w, offset + (long) b * BYTES, x, xOff + b * QK, acc0);
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return VectorMath.sum(acc0.add(acc1));
     }
 
     private static FloatVector block(MemorySegment w, long o, float[] x, int xi, FloatVector acc) {

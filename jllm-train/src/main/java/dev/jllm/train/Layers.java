@@ -1,6 +1,7 @@
 package dev.jllm.train;
 
 import dev.jllm.tensor.Parallel;
+import dev.jllm.tensor.VectorMath;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
