@@ -15,6 +15,7 @@ import dev.jllm.train.LoraConfig;
 import dev.jllm.train.LoraParams;
 import dev.jllm.train.ModelIO;
 import dev.jllm.train.TrainConfig;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -188,8 +189,12 @@ final class FinetuneCommand implements Callable<Integer> {
                 FineTuner.Result r = tuner.run();
                 if (log != null && !history.isEmpty()) {
                     Path png = Path.of(log).resolve("finetune.png");
-                    SourceLossPlot.write(history, sft.sourceNames(), png);
-                    o.println("plot: " + png);
+                    try {
+                        SourceLossPlot.write(history, sft.sourceNames(), png);
+                        o.println("plot: " + png);
+                    } catch (IOException e) { // the model is written; a missing plot must not fail the run
+                        o.println("warning: the loss plot was not written (" + e + ")");
+                    }
                 }
                 if (!r.interrupted()) {
                     o.printf(Locale.ROOT, "done: %d steps%s%s, %.1f s; try it: jllm chat -m %s%s%n", r.step(),

@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.ToDoubleFunction;
-import javax.imageio.ImageIO;
 
 /**
  * The end-of-run PNG: training loss (with validation points) above, gradient norm below, drawn with
@@ -34,7 +33,7 @@ final class LossPlot {
         panel(g, h, 0, "loss (blue: train, red: validation)", r -> r.loss(), r -> r.valLoss());
         panel(g, h, PANEL, "gradient norm (before clipping)", r -> r.gradNorm(), null);
         g.dispose();
-        ImageIO.write(img, "png", png.toFile());
+        Png.write(img, png);
     }
 
     private static void panel(Graphics2D g, List<Trainer.StepReport> h, int y0, String title, ToDoubleFunction<Trainer.StepReport> f,

@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import javax.imageio.ImageIO;
 
 /**
  * Stacked panels of named curves over steps (preference tuning's metrics: DPO's rewards, PPO's reward
@@ -42,7 +41,7 @@ final class MetricsPlot {
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
         for (int i = 0; i < panels.size(); i++) panel(g, panels.get(i), i * PANEL, xName);
         g.dispose();
-        ImageIO.write(img, "png", png.toFile());
+        Png.write(img, png);
     }
 
     private static void panel(Graphics2D g, Panel p, int y0, String xName) {

@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.ToDoubleFunction;
-import javax.imageio.ImageIO;
 
 /**
  * quant-report's PNG, drawn with java.awt (headless) like {@link LossPlot}: quality against size —
@@ -43,7 +42,7 @@ final class QuantReportPlot {
             lx += 90;
         }
         g.dispose();
-        ImageIO.write(img, "png", png.toFile());
+        Png.write(img, png);
     }
 
     static Color color(String method) {

@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import javax.imageio.ImageIO;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -152,6 +151,6 @@ final class RmEvalCommand implements Callable<Integer> {
         g.drawString(String.format(Locale.ROOT, "%.3g", lo), pad, H - 15);
         g.drawString(String.format(Locale.ROOT, "%.3g", hi), W - pad - 40, H - 15);
         g.dispose();
-        ImageIO.write(img, "png", png.toFile());
+        Png.write(img, png);
     }
 }

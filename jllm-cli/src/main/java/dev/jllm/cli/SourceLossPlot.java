@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import javax.imageio.ImageIO;
 
 /**
  * The end-of-run PNG of a fine-tuning run: the training loss of every data source (a moving average
@@ -80,6 +79,6 @@ final class SourceLossPlot {
             g.fillRect(x1 + 5, top + 11 + 18 * s, 7, 7);
         }
         g.dispose();
-        ImageIO.write(img, "png", png.toFile());
+        Png.write(img, png);
     }
 }

@@ -4,6 +4,7 @@ import dev.jllm.train.ModelIO;
 import dev.jllm.train.TokenShards;
 import dev.jllm.train.TrainConfig;
 import dev.jllm.train.Trainer;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -106,8 +107,12 @@ final class TrainCommand implements Callable<Integer> {
                 Trainer.Result r = trainer.run();
                 if (!cfg.log().isEmpty() && !history.isEmpty()) {
                     Path png = Path.of(cfg.log()).resolve("train.png");
-                    LossPlot.write(history, png);
-                    o.println("plot: " + png);
+                    try {
+                        LossPlot.write(history, png);
+                        o.println("plot: " + png);
+                    } catch (IOException e) { // the model is written; a missing plot must not fail the run
+                        o.println("warning: the loss plot was not written (" + e + ")");
+                    }
                 }
                 if (!r.interrupted()) {
                     o.printf(Locale.ROOT, "done: %d steps%s%s, %.1f s; run it with: jllm generate -m %s -p \"...\"%n", r.step(),
