@@ -5,7 +5,7 @@
 # method's ratio meant anything; copying a span seen earlier hangs on sharp attention scores, and
 # rounding the weights blurs them.
 #
-#   scripts/quant-model-copy.sh [WORK_DIR]     (default /tmp/jllm-quant-copy; ~45 min on 2 free cores)
+#   scripts/quant-model-copy.sh [WORK_DIR]     (default /tmp/jllm-quant-copy; ~45 min on 2 free cores, ~2 h at model E's shape)
 #
 # Then: scripts/quant-measure.sh WORK_DIR (jllm quant-report + llama-perplexity on the same files).
 # Everything comes from the repository: the seeded copy-text generator (`jllm demo copy-text`: random
@@ -14,7 +14,7 @@
 #   WORK/heldout.txt  copy-text documents of another seed (never trained on) and every 15th wiki/C4 document
 #   WORK/calib.txt    copy-text documents of a third seed and every 12th training text document
 # JLLM overrides the launcher (default ./jllm); NICE (default 15) is its niceness; STEPS (default 1200); the shape:
-# DIM (256), LAYERS (4), HEADS (4), FFN (768) — DIM=512 LAYERS=6 HEADS=8 FFN=1536 is model A's 24.6 M shape.
+# DIM (256), LAYERS (4), HEADS (4), FFN (768) — DIM=512 LAYERS=6 HEADS=8 FFN=1536 is model E (22.55 M; A's shape).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 work="${1:-/tmp/jllm-quant-copy}"
