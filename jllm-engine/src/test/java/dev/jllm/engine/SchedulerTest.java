@@ -30,6 +30,9 @@ class SchedulerTest {
         m.close();
     }
 
+    /** An opening longer than one KV block, shared by the prefix tests' prompts. */
+    private static final String SYSTEM = "Once upon a time, there was a little girl named Lily. She liked to play with her toys in the garden.";
+
     private static final List<String> PROMPTS = List.of("Once upon a time", "Tim had a big red ball", "The cat sat",
             "Lily went to the park and", "One day, a little bird", "Sam was sad because", "The sun was", "Mom said");
 
@@ -125,10 +128,9 @@ class SchedulerTest {
     void ofTheEntriesHoldingTheDeepestSharedBlockTheOneSharingMostOfTheRestIsReused() throws Exception {
         SamplingParams sp = SamplingParams.GREEDY.withMaxTokens(1);
         try (Scheduler s = scheduler(2, 8, 64, 16, 64)) {
-            String system = "Once upon a time, there was a little girl named Lily. She liked to play with her toys in the garden.";
-            int[] older = m.tokenizer.encode(system + " The dog ran.", true, false);
-            int[] mine = m.tokenizer.encode(system + " The cat sat on the mat.", true, false);
-            int[] q = m.tokenizer.encode(system + " The cat sat on the mat. Then it rained.", true, false);
+            int[] older = m.tokenizer.encode(SYSTEM + " The dog ran.", true, false);
+            int[] mine = m.tokenizer.encode(SYSTEM + " The cat sat on the mat.", true, false);
+            int[] q = m.tokenizer.encode(SYSTEM + " The cat sat on the mat. Then it rained.", true, false);
             int blocks = 0;
             while ((blocks + 1) * Scheduler.BLOCK_TOKENS <= Math.min(older.length, mine.length)
                     && Arrays.equals(older, 0, (blocks + 1) * Scheduler.BLOCK_TOKENS, mine, 0, (blocks + 1) * Scheduler.BLOCK_TOKENS)) blocks++;
@@ -148,9 +150,8 @@ class SchedulerTest {
     void aSharedPrefixIsForkedAndTheOtherConversationKeepsItsCache() throws Exception {
         SamplingParams sp = SamplingParams.GREEDY.withMaxTokens(16);
         try (Scheduler s = scheduler(2, 2, 64, 4, 32)) {
-            String system = "Once upon a time, there was a little girl named Lily. She liked to play with her toys in the garden.";
-            int[] a = m.tokenizer.encode(system + " One day", true, false);
-            int[] b = m.tokenizer.encode(system + " The dog", true, false);
+            int[] a = m.tokenizer.encode(SYSTEM + " One day", true, false);
+            int[] b = m.tokenizer.encode(SYSTEM + " The dog", true, false);
             TestModel.collect(s.submit(new GenerationRequest(a, sp, "a")));
             TestModel.Outcome ob = TestModel.collect(s.submit(new GenerationRequest(b, sp, "b")));
             assertTrue(ob.started().cachedTokens() >= Scheduler.BLOCK_TOKENS, "shared prefix reused: " + ob.started().cachedTokens());
@@ -379,9 +380,8 @@ class SchedulerTest {
         SamplingParams sp = SamplingParams.GREEDY.withMaxTokens(16);
         // no idle cache at all: any reuse can only come from the running sequence
         try (Scheduler s = scheduler(2, 2, 64, 0, 32)) {
-            String system = "Once upon a time, there was a little girl named Lily. She liked to play with her toys in the garden.";
-            int[] a = m.tokenizer.encode(system + " One day", true, false);
-            int[] b = m.tokenizer.encode(system + " The dog", true, false);
+            int[] a = m.tokenizer.encode(SYSTEM + " One day", true, false);
+            int[] b = m.tokenizer.encode(SYSTEM + " The dog", true, false);
             Generation ga = s.submit(new GenerationRequest(a, runLong, "a"));
             GenerationEvent e;
             do e = ga.poll(30, TimeUnit.SECONDS); while (!(e instanceof GenerationEvent.Text)); // a's prompt is in its KV
