@@ -4,7 +4,8 @@
  * llama.cpp-exact quantizers and a scalar reference beside each Vector API dot kernel; {@code FloatOps}
  * (dot, RMSNorm, softmax, SwiGLU, F16 operands), each beside its scalar reference; repacked
  * matrices ({@code PackedMatrix}) and the prefill tile ({@code TileKernel}); attention's block products
- * ({@code AttentionKernels}); the {@code Parallel} worker pool; {@code VectorSupport} and a memory
+ * ({@code AttentionKernels}); {@code VectorMath} (exp and lane sums giving the same bits in every JIT tier); the
+ * {@code Parallel} worker pool; {@code VectorSupport} and a memory
  * bandwidth probe.
  */
 module dev.jllm.tensor {
