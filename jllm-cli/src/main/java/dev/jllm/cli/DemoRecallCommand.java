@@ -136,37 +136,32 @@ final class DemoRecallCommand implements Callable<Integer> {
 
     // ---- the two ways of holding a conversation ----
 
+    /**
+     * The growing history resent each turn: as chat completions' {@code messages} (the system prompt first), or as a
+     * Responses {@code input} with store off (the system prompt as {@code instructions}, as in stateful mode).
+     */
     private Outcome runStateless(OpenAiTarget api, String m, Item it) throws IOException {
-        if (statelessApi.equals("responses")) return runStatelessResponses(api, m, it);
+        boolean chat = statelessApi.equals("chat");
         ArrayNode history = JSON.createArrayNode();
-        if (it.system() != null) history.addObject().put("role", "system").put("content", it.system());
+        if (chat && it.system() != null) history.addObject().put("role", "system").put("content", it.system());
         String answer = "";
         for (String u : it.users()) {
             history.addObject().put("role", "user").put("content", u);
-            ObjectNode body = JSON.createObjectNode().put("model", m).put("temperature", 0).put("max_tokens", maxTokens).put("stream", false);
-            body.set("messages", history.deepCopy());
+            ObjectNode body = JSON.createObjectNode().put("model", m).put("temperature", 0).put(chat ? "max_tokens" : "max_output_tokens", maxTokens)
+                    .put("stream", false);
+            body.set(chat ? "messages" : "input", history.deepCopy());
+            if (!chat) {
+                body.put("store", false);
+                if (it.system() != null) body.put("instructions", it.system());
+            }
             if (truncation.equals("auto")) body.put("truncation", "auto");
-            JsonNode r = api.postJson("v1/chat/completions", body);
-            JsonNode c = r.path("choices").path(0).path("message").path("content");
-            if (!c.isTextual()) throw new IOException(api.base() + "v1/chat/completions: the response has no choices[0].message.content");
-            answer = c.asText();
-            history.addObject().put("role", "assistant").put("content", answer);
-        }
-        return new Outcome(answer, contains(answer, it.answer(), it.lang()), null, null);
-    }
-
-    /** Stateless through the Responses API: the system prompt as instructions (as in stateful mode), the history as input. */
-    private Outcome runStatelessResponses(OpenAiTarget api, String m, Item it) throws IOException {
-        ArrayNode history = JSON.createArrayNode();
-        String answer = "";
-        for (String u : it.users()) {
-            history.addObject().put("role", "user").put("content", u);
-            ObjectNode body = JSON.createObjectNode().put("model", m).put("temperature", 0).put("max_output_tokens", maxTokens)
-                    .put("stream", false).put("store", false);
-            body.set("input", history.deepCopy());
-            if (it.system() != null) body.put("instructions", it.system());
-            if (truncation.equals("auto")) body.put("truncation", "auto");
-            answer = outputText(api.postJson("v1/responses", body));
+            if (chat) {
+                JsonNode c = api.postJson("v1/chat/completions", body).path("choices").path(0).path("message").path("content");
+                if (!c.isTextual()) throw new IOException(api.base() + "v1/chat/completions: the response has no choices[0].message.content");
+                answer = c.asText();
+            } else {
+                answer = outputText(api.postJson("v1/responses", body));
+            }
             history.addObject().put("role", "assistant").put("content", answer);
         }
         return new Outcome(answer, contains(answer, it.answer(), it.lang()), null, null);

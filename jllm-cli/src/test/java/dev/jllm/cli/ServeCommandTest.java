@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.jllm.model.ModelConfig;
 import dev.jllm.model.RandomModel;
 import dev.jllm.tensor.GgmlType;
+import dev.jllm.testkit.ChildJvm;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -16,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -38,12 +38,8 @@ class ServeCommandTest {
         // random weights, big enough that 400 tokens take a while on 2 cores: SIGTERM lands mid-stream
         Path model = dir.resolve("slow.gguf");
         RandomModel.write(new ModelConfig("llama", 512, 1536, 8, 8, 8, 64, 1024, 1024, 1e-5f, 10000f, true), GgmlType.Q8_0, 7, model, null);
-        List<String> cmd = new ArrayList<>();
-        cmd.add(ProcessHandle.current().info().command().orElseThrow());
-        for (String a : ProcessHandle.current().info().arguments().orElseThrow()) {
-            if (a.startsWith("--add-modules") || a.startsWith("--enable-native-access")) cmd.add(a);
-        }
-        cmd.addAll(List.of("-Xmx1g", "-cp", System.getProperty("java.class.path"), Main.class.getName(), "serve", "-m", model.toString(),
+        List<String> cmd = ChildJvm.command(Main.class.getName(), "-Xmx1g");
+        cmd.addAll(List.of("serve", "-m", model.toString(),
                 "--port", "0", "--data-dir", dir.resolve("data").toString(), "-t", "2", "--shutdown-grace", "60"));
         Path log = dir.resolve("serve.log");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jllm.tensor.GgmlType;
+import dev.jllm.testkit.ChildJvm;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -34,7 +35,6 @@ class JitTierInvariantTest {
 
     static final GgmlType[] TYPES = {GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_1,
         GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K, GgmlType.IQ4_NL, GgmlType.IQ4_XS};
-    static final int[] CHUNKS = {2, 3, 8, 5, 4, 7, 6, 2, 3};
 
     /** Logits of every position: a 40-token batch, the same in batches of 2–8, then 12 tokens one at a time. */
     static List<float[]> logits(Path model) throws IOException {
@@ -46,7 +46,7 @@ class JitTierInvariantTest {
             Transformer tr = new Transformer(new Weights(f), new KvCacheManager(f.config(), GgmlType.F16, 16, 16), mm);
             all.addAll(Arrays.asList(tr.forward(Batch.of(tr.cache().allocate(), toks, 0, Batch.Logits.ALL)).get(0)));
             int s = tr.cache().allocate(), pos = 0;
-            for (int k : CHUNKS) {
+            for (int k : PrefillDecodeConsistencyTest.CHUNKS) {
                 all.addAll(Arrays.asList(tr.forward(Batch.of(s, Arrays.copyOfRange(toks, pos, pos + k), pos, Batch.Logits.ALL)).get(0)));
                 pos += k;
             }
@@ -69,12 +69,7 @@ class JitTierInvariantTest {
     @Test
     void theLogitsDoNotDependOnTheJitTier() throws Exception {
         ModelConfig c = new ModelConfig("llama", 256, 512, 2, 4, 2, 64, 600, 256, 1e-5f, 10000f, true);
-        List<String> cmd = new ArrayList<>();
-        cmd.add(ProcessHandle.current().info().command().orElseThrow());
-        for (String a : ProcessHandle.current().info().arguments().orElseThrow()) {
-            if (a.startsWith("--add-modules") || a.startsWith("--enable-native-access")) cmd.add(a);
-        }
-        cmd.addAll(List.of("-XX:TieredStopAtLevel=1", "-Xmx1g", "-cp", System.getProperty("java.class.path"), JitTierInvariantTest.class.getName()));
+        List<String> cmd = ChildJvm.command(JitTierInvariantTest.class.getName(), "-XX:TieredStopAtLevel=1", "-Xmx1g");
         for (GgmlType t : TYPES) {
             Path m = tmp.resolve(t + ".gguf");
             RandomModel.write(c, t, 5, 0.08, m, null);

@@ -1,10 +1,10 @@
 package dev.jllm.server;
 
 import dev.jllm.server.http.ApiKeys;
+import dev.jllm.testkit.ChildJvm;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -40,17 +40,8 @@ final class ChildServer implements AutoCloseable {
 
     /** With {@code store} a postgres:// URL: a replica on that database. */
     static ChildServer start(Path model, Path dataDir, long kvBytes, Path log, String store) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(ProcessHandle.current().info().command().orElseThrow());
-        for (String a : ProcessHandle.current().info().arguments().orElseThrow()) {
-            // the module/native-access flags the engine needs; not the heap size or surefire's agents
-            if (a.startsWith("--add-modules") || a.startsWith("--enable-native-access") || a.startsWith("--add-opens")
-                    || a.startsWith("--add-exports") || a.startsWith("-XX:+Use")) {
-                cmd.add(a);
-            }
-        }
-        cmd.addAll(List.of("-Xmx1g", "-cp", System.getProperty("java.class.path"), ChildServer.class.getName(), model.toString(),
-                dataDir.toString(), Long.toString(kvBytes)));
+        List<String> cmd = ChildJvm.command(ChildServer.class.getName(), "-Xmx1g");
+        cmd.addAll(List.of(model.toString(), dataDir.toString(), Long.toString(kvBytes)));
         if (store != null) cmd.add(store);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);

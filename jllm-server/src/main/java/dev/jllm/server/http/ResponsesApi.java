@@ -107,7 +107,7 @@ final class ResponsesApi {
         }
         made.grammar = grammar != null;
         // a stored turn continues from the ids its last turn left; a resent history from the closest idle sequence
-        PromptBuilder.Prompt p = key == null && previous == null ? StatelessPrompt.build(pb, scheduler, msgs, "input", t.args().truncation())
+        PromptBuilder.Prompt p = key == null ? StatelessPrompt.build(pb, scheduler, msgs, "input", t.args().truncation())
                 : pb.build(msgs, "input", t.args().truncation(), previous);
         t.args().checkFits(p.tokens().length, prompts.contextLength(), "input");
         if (t.store()) {
