@@ -23,13 +23,16 @@ import picocli.CommandLine.Spec;
  * {@code jllm demo build}: runs {@link DemoRecipe}'s stages in order (each an ordinary jllm command,
  * printed before it runs), then the recall evaluation against the result served in-process, and
  * writes the model card. A stage whose output exists is skipped, and training stages resume from
- * their checkpoints, so an interrupted build continues where it stopped.
+ * their checkpoints, so an interrupted build continues where it stopped; a stage whose resume point
+ * exists (the bundled model, for the runs that led to it) is skipped too.
  */
 @Command(name = "build", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Build a chat model with jllm's own chain from the repository's bundled data: memory dialogues, clean,",
             "tokenizer train, init, tokenize-corpus, train (pretraining), finetune --full (SFT), quantize Q8_0, then the recall",
             "evaluation on held-out dialogues and a model card (MODEL.md beside the GGUF).",
-            "--scale full is the default chat model's recipe (about 2 hours on 2 cores; docs/TRAINING.md has its runs); small is the same chain in minutes."})
+            "--scale full is the default chat model's recipe (about 5 hours on 2 cores; docs/TRAINING.md has its runs); small is the same chain in minutes.",
+            "A full build resumes from the bundled model: copy the file the card names (WORK/sft-11.q8_0.gguf) into WORK and the stages that",
+            "only led to it are skipped."})
 final class DemoBuildCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
@@ -70,6 +73,10 @@ final class DemoBuildCommand implements Callable<Integer> {
             pw.flush();
             if (Files.exists(st.done())) {
                 pw.println("(done before: " + st.done() + " exists)");
+                continue;
+            }
+            if (st.skip()) {
+                pw.println("(not needed: " + st.resumePoint() + " exists, where the chain resumes)");
                 continue;
             }
             long t = System.nanoTime();

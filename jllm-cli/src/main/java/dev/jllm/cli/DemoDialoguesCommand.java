@@ -61,6 +61,9 @@ final class DemoDialoguesCommand implements Callable<Integer> {
                     + "pieces (held-out words and name characters left out), so the drill makes the model copy every token; "
                     + TokenizerCommand.TOKENIZER_HELP)
     String piecesFrom;
+    @Option(names = "--pieces-every-word", description = "with --pieces-from: glue every word of those values from the pieces, not a third "
+            + "(a dense drill: each piece is copied many times per SFT run)")
+    boolean piecesEveryWord;
 
     @Override
     public Integer call() throws Exception {
@@ -68,11 +71,15 @@ final class DemoDialoguesCommand implements Callable<Integer> {
         int[] d = DialogueGenerator.Options.parseRange(distractors);
         List<Lang> ls = langs.stream().map(Lang::parse).distinct().toList();
         Pieces pieces = Pieces.NONE;
+        if (piecesEveryWord && piecesFrom == null) {
+            throw new IllegalArgumentException("--pieces-every-word needs --pieces-from TOKENIZER: the pieces to glue the words from");
+        }
         if (piecesFrom != null) {
             Tokenizer tok = TokenizerCommand.load(piecesFrom);
             List<String> texts = new ArrayList<>(tok.vocabSize());
             for (int id = 0; id < tok.vocabSize(); id++) texts.add(tok.decode(new int[] {id}, false));
             pieces = Pieces.of(texts);
+            if (piecesEveryWord) pieces = pieces.dense();
             if (pieces.isEmpty()) {
                 throw new IllegalArgumentException("--pieces-from " + piecesFrom + ": the vocabulary has no Latin or Han piece (letters or Han"
                         + " characters only) to glue values from; use the tokenizer the model is trained with");
@@ -91,7 +98,10 @@ final class DemoDialoguesCommand implements Callable<Integer> {
         }
         PrintWriter w = spec.commandLine().getOut();
         w.printf("wrote %d %s dialogues to %s (seed %d)%n", ds.size(), o.split().id(), out, seed);
-        if (!pieces.isEmpty()) w.printf("  pieces       %d Latin, %d Han from %s%n", pieces.latin().size(), pieces.han().size(), piecesFrom);
+        if (!pieces.isEmpty()) {
+            w.printf("  pieces       %d Latin, %d Han from %s (%s)%n", pieces.latin().size(), pieces.han().size(), piecesFrom,
+                    pieces.everyWord() ? "every word" : "a third of the words");
+        }
         w.printf("  languages    %s%n  distractors  %s%n  types        %s%n  corrections  %d%n", byLang, byDistractors, byType, corrected);
         w.flush();
         return 0;

@@ -29,9 +29,14 @@ record DemoRecipe(Scale scale, Path repo, Path work, Path out, int threads) {
      * From run {@code piecesFrom} on (0: never) a third drill glues a third of those values' words from the tokenizer's own
      * pieces ({@code --pieces-from}): after run 9 the plans still failed on single tokens the model had never had to copy
      * ("rep大 the kitchen" for "repaint the kitchen").
+     * From run {@code denseFrom} on (0: never) the dense drill joins ({@code --pieces-every-word}: every word of those values
+     * glued from pieces), because after two runs of the sparse one the model still replaced pieces the drill held ("repcle the
+     * kitchen", 羽 favorite球 for 羽毛球): each piece had been copied only a few times per run. Run {@code denseFrom} starts from
+     * the previous run's Q8_0 file read back as F32 (the model bundled in models/ while that run was the last), so that a machine
+     * with the repository alone continues from the committed model instead of spending ~5 hours on the earlier runs.
      */
-    record Continued(int count, int steps, int batch, int seq, double lr, int focusFrom, int openFrom, int piecesFrom) {
-        static final Continued NONE = new Continued(0, 0, 0, 0, 0, 0, 0, 0);
+    record Continued(int count, int steps, int batch, int seq, double lr, int focusFrom, int openFrom, int piecesFrom, int denseFrom) {
+        static final Continued NONE = new Continued(0, 0, 0, 0, 0, 0, 0, 0, 0);
 
         Continued {
             if (openFrom > 0 && (focusFrom == 0 || openFrom < focusFrom)) {
@@ -42,6 +47,17 @@ record DemoRecipe(Scale scale, Path repo, Path work, Path out, int threads) {
                 throw new IllegalArgumentException("the vocabulary-piece drill (from run " + piecesFrom + ") joins the open-plan drill, so it cannot"
                         + " start before it (open from run " + openFrom + ")");
             }
+            if (denseFrom > 0 && (piecesFrom == 0 || denseFrom <= piecesFrom)) {
+                throw new IllegalArgumentException("the dense drill (from run " + denseFrom + ") follows the vocabulary-piece drill, so it starts"
+                        + " after it (pieces from run " + piecesFrom + ")");
+            }
+            if (denseFrom > count + 1) {
+                throw new IllegalArgumentException("the dense drill starts at run " + denseFrom + ", after the last run (" + (count + 1) + ")");
+            }
+        }
+
+        boolean dense(int run) {
+            return denseFrom > 0 && run >= denseFrom;
         }
 
         boolean pieces(int run) {
@@ -61,6 +77,8 @@ record DemoRecipe(Scale scale, Path repo, Path work, Path out, int threads) {
     static final String FOCUS_KINDS = "plan,preference,address";
     /** The fact types of the open-plan drill: plans (with any first word) and the types still below the bar after eight runs. */
     static final String OPEN_KINDS = "plan,preference,attribute";
+    /** The fact types of the dense drill: the two whose values are glued from pieces. */
+    static final String DENSE_KINDS = "plan,preference";
 
     /** Everything that differs between the two scales. */
     record Scale(String name, int trainDialogues, int evalPerSet, int copyDocs, int copyWeight, int warmupSteps, int vocab, int dim, int layers,
@@ -69,11 +87,11 @@ record DemoRecipe(Scale scale, Path repo, Path work, Path out, int threads) {
         /**
          * The default chat model's recipe: the small shape (1.3 M parameters), because copying is learned from tokens seen and
          * on 2 cores this shape sees ~5× more of them per hour than the 6.8 M shape of the first full run (docs/TRAINING.md);
-         * a long copy warm-up, then ~16,000 SFT steps (~36 M tokens) in eleven runs, the last six with the focus drill, the last
-         * three with the open-plan drill, the last two with the vocabulary-piece drill.
+         * a long copy warm-up, then ~17,500 SFT steps (~40 M tokens) in twelve runs, the last seven with the focus drill, the last
+         * four with the open-plan drill, the last three with the vocabulary-piece drill, the last one with the dense drill.
          */
         static final Scale FULL = new Scale("full", 100_000, 400, 60_000, 3, 2500, 4096, 128, 4, 4, 2, 384, 1024,
-                80, 8, 256, 3e-3, 1000, 8, 256, 3e-3, new Continued(10, 1500, 6, 384, 1.5e-3, 6, 9, 10));
+                80, 8, 256, 3e-3, 1000, 8, 256, 3e-3, new Continued(11, 1500, 6, 384, 1.5e-3, 6, 9, 10, 12));
         static final Scale SMALL = new Scale("small", 12_000, 100, 60_000, 3, 200, 4096, 128, 4, 4, 2, 384, 1024,
                 80, 8, 256, 3e-3, 300, 8, 256, 3e-3, Continued.NONE);
 
@@ -86,8 +104,33 @@ record DemoRecipe(Scale scale, Path repo, Path work, Path out, int threads) {
         }
     }
 
-    /** One step of the chain: the command's arguments and the file whose existence means it is done. */
-    record Stage(String name, String what, Path done, List<String> args) {}
+    /**
+     * One step of the chain: the command's arguments and the file whose existence means it is done; {@code resumePoint}, when
+     * set, is a later file that makes this stage unnecessary (the earlier runs' chain once the dense drill's start exists).
+     */
+    record Stage(String name, String what, Path done, List<String> args, Path resumePoint) {
+        Stage(String name, String what, Path done, List<String> args) {
+            this(name, what, done, args, null);
+        }
+
+        /** Not to run: its output exists, or the resume point that replaces it does. */
+        boolean skip() {
+            return java.nio.file.Files.exists(done) || resumePoint != null && java.nio.file.Files.exists(resumePoint);
+        }
+    }
+
+    /** The stages that only lead to the resume point: the copy text, its shards and the model chain up to run denseFrom − 1. */
+    private static final java.util.Set<String> BEFORE_RESUME = java.util.Set.of("repeat-text", "copy-text", "init", "shards", "copy-shards",
+            "repeat-shards", "pretrain", "warmup", "sft");
+
+    /**
+     * The file run {@code denseFrom} starts from, before it is read back as F32: run denseFrom − 1 as Q8_0 (null without a dense
+     * drill). Copying models/jllm-chat.q8_0.gguf there makes the recipe skip everything that only led to it.
+     */
+    Path resumePoint() {
+        int d = scale.more().denseFrom();
+        return d == 0 ? null : work.resolve(sftModel(d - 1).getFileName().toString().replace(".gguf", ".q8_0.gguf"));
+    }
 
     /** The seed of every random choice in the recipe (dialogues, init, data order). */
     static final long SEED = 1;
@@ -172,6 +215,13 @@ record DemoRecipe(Scale scale, Path repo, Path work, Path out, int threads) {
                     "--seed", Long.toString(SEED + 4), "--distractors", "0-3", "--facts", "2", "--kinds", OPEN_KINDS,
                     "--out", data("wild-pieces.jsonl").toString())));
         }
+        if (s.more().denseFrom() > 0) {
+            st.add(new Stage("wild-dense", "random-value dialogues with open plans, every word glued from the tokenizer's pieces ("
+                    + DENSE_KINDS + ")", data("wild-dense.jsonl"), List.of("demo", "dialogues", "--split", "wild", "--open-plans",
+                    "--pieces-from", work.resolve("tokenizer.json").toString(), "--pieces-every-word", "--count", Integer.toString(s.trainDialogues() / 2),
+                    "--seed", Long.toString(SEED + 5), "--distractors", "0-3", "--facts", "2", "--kinds", DENSE_KINDS,
+                    "--out", data("wild-dense.jsonl").toString())));
+        }
         st.add(new Stage("init", "random llama of the target shape", work.resolve("init.gguf"), List.of("init", work.resolve("init.gguf").toString(),
                 "--tokenizer", work.resolve("tokenizer.json").toString(), "--eos-token", SPECIALS[0], "--bos-token", SPECIALS[0], "--chat-template", "chatml",
                 "--dim", Integer.toString(s.dim()), "--layers", Integer.toString(s.layers()), "--heads", Integer.toString(s.heads()),
@@ -207,22 +257,44 @@ record DemoRecipe(Scale scale, Path repo, Path work, Path out, int threads) {
                 "--resume", "--out", work.resolve("sft.gguf").toString(), "--log", work.resolve("logs/sft").toString())));
         Continued m = s.more();
         for (int i = 2; i <= m.count() + 1; i++) {
-            String what = m.pieces(i) ? "SFT continued (warm restart) with the focus, open-plan and vocabulary-piece drills"
+            Path from = sftModel(i - 1);
+            if (i == m.denseFrom()) {
+                // the previous run's Q8_0 (the bundled model while it was the last run) read back as F32: the committed file is a resume point
+                Path q8 = work.resolve(from.getFileName().toString().replace(".gguf", ".q8_0.gguf"));
+                Path f32 = work.resolve(from.getFileName().toString().replace(".gguf", ".q8_0-f32.gguf"));
+                st.add(new Stage(stem(from) + "-q8_0", "run " + (i - 1) + " as Q8_0 (the file bundled while it was the last run)", q8,
+                        List.of("quantize", "--type", "q8_0", from.toString(), q8.toString())));
+                st.add(new Stage(stem(from) + "-f32", "that Q8_0 read back as F32, where run " + i + " starts", f32,
+                        List.of("quantize", "--type", "f32", q8.toString(), f32.toString())));
+                from = f32;
+            }
+            String what = m.dense(i) ? "SFT continued (warm restart) with the focus, open-plan, vocabulary-piece and dense drills"
+                    : m.pieces(i) ? "SFT continued (warm restart) with the focus, open-plan and vocabulary-piece drills"
                     : m.open(i) ? "SFT continued (warm restart) with the focus and open-plan drills"
                     : m.focus(i) ? "SFT continued (warm restart) with the focus drill" : "SFT continued from the previous run (warm restart)";
-            String mix = m.pieces(i) ? sftMix() + ",focus=" + data("wild-focus.jsonl") + ":3,open=" + data("wild-open.jsonl") + ":3,pieces="
+            String mix = m.dense(i) ? sftMix() + ",focus=" + data("wild-focus.jsonl") + ":3,open=" + data("wild-open.jsonl") + ":3,pieces="
+                    + data("wild-pieces.jsonl") + ":3,dense=" + data("wild-dense.jsonl") + ":8"
+                    : m.pieces(i) ? sftMix() + ",focus=" + data("wild-focus.jsonl") + ":3,open=" + data("wild-open.jsonl") + ":3,pieces="
                     + data("wild-pieces.jsonl") + ":6"
                     : m.open(i) ? sftMix() + ",focus=" + data("wild-focus.jsonl") + ":3,open=" + data("wild-open.jsonl") + ":6"
                     : m.focus(i) ? sftMix() + ",focus=" + data("wild-focus.jsonl") + ":6" : sftMix();
             st.add(new Stage("sft-" + i, what, sftModel(i), List.of("finetune", "--full",
-                    "--model", sftModel(i - 1).toString(), "--mix", mix,
+                    "--model", from.toString(), "--mix", mix,
                     "--var", "name=" + NAME, "--var", "author=" + AUTHOR, "--steps", Integer.toString(m.steps()), "--batch", Integer.toString(m.batch()),
                     "--seq", Integer.toString(m.seq()), "--lr", fmt(m.lr()), "--min-lr-ratio", "0.3", "--warmup", "50",
                     "--eval-every", Integer.toString(Math.max(50, m.steps() / 2)), "--checkpoint-every", "250", "--seed", Long.toString(SEED + 100 + i),
                     "-t", t, "--resume", "--out", sftModel(i).toString(), "--log", work.resolve("logs/sft-" + i).toString())));
         }
         st.add(new Stage("quantize", "Q8_0", out, List.of("quantize", "--type", "q8_0", sftModel(s.more().count() + 1).toString(), out.toString())));
-        return st;
+        Path resume = resumePoint();
+        if (resume == null) return st;
+        List<Stage> marked = new ArrayList<>();
+        for (Stage x : st) {
+            boolean before = BEFORE_RESUME.contains(x.name())
+                    || x.name().matches("sft-\\d+") && Integer.parseInt(x.name().substring(4)) < m.denseFrom();
+            marked.add(before ? new Stage(x.name(), x.what(), x.done(), x.args(), resume) : x);
+        }
+        return marked;
     }
 
     /** The SFT mix: memory dialogues in every wording, the same with random values, identity, short instructions. */
@@ -234,6 +306,11 @@ record DemoRecipe(Scale scale, Path repo, Path work, Path out, int threads) {
     /** The result of SFT run i (1 = the first, "sft.gguf"). */
     Path sftModel(int i) {
         return work.resolve(i == 1 ? "sft.gguf" : "sft-" + i + ".gguf");
+    }
+
+    private static String stem(Path p) {
+        String f = p.getFileName().toString();
+        return f.substring(0, f.length() - ".gguf".length());
     }
 
     private static String fmt(double d) {

@@ -19,15 +19,36 @@ import java.util.Set;
  * leading space ignored) and Han pieces holding a held-out name character are left out, as {@link Wild}'s word lists
  * leave them out. Pieces shared by many words (sub-words such as "aint") stay: they are not held-out material.
  *
- * @param latin lower-case Latin pieces (letters only, at least two), without a leading space
- * @param han   pieces of Han characters (U+4E00..U+9FA5) only
+ * <p>How often: by default a third of the words of a wild value are glued from pieces, the rest drawn as before. That
+ * left each piece copied only a few times per SFT run (~2,900 pieces, a few thousand drill dialogues per run), and after
+ * two runs the model still replaced pieces that were in the drill ("aint" in "repaint", "毛" in 羽毛球, " tomato"). With
+ * {@link #everyWord()} every word of those values is glued from pieces: a dense drill.
+ *
+ * @param latin     lower-case Latin pieces (letters only, at least two), without a leading space
+ * @param han       pieces of Han characters (U+4E00..U+9FA5) only
+ * @param everyWord every word (every Han string) of a wild plan or preference is glued from the pieces, not a third
  */
-public record Pieces(List<String> latin, List<String> han) {
-    public static final Pieces NONE = new Pieces(List.of(), List.of());
+public record Pieces(List<String> latin, List<String> han, boolean everyWord) {
+    public static final Pieces NONE = new Pieces(List.of(), List.of(), false);
 
     public Pieces {
         latin = List.copyOf(latin);
         han = List.copyOf(han);
+    }
+
+    /** A third of the words glued from the pieces. */
+    public Pieces(List<String> latin, List<String> han) {
+        this(latin, han, false);
+    }
+
+    /** The same pieces, glued into every word of a value (the dense drill). */
+    public Pieces dense() {
+        return new Pieces(latin, han, true);
+    }
+
+    /** Whether the next word is glued from the pieces: always in the dense drill, else one time in three. */
+    boolean glue(Random r, List<String> kind) {
+        return !kind.isEmpty() && (everyWord || r.nextInt(3) == 0);
     }
 
     public boolean isEmpty() {

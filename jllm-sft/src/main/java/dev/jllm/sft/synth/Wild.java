@@ -107,14 +107,14 @@ final class Wild {
         return r.nextInt(4) == 0 ? word(r, pieces) + " " + word(r, pieces) : word(r, pieces);
     }
 
-    /** With vocabulary pieces: a third of the words glued from them, else {@link #word(Random)}. */
+    /** With vocabulary pieces: a third of the words (every word: {@link Pieces#everyWord}) glued from them, else {@link #word(Random)}. */
     static String word(Random r, Pieces pieces) {
-        return !pieces.latin().isEmpty() && r.nextInt(3) == 0 ? pieces.word(r) : word(r);
+        return pieces.glue(r, pieces.latin()) ? pieces.word(r) : word(r);
     }
 
-    /** With vocabulary pieces: a third of the strings glued from them, else {@link #han(Random, int, int)}. */
+    /** With vocabulary pieces: a third of the strings (every string: {@link Pieces#everyWord}) glued from them, else {@link #han(Random, int, int)}. */
     static String han(Random r, int min, int max, Pieces pieces) {
-        return !pieces.han().isEmpty() && r.nextInt(3) == 0 ? pieces.han(r, min, max) : han(r, min, max);
+        return pieces.glue(r, pieces.han()) ? pieces.han(r, min, max) : han(r, min, max);
     }
 
     private static final String CONSONANTS = "bcdfghjklmnpqrstvwxzbcdfghklmnprstv";

@@ -575,4 +575,39 @@ class DialogueGeneratorTest {
                 false, kinds, false, new Pieces(List.of("ab"), List.of())));
         assertTrue(notWild.getMessage().contains("only for the wild split"), notWild.getMessage());
     }
+
+    /** Wild open plans' articles and prepositions (Wild's own lists). */
+    private static final Set<String> FUNCTION_WORDS = Set.of("a", "the", "my", "some", "in", "at", "with", "by", "for", "from", "on", "near", "to",
+            "before", "after");
+
+    /** The dense drill: every word of a wild plan or preference is glued from the pieces; without it, the draws of the third-of-words drill. */
+    @Test
+    void everyWordOfADenseDrillValueIsGluedFromThePieces() {
+        List<String> kinds = List.of("plan", "preference");
+        // no corrections: a corrected wild preference is redrawn from the training list
+        Pieces third = new Pieces(List.of("zq", "xv"), List.of("龘", "靐"));
+        var sparse = new DialogueGenerator.Options(11, Split.WILD, BOTH, 0, 2, 0, 0.3, 1, false, kinds, true, third);
+        var dense = new DialogueGenerator.Options(11, Split.WILD, BOTH, 0, 2, 0, 0.3, 1, false, kinds, true, third.dense());
+        var explicit = new DialogueGenerator.Options(11, Split.WILD, BOTH, 0, 2, 0, 0.3, 1, false, kinds, true,
+                new Pieces(List.of("zq", "xv"), List.of("龘", "靐"), false));
+        int sparseGlued = 0, values = 400;
+        for (int i = 0; i < values; i++) {
+            assertEquals(DialogueGenerator.dialogue(sparse, i).toJson(), DialogueGenerator.dialogue(explicit, i).toJson(), "default: a third");
+            Dialogue d = DialogueGenerator.dialogue(dense, i);
+            assertTrue(d.messages().getLast().content().contains(d.answer()), d.toJson());
+            if (d.lang() == Lang.ZH) {
+                assertTrue(d.answer().codePoints().allMatch(c -> c == '龘' || c == '靐'), "every Han character from the pieces: " + d.answer());
+            } else {
+                // open plans add articles and prepositions from their own short lists; every other word is glued from pieces
+                for (String w : d.answer().split(" ")) {
+                    boolean glued = w.replace("zq", "").replace("xv", "").isEmpty();
+                    assertTrue(glued || FUNCTION_WORDS.contains(w), "word '" + w + "' of " + d.answer());
+                }
+                assertTrue(d.answer().contains("zq") || d.answer().contains("xv"), d.answer());
+            }
+            Dialogue s = DialogueGenerator.dialogue(sparse, i);
+            if (s.lang() == Lang.EN && s.answer().matches("(?:(?:zq|xv)+)(?: .*)?")) sparseGlued++;
+        }
+        assertTrue(sparseGlued < values / 4, "the default drill glues only some words: " + sparseGlued);
+    }
 }
