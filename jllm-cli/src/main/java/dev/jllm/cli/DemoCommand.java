@@ -12,12 +12,13 @@ import picocli.CommandLine.Spec;
  * its subcommands are the chain's pieces (the recipe, the memory dialogues, the recall check).
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
-        subcommands = {DemoBuildCommand.class, DemoDialoguesCommand.class, DemoCopyTextCommand.class, DemoRecallCommand.class, DemoPreferencesCommand.class},
+        subcommands = {DemoBuildCommand.class, DemoDialoguesCommand.class, DemoCopyTextCommand.class, DemoEchoCommand.class, DemoRecallCommand.class, DemoPreferencesCommand.class},
         description = {"Without a subcommand: build a small chat model with jllm's own chain (the default model's recipe at a small scale:",
             "dialogues, clean, tokenizer, pretrain, SFT, Q8_0, recall evaluation; seeded, a few minutes on 2 cores), print each stage's",
             "numbers, then serve it like `jllm serve`.",
-            "  build      the recipe at either scale (--scale full: the default chat model's, ~2 h on 2 cores; see docs/TRAINING.md)",
+            "  build      the recipe at either scale (--scale full: the default chat model's, ~5 h on 2 cores; see docs/TRAINING.md)",
             "  dialogues  seeded multi-turn memory dialogues (en/zh) for `jllm finetune --data`, train or held-out material",
+            "  echo       the echo drill: \"repeat after me\" over the tokenizer's pieces (copy practice for every token)",
             "  recall     does a server remember a fact across turns? (held-out dialogues, stateless and stateful)"})
 final class DemoCommand implements Callable<Integer> {
     @Spec CommandSpec spec;

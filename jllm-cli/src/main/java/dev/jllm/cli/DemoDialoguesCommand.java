@@ -65,6 +65,19 @@ final class DemoDialoguesCommand implements Callable<Integer> {
             + "(a dense drill: each piece is copied many times per SFT run)")
     boolean piecesEveryWord;
 
+    /** The Latin and Han pieces of a tokenizer's vocabulary (held-out material left out); {@code option} names the flag in errors. */
+    static Pieces loadPieces(String option, String tokenizer) throws java.io.IOException {
+        Tokenizer tok = TokenizerCommand.load(tokenizer);
+        List<String> texts = new ArrayList<>(tok.vocabSize());
+        for (int id = 0; id < tok.vocabSize(); id++) texts.add(tok.decode(new int[] {id}, false));
+        Pieces pieces = Pieces.of(texts);
+        if (pieces.isEmpty()) {
+            throw new IllegalArgumentException(option + " " + tokenizer + ": the vocabulary has no Latin or Han piece (letters or Han"
+                    + " characters only) to glue values from; use the tokenizer the model is trained with");
+        }
+        return pieces;
+    }
+
     @Override
     public Integer call() throws Exception {
         if (count < 1) throw new IllegalArgumentException("--count must be >= 1, got " + count);
@@ -75,15 +88,8 @@ final class DemoDialoguesCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--pieces-every-word needs --pieces-from TOKENIZER: the pieces to glue the words from");
         }
         if (piecesFrom != null) {
-            Tokenizer tok = TokenizerCommand.load(piecesFrom);
-            List<String> texts = new ArrayList<>(tok.vocabSize());
-            for (int id = 0; id < tok.vocabSize(); id++) texts.add(tok.decode(new int[] {id}, false));
-            pieces = Pieces.of(texts);
+            pieces = loadPieces("--pieces-from", piecesFrom);
             if (piecesEveryWord) pieces = pieces.dense();
-            if (pieces.isEmpty()) {
-                throw new IllegalArgumentException("--pieces-from " + piecesFrom + ": the vocabulary has no Latin or Han piece (letters or Han"
-                        + " characters only) to glue values from; use the tokenizer the model is trained with");
-            }
         }
         var o = new DialogueGenerator.Options(seed, Split.parse(split), ls, d[0], d[1], corrections, system, facts, allPhrasings, kinds, openPlans,
                 pieces);

@@ -34,9 +34,13 @@ record DemoRecipe(Scale scale, Path repo, Path work, Path out, int threads) {
      * kitchen", 羽 favorite球 for 羽毛球): each piece had been copied only a few times per run. Run {@code denseFrom} starts from
      * the previous run's Q8_0 file read back as F32 (the model bundled in models/ while that run was the last), so that a machine
      * with the repository alone continues from the committed model instead of spending ~5 hours on the earlier runs.
+     * From run {@code echoFrom} on (0: never) the echo drill joins ({@code jllm demo echo}: "repeat after me" over the pieces, every
+     * answer token a copy target): the tokens the model still confused had embeddings collapsed onto frequent ones, and only being
+     * copied often separates them (dev.jllm.sft.synth.EchoDrill).
      */
-    record Continued(int count, int steps, int batch, int seq, double lr, int focusFrom, int openFrom, int piecesFrom, int denseFrom) {
-        static final Continued NONE = new Continued(0, 0, 0, 0, 0, 0, 0, 0, 0);
+    record Continued(int count, int steps, int batch, int seq, double lr, int focusFrom, int openFrom, int piecesFrom, int denseFrom,
+                     int echoFrom) {
+        static final Continued NONE = new Continued(0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
         Continued {
             if (openFrom > 0 && (focusFrom == 0 || openFrom < focusFrom)) {
@@ -51,9 +55,17 @@ record DemoRecipe(Scale scale, Path repo, Path work, Path out, int threads) {
                 throw new IllegalArgumentException("the dense drill (from run " + denseFrom + ") follows the vocabulary-piece drill, so it starts"
                         + " after it (pieces from run " + piecesFrom + ")");
             }
+            if (echoFrom > 0 && (denseFrom == 0 || echoFrom < denseFrom)) {
+                throw new IllegalArgumentException("the echo drill (from run " + echoFrom + ") joins the dense drill, so it cannot start before it"
+                        + " (dense from run " + denseFrom + ")");
+            }
             if (denseFrom > count + 1) {
                 throw new IllegalArgumentException("the dense drill starts at run " + denseFrom + ", after the last run (" + (count + 1) + ")");
             }
+        }
+
+        boolean echo(int run) {
+            return echoFrom > 0 && run >= echoFrom;
         }
 
         boolean dense(int run) {
@@ -88,10 +100,10 @@ record DemoRecipe(Scale scale, Path repo, Path work, Path out, int threads) {
          * The default chat model's recipe: the small shape (1.3 M parameters), because copying is learned from tokens seen and
          * on 2 cores this shape sees ~5× more of them per hour than the 6.8 M shape of the first full run (docs/TRAINING.md);
          * a long copy warm-up, then ~17,500 SFT steps (~40 M tokens) in twelve runs, the last seven with the focus drill, the last
-         * four with the open-plan drill, the last three with the vocabulary-piece drill, the last one with the dense drill.
+         * four with the open-plan drill, the last three with the vocabulary-piece drill, the last two with the dense drill.
          */
         static final Scale FULL = new Scale("full", 100_000, 400, 60_000, 3, 2500, 4096, 128, 4, 4, 2, 384, 1024,
-                80, 8, 256, 3e-3, 1000, 8, 256, 3e-3, new Continued(11, 1500, 6, 384, 1.5e-3, 6, 9, 10, 12));
+                80, 8, 256, 3e-3, 1000, 8, 256, 3e-3, new Continued(12, 1500, 6, 384, 1.5e-3, 6, 9, 10, 12, 0));
         static final Scale SMALL = new Scale("small", 12_000, 100, 60_000, 3, 200, 4096, 128, 4, 4, 2, 384, 1024,
                 80, 8, 256, 3e-3, 300, 8, 256, 3e-3, Continued.NONE);
 
@@ -215,6 +227,11 @@ record DemoRecipe(Scale scale, Path repo, Path work, Path out, int threads) {
                     "--seed", Long.toString(SEED + 4), "--distractors", "0-3", "--facts", "2", "--kinds", OPEN_KINDS,
                     "--out", data("wild-pieces.jsonl").toString())));
         }
+        if (s.more().echoFrom() > 0) {
+            st.add(new Stage("echo", "the echo drill: repeat after me over the tokenizer's pieces", data("echo.jsonl"), List.of("demo", "echo",
+                    "--pieces-from", work.resolve("tokenizer.json").toString(), "--count", Integer.toString(s.trainDialogues()),
+                    "--seed", Long.toString(SEED + 6), "--out", data("echo.jsonl").toString())));
+        }
         if (s.more().denseFrom() > 0) {
             st.add(new Stage("wild-dense", "random-value dialogues with open plans, every word glued from the tokenizer's pieces ("
                     + DENSE_KINDS + ")", data("wild-dense.jsonl"), List.of("demo", "dialogues", "--split", "wild", "--open-plans",
@@ -268,11 +285,14 @@ record DemoRecipe(Scale scale, Path repo, Path work, Path out, int threads) {
                         List.of("quantize", "--type", "f32", q8.toString(), f32.toString())));
                 from = f32;
             }
-            String what = m.dense(i) ? "SFT continued (warm restart) with the focus, open-plan, vocabulary-piece and dense drills"
+            String what = m.echo(i) ? "SFT continued (warm restart) with the focus, open-plan, vocabulary-piece, dense and echo drills"
+                    : m.dense(i) ? "SFT continued (warm restart) with the focus, open-plan, vocabulary-piece and dense drills"
                     : m.pieces(i) ? "SFT continued (warm restart) with the focus, open-plan and vocabulary-piece drills"
                     : m.open(i) ? "SFT continued (warm restart) with the focus and open-plan drills"
                     : m.focus(i) ? "SFT continued (warm restart) with the focus drill" : "SFT continued from the previous run (warm restart)";
-            String mix = m.dense(i) ? sftMix() + ",focus=" + data("wild-focus.jsonl") + ":3,open=" + data("wild-open.jsonl") + ":3,pieces="
+            String mix = m.echo(i) ? sftMix() + ",focus=" + data("wild-focus.jsonl") + ":3,open=" + data("wild-open.jsonl") + ":3,pieces="
+                    + data("wild-pieces.jsonl") + ":3,dense=" + data("wild-dense.jsonl") + ":8,echo=" + data("echo.jsonl") + ":16"
+                    : m.dense(i) ? sftMix() + ",focus=" + data("wild-focus.jsonl") + ":3,open=" + data("wild-open.jsonl") + ":3,pieces="
                     + data("wild-pieces.jsonl") + ":3,dense=" + data("wild-dense.jsonl") + ":8"
                     : m.pieces(i) ? sftMix() + ",focus=" + data("wild-focus.jsonl") + ":3,open=" + data("wild-open.jsonl") + ":3,pieces="
                     + data("wild-pieces.jsonl") + ":6"
