@@ -109,6 +109,13 @@ final class DemoCard {
         for (int i = 2; i <= s.more().count() + 1; i++) {
             lossLine(sb, "SFT run " + i, r.work().resolve("logs/sft-" + i), s.more().steps(), (long) s.more().batch() * s.more().seq());
         }
+        Path resume = r.resumePoint();
+        if (resume != null && Files.exists(resume) && !Files.exists(r.work().resolve("logs/sft/train.csv"))) {
+            sb.append("- runs 1–").append(s.more().denseFrom() - 1).append(" (and the stages before them) did not run in this build: it resumed from ")
+                    .append(relative(r, List.of(resume.toString())).getFirst()).append(", the model bundled while run ").append(s.more().denseFrom() - 1)
+                    .append(" was the last; their losses and times are in that model's card (`git log -p models/jllm-chat.q8_0.md`), and the time")
+                    .append(" below counts only the stages run here\n");
+        }
 
         sb.append("\n## Memory recall (temperature 0, through the OpenAI-compatible server, `jllm demo recall`)\n\n");
         sb.append("| dialogues | language | stateless (history resent) | stateful (conversation) |\n|---|---|---|---|\n");

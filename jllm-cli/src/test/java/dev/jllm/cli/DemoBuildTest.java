@@ -107,5 +107,9 @@ class DemoBuildTest {
         assertEquals(13, resumed.split("\\(not needed: ", -1).length - 1, resumed);
         assertTrue(Files.exists(again.resolve("sft-7.gguf")) && !Files.exists(again.resolve("init.gguf")), resumed);
         assertEquals(-1, Files.mismatch(work.resolve("jllm-chat.q8_0.gguf"), again.resolve("jllm-chat.q8_0.gguf")), "resumed model = full build's");
+        String resumedCard = Files.readString(again.resolve("jllm-chat.q8_0.md"));
+        assertTrue(resumedCard.contains("- runs 1–5 (and the stages before them) did not run in this build: it resumed from WORK/sft-5.q8_0.gguf")
+                && resumedCard.contains("- SFT run 7: 4 steps") && !resumedCard.contains("- SFT run 5:"), resumedCard);
+        assertTrue(!card.contains("did not run in this build"), card);
     }
 }
