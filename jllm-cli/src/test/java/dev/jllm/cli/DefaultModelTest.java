@@ -5,14 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jllm.server.ChatServer;
 import dev.jllm.server.http.ApiKeys;
-import dev.jllm.testkit.TestData;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -63,42 +68,120 @@ class DefaultModelTest {
     }
 
     /**
-     * A resent history and a server-side conversation give the same answers at temperature 0, also where the model's reply
-     * is not the tokenizer's canonical split of its own text. Two dialogues where the bundled model (run 11) writes such a
-     * reply in an early turn ("rest tea" in pieces the tokenizer would not choose): before the stateless path kept the ids
-     * of the earlier reply, the resent history was tokenized again, the prompts differed from that reply on, and the final
-     * answers were "You said you like appallon the best." against "You said you like rest tea best." (and two different
-     * Chinese answers for the second). Both APIs that take a resent history are held: chat completions, and a Responses
-     * request whose input is the whole history (no conversation, no previous_response_id).
+     * A resent history is built from the ids the model produced for its earlier replies, as a server-side conversation is, also
+     * where a reply is not the tokenizer's canonical split of its own text. Held-out dialogue 467 of seed 11: the bundled model
+     * (run 14) answers its first turn with "好的，Zitali是中，，我记住你的住址了。" in 10 tokens (one of them the merged piece
+     * "，我记住你的住址了") where the tokenizer splits that text into 15. Every later stateless turn must then hold exactly as many
+     * prompt tokens as the conversation's turn and reuse the whole cached previous turn; tokenized again, the history would hold
+     * 5 more tokens and the cache would stop at the reply. (With run 11, two such dialogues ended in different answers,
+     * "appallon" / "rest tea".) Both APIs that take a resent history are held: chat completions, and a Responses request whose
+     * input is the whole history.
      */
     @ParameterizedTest
     @ValueSource(strings = {"chat", "responses"})
-    void aReplyInNonCanonicalTokensLeadsToTheSameAnswerInBothModes(String statelessApi) throws Exception {
-        // dialogue 208 of the card's one-distractor held-out set, and hand-zh-29 of the hand-written set
-        Path gen = dir.resolve("d1.jsonl");
-        run("demo", "dialogues", "--out", gen.toString(), "--split", "heldout", "--count", "209", "--seed", "102", "--distractors", "1",
-                "--corrections", "0");
-        String d208 = Files.readAllLines(gen).get(208);
-        assertTrue(d208.contains("mint tea") && d208.contains("heldout-102-208"), d208);
-        String zh29 = Files.readAllLines(TestData.root().resolve("demo/handwritten-recall.jsonl")).stream()
-                .filter(l -> l.contains("\"hand-zh-29\"")).findFirst().orElseThrow();
-        Path data = dir.resolve("two.jsonl");
-        Files.write(data, List.of(d208, zh29), StandardCharsets.UTF_8);
+    void aReplyInNonCanonicalTokensIsResentAsTheModelWroteIt(String statelessApi) throws Exception {
+        Path gen = dir.resolve("h11.jsonl");
+        run("demo", "dialogues", "--out", gen.toString(), "--split", "heldout", "--count", "468", "--seed", "11", "--distractors", "1-2",
+                "--corrections", "0.3");
+        JsonNode d = JSON.readTree(Files.readAllLines(gen).get(467));
+        assertEquals("heldout-11-467", d.get("meta").get("id").asText());
+        List<String> users = new ArrayList<>();
+        for (JsonNode m : d.get("messages")) if (m.get("role").asText().equals("user")) users.add(m.get("content").asText());
+        assertEquals(4, users.size());
 
         ChatServer server = ChatServer.start(ChatServer.Options.defaults(BundledModel.path(), dir.resolve("srv"), ApiKeys.disabled()).withPort(0));
         try {
-            Path json = dir.resolve("recall.json");
-            String out = run("demo", "recall", "--url", server.uri().toString(), "--data", data.toString(), "--mode", "both",
-                    "--stateless-api", statelessApi, "--json", json.toString());
-            JsonNode j = new ObjectMapper().readTree(json.toFile());
-            StringBuilder answers = new StringBuilder();
-            for (JsonNode r : j.get("results")) {
-                answers.append(r.get("id").asText()).append(": ").append(r.get("stateless").get("answer").asText()).append(" | ")
-                        .append(r.get("stateful").get("answer").asText()).append('\n');
+            String base = server.uri().toString().replaceAll("/$", "");
+            String model = BundledModel.path().getFileName().toString().replace(".gguf", "");
+            // stateless: each turn resends the whole history (the previous replies as text)
+            List<String> history = new ArrayList<>();
+            List<JsonNode> statelessUsage = new ArrayList<>();
+            List<String> statelessReplies = new ArrayList<>();
+            for (String u : users) {
+                history.add(u);
+                JsonNode r = stateless(base, model, statelessApi, history);
+                statelessReplies.add(r.get("text").asText());
+                statelessUsage.add(r.get("usage"));
+                history.add(r.get("text").asText());
             }
-            assertEquals(2, j.get("agreement").get("correct").asInt(), "the same final answer in both modes:\n" + answers + out);
+            // stateful: a conversation, one new message per turn
+            String conv = post(base + "/v1/conversations", JSON.createObjectNode()).get("id").asText();
+            List<String> statefulReplies = new ArrayList<>();
+            List<Integer> statefulInput = new ArrayList<>();
+            for (String u : users) {
+                ObjectNode b = JSON.createObjectNode().put("model", model).put("conversation", conv).put("input", u).put("temperature", 0)
+                        .put("max_output_tokens", 64);
+                JsonNode r = post(base + "/v1/responses", b);
+                statefulReplies.add(outputText(r));
+                statefulInput.add(r.get("usage").get("input_tokens").asInt());
+            }
+            // the reply this test is about, and the ids the model wrote it in (logprobs list one entry per generated token)
+            String first = statelessReplies.getFirst();
+            ObjectNode probe = JSON.createObjectNode().put("model", model).put("temperature", 0).put("max_tokens", 64).put("logprobs", true);
+            probe.putArray("messages").addObject().put("role", "user").put("content", users.getFirst());
+            JsonNode pr = post(base + "/v1/chat/completions", probe).get("choices").get(0);
+            assertEquals(first, pr.get("message").get("content").asText());
+            int written = pr.get("logprobs").get("content").size(), canonical = BundledTokenizer.count(first);
+            assertTrue(written < canonical, "the model wrote \"" + first + "\" in " + written + " tokens, the tokenizer's split has " + canonical);
+            assertEquals(statefulReplies, statelessReplies, "the same replies in both modes");
+            for (int t = 1; t < users.size(); t++) {
+                JsonNode u = statelessUsage.get(t);
+                int prompt = u.get(statelessApi.equals("chat") ? "prompt_tokens" : "input_tokens").asInt();
+                assertEquals(statefulInput.get(t), prompt, "turn " + (t + 1) + ": the resent history holds the conversation's ids");
+                int cached = u.get(statelessApi.equals("chat") ? "prompt_tokens_details" : "input_tokens_details").get("cached_tokens").asInt();
+                int before = statelessUsage.get(t - 1).get(statelessApi.equals("chat") ? "prompt_tokens" : "input_tokens").asInt()
+                        + statelessUsage.get(t - 1).get(statelessApi.equals("chat") ? "completion_tokens" : "output_tokens").asInt();
+                assertTrue(cached >= before - 1, "turn " + (t + 1) + " reuses the previous turn's prompt and reply (" + before + " tokens): "
+                        + cached + " cached");
+            }
         } finally {
             server.shutdown();
+        }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private static JsonNode post(String url, JsonNode body) throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), url + ": " + r.body());
+        return JSON.readTree(r.body());
+    }
+
+    private static String outputText(JsonNode response) {
+        StringBuilder sb = new StringBuilder();
+        for (JsonNode o : response.get("output")) {
+            if (o.get("type").asText().equals("message")) for (JsonNode c : o.get("content")) sb.append(c.get("text").asText());
+        }
+        return sb.toString();
+    }
+
+    /** One stateless turn: {"text", "usage"} of chat completions or of a Responses request with the history as input. */
+    private static JsonNode stateless(String base, String model, String api, List<String> history) throws Exception {
+        ArrayNode msgs = JSON.createArrayNode();
+        for (int i = 0; i < history.size(); i++) msgs.addObject().put("role", i % 2 == 0 ? "user" : "assistant").put("content", history.get(i));
+        ObjectNode out = JSON.createObjectNode();
+        if (api.equals("chat")) {
+            ObjectNode b = JSON.createObjectNode().put("model", model).put("temperature", 0).put("max_tokens", 64);
+            b.set("messages", msgs);
+            JsonNode r = post(base + "/v1/chat/completions", b);
+            out.put("text", r.get("choices").get(0).get("message").get("content").asText());
+            out.set("usage", r.get("usage"));
+        } else {
+            ObjectNode b = JSON.createObjectNode().put("model", model).put("temperature", 0).put("max_output_tokens", 64).put("store", false);
+            b.set("input", msgs);
+            JsonNode r = post(base + "/v1/responses", b);
+            out.put("text", outputText(r));
+            out.set("usage", r.get("usage"));
+        }
+        return out;
+    }
+
+    /** The bundled model's tokenizer, for the canonical split of a text. */
+    private static final class BundledTokenizer {
+        static int count(String text) throws Exception {
+            return TokenizerCommand.load(BundledModel.path().toString()).encode(text).length;
         }
     }
 
