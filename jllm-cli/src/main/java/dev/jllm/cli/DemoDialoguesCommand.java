@@ -61,6 +61,9 @@ final class DemoDialoguesCommand implements Callable<Integer> {
                     + "pieces (held-out words and name characters left out), so the drill makes the model copy every token; "
                     + TokenizerCommand.TOKENIZER_HELP)
     String piecesFrom;
+    @Option(names = "--open-attributes", description = "with --split wild: open-ended attributes named by random common words (\"my harbor "
+            + "lamp code is ...\"), none of a held-out attribute's words, instead of the listed ones (a drill for attributes never seen)")
+    boolean openAttributes;
     @Option(names = "--pieces-every-word", description = "with --pieces-from: glue every word of those values from the pieces, not a third "
             + "(a dense drill: each piece is copied many times per SFT run)")
     boolean piecesEveryWord;
@@ -92,7 +95,7 @@ final class DemoDialoguesCommand implements Callable<Integer> {
             if (piecesEveryWord) pieces = pieces.dense();
         }
         var o = new DialogueGenerator.Options(seed, Split.parse(split), ls, d[0], d[1], corrections, system, facts, allPhrasings, kinds, openPlans,
-                pieces);
+                pieces, openAttributes);
         List<Dialogue> ds = DialogueGenerator.write(out, o, count);
         Map<String, Integer> byLang = new TreeMap<>(), byDistractors = new TreeMap<>(), byType = new TreeMap<>();
         int corrected = 0;

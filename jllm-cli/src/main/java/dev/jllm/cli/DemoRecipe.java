@@ -37,10 +37,13 @@ record DemoRecipe(Scale scale, Path repo, Path work, Path out, int threads) {
      * From run {@code echoFrom} on (0: never) the echo drill joins ({@code jllm demo echo}: "repeat after me" over the pieces, every
      * answer token a copy target): the tokens the model still confused had embeddings collapsed onto frequent ones, and only being
      * copied often teaches the copy circuit to tell them apart (dev.jllm.sft.synth.EchoDrill).
+     * From run {@code attrFrom} on (0: never) the open-attribute drill joins ({@code --open-attributes}: attributes named by random
+     * words): after run 14 most English misses were held-out attributes ("What is my dream destination?" answered "You told me your
+     * dream destination."), a name the model had never seen as a key.
      */
     record Continued(int count, int steps, int batch, int seq, double lr, int focusFrom, int openFrom, int piecesFrom, int denseFrom,
-                     int echoFrom) {
-        static final Continued NONE = new Continued(0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+                     int echoFrom, int attrFrom) {
+        static final Continued NONE = new Continued(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
         Continued {
             if (openFrom > 0 && (focusFrom == 0 || openFrom < focusFrom)) {
@@ -59,9 +62,17 @@ record DemoRecipe(Scale scale, Path repo, Path work, Path out, int threads) {
                 throw new IllegalArgumentException("the echo drill (from run " + echoFrom + ") joins the dense drill, so it cannot start before it"
                         + " (dense from run " + denseFrom + ")");
             }
+            if (attrFrom > 0 && (echoFrom == 0 || attrFrom < echoFrom)) {
+                throw new IllegalArgumentException("the open-attribute drill (from run " + attrFrom + ") joins the echo drill, so it cannot start"
+                        + " before it (echo from run " + echoFrom + ")");
+            }
             if (denseFrom > count + 1) {
                 throw new IllegalArgumentException("the dense drill starts at run " + denseFrom + ", after the last run (" + (count + 1) + ")");
             }
+        }
+
+        boolean attr(int run) {
+            return attrFrom > 0 && run >= attrFrom;
         }
 
         boolean echo(int run) {
@@ -104,7 +115,7 @@ record DemoRecipe(Scale scale, Path repo, Path work, Path out, int threads) {
          * one with the echo drill (docs/TRAINING.md has each run's recall).
          */
         static final Scale FULL = new Scale("full", 100_000, 400, 60_000, 3, 2500, 4096, 128, 4, 4, 2, 384, 1024,
-                80, 8, 256, 3e-3, 1000, 8, 256, 3e-3, new Continued(13, 1500, 6, 384, 1.5e-3, 6, 9, 10, 12, 14));
+                80, 8, 256, 3e-3, 1000, 8, 256, 3e-3, new Continued(13, 1500, 6, 384, 1.5e-3, 6, 9, 10, 12, 14, 0));
         static final Scale SMALL = new Scale("small", 12_000, 100, 60_000, 3, 200, 4096, 128, 4, 4, 2, 384, 1024,
                 80, 8, 256, 3e-3, 300, 8, 256, 3e-3, Continued.NONE);
 
@@ -233,6 +244,12 @@ record DemoRecipe(Scale scale, Path repo, Path work, Path out, int threads) {
                     "--pieces-from", work.resolve("tokenizer.json").toString(), "--count", Integer.toString(s.trainDialogues()),
                     "--seed", Long.toString(SEED + 6), "--out", data("echo.jsonl").toString())));
         }
+        if (s.more().attrFrom() > 0) {
+            st.add(new Stage("wild-attr", "random-value dialogues of open attributes, named by random words", data("wild-attr.jsonl"),
+                    List.of("demo", "dialogues", "--split", "wild", "--open-attributes", "--count", Integer.toString(s.trainDialogues() / 2),
+                            "--seed", Long.toString(SEED + 7), "--distractors", "0-3", "--facts", "1", "--kinds", "attribute",
+                            "--out", data("wild-attr.jsonl").toString())));
+        }
         if (s.more().denseFrom() > 0) {
             st.add(new Stage("wild-dense", "random-value dialogues with open plans, every word glued from the tokenizer's pieces ("
                     + DENSE_KINDS + ")", data("wild-dense.jsonl"), List.of("demo", "dialogues", "--split", "wild", "--open-plans",
@@ -286,12 +303,16 @@ record DemoRecipe(Scale scale, Path repo, Path work, Path out, int threads) {
                         List.of("quantize", "--type", "f32", q8.toString(), f32.toString())));
                 from = f32;
             }
-            String what = m.echo(i) ? "SFT continued (warm restart) with the focus, open-plan, vocabulary-piece, dense and echo drills"
+            String what = m.attr(i) ? "SFT continued (warm restart) with the focus, open-plan, vocabulary-piece, dense, echo and open-attribute drills"
+                    : m.echo(i) ? "SFT continued (warm restart) with the focus, open-plan, vocabulary-piece, dense and echo drills"
                     : m.dense(i) ? "SFT continued (warm restart) with the focus, open-plan, vocabulary-piece and dense drills"
                     : m.pieces(i) ? "SFT continued (warm restart) with the focus, open-plan and vocabulary-piece drills"
                     : m.open(i) ? "SFT continued (warm restart) with the focus and open-plan drills"
                     : m.focus(i) ? "SFT continued (warm restart) with the focus drill" : "SFT continued from the previous run (warm restart)";
-            String mix = m.echo(i) ? sftMix() + ",focus=" + data("wild-focus.jsonl") + ":3,open=" + data("wild-open.jsonl") + ":3,pieces="
+            String mix = m.attr(i) ? sftMix() + ",focus=" + data("wild-focus.jsonl") + ":3,open=" + data("wild-open.jsonl") + ":3,pieces="
+                    + data("wild-pieces.jsonl") + ":3,dense=" + data("wild-dense.jsonl") + ":8,echo=" + data("echo.jsonl") + ":16,attr="
+                    + data("wild-attr.jsonl") + ":6"
+                    : m.echo(i) ? sftMix() + ",focus=" + data("wild-focus.jsonl") + ":3,open=" + data("wild-open.jsonl") + ":3,pieces="
                     + data("wild-pieces.jsonl") + ":3,dense=" + data("wild-dense.jsonl") + ":8,echo=" + data("echo.jsonl") + ":16"
                     : m.dense(i) ? sftMix() + ",focus=" + data("wild-focus.jsonl") + ":3,open=" + data("wild-open.jsonl") + ":3,pieces="
                     + data("wild-pieces.jsonl") + ":3,dense=" + data("wild-dense.jsonl") + ":8"

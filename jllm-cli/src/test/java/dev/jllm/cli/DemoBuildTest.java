@@ -28,7 +28,7 @@ class DemoBuildTest {
     @TempDir Path dir;
 
     static final DemoRecipe.Scale TOY = new DemoRecipe.Scale("toy", 400, 6, 300, 1, 4, 400, 32, 2, 2, 1, 64, 1024, 6, 4, 64, 3e-3, 8, 4, 128, 3e-3,
-            new DemoRecipe.Continued(6, 4, 4, 128, 2e-3, 3, 4, 5, 6, 7));
+            new DemoRecipe.Continued(7, 4, 4, 128, 2e-3, 3, 4, 5, 6, 7, 8));
 
     private String build(Path work) {
         DemoBuildCommand b = new DemoBuildCommand();
@@ -46,7 +46,7 @@ class DemoBuildTest {
     void theChainRunsEndToEndAndARerunSkipsFinishedStages() throws Exception {
         Path work = dir.resolve("w");
         String first = build(work);
-        for (String stage : new String[] {"dialogues", "wild", "heldout-d1", "heldout-d2", "clean", "tokenizer", "init", "shards", "pretrain", "sft", "sft-2", "wild-focus", "sft-3", "wild-open", "sft-4", "wild-pieces", "sft-5", "wild-dense", "sft-5-q8_0", "sft-5-f32", "sft-6", "echo", "sft-7", "quantize"}) {
+        for (String stage : new String[] {"dialogues", "wild", "heldout-d1", "heldout-d2", "clean", "tokenizer", "init", "shards", "pretrain", "sft", "sft-2", "wild-focus", "sft-3", "wild-open", "sft-4", "wild-pieces", "sft-5", "wild-dense", "sft-5-q8_0", "sft-5-f32", "sft-6", "echo", "sft-7", "wild-attr", "sft-8", "quantize"}) {
             assertTrue(first.contains("] " + stage + ": "), stage + " ran:\n" + first);
         }
         Path model = work.resolve("jllm-chat.q8_0.gguf");
@@ -71,12 +71,15 @@ class DemoBuildTest {
         assertTrue(card.contains("--model WORK/sft-3.gguf --mix dialogues=") && card.contains(",focus=WORK/data/wild-focus.jsonl:3,open=WORK/data/wild-open.jsonl:6 "), card);
         assertTrue(card.contains("--model WORK/sft-4.gguf --mix dialogues=")
                 && card.contains(",focus=WORK/data/wild-focus.jsonl:3,open=WORK/data/wild-open.jsonl:3,pieces=WORK/data/wild-pieces.jsonl:6 "), card);
-        assertEquals(5, card.split(",focus=", -1).length - 1, "runs 3 to 7 train on the focus drill:\n" + card);
-        assertEquals(4, card.split(",open=", -1).length - 1, "runs 4 to 7 train on the open-plan drill:\n" + card);
-        assertEquals(3, card.split(",pieces=", -1).length - 1, "runs 5 to 7 train on the vocabulary-piece drill:\n" + card);
+        assertEquals(6, card.split(",focus=", -1).length - 1, "runs 3 to 8 train on the focus drill:\n" + card);
+        assertEquals(5, card.split(",open=", -1).length - 1, "runs 4 to 8 train on the open-plan drill:\n" + card);
+        assertEquals(4, card.split(",pieces=", -1).length - 1, "runs 5 to 8 train on the vocabulary-piece drill:\n" + card);
         // the dense drill joins at run 6, which starts from run 5's Q8_0 read back as F32
-        assertEquals(2, card.split(",dense=", -1).length - 1, "runs 6 and 7 train on the dense drill:\n" + card);
-        assertEquals(1, card.split(",echo=", -1).length - 1, "only run 7 trains on the echo drill:\n" + card);
+        assertEquals(3, card.split(",dense=", -1).length - 1, "runs 6 to 8 train on the dense drill:\n" + card);
+        assertEquals(2, card.split(",echo=", -1).length - 1, "runs 7 and 8 train on the echo drill:\n" + card);
+        assertEquals(1, card.split(",attr=", -1).length - 1, "only run 8 trains on the open-attribute drill:\n" + card);
+        assertTrue(card.contains("--open-attributes --count 200 --seed 8 --distractors 0-3 --facts 1 --kinds attribute")
+                && card.contains(",echo=WORK/data/echo.jsonl:16,attr=WORK/data/wild-attr.jsonl:6 "), card);
         assertTrue(card.contains("./jllm demo echo --pieces-from WORK/tokenizer.json --count 400 --seed 7 --out WORK/data/echo.jsonl")
                 && card.contains("--model WORK/sft-6.gguf --mix dialogues=") && card.contains(",dense=WORK/data/wild-dense.jsonl:8,echo=WORK/data/echo.jsonl:16 "), card);
         assertTrue(card.contains("./jllm quantize --type q8_0 WORK/sft-5.gguf WORK/sft-5.q8_0.gguf")
@@ -86,11 +89,11 @@ class DemoBuildTest {
                 && card.contains("--pieces-every-word"), card);
         assertTrue(card.contains("--pieces-from WORK/tokenizer.json"), card);
         assertTrue(card.contains("--kinds plan,preference,address") && card.contains("--open-plans") && card.contains("--kinds plan,preference,attribute"), card);
-        assertTrue(card.contains("- SFT run 5: 4 steps") && card.contains("- SFT run 6: 4 steps") && card.contains("- SFT run 7: 4 steps"), card);
+        assertTrue(card.contains("- SFT run 5: 4 steps") && card.contains("- SFT run 6: 4 steps") && card.contains("- SFT run 7: 4 steps") && card.contains("- SFT run 8: 4 steps"), card);
         assertEquals(6, new ObjectMapper().readTree(work.resolve("eval/recall-handwritten.json").toFile()).get("dialogues").asInt());
 
         String second = build(work);
-        assertEquals(29, second.split("\\(done before: ", -1).length - 1, second);
+        assertEquals(31, second.split("\\(done before: ", -1).length - 1, second);
         assertEquals(Files.readString(work.resolve("jllm-chat.q8_0.md")).replaceAll("\\d+ min in all", ""), card.replaceAll("\\d+ min in all", ""),
                 "the card is a function of the build's files");
     
@@ -105,11 +108,11 @@ class DemoBuildTest {
             assertTrue(resumed.contains("] " + stage + ": ") && !Files.exists(again.resolve(stage + ".gguf")), stage + " listed, not run:\n" + resumed);
         }
         assertEquals(13, resumed.split("\\(not needed: ", -1).length - 1, resumed);
-        assertTrue(Files.exists(again.resolve("sft-7.gguf")) && !Files.exists(again.resolve("init.gguf")), resumed);
+        assertTrue(Files.exists(again.resolve("sft-8.gguf")) && !Files.exists(again.resolve("init.gguf")), resumed);
         assertEquals(-1, Files.mismatch(work.resolve("jllm-chat.q8_0.gguf"), again.resolve("jllm-chat.q8_0.gguf")), "resumed model = full build's");
         String resumedCard = Files.readString(again.resolve("jllm-chat.q8_0.md"));
         assertTrue(resumedCard.contains("- runs 1–5 (and the stages before them) did not run in this build: it resumed from WORK/sft-5.q8_0.gguf")
-                && resumedCard.contains("- SFT run 7: 4 steps") && !resumedCard.contains("- SFT run 5:"), resumedCard);
+                && resumedCard.contains("- SFT run 8: 4 steps") && !resumedCard.contains("- SFT run 5:"), resumedCard);
         assertTrue(!card.contains("did not run in this build"), card);
     }
 }

@@ -103,7 +103,73 @@ final class Attributes {
 
     static ValueClass classOf(Lang lang, String attribute) {
         for (var e : (lang == Lang.EN ? EN : ZH).entrySet()) if (e.getValue().contains(attribute)) return e.getKey();
-        throw new IllegalArgumentException("unknown attribute '" + attribute + "'");
+        return openClass(lang, attribute);
+    }
+
+    /** The head nouns (English, Chinese) that give an open attribute its class. */
+    private static final Map<ValueClass, String[]> NOUNS = Map.of(ValueClass.NAME, new String[] {" name", "的名字"},
+            ValueClass.NUMBER, new String[] {" number", "号"}, ValueClass.CODE, new String[] {" code", "码"},
+            ValueClass.PLACE, new String[] {" spot", "的地方"}, ValueClass.DATE, new String[] {" date", "日期"});
+
+    /**
+     * The class of an open attribute: the one its head noun names, else one fixed by the words themselves (so a correction
+     * redraws a value of the same class).
+     */
+    static ValueClass openClass(Lang lang, String attribute) {
+        for (var e : NOUNS.entrySet()) if (attribute.endsWith(e.getValue()[lang == Lang.EN ? 0 : 1])) return e.getKey();
+        return ValueClass.values()[Math.floorMod(attribute.hashCode(), ValueClass.values().length)];
+    }
+
+    /**
+     * The material of open attribute names, in a holder class so that it is built on first use: Wild's lists need Phrasings, whose
+     * own initialisation reaches this class.
+     */
+    static final class Open {
+        private Open() {}
+
+        /**
+         * Words of held-out English attributes (lower case, "'s" cut) and characters of held-out Chinese ones that no training-side
+         * attribute has ("dream", "destination"; not "name" or 的): never in an open name.
+         */
+        static final java.util.Set<String> HELD_EN = pieces(EN, Split.HELDOUT, true), HELD_ZH = pieces(ZH, Split.HELDOUT, false);
+
+        static {
+            HELD_EN.removeAll(pieces(EN, Split.TRAIN, true));
+            HELD_ZH.removeAll(pieces(ZH, Split.TRAIN, false));
+        }
+
+        private static java.util.Set<String> pieces(Map<ValueClass, List<String>> m, Split split, boolean words) {
+            java.util.Set<String> out = new java.util.HashSet<>();
+            for (List<String> l : m.values()) {
+                for (String a : side(l, split)) {
+                    if (words) for (String w : a.split(" ")) out.add(w.replace("'s", ""));
+                    else a.codePoints().forEach(c -> out.add(Character.toString(c)));
+                }
+            }
+            return out;
+        }
+
+        static final List<String> WORDS_EN = Wild.COMMON_EN.stream().filter(w -> w.length() >= 3 && !HELD_EN.contains(w)).toList();
+        static final List<String> HAN = Wild.COMMON_HAN.stream().filter(c -> !HELD_ZH.contains(c)).toList();
+    }
+
+    /**
+     * An open-ended attribute named at random, with a wild value of its class: [attribute, value, script or null]. English: one or
+     * two common words, half the time with a head noun that says the class ("harbor lamp code"); Chinese: two or three common
+     * characters, half the time with a class suffix (…码, …日期). No word or character of a held-out attribute is used.
+     */
+    static String[] drawOpen(Random r, Lang lang) {
+        StringBuilder sb = new StringBuilder();
+        if (lang == Lang.EN) {
+            for (int i = 1 + r.nextInt(2); i > 0; i--) sb.append(sb.isEmpty() ? "" : " ").append(Pools.pick(r, Open.WORDS_EN));
+        } else {
+            for (int i = 2 + r.nextInt(2); i > 0; i--) sb.append(Pools.pick(r, Open.HAN));
+        }
+        if (r.nextBoolean()) sb.append(NOUNS.get(Pools.pick(r, List.of(ValueClass.values())))[lang == Lang.EN ? 0 : 1]);
+        String attribute = sb.toString();
+        ValueClass c = openClass(lang, attribute);
+        Pools.Script script = c == ValueClass.NAME ? Pools.script(r, lang) : null;
+        return new String[] {attribute, value(r, Split.WILD, lang, c, script), script == null ? null : script.name().toLowerCase(Locale.ROOT)};
     }
 
     private static String value(Random r, Split split, Lang lang, ValueClass c, Pools.Script script) {

@@ -31,7 +31,7 @@ public final class DialogueGenerator {
      */
     public record Options(long seed, Split split, List<Lang> langs, int minDistractors, int maxDistractors, double correctionRate,
                           double systemRate, int maxFacts, boolean allPhrasings, List<String> kinds, boolean openPlans,
-                          Pieces pieces) {
+                          Pieces pieces, boolean openAttributes) {
         public static final int MAX_DISTRACTORS = 6;
 
         /**
@@ -41,6 +41,9 @@ public final class DialogueGenerator {
          *                  model learned to say a verb it knew rather than copy the one it was told (issue 19); wild split only
          * @param pieces    a tokenizer's pieces that a third of the words of wild open plans and preferences are glued from
          *                  ({@link Pieces}; {@link Pieces#NONE}: none), so the drill makes the model copy every token; wild split only
+         * @param openAttributes open-ended attributes named by random words ("my lamp harbor code is …", {@link Attributes#drawOpen}) instead
+         *                  of the ~70 listed ones: a model that had only seen the listed names answered a held-out "What is my dream
+         *                  destination?" with "You told me your dream destination."; wild split only
          */
         public Options {
             kinds = List.copyOf(kinds);
@@ -51,6 +54,9 @@ public final class DialogueGenerator {
             if (kinds.stream().distinct().count() != kinds.size()) throw new IllegalArgumentException("a fact type is listed twice: " + kinds);
             if (openPlans && split != Split.WILD) {
                 throw new IllegalArgumentException("open plans are drawn at random, so they exist only for the wild split, not " + split.id());
+            }
+            if (openAttributes && split != Split.WILD) {
+                throw new IllegalArgumentException("open attributes are named at random, so they exist only for the wild split, not " + split.id());
             }
             if (!pieces.isEmpty() && split != Split.WILD) {
                 throw new IllegalArgumentException("values glued from vocabulary pieces are random, so they exist only for the wild split, not "
@@ -78,6 +84,12 @@ public final class DialogueGenerator {
         public Options(long seed, Split split, List<Lang> langs, int minDistractors, int maxDistractors, double correctionRate, double systemRate,
                        int maxFacts, boolean allPhrasings, List<String> kinds, boolean openPlans) {
             this(seed, split, langs, minDistractors, maxDistractors, correctionRate, systemRate, maxFacts, allPhrasings, kinds, openPlans, Pieces.NONE);
+        }
+
+        public Options(long seed, Split split, List<Lang> langs, int minDistractors, int maxDistractors, double correctionRate, double systemRate,
+                       int maxFacts, boolean allPhrasings, List<String> kinds, boolean openPlans, Pieces pieces) {
+            this(seed, split, langs, minDistractors, maxDistractors, correctionRate, systemRate, maxFacts, allPhrasings, kinds, openPlans, pieces,
+                    false);
         }
 
         public Options(long seed, Split split, List<Lang> langs, int minDistractors, int maxDistractors, double correctionRate, double systemRate,

@@ -103,7 +103,7 @@ final class MultiFact {
             case "code" -> value = Pools.code(r, split);
             case "address" -> value = Pools.address(r, split, lang);
             case "attribute" -> {
-                String[] a = Attributes.draw(r, split, lang);
+                String[] a = o.openAttributes() ? Attributes.drawOpen(r, lang) : Attributes.draw(r, split, lang);
                 category = a[0];
                 value = a[1];
                 script = a[2];

@@ -610,4 +610,53 @@ class DialogueGeneratorTest {
         }
         assertTrue(sparseGlued < values / 4, "the default drill glues only some words: " + sparseGlued);
     }
+
+    /** Open attributes: named by random words none of which a held-out attribute has, a value of the class the name says, wild only. */
+    @Test
+    void openAttributesAreNamedAtRandomWithoutHeldOutWords() {
+        Set<String> listed = new HashSet<>();
+        for (var m : List.of(Attributes.EN, Attributes.ZH)) for (List<String> l : m.values()) listed.addAll(l);
+        for (Lang lang : Lang.values()) {
+            Set<String> names = new HashSet<>();
+            int codes = 0, dates = 0;
+            for (int i = 0; i < 1000; i++) {
+                String[] a = Attributes.drawOpen(new java.util.Random(i), lang);
+                String name = a[0], value = a[1];
+                names.add(name);
+                assertFalse(listed.contains(name), name);
+                if (lang == Lang.EN) {
+                    for (String w : name.split(" ")) assertFalse(Attributes.Open.HELD_EN.contains(w), w + " is a word of a held-out attribute: " + name);
+                } else {
+                    name.codePoints().forEach(c -> assertFalse(Attributes.Open.HELD_ZH.contains(Character.toString(c)), name));
+                }
+                Attributes.ValueClass c = Attributes.classOf(lang, name);
+                if (name.endsWith(" code") || name.endsWith("码")) {
+                    codes++;
+                    assertEquals(Attributes.ValueClass.CODE, c, name);
+                    assertTrue(value.matches("[A-Z0-9-]+"), "a code attribute takes a code: " + name + " = " + value);
+                }
+                if (name.endsWith(" date") || name.endsWith("日期")) {
+                    dates++;
+                    assertEquals(Attributes.ValueClass.DATE, c, name);
+                }
+                assertEquals(c == Attributes.ValueClass.NAME, a[2] != null, "names carry their script: " + String.join(" | ", a));
+            }
+            assertTrue(names.size() > 900, lang + ": names drawn at random: " + names.size());
+            assertTrue(codes > 50 && dates > 50, lang + ": " + codes + " codes, " + dates + " dates");
+        }
+        // in dialogues: the answer holds the value, corrections redraw a value of the same class
+        var open = new DialogueGenerator.Options(13, Split.WILD, BOTH, 0, 2, 0.5, 0.3, 1, false, List.of("attribute"), false, Pieces.NONE, true);
+        var plain = new DialogueGenerator.Options(13, Split.WILD, BOTH, 0, 2, 0.5, 0.3, 1, false, List.of("attribute"), false, Pieces.NONE, false);
+        int corrected = 0, differ = 0;
+        for (int i = 0; i < 300; i++) {
+            Dialogue d = DialogueGenerator.dialogue(open, i);
+            assertTrue(d.messages().getLast().content().contains(d.answer()), d.toJson());
+            if (d.corrected()) corrected++;
+            if (!d.toJson().equals(DialogueGenerator.dialogue(plain, i).toJson())) differ++;
+        }
+        assertTrue(corrected > 100 && differ > 250, corrected + " corrected, " + differ + " differ from the listed attributes' dialogues");
+        var e = assertThrows(IllegalArgumentException.class, () -> new DialogueGenerator.Options(13, Split.TRAIN, BOTH, 0, 2, 0.3, 0.3, 1, false,
+                List.of("attribute"), false, Pieces.NONE, true));
+        assertTrue(e.getMessage().contains("only for the wild split"), e.getMessage());
+    }
 }
