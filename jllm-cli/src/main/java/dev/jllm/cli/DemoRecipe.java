@@ -303,25 +303,21 @@ record DemoRecipe(Scale scale, Path repo, Path work, Path out, int threads) {
                         List.of("quantize", "--type", "f32", q8.toString(), f32.toString())));
                 from = f32;
             }
-            String what = m.attr(i) ? "SFT continued (warm restart) with the focus, open-plan, vocabulary-piece, dense, echo and open-attribute drills"
-                    : m.echo(i) ? "SFT continued (warm restart) with the focus, open-plan, vocabulary-piece, dense and echo drills"
-                    : m.dense(i) ? "SFT continued (warm restart) with the focus, open-plan, vocabulary-piece and dense drills"
-                    : m.pieces(i) ? "SFT continued (warm restart) with the focus, open-plan and vocabulary-piece drills"
-                    : m.open(i) ? "SFT continued (warm restart) with the focus and open-plan drills"
-                    : m.focus(i) ? "SFT continued (warm restart) with the focus drill" : "SFT continued from the previous run (warm restart)";
-            String mix = m.attr(i) ? sftMix() + ",focus=" + data("wild-focus.jsonl") + ":3,open=" + data("wild-open.jsonl") + ":3,pieces="
-                    + data("wild-pieces.jsonl") + ":3,dense=" + data("wild-dense.jsonl") + ":8,echo=" + data("echo.jsonl") + ":16,attr="
-                    + data("wild-attr.jsonl") + ":6"
-                    : m.echo(i) ? sftMix() + ",focus=" + data("wild-focus.jsonl") + ":3,open=" + data("wild-open.jsonl") + ":3,pieces="
-                    + data("wild-pieces.jsonl") + ":3,dense=" + data("wild-dense.jsonl") + ":8,echo=" + data("echo.jsonl") + ":16"
-                    : m.dense(i) ? sftMix() + ",focus=" + data("wild-focus.jsonl") + ":3,open=" + data("wild-open.jsonl") + ":3,pieces="
-                    + data("wild-pieces.jsonl") + ":3,dense=" + data("wild-dense.jsonl") + ":8"
-                    : m.pieces(i) ? sftMix() + ",focus=" + data("wild-focus.jsonl") + ":3,open=" + data("wild-open.jsonl") + ":3,pieces="
-                    + data("wild-pieces.jsonl") + ":6"
-                    : m.open(i) ? sftMix() + ",focus=" + data("wild-focus.jsonl") + ":3,open=" + data("wild-open.jsonl") + ":6"
-                    : m.focus(i) ? sftMix() + ",focus=" + data("wild-focus.jsonl") + ":6" : sftMix();
+            List<String> drills = new ArrayList<>();
+            StringBuilder mix = new StringBuilder(sftMix());
+            boolean[] on = {m.focus(i), m.open(i), m.pieces(i), m.dense(i), m.echo(i), m.attr(i)};
+            for (int k = 0; k < DRILLS.size(); k++) {
+                if (!on[k]) continue;
+                Drill dr = DRILLS.get(k);
+                boolean followed = k + 1 < on.length && on[k + 1];
+                mix.append(',').append(dr.source()).append('=').append(data(dr.file())).append(':').append(followed ? dr.later() : dr.newest());
+                drills.add(dr.what());
+            }
+            String what = drills.isEmpty() ? "SFT continued from the previous run (warm restart)"
+                    : "SFT continued (warm restart) with the " + (drills.size() == 1 ? drills.getFirst()
+                    : String.join(", ", drills.subList(0, drills.size() - 1)) + " and " + drills.getLast()) + (drills.size() == 1 ? " drill" : " drills");
             st.add(new Stage("sft-" + i, what, sftModel(i), List.of("finetune", "--full",
-                    "--model", from.toString(), "--mix", mix,
+                    "--model", from.toString(), "--mix", mix.toString(),
                     "--var", "name=" + NAME, "--var", "author=" + AUTHOR, "--steps", Integer.toString(m.steps()), "--batch", Integer.toString(m.batch()),
                     "--seq", Integer.toString(m.seq()), "--lr", fmt(m.lr()), "--min-lr-ratio", "0.3", "--warmup", "50",
                     "--eval-every", Integer.toString(Math.max(50, m.steps() / 2)), "--checkpoint-every", "250", "--seed", Long.toString(SEED + 100 + i),
@@ -338,6 +334,17 @@ record DemoRecipe(Scale scale, Path repo, Path work, Path out, int threads) {
         }
         return marked;
     }
+
+    /**
+     * A drill of the continued runs, in the order they joined: its mix source, file, name, and weight while it is the newest
+     * drill and once the next one has joined (each older drill gave up half its weight to the next, until the dense drill).
+     */
+    private record Drill(String source, String file, String what, int newest, int later) {}
+
+    private static final List<Drill> DRILLS = List.of(new Drill("focus", "wild-focus.jsonl", "focus", 6, 3),
+            new Drill("open", "wild-open.jsonl", "open-plan", 6, 3), new Drill("pieces", "wild-pieces.jsonl", "vocabulary-piece", 6, 3),
+            new Drill("dense", "wild-dense.jsonl", "dense", 8, 8), new Drill("echo", "echo.jsonl", "echo", 16, 16),
+            new Drill("attr", "wild-attr.jsonl", "open-attribute", 6, 6));
 
     /** The SFT mix: memory dialogues in every wording, the same with random values, identity, short instructions. */
     private String sftMix() {
