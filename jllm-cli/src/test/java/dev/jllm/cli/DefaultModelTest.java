@@ -69,11 +69,11 @@ class DefaultModelTest {
 
     /**
      * A resent history is built from the ids the model produced for its earlier replies, as a server-side conversation is, also
-     * where a reply is not the tokenizer's canonical split of its own text. Held-out dialogue 467 of seed 11: the bundled model
-     * (run 14) answers its first turn with "好的，Zitali是中，，我记住你的住址了。" in 10 tokens (one of them the merged piece
-     * "，我记住你的住址了") where the tokenizer splits that text into 15. Every later stateless turn must then hold exactly as many
-     * prompt tokens as the conversation's turn and reuse the whole cached previous turn; tokenized again, the history would hold
-     * 5 more tokens and the cache would stop at the reply. (With run 11, two such dialogues ended in different answers,
+     * where a reply is not the tokenizer's canonical split of its own text: the first held-out dialogue whose first reply is such
+     * ({@link #firstNonCanonical}; with run 14 dialogue 467 of seed 11, "好的，Zitali是中，，我记住你的住址了。" in 10 tokens, one of
+     * them the merged piece "，我记住你的住址了", where the tokenizer splits that text into 15). Every later stateless turn must then
+     * hold exactly as many prompt tokens as the conversation's turn and reuse the whole cached previous turn; tokenized again, the
+     * history would hold other ids (5 more there) and the cache would stop at the reply. (With run 11, two such dialogues ended in different answers,
      * "appallon" / "rest tea".) Both APIs that take a resent history are held: chat completions, and a Responses request whose
      * input is the whole history.
      */
@@ -81,13 +81,9 @@ class DefaultModelTest {
     @ValueSource(strings = {"chat", "responses"})
     void aReplyInNonCanonicalTokensIsResentAsTheModelWroteIt(String statelessApi) throws Exception {
         Path gen = dir.resolve("h11.jsonl");
-        run("demo", "dialogues", "--out", gen.toString(), "--split", "heldout", "--count", "468", "--seed", "11", "--distractors", "1-2",
+        run("demo", "dialogues", "--out", gen.toString(), "--split", "heldout", "--count", "1000", "--seed", "11", "--distractors", "1-2",
                 "--corrections", "0.3");
-        JsonNode d = JSON.readTree(Files.readAllLines(gen).get(467));
-        assertEquals("heldout-11-467", d.get("meta").get("id").asText());
-        List<String> users = new ArrayList<>();
-        for (JsonNode m : d.get("messages")) if (m.get("role").asText().equals("user")) users.add(m.get("content").asText());
-        assertEquals(4, users.size());
+        List<String> users = firstNonCanonical(Files.readAllLines(gen));
 
         ChatServer server = ChatServer.start(ChatServer.Options.defaults(BundledModel.path(), dir.resolve("srv"), ApiKeys.disabled()).withPort(0));
         try {
@@ -122,7 +118,7 @@ class DefaultModelTest {
             JsonNode pr = post(base + "/v1/chat/completions", probe).get("choices").get(0);
             assertEquals(first, pr.get("message").get("content").asText());
             int written = pr.get("logprobs").get("content").size(), canonical = BundledTokenizer.count(first);
-            assertTrue(written < canonical, "the model wrote \"" + first + "\" in " + written + " tokens, the tokenizer's split has " + canonical);
+            assertTrue(written != canonical, "the model wrote \"" + first + "\" in " + written + " tokens, the tokenizer's split has " + canonical);
             assertEquals(statefulReplies, statelessReplies, "the same replies in both modes");
             for (int t = 1; t < users.size(); t++) {
                 JsonNode u = statelessUsage.get(t);
@@ -137,6 +133,35 @@ class DefaultModelTest {
         } finally {
             server.shutdown();
         }
+    }
+
+    /**
+     * The user turns of the first held-out dialogue whose first reply is three or more tokens away from the tokenizer's split of its
+     * own text (with run 14: dialogue 467, "好的，Zitali是中，，我记住你的住址了。" in 10 tokens against 15). Searched, not fixed, so the
+     * test keeps its point when the bundled model is retrained.
+     */
+    private List<String> firstNonCanonical(List<String> dialogues) throws Exception {
+        ChatServer probe = ChatServer.start(ChatServer.Options.defaults(BundledModel.path(), dir.resolve("probe"), ApiKeys.disabled()).withPort(0));
+        try {
+            String base = probe.uri().toString().replaceAll("/$", "");
+            String model = BundledModel.path().getFileName().toString().replace(".gguf", "");
+            for (String line : dialogues) {
+                List<String> users = new ArrayList<>();
+                for (JsonNode m : JSON.readTree(line).get("messages")) if (m.get("role").asText().equals("user")) users.add(m.get("content").asText());
+                ObjectNode b = JSON.createObjectNode().put("model", model).put("temperature", 0).put("max_tokens", 64).put("logprobs", true);
+                b.putArray("messages").addObject().put("role", "user").put("content", users.getFirst());
+                JsonNode c = post(base + "/v1/chat/completions", b).get("choices").get(0);
+                String text = c.get("message").get("content").asText();
+                // a reply holding U+FFFD (the model wrote bytes that are not UTF-8) cannot be resent as the same ids: the text lost
+                // them (a known limit of resending text, docs/TRAINING.md); this test is about valid text in another split
+                if (text.indexOf('\uFFFD') >= 0) continue;
+                // a few tokens apart, not one: a one-token difference can be a near-tie that another cache state decides otherwise
+                if (Math.abs(c.get("logprobs").get("content").size() - BundledTokenizer.count(text)) >= 3) return users;
+            }
+        } finally {
+            probe.shutdown();
+        }
+        throw new AssertionError("no held-out dialogue of 1000 has a first reply the tokenizer would split otherwise: pick another seed");
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
