@@ -292,33 +292,82 @@ public final class PromptBuilder {
         return splice(previous, new Literal(text, null), canonical);
     }
 
-    private int[] splice(int[] previous, Literal marked, int[] canonical) {
-        String text = marked.text();
-        if (!(tok instanceof ByteLevelBpe) || previous.length == 0) return canonical;
-        byte[] want = text.getBytes(StandardCharsets.UTF_8);
+    /**
+     * Of the candidate sequences (a prefix cache's idle ones), the one whose ids spell the longest prefix of the prompt these
+     * messages render to — the one {@link #build(List, String, Truncation, int[])} keeps most of — or null when none spells any of
+     * it. Matched on the text, not on the canonical ids: a resent history whose earlier reply the model wrote in another split
+     * shares few canonical ids with its own cached turn, and another conversation that merely starts alike would win.
+     */
+    public int[] closest(List<ChatMessage> messages, String param, java.util.Collection<int[]> candidates) {
+        if (candidates.isEmpty() || !(tok instanceof ByteLevelBpe) || messages.isEmpty()) return null;
+        Literal marked = renderLiteral(new ArrayList<>(messages), param);
+        byte[] want = marked.text().getBytes(StandardCharsets.UTF_8);
+        java.util.BitSet cuts = boundaries(encodeTemplate(marked.text(), marked.literal()));
+        int[] best = null;
+        int bestBytes = 0;
+        for (int[] c : candidates) {
+            int[] w = walk(c, want, true, cuts); // a vocabulary that adds BOS starts the canonical prompt with it
+            if (w[1] > bestBytes) {
+                best = c;
+                bestBytes = w[1];
+            }
+        }
+        return best;
+    }
+
+    /**
+     * How far {@code previous}'s ids spell {@code want}: {kept tokens, bytes they cover, first token (1 when a BOS without text is
+     * skipped: both sequences start with the BOS the vocabulary adds)}, backed off to a character boundary.
+     */
+    private int[] walk(int[] previous, byte[] want, boolean canonicalStartsWithBos, java.util.BitSet cuts) {
         int i = 0, at = 0;
         // a BOS the vocabulary adds (not written by the template) has no text
         int bos = tok.bos();
-        if (bos >= 0 && previous[0] == bos && canonical.length > 0 && canonical[0] == bos && !startsWith(want, 0, tok.tokenBytes(bos))) i = 1;
+        if (bos >= 0 && previous.length > 0 && previous[0] == bos && canonicalStartsWithBos && !startsWith(want, 0, tok.tokenBytes(bos))) i = 1;
         int start = i;
         int[] ends = new int[previous.length + 1]; // byte offset after each kept token
-        ends[i] = 0;
         for (; i < previous.length; i++) {
             byte[] b = tok.tokenBytes(previous[i]);
             if (!startsWith(want, at, b)) break;
             at += b.length;
             ends[i + 1] = at;
         }
-        // back off to a character boundary: the rest is tokenized as a string
-        while (i > start && ends[i] < want.length && (want[ends[i]] & 0xC0) == 0x80) i--;
+        // back off to where the canonical ids have a boundary too: the rest is tokenized as a string, and cut anywhere else it would
+        // split the text otherwise than the tokenizer does (another dialogue's "…代码是Z" kept, then "WWQ656" tokenized alone)
+        // (and to a character boundary: a byte-level split of a rare character has boundaries inside it)
+        while (i > start && ends[i] < want.length && (!cuts.get(ends[i]) || (want[ends[i]] & 0xC0) == 0x80)) i--;
+        return new int[] {i, i == start ? 0 : ends[i], start};
+    }
+
+    private int[] splice(int[] previous, Literal marked, int[] canonical) {
+        String text = marked.text();
+        if (!(tok instanceof ByteLevelBpe) || previous.length == 0) return canonical;
+        byte[] want = text.getBytes(StandardCharsets.UTF_8);
+        int bos = tok.bos();
+        boolean canonicalBos = bos >= 0 && canonical.length > 0 && canonical[0] == bos;
+        int[] w = walk(previous, want, canonicalBos, boundaries(canonical));
+        int i = w[0], at = w[1], start = w[2];
         if (i == start) return canonical;
-        at = ends[i];
         int from = new String(want, 0, at, StandardCharsets.UTF_8).length(); // a char boundary: the same chars as text's
         BitSet restLiteral = marked.literal() == null ? null : marked.literal().get(from, text.length());
         int[] rest = tok.encode(text.substring(from), false, restLiteral == null ? new BitSet() : restLiteral);
         int[] out = Arrays.copyOf(previous, i + rest.length);
         System.arraycopy(rest, 0, out, i, rest.length);
         return specialCount(out) == specialCount(canonical) ? out : canonical;
+    }
+
+    /** The byte offsets after each of {@code ids}' tokens (their ends: where the canonical split has a boundary). */
+    private java.util.BitSet boundaries(int[] ids) {
+        java.util.BitSet out = new java.util.BitSet();
+        int at = 0, first = 0;
+        // a BOS the vocabulary adds has no text in the rendered prompt
+        if (ids.length > 0 && ids[0] == tok.bos() && tok.bos() >= 0) first = 1;
+        for (int k = first; k < ids.length; k++) {
+            int id = ids[k];
+            at += tok.tokenBytes(id).length;
+            out.set(at);
+        }
+        return out;
     }
 
     private static boolean startsWith(byte[] a, int at, byte[] b) {

@@ -110,12 +110,12 @@ record DemoRecipe(Scale scale, Path repo, Path work, Path out, int threads) {
         /**
          * The default chat model's recipe: the small shape (1.3 M parameters), because copying is learned from tokens seen and
          * on 2 cores this shape sees ~5× more of them per hour than the 6.8 M shape of the first full run (docs/TRAINING.md);
-         * a long copy warm-up, then ~20,500 SFT steps (~47 M tokens) in fourteen runs, the last nine with the focus drill, the last
-         * six with the open-plan drill, the last five with the vocabulary-piece drill, the last three with the dense drill, the last
-         * one with the echo drill (docs/TRAINING.md has each run's recall).
+         * a long copy warm-up, then ~22,000 SFT steps (~50 M tokens) in fifteen runs, the last ten with the focus drill, the last
+         * seven with the open-plan drill, the last six with the vocabulary-piece drill, the last four with the dense drill, the last
+         * two with the echo drill, the last one with the open-attribute drill (docs/TRAINING.md has each run's recall).
          */
         static final Scale FULL = new Scale("full", 100_000, 400, 60_000, 3, 2500, 4096, 128, 4, 4, 2, 384, 1024,
-                80, 8, 256, 3e-3, 1000, 8, 256, 3e-3, new Continued(13, 1500, 6, 384, 1.5e-3, 6, 9, 10, 12, 14, 0));
+                80, 8, 256, 3e-3, 1000, 8, 256, 3e-3, new Continued(14, 1500, 6, 384, 1.5e-3, 6, 9, 10, 12, 14, 15));
         static final Scale SMALL = new Scale("small", 12_000, 100, 60_000, 3, 200, 4096, 128, 4, 4, 2, 384, 1024,
                 80, 8, 256, 3e-3, 300, 8, 256, 3e-3, Continued.NONE);
 

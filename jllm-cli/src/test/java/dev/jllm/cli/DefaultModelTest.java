@@ -69,99 +69,68 @@ class DefaultModelTest {
 
     /**
      * A resent history is built from the ids the model produced for its earlier replies, as a server-side conversation is, also
-     * where a reply is not the tokenizer's canonical split of its own text: the first held-out dialogue whose first reply is such
-     * ({@link #firstNonCanonical}; with run 14 dialogue 467 of seed 11, "好的，Zitali是中，，我记住你的住址了。" in 10 tokens, one of
-     * them the merged piece "，我记住你的住址了", where the tokenizer splits that text into 15). Every later stateless turn must then
-     * hold exactly as many prompt tokens as the conversation's turn and reuse the whole cached previous turn; tokenized again, the
-     * history would hold other ids (5 more there) and the cache would stop at the reply. (With run 11, two such dialogues ended in different answers,
-     * "appallon" / "rest tea".) Both APIs that take a resent history are held: chat completions, and a Responses request whose
-     * input is the whole history.
+     * where a reply is not the tokenizer's canonical split of its own text, on a busy server: held-out dialogues played one after
+     * another with the history resent (chat completions with
+     * logprobs, so each reply's own token count is known) until a reply before the question is not the tokenizer's split of its
+     * text; the turn after it, resent through the API under test, must reuse that whole cached prompt and reply. When the cached
+     * turn was looked up by canonical ids, another dialogue that only started alike won there (a fresh server had none), and
+     * "Saved: RQ5ZV7R." (11 tokens, the tokenizer's split has 10) reused 29 of its 39 tokens; the text now picks it. (With run 11
+     * two such dialogues ended in different answers, "appallon" / "rest tea".)
      */
     @ParameterizedTest
     @ValueSource(strings = {"chat", "responses"})
-    void aReplyInNonCanonicalTokensIsResentAsTheModelWroteIt(String statelessApi) throws Exception {
-        Path gen = dir.resolve("h11.jsonl");
+    void aResentHistoryReusesItsRepliesIdsOnABusyServer(String statelessApi) throws Exception {
+        Path gen = dir.resolve("busy.jsonl");
         run("demo", "dialogues", "--out", gen.toString(), "--split", "heldout", "--count", "1000", "--seed", "11", "--distractors", "1-2",
                 "--corrections", "0.3");
-        List<String> users = firstNonCanonical(Files.readAllLines(gen));
-
-        ChatServer server = ChatServer.start(ChatServer.Options.defaults(BundledModel.path(), dir.resolve("srv"), ApiKeys.disabled()).withPort(0));
+        ChatServer server = ChatServer.start(ChatServer.Options.defaults(BundledModel.path(), dir.resolve("busy"), ApiKeys.disabled()).withPort(0));
         try {
             String base = server.uri().toString().replaceAll("/$", "");
             String model = BundledModel.path().getFileName().toString().replace(".gguf", "");
-            // stateless: each turn resends the whole history (the previous replies as text)
-            List<String> history = new ArrayList<>();
-            List<JsonNode> statelessUsage = new ArrayList<>();
-            List<String> statelessReplies = new ArrayList<>();
-            for (String u : users) {
-                history.add(u);
-                JsonNode r = stateless(base, model, statelessApi, history);
-                statelessReplies.add(r.get("text").asText());
-                statelessUsage.add(r.get("usage"));
-                history.add(r.get("text").asText());
+            int checked = 0;
+            for (String line : Files.readAllLines(gen)) {
+                List<String> users = new ArrayList<>();
+                for (JsonNode m : JSON.readTree(line).get("messages")) if (m.get("role").asText().equals("user")) users.add(m.get("content").asText());
+                List<String> history = new ArrayList<>();
+                int odd = -1, before = 0;
+                for (int t = 0; t < users.size() - 1 && odd < 0; t++) {
+                    history.add(users.get(t));
+                    ObjectNode b = JSON.createObjectNode().put("model", model).put("temperature", 0).put("max_tokens", 64).put("logprobs", true);
+                    ArrayNode msgs = b.putArray("messages");
+                    for (int i = 0; i < history.size(); i++) msgs.addObject().put("role", i % 2 == 0 ? "user" : "assistant").put("content", history.get(i));
+                    JsonNode r = post(base + "/v1/chat/completions", b);
+                    JsonNode c = r.get("choices").get(0);
+                    String text = c.get("message").get("content").asText();
+                    if (text.indexOf('\uFFFD') >= 0) break; // bytes that are not UTF-8: text cannot carry them back
+                    if (c.get("logprobs").get("content").size() != BundledTokenizer.count(text)) {
+                        odd = t;
+                        before = r.get("usage").get("prompt_tokens").asInt() + r.get("usage").get("completion_tokens").asInt();
+                    }
+                    history.add(text);
+                }
+                if (odd < 0) continue;
+                history.add(users.get(odd + 1));
+                ArrayNode msgs = JSON.createArrayNode();
+                for (int i = 0; i < history.size(); i++) msgs.addObject().put("role", i % 2 == 0 ? "user" : "assistant").put("content", history.get(i));
+                JsonNode usage;
+                if (statelessApi.equals("chat")) {
+                    ObjectNode b = JSON.createObjectNode().put("model", model).put("temperature", 0).put("max_tokens", 64);
+                    b.set("messages", msgs);
+                    usage = post(base + "/v1/chat/completions", b).get("usage").get("prompt_tokens_details");
+                } else {
+                    ObjectNode b = JSON.createObjectNode().put("model", model).put("temperature", 0).put("max_output_tokens", 64).put("store", false);
+                    b.set("input", msgs);
+                    usage = post(base + "/v1/responses", b).get("usage").get("input_tokens_details");
+                }
+                int cached = usage.get("cached_tokens").asInt();
+                assertTrue(cached >= before - 1, "the resent history reuses the previous prompt and reply (" + before + " tokens, the reply "
+                        + "not in the tokenizer's split): " + cached + " cached; " + history);
+                if (++checked == 3) break;
             }
-            // stateful: a conversation, one new message per turn
-            String conv = post(base + "/v1/conversations", JSON.createObjectNode()).get("id").asText();
-            List<String> statefulReplies = new ArrayList<>();
-            List<Integer> statefulInput = new ArrayList<>();
-            for (String u : users) {
-                ObjectNode b = JSON.createObjectNode().put("model", model).put("conversation", conv).put("input", u).put("temperature", 0)
-                        .put("max_output_tokens", 64);
-                JsonNode r = post(base + "/v1/responses", b);
-                statefulReplies.add(outputText(r));
-                statefulInput.add(r.get("usage").get("input_tokens").asInt());
-            }
-            // the reply this test is about, and the ids the model wrote it in (logprobs list one entry per generated token)
-            String first = statelessReplies.getFirst();
-            ObjectNode probe = JSON.createObjectNode().put("model", model).put("temperature", 0).put("max_tokens", 64).put("logprobs", true);
-            probe.putArray("messages").addObject().put("role", "user").put("content", users.getFirst());
-            JsonNode pr = post(base + "/v1/chat/completions", probe).get("choices").get(0);
-            assertEquals(first, pr.get("message").get("content").asText());
-            int written = pr.get("logprobs").get("content").size(), canonical = BundledTokenizer.count(first);
-            assertTrue(written != canonical, "the model wrote \"" + first + "\" in " + written + " tokens, the tokenizer's split has " + canonical);
-            assertEquals(statefulReplies, statelessReplies, "the same replies in both modes");
-            for (int t = 1; t < users.size(); t++) {
-                JsonNode u = statelessUsage.get(t);
-                int prompt = u.get(statelessApi.equals("chat") ? "prompt_tokens" : "input_tokens").asInt();
-                assertEquals(statefulInput.get(t), prompt, "turn " + (t + 1) + ": the resent history holds the conversation's ids");
-                int cached = u.get(statelessApi.equals("chat") ? "prompt_tokens_details" : "input_tokens_details").get("cached_tokens").asInt();
-                int before = statelessUsage.get(t - 1).get(statelessApi.equals("chat") ? "prompt_tokens" : "input_tokens").asInt()
-                        + statelessUsage.get(t - 1).get(statelessApi.equals("chat") ? "completion_tokens" : "output_tokens").asInt();
-                assertTrue(cached >= before - 1, "turn " + (t + 1) + " reuses the previous turn's prompt and reply (" + before + " tokens): "
-                        + cached + " cached");
-            }
+            assertTrue(checked >= 1, "no held-out dialogue of 1000 had a reply the tokenizer would split otherwise: pick another seed");
         } finally {
             server.shutdown();
         }
-    }
-
-    /**
-     * The user turns of the first held-out dialogue whose first reply is three or more tokens away from the tokenizer's split of its
-     * own text (with run 14: dialogue 467, "好的，Zitali是中，，我记住你的住址了。" in 10 tokens against 15). Searched, not fixed, so the
-     * test keeps its point when the bundled model is retrained.
-     */
-    private List<String> firstNonCanonical(List<String> dialogues) throws Exception {
-        ChatServer probe = ChatServer.start(ChatServer.Options.defaults(BundledModel.path(), dir.resolve("probe"), ApiKeys.disabled()).withPort(0));
-        try {
-            String base = probe.uri().toString().replaceAll("/$", "");
-            String model = BundledModel.path().getFileName().toString().replace(".gguf", "");
-            for (String line : dialogues) {
-                List<String> users = new ArrayList<>();
-                for (JsonNode m : JSON.readTree(line).get("messages")) if (m.get("role").asText().equals("user")) users.add(m.get("content").asText());
-                ObjectNode b = JSON.createObjectNode().put("model", model).put("temperature", 0).put("max_tokens", 64).put("logprobs", true);
-                b.putArray("messages").addObject().put("role", "user").put("content", users.getFirst());
-                JsonNode c = post(base + "/v1/chat/completions", b).get("choices").get(0);
-                String text = c.get("message").get("content").asText();
-                // a reply holding U+FFFD (the model wrote bytes that are not UTF-8) cannot be resent as the same ids: the text lost
-                // them (a known limit of resending text, docs/TRAINING.md); this test is about valid text in another split
-                if (text.indexOf('\uFFFD') >= 0) continue;
-                // a few tokens apart, not one: a one-token difference can be a near-tie that another cache state decides otherwise
-                if (Math.abs(c.get("logprobs").get("content").size() - BundledTokenizer.count(text)) >= 3) return users;
-            }
-        } finally {
-            probe.shutdown();
-        }
-        throw new AssertionError("no held-out dialogue of 1000 has a first reply the tokenizer would split otherwise: pick another seed");
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -172,35 +141,6 @@ class DefaultModelTest {
                 .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode(), url + ": " + r.body());
         return JSON.readTree(r.body());
-    }
-
-    private static String outputText(JsonNode response) {
-        StringBuilder sb = new StringBuilder();
-        for (JsonNode o : response.get("output")) {
-            if (o.get("type").asText().equals("message")) for (JsonNode c : o.get("content")) sb.append(c.get("text").asText());
-        }
-        return sb.toString();
-    }
-
-    /** One stateless turn: {"text", "usage"} of chat completions or of a Responses request with the history as input. */
-    private static JsonNode stateless(String base, String model, String api, List<String> history) throws Exception {
-        ArrayNode msgs = JSON.createArrayNode();
-        for (int i = 0; i < history.size(); i++) msgs.addObject().put("role", i % 2 == 0 ? "user" : "assistant").put("content", history.get(i));
-        ObjectNode out = JSON.createObjectNode();
-        if (api.equals("chat")) {
-            ObjectNode b = JSON.createObjectNode().put("model", model).put("temperature", 0).put("max_tokens", 64);
-            b.set("messages", msgs);
-            JsonNode r = post(base + "/v1/chat/completions", b);
-            out.put("text", r.get("choices").get(0).get("message").get("content").asText());
-            out.set("usage", r.get("usage"));
-        } else {
-            ObjectNode b = JSON.createObjectNode().put("model", model).put("temperature", 0).put("max_output_tokens", 64).put("store", false);
-            b.set("input", msgs);
-            JsonNode r = post(base + "/v1/responses", b);
-            out.put("text", outputText(r));
-            out.set("usage", r.get("usage"));
-        }
-        return out;
     }
 
     /** The bundled model's tokenizer, for the canonical split of a text. */

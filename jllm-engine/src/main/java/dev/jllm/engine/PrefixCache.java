@@ -226,6 +226,13 @@ final class PrefixCache {
         return best;
     }
 
+    /** Every idle sequence (anonymous and stored turns), for a caller that matches them on text; any thread. */
+    List<int[]> idleSequences() {
+        List<int[]> out = new java.util.ArrayList<>(anonymous.values());
+        out.addAll(sequences.values());
+        return out;
+    }
+
     /** The token sequence the conversation's last turn left (resident, else on disk), or null; any thread. */
     int[] sequence(String key) {
         if (key == null) return null;

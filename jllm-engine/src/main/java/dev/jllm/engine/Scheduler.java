@@ -471,6 +471,14 @@ public final class Scheduler implements AutoCloseable {
         return cache.closestSequence(prompt);
     }
 
+    /**
+     * Every idle sequence the prefix cache holds (anonymous and conversations' last turns), with the ids they hold: a stateless
+     * request picks the one whose ids spell most of its text ({@code PromptBuilder.closest}); any thread.
+     */
+    public List<int[]> idleSequences() {
+        return cache.idleSequences();
+    }
+
     /** Runs {@code action} on the scheduler thread (tests inspect state this way). */
     void onSchedulerThread(Runnable action) {
         inbox.add(new Command.Inspect(action));

@@ -10,7 +10,7 @@ import java.util.List;
  * with neither conversation nor previous_response_id). A conversation keeps the token ids the model
  * produced; a resent reply tokenized afresh may split differently ("rest tea" said as "re"+"st tea"),
  * and the answer would then differ from the stateful one. So the history is first built as plain
- * text, the prefix cache's closest idle sequence is looked up with it, and the prompt is built again
+ * text, the prefix cache's idle sequence whose ids spell most of that text is picked, and the prompt is built
  * keeping that sequence's ids wherever its text matches (PromptBuilder's splice).
  */
 final class StatelessPrompt {
@@ -18,8 +18,9 @@ final class StatelessPrompt {
 
     /** @param param the request field the messages came from (named in errors) */
     static PromptBuilder.Prompt build(PromptBuilder pb, Scheduler scheduler, List<ChatMessage> msgs, String param, PromptBuilder.Truncation truncation) {
-        PromptBuilder.Prompt p = pb.build(msgs, param, truncation);
-        int[] previous = scheduler.closestSequence(p.tokens());
-        return previous == null ? p : pb.build(msgs, param, truncation, previous);
+        // chosen on the text: a cached turn whose reply the model wrote in another split than the tokenizer's shares few canonical
+        // ids with its own resent history, and another dialogue that only starts alike would be taken instead
+        int[] previous = pb.closest(msgs, param, scheduler.idleSequences());
+        return previous == null ? pb.build(msgs, param, truncation) : pb.build(msgs, param, truncation, previous);
     }
 }
