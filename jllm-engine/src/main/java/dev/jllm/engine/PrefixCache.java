@@ -64,7 +64,7 @@ final class PrefixCache {
     private final HashMap<String, Entry> byKey = new HashMap<>();
     // conversation → its sequence, for readers on other threads (a mirror of byKey's tokens)
     private final ConcurrentHashMap<String, int[]> sequences = new ConcurrentHashMap<>();
-    // anonymous entries' sequences by entry id, for readers on other threads (see closestSequence)
+    // anonymous entries' sequences by entry id, for readers on other threads (see idleSequences)
     private final ConcurrentHashMap<Long, int[]> anonymous = new ConcurrentHashMap<>();
     private final int blockTokens;
     private final KvDiskStore disk; // null: evicted KV is gone
@@ -201,29 +201,6 @@ final class PrefixCache {
         }
         for (long bh : e.blockHashes) byBlock.computeIfAbsent(bh, k -> new LinkedHashSet<>()).add(e);
         while (entries.size() > maxEntries) evictOldest();
-    }
-
-    /**
-     * The idle sequence (a stateless request's prompt and reply, as the model saw and said it) sharing the longest
-     * prefix with {@code prompt}, or null; any thread. A stateless client resends the history as text, and the model's
-     * reply is not always the tokenizer's canonical split of that text: building the next prompt from these ids, as a
-     * conversation's next turn is built from its own ({@link #sequence}), makes the two see the same tokens. A stored
-     * turn's sequence (a Responses request with store on) counts too: its history may be resent later without its id.
-     * Only the ids of text the new prompt repeats exactly are taken from it, so nothing of another request leaks in.
-     */
-    int[] closestSequence(int[] prompt) {
-        int[] best = null;
-        int bestCommon = 0;
-        for (var values : List.of(anonymous.values(), sequences.values())) {
-            for (int[] s : values) {
-                int c = commonPrefix(s, prompt, 0, Math.min(s.length, prompt.length));
-                if (c > bestCommon) {
-                    best = s;
-                    bestCommon = c;
-                }
-            }
-        }
-        return best;
     }
 
     /** Every idle sequence (anonymous and stored turns), for a caller that matches them on text; any thread. */

@@ -462,16 +462,6 @@ public final class Scheduler implements AutoCloseable {
     }
 
     /**
-     * The resident token sequence of an earlier request (a stateless one, or a stored turn; its prompt and reply, as the model saw and said it)
-     * sharing the longest prefix with {@code prompt}, or null; any thread. A stateless client's next turn built from it
-     * ({@code PromptBuilder.build(…, previous)}) holds the same ids as a conversation's, so both reuse the same KV and
-     * answer alike.
-     */
-    public int[] closestSequence(int[] prompt) {
-        return cache.closestSequence(prompt);
-    }
-
-    /**
      * Every idle sequence the prefix cache holds (anonymous and conversations' last turns), with the ids they hold: a stateless
      * request picks the one whose ids spell most of its text ({@code PromptBuilder.closest}); any thread.
      */

@@ -375,13 +375,15 @@ class KvDiskStoreTest {
     void anAnonymousTurnLeavesItsSequenceForTheNextStatelessPromptUntilEvicted() throws Exception {
         try (Scheduler s = scheduler(null, 4, 32)) {
             int[] p1 = m.tokenizer.encode(TURN1, true, false);
-            assertNull(s.closestSequence(p1), "nothing resident yet");
+            assertTrue(s.idleSequences().isEmpty(), "nothing resident yet");
             TestModel.Outcome t1 = TestModel.collect(s.submit(new GenerationRequest(p1, SP, null)));
             TestModel.collect(s.submit(new GenerationRequest(m.tokenizer.encode("The cat sat", true, false), SP, null)));
             int[] p2 = concat(t1.finished().sequence(), m.tokenizer.encode(TURN2, false, false));
-            assertArrayEquals(t1.finished().sequence(), s.closestSequence(p2), "the entry sharing the longest prefix, with its reply's ids");
+            assertTrue(s.idleSequences().stream().anyMatch(q -> Arrays.equals(q, t1.finished().sequence())),
+                    "the turn's entry, with its reply's ids (" + p2.length + "-token resend to build from)");
+            assertEquals(2, s.idleSequences().size());
             assertEquals(2, s.evict(null).size());
-            assertNull(s.closestSequence(p2), "evicted: no sequence to build from");
+            assertTrue(s.idleSequences().isEmpty(), "evicted: no sequence to build from");
         }
     }
 
@@ -392,8 +394,8 @@ class KvDiskStoreTest {
             int[] p1 = m.tokenizer.encode(TURN1, true, false);
             TestModel.Outcome t1 = TestModel.collect(s.submit(new GenerationRequest(p1, SP, "resp_1")));
             int[] p2 = concat(t1.finished().sequence(), m.tokenizer.encode(TURN2, false, false));
-            assertArrayEquals(t1.finished().sequence(), s.closestSequence(p2), "the stored turn's prompt and reply");
-            assertNull(s.closestSequence(m.tokenizer.encode("Zebra", false, false)), "no shared prefix: nothing to build from");
+            assertEquals(1, s.idleSequences().size(), "only the stored turn (" + p2.length + "-token resend to build from)");
+            assertArrayEquals(t1.finished().sequence(), s.idleSequences().getFirst(), "the stored turn's prompt and reply");
         }
     }
 }
