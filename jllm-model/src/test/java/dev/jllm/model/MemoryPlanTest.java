@@ -104,17 +104,17 @@ class MemoryPlanTest {
     @Test
     void theRepackedCopyIsCountedWhereThisCpuRepacks() {
         // Llama-3.2-1B Q4_0: every matrix (1,235,746,816 weights: all params but the 16·2 + 1 norm
-        // vectors of 2048) repacks at 16 rows × 32 columns per 64 B of f32 scales + 256 B of nibbles
-        // = 0.625 B/weight → 772,341,760 B; without 16-lane vectors nothing is repacked
+        // vectors of 2048) repacks at 16 rows × 32 columns per 32 B of half scales + 256 B of nibbles
+        // = 0.5625 B/weight (the file's size) → 695,107,584 B; without 16-lane vectors nothing is repacked
         List<GgufTensorInfo> t = LlamaLayout.tensors(LLAMA_1B, GgmlType.Q4_0);
-        long want = dev.jllm.tensor.PackedMatrix.supports(GgmlType.Q4_0, 16, 32) ? 772_341_760L : 0L;
+        long want = dev.jllm.tensor.PackedMatrix.supports(GgmlType.Q4_0, 16, 32) ? 695_107_584L : 0L;
         assertEquals(want, MemoryPlan.repackedBytes(t));
         // untied (Llama 2 shape): the token embedding is only looked up, not repacked — the output
-        // matrix is; 32000 · 4096 weights of one of the two at 0.625 / 0.5625 B
+        // matrix is; 32000 · 4096 weights of one of the two at 0.5625 B
         List<GgufTensorInfo> u = LlamaLayout.tensors(new ModelConfig("llama", 4096, 11008, 1, 32, 32, 128, 32000, 4096, 1e-5f, 10000f, false),
                 GgmlType.Q4_0);
         long layer = 4L * 4096 * 4096 + 3L * 4096 * 11008;
-        assertEquals(want == 0 ? 0 : (layer + 32000L * 4096) / 32 * 20, MemoryPlan.repackedBytes(u));
+        assertEquals(want == 0 ? 0 : (layer + 32000L * 4096) / 32 * 18, MemoryPlan.repackedBytes(u));
         assertEquals(want == 0 ? 0 : (layer + 32000L * 4096) / 32 * 18, MemoryPlan.replacedBytes(u));
     }
 
@@ -124,7 +124,7 @@ class MemoryPlanTest {
         MemoryPlan.Request r = new MemoryPlan.Request(4096, 1, 0, Set.of(), 0, GgmlType.F16);
         long weights = 695_377_920L;
         // need = weights + KV 32768·4096 + scratch 4·(128256 + 4·2048 + 2·8192 + 32·4096) + 256 MiB
-        long repacked = 772_341_760L; // as repackedBytes below, given explicitly so the test does not depend on the CPU
+        long repacked = 695_107_584L; // as repackedBytes below, given explicitly so the test does not depend on the CPU
         // the mapped rows the copy replaces are released after repacking (every matrix row: 1,235,746,816
         // weights · 18/32 B); where this CPU repacks nothing, nothing is released
         long released = dev.jllm.tensor.PackedMatrix.supports(GgmlType.Q4_0, 16, 32) ? 695_107_584L : 0L;

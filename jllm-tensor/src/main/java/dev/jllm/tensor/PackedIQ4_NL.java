@@ -12,8 +12,8 @@ import jdk.incubator.vector.VectorSpecies;
  * IQ4_NL weights repacked at load for 16-lane float vectors (see {@link PackedMatrix}); the layout of
  * {@link PackedQ4_0}: 16 rows form a group, and each 32-column block of a group is {@link #BLOCK} bytes:
  * <pre>
- *   bytes   0–63    f32 scale d of rows 0..15
- *   bytes  64–319   qs[j] of row r at 64 + 16·j + r, j &lt; 16 (column j in the low nibble, j+16 in the high)
+ *   bytes   0–31    scale d of rows 0..15 as the file's halves ({@link PackedHalves})
+ *   bytes  32–287   qs[j] of row r at 32 + 16·j + r, j &lt; 16 (column j in the low nibble, j+16 in the high)
  * </pre>
  * One 16-byte load holds columns j and j+16 of all 16 rows; one byte shuffle per nibble
  * ({@code selectFrom} the 16-entry {@link IQ4Math#TABLE}) turns indices into levels, which widen to
@@ -23,7 +23,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class PackedIQ4_NL {
     private PackedIQ4_NL() {}
 
-    static final int G = 16, QK = 32, BLOCK = 64 + QK / 2 * G;
+    static final int G = 16, QK = 32, BLOCK = PackedHalves.BYTES + QK / 2 * G;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
 
@@ -33,8 +33,8 @@ final class PackedIQ4_NL {
                 long o = ((long) g * nb + b) * BLOCK;
                 for (int r = 0; r < G; r++) {
                     long s = off + (long) (g * G + r) * rowBytes + (long) b * IQ4_NLFormat.BYTES;
-                    dst.set(QuantMath.FLOAT_LE, o + 4L * r, QuantMath.f16(src, s));
-                    for (int j = 0; j < QK / 2; j++) dst.set(ValueLayout.JAVA_BYTE, o + 64 + 16L * j + r, src.get(ValueLayout.JAVA_BYTE, s + 2 + j));
+                    PackedHalves.put(dst, o, r, src.get(QuantMath.SHORT_LE, s));
+                    for (int j = 0; j < QK / 2; j++) dst.set(ValueLayout.JAVA_BYTE, o + 32 + 16L * j + r, src.get(ValueLayout.JAVA_BYTE, s + 2 + j));
                 }
             }
         }
@@ -50,8 +50,8 @@ final class PackedIQ4_NL {
                 int xi = xOff + b * QK;
                 FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
                 for (int j = 0; j < QK / 2; j += 2) {
-                    ByteVector v = ByteVector.fromMemorySegment(B, p, o + 64 + 16L * j, ByteOrder.LITTLE_ENDIAN);
-                    ByteVector u = ByteVector.fromMemorySegment(B, p, o + 80 + 16L * j, ByteOrder.LITTLE_ENDIAN);
+                    ByteVector v = ByteVector.fromMemorySegment(B, p, o + 32 + 16L * j, ByteOrder.LITTLE_ENDIAN);
+                    ByteVector u = ByteVector.fromMemorySegment(B, p, o + 48 + 16L * j, ByteOrder.LITTLE_ENDIAN);
                     FloatVector v0 = (FloatVector) v.and((byte) 0x0F).selectFrom(table).convertShape(VectorOperators.B2F, F, 0);
                     FloatVector v1 = (FloatVector) v.lanewise(VectorOperators.LSHR, 4).selectFrom(table).convertShape(VectorOperators.B2F, F, 0);
                     FloatVector u0 = (FloatVector) u.and((byte) 0x0F).selectFrom(table).convertShape(VectorOperators.B2F, F, 0);
@@ -61,7 +61,7 @@ final class PackedIQ4_NL {
                     s2 = u0.fma(FloatVector.broadcast(F, x[xi + j + 1]), s2);
                     s3 = u1.fma(FloatVector.broadcast(F, x[xi + j + 17]), s3);
                 }
-                acc = s0.add(s1).add(s2.add(s3)).fma(FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN), acc);
+                acc = s0.add(s1).add(s2.add(s3)).fma(PackedHalves.load(p, o), acc);
             }
             acc.intoArray(out, outOff + g * G);
         }
@@ -83,10 +83,10 @@ final class PackedIQ4_NL {
             long o = (long) g * nb * BLOCK;
             FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
             for (int b = 0; b < nb; b++, o += BLOCK) {
-                FloatVector d = FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN);
+                FloatVector d = PackedHalves.load(p, o);
                 int c = b * QK;
                 for (int j = 0; j < QK / 2; j++) {
-                    ByteVector v = ByteVector.fromMemorySegment(B, p, o + 64 + 16L * j, ByteOrder.LITTLE_ENDIAN);
+                    ByteVector v = ByteVector.fromMemorySegment(B, p, o + 32 + 16L * j, ByteOrder.LITTLE_ENDIAN);
                     FloatVector w = d.mul((FloatVector) v.and((byte) 0x0F).selectFrom(table).convertShape(VectorOperators.B2F, F, 0));
                     a0 = w.fma(FloatVector.broadcast(F, x[x0 + c + j]), a0);
                     a1 = w.fma(FloatVector.broadcast(F, x[x1 + c + j]), a1);
@@ -112,9 +112,9 @@ final class PackedIQ4_NL {
         ByteVector table = IQ4Math.TABLE;
         long o = (long) g * nb * BLOCK;
         for (int b = 0; b < nb; b++, o += BLOCK) {
-            FloatVector d = FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN);
+            FloatVector d = PackedHalves.load(p, o);
             for (int j = 0; j < QK / 2; j++) {
-                ByteVector v = ByteVector.fromMemorySegment(B, p, o + 64 + 16L * j, ByteOrder.LITTLE_ENDIAN);
+                ByteVector v = ByteVector.fromMemorySegment(B, p, o + 32 + 16L * j, ByteOrder.LITTLE_ENDIAN);
                 d.mul((FloatVector) v.and((byte) 0x0F).selectFrom(table).convertShape(VectorOperators.B2F, F, 0)).intoArray(tile, (b * QK + j) * G);
                 d.mul((FloatVector) v.lanewise(VectorOperators.LSHR, 4).selectFrom(table).convertShape(VectorOperators.B2F, F, 0)).intoArray(tile, (b * QK + j + 16) * G);
             }

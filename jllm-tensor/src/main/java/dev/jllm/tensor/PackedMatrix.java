@@ -6,7 +6,7 @@ import java.lang.foreign.MemorySegment;
 /**
  * A quantized matrix repacked at load into a layout made for 16-lane float vectors: rows are taken
  * 16 at a time (a group), and within a group the quants of one column of all 16 rows are adjacent,
- * with the scales as f32 (see {@link PackedQ8_0}, {@link PackedQ4_0}, {@link PackedQ4_1}, {@link PackedQ5_0},
+ * with the scales beside them (see {@link PackedQ8_0}, {@link PackedQ4_0}, {@link PackedQ4_1}, {@link PackedQ5_0},
  * {@link PackedQ5_1}, {@link PackedQ4_K}, {@link PackedQ5_K}, {@link PackedQ6_K}, {@link PackedIQ4_NL},
  * {@link PackedIQ4_XS}). One vector load then feeds
  * 16 rows, so a matrix × vector product needs no horizontal reductions and streams the weights once.
@@ -41,8 +41,11 @@ public final class PackedMatrix {
 
     /**
      * Off-heap bytes {@link #pack} allocates for a matrix of this type and shape on this CPU (0 if it
-     * does not repack it): 16-row groups, f32 scales — Q8_0 1.125, Q4_0 and IQ4_NL 0.625, Q4_1 and Q5_0
-     * 0.75, Q5_1 0.875, Q4_K 0.594, Q5_K 0.719, Q6_K 1.078, IQ4_XS 0.547 bytes per weight. For memory plans: the copy lives beside the memory-mapped original.
+     * does not repack it): 16-row groups. Q8_0, Q4_0, IQ4_NL and Q5_0 keep the file's half scales and
+     * are the file's size (1.0625, 0.5625, 0.5625, 0.6875 bytes per weight); Q4_1 and Q5_1 keep f32
+     * scale and minimum (0.75, 0.875: two half loads per block made C2 stop inlining their kernels),
+     * the K-quants f32 super-block scales — Q4_K 0.594, Q5_K 0.719, Q6_K 1.078 (whole bytes per
+     * quant), IQ4_XS 0.547. For memory plans: the copy lives beside the memory-mapped original.
      */
     public static long packedBytes(GgmlType t, int rows, int cols) {
         if (!supports(t, rows, cols)) return 0;

@@ -13,8 +13,8 @@ import jdk.incubator.vector.VectorSpecies;
  * Q4_0 weights repacked at load for 16-lane float vectors: 16 rows form a group, and each 32-column
  * block of a group is {@link #BLOCK} bytes:
  * <pre>
- *   bytes   0–63    f32 scale d of rows 0..15 (one float vector)
- *   bytes  64–319   qs[j] of row r at 64 + 16·j + r, j &lt; 16 (the stored byte unchanged: column j
+ *   bytes   0–31    scale d of rows 0..15 as the file's halves ({@link PackedHalves})
+ *   bytes  32–287   qs[j] of row r at 32 + 16·j + r, j &lt; 16 (the stored byte unchanged: column j
  *                   in its low nibble, column j+16 in its high nibble)
  * </pre>
  * One 16-byte load, zero-extended to 16 ints, gives columns j and j+16 of all 16 rows. The −8 offset
@@ -24,7 +24,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class PackedQ4_0 {
     private PackedQ4_0() {}
 
-    static final int G = 16, QK = 32, BLOCK = 64 + QK / 2 * G;
+    static final int G = 16, QK = 32, BLOCK = PackedHalves.BYTES + QK / 2 * G;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
@@ -35,8 +35,8 @@ final class PackedQ4_0 {
                 long o = ((long) g * nb + b) * BLOCK;
                 for (int r = 0; r < G; r++) {
                     long s = off + (long) (g * G + r) * rowBytes + (long) b * Q4_0Format.BYTES;
-                    dst.set(QuantMath.FLOAT_LE, o + 4L * r, QuantMath.f16(src, s));
-                    for (int j = 0; j < QK / 2; j++) dst.set(ValueLayout.JAVA_BYTE, o + 64 + 16L * j + r, src.get(ValueLayout.JAVA_BYTE, s + 2 + j));
+                    PackedHalves.put(dst, o, r, src.get(QuantMath.SHORT_LE, s));
+                    for (int j = 0; j < QK / 2; j++) dst.set(ValueLayout.JAVA_BYTE, o + 32 + 16L * j + r, src.get(ValueLayout.JAVA_BYTE, s + 2 + j));
                 }
             }
         }
@@ -62,13 +62,13 @@ final class PackedQ4_0 {
                 int xi = xOff + b * QK;
                 FloatVector s0 = FloatVector.broadcast(F, -8f * sums[b]), s1 = FloatVector.zero(F), s2 = s1, s3 = s1;
                 for (int j = 0; j < QK / 2; j += 2) {
-                    IntVector v = nibbles(p, o + 64 + 16L * j), u = nibbles(p, o + 80 + 16L * j);
+                    IntVector v = nibbles(p, o + 32 + 16L * j), u = nibbles(p, o + 48 + 16L * j);
                     s0 = lo(v).fma(FloatVector.broadcast(F, x[xi + j]), s0);
                     s1 = hi(v).fma(FloatVector.broadcast(F, x[xi + j + 16]), s1);
                     s2 = lo(u).fma(FloatVector.broadcast(F, x[xi + j + 1]), s2);
                     s3 = hi(u).fma(FloatVector.broadcast(F, x[xi + j + 17]), s3);
                 }
-                acc = s0.add(s1).add(s2.add(s3)).fma(FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN), acc);
+                acc = s0.add(s1).add(s2.add(s3)).fma(PackedHalves.load(p, o), acc);
             }
             acc.intoArray(out, outOff + g * G);
         }
@@ -105,10 +105,10 @@ final class PackedQ4_0 {
             long o = (long) g * nb * BLOCK;
             FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
             for (int b = 0; b < nb; b++, o += BLOCK) {
-                FloatVector d = FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN);
+                FloatVector d = PackedHalves.load(p, o);
                 int c = b * QK;
                 for (int j = 0; j < QK / 2; j++) {
-                    IntVector v = nibbles(p, o + 64 + 16L * j);
+                    IntVector v = nibbles(p, o + 32 + 16L * j);
                     FloatVector w = lo(v).sub(eight).mul(d);
                     a0 = w.fma(FloatVector.broadcast(F, x[x0 + c + j]), a0);
                     a1 = w.fma(FloatVector.broadcast(F, x[x1 + c + j]), a1);
@@ -134,9 +134,9 @@ final class PackedQ4_0 {
         long o = (long) g * nb * BLOCK;
         FloatVector eight = FloatVector.broadcast(F, 8f);
         for (int b = 0; b < nb; b++, o += BLOCK) {
-            FloatVector d = FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN);
+            FloatVector d = PackedHalves.load(p, o);
             for (int j = 0; j < QK / 2; j++) {
-                IntVector v = nibbles(p, o + 64 + 16L * j);
+                IntVector v = nibbles(p, o + 32 + 16L * j);
                 lo(v).sub(eight).mul(d).intoArray(tile, (b * QK + j) * G);
                 hi(v).sub(eight).mul(d).intoArray(tile, (b * QK + j + 16) * G);
             }

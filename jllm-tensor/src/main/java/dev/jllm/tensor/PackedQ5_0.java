@@ -13,20 +13,20 @@ import jdk.incubator.vector.VectorSpecies;
  * Q5_0 weights repacked at load for 16-lane float vectors (see {@link PackedMatrix}): {@link PackedQ4_0}'s
  * layout plus the fifth bits. Each 32-column block of a group of 16 rows is {@link #BLOCK} bytes:
  * <pre>
- *   bytes    0–63    f32 scale d of rows 0..15
- *   bytes   64–127   qh of row r at 64 + 4r (the stored little-endian uint32 unchanged: bit j is the
+ *   bytes    0–31    scale d of rows 0..15 as the file's halves ({@link PackedHalves})
+ *   bytes   32–95    qh of row r at 32 + 4r (the stored little-endian uint32 unchanged: bit j is the
  *                    fifth bit, value 16, of column j)
- *   bytes  128–383   qs[j] of row r at 128 + 16j + r, j &lt; 16 (the stored byte unchanged: low 4 bits
+ *   bytes   96–351   qs[j] of row r at 96 + 16j + r, j &lt; 16 (the stored byte unchanged: low 4 bits
  *                    of column j in its low nibble, of column j+16 in its high nibble)
  * </pre>
- * 6 bits (0.75 bytes) per weight against the file's 5.5. The fifth bits of a block are one 16-lane int
+ * 5.5 bits (0.6875 bytes) per weight, the file's size. The fifth bits of a block are one 16-lane int
  * load, moved to bit 4 per column as in {@link PackedQ5_K}. The −16 offset is folded out of the loop as
  * Q4_0's −8 is: Σ(q−16)·x = Σq·x − 16·Σx, with Σx per block once per vector ({@link PackedQ4_0#blockSums}).
  */
 final class PackedQ5_0 {
     private PackedQ5_0() {}
 
-    static final int G = 16, QK = 32, BLOCK = 128 + QK / 2 * G;
+    static final int G = 16, QK = 32, BLOCK = PackedHalves.BYTES + 64 + QK / 2 * G;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
@@ -37,9 +37,9 @@ final class PackedQ5_0 {
                 long o = ((long) g * nb + b) * BLOCK;
                 for (int r = 0; r < G; r++) {
                     long s = off + (long) (g * G + r) * rowBytes + (long) b * Q5_0Format.BYTES;
-                    dst.set(QuantMath.FLOAT_LE, o + 4L * r, QuantMath.f16(src, s));
-                    dst.set(QuantMath.INT_LE, o + 64 + 4L * r, src.get(QuantMath.INT_LE, s + 2));
-                    for (int j = 0; j < QK / 2; j++) dst.set(ValueLayout.JAVA_BYTE, o + 128 + 16L * j + r, src.get(ValueLayout.JAVA_BYTE, s + 6 + j));
+                    PackedHalves.put(dst, o, r, src.get(QuantMath.SHORT_LE, s));
+                    dst.set(QuantMath.INT_LE, o + 32 + 4L * r, src.get(QuantMath.INT_LE, s + 2));
+                    for (int j = 0; j < QK / 2; j++) dst.set(ValueLayout.JAVA_BYTE, o + 96 + 16L * j + r, src.get(ValueLayout.JAVA_BYTE, s + 6 + j));
                 }
             }
         }
@@ -56,17 +56,17 @@ final class PackedQ5_0 {
             FloatVector acc = FloatVector.zero(F);
             for (int b = 0; b < nb; b++, o += BLOCK) {
                 int xi = xOff + b * QK;
-                IntVector h = IntVector.fromMemorySegment(I, p, o + 64, ByteOrder.LITTLE_ENDIAN);
+                IntVector h = IntVector.fromMemorySegment(I, p, o + 32, ByteOrder.LITTLE_ENDIAN);
                 IntVector hl = h.lanewise(VectorOperators.LSHL, 4), hh = h.lanewise(VectorOperators.LSHR, 12);
                 FloatVector s0 = FloatVector.broadcast(F, -16f * sums[b]), s1 = FloatVector.zero(F), s2 = s1, s3 = s1;
                 for (int j = 0; j < QK / 2; j += 2) {
-                    IntVector v = nibbles(p, o + 128 + 16L * j), u = nibbles(p, o + 144 + 16L * j);
+                    IntVector v = nibbles(p, o + 96 + 16L * j), u = nibbles(p, o + 112 + 16L * j);
                     s0 = PackedQ5_K.lo5(v, hl, j).fma(FloatVector.broadcast(F, x[xi + j]), s0);
                     s1 = PackedQ5_K.hi5(v, hh, j).fma(FloatVector.broadcast(F, x[xi + j + 16]), s1);
                     s2 = PackedQ5_K.lo5(u, hl, j + 1).fma(FloatVector.broadcast(F, x[xi + j + 1]), s2);
                     s3 = PackedQ5_K.hi5(u, hh, j + 1).fma(FloatVector.broadcast(F, x[xi + j + 17]), s3);
                 }
-                acc = s0.add(s1).add(s2.add(s3)).fma(FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN), acc);
+                acc = s0.add(s1).add(s2.add(s3)).fma(PackedHalves.load(p, o), acc);
             }
             acc.intoArray(out, outOff + g * G);
         }
@@ -91,12 +91,12 @@ final class PackedQ5_0 {
             long o = (long) g * nb * BLOCK;
             FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
             for (int b = 0; b < nb; b++, o += BLOCK) {
-                FloatVector d = FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN);
-                IntVector h = IntVector.fromMemorySegment(I, p, o + 64, ByteOrder.LITTLE_ENDIAN);
+                FloatVector d = PackedHalves.load(p, o);
+                IntVector h = IntVector.fromMemorySegment(I, p, o + 32, ByteOrder.LITTLE_ENDIAN);
                 IntVector hl = h.lanewise(VectorOperators.LSHL, 4), hh = h.lanewise(VectorOperators.LSHR, 12);
                 int c = b * QK;
                 for (int j = 0; j < QK / 2; j++) {
-                    IntVector v = nibbles(p, o + 128 + 16L * j);
+                    IntVector v = nibbles(p, o + 96 + 16L * j);
                     FloatVector w = PackedQ5_K.lo5(v, hl, j).sub(sixteen).mul(d);
                     a0 = w.fma(FloatVector.broadcast(F, x[x0 + c + j]), a0);
                     a1 = w.fma(FloatVector.broadcast(F, x[x1 + c + j]), a1);
@@ -122,11 +122,11 @@ final class PackedQ5_0 {
         long o = (long) g * nb * BLOCK;
         FloatVector sixteen = FloatVector.broadcast(F, 16f);
         for (int b = 0; b < nb; b++, o += BLOCK) {
-            FloatVector d = FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN);
-            IntVector h = IntVector.fromMemorySegment(I, p, o + 64, ByteOrder.LITTLE_ENDIAN);
+            FloatVector d = PackedHalves.load(p, o);
+            IntVector h = IntVector.fromMemorySegment(I, p, o + 32, ByteOrder.LITTLE_ENDIAN);
             IntVector hl = h.lanewise(VectorOperators.LSHL, 4), hh = h.lanewise(VectorOperators.LSHR, 12);
             for (int j = 0; j < QK / 2; j++) {
-                IntVector v = nibbles(p, o + 128 + 16L * j);
+                IntVector v = nibbles(p, o + 96 + 16L * j);
                 // (q − 16) is exact in float, so subtracting after the conversion equals the format's int subtraction
                 PackedQ5_K.lo5(v, hl, j).sub(sixteen).mul(d).intoArray(tile, (b * QK + j) * G);
                 PackedQ5_K.hi5(v, hh, j).sub(sixteen).mul(d).intoArray(tile, (b * QK + j + 16) * G);

@@ -12,8 +12,8 @@ import jdk.incubator.vector.VectorSpecies;
  * Q8_0 weights repacked at load for 16-lane float vectors: 16 rows form a group, and each 32-column
  * block of a group is {@link #BLOCK} bytes:
  * <pre>
- *   bytes   0–63    f32 scale d of rows 0..15 (one float vector)
- *   bytes  64–575   q[j][r] at 64 + 16·j + r, j &lt; 32: one 16-byte load gives column j of all 16 rows
+ *   bytes   0–31    scale d of rows 0..15 as the file's halves ({@link PackedHalves})
+ *   bytes  32–543   q[j][r] at 32 + 16·j + r, j &lt; 32: one 16-byte load gives column j of all 16 rows
  * </pre>
  * Group g, block b starts at byte (g·nb + b)·BLOCK. A 16-row dot is then 32 widening loads and FMAs
  * against broadcast activations per block, with no horizontal reduction.
@@ -21,10 +21,9 @@ import jdk.incubator.vector.VectorSpecies;
 final class PackedQ8_0 {
     private PackedQ8_0() {}
 
-    static final int G = 16, QK = 32, BLOCK = 64 + QK * G;
+    static final int G = 16, QK = 32, BLOCK = PackedHalves.BYTES + QK * G;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
-    private static final ValueLayout.OfFloat FLOAT_LE = QuantMath.FLOAT_LE;
 
     static void pack(MemorySegment src, long off, long rowBytes, int g0, int g1, int nb, MemorySegment dst) {
         for (int g = g0; g < g1; g++) {
@@ -32,8 +31,8 @@ final class PackedQ8_0 {
                 long o = ((long) g * nb + b) * BLOCK;
                 for (int r = 0; r < G; r++) {
                     long s = off + (long) (g * G + r) * rowBytes + (long) b * Q8_0Format.BYTES;
-                    dst.set(FLOAT_LE, o + 4L * r, QuantMath.f16(src, s));
-                    for (int j = 0; j < QK; j++) dst.set(ValueLayout.JAVA_BYTE, o + 64 + 16L * j + r, src.get(ValueLayout.JAVA_BYTE, s + 2 + j));
+                    PackedHalves.put(dst, o, r, src.get(QuantMath.SHORT_LE, s));
+                    for (int j = 0; j < QK; j++) dst.set(ValueLayout.JAVA_BYTE, o + 32 + 16L * j + r, src.get(ValueLayout.JAVA_BYTE, s + 2 + j));
                 }
             }
         }
@@ -51,12 +50,12 @@ final class PackedQ8_0 {
                 int xi = xOff + b * QK;
                 FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
                 for (int j = 0; j < QK; j += 4) {
-                    s0 = q(p, o + 64 + 16L * j).fma(FloatVector.broadcast(F, x[xi + j]), s0);
-                    s1 = q(p, o + 80 + 16L * j).fma(FloatVector.broadcast(F, x[xi + j + 1]), s1);
-                    s2 = q(p, o + 96 + 16L * j).fma(FloatVector.broadcast(F, x[xi + j + 2]), s2);
-                    s3 = q(p, o + 112 + 16L * j).fma(FloatVector.broadcast(F, x[xi + j + 3]), s3);
+                    s0 = q(p, o + 32 + 16L * j).fma(FloatVector.broadcast(F, x[xi + j]), s0);
+                    s1 = q(p, o + 48 + 16L * j).fma(FloatVector.broadcast(F, x[xi + j + 1]), s1);
+                    s2 = q(p, o + 64 + 16L * j).fma(FloatVector.broadcast(F, x[xi + j + 2]), s2);
+                    s3 = q(p, o + 80 + 16L * j).fma(FloatVector.broadcast(F, x[xi + j + 3]), s3);
                 }
-                acc = s0.add(s1).add(s2.add(s3)).fma(FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN), acc);
+                acc = s0.add(s1).add(s2.add(s3)).fma(PackedHalves.load(p, o), acc);
             }
             acc.intoArray(out, outOff + g * G);
         }
@@ -84,10 +83,10 @@ final class PackedQ8_0 {
             long o = (long) g * nb * BLOCK;
             FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
             for (int b = 0; b < nb; b++, o += BLOCK) {
-                FloatVector d = FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN);
+                FloatVector d = PackedHalves.load(p, o);
                 int c = b * QK;
                 for (int j = 0; j < QK; j++) {
-                    FloatVector w = q(p, o + 64 + 16L * j).mul(d);
+                    FloatVector w = q(p, o + 32 + 16L * j).mul(d);
                     a0 = w.fma(FloatVector.broadcast(F, x[x0 + c + j]), a0);
                     a1 = w.fma(FloatVector.broadcast(F, x[x1 + c + j]), a1);
                     a2 = w.fma(FloatVector.broadcast(F, x[x2 + c + j]), a2);
@@ -106,8 +105,8 @@ final class PackedQ8_0 {
     static void dequantizeGroup(MemorySegment p, int nb, int g, float[] tile) {
         long o = (long) g * nb * BLOCK;
         for (int b = 0; b < nb; b++, o += BLOCK) {
-            FloatVector d = FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN);
-            for (int j = 0; j < QK; j++) q(p, o + 64 + 16L * j).mul(d).intoArray(tile, (b * QK + j) * G);
+            FloatVector d = PackedHalves.load(p, o);
+            for (int j = 0; j < QK; j++) q(p, o + 32 + 16L * j).mul(d).intoArray(tile, (b * QK + j) * G);
         }
     }
 }

@@ -113,8 +113,8 @@ class PackedMatrixTest {
     @Test
     void packedBytesPerWeight() {
         assumeTrue(TileKernel.available(), "needs 16-lane float vectors");
-        java.util.Map<GgmlType, Double> perWeight = java.util.Map.of(GgmlType.Q8_0, 1.125, GgmlType.Q4_0, 0.625, GgmlType.IQ4_NL, 0.625,
-                GgmlType.Q4_1, 0.75, GgmlType.Q5_0, 0.75, GgmlType.Q5_1, 0.875,
+        java.util.Map<GgmlType, Double> perWeight = java.util.Map.of(GgmlType.Q8_0, 1.0625, GgmlType.Q4_0, 0.5625, GgmlType.IQ4_NL, 0.5625,
+                GgmlType.Q4_1, 0.75, GgmlType.Q5_0, 0.6875, GgmlType.Q5_1, 0.875,
                 GgmlType.Q4_K, 0.59375, GgmlType.Q5_K, 0.71875, GgmlType.Q6_K, 1.078125, GgmlType.IQ4_XS, 0.546875);
         perWeight.forEach((t, bpw) -> {
             assertEquals(Math.round(48 * 512 * bpw), PackedMatrix.packedBytes(t, 53, 512), t.toString());
