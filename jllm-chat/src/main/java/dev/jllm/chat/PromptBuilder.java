@@ -115,7 +115,7 @@ public final class PromptBuilder {
     }
 
     public Prompt build(List<ChatMessage> messages, String param, Truncation truncation) {
-        return build(messages, param, truncation, null);
+        return build(messages, param, truncation, null, null);
     }
 
     /**
@@ -125,9 +125,26 @@ public final class PromptBuilder {
      *                 that sequence's text, its ids are kept (see {@link #splice})
      */
     public Prompt build(List<ChatMessage> messages, String param, Truncation truncation, int[] previous) {
+        return build(messages, param, truncation, previous, null);
+    }
+
+    /**
+     * {@link #build(List, String, Truncation, int[])} keeping the ids of the candidate (a prefix cache's idle sequences) whose ids
+     * spell the longest prefix of the prompt these messages render to, chosen on the first rendering (before any truncation), so
+     * the prompt is rendered and tokenized once for both the choice and the splice. Matched on the text, not on the canonical ids:
+     * a resent history whose earlier reply the model wrote in another split shares few canonical ids with its own cached turn,
+     * and another conversation that merely starts alike would win. No candidate spelling any of it: the canonical prompt.
+     */
+    public Prompt build(List<ChatMessage> messages, String param, Truncation truncation, java.util.Collection<int[]> candidates) {
+        return build(messages, param, truncation, null, candidates);
+    }
+
+    private Prompt build(List<ChatMessage> messages, String param, Truncation truncation, int[] previous, java.util.Collection<int[]> candidates) {
         if (messages.isEmpty()) throw PromptException.invalid(param, null, "'" + param + "' must contain at least one message");
         List<ChatMessage> msgs = new ArrayList<>(messages);
-        int[] tokens = render(msgs, param, previous);
+        Rendered r = render(msgs, param, previous, candidates);
+        int[] tokens = r.tokens();
+        previous = r.previous();
         if (!truncation.auto()) {
             if (tokens.length >= ctx) {
                 throw PromptException.invalid(param, "context_length_exceeded", "this model's maximum context length is " + ctx
@@ -152,7 +169,7 @@ public final class PromptBuilder {
                 msgs.remove(first);
                 dropped++;
             }
-            tokens = render(msgs, param, previous);
+            tokens = render(msgs, param, previous, null).tokens();
         }
         return new Prompt(tokens, dropped);
     }
@@ -187,7 +204,10 @@ public final class PromptBuilder {
         return -1;
     }
 
-    private int[] render(List<ChatMessage> msgs, String param, int[] previous) {
+    /** The prompt's ids, and the cached sequence whose ids they keep (null: canonical). */
+    private record Rendered(int[] tokens, int[] previous) {}
+
+    private Rendered render(List<ChatMessage> msgs, String param, int[] previous, java.util.Collection<int[]> candidates) {
         Literal marked = renderLiteral(msgs, param);
         int[] ids = encodeTemplate(marked.text(), marked.literal());
         List<ChatMessage> blank = new ArrayList<>(msgs.size());
@@ -196,7 +216,8 @@ public final class PromptBuilder {
             throw PromptException.invalid(param, "invalid_content", "the " + param + " form a control token together with the chat template;"
                     + " control tokens are reserved for the template");
         }
-        return previous == null ? ids : splice(previous, marked, ids);
+        if (previous == null && candidates != null) previous = closest(marked, ids, candidates);
+        return new Rendered(previous == null ? ids : splice(previous, marked, ids), previous);
     }
 
     /** The rendered prompt and the chars of it that clients wrote as control-token text (to be tokenized as plain text). */
@@ -292,21 +313,17 @@ public final class PromptBuilder {
         return splice(previous, new Literal(text, null), canonical);
     }
 
-    /**
-     * Of the candidate sequences (a prefix cache's idle ones), the one whose ids spell the longest prefix of the prompt these
-     * messages render to — the one {@link #build(List, String, Truncation, int[])} keeps most of — or null when none spells any of
-     * it. Matched on the text, not on the canonical ids: a resent history whose earlier reply the model wrote in another split
-     * shares few canonical ids with its own cached turn, and another conversation that merely starts alike would win.
-     */
-    public int[] closest(List<ChatMessage> messages, String param, java.util.Collection<int[]> candidates) {
-        if (candidates.isEmpty() || !(tok instanceof ByteLevelBpe) || messages.isEmpty()) return null;
-        Literal marked = renderLiteral(new ArrayList<>(messages), param);
+    /** Of the candidates, the one whose ids spell the longest prefix of the rendered prompt (cut as {@link #walk} cuts), or null. */
+    private int[] closest(Literal marked, int[] canonical, java.util.Collection<int[]> candidates) {
+        if (candidates.isEmpty() || !(tok instanceof ByteLevelBpe)) return null;
         byte[] want = marked.text().getBytes(StandardCharsets.UTF_8);
-        java.util.BitSet cuts = boundaries(encodeTemplate(marked.text(), marked.literal()));
+        java.util.BitSet cuts = boundaries(canonical);
+        int bos = tok.bos();
+        boolean canonicalBos = bos >= 0 && canonical.length > 0 && canonical[0] == bos;
         int[] best = null;
         int bestBytes = 0;
         for (int[] c : candidates) {
-            int[] w = walk(c, want, true, cuts); // a vocabulary that adds BOS starts the canonical prompt with it
+            int[] w = walk(c, want, canonicalBos, cuts);
             if (w[1] > bestBytes) {
                 best = c;
                 bestBytes = w[1];

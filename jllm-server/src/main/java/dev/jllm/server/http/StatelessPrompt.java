@@ -18,9 +18,8 @@ final class StatelessPrompt {
 
     /** @param param the request field the messages came from (named in errors) */
     static PromptBuilder.Prompt build(PromptBuilder pb, Scheduler scheduler, List<ChatMessage> msgs, String param, PromptBuilder.Truncation truncation) {
-        // chosen on the text: a cached turn whose reply the model wrote in another split than the tokenizer's shares few canonical
-        // ids with its own resent history, and another dialogue that only starts alike would be taken instead
-        int[] previous = pb.closest(msgs, param, scheduler.idleSequences());
-        return previous == null ? pb.build(msgs, param, truncation) : pb.build(msgs, param, truncation, previous);
+        // chosen on the text (PromptBuilder): a cached turn whose reply the model wrote in another split than the tokenizer's
+        // shares few canonical ids with its own resent history, and another dialogue that only starts alike would be taken instead
+        return pb.build(msgs, param, truncation, scheduler.idleSequences());
     }
 }
