@@ -4,9 +4,10 @@ import java.util.Arrays;
 
 /**
  * How one forward step splits its attention work, computed once per step and used by every layer:
- * runs of tokens of a sequence become tiles of rows per KV head for {@link ChunkAttention}; only a
- * single token of a model without grouped query heads (or a head width the kernels cannot split)
- * goes head by head through {@link Attention#head}. Tiles and buffers are kept and reused, grown to
+ * runs of two or more tokens of a sequence become tiles of rows per KV head for
+ * {@link ChunkAttention}; a single (decode) token becomes splits of its cached positions for
+ * {@link DecodeAttention}, merged per token; only a head width the kernels cannot split goes head
+ * by head through {@link Attention#head}. Tiles, splits and buffers are kept and reused, grown to
  * the largest step seen (no allocation per step once warm).
  */
 final class AttentionPlan {
@@ -30,6 +31,18 @@ final class AttentionPlan {
         }
     }
 
+    /** Keys [p0, p1) of the decode token whose query rows start at qBase; holds the split's partial softmax. */
+    static final class Split extends DecodeAttention.Partial {
+        int seq, p0, p1, qBase;
+    }
+
+    Split[] split = new Split[0];
+    int splits;
+    long splitCost;            // rough FMAs of the longest split
+    int decodes;               // single tokens attending through splits
+    int[] decodeQBase = new int[0], decodeFrom = new int[0], decodeTo = new int[0]; // their q rows and splits [from, to)
+    int maxSplitsPerToken;
+
     Tile[] tile = new Tile[0];
     int tiles;
     Prep[] prep = new Prep[0];
@@ -39,20 +52,51 @@ final class AttentionPlan {
     int[] single = new int[0]; // their batch rows
     int maxSinglePos;
 
-    void build(Batch batch, ModelConfig c) {
+    /**
+     * @param threads     the forward pass's threads: a decode token's positions are split so they
+     *                    all get work when few tokens decode at once
+     * @param blockTokens the cache's block size (splits end on block boundaries)
+     */
+    void build(Batch batch, ModelConfig c, int threads, int blockTokens) {
         int nkv = c.nKvHeads(), group = c.nHeads() / nkv, hd = c.headDim(), qd = c.qDim();
         boolean chunked = ChunkAttention.supports(hd);
         tiles = 0;
         preps = 0;
         singles = 0;
+        splits = 0;
+        decodes = 0;
         tileCost = 0;
+        splitCost = 0;
+        maxSplitsPerToken = 0;
         maxSinglePos = 0;
+        int singleTokens = 0;
+        for (Batch.Entry e : batch.entries()) if (e.tokens().length == 1) singleTokens++;
+        int threadsPerToken = Math.max(1, (threads + Math.max(1, singleTokens) - 1) / Math.max(1, singleTokens));
         int t0 = 0;
         for (Batch.Entry e : batch.entries()) {
             int n = e.tokens().length;
-            // a single token goes through the tiles too when several query heads share a KV head:
-            // each cached key/value is then converted once per KV head, not once per query head
-            if (chunked && (n >= 2 || group >= 2)) {
+            if (chunked && n == 1) {
+                int keys = e.startPos() + 1, span = DecodeAttention.span(keys, threadsPerToken, blockTokens);
+                if (decodes == decodeQBase.length) {
+                    int len = Math.max(8, 2 * decodes);
+                    decodeQBase = Arrays.copyOf(decodeQBase, len);
+                    decodeFrom = Arrays.copyOf(decodeFrom, len);
+                    decodeTo = Arrays.copyOf(decodeTo, len);
+                }
+                decodeQBase[decodes] = t0 * qd;
+                decodeFrom[decodes] = splits;
+                for (int p0 = 0; p0 < keys; p0 += span) {
+                    Split u = nextSplit();
+                    u.seq = e.seq();
+                    u.p0 = p0;
+                    u.p1 = Math.min(keys, p0 + span);
+                    u.qBase = t0 * qd;
+                    splitCost = Math.max(splitCost, 4L * (u.p1 - p0) * c.nHeads() * hd);
+                }
+                decodeTo[decodes] = splits;
+                maxSplitsPerToken = Math.max(maxSplitsPerToken, splits - decodeFrom[decodes]);
+                decodes++;
+            } else if (chunked) {
                 int rows = n * group, step = ChunkAttention.tileRows(e.startPos() + n);
                 for (int g = 0; g < nkv; g++) {
                     Prep shared = null;
@@ -84,6 +128,12 @@ final class AttentionPlan {
             }
             t0 += n;
         }
+    }
+
+    private Split nextSplit() {
+        if (splits == split.length) split = Arrays.copyOf(split, Math.max(16, 2 * splits));
+        if (split[splits] == null) split[splits] = new Split();
+        return split[splits++];
     }
 
     private Tile nextTile() {

@@ -109,7 +109,7 @@ public final class Transformer {
                 ad[t0] = e.adapter();
             }
         }
-        B.plan.build(batch, c);
+        B.plan.build(batch, c, mm.parallel().threads(), kv.blockTokens);
         final Lora lora = maxRank == 0 ? null : new Lora(ad, T, maxRank);
         final float[] x = B.x;       // (T, d) residual stream
         final float[] xb = B.xb;     // (T, d) normed input of a sub-layer
@@ -238,7 +238,7 @@ public final class Transformer {
             B.seq[t] = seqId;
             B.adapter[t] = null;
         }
-        B.plan.build(Batch.of(seqId, new int[T], startPos, Batch.Logits.NONE), c);
+        B.plan.build(Batch.of(seqId, new int[T], startPos, Batch.Logits.NONE), c, mm.parallel().threads(), kv.blockTokens);
         for (int t = 0; t < T; t++) ropeAngles(B.pos[t], B.cos, B.sin, t * (ropeDim / 2));
         System.arraycopy(hidden, 0, B.x, 0, T * c.dim());
         for (int l = from; l < to; l++) layer(l, B, T, null);
@@ -272,11 +272,24 @@ public final class Transformer {
 
     /**
      * att = softmax(q·Kᵀ/√hd)·V per query head over its sequence's cache: prefill runs by tiles of rows
-     * sharing a KV head (each cache block read once per tile), single tokens head by head.
+     * sharing a KV head (each cache block read once per tile), a decode token by splits of its cached
+     * positions (each block read once for all heads) merged per token.
      */
     private void attention(int layer, Buffers B, float[] q, float[] att) {
         final AttentionPlan P = B.plan;
-        final int hd = c.headDim(), nh = c.nHeads(), qd = c.qDim(), group = nh / c.nKvHeads();
+        final int hd = c.headDim(), nh = c.nHeads(), nkv = c.nKvHeads(), qd = c.qDim(), group = nh / nkv;
+        if (P.splits > 0) {
+            mm.forPieces(P.splits, P.splitCost, (from, to) -> {
+                DecodeAttention.Scratch sc = decodeScratch.get();
+                for (int u = from; u < to; u++) {
+                    AttentionPlan.Split t = P.split[u];
+                    DecodeAttention.split(kv, layer, t.seq, t.p0, t.p1, q, t.qBase, nh, nkv, hd, t, sc);
+                }
+            });
+            mm.forPieces(P.decodes, 4L * nh * hd * P.maxSplitsPerToken, (from, to) -> {
+                for (int i = from; i < to; i++) DecodeAttention.merge(P.split, P.decodeFrom[i], P.decodeTo[i], nh, hd, att, P.decodeQBase[i]);
+            });
+        }
         if (P.preps > 0) mm.forPieces(P.preps, (long) P.prep[0].keys * hd * 8, (from, to) -> {
             ChunkAttention.Scratch sc = chunkScratch.get();
             for (int u = from; u < to; u++) {
@@ -340,6 +353,7 @@ public final class Transformer {
     private Buffers buffers;
     private final ThreadLocal<float[]> scores = ThreadLocal.withInitial(() -> new float[0]);
     private final ThreadLocal<ChunkAttention.Scratch> chunkScratch = ThreadLocal.withInitial(ChunkAttention.Scratch::new);
+    private final ThreadLocal<DecodeAttention.Scratch> decodeScratch = ThreadLocal.withInitial(DecodeAttention.Scratch::new);
 
     private Buffers buffers(int T) {
         if (buffers == null || buffers.capacity < T) buffers = new Buffers(c, Math.max(T, buffers == null ? 1 : buffers.capacity), ropeDim);

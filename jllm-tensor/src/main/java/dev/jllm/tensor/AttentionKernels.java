@@ -1,19 +1,60 @@
 package dev.jllm.tensor;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The two matrix products of attention over one block of cached keys/values, for a tile of query
- * rows (the model's ChunkAttention holds the blocking, masking and softmax). Broadcast-FMA
- * micro-kernels: no horizontal sums, several independent accumulator chains per loop so the FMA
- * latency is hidden; each kernel is one small method so C2 inlines it.
+ * rows (the model's ChunkAttention and DecodeAttention hold the blocking, masking and softmax).
+ * Broadcast-FMA micro-kernels: no horizontal sums, several independent accumulator chains per loop
+ * so the FMA latency is hidden; each kernel is one small method so C2 inlines it. The exception is
+ * {@link #dotRows}, for a handful of rows (one decode token's query heads sharing a KV head): there
+ * the keys are read as they lie in the cache, one horizontal sum per score, because transposing
+ * them first costs more than the sums when only a few rows share each key.
  */
 public final class AttentionKernels {
     private AttentionKernels() {}
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
+
+    /**
+     * Horizontal sums by a fixed tree of lane-exact steps (blend, a constant permutation, add), so a
+     * score's bits are the same whether C2 compiled the kernel or the Vector API's Java fallback ran
+     * it (reduceLanes adds in another order once compiled; JitTierInvariantTest). Four rows' sums
+     * share the first two steps: fold(x, y) leaves x's pairwise sums in the lanes without bit w and
+     * y's in the lanes with it. Other lane counts take {@link VectorMath#sum}.
+     */
+    private static final boolean FOLD = L == 8 || L == 16;
+    private static final VectorMask<Float> HI_HALF = lanesWithBit(L / 2), HI_QUARTER = lanesWithBit(Math.max(1, L / 4));
+    private static final VectorShuffle<Float> X_HALF = xor(L / 2), X_QUARTER = xor(Math.max(1, L / 4)), X_EIGHTH = xor(Math.max(1, L / 8)),
+            X_SIXTEENTH = xor(Math.max(1, L / 16));
+
+    private static VectorMask<Float> lanesWithBit(int w) {
+        boolean[] b = new boolean[L];
+        for (int i = 0; i < L; i++) b[i] = (i & w) != 0;
+        return VectorMask.fromArray(S, b, 0);
+    }
+
+    private static VectorShuffle<Float> xor(int w) {
+        return VectorShuffle.fromOp(S, i -> (i ^ w) & (L - 1));
+    }
+
+    private static FloatVector fold(FloatVector x, FloatVector y, VectorMask<Float> m, VectorShuffle<Float> xorW) {
+        return x.blend(y, m).add(y.blend(x, m).rearrange(xorW));
+    }
+
+    /** Σ lanes of v in the fixed tree order. */
+    static float sum(FloatVector v) {
+        if (!FOLD) return VectorMath.sum(v);
+        v = v.add(v.rearrange(X_HALF));
+        v = v.add(v.rearrange(X_QUARTER));
+        v = v.add(v.rearrange(X_EIGHTH));
+        if (L == 16) v = v.add(v.rearrange(X_SIXTEENTH));
+        return v.lane(0);
+    }
 
     /** Keys per call of {@link #scores}: two vectors, so each query broadcast feeds two FMAs. */
     public static final int KEY_CHUNK = 2 * L;
@@ -35,12 +76,93 @@ public final class AttentionKernels {
 
     /** os[r·hd + c] += Σ_{j < valid} s[r·stride + p0 + j]·vb[vbOff + j·hd + c]: probabilities times a chunk of values (valid, hd), 4 rows at a time. */
     public static void accumulateValues(float[] s, int R, int stride, int p0, int valid, float[] vb, int vbOff, int hd, float[] os) {
+        accumulateValues(s, p0, stride, R, valid, vb, vbOff, hd, hd, os, 0);
+    }
+
+    /**
+     * os[osOff + r·hd + c] += Σ_{j < valid} s[sOff + r·stride + j]·vb[vbOff + j·vStride + c] for rows r < R:
+     * as above with the values {@code vStride} apart (rows of one KV head as they lie in a cache block).
+     */
+    public static void accumulateValues(float[] s, int sOff, int stride, int R, int valid, float[] vb, int vbOff, int vStride, int hd,
+                                        float[] os, int osOff) {
         int r = 0;
         if (hd % (4 * L) == 0) {
-            for (; r + 4 <= R; r += 4) pv4(s, r, stride, p0, valid, vb, vbOff, hd, os);
-            for (; r + 2 <= R; r += 2) pv2(s, r, stride, p0, valid, vb, vbOff, hd, os);
+            for (; r + 4 <= R; r += 4) pv4(s, sOff + r * stride, stride, valid, vb, vbOff, vStride, hd, os, osOff + r * hd);
+            for (; r + 2 <= R; r += 2) pv2(s, sOff + r * stride, stride, valid, vb, vbOff, vStride, hd, os, osOff + r * hd);
         }
-        for (; r < R; r++) pv1(s, r, stride, p0, valid, vb, vbOff, hd, os);
+        for (; r < R; r++) pv1(s, sOff + r * stride, valid, vb, vbOff, vStride, hd, os, osOff + r * hd);
+    }
+
+    /**
+     * s[sOff + r·stride + j] = Σ_{d < hd} q[qOff + r·hd + d]·k[kOff + j·kStride + d] for rows r < R and keys j < count:
+     * scores of a few query rows against keys as they lie in the cache (row-major, {@code kStride} apart).
+     * Four rows share each key load and the first steps of their horizontal sums.
+     */
+    public static void dotRows(float[] q, int qOff, int R, int hd, float[] k, int kOff, int kStride, int count, float[] s, int sOff, int stride) {
+        int r = 0;
+        for (; r + 4 <= R; r += 4) qk4Rows(q, qOff + r * hd, hd, k, kOff, kStride, count, s, sOff + r * stride, stride);
+        for (; r < R; r++) qk1Row(q, qOff + r * hd, hd, k, kOff, kStride, count, s, sOff + r * stride);
+    }
+
+    /** Reference for {@link #dotRows}: the plain triple loop, products summed in order. */
+    static void dotRowsReference(float[] q, int qOff, int R, int hd, float[] k, int kOff, int kStride, int count, float[] s, int sOff, int stride) {
+        for (int r = 0; r < R; r++) {
+            for (int j = 0; j < count; j++) {
+                float a = 0;
+                for (int d = 0; d < hd; d++) a += q[qOff + r * hd + d] * k[kOff + j * kStride + d];
+                s[sOff + r * stride + j] = a;
+            }
+        }
+    }
+
+    /** Reference for the strided {@link #accumulateValues}: the plain loops. */
+    static void accumulateValuesReference(float[] s, int sOff, int stride, int R, int valid, float[] vb, int vbOff, int vStride, int hd,
+                                          float[] os, int osOff) {
+        for (int r = 0; r < R; r++) {
+            for (int j = 0; j < valid; j++) {
+                float p = s[sOff + r * stride + j];
+                for (int c = 0; c < hd; c++) os[osOff + r * hd + c] += p * vb[vbOff + j * vStride + c];
+            }
+        }
+    }
+
+    /** Four rows against each key: one key vector load feeds four FMAs; four sums per key. */
+    private static void qk4Rows(float[] q, int q0, int hd, float[] k, int kOff, int kStride, int count, float[] s, int s0, int stride) {
+        for (int j = 0; j < count; j++) {
+            int k0 = kOff + j * kStride;
+            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+            for (int d = 0; d < hd; d += L) {
+                FloatVector kv = FloatVector.fromArray(S, k, k0 + d);
+                a0 = kv.fma(FloatVector.fromArray(S, q, q0 + d), a0);
+                a1 = kv.fma(FloatVector.fromArray(S, q, q0 + hd + d), a1);
+                a2 = kv.fma(FloatVector.fromArray(S, q, q0 + 2 * hd + d), a2);
+                a3 = kv.fma(FloatVector.fromArray(S, q, q0 + 3 * hd + d), a3);
+            }
+            int o = s0 + j;
+            if (FOLD) { // row r's sum ends in lane 0, L/2, L/4, 3L/4 for r = 0..3
+                FloatVector f = fold(fold(a0, a1, HI_HALF, X_HALF), fold(a2, a3, HI_HALF, X_HALF), HI_QUARTER, X_QUARTER);
+                f = f.add(f.rearrange(X_EIGHTH));
+                if (L == 16) f = f.add(f.rearrange(X_SIXTEENTH));
+                s[o] = f.lane(0);
+                s[o + stride] = f.lane(L / 2);
+                s[o + 2 * stride] = f.lane(L / 4);
+                s[o + 3 * stride] = f.lane(3 * L / 4);
+            } else {
+                s[o] = VectorMath.sum(a0);
+                s[o + stride] = VectorMath.sum(a1);
+                s[o + 2 * stride] = VectorMath.sum(a2);
+                s[o + 3 * stride] = VectorMath.sum(a3);
+            }
+        }
+    }
+
+    private static void qk1Row(float[] q, int q0, int hd, float[] k, int kOff, int kStride, int count, float[] s, int s0) {
+        for (int j = 0; j < count; j++) {
+            int k0 = kOff + j * kStride;
+            FloatVector a = FloatVector.zero(S);
+            for (int d = 0; d < hd; d += L) a = FloatVector.fromArray(S, k, k0 + d).fma(FloatVector.fromArray(S, q, q0 + d), a);
+            s[s0 + j] = sum(a);
+        }
     }
 
     /** 8 rows × 2 key vectors: 16 independent FMA chains, 2 loads + 8 broadcasts per 16 FMAs. */
@@ -84,8 +206,7 @@ public final class AttentionKernels {
     }
 
     /** Four rows × four value vectors: 16 accumulators, 4 broadcasts + 4 loads per 16 FMAs. */
-    private static void pv4(float[] s, int r, int stride, int p0, int valid, float[] vb, int vbOff, int hd, float[] os) {
-        int s0 = r * stride + p0, o0 = r * hd;
+    private static void pv4(float[] s, int s0, int stride, int valid, float[] vb, int vbOff, int vStride, int hd, float[] os, int o0) {
         for (int c = 0; c < hd; c += 4 * L) {
             int o = o0 + c;
             FloatVector a0 = FloatVector.fromArray(S, os, o), a1 = FloatVector.fromArray(S, os, o + L);
@@ -97,7 +218,7 @@ public final class AttentionKernels {
             FloatVector d0 = FloatVector.fromArray(S, os, o + 3 * hd), d1 = FloatVector.fromArray(S, os, o + 3 * hd + L);
             FloatVector d2 = FloatVector.fromArray(S, os, o + 3 * hd + 2 * L), d3 = FloatVector.fromArray(S, os, o + 3 * hd + 3 * L);
             for (int j = 0; j < valid; j++) {
-                int v = vbOff + j * hd + c;
+                int v = vbOff + j * vStride + c;
                 FloatVector v0 = FloatVector.fromArray(S, vb, v), v1 = FloatVector.fromArray(S, vb, v + L);
                 FloatVector v2 = FloatVector.fromArray(S, vb, v + 2 * L), v3 = FloatVector.fromArray(S, vb, v + 3 * L);
                 FloatVector p = FloatVector.broadcast(S, s[s0 + j]);
@@ -117,8 +238,8 @@ public final class AttentionKernels {
     }
 
     /** os[r..r+1][c..c+4L) += Σ_j P[r][p0+j]·vb[j][c..], two rows × four vectors of accumulators. */
-    private static void pv2(float[] s, int r, int stride, int p0, int valid, float[] vb, int vbOff, int hd, float[] os) {
-        int s0 = r * stride + p0, s1 = s0 + stride, o0 = r * hd, o1 = o0 + hd;
+    private static void pv2(float[] s, int s0, int stride, int valid, float[] vb, int vbOff, int vStride, int hd, float[] os, int o0) {
+        int s1 = s0 + stride, o1 = o0 + hd;
         for (int c = 0; c < hd; c += 4 * L) {
             FloatVector a0 = FloatVector.fromArray(S, os, o0 + c), a1 = FloatVector.fromArray(S, os, o0 + c + L);
             FloatVector a2 = FloatVector.fromArray(S, os, o0 + c + 2 * L), a3 = FloatVector.fromArray(S, os, o0 + c + 3 * L);
@@ -126,7 +247,7 @@ public final class AttentionKernels {
             FloatVector b2 = FloatVector.fromArray(S, os, o1 + c + 2 * L), b3 = FloatVector.fromArray(S, os, o1 + c + 3 * L);
             for (int j = 0; j < valid; j++) {
                 FloatVector pa = FloatVector.broadcast(S, s[s0 + j]), pb = FloatVector.broadcast(S, s[s1 + j]);
-                int v = vbOff + j * hd + c;
+                int v = vbOff + j * vStride + c;
                 FloatVector v0 = FloatVector.fromArray(S, vb, v), v1 = FloatVector.fromArray(S, vb, v + L);
                 FloatVector v2 = FloatVector.fromArray(S, vb, v + 2 * L), v3 = FloatVector.fromArray(S, vb, v + 3 * L);
                 a0 = v0.fma(pa, a0); a1 = v1.fma(pa, a1); a2 = v2.fma(pa, a2); a3 = v3.fma(pa, a3);
@@ -137,11 +258,11 @@ public final class AttentionKernels {
         }
     }
 
-    private static void pv1(float[] s, int r, int stride, int p0, int valid, float[] vb, int vbOff, int hd, float[] os) {
+    private static void pv1(float[] s, int s0, int valid, float[] vb, int vbOff, int vStride, int hd, float[] os, int o0) {
         for (int c = 0; c < hd; c += L) {
-            FloatVector a = FloatVector.fromArray(S, os, r * hd + c);
-            for (int j = 0; j < valid; j++) a = FloatVector.fromArray(S, vb, vbOff + j * hd + c).fma(FloatVector.broadcast(S, s[r * stride + p0 + j]), a);
-            a.intoArray(os, r * hd + c);
+            FloatVector a = FloatVector.fromArray(S, os, o0 + c);
+            for (int j = 0; j < valid; j++) a = FloatVector.fromArray(S, vb, vbOff + j * vStride + c).fma(FloatVector.broadcast(S, s[s0 + j]), a);
+            a.intoArray(os, o0 + c);
         }
     }
 }

@@ -100,6 +100,11 @@ public final class FloatOps {
      * a later product by 1/Σ once instead of every probability (attention).
      */
     public static double expShifted(float[] x, int off, int n) {
+        return expShifted(x, off, n, max(x, off, n));
+    }
+
+    /** max of x[off..off+n) (−∞ for n = 0). */
+    public static float max(float[] x, int off, int n) {
         float max = Float.NEGATIVE_INFINITY;
         int i = 0;
         if (n >= S.length()) {
@@ -108,9 +113,17 @@ public final class FloatOps {
             max = mv.reduceLanes(VectorOperators.MAX);
         }
         for (; i < n; i++) max = Math.max(max, x[off + i]);
+        return max;
+    }
+
+    /**
+     * x[off..off+n) ← exp(x − max) for a given max (at least the largest value, so no exp overflows),
+     * returning Σ: the part of a softmax over a slice of keys whose max is combined with other slices'.
+     */
+    public static double expShifted(float[] x, int off, int n, float max) {
         // lane-wise partial sums, one horizontal add at the end (a reduction per vector cost more than the exp)
         FloatVector mv = FloatVector.broadcast(S, max), acc = FloatVector.zero(S);
-        i = 0;
+        int i = 0;
         for (; i + S.length() <= n; i += S.length()) {
             FloatVector e = VectorMath.exp(FloatVector.fromArray(S, x, off + i).sub(mv));
             e.intoArray(x, off + i);
@@ -233,8 +246,19 @@ public final class FloatOps {
         for (int i = 0; i < n; i++) y[yOff + i] += a * Float.float16ToFloat(h[hOff + i]);
     }
 
+    /**
+     * Runs at least this long are converted by a plain {@link Float#float16ToFloat} loop, which C2's
+     * superword pass vectorizes with the hardware conversion; shorter runs (a head's 64 values) lose
+     * more to that loop's pre- and post-loops than they gain, and take {@link #halves}.
+     */
+    static final int LONG_RUN = 512;
+
     /** dst[dstOff + i] = half(h[off + i]), i < n: a run of F16 values as floats, a vector at a time. */
     public static void halvesToFloats(short[] h, int off, float[] dst, int dstOff, int n) {
+        if (n >= LONG_RUN) { // C2 turns this loop into vcvtph2ps (one instruction per vector; ~2× the lanes trick on long runs)
+            for (int i = 0; i < n; i++) dst[dstOff + i] = Float.float16ToFloat(h[off + i]);
+            return;
+        }
         int i = 0;
         if (HALF_OK) for (; i + S.length() <= n; i += S.length()) halves(h, off + i).intoArray(dst, dstOff + i);
         for (; i < n; i++) dst[dstOff + i] = Float.float16ToFloat(h[off + i]);

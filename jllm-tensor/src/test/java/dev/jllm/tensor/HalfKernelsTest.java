@@ -40,6 +40,16 @@ class HalfKernelsTest {
         float[] all = new float[h.length + 3];
         FloatOps.halvesToFloats(h, 0, all, 3, h.length);
         for (int i = 0; i < h.length; i++) assertEquals(Float.floatToRawIntBits(ref[i]), Float.floatToRawIntBits(all[3 + i]), "halvesToFloats 0x" + Integer.toHexString(i));
+        // short runs take the lanes trick, long ones the plain loop C2 vectorizes: both exact
+        for (int n : new int[] {FloatOps.LONG_RUN - 1, 100, lanes + 3}) {
+            for (int i = 0; i + n <= h.length; i += n + 13) {
+                float[] part = new float[n];
+                FloatOps.halvesToFloats(h, i, part, 0, n);
+                for (int j = 0; j < n; j++) {
+                    assertEquals(Float.floatToRawIntBits(ref[i + j]), Float.floatToRawIntBits(part[j]), "run of " + n + ", half 0x" + Integer.toHexString(i + j));
+                }
+            }
+        }
     }
 
     @Test
