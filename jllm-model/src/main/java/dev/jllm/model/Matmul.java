@@ -16,7 +16,7 @@ import dev.jllm.tensor.TileKernel;
  */
 public final class Matmul implements AutoCloseable {
     private final Parallel pool;
-    private final ThreadLocal<float[][]> tiles = ThreadLocal.withInitial(() -> new float[2][0]);
+    private final ThreadLocal<float[][]> tiles = ThreadLocal.withInitial(() -> new float[3][0]);
     private float[] prep = new float[0];
 
     public Matmul(int threads) {
@@ -158,19 +158,32 @@ public final class Matmul implements AutoCloseable {
             if (buf[0].length < G * cols) {
                 buf[0] = new float[G * cols];
                 buf[1] = new float[G * cols];
+                buf[2] = new float[G * cols];
             }
-            float[] tile = buf[0], stage = buf[1];
-            for (int g = g0; g < g1; g++) {
-                int lanes = Math.min(G, rows - g * G);
-                if (g < packedGroups) {
-                    p.dequantizeGroup(g, tile);
-                } else {
-                    for (int i = 0; i < lanes; i++) w.row(g * G + i, stage, i * cols);
-                    TileKernel.transpose(stage, lanes, cols, tile);
-                }
-                TileKernel.mul(tile, cols, x, 0, T, out, g * G, rows, lanes);
+            float[] tile = buf[0], next = buf[1], stage = buf[2];
+            int g = g0;
+            for (; g + 2 <= g1; g += 2) { // two groups per pass: each activation broadcast feeds both
+                tile(w, p, packedGroups, g, rows, cols, tile, stage);
+                tile(w, p, packedGroups, g + 1, rows, cols, next, stage);
+                TileKernel.mul2(tile, next, cols, x, 0, T, out, g * G, rows, Math.min(G, rows - (g + 1) * G));
+            }
+            if (g < g1) {
+                tile(w, p, packedGroups, g, rows, cols, tile, stage);
+                TileKernel.mul(tile, cols, x, 0, T, out, g * G, rows, Math.min(G, rows - g * G));
             }
         });
+    }
+
+    /** Rows of group g decoded into a column-major tile: from the repacked copy, or the stored rows transposed through stage. */
+    private static void tile(Matrix w, PackedMatrix p, int packedGroups, int g, int rows, int cols, float[] tile, float[] stage) {
+        final int G = TileKernel.LANES;
+        if (g < packedGroups) {
+            p.dequantizeGroup(g, tile);
+            return;
+        }
+        int lanes = Math.min(G, rows - g * G);
+        for (int i = 0; i < lanes; i++) w.row(g * G + i, stage, i * cols);
+        TileKernel.transpose(stage, lanes, cols, tile);
     }
 
     @Override

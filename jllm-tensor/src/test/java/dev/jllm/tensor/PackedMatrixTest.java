@@ -209,6 +209,19 @@ class PackedMatrixTest {
                     float tol = 1e-4f * (1 + Math.abs(ref[i]));
                     assertEquals(ref[i], out[i], tol, "lanes " + lanes + " T " + T + " i " + i);
                 }
+                // two tiles per pass: a full one, then this one at lanes 16.. — bit for bit what two calls of mul give
+                float[] full = new float[16 * cols];
+                TileKernel.transpose(QuantTesting.randomRow(11 + T, 16 * cols, 1), 16, cols, full);
+                int ld2 = 40;
+                float[] pair = new float[T * ld2 + 1], single = new float[T * ld2 + 1];
+                java.util.Arrays.fill(pair, 9f);
+                java.util.Arrays.fill(single, 9f);
+                TileKernel.mul2(full, tile, cols, x, xOff, T, pair, 1, ld2, lanes);
+                TileKernel.mul(full, cols, x, xOff, T, single, 1, ld2, 16);
+                TileKernel.mul(tile, cols, x, xOff, T, single, 17, ld2, lanes);
+                for (int i = 0; i < pair.length; i++) {
+                    assertEquals(Float.floatToRawIntBits(single[i]), Float.floatToRawIntBits(pair[i]), "mul2, lanes " + lanes + " T " + T + " i " + i);
+                }
             }
         }
     }
