@@ -25,9 +25,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * Decode attention of one layer of Llama-3.2-1B (32 query heads, 8 KV heads, head dim 64) for the
  * token at position 2047 over an F16 KV cache of 2,048 tokens in 16-token blocks: all heads split
  * over 2 threads, each head through the engine's reference walk {@link Attention#head} (scores,
- * softmax, weighted V sum). The forward pass runs that walk for single tokens of models whose query
- * heads do not share KV heads; a grouped-query model like this one decodes through
- * {@code ChunkAttention}'s tiles instead, which this benchmark does not measure. {@code kvBytes} counts the K and V bytes each query head
+ * softmax, weighted V sum). The forward pass now runs that walk only for head widths its kernels cannot
+ * split; decode tokens go through {@code DecodeAttention}'s position splits (package-private; measured
+ * by the probe in docs/PERFORMANCE.md, "Session 14"), which this benchmark does not measure. {@code kvBytes} counts the K and V bytes each query head
  * reads (GQA: four query heads read the same KV head, mostly from cache); per ns it reads as GB/s.
  */
 @State(Scope.Benchmark)
