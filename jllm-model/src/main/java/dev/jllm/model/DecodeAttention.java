@@ -49,6 +49,8 @@ final class DecodeAttention {
     /** Per-thread scratch, grown on demand (no allocation per token in steady state). */
     static final class Scratch {
         float[] q = new float[0], s = new float[0], kf = new float[0], vf = new float[0];
+        float[] src; // the slab the products read next (kf/vf, or a block's own F32 array), from index at
+        int at;
 
         void ensure(int qd, int scores, int slab) {
             if (q.length < qd) q = new float[qd];
@@ -73,7 +75,7 @@ final class DecodeAttention {
      */
     static void split(KvCacheManager kv, int layer, int seq, int p0, int p1, float[] q, int qBase, int nh, int nkv, int hd,
                       Partial out, Scratch sc) {
-        int G = nh / nkv, kvd = nkv * hd, span = p1 - p0, bt = kv.blockTokens;
+        int G = nh / nkv, kvd = nkv * hd, span = p1 - p0;
         int run = Math.max(1, RUN_FLOATS / kvd); // positions converted (F16) per step of the products
         sc.ensure(nh * hd, nh * span, run * kvd);
         out.ensure(nh, hd);
@@ -82,23 +84,12 @@ final class DecodeAttention {
         for (int i = 0; i < nh * hd; i++) qs[i] = q[qBase + i] * scale;
         List<KvCacheManager.Block> blocks = kv.blocks(seq);
 
-        // S = Q·Kᵀ/√hd, block by block: head h's scores at s[h·span ..]
-        for (int p = p0; p < p1; ) {
-            int cnt, at;
-            float[] k;
-            if (kv.f16) {
-                cnt = convert(kv, blocks, layer, p, Math.min(p1, p + run), true, sc.kf);
-                k = sc.kf;
-                at = 0;
-            } else {
-                cnt = Math.min(bt - p % bt, p1 - p);
-                k = blocks.get(p / bt).kf;
-                at = kv.index(layer, p);
-            }
+        // S = Q·Kᵀ/√hd, a slab of positions at a time: head h's scores at s[h·span ..]
+        for (int p = p0, cnt; p < p1; p += cnt) {
+            cnt = slab(kv, blocks, layer, p, p1, run, true, sc);
             for (int g = 0; g < nkv; g++) {
-                AttentionKernels.dotRows(qs, g * G * hd, G, hd, k, at + g * hd, kvd, cnt, s, g * G * span + (p - p0), span);
+                AttentionKernels.dotRows(qs, g * G * hd, G, hd, sc.src, sc.at + g * hd, kvd, cnt, s, g * G * span + (p - p0), span);
             }
-            p += cnt;
         }
         // partial softmax per head, left unnormalised
         for (int h = 0; h < nh; h++) {
@@ -109,23 +100,31 @@ final class DecodeAttention {
         // O = P·V
         float[] o = out.o;
         Arrays.fill(o, 0, nh * hd, 0f);
-        for (int p = p0; p < p1; ) {
-            int cnt, at;
-            float[] v;
-            if (kv.f16) {
-                cnt = convert(kv, blocks, layer, p, Math.min(p1, p + run), false, sc.vf);
-                v = sc.vf;
-                at = 0;
-            } else {
-                cnt = Math.min(bt - p % bt, p1 - p);
-                v = blocks.get(p / bt).vf;
-                at = kv.index(layer, p);
-            }
+        for (int p = p0, cnt; p < p1; p += cnt) {
+            cnt = slab(kv, blocks, layer, p, p1, run, false, sc);
             for (int g = 0; g < nkv; g++) {
-                AttentionKernels.accumulateValues(s, g * G * span + (p - p0), span, G, cnt, v, at + g * hd, kvd, hd, o, g * G * hd);
+                AttentionKernels.accumulateValues(s, g * G * span + (p - p0), span, G, cnt, sc.src, sc.at + g * hd, kvd, hd, o, g * G * hd);
             }
-            p += cnt;
         }
+        sc.src = null; // not to hold a block's array past the call
+    }
+
+    /**
+     * The K (or V) rows of the next positions from p (before p1) of one layer as floats, kvDim apart
+     * from {@code sc.src[sc.at]}: an F16 cache's converted into scratch, up to {@code run} positions
+     * across blocks; an F32 cache's read in place, to the end of p's block. Returns the positions.
+     */
+    private static int slab(KvCacheManager kv, List<KvCacheManager.Block> blocks, int layer, int p, int p1, int run, boolean keys, Scratch sc) {
+        int bt = kv.blockTokens;
+        if (kv.f16) {
+            sc.src = keys ? sc.kf : sc.vf;
+            sc.at = 0;
+            return convert(kv, blocks, layer, p, Math.min(p1, p + run), keys, sc.src);
+        }
+        KvCacheManager.Block b = blocks.get(p / bt);
+        sc.src = keys ? b.kf : b.vf;
+        sc.at = kv.index(layer, p);
+        return Math.min(bt - p % bt, p1 - p);
     }
 
     /**
