@@ -56,27 +56,35 @@ final class PackedQ6_K {
     }
 
     /**
-     * out[outOff + 16g + lane] = row (16g + lane) · x for groups [g0, g1). One method with no vector
-     * crossing a call (C2 boxes vectors passed to methods it won't inline).
+     * out[outOff + 16g + lane] = row (16g + lane) · x for groups [g0, g1), as
+     * d · Σ_t sc_t · Σ_{c in t} q_c·x_c: each 16-column sub-block's sum in two FMA chains, scaled by its
+     * int8 scale (exact as a float) into the super-block's sum, and d applied once per super-block.
+     * Two sub-blocks per step keep four independent chains in flight. Measured on this project's AMD
+     * VM (8192 × 2048, one thread, best of 3 rounds in 4 JVMs each): 13.4–15.7 G weights/s against
+     * 10.4–12.1 for four chains per sub-block with d·sc formed per sub-block (3 adds, a convert and a
+     * multiply per 16 FMAs). One method with no vector crossing a call (C2 boxes vectors passed to
+     * methods it won't inline).
      */
     static void matvec(MemorySegment p, int nsb, float[] x, int xOff, float[] out, int outOff, int g0, int g1) {
         for (int g = g0; g < g1; g++) {
             long o = (long) g * nsb * SB;
             FloatVector acc = FloatVector.zero(F);
             for (int b = 0; b < nsb; b++, o += SB) {
-                FloatVector d = FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN);
-                for (int t = 0; t < 16; t++) {
+                FloatVector sb = FloatVector.zero(F);
+                for (int t = 0; t < 16; t += 2) {
                     long qo = o + 320 + 256L * t;
                     int xi = xOff + b * QK + 16 * t;
-                    FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
-                    for (int j = 0; j < 16; j += 4) {
+                    FloatVector s0 = FloatVector.zero(F), s1 = s0, u0 = s0, u1 = s0;
+                    for (int j = 0; j < 16; j += 2) {
                         s0 = q(p, qo + 16L * j).fma(FloatVector.broadcast(F, x[xi + j]), s0);
                         s1 = q(p, qo + 16L * j + 16).fma(FloatVector.broadcast(F, x[xi + j + 1]), s1);
-                        s2 = q(p, qo + 16L * j + 32).fma(FloatVector.broadcast(F, x[xi + j + 2]), s2);
-                        s3 = q(p, qo + 16L * j + 48).fma(FloatVector.broadcast(F, x[xi + j + 3]), s3);
+                        u0 = q(p, qo + 256 + 16L * j).fma(FloatVector.broadcast(F, x[xi + 16 + j]), u0);
+                        u1 = q(p, qo + 256 + 16L * j + 16).fma(FloatVector.broadcast(F, x[xi + 16 + j + 1]), u1);
                     }
-                    acc = s0.add(s1).add(s2.add(s3)).fma(d.mul(q(p, o + 64 + 16L * t)), acc);
+                    sb = s0.add(s1).fma(q(p, o + 64 + 16L * t), sb);
+                    sb = u0.add(u1).fma(q(p, o + 64 + 16L * t + 16), sb);
                 }
+                acc = sb.fma(FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN), acc);
             }
             acc.intoArray(out, outOff + g * G);
         }
