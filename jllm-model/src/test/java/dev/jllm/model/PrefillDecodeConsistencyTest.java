@@ -59,6 +59,32 @@ class PrefillDecodeConsistencyTest {
         }
     }
 
+    /**
+     * A decode token over a long context — its cached positions split in two or more spans and merged
+     * ({@code DecodeAttention}) — against the same position computed inside one prefill batch
+     * ({@code ChunkAttention}'s tiles), for an F32 and an F16 cache.
+     */
+    @ParameterizedTest
+    @CsvSource({"F32, 700", "F16, 700", "F16, 1000"})
+    void longContextDecodeEqualsPrefill(GgmlType cacheType, int n) throws Exception {
+        ModelConfig c = new ModelConfig("llama", 256, 512, 2, 4, 2, 64, 600, 1024, 1e-5f, 10000f, true);
+        Path model = tmp.resolve("long.gguf");
+        RandomModel.write(c, GgmlType.F32, 7, 0.08, model, null);
+        int[] toks = new int[n];
+        for (int i = 0; i < n; i++) toks[i] = (i * 37 + 11) % 600;
+        int tail = 6;
+        try (ModelFile f = ModelFile.open(model); Matmul mm = new Matmul(2)) {
+            Transformer tr = new Transformer(new Weights(f), new KvCacheManager(f.config(), cacheType, 16, 2 * n / 16 + 4), mm);
+            float[][] batch = tr.forward(Batch.of(tr.cache().allocate(), toks, 0, Batch.Logits.ALL)).get(0);
+            int s = tr.cache().allocate();
+            tr.forward(Batch.of(s, java.util.Arrays.copyOf(toks, n - tail), 0, Batch.Logits.NONE));
+            for (int i = n - tail; i < n; i++) {
+                float[] one = tr.forward(Batch.of(s, new int[] {toks[i]}, i, Batch.Logits.LAST)).get(0)[0];
+                assertClose(batch[i], one, cacheType + " cache, decode at position " + i + " (splits of " + DecodeAttention.span(i + 1, 2, 16) + ")");
+            }
+        }
+    }
+
     static void assertClose(float[] want, float[] got, String what) {
         assertEquals(want.length, got.length, what);
         for (int v = 0; v < want.length; v++) assertEquals(want[v], got[v], 2e-3f * (1 + Math.abs(want[v])), what + " v " + v);
