@@ -7,8 +7,9 @@ import java.util.List;
  * Scaled dot-product attention of one query head over one sequence's cached keys and values,
  * positions 0..pos (causal): out = softmax(q·Kᵀ / √hd) · V, walking the sequence's blocks.
  *
- * <p>The reference beside {@link ChunkAttention}'s tiles, and the path the forward pass takes for a
- * single token whose query heads do not share KV heads (or whose head width the tiles cannot split).
+ * <p>The reference beside {@link ChunkAttention}'s tiles and {@link DecodeAttention}'s splits, and the
+ * path the forward pass takes when the head width is not whole vectors (or with
+ * {@code -Djllm.attention=reference}).
  * Public so that code outside this package can run exactly this walk: the attention benchmark in
  * jllm-bench, and tests of other modules.
  */

@@ -40,7 +40,7 @@ final class AttentionPlan {
     int splits;
     long splitCost;            // rough FMAs of the longest split
     int decodes;               // single tokens attending through splits
-    int[] decodeQBase = new int[0], decodeFrom = new int[0], decodeTo = new int[0]; // their q rows and splits [from, to)
+    int[] decodeFrom = new int[0], decodeTo = new int[0]; // their splits [from, to) (each split knows the token's q rows)
     int maxSplitsPerToken;
 
     Tile[] tile = new Tile[0];
@@ -71,19 +71,17 @@ final class AttentionPlan {
         maxSinglePos = 0;
         int singleTokens = 0;
         for (Batch.Entry e : batch.entries()) if (e.tokens().length == 1) singleTokens++;
-        int threadsPerToken = Math.max(1, (threads + Math.max(1, singleTokens) - 1) / Math.max(1, singleTokens));
+        int threadsPerToken = singleTokens <= 1 ? threads : Math.max(1, (threads + singleTokens - 1) / singleTokens);
         int t0 = 0;
         for (Batch.Entry e : batch.entries()) {
             int n = e.tokens().length;
             if (chunked && n == 1) {
                 int keys = e.startPos() + 1, span = DecodeAttention.span(keys, threadsPerToken, blockTokens);
-                if (decodes == decodeQBase.length) {
+                if (decodes == decodeFrom.length) {
                     int len = Math.max(8, 2 * decodes);
-                    decodeQBase = Arrays.copyOf(decodeQBase, len);
                     decodeFrom = Arrays.copyOf(decodeFrom, len);
                     decodeTo = Arrays.copyOf(decodeTo, len);
                 }
-                decodeQBase[decodes] = t0 * qd;
                 decodeFrom[decodes] = splits;
                 for (int p0 = 0; p0 < keys; p0 += span) {
                     Split u = nextSplit();

@@ -6,9 +6,9 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Causal attention of a run of consecutive tokens of one sequence (a prefill chunk, or one decode
- * token of a model with grouped query heads) over that sequence's cache, for all query heads that
- * share one KV head: the fast path beside the per-head reference {@link Attention#head}.
+ * Causal attention of a run of consecutive tokens of one sequence (a prefill chunk) over that
+ * sequence's cache, for all query heads that share one KV head: the fast path beside the per-head
+ * reference {@link Attention#head}. A single decode token takes {@link DecodeAttention} instead.
  *
  * <p>Why: the reference walks the whole cache once per query token and head, so a 100-token chunk
  * against 1,300 cached tokens re-reads (and, for an F16 cache, re-converts) every key and value

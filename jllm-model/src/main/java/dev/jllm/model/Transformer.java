@@ -287,7 +287,7 @@ public final class Transformer {
                 }
             });
             mm.forPieces(P.decodes, 4L * nh * hd * P.maxSplitsPerToken, (from, to) -> {
-                for (int i = from; i < to; i++) DecodeAttention.merge(P.split, P.decodeFrom[i], P.decodeTo[i], nh, hd, att, P.decodeQBase[i]);
+                for (int i = from; i < to; i++) DecodeAttention.merge(P.split, P.decodeFrom[i], P.decodeTo[i], nh, hd, att, P.split[P.decodeFrom[i]].qBase);
             });
         }
         if (P.preps > 0) mm.forPieces(P.preps, (long) P.prep[0].keys * hd * 8, (from, to) -> {
