@@ -48,20 +48,17 @@ final class PackedIQ4_NL {
             FloatVector acc = FloatVector.zero(F);
             for (int b = 0; b < nb; b++, o += BLOCK) {
                 int xi = xOff + b * QK;
-                FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
-                for (int j = 0; j < QK / 2; j += 2) {
+                FloatVector s0 = FloatVector.zero(F), s1 = s0;
+                // one column pair per iteration: C2 unrolls the loop itself and the kernel ran 7–11 % faster than
+                // with a hand-unrolled pair of pairs in four chains (docs/PERFORMANCE.md, session 15)
+                for (int j = 0; j < QK / 2; j++) {
                     ByteVector v = ByteVector.fromMemorySegment(B, p, o + 32 + 16L * j, ByteOrder.LITTLE_ENDIAN);
-                    ByteVector u = ByteVector.fromMemorySegment(B, p, o + 48 + 16L * j, ByteOrder.LITTLE_ENDIAN);
                     FloatVector v0 = (FloatVector) v.and((byte) 0x0F).selectFrom(table).convertShape(VectorOperators.B2F, F, 0);
-                    FloatVector v1 = (FloatVector) v.lanewise(VectorOperators.LSHR, 4).selectFrom(table).convertShape(VectorOperators.B2F, F, 0);
-                    FloatVector u0 = (FloatVector) u.and((byte) 0x0F).selectFrom(table).convertShape(VectorOperators.B2F, F, 0);
-                    FloatVector u1 = (FloatVector) u.lanewise(VectorOperators.LSHR, 4).selectFrom(table).convertShape(VectorOperators.B2F, F, 0);
+                    FloatVector v1 = (FloatVector) IQ4Math.highNibbles(v).selectFrom(table).convertShape(VectorOperators.B2F, F, 0);
                     s0 = v0.fma(FloatVector.broadcast(F, x[xi + j]), s0);
                     s1 = v1.fma(FloatVector.broadcast(F, x[xi + j + 16]), s1);
-                    s2 = u0.fma(FloatVector.broadcast(F, x[xi + j + 1]), s2);
-                    s3 = u1.fma(FloatVector.broadcast(F, x[xi + j + 17]), s3);
                 }
-                acc = s0.add(s1).add(s2.add(s3)).fma(PackedHalves.load(p, o), acc);
+                acc = s0.add(s1).fma(PackedHalves.load(p, o), acc);
             }
             acc.intoArray(out, outOff + g * G);
         }
@@ -92,7 +89,7 @@ final class PackedIQ4_NL {
                     a1 = w.fma(FloatVector.broadcast(F, x[x1 + c + j]), a1);
                     a2 = w.fma(FloatVector.broadcast(F, x[x2 + c + j]), a2);
                     a3 = w.fma(FloatVector.broadcast(F, x[x3 + c + j]), a3);
-                    w = d.mul((FloatVector) v.lanewise(VectorOperators.LSHR, 4).selectFrom(table).convertShape(VectorOperators.B2F, F, 0));
+                    w = d.mul((FloatVector) IQ4Math.highNibbles(v).selectFrom(table).convertShape(VectorOperators.B2F, F, 0));
                     a0 = w.fma(FloatVector.broadcast(F, x[x0 + c + j + 16]), a0);
                     a1 = w.fma(FloatVector.broadcast(F, x[x1 + c + j + 16]), a1);
                     a2 = w.fma(FloatVector.broadcast(F, x[x2 + c + j + 16]), a2);
@@ -116,7 +113,7 @@ final class PackedIQ4_NL {
             for (int j = 0; j < QK / 2; j++) {
                 ByteVector v = ByteVector.fromMemorySegment(B, p, o + 32 + 16L * j, ByteOrder.LITTLE_ENDIAN);
                 d.mul((FloatVector) v.and((byte) 0x0F).selectFrom(table).convertShape(VectorOperators.B2F, F, 0)).intoArray(tile, (b * QK + j) * G);
-                d.mul((FloatVector) v.lanewise(VectorOperators.LSHR, 4).selectFrom(table).convertShape(VectorOperators.B2F, F, 0)).intoArray(tile, (b * QK + j + 16) * G);
+                d.mul((FloatVector) IQ4Math.highNibbles(v).selectFrom(table).convertShape(VectorOperators.B2F, F, 0)).intoArray(tile, (b * QK + j + 16) * G);
             }
         }
     }

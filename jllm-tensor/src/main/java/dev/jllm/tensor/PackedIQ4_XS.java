@@ -56,22 +56,19 @@ final class PackedIQ4_XS {
                 for (int sb = 0; sb < 8; sb++) {
                     long qo = o + 192 + 256L * sb;
                     int xi = xOff + b * QK + 32 * sb;
-                    FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
-                    for (int j = 0; j < 16; j += 2) {
+                    FloatVector s0 = FloatVector.zero(F), s1 = s0;
+                    // one column pair per iteration: C2 unrolls the loop itself and the kernel ran 7–11 % faster than
+                    // with a hand-unrolled pair of pairs in four chains (docs/PERFORMANCE.md, session 15)
+                    for (int j = 0; j < 16; j++) {
                         ByteVector v = ByteVector.fromMemorySegment(B, p, qo + 16L * j, ByteOrder.LITTLE_ENDIAN);
-                        ByteVector u = ByteVector.fromMemorySegment(B, p, qo + 16L * j + 16, ByteOrder.LITTLE_ENDIAN);
                         FloatVector v0 = (FloatVector) v.and((byte) 0x0F).selectFrom(table).convertShape(VectorOperators.B2F, F, 0);
-                        FloatVector v1 = (FloatVector) v.lanewise(VectorOperators.LSHR, 4).selectFrom(table).convertShape(VectorOperators.B2F, F, 0);
-                        FloatVector u0 = (FloatVector) u.and((byte) 0x0F).selectFrom(table).convertShape(VectorOperators.B2F, F, 0);
-                        FloatVector u1 = (FloatVector) u.lanewise(VectorOperators.LSHR, 4).selectFrom(table).convertShape(VectorOperators.B2F, F, 0);
+                        FloatVector v1 = (FloatVector) IQ4Math.highNibbles(v).selectFrom(table).convertShape(VectorOperators.B2F, F, 0);
                         s0 = v0.fma(FloatVector.broadcast(F, x[xi + j]), s0);
                         s1 = v1.fma(FloatVector.broadcast(F, x[xi + j + 16]), s1);
-                        s2 = u0.fma(FloatVector.broadcast(F, x[xi + j + 1]), s2);
-                        s3 = u1.fma(FloatVector.broadcast(F, x[xi + j + 17]), s3);
                     }
                     FloatVector sc = d.mul((FloatVector) ByteVector.fromMemorySegment(B, p, o + 64 + 16L * sb, ByteOrder.LITTLE_ENDIAN)
                             .convertShape(VectorOperators.B2F, F, 0));
-                    acc = s0.add(s1).add(s2.add(s3)).fma(sc, acc);
+                    acc = s0.add(s1).fma(sc, acc);
                 }
             }
             acc.intoArray(out, outOff + g * G);
@@ -104,7 +101,7 @@ final class PackedIQ4_XS {
                         a1 = w.fma(FloatVector.broadcast(F, x[x1 + c + j]), a1);
                         a2 = w.fma(FloatVector.broadcast(F, x[x2 + c + j]), a2);
                         a3 = w.fma(FloatVector.broadcast(F, x[x3 + c + j]), a3);
-                        w = sc.mul((FloatVector) v.lanewise(VectorOperators.LSHR, 4).selectFrom(table).convertShape(VectorOperators.B2F, F, 0));
+                        w = sc.mul((FloatVector) IQ4Math.highNibbles(v).selectFrom(table).convertShape(VectorOperators.B2F, F, 0));
                         a0 = w.fma(FloatVector.broadcast(F, x[x0 + c + j + 16]), a0);
                         a1 = w.fma(FloatVector.broadcast(F, x[x1 + c + j + 16]), a1);
                         a2 = w.fma(FloatVector.broadcast(F, x[x2 + c + j + 16]), a2);
@@ -133,7 +130,7 @@ final class PackedIQ4_XS {
                 for (int j = 0; j < 16; j++) {
                     ByteVector v = ByteVector.fromMemorySegment(B, p, o + 192 + 256L * sb + 16L * j, ByteOrder.LITTLE_ENDIAN);
                     sc.mul((FloatVector) v.and((byte) 0x0F).selectFrom(table).convertShape(VectorOperators.B2F, F, 0)).intoArray(tile, (c0 + j) * G);
-                    sc.mul((FloatVector) v.lanewise(VectorOperators.LSHR, 4).selectFrom(table).convertShape(VectorOperators.B2F, F, 0)).intoArray(tile, (c0 + j + 16) * G);
+                    sc.mul((FloatVector) IQ4Math.highNibbles(v).selectFrom(table).convertShape(VectorOperators.B2F, F, 0)).intoArray(tile, (c0 + j + 16) * G);
                 }
             }
         }
