@@ -48,14 +48,14 @@ final class PackedQ8_0 {
             FloatVector acc = FloatVector.zero(F);
             for (int b = 0; b < nb; b++, o += BLOCK) {
                 int xi = xOff + b * QK;
-                FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
-                for (int j = 0; j < QK; j += 4) {
+                FloatVector s0 = FloatVector.zero(F), s1 = s0;
+                // columns j and j + 16 per iteration, C2 unrolls the loop: 18.2 against 16.5 G weights/s in L2
+                // for four columns in four chains per hand-unrolled step (docs/PERFORMANCE.md, session 15)
+                for (int j = 0; j < QK / 2; j++) {
                     s0 = q(p, o + 32 + 16L * j).fma(FloatVector.broadcast(F, x[xi + j]), s0);
-                    s1 = q(p, o + 48 + 16L * j).fma(FloatVector.broadcast(F, x[xi + j + 1]), s1);
-                    s2 = q(p, o + 64 + 16L * j).fma(FloatVector.broadcast(F, x[xi + j + 2]), s2);
-                    s3 = q(p, o + 80 + 16L * j).fma(FloatVector.broadcast(F, x[xi + j + 3]), s3);
+                    s1 = q(p, o + 288 + 16L * j).fma(FloatVector.broadcast(F, x[xi + j + 16]), s1);
                 }
-                acc = s0.add(s1).add(s2.add(s3)).fma(PackedHalves.load(p, o), acc);
+                acc = s0.add(s1).fma(PackedHalves.load(p, o), acc);
             }
             acc.intoArray(out, outOff + g * G);
         }

@@ -5,7 +5,9 @@ import java.lang.foreign.MemorySegment;
 /**
  * Not a test: throughput probe of the repacked decode kernel (PackedMatrix.matvec) and the prefill
  * tile kernel on a rows × cols matrix. One format per JVM (kernels sharing a dispatch site swing 2×):
- * {@code java --add-modules jdk.incubator.vector -cp target/classes:target/test-classes dev.jllm.tensor.PackedBench Q4_0 [threads] [rows] [cols] [T]}
+ * {@code java --add-modules jdk.incubator.vector -cp target/classes:target/test-classes dev.jllm.tensor.PackedBench Q4_0 [threads] [rows] [cols] [T] [copies]}
+ * By default enough copies of the matrix are cycled to exceed L3 (weights stream from memory, as in decode);
+ * {@code copies} = 1 with a small matrix (e.g. 256 × 2048) measures the kernel's own rate with the matrix in L2.
  */
 public final class PackedBench {
     public static void main(String[] a) {
@@ -15,7 +17,7 @@ public final class PackedBench {
         int T = a.length > 4 ? Integer.parseInt(a[4]) : 0;
         BlockFormat f = BlockFormats.of(t);
         long rb = f.rowBytes(cols);
-        int copies = (int) Math.max(1, (512L << 20) / (rb * rows)); // several matrices so the set exceeds L3
+        int copies = a.length > 5 ? Integer.parseInt(a[5]) : (int) Math.max(1, (512L << 20) / (rb * rows)); // default: the set exceeds L3
         PackedMatrix[] ps = new PackedMatrix[copies];
         try (Parallel pool = new Parallel(threads)) {
             MemorySegment s = QuantTesting.segment(rb * rows);
@@ -44,8 +46,8 @@ public final class PackedBench {
                     n++;
                 }
                 double sec = (System.nanoTime() - t0) / 1e9;
-                if (T == 0) System.out.printf("%s matvec %dx%d %d thr: %.3f ms, %.2f GB/s (packed %.1f MB)%n", t, rows, cols, threads,
-                        sec / n * 1e3, ps[0].byteSize() * (double) n / sec / 1e9, ps[0].byteSize() / 1e6);
+                if (T == 0) System.out.printf("%s matvec %dx%d %d thr: %.3f ms, %.2f G weights/s, %.2f GB/s (packed %.1f MB)%n", t, rows, cols, threads,
+                        sec / n * 1e3, (double) rows * cols * n / sec / 1e9, ps[0].byteSize() * (double) n / sec / 1e9, ps[0].byteSize() / 1e6);
                 else System.out.printf("%s tiles %dx%d T=%d %d thr: %.3f ms, %.1f GFLOP/s%n", t, rows, cols, T, threads,
                         sec / n * 1e3, 2.0 * rows * cols * T * n / sec / 1e9);
             }
