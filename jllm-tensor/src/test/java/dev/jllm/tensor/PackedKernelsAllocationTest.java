@@ -13,7 +13,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * register — passed to a method it did not inline, or left behind when a large method reaches C2's
  * inlining node budget ({@code NodeCountInliningCutoff}) — is boxed on the heap on every call, and
  * the kernel runs several times slower with no wrong result for the other tests to see. The first
- * {@link PackedQ5_K#matvec} (hand-unrolled as Q4_K's) allocated 96 bytes per 32-column sub-block
+ * {@link PackedQ5_K#matvec} (once hand-unrolled into two column pairs per step) allocated 96 bytes per 32-column sub-block
  * that way. Speed itself is not measured here; allocated bytes per warmed-up call are exact.
  */
 class PackedKernelsAllocationTest {
