@@ -74,7 +74,7 @@ public final class IQ4_NLFormat implements BlockFormat {
             // 16 bytes of indices → 16 levels each for the low and high nibbles (one byte shuffle each)
             ByteVector q = ByteVector.fromMemorySegment(IQ4Math.B16, w, o + 2, ByteOrder.LITTLE_ENDIAN);
             ByteVector lo = q.and((byte) 0x0F).selectFrom(IQ4Math.TABLE);
-            ByteVector hi = q.lanewise(VectorOperators.LSHR, 4).selectFrom(IQ4Math.TABLE);
+            ByteVector hi = Simd.shr(q, 4).selectFrom(IQ4Math.TABLE);
             FloatVector s = FloatVector.zero(Simd.F);
             for (int p = 0; p < 16 / Simd.L; p++) {
                 s = ((FloatVector) lo.convertShape(VectorOperators.B2F, Simd.F, p)).fma(Simd.x(x, xi + p * Simd.L), s);

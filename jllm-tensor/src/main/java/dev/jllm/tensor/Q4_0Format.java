@@ -104,7 +104,7 @@ public final class Q4_0Format implements BlockFormat {
         for (int g = 0; g < QK / 2; g += Simd.L) {
             ByteVector q = Simd.bytes(w, o + 2 + g);
             s = Simd.toFloat(q.and((byte) 0x0F).sub((byte) 8)).fma(Simd.x(x, xi + g), s);
-            s = Simd.toFloat(q.lanewise(VectorOperators.LSHR, 4).sub((byte) 8)).fma(Simd.x(x, xi + QK / 2 + g), s);
+            s = Simd.toFloat(Simd.shr(q, 4).sub((byte) 8)).fma(Simd.x(x, xi + QK / 2 + g), s);
         }
         return s.fma(Simd.splat(QuantMath.f16(w, o)), acc);
     }

@@ -98,7 +98,7 @@ public final class Q4_1Format implements BlockFormat {
             ByteVector q = Simd.bytes(w, o + 4 + g);
             FloatVector x0 = Simd.x(x, xi + g), x1 = Simd.x(x, xi + QK / 2 + g);
             s = Simd.toFloat(q.and((byte) 0x0F)).fma(x0, s);
-            s = Simd.toFloat(q.lanewise(VectorOperators.LSHR, 4)).fma(x1, s);
+            s = Simd.toFloat(Simd.shr(q, 4)).fma(x1, s);
             sx = sx.add(x0).add(x1);
         }
         acc = s.fma(Simd.splat(QuantMath.f16(w, o)), acc);

@@ -113,7 +113,7 @@ public final class Q4_KFormat implements BlockFormat {
                 ByteVector q = Simd.bytes(w, o + 16 + 32 * c + g);
                 FloatVector x1 = Simd.x(x, xi + 64 * c + g), x2 = Simd.x(x, xi + 64 * c + 32 + g);
                 q1 = Simd.toFloat(q.and((byte) 0xF)).fma(x1, q1);
-                q2 = Simd.toFloat(q.lanewise(VectorOperators.LSHR, 4)).fma(x2, q2);
+                q2 = Simd.toFloat(Simd.shr(q, 4)).fma(x2, q2);
                 s1 = s1.add(x1);
                 s2 = s2.add(x2);
             }

@@ -35,6 +35,16 @@ final class Simd {
     }
 
     /** L bytes at {@code off}. */
+    /**
+     * {@code v.lanewise(LSHR, n)} for 0 ≤ n &lt; 8, in two instructions: x86 has no byte shift, and C2
+     * emulates one by widening to 16 bits, shifting, masking and packing back (six instructions, seen in
+     * the IQ4_NL kernel's assembly). Shifted as int lanes, the top n bits of each byte come from the next
+     * byte and are masked off.
+     */
+    static ByteVector shr(ByteVector v, int n) {
+        return v.reinterpretAsInts().lanewise(VectorOperators.LSHR, n).reinterpretAsBytes().and((byte) (0xFF >>> n));
+    }
+
     static ByteVector bytes(MemorySegment s, long off) {
         return ByteVector.fromMemorySegment(B, s, off, ByteOrder.LITTLE_ENDIAN);
     }
