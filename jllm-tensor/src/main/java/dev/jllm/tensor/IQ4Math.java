@@ -3,7 +3,6 @@ package dev.jllm.tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.ByteVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -20,15 +19,6 @@ final class IQ4Math {
     /** The 16 levels as one 128-bit byte vector: {@code nibbles.selectFrom(TABLE)} decodes 16 indices at once. */
     static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
     static final ByteVector TABLE = ByteVector.fromArray(B16, KVALUES, 0);
-
-    /**
-     * The high nibble of each byte of v (0..15). Shifted as four 32-bit lanes and masked: x86 has no
-     * byte shift, and C2 emulates {@code ByteVector.lanewise(LSHR, 4)} by widening to 16 bits, shifting,
-     * masking and packing back (six instructions per vector, seen in the IQ4_NL kernel's assembly).
-     */
-    static ByteVector highNibbles(ByteVector v) {
-        return v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F);
-    }
 
     /** ggml-quants.c GROUP_MAX_EPS: a block whose largest |x| is below it gets scale 0. */
     private static final float GROUP_MAX_EPS = 1e-15f;

@@ -54,7 +54,7 @@ final class PackedIQ4_NL {
                 for (int j = 0; j < QK / 2; j++) {
                     ByteVector v = ByteVector.fromMemorySegment(B, p, o + 32 + 16L * j, ByteOrder.LITTLE_ENDIAN);
                     FloatVector v0 = (FloatVector) v.and((byte) 0x0F).selectFrom(table).convertShape(VectorOperators.B2F, F, 0);
-                    FloatVector v1 = (FloatVector) IQ4Math.highNibbles(v).selectFrom(table).convertShape(VectorOperators.B2F, F, 0);
+                    FloatVector v1 = (FloatVector) Simd.shr(v, 4).selectFrom(table).convertShape(VectorOperators.B2F, F, 0);
                     s0 = v0.fma(FloatVector.broadcast(F, x[xi + j]), s0);
                     s1 = v1.fma(FloatVector.broadcast(F, x[xi + j + 16]), s1);
                 }
@@ -89,7 +89,7 @@ final class PackedIQ4_NL {
                     a1 = w.fma(FloatVector.broadcast(F, x[x1 + c + j]), a1);
                     a2 = w.fma(FloatVector.broadcast(F, x[x2 + c + j]), a2);
                     a3 = w.fma(FloatVector.broadcast(F, x[x3 + c + j]), a3);
-                    w = d.mul((FloatVector) IQ4Math.highNibbles(v).selectFrom(table).convertShape(VectorOperators.B2F, F, 0));
+                    w = d.mul((FloatVector) Simd.shr(v, 4).selectFrom(table).convertShape(VectorOperators.B2F, F, 0));
                     a0 = w.fma(FloatVector.broadcast(F, x[x0 + c + j + 16]), a0);
                     a1 = w.fma(FloatVector.broadcast(F, x[x1 + c + j + 16]), a1);
                     a2 = w.fma(FloatVector.broadcast(F, x[x2 + c + j + 16]), a2);
@@ -113,7 +113,7 @@ final class PackedIQ4_NL {
             for (int j = 0; j < QK / 2; j++) {
                 ByteVector v = ByteVector.fromMemorySegment(B, p, o + 32 + 16L * j, ByteOrder.LITTLE_ENDIAN);
                 d.mul((FloatVector) v.and((byte) 0x0F).selectFrom(table).convertShape(VectorOperators.B2F, F, 0)).intoArray(tile, (b * QK + j) * G);
-                d.mul((FloatVector) IQ4Math.highNibbles(v).selectFrom(table).convertShape(VectorOperators.B2F, F, 0)).intoArray(tile, (b * QK + j + 16) * G);
+                d.mul((FloatVector) Simd.shr(v, 4).selectFrom(table).convertShape(VectorOperators.B2F, F, 0)).intoArray(tile, (b * QK + j + 16) * G);
             }
         }
     }
