@@ -34,7 +34,6 @@ final class Simd {
         I = F.withLanes(int.class);
     }
 
-    /** L bytes at {@code off}. */
     /**
      * {@code v.lanewise(LSHR, n)} for 0 ≤ n &lt; 8, in two instructions: x86 has no byte shift, and C2
      * emulates one by widening to 16 bits, shifting, masking and packing back (six instructions, seen in
@@ -45,6 +44,7 @@ final class Simd {
         return v.reinterpretAsInts().lanewise(VectorOperators.LSHR, n).reinterpretAsBytes().and((byte) (0xFF >>> n));
     }
 
+    /** L bytes at {@code off}. */
     static ByteVector bytes(MemorySegment s, long off) {
         return ByteVector.fromMemorySegment(B, s, off, ByteOrder.LITTLE_ENDIAN);
     }
