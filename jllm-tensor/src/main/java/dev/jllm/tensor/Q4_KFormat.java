@@ -2,8 +2,10 @@ package dev.jllm.tensor;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -105,24 +107,25 @@ public final class Q4_KFormat implements BlockFormat {
      * sub-blocks in lanes, then acc += d·sc·Σqx − dmin·m·Σx.
      */
     private static float superBlock(MemorySegment w, long o, float[] x, int xi) {
+        VectorSpecies<Float> f = Simd.F;
         float d = QuantMath.f16(w, o), dmin = QuantMath.f16(w, o + 2);
-        FloatVector acc = FloatVector.zero(Simd.F);
+        FloatVector acc = FloatVector.zero(f);
         for (int c = 0; c < 4; c++) {
-            FloatVector q1 = FloatVector.zero(Simd.F), q2 = q1, s1 = q1, s2 = q1;
+            long sm = QuantMath.scaleMinsK4(w, o + 4, c >> 1) >>> 16 * (c & 1); // sub-blocks 2c, 2c+1: bytes 0, 1 (scales), 4, 5 (mins)
+            FloatVector q1 = FloatVector.zero(f), q2 = q1, s1 = q1, s2 = q1;
             for (int g = 0; g < 32; g += Simd.L) {
-                ByteVector q = Simd.bytes(w, o + 16 + 32 * c + g);
-                FloatVector x1 = Simd.x(x, xi + 64 * c + g), x2 = Simd.x(x, xi + 64 * c + 32 + g);
-                q1 = Simd.toFloat(q.and((byte) 0xF)).fma(x1, q1);
-                q2 = Simd.toFloat(Simd.shr(q, 4)).fma(x2, q2);
+                ByteVector q = ByteVector.fromMemorySegment(Simd.B, w, o + 16 + 32 * c + g, ByteOrder.LITTLE_ENDIAN);
+                FloatVector x1 = FloatVector.fromArray(f, x, xi + 64 * c + g), x2 = FloatVector.fromArray(f, x, xi + 64 * c + 32 + g);
+                q1 = ((FloatVector) q.and((byte) 0xF).convertShape(VectorOperators.B2F, f, 0)).fma(x1, q1);
+                q2 = ((FloatVector) Simd.shr(q, 4).convertShape(VectorOperators.B2F, f, 0)).fma(x2, q2);
                 s1 = s1.add(x1);
                 s2 = s2.add(x2);
             }
-            int sm1 = QuantMath.scaleMinK4(2 * c, w, o + 4), sm2 = QuantMath.scaleMinK4(2 * c + 1, w, o + 4);
-            acc = q1.fma(Simd.splat(d * (sm1 & 0xFF)), acc);
-            acc = q2.fma(Simd.splat(d * (sm2 & 0xFF)), acc);
-            acc = s1.fma(Simd.splat(-dmin * (sm1 >> 8)), acc);
-            acc = s2.fma(Simd.splat(-dmin * (sm2 >> 8)), acc);
+            acc = q1.fma(FloatVector.broadcast(f, d * (sm & 0xFF)), acc);
+            acc = q2.fma(FloatVector.broadcast(f, d * (sm >>> 8 & 0xFF)), acc);
+            acc = s1.fma(FloatVector.broadcast(f, -dmin * (sm >>> 32 & 0xFF)), acc);
+            acc = s2.fma(FloatVector.broadcast(f, -dmin * (sm >>> 40 & 0xFF)), acc);
         }
-        return VectorMath.sum(acc);
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 }

@@ -2,9 +2,12 @@ package dev.jllm.tensor;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Q5_K (ggml block_q5_K, 176 bytes per 256-weight super-block of eight 32-weight sub-blocks):
@@ -109,29 +112,35 @@ public final class Q5_KFormat implements BlockFormat {
         return s;
     }
 
-    /** As Q4_K's (one super-block, scalar result), with the fifth bits from qh bits 2c and 2c+1. */
+    /**
+     * As Q4_K's (one super-block, scalar result), with the fifth bits from qh bits 2c and 2c+1. Vector API calls
+     * only in the loop, no helper of ours (see {@link Q6_KFormat}'s {@code half}: past C2's node cutoff a helper stays
+     * a call and boxes the vectors crossing it; this method ran at 1.4 G weights/s, allocating 9 KB per row).
+     */
     private static float superBlock(MemorySegment w, long o, float[] x, int xi) {
+        VectorSpecies<Float> f = Simd.F;
         float d = QuantMath.f16(w, o), dmin = QuantMath.f16(w, o + 2);
-        FloatVector acc = FloatVector.zero(Simd.F);
+        FloatVector acc = FloatVector.zero(f);
         for (int c = 0; c < 4; c++) {
-            FloatVector q1 = FloatVector.zero(Simd.F), q2 = q1, s1 = q1, s2 = q1;
+            long sm = QuantMath.scaleMinsK4(w, o + 4, c >> 1) >>> 16 * (c & 1); // sub-blocks 2c, 2c+1: bytes 0, 1 (scales), 4, 5 (mins)
+            FloatVector q1 = FloatVector.zero(f), q2 = q1, s1 = q1, s2 = q1;
             for (int g = 0; g < 32; g += Simd.L) {
-                ByteVector q = Simd.bytes(w, o + 48 + 32 * c + g);
-                ByteVector h = Simd.bytes(w, o + 16 + g).lanewise(VectorOperators.LSHR, 2 * c);
-                FloatVector x1 = Simd.x(x, xi + 64 * c + g), x2 = Simd.x(x, xi + 64 * c + 32 + g);
-                ByteVector v1 = q.and((byte) 0xF).or(h.and((byte) 1).lanewise(VectorOperators.LSHL, 4));
-                ByteVector v2 = q.lanewise(VectorOperators.LSHR, 4).or(h.and((byte) 2).lanewise(VectorOperators.LSHL, 3));
-                q1 = Simd.toFloat(v1).fma(x1, q1);
-                q2 = Simd.toFloat(v2).fma(x2, q2);
+                ByteVector q = ByteVector.fromMemorySegment(Simd.B, w, o + 48 + 32 * c + g, ByteOrder.LITTLE_ENDIAN);
+                // the fifth bits 2c, 2c+1 of each qh byte moved to bit 4 by int-lane shifts (x86 has no byte shift)
+                IntVector h = ByteVector.fromMemorySegment(Simd.B, w, o + 16 + g, ByteOrder.LITTLE_ENDIAN).reinterpretAsInts().lanewise(VectorOperators.LSHR, 2 * c);
+                FloatVector x1 = FloatVector.fromArray(f, x, xi + 64 * c + g), x2 = FloatVector.fromArray(f, x, xi + 64 * c + 32 + g);
+                ByteVector v1 = q.and((byte) 0xF).or(h.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x10));
+                ByteVector v2 = Simd.shr(q, 4).or(h.lanewise(VectorOperators.LSHL, 3).reinterpretAsBytes().and((byte) 0x10));
+                q1 = ((FloatVector) v1.convertShape(VectorOperators.B2F, f, 0)).fma(x1, q1);
+                q2 = ((FloatVector) v2.convertShape(VectorOperators.B2F, f, 0)).fma(x2, q2);
                 s1 = s1.add(x1);
                 s2 = s2.add(x2);
             }
-            int sm1 = QuantMath.scaleMinK4(2 * c, w, o + 4), sm2 = QuantMath.scaleMinK4(2 * c + 1, w, o + 4);
-            acc = q1.fma(Simd.splat(d * (sm1 & 0xFF)), acc);
-            acc = q2.fma(Simd.splat(d * (sm2 & 0xFF)), acc);
-            acc = s1.fma(Simd.splat(-dmin * (sm1 >> 8)), acc);
-            acc = s2.fma(Simd.splat(-dmin * (sm2 >> 8)), acc);
+            acc = q1.fma(FloatVector.broadcast(f, d * (sm & 0xFF)), acc);
+            acc = q2.fma(FloatVector.broadcast(f, d * (sm >>> 8 & 0xFF)), acc);
+            acc = s1.fma(FloatVector.broadcast(f, -dmin * (sm >>> 32 & 0xFF)), acc);
+            acc = s2.fma(FloatVector.broadcast(f, -dmin * (sm >>> 40 & 0xFF)), acc);
         }
-        return VectorMath.sum(acc);
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 }

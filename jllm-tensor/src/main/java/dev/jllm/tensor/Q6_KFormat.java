@@ -4,7 +4,9 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Q6_K (ggml block_q6_K, 210 bytes per 256-weight super-block of sixteen 16-weight sub-blocks):
@@ -132,22 +134,29 @@ public final class Q6_KFormat implements BlockFormat {
      * 128 weights (half h of a super-block) reduced to a float, so only scalars cross the call (see
      * Q4_K). Per group of L lanes l: ql[l] gives weights l and 64+l, ql[32+l] weights 32+l and 96+l,
      * qh[l] the top two bits of all four; the group lies in one 16-weight sub-block per quarter.
+     * Vector API calls only, no helper of ours, past the first few: C2 stops inlining methods that are not
+     * {@code @ForceInline} once a compile has 18,000 nodes (NodeCountInliningCutoff; the Vector API's own are
+     * delayed instead), each Vector API call costs 300–650 nodes while parsed, and a helper left as a call
+     * boxes every vector that crosses it — this method ran at 0.9 G weights/s, allocating 18 KB per row.
      */
     private static float half(MemorySegment w, long o, int h, float d, float[] x, int xi) {
-        FloatVector acc0 = FloatVector.zero(Simd.F), acc1 = acc0;
+        VectorSpecies<Float> f = Simd.F;
+        FloatVector acc0 = FloatVector.zero(f), acc1 = acc0;
         long ql = o + 64 * h, qh = o + 128 + 32 * h;
         for (int g = 0; g < 32; g += Simd.L) {
-            long sc = o + 192 + 8 * h + g / 16;
+            long scales = w.get(QuantMath.LONG_LE, o + 192 + 8 * h + g / 16); // sc[0], sc[2], sc[4], sc[6] of the quarters
             ByteVector a = Simd.bytes(w, ql + g), c = Simd.bytes(w, ql + 32 + g), hi = Simd.bytes(w, qh + g);
-            ByteVector v1 = a.and((byte) 0xF).or(hi.and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
-            ByteVector v2 = c.and((byte) 0xF).or(hi.and((byte) 0x0C).lanewise(VectorOperators.LSHL, 2)).sub((byte) 32);
-            ByteVector v3 = a.lanewise(VectorOperators.LSHR, 4).or(hi.and((byte) 0x30)).sub((byte) 32);
-            ByteVector v4 = c.lanewise(VectorOperators.LSHR, 4).or(hi.lanewise(VectorOperators.LSHR, 2).and((byte) 0x30)).sub((byte) 32);
-            acc0 = Simd.toFloat(v1).mul(Simd.splat(d * w.get(ValueLayout.JAVA_BYTE, sc))).fma(Simd.x(x, xi + g), acc0);
-            acc1 = Simd.toFloat(v2).mul(Simd.splat(d * w.get(ValueLayout.JAVA_BYTE, sc + 2))).fma(Simd.x(x, xi + 32 + g), acc1);
-            acc0 = Simd.toFloat(v3).mul(Simd.splat(d * w.get(ValueLayout.JAVA_BYTE, sc + 4))).fma(Simd.x(x, xi + 64 + g), acc0);
-            acc1 = Simd.toFloat(v4).mul(Simd.splat(d * w.get(ValueLayout.JAVA_BYTE, sc + 6))).fma(Simd.x(x, xi + 96 + g), acc1);
+            // the high bits moved to bits 4–5 by int-lane shifts + masks: x86 has no byte shift (see Simd.shr)
+            IntVector hiI = hi.reinterpretAsInts();
+            ByteVector v1 = a.and((byte) 0xF).or(hiI.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x30)).sub((byte) 32);
+            ByteVector v2 = c.and((byte) 0xF).or(hiI.lanewise(VectorOperators.LSHL, 2).reinterpretAsBytes().and((byte) 0x30)).sub((byte) 32);
+            ByteVector v3 = Simd.shr(a, 4).or(hi.and((byte) 0x30)).sub((byte) 32);
+            ByteVector v4 = Simd.shr(c, 4).or(hiI.lanewise(VectorOperators.LSHR, 2).reinterpretAsBytes().and((byte) 0x30)).sub((byte) 32);
+            acc0 = ((FloatVector) v1.convertShape(VectorOperators.B2F, f, 0)).mul(d * (byte) scales).fma(FloatVector.fromArray(f, x, xi + g), acc0);
+            acc1 = ((FloatVector) v2.convertShape(VectorOperators.B2F, f, 0)).mul(d * (byte) (scales >> 16)).fma(FloatVector.fromArray(f, x, xi + 32 + g), acc1);
+            acc0 = ((FloatVector) v3.convertShape(VectorOperators.B2F, f, 0)).mul(d * (byte) (scales >> 32)).fma(FloatVector.fromArray(f, x, xi + 64 + g), acc0);
+            acc1 = ((FloatVector) v4.convertShape(VectorOperators.B2F, f, 0)).mul(d * (byte) (scales >> 48)).fma(FloatVector.fromArray(f, x, xi + 96 + g), acc1);
         }
-        return VectorMath.sum(acc0.add(acc1));
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
     }
 }

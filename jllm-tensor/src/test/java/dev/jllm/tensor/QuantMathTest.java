@@ -95,6 +95,25 @@ class QuantMathTest {
     }
 
     @Test
+    void scaleMinsK4EqualsScaleMinK4ForEachSubBlock() {
+        SplittableRandom r = new SplittableRandom(3);
+        byte[] b = new byte[16];
+        var seg = java.lang.foreign.MemorySegment.ofArray(b);
+        for (int trial = 0; trial < 2000; trial++) {
+            for (int i = 0; i < b.length; i++) b[i] = (byte) r.nextInt(256);
+            int off = trial % 4; // unaligned, as in a 144- or 176-byte super-block
+            for (int half = 0; half < 2; half++) {
+                long sm = QuantMath.scaleMinsK4(seg, off, half);
+                for (int k = 0; k < 4; k++) {
+                    int ref = QuantMath.scaleMinK4(4 * half + k, seg, off);
+                    assertEquals(ref & 0xFF, (int) (sm >>> 8 * k & 0xFF), "scale " + (4 * half + k));
+                    assertEquals(ref >> 8, (int) (sm >>> 32 + 8 * k & 0xFF), "min " + (4 * half + k));
+                }
+            }
+        }
+    }
+
+    @Test
     void scaleMinK4HandPackedBytes() {
         // scale 4 = 0b110101 (53): low nibble 5 in byte 8, top bits 0b11 in byte 0's bits 6–7;
         // min 4 = 0b011010 (26): high nibble 0xA in byte 8, top bits 0b01 in byte 4's bits 6–7
