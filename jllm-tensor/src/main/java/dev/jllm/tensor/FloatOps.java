@@ -129,7 +129,11 @@ public final class FloatOps {
             e.intoArray(x, off + i);
             acc = acc.add(e);
         }
-        double sum = VectorMath.sum(acc);
+        // VectorMath.sum's lane-order loop written out: after the vector exp (~17,000 nodes while parsed) C2 no
+        // longer inlines a helper of ours, and acc would be boxed to cross the call
+        float lanes = acc.lane(0);
+        for (int l = 1; l < S.length(); l++) lanes += acc.lane(l);
+        double sum = lanes;
         for (; i < n; i++) { // the vector lanes' exp, so a value's bits do not depend on where the vector part ends
             float e = VectorMath.exp(x[off + i] - max);
             x[off + i] = e;

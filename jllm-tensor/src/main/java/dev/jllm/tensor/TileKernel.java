@@ -41,11 +41,11 @@ public final class TileKernel {
             throw new IndexOutOfBoundsException("tile " + tile.length + ", cols " + cols + ", x " + x.length + " from " + xOff + " × " + T
                     + ", out " + out.length + " from " + outOff + " ld " + ld + " lanes " + lanes);
         }
-        VectorMask<Float> m = F.indexInRange(0, lanes);
+        // lane counts, not masks, cross the calls: a mask passed to a method C2 compiles apart is boxed per call
         int t = 0;
-        for (; t + 8 <= T; t += 8) mul8(tile, cols, x, xOff + t * cols, out, outOff + t * ld, ld, m);
-        for (; t + 4 <= T; t += 4) mul4(tile, cols, x, xOff + t * cols, out, outOff + t * ld, ld, m);
-        for (; t < T; t++) mul1(tile, cols, x, xOff + t * cols, out, outOff + t * ld, m);
+        for (; t + 8 <= T; t += 8) mul8(tile, cols, x, xOff + t * cols, out, outOff + t * ld, ld, lanes);
+        for (; t + 4 <= T; t += 4) mul4(tile, cols, x, xOff + t * cols, out, outOff + t * ld, ld, lanes);
+        for (; t < T; t++) mul1(tile, cols, x, xOff + t * cols, out, outOff + t * ld, lanes);
     }
 
     /**
@@ -61,21 +61,21 @@ public final class TileKernel {
             throw new IndexOutOfBoundsException("tiles " + ta.length + "/" + tb.length + ", cols " + cols + ", x " + x.length + " from " + xOff
                     + " × " + T + ", out " + out.length + " from " + outOff + " ld " + ld + " lanes " + lanesB);
         }
-        VectorMask<Float> all = F.maskAll(true), mb = F.indexInRange(0, lanesB);
         int t = 0;
-        for (; t + 8 <= T; t += 8) mul8x2(ta, tb, cols, x, xOff + t * cols, out, outOff + t * ld, ld, mb);
+        for (; t + 8 <= T; t += 8) mul8x2(ta, tb, cols, x, xOff + t * cols, out, outOff + t * ld, ld, lanesB);
         for (; t + 4 <= T; t += 4) {
-            mul4(ta, cols, x, xOff + t * cols, out, outOff + t * ld, ld, all);
-            mul4(tb, cols, x, xOff + t * cols, out, outOff + t * ld + LANES, ld, mb);
+            mul4(ta, cols, x, xOff + t * cols, out, outOff + t * ld, ld, LANES);
+            mul4(tb, cols, x, xOff + t * cols, out, outOff + t * ld + LANES, ld, lanesB);
         }
         for (; t < T; t++) {
-            mul1(ta, cols, x, xOff + t * cols, out, outOff + t * ld, all);
-            mul1(tb, cols, x, xOff + t * cols, out, outOff + t * ld + LANES, mb);
+            mul1(ta, cols, x, xOff + t * cols, out, outOff + t * ld, LANES);
+            mul1(tb, cols, x, xOff + t * cols, out, outOff + t * ld + LANES, lanesB);
         }
     }
 
     /** 32 rows (two tiles) × 8 tokens: 16 accumulators, 2 loads + 8 broadcasts per 16 FMAs. */
-    private static void mul8x2(float[] ta, float[] tb, int cols, float[] x, int x0, float[] out, int o, int ld, VectorMask<Float> mb) {
+    private static void mul8x2(float[] ta, float[] tb, int cols, float[] x, int x0, float[] out, int o, int ld, int lanesB) {
+        VectorMask<Float> mb = F.indexInRange(0, lanesB);
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
         FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0, b6 = a0, b7 = a0;
         int x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols, x4 = x3 + cols, x5 = x4 + cols, x6 = x5 + cols, x7 = x6 + cols;
@@ -93,11 +93,12 @@ public final class TileKernel {
         a0.intoArray(out, o); a1.intoArray(out, o + ld); a2.intoArray(out, o + 2 * ld); a3.intoArray(out, o + 3 * ld);
         a4.intoArray(out, o + 4 * ld); a5.intoArray(out, o + 5 * ld); a6.intoArray(out, o + 6 * ld); a7.intoArray(out, o + 7 * ld);
         o += LANES;
-        store(b0, out, o, mb); store(b1, out, o + ld, mb); store(b2, out, o + 2 * ld, mb); store(b3, out, o + 3 * ld, mb);
-        store(b4, out, o + 4 * ld, mb); store(b5, out, o + 5 * ld, mb); store(b6, out, o + 6 * ld, mb); store(b7, out, o + 7 * ld, mb);
+        b0.intoArray(out, o, mb); b1.intoArray(out, o + ld, mb); b2.intoArray(out, o + 2 * ld, mb); b3.intoArray(out, o + 3 * ld, mb);
+        b4.intoArray(out, o + 4 * ld, mb); b5.intoArray(out, o + 5 * ld, mb); b6.intoArray(out, o + 6 * ld, mb); b7.intoArray(out, o + 7 * ld, mb);
     }
 
-    private static void mul8(float[] tile, int cols, float[] x, int x0, float[] out, int o, int ld, VectorMask<Float> m) {
+    private static void mul8(float[] tile, int cols, float[] x, int x0, float[] out, int o, int ld, int lanes) {
+        VectorMask<Float> m = F.indexInRange(0, lanes);
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
         int x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols, x4 = x3 + cols, x5 = x4 + cols, x6 = x5 + cols, x7 = x6 + cols;
         for (int c = 0; c < cols; c++) {
@@ -111,17 +112,18 @@ public final class TileKernel {
             a6 = w.fma(FloatVector.broadcast(F, x[x6 + c]), a6);
             a7 = w.fma(FloatVector.broadcast(F, x[x7 + c]), a7);
         }
-        store(a0, out, o, m);
-        store(a1, out, o + ld, m);
-        store(a2, out, o + 2 * ld, m);
-        store(a3, out, o + 3 * ld, m);
-        store(a4, out, o + 4 * ld, m);
-        store(a5, out, o + 5 * ld, m);
-        store(a6, out, o + 6 * ld, m);
-        store(a7, out, o + 7 * ld, m);
+        a0.intoArray(out, o, m);
+        a1.intoArray(out, o + ld, m);
+        a2.intoArray(out, o + 2 * ld, m);
+        a3.intoArray(out, o + 3 * ld, m);
+        a4.intoArray(out, o + 4 * ld, m);
+        a5.intoArray(out, o + 5 * ld, m);
+        a6.intoArray(out, o + 6 * ld, m);
+        a7.intoArray(out, o + 7 * ld, m);
     }
 
-    private static void mul4(float[] tile, int cols, float[] x, int x0, float[] out, int o, int ld, VectorMask<Float> m) {
+    private static void mul4(float[] tile, int cols, float[] x, int x0, float[] out, int o, int ld, int lanes) {
+        VectorMask<Float> m = F.indexInRange(0, lanes);
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         int x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
         for (int c = 0; c < cols; c++) {
@@ -131,13 +133,14 @@ public final class TileKernel {
             a2 = w.fma(FloatVector.broadcast(F, x[x2 + c]), a2);
             a3 = w.fma(FloatVector.broadcast(F, x[x3 + c]), a3);
         }
-        store(a0, out, o, m);
-        store(a1, out, o + ld, m);
-        store(a2, out, o + 2 * ld, m);
-        store(a3, out, o + 3 * ld, m);
+        a0.intoArray(out, o, m);
+        a1.intoArray(out, o + ld, m);
+        a2.intoArray(out, o + 2 * ld, m);
+        a3.intoArray(out, o + 3 * ld, m);
     }
 
-    private static void mul1(float[] tile, int cols, float[] x, int x0, float[] out, int o, VectorMask<Float> m) {
+    private static void mul1(float[] tile, int cols, float[] x, int x0, float[] out, int o, int lanes) {
+        VectorMask<Float> m = F.indexInRange(0, lanes);
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         int c = 0;
         for (; c + 2 <= cols; c += 2) {
@@ -145,12 +148,7 @@ public final class TileKernel {
             a1 = FloatVector.fromArray(F, tile, (c + 1) * LANES).fma(FloatVector.broadcast(F, x[x0 + c + 1]), a1);
         }
         if (c < cols) a0 = FloatVector.fromArray(F, tile, c * LANES).fma(FloatVector.broadcast(F, x[x0 + c]), a0);
-        store(a0.add(a1), out, o, m);
-    }
-
-    private static void store(FloatVector v, float[] out, int o, VectorMask<Float> m) {
-        if (m.allTrue()) v.intoArray(out, o);
-        else v.intoArray(out, o, m);
+        a0.add(a1).intoArray(out, o, m);
     }
 
     /** Reference for {@link #mul}: plain scalar loops. */

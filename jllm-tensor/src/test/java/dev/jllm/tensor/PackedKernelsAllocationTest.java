@@ -61,4 +61,37 @@ class PackedKernelsAllocationTest {
         fail(t + ": bytes allocated per warmed-up call — matvec " + perCall[0] + ", batched matmul " + perCall[1]
                 + ", dequantizeGroup " + perCall[2] + " (a vector boxed: see -XX:+PrintInlining for the kernel)");
     }
+
+    /**
+     * The prefill tile products, each compiled on its own as the launcher's flags keep them (dontinline): mul8x2
+     * once called a mask-taking store helper 16 times, and past C2's node cutoff every accumulator was boxed.
+     */
+    @org.junit.jupiter.api.Test
+    void warmedUpTileProductsDoNotAllocate() {
+        assumeTrue(TileKernel.available(), "needs 16-lane float vectors");
+        var args = ManagementFactory.getRuntimeMXBean().getInputArguments();
+        assumeTrue(args.stream().noneMatch(a -> a.equals("-Xint") || a.startsWith("-XX:TieredStopAtLevel")), "needs C2: " + args);
+        var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        assumeTrue(mx.isThreadAllocatedMemorySupported() && mx.isThreadAllocatedMemoryEnabled(), "no per-thread allocation counter");
+        int cols = 256, T = 13; // 13 tokens: the 8-, 4- and 1-token paths
+        float[] ta = QuantTesting.randomRow(1, 16 * cols, 1), tb = QuantTesting.randomRow(2, 16 * cols, 1);
+        float[] x = QuantTesting.randomRow(3, T * cols, 1), out = new float[T * 64];
+        long start = System.nanoTime();
+        long mul, mul2;
+        do {
+            for (int i = 0; i < 3000; i++) {
+                TileKernel.mul(ta, cols, x, 0, T, out, 0, 64, 16 - i % 3);
+                TileKernel.mul2(ta, tb, cols, x, 0, T, out, 0, 64, 16 - i % 3);
+            }
+            int n = 50;
+            long b = mx.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < n; i++) TileKernel.mul(ta, cols, x, 0, T, out, 0, 64, 16 - i % 3);
+            mul = (mx.getCurrentThreadAllocatedBytes() - b) / n;
+            b = mx.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < n; i++) TileKernel.mul2(ta, tb, cols, x, 0, T, out, 0, 64, 16 - i % 3);
+            mul2 = (mx.getCurrentThreadAllocatedBytes() - b) / n;
+            if (mul == 0 && mul2 == 0) return;
+        } while (System.nanoTime() - start < DEADLINE_NANOS);
+        fail("bytes allocated per warmed-up call — TileKernel.mul " + mul + ", mul2 " + mul2 + " (a vector or mask boxed)");
+    }
 }
