@@ -95,37 +95,43 @@ public final class Q4_KFormat implements BlockFormat {
     public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
         QuantMath.checkBlocks(n, GgmlType.Q4_K);
         if (!Simd.OK) return dotReference(w, offset, x, xOff, n);
-        float s = 0;
-        for (int b = 0; b < n / QK; b++) s += superBlock(w, offset + (long) b * BYTES, x, xOff + b * QK);
-        return s;
+        return row(w, offset, x, xOff, n / QK);
     }
 
     /**
-     * One super-block, reduced to a float: only scalars cross this call, so if C2 declines to inline
-     * it (the Vector API expands to many IR nodes before intrinsics, and a whole-row kernel hits
-     * NodeCountInliningCutoff) no vector gets boxed. Per 64-weight chunk c: Σ q·x and Σ x for its two
-     * sub-blocks in lanes, then acc += d·sc·Σqx − dmin·m·Σx.
+     * The row's super-blocks into one vector accumulator, reduced once at the end with VectorMath.sum's lane order
+     * (the same bits in every JIT tier); a lane-order reduction per super-block cost 20 % (15 dependent adds per
+     * 256 weights). Vector API calls only in the loop, no helper of ours that takes a vector: past C2's inlining
+     * node cutoff such a helper stays a call and boxes what crosses it (see {@link RowDotAllocationTest}'s comment).
+     * Per 64-weight chunk c: Σ q·x and Σ x for its two sub-blocks in lanes, then acc += d·sc·Σqx − dmin·m·Σx.
      */
-    private static float superBlock(MemorySegment w, long o, float[] x, int xi) {
+    private static float row(MemorySegment w, long offset, float[] x, int xOff, int nsb) {
         VectorSpecies<Float> f = Simd.F;
-        float d = QuantMath.f16(w, o), dmin = QuantMath.f16(w, o + 2);
         FloatVector acc = FloatVector.zero(f);
-        for (int c = 0; c < 4; c++) {
-            long sm = QuantMath.scaleMinsK4(w, o + 4, c >> 1) >>> 16 * (c & 1); // sub-blocks 2c, 2c+1: bytes 0, 1 (scales), 4, 5 (mins)
-            FloatVector q1 = FloatVector.zero(f), q2 = q1, s1 = q1, s2 = q1;
-            for (int g = 0; g < 32; g += Simd.L) {
-                ByteVector q = ByteVector.fromMemorySegment(Simd.B, w, o + 16 + 32 * c + g, ByteOrder.LITTLE_ENDIAN);
-                FloatVector x1 = FloatVector.fromArray(f, x, xi + 64 * c + g), x2 = FloatVector.fromArray(f, x, xi + 64 * c + 32 + g);
-                q1 = ((FloatVector) q.and((byte) 0xF).convertShape(VectorOperators.B2F, f, 0)).fma(x1, q1);
-                q2 = ((FloatVector) Simd.shr(q, 4).convertShape(VectorOperators.B2F, f, 0)).fma(x2, q2);
-                s1 = s1.add(x1);
-                s2 = s2.add(x2);
+        for (int b = 0; b < nsb; b++) {
+            long o = offset + (long) b * BYTES;
+            int xi = xOff + b * QK;
+            float d = QuantMath.f16(w, o), dmin = QuantMath.f16(w, o + 2);
+            for (int c = 0; c < 4; c++) {
+                long sm = QuantMath.scaleMinsK4(w, o + 4, c >> 1) >>> 16 * (c & 1); // sub-blocks 2c, 2c+1: bytes 0, 1 (scales), 4, 5 (mins)
+                FloatVector q1 = FloatVector.zero(f), q2 = q1, s1 = q1, s2 = q1;
+                for (int g = 0; g < 32; g += Simd.L) {
+                    ByteVector q = ByteVector.fromMemorySegment(Simd.B, w, o + 16 + 32 * c + g, ByteOrder.LITTLE_ENDIAN);
+                    ByteVector hi = q.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0xF); // Simd.shr
+                    FloatVector x1 = FloatVector.fromArray(f, x, xi + 64 * c + g), x2 = FloatVector.fromArray(f, x, xi + 64 * c + 32 + g);
+                    q1 = ((FloatVector) q.and((byte) 0xF).convertShape(VectorOperators.B2F, f, 0)).fma(x1, q1);
+                    q2 = ((FloatVector) hi.convertShape(VectorOperators.B2F, f, 0)).fma(x2, q2);
+                    s1 = s1.add(x1);
+                    s2 = s2.add(x2);
+                }
+                acc = q1.fma(FloatVector.broadcast(f, d * (sm & 0xFF)), acc);
+                acc = q2.fma(FloatVector.broadcast(f, d * (sm >>> 8 & 0xFF)), acc);
+                acc = s1.fma(FloatVector.broadcast(f, -dmin * (sm >>> 32 & 0xFF)), acc);
+                acc = s2.fma(FloatVector.broadcast(f, -dmin * (sm >>> 40 & 0xFF)), acc);
             }
-            acc = q1.fma(FloatVector.broadcast(f, d * (sm & 0xFF)), acc);
-            acc = q2.fma(FloatVector.broadcast(f, d * (sm >>> 8 & 0xFF)), acc);
-            acc = s1.fma(FloatVector.broadcast(f, -dmin * (sm >>> 32 & 0xFF)), acc);
-            acc = s2.fma(FloatVector.broadcast(f, -dmin * (sm >>> 40 & 0xFF)), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        float s = acc.lane(0);
+        for (int l = 1; l < acc.length(); l++) s += acc.lane(l);
+        return s;
     }
 }

@@ -107,40 +107,45 @@ public final class Q5_KFormat implements BlockFormat {
     public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
         QuantMath.checkBlocks(n, GgmlType.Q5_K);
         if (!Simd.OK) return dotReference(w, offset, x, xOff, n);
-        float s = 0;
-        for (int b = 0; b < n / QK; b++) s += superBlock(w, offset + (long) b * BYTES, x, xOff + b * QK);
-        return s;
+        return row(w, offset, x, xOff, n / QK);
     }
 
     /**
-     * As Q4_K's (one super-block, scalar result), with the fifth bits from qh bits 2c and 2c+1. Vector API calls
-     * only in the loop, no helper of ours (see {@link Q6_KFormat}'s {@code half}: past C2's node cutoff a helper stays
-     * a call and boxes the vectors crossing it; this method ran at 1.4 G weights/s, allocating 9 KB per row).
+     * As Q4_K's {@code row} (one accumulator for the row, reduced once in lane order; Vector API calls only in the
+     * loop), with the fifth bits from qh bits 2c and 2c+1. It called small helpers of ours past C2's node cutoff
+     * and ran at 1.4 G weights/s in L2, allocating 9 KB per 2,048-column row.
      */
-    private static float superBlock(MemorySegment w, long o, float[] x, int xi) {
+    private static float row(MemorySegment w, long offset, float[] x, int xOff, int nsb) {
         VectorSpecies<Float> f = Simd.F;
-        float d = QuantMath.f16(w, o), dmin = QuantMath.f16(w, o + 2);
         FloatVector acc = FloatVector.zero(f);
-        for (int c = 0; c < 4; c++) {
-            long sm = QuantMath.scaleMinsK4(w, o + 4, c >> 1) >>> 16 * (c & 1); // sub-blocks 2c, 2c+1: bytes 0, 1 (scales), 4, 5 (mins)
-            FloatVector q1 = FloatVector.zero(f), q2 = q1, s1 = q1, s2 = q1;
-            for (int g = 0; g < 32; g += Simd.L) {
-                ByteVector q = ByteVector.fromMemorySegment(Simd.B, w, o + 48 + 32 * c + g, ByteOrder.LITTLE_ENDIAN);
-                // the fifth bits 2c, 2c+1 of each qh byte moved to bit 4 by int-lane shifts (x86 has no byte shift)
-                IntVector h = ByteVector.fromMemorySegment(Simd.B, w, o + 16 + g, ByteOrder.LITTLE_ENDIAN).reinterpretAsInts().lanewise(VectorOperators.LSHR, 2 * c);
-                FloatVector x1 = FloatVector.fromArray(f, x, xi + 64 * c + g), x2 = FloatVector.fromArray(f, x, xi + 64 * c + 32 + g);
-                ByteVector v1 = q.and((byte) 0xF).or(h.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x10));
-                ByteVector v2 = Simd.shr(q, 4).or(h.lanewise(VectorOperators.LSHL, 3).reinterpretAsBytes().and((byte) 0x10));
-                q1 = ((FloatVector) v1.convertShape(VectorOperators.B2F, f, 0)).fma(x1, q1);
-                q2 = ((FloatVector) v2.convertShape(VectorOperators.B2F, f, 0)).fma(x2, q2);
-                s1 = s1.add(x1);
-                s2 = s2.add(x2);
+        for (int b = 0; b < nsb; b++) {
+            long o = offset + (long) b * BYTES;
+            int xi = xOff + b * QK;
+            float d = QuantMath.f16(w, o), dmin = QuantMath.f16(w, o + 2);
+            for (int c = 0; c < 4; c++) {
+                long sm = QuantMath.scaleMinsK4(w, o + 4, c >> 1) >>> 16 * (c & 1); // sub-blocks 2c, 2c+1: bytes 0, 1 (scales), 4, 5 (mins)
+                FloatVector q1 = FloatVector.zero(f), q2 = q1, s1 = q1, s2 = q1;
+                for (int g = 0; g < 32; g += Simd.L) {
+                    ByteVector q = ByteVector.fromMemorySegment(Simd.B, w, o + 48 + 32 * c + g, ByteOrder.LITTLE_ENDIAN);
+                    // nibbles and the fifth bits 2c, 2c+1 of each qh byte (moved to bit 4) by int-lane shifts: x86 has no byte shift
+                    IntVector h = ByteVector.fromMemorySegment(Simd.B, w, o + 16 + g, ByteOrder.LITTLE_ENDIAN).reinterpretAsInts().lanewise(VectorOperators.LSHR, 2 * c);
+                    FloatVector x1 = FloatVector.fromArray(f, x, xi + 64 * c + g), x2 = FloatVector.fromArray(f, x, xi + 64 * c + 32 + g);
+                    ByteVector v1 = q.and((byte) 0xF).or(h.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x10));
+                    ByteVector v2 = q.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0xF)
+                            .or(h.lanewise(VectorOperators.LSHL, 3).reinterpretAsBytes().and((byte) 0x10));
+                    q1 = ((FloatVector) v1.convertShape(VectorOperators.B2F, f, 0)).fma(x1, q1);
+                    q2 = ((FloatVector) v2.convertShape(VectorOperators.B2F, f, 0)).fma(x2, q2);
+                    s1 = s1.add(x1);
+                    s2 = s2.add(x2);
+                }
+                acc = q1.fma(FloatVector.broadcast(f, d * (sm & 0xFF)), acc);
+                acc = q2.fma(FloatVector.broadcast(f, d * (sm >>> 8 & 0xFF)), acc);
+                acc = s1.fma(FloatVector.broadcast(f, -dmin * (sm >>> 32 & 0xFF)), acc);
+                acc = s2.fma(FloatVector.broadcast(f, -dmin * (sm >>> 40 & 0xFF)), acc);
             }
-            acc = q1.fma(FloatVector.broadcast(f, d * (sm & 0xFF)), acc);
-            acc = q2.fma(FloatVector.broadcast(f, d * (sm >>> 8 & 0xFF)), acc);
-            acc = s1.fma(FloatVector.broadcast(f, -dmin * (sm >>> 32 & 0xFF)), acc);
-            acc = s2.fma(FloatVector.broadcast(f, -dmin * (sm >>> 40 & 0xFF)), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        float s = acc.lane(0);
+        for (int l = 1; l < acc.length(); l++) s += acc.lane(l);
+        return s;
     }
 }

@@ -2,6 +2,7 @@ package dev.jllm.tensor;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -121,42 +122,49 @@ public final class Q6_KFormat implements BlockFormat {
     public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
         QuantMath.checkBlocks(n, GgmlType.Q6_K);
         if (!Simd.OK) return dotReference(w, offset, x, xOff, n);
-        float s = 0;
-        for (int b = 0; b < n / QK; b++) {
-            long o = offset + (long) b * BYTES;
-            float d = QuantMath.f16(w, o + 208);
-            s += half(w, o, 0, d, x, xOff + b * QK) + half(w, o, 1, d, x, xOff + b * QK + 128);
-        }
-        return s;
+        return row(w, offset, x, xOff, n / QK);
     }
 
     /**
-     * 128 weights (half h of a super-block) reduced to a float, so only scalars cross the call (see
-     * Q4_K). Per group of L lanes l: ql[l] gives weights l and 64+l, ql[32+l] weights 32+l and 96+l,
-     * qh[l] the top two bits of all four; the group lies in one 16-weight sub-block per quarter.
-     * Vector API calls only, no helper of ours, past the first few: C2 stops inlining methods that are not
-     * {@code @ForceInline} once a compile has 18,000 nodes (NodeCountInliningCutoff; the Vector API's own are
-     * delayed instead), each Vector API call costs 300–650 nodes while parsed, and a helper left as a call
-     * boxes every vector that crosses it — this method ran at 0.9 G weights/s, allocating 18 KB per row.
+     * The row's super-blocks into two vector accumulators, reduced once at the end in VectorMath.sum's lane order
+     * (see Q4_K's {@code row}). Per half h and group of L lanes l: ql[l] gives weights l and 64+l, ql[32+l] weights
+     * 32+l and 96+l, qh[l] the top two bits of all four; the group lies in one 16-weight sub-block per quarter.
+     * Vector API calls only, no helper of ours: C2 stops inlining methods that are not {@code @ForceInline} once a
+     * compile has 18,000 nodes (NodeCountInliningCutoff; the Vector API's own are delayed instead), each Vector API
+     * call costs 300–650 nodes while parsed, and a helper left as a call boxes every vector that crosses it — the
+     * per-half method this replaces ran at 0.9 G weights/s, allocating 18 KB per 2,048-column row.
      */
-    private static float half(MemorySegment w, long o, int h, float d, float[] x, int xi) {
+    private static float row(MemorySegment w, long offset, float[] x, int xOff, int nsb) {
         VectorSpecies<Float> f = Simd.F;
         FloatVector acc0 = FloatVector.zero(f), acc1 = acc0;
-        long ql = o + 64 * h, qh = o + 128 + 32 * h;
-        for (int g = 0; g < 32; g += Simd.L) {
-            long scales = w.get(QuantMath.LONG_LE, o + 192 + 8 * h + g / 16); // sc[0], sc[2], sc[4], sc[6] of the quarters
-            ByteVector a = Simd.bytes(w, ql + g), c = Simd.bytes(w, ql + 32 + g), hi = Simd.bytes(w, qh + g);
-            // the high bits moved to bits 4–5 by int-lane shifts + masks: x86 has no byte shift (see Simd.shr)
-            IntVector hiI = hi.reinterpretAsInts();
-            ByteVector v1 = a.and((byte) 0xF).or(hiI.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x30)).sub((byte) 32);
-            ByteVector v2 = c.and((byte) 0xF).or(hiI.lanewise(VectorOperators.LSHL, 2).reinterpretAsBytes().and((byte) 0x30)).sub((byte) 32);
-            ByteVector v3 = Simd.shr(a, 4).or(hi.and((byte) 0x30)).sub((byte) 32);
-            ByteVector v4 = Simd.shr(c, 4).or(hiI.lanewise(VectorOperators.LSHR, 2).reinterpretAsBytes().and((byte) 0x30)).sub((byte) 32);
-            acc0 = ((FloatVector) v1.convertShape(VectorOperators.B2F, f, 0)).mul(d * (byte) scales).fma(FloatVector.fromArray(f, x, xi + g), acc0);
-            acc1 = ((FloatVector) v2.convertShape(VectorOperators.B2F, f, 0)).mul(d * (byte) (scales >> 16)).fma(FloatVector.fromArray(f, x, xi + 32 + g), acc1);
-            acc0 = ((FloatVector) v3.convertShape(VectorOperators.B2F, f, 0)).mul(d * (byte) (scales >> 32)).fma(FloatVector.fromArray(f, x, xi + 64 + g), acc0);
-            acc1 = ((FloatVector) v4.convertShape(VectorOperators.B2F, f, 0)).mul(d * (byte) (scales >> 48)).fma(FloatVector.fromArray(f, x, xi + 96 + g), acc1);
+        for (int b = 0; b < nsb; b++) {
+            long o = offset + (long) b * BYTES;
+            float d = QuantMath.f16(w, o + 208);
+            for (int h = 0; h < 2; h++) {
+                long ql = o + 64 * h, qh = o + 128 + 32 * h;
+                int xi = xOff + b * QK + 128 * h;
+                for (int g = 0; g < 32; g += Simd.L) {
+                    long scales = w.get(QuantMath.LONG_LE, o + 192 + 8 * h + g / 16); // sc[0], sc[2], sc[4], sc[6] of the quarters
+                    ByteVector a = ByteVector.fromMemorySegment(Simd.B, w, ql + g, ByteOrder.LITTLE_ENDIAN);
+                    ByteVector c = ByteVector.fromMemorySegment(Simd.B, w, ql + 32 + g, ByteOrder.LITTLE_ENDIAN);
+                    ByteVector hi = ByteVector.fromMemorySegment(Simd.B, w, qh + g, ByteOrder.LITTLE_ENDIAN);
+                    // the high bits moved to bits 4–5, the high nibbles down, by int-lane shifts + masks (x86 has no byte shift)
+                    IntVector hiI = hi.reinterpretAsInts(), aI = a.reinterpretAsInts(), cI = c.reinterpretAsInts();
+                    ByteVector v1 = a.and((byte) 0xF).or(hiI.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x30)).sub((byte) 32);
+                    ByteVector v2 = c.and((byte) 0xF).or(hiI.lanewise(VectorOperators.LSHL, 2).reinterpretAsBytes().and((byte) 0x30)).sub((byte) 32);
+                    ByteVector v3 = aI.lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0xF).or(hi.and((byte) 0x30)).sub((byte) 32);
+                    ByteVector v4 = cI.lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0xF)
+                            .or(hiI.lanewise(VectorOperators.LSHR, 2).reinterpretAsBytes().and((byte) 0x30)).sub((byte) 32);
+                    acc0 = ((FloatVector) v1.convertShape(VectorOperators.B2F, f, 0)).mul(d * (byte) scales).fma(FloatVector.fromArray(f, x, xi + g), acc0);
+                    acc1 = ((FloatVector) v2.convertShape(VectorOperators.B2F, f, 0)).mul(d * (byte) (scales >> 16)).fma(FloatVector.fromArray(f, x, xi + 32 + g), acc1);
+                    acc0 = ((FloatVector) v3.convertShape(VectorOperators.B2F, f, 0)).mul(d * (byte) (scales >> 32)).fma(FloatVector.fromArray(f, x, xi + 64 + g), acc0);
+                    acc1 = ((FloatVector) v4.convertShape(VectorOperators.B2F, f, 0)).mul(d * (byte) (scales >> 48)).fma(FloatVector.fromArray(f, x, xi + 96 + g), acc1);
+                }
+            }
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        FloatVector v = acc0.add(acc1);
+        float s = v.lane(0);
+        for (int l = 1; l < v.length(); l++) s += v.lane(l);
+        return s;
     }
 }
