@@ -57,14 +57,19 @@ public final class F16Format implements BlockFormat {
         return s;
     }
 
-    /** L halves at {@code off} as floats, exactly (see the class comment). */
+    /**
+     * L halves at {@code off} as floats, exactly (see the class comment). The halves are sign-extended to ints, so
+     * one left shift by 13 puts the sign at bit 31 (bits 28–30 are copies of it, masked off) and the 15 magnitude bits
+     * at 13–27: eight vector operations instead of ten (masking and shifting the sign separately), and the decode
+     * loop is bound by them (7.6 G weights/s per thread with the matrix in L2 before).
+     */
     static FloatVector toFloats(MemorySegment w, long off) {
         IntVector h = (IntVector) ShortVector.fromMemorySegment(SS, w, off, ByteOrder.LITTLE_ENDIAN)
                 .convertShape(VectorOperators.S2I, IS, 0);
-        IntVector mag = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13);
-        IntVector bits = mag.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
-        VectorMask<Integer> infNan = mag.compare(VectorOperators.GE, 0x7c00 << 13);
-        bits = bits.blend(mag.or(0x7f800000), infNan);
-        return bits.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+        IntVector bits = h.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000);
+        IntVector scaled = bits.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
+        VectorMask<Integer> infNan = h.and(0x7c00).compare(VectorOperators.EQ, 0x7c00);
+        if (infNan.anyTrue()) scaled = scaled.blend(bits.or(0x7f800000), infNan); // never in a finite model
+        return scaled.reinterpretAsFloats();
     }
 }
