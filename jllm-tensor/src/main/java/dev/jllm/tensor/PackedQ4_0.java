@@ -19,7 +19,10 @@ import jdk.incubator.vector.VectorSpecies;
  * </pre>
  * One 16-byte load, zero-extended to 16 ints, gives columns j and j+16 of all 16 rows. The −8 offset
  * is folded out of the loop: Σ(q−8)·x = Σq·x − 8·Σx, with Σx per block computed once per vector
- * ({@link #blockSums}).
+ * ({@link #blockSums}). The decode is written out in each kernel, Vector API calls only: small helpers of ours
+ * (there were {@code nibbles}, {@code lo}, {@code hi}) stay calls once a compile passes C2's 18,000-node inlining
+ * cutoff — as when the prefill lambda inlines {@link #dequantizeGroup} without the launcher's dontinline flags — and
+ * box the vectors crossing them (docs/PERFORMANCE.md, session 16).
  */
 final class PackedQ4_0 {
     private PackedQ4_0() {}
@@ -64,26 +67,14 @@ final class PackedQ4_0 {
                 // one column pair per iteration: C2 unrolls the loop itself and the kernel ran 7–11 % faster than
                 // with a hand-unrolled pair of pairs in four chains (docs/PERFORMANCE.md, session 15)
                 for (int j = 0; j < QK / 2; j++) {
-                    IntVector v = nibbles(p, o + 32 + 16L * j);
-                    s0 = lo(v).fma(FloatVector.broadcast(F, x[xi + j]), s0);
-                    s1 = hi(v).fma(FloatVector.broadcast(F, x[xi + j + 16]), s1);
+                    IntVector v = (IntVector) ByteVector.fromMemorySegment(B, p, o + 32 + 16L * j, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    s0 = ((FloatVector) v.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, x[xi + j]), s0);
+                    s1 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, x[xi + j + 16]), s1);
                 }
                 acc = s0.add(s1).fma(PackedHalves.load(p, o), acc);
             }
             acc.intoArray(out, outOff + g * G);
         }
-    }
-
-    private static IntVector nibbles(MemorySegment p, long o) {
-        return (IntVector) ByteVector.fromMemorySegment(B, p, o, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-    }
-
-    private static FloatVector lo(IntVector v) {
-        return (FloatVector) v.and(0x0F).convertShape(VectorOperators.I2F, F, 0);
-    }
-
-    private static FloatVector hi(IntVector v) {
-        return (FloatVector) v.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0);
     }
 
     /**
@@ -108,13 +99,13 @@ final class PackedQ4_0 {
                 FloatVector d = PackedHalves.load(p, o);
                 int c = b * QK;
                 for (int j = 0; j < QK / 2; j++) {
-                    IntVector v = nibbles(p, o + 32 + 16L * j);
-                    FloatVector w = lo(v).sub(eight).mul(d);
+                    IntVector v = (IntVector) ByteVector.fromMemorySegment(B, p, o + 32 + 16L * j, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    FloatVector w = ((FloatVector) v.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).sub(eight).mul(d);
                     a0 = w.fma(FloatVector.broadcast(F, x[x0 + c + j]), a0);
                     a1 = w.fma(FloatVector.broadcast(F, x[x1 + c + j]), a1);
                     a2 = w.fma(FloatVector.broadcast(F, x[x2 + c + j]), a2);
                     a3 = w.fma(FloatVector.broadcast(F, x[x3 + c + j]), a3);
-                    w = hi(v).sub(eight).mul(d);
+                    w = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).sub(eight).mul(d);
                     a0 = w.fma(FloatVector.broadcast(F, x[x0 + c + j + 16]), a0);
                     a1 = w.fma(FloatVector.broadcast(F, x[x1 + c + j + 16]), a1);
                     a2 = w.fma(FloatVector.broadcast(F, x[x2 + c + j + 16]), a2);
@@ -136,9 +127,9 @@ final class PackedQ4_0 {
         for (int b = 0; b < nb; b++, o += BLOCK) {
             FloatVector d = PackedHalves.load(p, o);
             for (int j = 0; j < QK / 2; j++) {
-                IntVector v = nibbles(p, o + 32 + 16L * j);
-                lo(v).sub(eight).mul(d).intoArray(tile, (b * QK + j) * G);
-                hi(v).sub(eight).mul(d).intoArray(tile, (b * QK + j + 16) * G);
+                IntVector v = (IntVector) ByteVector.fromMemorySegment(B, p, o + 32 + 16L * j, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                ((FloatVector) v.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).sub(eight).mul(d).intoArray(tile, (b * QK + j) * G);
+                ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).sub(eight).mul(d).intoArray(tile, (b * QK + j + 16) * G);
             }
         }
     }
