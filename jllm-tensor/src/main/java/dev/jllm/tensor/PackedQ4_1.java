@@ -25,6 +25,8 @@ import jdk.incubator.vector.VectorSpecies;
 final class PackedQ4_1 {
     private PackedQ4_1() {}
 
+    // The decode is written out in each kernel, Vector API calls only: a helper of ours stays a call once a compile
+    // passes C2's 18,000-node inlining cutoff and boxes the vectors crossing it (docs/PERFORMANCE.md, session 16).
     static final int G = 16, QK = 32, BLOCK = 128 + QK / 2 * G;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
@@ -58,27 +60,15 @@ final class PackedQ4_1 {
                 // one column pair per iteration: C2 unrolls the loop itself and the kernel ran 7–11 % faster than
                 // with a hand-unrolled pair of pairs in four chains (docs/PERFORMANCE.md, session 15)
                 for (int j = 0; j < QK / 2; j++) {
-                    IntVector v = nibbles(p, o + 128 + 16L * j);
-                    s0 = lo(v).fma(FloatVector.broadcast(F, x[xi + j]), s0);
-                    s1 = hi(v).fma(FloatVector.broadcast(F, x[xi + j + 16]), s1);
+                    IntVector v = (IntVector) ByteVector.fromMemorySegment(B, p, o + 128 + 16L * j, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    s0 = ((FloatVector) v.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, x[xi + j]), s0);
+                    s1 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, x[xi + j + 16]), s1);
                 }
                 acc = s0.add(s1).fma(FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN), acc);
                 acc = FloatVector.fromMemorySegment(F, p, o + 64, ByteOrder.LITTLE_ENDIAN).fma(FloatVector.broadcast(F, sums[b]), acc);
             }
             acc.intoArray(out, outOff + g * G);
         }
-    }
-
-    private static IntVector nibbles(MemorySegment p, long o) {
-        return (IntVector) ByteVector.fromMemorySegment(B, p, o, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-    }
-
-    private static FloatVector lo(IntVector v) {
-        return (FloatVector) v.and(0x0F).convertShape(VectorOperators.I2F, F, 0);
-    }
-
-    private static FloatVector hi(IntVector v) {
-        return (FloatVector) v.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0);
     }
 
     /**
@@ -99,13 +89,13 @@ final class PackedQ4_1 {
                 FloatVector m = FloatVector.fromMemorySegment(F, p, o + 64, ByteOrder.LITTLE_ENDIAN);
                 int c = b * QK;
                 for (int j = 0; j < QK / 2; j++) {
-                    IntVector v = nibbles(p, o + 128 + 16L * j);
-                    FloatVector w = lo(v).mul(d).add(m);
+                    IntVector v = (IntVector) ByteVector.fromMemorySegment(B, p, o + 128 + 16L * j, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    FloatVector w = ((FloatVector) v.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).mul(d).add(m);
                     a0 = w.fma(FloatVector.broadcast(F, x[x0 + c + j]), a0);
                     a1 = w.fma(FloatVector.broadcast(F, x[x1 + c + j]), a1);
                     a2 = w.fma(FloatVector.broadcast(F, x[x2 + c + j]), a2);
                     a3 = w.fma(FloatVector.broadcast(F, x[x3 + c + j]), a3);
-                    w = hi(v).mul(d).add(m);
+                    w = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).mul(d).add(m);
                     a0 = w.fma(FloatVector.broadcast(F, x[x0 + c + j + 16]), a0);
                     a1 = w.fma(FloatVector.broadcast(F, x[x1 + c + j + 16]), a1);
                     a2 = w.fma(FloatVector.broadcast(F, x[x2 + c + j + 16]), a2);
@@ -127,9 +117,9 @@ final class PackedQ4_1 {
             FloatVector d = FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN);
             FloatVector m = FloatVector.fromMemorySegment(F, p, o + 64, ByteOrder.LITTLE_ENDIAN);
             for (int j = 0; j < QK / 2; j++) {
-                IntVector v = nibbles(p, o + 128 + 16L * j);
-                lo(v).mul(d).add(m).intoArray(tile, (b * QK + j) * G);
-                hi(v).mul(d).add(m).intoArray(tile, (b * QK + j + 16) * G);
+                IntVector v = (IntVector) ByteVector.fromMemorySegment(B, p, o + 128 + 16L * j, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                ((FloatVector) v.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).mul(d).add(m).intoArray(tile, (b * QK + j) * G);
+                ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).mul(d).add(m).intoArray(tile, (b * QK + j + 16) * G);
             }
         }
     }

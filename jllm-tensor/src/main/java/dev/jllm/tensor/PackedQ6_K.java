@@ -22,6 +22,8 @@ import jdk.incubator.vector.VectorSpecies;
 final class PackedQ6_K {
     private PackedQ6_K() {}
 
+    // The decode is written out in each kernel, Vector API calls only: a helper of ours stays a call once a compile
+    // passes C2's 18,000-node inlining cutoff and boxes the vectors crossing it (docs/PERFORMANCE.md, session 16).
     static final int G = 16, QK = 256, SB = 320 + QK * G;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
@@ -77,10 +79,10 @@ final class PackedQ6_K {
                     int xi = xOff + b * QK + 16 * t;
                     FloatVector s0 = FloatVector.zero(F), s1 = s0;
                     for (int j = 0; j < 8; j++) {
-                        s0 = q(p, qo + 16L * j).fma(FloatVector.broadcast(F, x[xi + j]), s0);
-                        s1 = q(p, qo + 128 + 16L * j).fma(FloatVector.broadcast(F, x[xi + j + 8]), s1);
+                        s0 = ((FloatVector) ByteVector.fromMemorySegment(B, p, qo + 16L * j, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.broadcast(F, x[xi + j]), s0);
+                        s1 = ((FloatVector) ByteVector.fromMemorySegment(B, p, qo + 128 + 16L * j, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.broadcast(F, x[xi + j + 8]), s1);
                     }
-                    sb = s0.add(s1).fma(q(p, o + 64 + 16L * t), sb);
+                    sb = s0.add(s1).fma((FloatVector) ByteVector.fromMemorySegment(B, p, o + 64 + 16L * t, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0), sb);
                 }
                 acc = sb.fma(FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN), acc);
             }
@@ -106,11 +108,11 @@ final class PackedQ6_K {
             for (int b = 0; b < nsb; b++, o += SB) {
                 FloatVector d = FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN);
                 for (int t = 0; t < 16; t++) {
-                    FloatVector sc = d.mul(q(p, o + 64 + 16L * t));
+                    FloatVector sc = d.mul(((FloatVector) ByteVector.fromMemorySegment(B, p, o + 64 + 16L * t, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)));
                     long qo = o + 320 + 256L * t;
                     int c = b * QK + 16 * t;
                     for (int j = 0; j < 16; j++) {
-                        FloatVector w = sc.mul(q(p, qo + 16L * j));
+                        FloatVector w = sc.mul(((FloatVector) ByteVector.fromMemorySegment(B, p, qo + 16L * j, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)));
                         a0 = w.fma(FloatVector.broadcast(F, x[x0 + c + j]), a0);
                         a1 = w.fma(FloatVector.broadcast(F, x[x1 + c + j]), a1);
                         a2 = w.fma(FloatVector.broadcast(F, x[x2 + c + j]), a2);
@@ -126,20 +128,16 @@ final class PackedQ6_K {
         }
     }
 
-    private static FloatVector q(MemorySegment p, long o) {
-        return (FloatVector) ByteVector.fromMemorySegment(B, p, o, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0);
-    }
-
     /** Group g as floats, column-major (tile[16·c + lane]), equal to {@link Q6_KFormat#dequantize}. */
     static void dequantizeGroup(MemorySegment p, int nsb, int g, float[] tile) {
         long o = (long) g * nsb * SB;
         for (int b = 0; b < nsb; b++, o += SB) {
             FloatVector d = FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN);
             for (int t = 0; t < 16; t++) {
-                FloatVector sc = d.mul(q(p, o + 64 + 16L * t));
+                FloatVector sc = d.mul(((FloatVector) ByteVector.fromMemorySegment(B, p, o + 64 + 16L * t, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)));
                 for (int j = 0; j < 16; j++) {
                     int c = 16 * t + j;
-                    sc.mul(q(p, o + 320 + 16L * c)).intoArray(tile, (b * QK + c) * G);
+                    sc.mul(((FloatVector) ByteVector.fromMemorySegment(B, p, o + 320 + 16L * c, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0))).intoArray(tile, (b * QK + c) * G);
                 }
             }
         }

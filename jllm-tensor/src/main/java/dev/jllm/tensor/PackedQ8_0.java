@@ -21,6 +21,8 @@ import jdk.incubator.vector.VectorSpecies;
 final class PackedQ8_0 {
     private PackedQ8_0() {}
 
+    // The decode is written out in each kernel, Vector API calls only: a helper of ours stays a call once a compile
+    // passes C2's 18,000-node inlining cutoff and boxes the vectors crossing it (docs/PERFORMANCE.md, session 16).
     static final int G = 16, QK = 32, BLOCK = PackedHalves.BYTES + QK * G;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
@@ -52,17 +54,13 @@ final class PackedQ8_0 {
                 // columns j and j + 16 per iteration, C2 unrolls the loop: 18.2 against 16.5 G weights/s in L2
                 // for four columns in four chains per hand-unrolled step (docs/PERFORMANCE.md, session 15)
                 for (int j = 0; j < QK / 2; j++) {
-                    s0 = q(p, o + 32 + 16L * j).fma(FloatVector.broadcast(F, x[xi + j]), s0);
-                    s1 = q(p, o + 288 + 16L * j).fma(FloatVector.broadcast(F, x[xi + j + 16]), s1);
+                    s0 = ((FloatVector) ByteVector.fromMemorySegment(B, p, o + 32 + 16L * j, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.broadcast(F, x[xi + j]), s0);
+                    s1 = ((FloatVector) ByteVector.fromMemorySegment(B, p, o + 288 + 16L * j, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.broadcast(F, x[xi + j + 16]), s1);
                 }
                 acc = s0.add(s1).fma(PackedHalves.load(p, o), acc);
             }
             acc.intoArray(out, outOff + g * G);
         }
-    }
-
-    private static FloatVector q(MemorySegment p, long o) {
-        return (FloatVector) ByteVector.fromMemorySegment(B, p, o, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0);
     }
 
     /**
@@ -86,7 +84,7 @@ final class PackedQ8_0 {
                 FloatVector d = PackedHalves.load(p, o);
                 int c = b * QK;
                 for (int j = 0; j < QK; j++) {
-                    FloatVector w = q(p, o + 32 + 16L * j).mul(d);
+                    FloatVector w = ((FloatVector) ByteVector.fromMemorySegment(B, p, o + 32 + 16L * j, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(d);
                     a0 = w.fma(FloatVector.broadcast(F, x[x0 + c + j]), a0);
                     a1 = w.fma(FloatVector.broadcast(F, x[x1 + c + j]), a1);
                     a2 = w.fma(FloatVector.broadcast(F, x[x2 + c + j]), a2);
@@ -106,7 +104,7 @@ final class PackedQ8_0 {
         long o = (long) g * nb * BLOCK;
         for (int b = 0; b < nb; b++, o += BLOCK) {
             FloatVector d = PackedHalves.load(p, o);
-            for (int j = 0; j < QK; j++) q(p, o + 32 + 16L * j).mul(d).intoArray(tile, (b * QK + j) * G);
+            for (int j = 0; j < QK; j++) ((FloatVector) ByteVector.fromMemorySegment(B, p, o + 32 + 16L * j, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(tile, (b * QK + j) * G);
         }
     }
 }
