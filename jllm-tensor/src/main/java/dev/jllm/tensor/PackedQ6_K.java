@@ -108,11 +108,11 @@ final class PackedQ6_K {
             for (int b = 0; b < nsb; b++, o += SB) {
                 FloatVector d = FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN);
                 for (int t = 0; t < 16; t++) {
-                    FloatVector sc = d.mul(((FloatVector) ByteVector.fromMemorySegment(B, p, o + 64 + 16L * t, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)));
+                    FloatVector sc = d.mul((FloatVector) ByteVector.fromMemorySegment(B, p, o + 64 + 16L * t, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0));
                     long qo = o + 320 + 256L * t;
                     int c = b * QK + 16 * t;
                     for (int j = 0; j < 16; j++) {
-                        FloatVector w = sc.mul(((FloatVector) ByteVector.fromMemorySegment(B, p, qo + 16L * j, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)));
+                        FloatVector w = sc.mul((FloatVector) ByteVector.fromMemorySegment(B, p, qo + 16L * j, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0));
                         a0 = w.fma(FloatVector.broadcast(F, x[x0 + c + j]), a0);
                         a1 = w.fma(FloatVector.broadcast(F, x[x1 + c + j]), a1);
                         a2 = w.fma(FloatVector.broadcast(F, x[x2 + c + j]), a2);
@@ -134,10 +134,10 @@ final class PackedQ6_K {
         for (int b = 0; b < nsb; b++, o += SB) {
             FloatVector d = FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN);
             for (int t = 0; t < 16; t++) {
-                FloatVector sc = d.mul(((FloatVector) ByteVector.fromMemorySegment(B, p, o + 64 + 16L * t, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)));
+                FloatVector sc = d.mul((FloatVector) ByteVector.fromMemorySegment(B, p, o + 64 + 16L * t, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0));
                 for (int j = 0; j < 16; j++) {
                     int c = 16 * t + j;
-                    sc.mul(((FloatVector) ByteVector.fromMemorySegment(B, p, o + 320 + 16L * c, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0))).intoArray(tile, (b * QK + c) * G);
+                    sc.mul((FloatVector) ByteVector.fromMemorySegment(B, p, o + 320 + 16L * c, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).intoArray(tile, (b * QK + c) * G);
                 }
             }
         }
