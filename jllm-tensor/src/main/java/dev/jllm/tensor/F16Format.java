@@ -7,6 +7,7 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -22,8 +23,9 @@ import jdk.incubator.vector.VectorSpecies;
 public final class F16Format implements BlockFormat {
     public static final F16Format INSTANCE = new F16Format();
 
-    private static final VectorSpecies<Short> SS = Simd.L == 16 ? ShortVector.SPECIES_256 : ShortVector.SPECIES_128;
-    private static final VectorSpecies<Integer> IS = Simd.L == 16 ? IntVector.SPECIES_512 : IntVector.SPECIES_256;
+    /** L halves (half the float shape's bits) widened to L ints. */
+    private static final VectorSpecies<Short> SS = VectorSpecies.of(short.class, VectorShape.forBitSize(Simd.F.vectorBitSize() / 2));
+    private static final VectorSpecies<Integer> IS = Simd.I;
 
     private F16Format() {}
 

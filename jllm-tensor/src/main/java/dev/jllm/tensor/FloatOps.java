@@ -5,6 +5,7 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -186,8 +187,9 @@ public final class FloatOps {
     // ---- IEEE half (F16) operands, as stored in the KV cache ----
 
     private static final VectorSpecies<Integer> SI = IntVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Short> SH = S.length() == 16 ? ShortVector.SPECIES_256 : ShortVector.SPECIES_128;
-    private static final boolean HALF_OK = S.length() >= 8 && SI.length() == S.length() && SH.length() == S.length();
+    /** As many halves as S has floats: half its bits (64-bit with 128-bit NEON/SSE vectors). */
+    private static final VectorSpecies<Short> SH = VectorSpecies.of(short.class, VectorShape.forBitSize(S.vectorBitSize() / 2));
+    private static final boolean HALF_OK = S.length() >= 4 && SI.length() == S.length() && SH.length() == S.length();
     private static final FloatVector TWO_112 = FloatVector.broadcast(S, 0x1p112f);
 
     /**

@@ -6,6 +6,7 @@ import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * IQ4_NL (ggml block_iq4_nl, 18 bytes per 32 weights — Q4_0's layout with a non-linear grid):
@@ -66,22 +67,36 @@ public final class IQ4_NLFormat implements BlockFormat {
     public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
         QuantMath.checkBlocks(n, GgmlType.IQ4_NL);
         if (!Simd.OK) return dotReference(w, offset, x, xOff, n);
-        int nb = n / QK;
-        FloatVector acc = FloatVector.zero(Simd.F);
+        return row(w, offset, x, xOff, n / QK);
+    }
+
+    /**
+     * Σ over blocks of d·Σ level·x: 16 bytes of indices → 16 levels each for the low and high nibbles (one byte
+     * shuffle each), one accumulator for the row (its FMA chain has a block's work between links), reduced once at the end in VectorMath.sum's
+     * lane order. Vector API calls only, no helper of ours that takes or returns a vector: past C2's inlining node cutoff such
+     * a helper stays a call and boxes what crosses it (see {@link RowDotAllocationTest}); with 128-bit vectors the
+     * per-block helper this replaces did.
+     */
+    private static float row(MemorySegment w, long offset, float[] x, int xOff, int nb) {
+        VectorSpecies<Float> f = Simd.F;
+        FloatVector acc = FloatVector.zero(f);
         for (int b = 0; b < nb; b++) {
             long o = offset + (long) b * BYTES;
             int xi = xOff + b * QK;
-            // 16 bytes of indices → 16 levels each for the low and high nibbles (one byte shuffle each)
             ByteVector q = ByteVector.fromMemorySegment(IQ4Math.B16, w, o + 2, ByteOrder.LITTLE_ENDIAN);
             ByteVector lo = q.and((byte) 0x0F).selectFrom(IQ4Math.TABLE);
-            ByteVector hi = Simd.shr(q, 4).selectFrom(IQ4Math.TABLE);
-            FloatVector s = FloatVector.zero(Simd.F);
+            ByteVector hi = q.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F) // Simd.shr
+                    .selectFrom(IQ4Math.TABLE);
+            FloatVector s = FloatVector.zero(f);
             for (int p = 0; p < 16 / Simd.L; p++) {
-                s = ((FloatVector) lo.convertShape(VectorOperators.B2F, Simd.F, p)).fma(Simd.x(x, xi + p * Simd.L), s);
-                s = ((FloatVector) hi.convertShape(VectorOperators.B2F, Simd.F, p)).fma(Simd.x(x, xi + 16 + p * Simd.L), s);
+                s = ((FloatVector) lo.convertShape(VectorOperators.B2F, f, p)).fma(FloatVector.fromArray(f, x, xi + p * Simd.L), s);
+                s = ((FloatVector) hi.convertShape(VectorOperators.B2F, f, p)).fma(FloatVector.fromArray(f, x, xi + 16 + p * Simd.L), s);
             }
-            acc = s.fma(Simd.splat(QuantMath.f16(w, o)), acc);
+            acc = s.fma(FloatVector.broadcast(f, QuantMath.f16(w, o)), acc);
         }
-        return VectorMath.sum(acc);
+        FloatVector v = acc;
+        float s = v.lane(0);
+        for (int l = 1; l < v.length(); l++) s += v.lane(l);
+        return s;
     }
 }

@@ -6,6 +6,7 @@ import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * IQ4_XS (ggml block_iq4_xs, 136 bytes per 256-weight super-block of eight 32-weight sub-blocks,
@@ -76,23 +77,39 @@ public final class IQ4_XSFormat implements BlockFormat {
     public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
         QuantMath.checkBlocks(n, GgmlType.IQ4_XS);
         if (!Simd.OK) return dotReference(w, offset, x, xOff, n);
-        FloatVector acc = FloatVector.zero(Simd.F);
-        for (int b = 0; b < n / QK; b++) {
+        return row(w, offset, x, xOff, n / QK);
+    }
+
+    /**
+     * Σ over super-blocks and their 32-weight sub-blocks of d·scale·Σ level·x (levels by one byte shuffle per 16
+     * indices), one accumulator for the row, reduced once at the end in VectorMath.sum's
+     * lane order. Vector API calls only, no helper of ours that takes or returns a vector: past C2's inlining node cutoff such
+     * a helper stays a call and boxes what crosses it (see {@link RowDotAllocationTest}); with 128-bit vectors the
+     * per-row helper this replaces did.
+     */
+    private static float row(MemorySegment w, long offset, float[] x, int xOff, int nsb) {
+        VectorSpecies<Float> f = Simd.F;
+        FloatVector acc = FloatVector.zero(f);
+        for (int b = 0; b < nsb; b++) {
             long o = offset + (long) b * BYTES;
             float d = QuantMath.f16(w, o);
             for (int sb = 0; sb < 8; sb++) {
                 int xi = xOff + b * QK + 32 * sb;
                 ByteVector q = ByteVector.fromMemorySegment(IQ4Math.B16, w, o + 8 + 16 * sb, ByteOrder.LITTLE_ENDIAN);
                 ByteVector lo = q.and((byte) 0x0F).selectFrom(IQ4Math.TABLE);
-                ByteVector hi = q.lanewise(VectorOperators.LSHR, 4).selectFrom(IQ4Math.TABLE);
-                FloatVector s = FloatVector.zero(Simd.F);
+                ByteVector hi = q.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F) // Simd.shr
+                        .selectFrom(IQ4Math.TABLE);
+                FloatVector s = FloatVector.zero(f);
                 for (int p = 0; p < 16 / Simd.L; p++) {
-                    s = ((FloatVector) lo.convertShape(VectorOperators.B2F, Simd.F, p)).fma(Simd.x(x, xi + p * Simd.L), s);
-                    s = ((FloatVector) hi.convertShape(VectorOperators.B2F, Simd.F, p)).fma(Simd.x(x, xi + 16 + p * Simd.L), s);
+                    s = ((FloatVector) lo.convertShape(VectorOperators.B2F, f, p)).fma(FloatVector.fromArray(f, x, xi + p * Simd.L), s);
+                    s = ((FloatVector) hi.convertShape(VectorOperators.B2F, f, p)).fma(FloatVector.fromArray(f, x, xi + 16 + p * Simd.L), s);
                 }
-                acc = s.fma(Simd.splat(d * scale(w, o, sb)), acc);
+                acc = s.fma(FloatVector.broadcast(f, d * scale(w, o, sb)), acc);
             }
         }
-        return VectorMath.sum(acc);
+        FloatVector v = acc;
+        float s = v.lane(0);
+        for (int l = 1; l < v.length(); l++) s += v.lane(l);
+        return s;
     }
 }

@@ -2,9 +2,11 @@ package dev.jllm.tensor;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Q4_0 (ggml block_q4_0, 18 bytes per 32 weights):
@@ -86,26 +88,37 @@ public final class Q4_0Format implements BlockFormat {
     public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
         QuantMath.checkBlocks(n, GgmlType.Q4_0);
         if (!Simd.OK) return dotReference(w, offset, x, xOff, n);
-        int nb = n / QK;
-        FloatVector acc0 = FloatVector.zero(Simd.F), acc1 = FloatVector.zero(Simd.F);
-        int b = 0;
-        for (; b + 1 < nb; b += 2) {
-            long o = offset + (long) b * BYTES;
-            acc0 = block(w, o, x, xOff + b * QK, acc0);
-            acc1 = block(w, o + BYTES, x, xOff + b * QK + QK, acc1);
-        }
-        if (b < nb) acc0 = block(w, offset + (long) b * BYTES, x, xOff + b * QK, acc0);
-        return VectorMath.sum(acc0.add(acc1));
+        return row(w, offset, x, xOff, n / QK);
     }
 
-    /** Σ (nibble − 8)·x over one block, times d, added to acc. */
-    private static FloatVector block(MemorySegment w, long o, float[] x, int xi, FloatVector acc) {
-        FloatVector s = FloatVector.zero(Simd.F);
-        for (int g = 0; g < QK / 2; g += Simd.L) {
-            ByteVector q = Simd.bytes(w, o + 2 + g);
-            s = Simd.toFloat(q.and((byte) 0x0F).sub((byte) 8)).fma(Simd.x(x, xi + g), s);
-            s = Simd.toFloat(Simd.shr(q, 4).sub((byte) 8)).fma(Simd.x(x, xi + QK / 2 + g), s);
+    /**
+     * Σ over blocks of d·Σ (nibble − 8)·x into one accumulator for the row (its FMA chain has a block's work between
+     * links), reduced once at the end in VectorMath.sum's lane order. Vector API calls only, no helper of ours
+     * that takes or returns a vector: past C2's inlining node cutoff such a helper stays a call and boxes what
+     * crosses it (see {@link RowDotAllocationTest}); with 128-bit vectors the per-block helper this replaces did.
+     */
+    private static float row(MemorySegment w, long offset, float[] x, int xOff, int nb) {
+        VectorSpecies<Float> f = Simd.F;
+        FloatVector acc = FloatVector.zero(f);
+        for (int b = 0; b < nb; b++) {
+            long o = offset + (long) b * BYTES;
+            int xi = xOff + b * QK;
+            FloatVector s = FloatVector.zero(f);
+            for (int g = 0; g < QK / 2; g += Simd.BL) {
+                ByteVector q = ByteVector.fromMemorySegment(Simd.B, w, o + 2 + g, ByteOrder.LITTLE_ENDIAN);
+                ByteVector lo = q.and((byte) 0x0F).sub((byte) 8);
+                ByteVector hi = q.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).sub((byte) 8); // Simd.shr
+                for (int p = 0; p < Simd.P; p++) { // one part except with 128-bit vectors (see Simd)
+                    int i = xi + g + p * Simd.L;
+                    s = ((FloatVector) lo.convertShape(VectorOperators.B2F, f, p)).fma(FloatVector.fromArray(f, x, i), s);
+                    s = ((FloatVector) hi.convertShape(VectorOperators.B2F, f, p)).fma(FloatVector.fromArray(f, x, i + QK / 2), s);
+                }
+            }
+            acc = s.fma(FloatVector.broadcast(f, QuantMath.f16(w, o)), acc);
         }
-        return s.fma(Simd.splat(QuantMath.f16(w, o)), acc);
+        FloatVector v = acc;
+        float s = v.lane(0);
+        for (int l = 1; l < v.length(); l++) s += v.lane(l);
+        return s;
     }
 }

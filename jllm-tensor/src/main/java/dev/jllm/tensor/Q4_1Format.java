@@ -2,9 +2,11 @@ package dev.jllm.tensor;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Q4_1 (ggml block_q4_1, 20 bytes per 32 weights):
@@ -87,21 +89,40 @@ public final class Q4_1Format implements BlockFormat {
     public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
         QuantMath.checkBlocks(n, GgmlType.Q4_1);
         if (!Simd.OK) return dotReference(w, offset, x, xOff, n);
-        FloatVector acc = FloatVector.zero(Simd.F);
-        for (int b = 0; b < n / QK; b++) acc = block(w, offset + (long) b * BYTES, x, xOff + b * QK, acc);
-        return VectorMath.sum(acc);
+        return row(w, offset, x, xOff, n / QK);
     }
 
-    private static FloatVector block(MemorySegment w, long o, float[] x, int xi, FloatVector acc) {
-        FloatVector s = FloatVector.zero(Simd.F), sx = FloatVector.zero(Simd.F);
-        for (int g = 0; g < QK / 2; g += Simd.L) {
-            ByteVector q = Simd.bytes(w, o + 4 + g);
-            FloatVector x0 = Simd.x(x, xi + g), x1 = Simd.x(x, xi + QK / 2 + g);
-            s = Simd.toFloat(q.and((byte) 0x0F)).fma(x0, s);
-            s = Simd.toFloat(Simd.shr(q, 4)).fma(x1, s);
-            sx = sx.add(x0).add(x1);
+    /**
+     * Σ over blocks of d·Σ nibble·x + m·Σ x: the nibble products in one accumulator for the row, Σ x in another,
+     * reduced once at the end in VectorMath.sum's lane order. Vector API calls only, no helper of ours that takes or returns a vector: past C2's inlining node cutoff such
+     * a helper stays a call and boxes what crosses it (see {@link RowDotAllocationTest}); with 128-bit vectors the
+     * per-block helper this replaces did.
+     */
+    private static float row(MemorySegment w, long offset, float[] x, int xOff, int nb) {
+        VectorSpecies<Float> f = Simd.F;
+        FloatVector acc = FloatVector.zero(f), accX = acc;
+        for (int b = 0; b < nb; b++) {
+            long o = offset + (long) b * BYTES;
+            int xi = xOff + b * QK;
+            FloatVector s = FloatVector.zero(f), sx = s;
+            for (int g = 0; g < QK / 2; g += Simd.BL) {
+                ByteVector q = ByteVector.fromMemorySegment(Simd.B, w, o + 4 + g, ByteOrder.LITTLE_ENDIAN);
+                ByteVector lo = q.and((byte) 0x0F);
+                ByteVector hi = q.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F); // Simd.shr
+                for (int p = 0; p < Simd.P; p++) { // one part except with 128-bit vectors (see Simd)
+                    int i = xi + g + p * Simd.L;
+                    FloatVector x0 = FloatVector.fromArray(f, x, i), x1 = FloatVector.fromArray(f, x, i + QK / 2);
+                    s = ((FloatVector) lo.convertShape(VectorOperators.B2F, f, p)).fma(x0, s);
+                    s = ((FloatVector) hi.convertShape(VectorOperators.B2F, f, p)).fma(x1, s);
+                    sx = sx.add(x0).add(x1);
+                }
+            }
+            acc = s.fma(FloatVector.broadcast(f, QuantMath.f16(w, o)), acc);
+            accX = sx.fma(FloatVector.broadcast(f, QuantMath.f16(w, o + 2)), accX);
         }
-        acc = s.fma(Simd.splat(QuantMath.f16(w, o)), acc);
-        return sx.fma(Simd.splat(QuantMath.f16(w, o + 2)), acc);
+        FloatVector v = acc.add(accX);
+        float s = v.lane(0);
+        for (int l = 1; l < v.length(); l++) s += v.lane(l);
+        return s;
     }
 }

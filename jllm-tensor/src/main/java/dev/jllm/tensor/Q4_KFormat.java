@@ -115,14 +115,18 @@ public final class Q4_KFormat implements BlockFormat {
             for (int c = 0; c < 4; c++) {
                 long sm = QuantMath.scaleMinsK4(w, o + 4, c >> 1) >>> 16 * (c & 1); // sub-blocks 2c, 2c+1: bytes 0, 1 (scales), 4, 5 (mins)
                 FloatVector q1 = FloatVector.zero(f), q2 = q1, s1 = q1, s2 = q1;
-                for (int g = 0; g < 32; g += Simd.L) {
+                for (int g = 0; g < 32; g += Simd.BL) {
                     ByteVector q = ByteVector.fromMemorySegment(Simd.B, w, o + 16 + 32 * c + g, ByteOrder.LITTLE_ENDIAN);
+                    ByteVector lo = q.and((byte) 0xF);
                     ByteVector hi = q.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0xF); // Simd.shr
-                    FloatVector x1 = FloatVector.fromArray(f, x, xi + 64 * c + g), x2 = FloatVector.fromArray(f, x, xi + 64 * c + 32 + g);
-                    q1 = ((FloatVector) q.and((byte) 0xF).convertShape(VectorOperators.B2F, f, 0)).fma(x1, q1);
-                    q2 = ((FloatVector) hi.convertShape(VectorOperators.B2F, f, 0)).fma(x2, q2);
-                    s1 = s1.add(x1);
-                    s2 = s2.add(x2);
+                    for (int p = 0; p < Simd.P; p++) { // one part except with 128-bit vectors (see Simd)
+                        int i = xi + 64 * c + g + p * Simd.L;
+                        FloatVector x1 = FloatVector.fromArray(f, x, i), x2 = FloatVector.fromArray(f, x, i + 32);
+                        q1 = ((FloatVector) lo.convertShape(VectorOperators.B2F, f, p)).fma(x1, q1);
+                        q2 = ((FloatVector) hi.convertShape(VectorOperators.B2F, f, p)).fma(x2, q2);
+                        s1 = s1.add(x1);
+                        s2 = s2.add(x2);
+                    }
                 }
                 acc = q1.fma(FloatVector.broadcast(f, d * (sm & 0xFF)), acc);
                 acc = q2.fma(FloatVector.broadcast(f, d * (sm >>> 8 & 0xFF)), acc);

@@ -2,10 +2,12 @@ package dev.jllm.tensor;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Q5_1 (ggml block_q5_1, 24 bytes per 32 weights):
@@ -73,7 +75,6 @@ public final class Q5_1Format implements BlockFormat {
         }
     }
 
-    /** Per block: d·Σ q·x + m·Σ x, q = low nibble + 16·high bit ({@link Simd#bit4}), as in Q4_1. */
     /** quantize_row_q5_1_impl: per block, make_qkx3_quants(32, 31, −0.9, 0.05, 36) weighted by qw·√(σ² + x²). */
     @Override
     public void quantize(float[] src, int srcOff, int n, float[] qw, int qwOff, MemorySegment dst, long offset) {
@@ -102,22 +103,48 @@ public final class Q5_1Format implements BlockFormat {
     public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
         QuantMath.checkBlocks(n, GgmlType.Q5_1);
         if (!Simd.OK) return dotReference(w, offset, x, xOff, n);
-        FloatVector acc = FloatVector.zero(Simd.F);
-        for (int b = 0; b < n / QK; b++) acc = block(w, offset + (long) b * BYTES, x, xOff + b * QK, acc);
-        return VectorMath.sum(acc);
+        return row(w, offset, x, xOff, n / QK);
     }
 
-    private static FloatVector block(MemorySegment w, long o, float[] x, int xi, FloatVector acc) {
-        IntVector qh = IntVector.broadcast(Simd.I, w.get(QuantMath.INT_LE, o + 4));
-        FloatVector s = FloatVector.zero(Simd.F), sx = FloatVector.zero(Simd.F);
-        for (int g = 0; g < QK / 2; g += Simd.L) {
-            ByteVector q = Simd.bytes(w, o + 8 + g);
-            FloatVector x0 = Simd.x(x, xi + g), x1 = Simd.x(x, xi + QK / 2 + g);
-            s = Simd.toFloat(q.and((byte) 0x0F)).add(Simd.bit4(qh, g)).fma(x0, s);
-            s = Simd.toFloat(q.lanewise(VectorOperators.LSHR, 4)).add(Simd.bit4(qh, QK / 2 + g)).fma(x1, s);
-            sx = sx.add(x0).add(x1);
+    /**
+     * Σ over blocks of d·Σ q·x + m·Σ x (q = nibble + 16·fifth bit), reduced once at the end in VectorMath.sum's lane order. The fifth bits:
+     * lane i of a group gets 16 if bit j of the 32-bit qh is set, by a variable shift per int lane of the broadcast
+     * qh and I2F in the same shape. Vector API calls only, no helper of ours that takes or returns a vector: past C2's inlining node cutoff such
+     * a helper stays a call and boxes what crosses it (see {@link RowDotAllocationTest}); with 128-bit vectors the
+     * per-block helper this replaces did.
+     */
+    private static float row(MemorySegment w, long offset, float[] x, int xOff, int nb) {
+        VectorSpecies<Float> f = Simd.F;
+        FloatVector acc = FloatVector.zero(f), accX = acc;
+        for (int b = 0; b < nb; b++) {
+            long o = offset + (long) b * BYTES;
+            int xi = xOff + b * QK;
+            IntVector qh = IntVector.broadcast(Simd.I, w.get(QuantMath.INT_LE, o + 4));
+            FloatVector s = FloatVector.zero(f), sx = s;
+            for (int g = 0; g < QK / 2; g += Simd.BL) {
+                ByteVector q = ByteVector.fromMemorySegment(Simd.B, w, o + 8 + g, ByteOrder.LITTLE_ENDIAN);
+                ByteVector lo = q.and((byte) 0x0F);
+                ByteVector hi = q.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F); // Simd.shr
+                for (int p = 0; p < Simd.P; p++) { // one part except with 128-bit vectors (see Simd)
+                    int j = g + p * Simd.L;
+                    IntVector h0 = qh.lanewise(VectorOperators.LSHR, IntVector.fromArray(Simd.I, Simd.IOTA, j)).and(1);
+                    IntVector h1 = qh.lanewise(VectorOperators.LSHR, IntVector.fromArray(Simd.I, Simd.IOTA, j + QK / 2)).and(1);
+                    FloatVector x0 = FloatVector.fromArray(f, x, xi + j), x1 = FloatVector.fromArray(f, x, xi + j + QK / 2);
+                    FloatVector v0 = ((FloatVector) lo.convertShape(VectorOperators.B2F, f, p))
+                            .add((FloatVector) h0.lanewise(VectorOperators.LSHL, 4).convert(VectorOperators.I2F, 0));
+                    FloatVector v1 = ((FloatVector) hi.convertShape(VectorOperators.B2F, f, p))
+                            .add((FloatVector) h1.lanewise(VectorOperators.LSHL, 4).convert(VectorOperators.I2F, 0));
+                    s = v0.fma(x0, s);
+                    s = v1.fma(x1, s);
+                    sx = sx.add(x0).add(x1);
+                }
+            }
+            acc = s.fma(FloatVector.broadcast(f, QuantMath.f16(w, o)), acc);
+            accX = sx.fma(FloatVector.broadcast(f, QuantMath.f16(w, o + 2)), accX);
         }
-        acc = s.fma(Simd.splat(QuantMath.f16(w, o)), acc);
-        return sx.fma(Simd.splat(QuantMath.f16(w, o + 2)), acc);
+        FloatVector v = acc.add(accX);
+        float s = v.lane(0);
+        for (int l = 1; l < v.length(); l++) s += v.lane(l);
+        return s;
     }
 }

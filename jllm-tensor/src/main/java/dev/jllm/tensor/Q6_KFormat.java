@@ -143,7 +143,7 @@ public final class Q6_KFormat implements BlockFormat {
             for (int h = 0; h < 2; h++) {
                 long ql = o + 64 * h, qh = o + 128 + 32 * h;
                 int xi = xOff + b * QK + 128 * h;
-                for (int g = 0; g < 32; g += Simd.L) {
+                for (int g = 0; g < 32; g += Simd.BL) {
                     long scales = w.get(QuantMath.LONG_LE, o + 192 + 8 * h + g / 16); // sc[0], sc[2], sc[4], sc[6] of the quarters
                     ByteVector a = ByteVector.fromMemorySegment(Simd.B, w, ql + g, ByteOrder.LITTLE_ENDIAN);
                     ByteVector c = ByteVector.fromMemorySegment(Simd.B, w, ql + 32 + g, ByteOrder.LITTLE_ENDIAN);
@@ -155,10 +155,13 @@ public final class Q6_KFormat implements BlockFormat {
                     ByteVector v3 = aI.lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0xF).or(hi.and((byte) 0x30)).sub((byte) 32);
                     ByteVector v4 = cI.lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0xF)
                             .or(hiI.lanewise(VectorOperators.LSHR, 2).reinterpretAsBytes().and((byte) 0x30)).sub((byte) 32);
-                    acc0 = ((FloatVector) v1.convertShape(VectorOperators.B2F, f, 0)).mul(d * (byte) scales).fma(FloatVector.fromArray(f, x, xi + g), acc0);
-                    acc1 = ((FloatVector) v2.convertShape(VectorOperators.B2F, f, 0)).mul(d * (byte) (scales >> 16)).fma(FloatVector.fromArray(f, x, xi + 32 + g), acc1);
-                    acc0 = ((FloatVector) v3.convertShape(VectorOperators.B2F, f, 0)).mul(d * (byte) (scales >> 32)).fma(FloatVector.fromArray(f, x, xi + 64 + g), acc0);
-                    acc1 = ((FloatVector) v4.convertShape(VectorOperators.B2F, f, 0)).mul(d * (byte) (scales >> 48)).fma(FloatVector.fromArray(f, x, xi + 96 + g), acc1);
+                    for (int p = 0; p < Simd.P; p++) { // one part except with 128-bit vectors (see Simd)
+                        int i = xi + g + p * Simd.L;
+                        acc0 = ((FloatVector) v1.convertShape(VectorOperators.B2F, f, p)).mul(d * (byte) scales).fma(FloatVector.fromArray(f, x, i), acc0);
+                        acc1 = ((FloatVector) v2.convertShape(VectorOperators.B2F, f, p)).mul(d * (byte) (scales >> 16)).fma(FloatVector.fromArray(f, x, i + 32), acc1);
+                        acc0 = ((FloatVector) v3.convertShape(VectorOperators.B2F, f, p)).mul(d * (byte) (scales >> 32)).fma(FloatVector.fromArray(f, x, i + 64), acc0);
+                        acc1 = ((FloatVector) v4.convertShape(VectorOperators.B2F, f, p)).mul(d * (byte) (scales >> 48)).fma(FloatVector.fromArray(f, x, i + 96), acc1);
+                    }
                 }
             }
         }

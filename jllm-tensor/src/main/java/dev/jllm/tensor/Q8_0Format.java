@@ -2,6 +2,7 @@ package dev.jllm.tensor;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
@@ -70,9 +71,10 @@ public final class Q8_0Format implements BlockFormat {
     }
 
     private static FloatVector block(MemorySegment w, long o, float[] x, int xi, FloatVector acc) {
-        FloatVector s = Simd.toFloat(Simd.bytes(w, o + 2)).mul(Simd.x(x, xi));
-        for (int g = Simd.L; g < QK; g += Simd.L) {
-            s = Simd.toFloat(Simd.bytes(w, o + 2 + g)).fma(Simd.x(x, xi + g), s);
+        FloatVector s = FloatVector.zero(Simd.F);
+        for (int g = 0; g < QK; g += Simd.BL) {
+            ByteVector q = Simd.bytes(w, o + 2 + g);
+            for (int p = 0; p < Simd.P; p++) s = Simd.toFloat(q, p).fma(Simd.x(x, xi + g + p * Simd.L), s);
         }
         return s.fma(Simd.splat(QuantMath.f16(w, o)), acc);
     }

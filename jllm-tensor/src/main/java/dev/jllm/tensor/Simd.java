@@ -9,11 +9,13 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The vector shapes the quant kernels use. Kernels work in groups of {@link #L} weights: one float
- * vector of L lanes is fed by L bytes of quants (a 128-bit byte vector for AVX-512, 64-bit for AVX2),
- * so one byte lane becomes one float lane with a single widening conversion. Block sizes (32, 16)
- * are multiples of L for L = 8 and 16. With a narrower preferred shape (128-bit NEON/SSE) there is no
- * byte species small enough, so {@link #OK} is false and the formats fall back to the scalar reference.
+ * The vector shapes the quant kernels use. Kernels work in groups of {@link #BL} weights: one load of BL
+ * bytes of quants feeds {@link #P} float vectors of {@link #L} lanes, part p of the byte vector widened
+ * to floats by one conversion ({@link #toFloat(ByteVector, int)}). With AVX-512 (L = 16) and AVX2 (L = 8)
+ * a group is one vector, byte lane for float lane (BL = L, P = 1: a 128-bit or 64-bit byte vector). With
+ * 128-bit vectors (NEON on Apple Silicon and most Arm servers, SSE) there is no 32-bit byte species, so a
+ * group is 8 bytes into two 4-lane float vectors (BL = 8, P = 2). Block sizes (32, 16) are multiples of BL.
+ * Below 128 bits {@link #OK} is false and the formats fall back to their scalar reference.
  */
 final class Simd {
     private Simd() {}
@@ -22,15 +24,22 @@ final class Simd {
     static final VectorSpecies<Byte> B;
     /** Ints with the lane count of {@link #F} (Q5_0/Q5_1 spread their 32-bit qh over these lanes). */
     static final VectorSpecies<Integer> I;
+    /** Float lanes per vector. */
     static final int L;
+    /** Bytes per quant load: the weights of one group. */
+    static final int BL;
+    /** Float vectors per group: BL / L. */
+    static final int P;
     static final boolean OK;
 
     static {
         int bits = FloatVector.SPECIES_PREFERRED.vectorBitSize();
-        OK = bits >= 256;
-        F = bits >= 512 ? FloatVector.SPECIES_512 : FloatVector.SPECIES_256;
+        OK = bits >= 128;
+        F = bits >= 512 ? FloatVector.SPECIES_512 : bits >= 256 ? FloatVector.SPECIES_256 : FloatVector.SPECIES_128;
         B = bits >= 512 ? ByteVector.SPECIES_128 : ByteVector.SPECIES_64;
         L = F.length();
+        BL = B.length();
+        P = BL / L;
         I = F.withLanes(int.class);
     }
 
@@ -49,9 +58,9 @@ final class Simd {
         return ByteVector.fromMemorySegment(B, s, off, ByteOrder.LITTLE_ENDIAN);
     }
 
-    /** Signed bytes widened to floats, lane for lane. */
-    static FloatVector toFloat(ByteVector v) {
-        return (FloatVector) v.convertShape(VectorOperators.B2F, F, 0);
+    /** Signed bytes {@code part·L … part·L + L − 1} of a group widened to floats (part &lt; {@link #P}). */
+    static FloatVector toFloat(ByteVector v, int part) {
+        return (FloatVector) v.convertShape(VectorOperators.B2F, F, part);
     }
 
     static FloatVector x(float[] x, int i) {
@@ -62,15 +71,7 @@ final class Simd {
         return FloatVector.broadcast(F, v);
     }
 
-    private static final int[] IOTA = new int[48];
+    /** 0, 1, 2, …: lane indices for per-lane shifts (Q5_0/Q5_1 fifth bits). */
+    static final int[] IOTA = new int[48];
     static { for (int i = 0; i < IOTA.length; i++) IOTA[i] = i; }
-
-    /**
-     * Q5_0/Q5_1 high bits: lane i gets 16 if bit {@code from + i} of the broadcast {@code qh} is set,
-     * else 0 (a variable shift per lane, then I2F in the same shape: no reshaping).
-     */
-    static FloatVector bit4(IntVector qh, int from) {
-        IntVector b = qh.lanewise(VectorOperators.LSHR, IntVector.fromArray(I, IOTA, from)).and(1);
-        return (FloatVector) b.lanewise(VectorOperators.LSHL, 4).convert(VectorOperators.I2F, 0);
-    }
 }

@@ -14,11 +14,11 @@ import org.junit.jupiter.api.Test;
 class HalfKernelsTest {
     static final double U = 0x1p-24;
 
-    /** The vector half path is taken wherever the preferred species has 8 or 16 lanes (AVX2, AVX-512): a machine that has them runs it. */
+    /** The vector half path is taken wherever the preferred species has 4, 8 or 16 lanes (NEON/SSE, AVX2, AVX-512). */
     @Test
     void vectorHalfPathIsTakenWhereTheHardwareHasIt() {
         int lanes = FloatVector.SPECIES_PREFERRED.length();
-        if (lanes >= 8) assertEquals(lanes, FloatOps.halfLanes(), "preferred species has " + lanes + " lanes, yet the half kernels run scalar");
+        if (lanes >= 4) assertEquals(lanes, FloatOps.halfLanes(), "preferred species has " + lanes + " lanes, yet the half kernels run scalar");
         else assertEquals(0, FloatOps.halfLanes());
     }
 

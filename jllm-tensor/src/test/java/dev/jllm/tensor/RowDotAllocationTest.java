@@ -29,7 +29,7 @@ class RowDotAllocationTest {
     @ParameterizedTest
     @MethodSource("formats")
     void warmedUpRowDotDoesNotAllocate(BlockFormat f) {
-        assumeTrue(Simd.OK, "the scalar reference runs without 256-bit vectors");
+        assumeTrue(Simd.OK, "the scalar reference runs without 128-bit vectors");
         var args = ManagementFactory.getRuntimeMXBean().getInputArguments();
         assumeTrue(args.stream().noneMatch(a -> a.equals("-Xint") || a.startsWith("-XX:TieredStopAtLevel")), "needs C2: " + args);
         var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
