@@ -6,6 +6,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -25,16 +26,17 @@ final class PackedHalves {
     /** Bytes of 16 halves. */
     static final int BYTES = 32;
 
-    private static final VectorSpecies<Short> S = ShortVector.SPECIES_256;
-    private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
-    private static final FloatVector TWO_112 = FloatVector.broadcast(FloatVector.SPECIES_512, 0x1p112f);
+    /** {@link Simd#L} halves: all 16 of a block with AVX-512, one 8-row slice with AVX2 (see {@link PackedMatrix}). */
+    private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(Simd.F.vectorBitSize() / 2));
+    private static final VectorSpecies<Integer> I = Simd.I;
+    private static final FloatVector TWO_112 = FloatVector.broadcast(Simd.F, 0x1p112f);
 
     /** Stores half h (the file's bits) as lane r of the 16 halves at o. */
     static void put(MemorySegment dst, long o, int r, short h) {
         dst.set(QuantMath.SHORT_LE, o + 2L * r, h);
     }
 
-    /** The 16 halves at o as floats; lane r equal to {@link #reference}(p, o, r) (NaN lanes stay NaN). */
+    /** The {@link Simd#L} halves at o as floats; lane r equal to {@link #reference}(p, o, r) (NaN lanes stay NaN). */
     static FloatVector load(MemorySegment p, long o) {
         IntVector h = (IntVector) ShortVector.fromMemorySegment(S, p, o, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, I, 0);
         IntVector mag = h.and(0x7fff), sh = mag.lanewise(VectorOperators.LSHL, 13);

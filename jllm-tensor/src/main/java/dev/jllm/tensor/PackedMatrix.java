@@ -10,6 +10,8 @@ import java.lang.foreign.MemorySegment;
  * {@link PackedQ5_1}, {@link PackedQ4_K}, {@link PackedQ5_K}, {@link PackedQ6_K}, {@link PackedIQ4_NL},
  * {@link PackedIQ4_XS}). One vector load then feeds
  * 16 rows, so a matrix × vector product needs no horizontal reductions and streams the weights once.
+ * With 8-lane vectors (AVX2) the same layout is read as two 8-row slices per group, each slice a pass
+ * over the group's blocks (the second finds them in L2).
  *
  * <p>Only whole groups are packed: rows past {@code groups()·16} stay with the caller (the original
  * rows are still there in the source segment). Packed storage is off-heap, freed with this object.
@@ -29,9 +31,22 @@ public final class PackedMatrix {
         this.groups = groups;
     }
 
-    /** True if {@link #pack} handles this type and shape on this CPU (16-lane float vectors). */
+    /**
+     * True if {@link #pack} handles this type and shape on this CPU: every type below with 16-lane float vectors
+     * (AVX-512); Q8_0, Q4_0, Q4_1, Q4_K and Q6_K also with 8 lanes (AVX2), whose kernels take each group as two
+     * 8-row slices of the same layout. Q5_0/Q5_1/Q5_K (fifth bits spread over 16 lanes) and the IQ4 types (a 16-byte
+     * table shuffle) keep their row dots there.
+     */
     public static boolean supports(GgmlType t, int rows, int cols) {
-        if (!Simd.OK || Simd.L != GROUP || rows < GROUP) return false;
+        if (!Simd.OK || rows < GROUP) return false;
+        if (Simd.L == GROUP / 2) {
+            switch (t) {
+                case Q8_0, Q4_0, Q4_1, Q4_K, Q6_K -> { }
+                default -> { return false; }
+            }
+        } else if (Simd.L != GROUP) {
+            return false;
+        }
         return switch (t) {
             case Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, IQ4_NL -> cols % 32 == 0;
             case Q4_K, Q5_K, Q6_K, IQ4_XS -> cols % 256 == 0;

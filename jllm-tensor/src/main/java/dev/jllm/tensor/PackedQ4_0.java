@@ -28,9 +28,11 @@ final class PackedQ4_0 {
     private PackedQ4_0() {}
 
     static final int G = 16, QK = 32, BLOCK = PackedHalves.BYTES + QK / 2 * G;
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
-    private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
-    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
+    private static final VectorSpecies<Float> F = Simd.F;
+    private static final VectorSpecies<Integer> I = Simd.I;
+    private static final VectorSpecies<Byte> B = Simd.B;
+    /** Rows per vector: a group is one 16-row slice with AVX-512, two 8-row slices with AVX2 ({@link PackedMatrix}). */
+    private static final int L = Simd.L, SLICES = G / L;
 
     static void pack(MemorySegment src, long off, long rowBytes, int g0, int g1, int nb, MemorySegment dst) {
         for (int g = g0; g < g1; g++) {
@@ -48,7 +50,9 @@ final class PackedQ4_0 {
     /** sums[b] = Σ x[xOff + 32b .. 32b+32), b &lt; nb. */
     static void blockSums(float[] x, int xOff, int nb, float[] sums) {
         for (int b = 0; b < nb; b++) {
-            sums[b] = VectorMath.sum(FloatVector.fromArray(F, x, xOff + b * QK).add(FloatVector.fromArray(F, x, xOff + b * QK + 16)));
+            FloatVector v = FloatVector.fromArray(F, x, xOff + b * QK);
+            for (int i = L; i < QK; i += L) v = v.add(FloatVector.fromArray(F, x, xOff + b * QK + i));
+            sums[b] = VectorMath.sum(v);
         }
     }
 
@@ -58,7 +62,8 @@ final class PackedQ4_0 {
      * method it declines to inline.
      */
     static void matvec(MemorySegment p, int nb, float[] x, int xOff, float[] sums, float[] out, int outOff, int g0, int g1) {
-        for (int g = g0; g < g1; g++) {
+        for (int gs = g0 * SLICES; gs < g1 * SLICES; gs++) { // each slice of L rows on its own
+            int g = gs / SLICES, sl = gs % SLICES * L;
             long o = (long) g * nb * BLOCK;
             FloatVector acc = FloatVector.zero(F);
             for (int b = 0; b < nb; b++, o += BLOCK) {
@@ -67,13 +72,13 @@ final class PackedQ4_0 {
                 // one column pair per iteration: C2 unrolls the loop itself and the kernel ran 7–11 % faster than
                 // with a hand-unrolled pair of pairs in four chains (docs/PERFORMANCE.md, session 15)
                 for (int j = 0; j < QK / 2; j++) {
-                    IntVector v = (IntVector) ByteVector.fromMemorySegment(B, p, o + 32 + 16L * j, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    IntVector v = (IntVector) ByteVector.fromMemorySegment(B, p, o + 32 + 16L * j + sl, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                     s0 = ((FloatVector) v.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, x[xi + j]), s0);
                     s1 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, x[xi + j + 16]), s1);
                 }
-                acc = s0.add(s1).fma(PackedHalves.load(p, o), acc);
+                acc = s0.add(s1).fma(PackedHalves.load(p, o + 2L * sl), acc);
             }
-            acc.intoArray(out, outOff + g * G);
+            acc.intoArray(out, outOff + g * G + sl);
         }
     }
 
@@ -92,14 +97,15 @@ final class PackedQ4_0 {
         int x2 = x0 + Math.min(2, n - 1) * cols;
         int x3 = x0 + Math.min(3, n - 1) * cols;
         FloatVector eight = FloatVector.broadcast(F, 8f);
-        for (int g = g0; g < g1; g++) {
+        for (int gs = g0 * SLICES; gs < g1 * SLICES; gs++) { // each slice of L rows on its own
+            int g = gs / SLICES, sl = gs % SLICES * L;
             long o = (long) g * nb * BLOCK;
             FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
             for (int b = 0; b < nb; b++, o += BLOCK) {
-                FloatVector d = PackedHalves.load(p, o);
+                FloatVector d = PackedHalves.load(p, o + 2L * sl);
                 int c = b * QK;
                 for (int j = 0; j < QK / 2; j++) {
-                    IntVector v = (IntVector) ByteVector.fromMemorySegment(B, p, o + 32 + 16L * j, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    IntVector v = (IntVector) ByteVector.fromMemorySegment(B, p, o + 32 + 16L * j + sl, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                     FloatVector w = ((FloatVector) v.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).sub(eight).mul(d);
                     a0 = w.fma(FloatVector.broadcast(F, x[x0 + c + j]), a0);
                     a1 = w.fma(FloatVector.broadcast(F, x[x1 + c + j]), a1);
@@ -112,7 +118,7 @@ final class PackedQ4_0 {
                     a3 = w.fma(FloatVector.broadcast(F, x[x3 + c + j + 16]), a3);
                 }
             }
-            int oo = outOff + g * G;
+            int oo = outOff + g * G + sl;
             a0.intoArray(out, oo);
             if (n > 1) a1.intoArray(out, oo + 1 * ld);
             if (n > 2) a2.intoArray(out, oo + 2 * ld);
@@ -122,14 +128,16 @@ final class PackedQ4_0 {
 
     /** Group g as floats, column-major: tile[16·c + lane] = W[16g + lane][c] (equal to {@link Q4_0Format#dequantize}). */
     static void dequantizeGroup(MemorySegment p, int nb, int g, float[] tile) {
-        long o = (long) g * nb * BLOCK;
-        FloatVector eight = FloatVector.broadcast(F, 8f);
-        for (int b = 0; b < nb; b++, o += BLOCK) {
-            FloatVector d = PackedHalves.load(p, o);
-            for (int j = 0; j < QK / 2; j++) {
-                IntVector v = (IntVector) ByteVector.fromMemorySegment(B, p, o + 32 + 16L * j, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                ((FloatVector) v.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).sub(eight).mul(d).intoArray(tile, (b * QK + j) * G);
-                ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).sub(eight).mul(d).intoArray(tile, (b * QK + j + 16) * G);
+        for (int sl = 0; sl < G; sl += L) { // each slice of L rows on its own
+            long o = (long) g * nb * BLOCK;
+            FloatVector eight = FloatVector.broadcast(F, 8f);
+            for (int b = 0; b < nb; b++, o += BLOCK) {
+                FloatVector d = PackedHalves.load(p, o + 2L * sl);
+                for (int j = 0; j < QK / 2; j++) {
+                    IntVector v = (IntVector) ByteVector.fromMemorySegment(B, p, o + 32 + 16L * j + sl, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    ((FloatVector) v.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).sub(eight).mul(d).intoArray(tile, (b * QK + j) * G + sl);
+                    ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).sub(eight).mul(d).intoArray(tile, (b * QK + j + 16) * G + sl);
+                }
             }
         }
     }

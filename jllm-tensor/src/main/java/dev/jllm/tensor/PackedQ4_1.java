@@ -28,9 +28,11 @@ final class PackedQ4_1 {
     // The decode is written out in each kernel, Vector API calls only: a helper of ours stays a call once a compile
     // passes C2's 18,000-node inlining cutoff and boxes the vectors crossing it (docs/PERFORMANCE.md, session 16).
     static final int G = 16, QK = 32, BLOCK = 128 + QK / 2 * G;
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
-    private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
-    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
+    private static final VectorSpecies<Float> F = Simd.F;
+    private static final VectorSpecies<Integer> I = Simd.I;
+    private static final VectorSpecies<Byte> B = Simd.B;
+    /** Rows per vector: a group is one 16-row slice with AVX-512, two 8-row slices with AVX2 ({@link PackedMatrix}). */
+    private static final int L = Simd.L, SLICES = G / L;
 
     static void pack(MemorySegment src, long off, long rowBytes, int g0, int g1, int nb, MemorySegment dst) {
         for (int g = g0; g < g1; g++) {
@@ -51,7 +53,8 @@ final class PackedQ4_1 {
      * {@link PackedQ4_0#blockSums}. One method with no vector crossing a call (see {@link PackedQ4_0#matvec}).
      */
     static void matvec(MemorySegment p, int nb, float[] x, int xOff, float[] sums, float[] out, int outOff, int g0, int g1) {
-        for (int g = g0; g < g1; g++) {
+        for (int gs = g0 * SLICES; gs < g1 * SLICES; gs++) { // each slice of L rows on its own
+            int g = gs / SLICES, sl = gs % SLICES * L;
             long o = (long) g * nb * BLOCK;
             FloatVector acc = FloatVector.zero(F);
             for (int b = 0; b < nb; b++, o += BLOCK) {
@@ -60,14 +63,14 @@ final class PackedQ4_1 {
                 // one column pair per iteration: C2 unrolls the loop itself and the kernel ran 7–11 % faster than
                 // with a hand-unrolled pair of pairs in four chains (docs/PERFORMANCE.md, session 15)
                 for (int j = 0; j < QK / 2; j++) {
-                    IntVector v = (IntVector) ByteVector.fromMemorySegment(B, p, o + 128 + 16L * j, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    IntVector v = (IntVector) ByteVector.fromMemorySegment(B, p, o + 128 + 16L * j + sl, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                     s0 = ((FloatVector) v.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, x[xi + j]), s0);
                     s1 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, x[xi + j + 16]), s1);
                 }
-                acc = s0.add(s1).fma(FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN), acc);
-                acc = FloatVector.fromMemorySegment(F, p, o + 64, ByteOrder.LITTLE_ENDIAN).fma(FloatVector.broadcast(F, sums[b]), acc);
+                acc = s0.add(s1).fma(FloatVector.fromMemorySegment(F, p, o + 4L * sl, ByteOrder.LITTLE_ENDIAN), acc);
+                acc = FloatVector.fromMemorySegment(F, p, o + 64 + 4L * sl, ByteOrder.LITTLE_ENDIAN).fma(FloatVector.broadcast(F, sums[b]), acc);
             }
-            acc.intoArray(out, outOff + g * G);
+            acc.intoArray(out, outOff + g * G + sl);
         }
     }
 
@@ -81,15 +84,16 @@ final class PackedQ4_1 {
         int x1 = x0 + Math.min(1, n - 1) * cols;
         int x2 = x0 + Math.min(2, n - 1) * cols;
         int x3 = x0 + Math.min(3, n - 1) * cols;
-        for (int g = g0; g < g1; g++) {
+        for (int gs = g0 * SLICES; gs < g1 * SLICES; gs++) { // each slice of L rows on its own
+            int g = gs / SLICES, sl = gs % SLICES * L;
             long o = (long) g * nb * BLOCK;
             FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
             for (int b = 0; b < nb; b++, o += BLOCK) {
-                FloatVector d = FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN);
-                FloatVector m = FloatVector.fromMemorySegment(F, p, o + 64, ByteOrder.LITTLE_ENDIAN);
+                FloatVector d = FloatVector.fromMemorySegment(F, p, o + 4L * sl, ByteOrder.LITTLE_ENDIAN);
+                FloatVector m = FloatVector.fromMemorySegment(F, p, o + 64 + 4L * sl, ByteOrder.LITTLE_ENDIAN);
                 int c = b * QK;
                 for (int j = 0; j < QK / 2; j++) {
-                    IntVector v = (IntVector) ByteVector.fromMemorySegment(B, p, o + 128 + 16L * j, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    IntVector v = (IntVector) ByteVector.fromMemorySegment(B, p, o + 128 + 16L * j + sl, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                     FloatVector w = ((FloatVector) v.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).mul(d).add(m);
                     a0 = w.fma(FloatVector.broadcast(F, x[x0 + c + j]), a0);
                     a1 = w.fma(FloatVector.broadcast(F, x[x1 + c + j]), a1);
@@ -102,7 +106,7 @@ final class PackedQ4_1 {
                     a3 = w.fma(FloatVector.broadcast(F, x[x3 + c + j + 16]), a3);
                 }
             }
-            int oo = outOff + g * G;
+            int oo = outOff + g * G + sl;
             a0.intoArray(out, oo);
             if (n > 1) a1.intoArray(out, oo + 1 * ld);
             if (n > 2) a2.intoArray(out, oo + 2 * ld);
@@ -112,14 +116,16 @@ final class PackedQ4_1 {
 
     /** Group g as floats, column-major: tile[16·c + lane] = W[16g + lane][c] (equal to {@link Q4_1Format#dequantize}: q·d + m, no FMA). */
     static void dequantizeGroup(MemorySegment p, int nb, int g, float[] tile) {
-        long o = (long) g * nb * BLOCK;
-        for (int b = 0; b < nb; b++, o += BLOCK) {
-            FloatVector d = FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN);
-            FloatVector m = FloatVector.fromMemorySegment(F, p, o + 64, ByteOrder.LITTLE_ENDIAN);
-            for (int j = 0; j < QK / 2; j++) {
-                IntVector v = (IntVector) ByteVector.fromMemorySegment(B, p, o + 128 + 16L * j, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                ((FloatVector) v.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).mul(d).add(m).intoArray(tile, (b * QK + j) * G);
-                ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).mul(d).add(m).intoArray(tile, (b * QK + j + 16) * G);
+        for (int sl = 0; sl < G; sl += L) { // each slice of L rows on its own
+            long o = (long) g * nb * BLOCK;
+            for (int b = 0; b < nb; b++, o += BLOCK) {
+                FloatVector d = FloatVector.fromMemorySegment(F, p, o + 4L * sl, ByteOrder.LITTLE_ENDIAN);
+                FloatVector m = FloatVector.fromMemorySegment(F, p, o + 64 + 4L * sl, ByteOrder.LITTLE_ENDIAN);
+                for (int j = 0; j < QK / 2; j++) {
+                    IntVector v = (IntVector) ByteVector.fromMemorySegment(B, p, o + 128 + 16L * j + sl, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    ((FloatVector) v.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).mul(d).add(m).intoArray(tile, (b * QK + j) * G + sl);
+                    ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).mul(d).add(m).intoArray(tile, (b * QK + j + 16) * G + sl);
+                }
             }
         }
     }

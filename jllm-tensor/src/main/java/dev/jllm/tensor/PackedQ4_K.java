@@ -27,9 +27,11 @@ final class PackedQ4_K {
     private PackedQ4_K() {}
 
     static final int G = 16, QK = 256, SB = 384 + 8 * 256;
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
-    private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
-    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
+    private static final VectorSpecies<Float> F = Simd.F;
+    private static final VectorSpecies<Integer> I = Simd.I;
+    private static final VectorSpecies<Byte> B = Simd.B;
+    /** Rows per vector: a group is one 16-row slice with AVX-512, two 8-row slices with AVX2 ({@link PackedMatrix}). */
+    private static final int L = Simd.L, SLICES = G / L;
 
     static void pack(MemorySegment src, long off, long rowBytes, int g0, int g1, int nsb, MemorySegment dst) {
         int[] q = new int[QK];
@@ -67,12 +69,13 @@ final class PackedQ4_K {
      * One method with no vector crossing a call (C2 boxes vectors passed to methods it won't inline).
      */
     static void matvec(MemorySegment p, int nsb, float[] x, int xOff, float[] sums, float[] out, int outOff, int g0, int g1) {
-        for (int g = g0; g < g1; g++) {
+        for (int gs = g0 * SLICES; gs < g1 * SLICES; gs++) { // each slice of L rows on its own
+            int g = gs / SLICES, sl = gs % SLICES * L;
             long o = (long) g * nsb * SB;
             FloatVector acc = FloatVector.zero(F);
             for (int b = 0; b < nsb; b++, o += SB) {
-                FloatVector d = FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN);
-                FloatVector dmin = FloatVector.fromMemorySegment(F, p, o + 64, ByteOrder.LITTLE_ENDIAN);
+                FloatVector d = FloatVector.fromMemorySegment(F, p, o + 4L * sl, ByteOrder.LITTLE_ENDIAN);
+                FloatVector dmin = FloatVector.fromMemorySegment(F, p, o + 64 + 4L * sl, ByteOrder.LITTLE_ENDIAN);
                 for (int sb = 0; sb < 8; sb++) {
                     long qo = o + 384 + 256L * sb;
                     int xi = xOff + b * QK + 32 * sb;
@@ -80,16 +83,16 @@ final class PackedQ4_K {
                     // one column pair per iteration: C2 unrolls the loop itself and the kernel ran 7–11 % faster than
                     // with a hand-unrolled pair of pairs in four chains (docs/PERFORMANCE.md, session 15)
                     for (int j = 0; j < 16; j++) {
-                        IntVector v = nibbles(p, qo + 16L * j);
+                        IntVector v = nibbles(p, qo + 16L * j + sl);
                         s0 = lo(v).fma(FloatVector.broadcast(F, x[xi + j]), s0);
                         s1 = hi(v).fma(FloatVector.broadcast(F, x[xi + j + 16]), s1);
                     }
-                    FloatVector sc = d.mul(bytesAsFloats(p, o + 128 + 16L * sb)), m = dmin.mul(bytesAsFloats(p, o + 256 + 16L * sb));
+                    FloatVector sc = d.mul(bytesAsFloats(p, o + 128 + 16L * sb + sl)), m = dmin.mul(bytesAsFloats(p, o + 256 + 16L * sb + sl));
                     acc = s0.add(s1).fma(sc, acc);
                     acc = m.fma(FloatVector.broadcast(F, -sums[b * 8 + sb]), acc);
                 }
             }
-            acc.intoArray(out, outOff + g * G);
+            acc.intoArray(out, outOff + g * G + sl);
         }
     }
 
@@ -110,18 +113,19 @@ final class PackedQ4_K {
         int x1 = x0 + Math.min(1, n - 1) * cols;
         int x2 = x0 + Math.min(2, n - 1) * cols;
         int x3 = x0 + Math.min(3, n - 1) * cols;
-        for (int g = g0; g < g1; g++) {
+        for (int gs = g0 * SLICES; gs < g1 * SLICES; gs++) { // each slice of L rows on its own
+            int g = gs / SLICES, sl = gs % SLICES * L;
             long o = (long) g * nsb * SB;
             FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
             for (int b = 0; b < nsb; b++, o += SB) {
-                FloatVector d = FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN);
-                FloatVector dmin = FloatVector.fromMemorySegment(F, p, o + 64, ByteOrder.LITTLE_ENDIAN);
+                FloatVector d = FloatVector.fromMemorySegment(F, p, o + 4L * sl, ByteOrder.LITTLE_ENDIAN);
+                FloatVector dmin = FloatVector.fromMemorySegment(F, p, o + 64 + 4L * sl, ByteOrder.LITTLE_ENDIAN);
                 for (int sb = 0; sb < 8; sb++) {
-                    FloatVector sc = d.mul(bytesAsFloats(p, o + 128 + 16L * sb)), m = dmin.mul(bytesAsFloats(p, o + 256 + 16L * sb));
+                    FloatVector sc = d.mul(bytesAsFloats(p, o + 128 + 16L * sb + sl)), m = dmin.mul(bytesAsFloats(p, o + 256 + 16L * sb + sl));
                     long qo = o + 384 + 256L * sb;
                     int c = b * QK + 32 * sb;
                     for (int j = 0; j < 16; j++) {
-                        IntVector v = nibbles(p, qo + 16L * j);
+                        IntVector v = nibbles(p, qo + 16L * j + sl);
                         FloatVector w = sc.mul(lo(v)).sub(m);
                         a0 = w.fma(FloatVector.broadcast(F, x[x0 + c + j]), a0);
                         a1 = w.fma(FloatVector.broadcast(F, x[x1 + c + j]), a1);
@@ -135,7 +139,7 @@ final class PackedQ4_K {
                     }
                 }
             }
-            int oo = outOff + g * G;
+            int oo = outOff + g * G + sl;
             a0.intoArray(out, oo);
             if (n > 1) a1.intoArray(out, oo + ld);
             if (n > 2) a2.intoArray(out, oo + 2 * ld);
@@ -161,17 +165,19 @@ final class PackedQ4_K {
 
     /** Group g as floats, column-major (tile[16·c + lane]), equal to {@link Q4_KFormat#dequantize}. */
     static void dequantizeGroup(MemorySegment p, int nsb, int g, float[] tile) {
-        long o = (long) g * nsb * SB;
-        for (int b = 0; b < nsb; b++, o += SB) {
-            FloatVector d = FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN);
-            FloatVector dmin = FloatVector.fromMemorySegment(F, p, o + 64, ByteOrder.LITTLE_ENDIAN);
-            for (int sb = 0; sb < 8; sb++) {
-                FloatVector sc = d.mul(bytesAsFloats(p, o + 128 + 16L * sb)), m = dmin.mul(bytesAsFloats(p, o + 256 + 16L * sb));
-                int c0 = b * QK + 32 * sb;
-                for (int j = 0; j < 16; j++) {
-                    IntVector v = nibbles(p, o + 384 + 256L * sb + 16L * j);
-                    sc.mul(lo(v)).sub(m).intoArray(tile, (c0 + j) * G);
-                    sc.mul(hi(v)).sub(m).intoArray(tile, (c0 + j + 16) * G);
+        for (int sl = 0; sl < G; sl += L) { // each slice of L rows on its own
+            long o = (long) g * nsb * SB;
+            for (int b = 0; b < nsb; b++, o += SB) {
+                FloatVector d = FloatVector.fromMemorySegment(F, p, o + 4L * sl, ByteOrder.LITTLE_ENDIAN);
+                FloatVector dmin = FloatVector.fromMemorySegment(F, p, o + 64 + 4L * sl, ByteOrder.LITTLE_ENDIAN);
+                for (int sb = 0; sb < 8; sb++) {
+                    FloatVector sc = d.mul(bytesAsFloats(p, o + 128 + 16L * sb + sl)), m = dmin.mul(bytesAsFloats(p, o + 256 + 16L * sb + sl));
+                    int c0 = b * QK + 32 * sb;
+                    for (int j = 0; j < 16; j++) {
+                        IntVector v = nibbles(p, o + 384 + 256L * sb + 16L * j + sl);
+                        sc.mul(lo(v)).sub(m).intoArray(tile, (c0 + j) * G + sl);
+                        sc.mul(hi(v)).sub(m).intoArray(tile, (c0 + j + 16) * G + sl);
+                    }
                 }
             }
         }

@@ -25,8 +25,10 @@ final class PackedQ6_K {
     // The decode is written out in each kernel, Vector API calls only: a helper of ours stays a call once a compile
     // passes C2's 18,000-node inlining cutoff and boxes the vectors crossing it (docs/PERFORMANCE.md, session 16).
     static final int G = 16, QK = 256, SB = 320 + QK * G;
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
-    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
+    private static final VectorSpecies<Float> F = Simd.F;
+    private static final VectorSpecies<Byte> B = Simd.B;
+    /** Rows per vector: a group is one 16-row slice with AVX-512, two 8-row slices with AVX2 ({@link PackedMatrix}). */
+    private static final int L = Simd.L, SLICES = G / L;
 
     private static int u8(MemorySegment s, long off) {
         return s.get(ValueLayout.JAVA_BYTE, off) & 0xFF;
@@ -69,7 +71,8 @@ final class PackedQ6_K {
      * boxes vectors passed to methods it won't inline).
      */
     static void matvec(MemorySegment p, int nsb, float[] x, int xOff, float[] out, int outOff, int g0, int g1) {
-        for (int g = g0; g < g1; g++) {
+        for (int gs = g0 * SLICES; gs < g1 * SLICES; gs++) { // each slice of L rows on its own
+            int g = gs / SLICES, sl = gs % SLICES * L;
             long o = (long) g * nsb * SB;
             FloatVector acc = FloatVector.zero(F);
             for (int b = 0; b < nsb; b++, o += SB) {
@@ -79,14 +82,14 @@ final class PackedQ6_K {
                     int xi = xOff + b * QK + 16 * t;
                     FloatVector s0 = FloatVector.zero(F), s1 = s0;
                     for (int j = 0; j < 8; j++) {
-                        s0 = ((FloatVector) ByteVector.fromMemorySegment(B, p, qo + 16L * j, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.broadcast(F, x[xi + j]), s0);
-                        s1 = ((FloatVector) ByteVector.fromMemorySegment(B, p, qo + 128 + 16L * j, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.broadcast(F, x[xi + j + 8]), s1);
+                        s0 = ((FloatVector) ByteVector.fromMemorySegment(B, p, qo + 16L * j + sl, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.broadcast(F, x[xi + j]), s0);
+                        s1 = ((FloatVector) ByteVector.fromMemorySegment(B, p, qo + 128 + 16L * j + sl, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.broadcast(F, x[xi + j + 8]), s1);
                     }
-                    sb = s0.add(s1).fma((FloatVector) ByteVector.fromMemorySegment(B, p, o + 64 + 16L * t, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0), sb);
+                    sb = s0.add(s1).fma((FloatVector) ByteVector.fromMemorySegment(B, p, o + 64 + 16L * t + sl, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0), sb);
                 }
-                acc = sb.fma(FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN), acc);
+                acc = sb.fma(FloatVector.fromMemorySegment(F, p, o + 4L * sl, ByteOrder.LITTLE_ENDIAN), acc);
             }
-            acc.intoArray(out, outOff + g * G);
+            acc.intoArray(out, outOff + g * G + sl);
         }
     }
 
@@ -102,17 +105,18 @@ final class PackedQ6_K {
         int x1 = x0 + Math.min(1, n - 1) * cols;
         int x2 = x0 + Math.min(2, n - 1) * cols;
         int x3 = x0 + Math.min(3, n - 1) * cols;
-        for (int g = g0; g < g1; g++) {
+        for (int gs = g0 * SLICES; gs < g1 * SLICES; gs++) { // each slice of L rows on its own
+            int g = gs / SLICES, sl = gs % SLICES * L;
             long o = (long) g * nsb * SB;
             FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
             for (int b = 0; b < nsb; b++, o += SB) {
-                FloatVector d = FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN);
+                FloatVector d = FloatVector.fromMemorySegment(F, p, o + 4L * sl, ByteOrder.LITTLE_ENDIAN);
                 for (int t = 0; t < 16; t++) {
-                    FloatVector sc = d.mul((FloatVector) ByteVector.fromMemorySegment(B, p, o + 64 + 16L * t, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0));
+                    FloatVector sc = d.mul((FloatVector) ByteVector.fromMemorySegment(B, p, o + 64 + 16L * t + sl, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0));
                     long qo = o + 320 + 256L * t;
                     int c = b * QK + 16 * t;
                     for (int j = 0; j < 16; j++) {
-                        FloatVector w = sc.mul((FloatVector) ByteVector.fromMemorySegment(B, p, qo + 16L * j, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0));
+                        FloatVector w = sc.mul((FloatVector) ByteVector.fromMemorySegment(B, p, qo + 16L * j + sl, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0));
                         a0 = w.fma(FloatVector.broadcast(F, x[x0 + c + j]), a0);
                         a1 = w.fma(FloatVector.broadcast(F, x[x1 + c + j]), a1);
                         a2 = w.fma(FloatVector.broadcast(F, x[x2 + c + j]), a2);
@@ -120,7 +124,7 @@ final class PackedQ6_K {
                     }
                 }
             }
-            int oo = outOff + g * G;
+            int oo = outOff + g * G + sl;
             a0.intoArray(out, oo);
             if (n > 1) a1.intoArray(out, oo + ld);
             if (n > 2) a2.intoArray(out, oo + 2 * ld);
@@ -130,14 +134,16 @@ final class PackedQ6_K {
 
     /** Group g as floats, column-major (tile[16·c + lane]), equal to {@link Q6_KFormat#dequantize}. */
     static void dequantizeGroup(MemorySegment p, int nsb, int g, float[] tile) {
-        long o = (long) g * nsb * SB;
-        for (int b = 0; b < nsb; b++, o += SB) {
-            FloatVector d = FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN);
-            for (int t = 0; t < 16; t++) {
-                FloatVector sc = d.mul((FloatVector) ByteVector.fromMemorySegment(B, p, o + 64 + 16L * t, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0));
-                for (int j = 0; j < 16; j++) {
-                    int c = 16 * t + j;
-                    sc.mul((FloatVector) ByteVector.fromMemorySegment(B, p, o + 320 + 16L * c, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).intoArray(tile, (b * QK + c) * G);
+        for (int sl = 0; sl < G; sl += L) { // each slice of L rows on its own
+            long o = (long) g * nsb * SB;
+            for (int b = 0; b < nsb; b++, o += SB) {
+                FloatVector d = FloatVector.fromMemorySegment(F, p, o + 4L * sl, ByteOrder.LITTLE_ENDIAN);
+                for (int t = 0; t < 16; t++) {
+                    FloatVector sc = d.mul((FloatVector) ByteVector.fromMemorySegment(B, p, o + 64 + 16L * t + sl, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0));
+                    for (int j = 0; j < 16; j++) {
+                        int c = 16 * t + j;
+                        sc.mul((FloatVector) ByteVector.fromMemorySegment(B, p, o + 320 + 16L * c + sl, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).intoArray(tile, (b * QK + c) * G + sl);
+                    }
                 }
             }
         }

@@ -24,8 +24,10 @@ final class PackedQ8_0 {
     // The decode is written out in each kernel, Vector API calls only: a helper of ours stays a call once a compile
     // passes C2's 18,000-node inlining cutoff and boxes the vectors crossing it (docs/PERFORMANCE.md, session 16).
     static final int G = 16, QK = 32, BLOCK = PackedHalves.BYTES + QK * G;
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
-    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
+    private static final VectorSpecies<Float> F = Simd.F;
+    private static final VectorSpecies<Byte> B = Simd.B;
+    /** Rows per vector: a group is one 16-row slice with AVX-512, two 8-row slices with AVX2 ({@link PackedMatrix}). */
+    private static final int L = Simd.L, SLICES = G / L;
 
     static void pack(MemorySegment src, long off, long rowBytes, int g0, int g1, int nb, MemorySegment dst) {
         for (int g = g0; g < g1; g++) {
@@ -45,7 +47,8 @@ final class PackedQ8_0 {
      * vector crossing a call: C2 boxes vectors passed to a method it declines to inline.
      */
     static void matvec(MemorySegment p, int nb, float[] x, int xOff, float[] out, int outOff, int g0, int g1) {
-        for (int g = g0; g < g1; g++) {
+        for (int gs = g0 * SLICES; gs < g1 * SLICES; gs++) { // each slice of L rows on its own
+            int g = gs / SLICES, sl = gs % SLICES * L;
             long o = (long) g * nb * BLOCK;
             FloatVector acc = FloatVector.zero(F);
             for (int b = 0; b < nb; b++, o += BLOCK) {
@@ -54,12 +57,12 @@ final class PackedQ8_0 {
                 // columns j and j + 16 per iteration, C2 unrolls the loop: 18.2 against 16.5 G weights/s in L2
                 // for four columns in four chains per hand-unrolled step (docs/PERFORMANCE.md, session 15)
                 for (int j = 0; j < QK / 2; j++) {
-                    s0 = ((FloatVector) ByteVector.fromMemorySegment(B, p, o + 32 + 16L * j, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.broadcast(F, x[xi + j]), s0);
-                    s1 = ((FloatVector) ByteVector.fromMemorySegment(B, p, o + 288 + 16L * j, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.broadcast(F, x[xi + j + 16]), s1);
+                    s0 = ((FloatVector) ByteVector.fromMemorySegment(B, p, o + 32 + 16L * j + sl, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.broadcast(F, x[xi + j]), s0);
+                    s1 = ((FloatVector) ByteVector.fromMemorySegment(B, p, o + 288 + 16L * j + sl, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.broadcast(F, x[xi + j + 16]), s1);
                 }
-                acc = s0.add(s1).fma(PackedHalves.load(p, o), acc);
+                acc = s0.add(s1).fma(PackedHalves.load(p, o + 2L * sl), acc);
             }
-            acc.intoArray(out, outOff + g * G);
+            acc.intoArray(out, outOff + g * G + sl);
         }
     }
 
@@ -77,21 +80,22 @@ final class PackedQ8_0 {
         int x1 = x0 + Math.min(1, n - 1) * cols;
         int x2 = x0 + Math.min(2, n - 1) * cols;
         int x3 = x0 + Math.min(3, n - 1) * cols;
-        for (int g = g0; g < g1; g++) {
+        for (int gs = g0 * SLICES; gs < g1 * SLICES; gs++) { // each slice of L rows on its own
+            int g = gs / SLICES, sl = gs % SLICES * L;
             long o = (long) g * nb * BLOCK;
             FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
             for (int b = 0; b < nb; b++, o += BLOCK) {
-                FloatVector d = PackedHalves.load(p, o);
+                FloatVector d = PackedHalves.load(p, o + 2L * sl);
                 int c = b * QK;
                 for (int j = 0; j < QK; j++) {
-                    FloatVector w = ((FloatVector) ByteVector.fromMemorySegment(B, p, o + 32 + 16L * j, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(d);
+                    FloatVector w = ((FloatVector) ByteVector.fromMemorySegment(B, p, o + 32 + 16L * j + sl, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(d);
                     a0 = w.fma(FloatVector.broadcast(F, x[x0 + c + j]), a0);
                     a1 = w.fma(FloatVector.broadcast(F, x[x1 + c + j]), a1);
                     a2 = w.fma(FloatVector.broadcast(F, x[x2 + c + j]), a2);
                     a3 = w.fma(FloatVector.broadcast(F, x[x3 + c + j]), a3);
                 }
             }
-            int oo = outOff + g * G;
+            int oo = outOff + g * G + sl;
             a0.intoArray(out, oo);
             if (n > 1) a1.intoArray(out, oo + 1 * ld);
             if (n > 2) a2.intoArray(out, oo + 2 * ld);
@@ -101,10 +105,12 @@ final class PackedQ8_0 {
 
     /** Group g as floats, column-major: tile[16·c + lane] = W[16g + lane][c] (equal to {@link Q8_0Format#dequantize}). */
     static void dequantizeGroup(MemorySegment p, int nb, int g, float[] tile) {
-        long o = (long) g * nb * BLOCK;
-        for (int b = 0; b < nb; b++, o += BLOCK) {
-            FloatVector d = PackedHalves.load(p, o);
-            for (int j = 0; j < QK; j++) ((FloatVector) ByteVector.fromMemorySegment(B, p, o + 32 + 16L * j, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(tile, (b * QK + j) * G);
+        for (int sl = 0; sl < G; sl += L) { // each slice of L rows on its own
+            long o = (long) g * nb * BLOCK;
+            for (int b = 0; b < nb; b++, o += BLOCK) {
+                FloatVector d = PackedHalves.load(p, o + 2L * sl);
+                for (int j = 0; j < QK; j++) ((FloatVector) ByteVector.fromMemorySegment(B, p, o + 32 + 16L * j + sl, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(tile, (b * QK + j) * G + sl);
+            }
         }
     }
 }

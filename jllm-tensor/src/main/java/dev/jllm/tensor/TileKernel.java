@@ -10,16 +10,19 @@ import jdk.incubator.vector.VectorSpecies;
  * loads one tile vector and FMAs it with a broadcast activation of each of 8 tokens into 8
  * accumulators (16 rows × 8 tokens of outputs held in registers), so there is no horizontal
  * reduction and each output vector is stored once. {@link #mul2} takes two tiles (32 rows) per pass.
+ * With 8-lane vectors (AVX2) the tile keeps its 16-row layout and each 8-row slice is one pass.
  */
 public final class TileKernel {
     private TileKernel() {}
 
     public static final int LANES = 16;
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
+    private static final VectorSpecies<Float> F = Simd.F;
+    /** Tile rows per vector: 16 with AVX-512, 8 with AVX2 (two slices per tile). */
+    private static final int L = Simd.L;
 
-    /** True if this CPU has 16-lane float vectors (AVX-512); otherwise callers use row-by-row dots. */
+    /** True if this CPU has 16- or 8-lane float vectors (AVX-512, AVX2); otherwise callers use row-by-row dots. */
     public static boolean available() {
-        return Simd.OK && Simd.L == LANES;
+        return Simd.OK && (Simd.L == LANES || Simd.L == LANES / 2);
     }
 
     /** Column-major tile from {@code n ≤ 16} row-major rows of {@code cols} floats; lanes ≥ n become 0. */
@@ -61,6 +64,11 @@ public final class TileKernel {
             throw new IndexOutOfBoundsException("tiles " + ta.length + "/" + tb.length + ", cols " + cols + ", x " + x.length + " from " + xOff
                     + " × " + T + ", out " + out.length + " from " + outOff + " ld " + ld + " lanes " + lanesB);
         }
+        if (L < LANES) { // 8-lane vectors: 16 accumulators and two tile vectors would not fit AVX2's 16 registers
+            mul(ta, cols, x, xOff, T, out, outOff, ld, LANES);
+            mul(tb, cols, x, xOff, T, out, outOff + LANES, ld, lanesB);
+            return;
+        }
         int t = 0;
         for (; t + 8 <= T; t += 8) mul8x2(ta, tb, cols, x, xOff + t * cols, out, outOff + t * ld, ld, lanesB);
         for (; t + 4 <= T; t += 4) {
@@ -98,57 +106,63 @@ public final class TileKernel {
     }
 
     private static void mul8(float[] tile, int cols, float[] x, int x0, float[] out, int o, int ld, int lanes) {
-        VectorMask<Float> m = F.indexInRange(0, lanes);
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-        int x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols, x4 = x3 + cols, x5 = x4 + cols, x6 = x5 + cols, x7 = x6 + cols;
-        for (int c = 0; c < cols; c++) {
-            FloatVector w = FloatVector.fromArray(F, tile, c * LANES);
-            a0 = w.fma(FloatVector.broadcast(F, x[x0 + c]), a0);
-            a1 = w.fma(FloatVector.broadcast(F, x[x1 + c]), a1);
-            a2 = w.fma(FloatVector.broadcast(F, x[x2 + c]), a2);
-            a3 = w.fma(FloatVector.broadcast(F, x[x3 + c]), a3);
-            a4 = w.fma(FloatVector.broadcast(F, x[x4 + c]), a4);
-            a5 = w.fma(FloatVector.broadcast(F, x[x5 + c]), a5);
-            a6 = w.fma(FloatVector.broadcast(F, x[x6 + c]), a6);
-            a7 = w.fma(FloatVector.broadcast(F, x[x7 + c]), a7);
+        for (int sl = 0; sl < lanes; sl += L) { // one pass per slice of L rows (one with AVX-512)
+            VectorMask<Float> m = F.indexInRange(0, lanes - sl);
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+            int x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols, x4 = x3 + cols, x5 = x4 + cols, x6 = x5 + cols, x7 = x6 + cols;
+            for (int c = 0; c < cols; c++) {
+                FloatVector w = FloatVector.fromArray(F, tile, c * LANES + sl);
+                a0 = w.fma(FloatVector.broadcast(F, x[x0 + c]), a0);
+                a1 = w.fma(FloatVector.broadcast(F, x[x1 + c]), a1);
+                a2 = w.fma(FloatVector.broadcast(F, x[x2 + c]), a2);
+                a3 = w.fma(FloatVector.broadcast(F, x[x3 + c]), a3);
+                a4 = w.fma(FloatVector.broadcast(F, x[x4 + c]), a4);
+                a5 = w.fma(FloatVector.broadcast(F, x[x5 + c]), a5);
+                a6 = w.fma(FloatVector.broadcast(F, x[x6 + c]), a6);
+                a7 = w.fma(FloatVector.broadcast(F, x[x7 + c]), a7);
+            }
+            a0.intoArray(out, o + sl, m);
+            a1.intoArray(out, o + sl + ld, m);
+            a2.intoArray(out, o + sl + 2 * ld, m);
+            a3.intoArray(out, o + sl + 3 * ld, m);
+            a4.intoArray(out, o + sl + 4 * ld, m);
+            a5.intoArray(out, o + sl + 5 * ld, m);
+            a6.intoArray(out, o + sl + 6 * ld, m);
+            a7.intoArray(out, o + sl + 7 * ld, m);
         }
-        a0.intoArray(out, o, m);
-        a1.intoArray(out, o + ld, m);
-        a2.intoArray(out, o + 2 * ld, m);
-        a3.intoArray(out, o + 3 * ld, m);
-        a4.intoArray(out, o + 4 * ld, m);
-        a5.intoArray(out, o + 5 * ld, m);
-        a6.intoArray(out, o + 6 * ld, m);
-        a7.intoArray(out, o + 7 * ld, m);
     }
 
     private static void mul4(float[] tile, int cols, float[] x, int x0, float[] out, int o, int ld, int lanes) {
-        VectorMask<Float> m = F.indexInRange(0, lanes);
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        int x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
-        for (int c = 0; c < cols; c++) {
-            FloatVector w = FloatVector.fromArray(F, tile, c * LANES);
-            a0 = w.fma(FloatVector.broadcast(F, x[x0 + c]), a0);
-            a1 = w.fma(FloatVector.broadcast(F, x[x1 + c]), a1);
-            a2 = w.fma(FloatVector.broadcast(F, x[x2 + c]), a2);
-            a3 = w.fma(FloatVector.broadcast(F, x[x3 + c]), a3);
+        for (int sl = 0; sl < lanes; sl += L) { // one pass per slice of L rows (one with AVX-512)
+            VectorMask<Float> m = F.indexInRange(0, lanes - sl);
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            int x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
+            for (int c = 0; c < cols; c++) {
+                FloatVector w = FloatVector.fromArray(F, tile, c * LANES + sl);
+                a0 = w.fma(FloatVector.broadcast(F, x[x0 + c]), a0);
+                a1 = w.fma(FloatVector.broadcast(F, x[x1 + c]), a1);
+                a2 = w.fma(FloatVector.broadcast(F, x[x2 + c]), a2);
+                a3 = w.fma(FloatVector.broadcast(F, x[x3 + c]), a3);
+            }
+            a0.intoArray(out, o + sl, m);
+            a1.intoArray(out, o + sl + ld, m);
+            a2.intoArray(out, o + sl + 2 * ld, m);
+            a3.intoArray(out, o + sl + 3 * ld, m);
         }
-        a0.intoArray(out, o, m);
-        a1.intoArray(out, o + ld, m);
-        a2.intoArray(out, o + 2 * ld, m);
-        a3.intoArray(out, o + 3 * ld, m);
     }
 
     private static void mul1(float[] tile, int cols, float[] x, int x0, float[] out, int o, int lanes) {
-        VectorMask<Float> m = F.indexInRange(0, lanes);
-        FloatVector a0 = FloatVector.zero(F), a1 = a0;
-        int c = 0;
-        for (; c + 2 <= cols; c += 2) {
-            a0 = FloatVector.fromArray(F, tile, c * LANES).fma(FloatVector.broadcast(F, x[x0 + c]), a0);
-            a1 = FloatVector.fromArray(F, tile, (c + 1) * LANES).fma(FloatVector.broadcast(F, x[x0 + c + 1]), a1);
+        for (int sl = 0; sl < lanes; sl += L) { // one pass per slice of L rows (one with AVX-512)
+            VectorMask<Float> m = F.indexInRange(0, lanes - sl);
+            FloatVector a0 = FloatVector.zero(F), a1 = a0;
+            int c = 0;
+            for (; c + 2 <= cols; c += 2) {
+                a0 = FloatVector.fromArray(F, tile, c * LANES + sl).fma(FloatVector.broadcast(F, x[x0 + c]), a0);
+                a1 = FloatVector.fromArray(F, tile, (c + 1) * LANES + sl).fma(FloatVector.broadcast(F, x[x0 + c + 1]), a1);
+            }
+            if (c < cols) a0 = FloatVector.fromArray(F, tile, c * LANES + sl).fma(FloatVector.broadcast(F, x[x0 + c]), a0);
+            a0.add(a1).intoArray(out, o + sl, m);
         }
-        if (c < cols) a0 = FloatVector.fromArray(F, tile, c * LANES).fma(FloatVector.broadcast(F, x[x0 + c]), a0);
-        a0.add(a1).intoArray(out, o, m);
     }
 
     /** Reference for {@link #mul}: plain scalar loops. */

@@ -21,7 +21,7 @@ class PackedMatrixTest {
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "IQ4_XS"})
     void packedMatvecAndTilesMatchReference(GgmlType t) {
-        assumeTrue(TileKernel.available(), "needs 16-lane float vectors");
+        assumeTrue(PackedMatrix.supports(t, 64, 768), "no repacked kernels for " + t + " with " + Simd.L + "-lane vectors");
         BlockFormat f = BlockFormats.of(t);
         int rows = 53, cols = t.blockSize == 256 ? 512 : 320, pad = 5; // 3 whole groups and 5 rows left over
         float[] wq = new float[rows * cols];
@@ -37,7 +37,7 @@ class PackedMatrixTest {
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K"})
     void packedKernelsMatchReferenceOnRandomBlocks(GgmlType t) {
-        assumeTrue(TileKernel.available(), "needs 16-lane float vectors");
+        assumeTrue(PackedMatrix.supports(t, 64, 768), "no repacked kernels for " + t + " with " + Simd.L + "-lane vectors");
         int rows = 17, cols = t.blockSize == 256 ? 768 : 224, pad = 3;
         MemorySegment s = randomBlocks(t, rows, cols, pad, 41);
         checkPacked(t, s, pad, rows, cols, dequantizeRows(t, s, pad, rows, cols));
@@ -112,7 +112,7 @@ class PackedMatrixTest {
     /** The copy's size per weight as the class comments document it; rows past the last group and unsupported shapes cost nothing. */
     @Test
     void packedBytesPerWeight() {
-        assumeTrue(TileKernel.available(), "needs 16-lane float vectors");
+        assumeTrue(Simd.OK && Simd.L == 16, "every type repacks with 16-lane vectors");
         java.util.Map<GgmlType, Double> perWeight = java.util.Map.of(GgmlType.Q8_0, 1.0625, GgmlType.Q4_0, 0.5625, GgmlType.IQ4_NL, 0.5625,
                 GgmlType.Q4_1, 0.75, GgmlType.Q5_0, 0.6875, GgmlType.Q5_1, 0.875,
                 GgmlType.Q4_K, 0.59375, GgmlType.Q5_K, 0.71875, GgmlType.Q6_K, 1.078125, GgmlType.IQ4_XS, 0.546875);
@@ -129,7 +129,7 @@ class PackedMatrixTest {
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "IQ4_XS"})
     void batchedMatmulMatchesReference(GgmlType t) {
-        assumeTrue(TileKernel.available(), "needs 16-lane float vectors");
+        assumeTrue(PackedMatrix.supports(t, 64, 768), "no repacked kernels for " + t + " with " + Simd.L + "-lane vectors");
         BlockFormat f = BlockFormats.of(t);
         int rows = 53, cols = t.blockSize == 256 ? 512 : 320, pad = 5; // 3 whole groups and 5 rows left over
         float[] wq = new float[rows * cols];
@@ -145,7 +145,7 @@ class PackedMatrixTest {
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K"})
     void batchedMatmulMatchesReferenceOnRandomBlocks(GgmlType t) {
-        assumeTrue(TileKernel.available(), "needs 16-lane float vectors");
+        assumeTrue(PackedMatrix.supports(t, 64, 768), "no repacked kernels for " + t + " with " + Simd.L + "-lane vectors");
         int rows = 37, cols = t.blockSize == 256 ? 768 : 224, pad = 3;
         MemorySegment s = randomBlocks(t, rows, cols, pad, 43);
         checkBatched(t, s, pad, rows, cols, dequantizeRows(t, s, pad, rows, cols), 0, 2);
@@ -190,9 +190,9 @@ class PackedMatrixTest {
 
     @Test
     void tileKernelMatchesScalarLoop() {
-        assumeTrue(TileKernel.available(), "needs 16-lane float vectors");
+        assumeTrue(TileKernel.available(), "needs 16- or 8-lane float vectors");
         int cols = 75, xOff = 2;
-        for (int lanes : new int[] {16, 7}) {
+        for (int lanes : new int[] {16, 9, 7}) {
             for (int T : new int[] {1, 3, 4, 8, 13, 21}) {
                 float[] rows = QuantTesting.randomRow(5 + lanes, lanes * cols, 1);
                 float[] tile = new float[16 * cols];
