@@ -24,8 +24,10 @@ final class PackedIQ4_XS {
     private PackedIQ4_XS() {}
 
     static final int G = 16, QK = 256, SB = 192 + 8 * 256;
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
-    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
+    private static final VectorSpecies<Float> F = Simd.F;
+    private static final VectorSpecies<Byte> B = Simd.B;
+    /** Rows per vector: a group is one 16-row slice with AVX-512, two 8-row slices with AVX2 ({@link PackedMatrix}). */
+    private static final int L = Simd.L, SLICES = G / L;
 
     static void pack(MemorySegment src, long off, long rowBytes, int g0, int g1, int nsb, MemorySegment dst) {
         for (int g = g0; g < g1; g++) {
@@ -48,11 +50,12 @@ final class PackedIQ4_XS {
     /** out[outOff + 16g + lane] = row (16g + lane) · x for groups [g0, g1). One method, no vector crossing a call. */
     static void matvec(MemorySegment p, int nsb, float[] x, int xOff, float[] out, int outOff, int g0, int g1) {
         ByteVector table = IQ4Math.TABLE;
-        for (int g = g0; g < g1; g++) {
+        for (int gs = g0 * SLICES; gs < g1 * SLICES; gs++) { // each slice of L rows on its own
+            int g = gs / SLICES, sl = gs % SLICES * L;
             long o = (long) g * nsb * SB;
             FloatVector acc = FloatVector.zero(F);
             for (int b = 0; b < nsb; b++, o += SB) {
-                FloatVector d = FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN);
+                FloatVector d = FloatVector.fromMemorySegment(F, p, o + 4L * sl, ByteOrder.LITTLE_ENDIAN);
                 for (int sb = 0; sb < 8; sb++) {
                     long qo = o + 192 + 256L * sb;
                     int xi = xOff + b * QK + 32 * sb;
@@ -60,18 +63,18 @@ final class PackedIQ4_XS {
                     // one column pair per iteration: C2 unrolls the loop itself and the kernel ran 7–11 % faster than
                     // with a hand-unrolled pair of pairs in four chains (docs/PERFORMANCE.md, session 15)
                     for (int j = 0; j < 16; j++) {
-                        ByteVector v = ByteVector.fromMemorySegment(B, p, qo + 16L * j, ByteOrder.LITTLE_ENDIAN);
-                        FloatVector v0 = (FloatVector) v.and((byte) 0x0F).selectFrom(table).convertShape(VectorOperators.B2F, F, 0);
-                        FloatVector v1 = (FloatVector) Simd.shr(v, 4).selectFrom(table).convertShape(VectorOperators.B2F, F, 0);
+                        ByteVector v = ByteVector.fromMemorySegment(B, p, qo + 16L * j + sl, ByteOrder.LITTLE_ENDIAN);
+                        FloatVector v0 = (FloatVector) ((ByteVector) v.and((byte) 0x0F).reinterpretShape(IQ4Math.B16, 0)).selectFrom(table).convertShape(VectorOperators.B2F, F, 0);
+                        FloatVector v1 = (FloatVector) ((ByteVector) Simd.shr(v, 4).reinterpretShape(IQ4Math.B16, 0)).selectFrom(table).convertShape(VectorOperators.B2F, F, 0);
                         s0 = v0.fma(FloatVector.broadcast(F, x[xi + j]), s0);
                         s1 = v1.fma(FloatVector.broadcast(F, x[xi + j + 16]), s1);
                     }
-                    FloatVector sc = d.mul((FloatVector) ByteVector.fromMemorySegment(B, p, o + 64 + 16L * sb, ByteOrder.LITTLE_ENDIAN)
+                    FloatVector sc = d.mul((FloatVector) ByteVector.fromMemorySegment(B, p, o + 64 + 16L * sb + sl, ByteOrder.LITTLE_ENDIAN)
                             .convertShape(VectorOperators.B2F, F, 0));
                     acc = s0.add(s1).fma(sc, acc);
                 }
             }
-            acc.intoArray(out, outOff + g * G);
+            acc.intoArray(out, outOff + g * G + sl);
         }
     }
 
@@ -85,23 +88,24 @@ final class PackedIQ4_XS {
         int x2 = x0 + Math.min(2, n - 1) * cols;
         int x3 = x0 + Math.min(3, n - 1) * cols;
         ByteVector table = IQ4Math.TABLE;
-        for (int g = g0; g < g1; g++) {
+        for (int gs = g0 * SLICES; gs < g1 * SLICES; gs++) { // each slice of L rows on its own
+            int g = gs / SLICES, sl = gs % SLICES * L;
             long o = (long) g * nsb * SB;
             FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
             for (int b = 0; b < nsb; b++, o += SB) {
-                FloatVector d = FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN);
+                FloatVector d = FloatVector.fromMemorySegment(F, p, o + 4L * sl, ByteOrder.LITTLE_ENDIAN);
                 for (int sb = 0; sb < 8; sb++) {
-                    FloatVector sc = d.mul((FloatVector) ByteVector.fromMemorySegment(B, p, o + 64 + 16L * sb, ByteOrder.LITTLE_ENDIAN)
+                    FloatVector sc = d.mul((FloatVector) ByteVector.fromMemorySegment(B, p, o + 64 + 16L * sb + sl, ByteOrder.LITTLE_ENDIAN)
                             .convertShape(VectorOperators.B2F, F, 0));
                     int c = b * QK + 32 * sb;
                     for (int j = 0; j < 16; j++) {
-                        ByteVector v = ByteVector.fromMemorySegment(B, p, o + 192 + 256L * sb + 16L * j, ByteOrder.LITTLE_ENDIAN);
-                        FloatVector w = sc.mul((FloatVector) v.and((byte) 0x0F).selectFrom(table).convertShape(VectorOperators.B2F, F, 0));
+                        ByteVector v = ByteVector.fromMemorySegment(B, p, o + 192 + 256L * sb + 16L * j + sl, ByteOrder.LITTLE_ENDIAN);
+                        FloatVector w = sc.mul((FloatVector) ((ByteVector) v.and((byte) 0x0F).reinterpretShape(IQ4Math.B16, 0)).selectFrom(table).convertShape(VectorOperators.B2F, F, 0));
                         a0 = w.fma(FloatVector.broadcast(F, x[x0 + c + j]), a0);
                         a1 = w.fma(FloatVector.broadcast(F, x[x1 + c + j]), a1);
                         a2 = w.fma(FloatVector.broadcast(F, x[x2 + c + j]), a2);
                         a3 = w.fma(FloatVector.broadcast(F, x[x3 + c + j]), a3);
-                        w = sc.mul((FloatVector) Simd.shr(v, 4).selectFrom(table).convertShape(VectorOperators.B2F, F, 0));
+                        w = sc.mul((FloatVector) ((ByteVector) Simd.shr(v, 4).reinterpretShape(IQ4Math.B16, 0)).selectFrom(table).convertShape(VectorOperators.B2F, F, 0));
                         a0 = w.fma(FloatVector.broadcast(F, x[x0 + c + j + 16]), a0);
                         a1 = w.fma(FloatVector.broadcast(F, x[x1 + c + j + 16]), a1);
                         a2 = w.fma(FloatVector.broadcast(F, x[x2 + c + j + 16]), a2);
@@ -109,7 +113,7 @@ final class PackedIQ4_XS {
                     }
                 }
             }
-            int oo = outOff + g * G;
+            int oo = outOff + g * G + sl;
             a0.intoArray(out, oo);
             if (n > 1) a1.intoArray(out, oo + ld);
             if (n > 2) a2.intoArray(out, oo + 2 * ld);
@@ -119,18 +123,20 @@ final class PackedIQ4_XS {
 
     /** Group g as floats, column-major (tile[16·c + lane]), equal to {@link IQ4_XSFormat#dequantize}. */
     static void dequantizeGroup(MemorySegment p, int nsb, int g, float[] tile) {
-        ByteVector table = IQ4Math.TABLE;
-        long o = (long) g * nsb * SB;
-        for (int b = 0; b < nsb; b++, o += SB) {
-            FloatVector d = FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN);
-            for (int sb = 0; sb < 8; sb++) {
-                FloatVector sc = d.mul((FloatVector) ByteVector.fromMemorySegment(B, p, o + 64 + 16L * sb, ByteOrder.LITTLE_ENDIAN)
-                        .convertShape(VectorOperators.B2F, F, 0));
-                int c0 = b * QK + 32 * sb;
-                for (int j = 0; j < 16; j++) {
-                    ByteVector v = ByteVector.fromMemorySegment(B, p, o + 192 + 256L * sb + 16L * j, ByteOrder.LITTLE_ENDIAN);
-                    sc.mul((FloatVector) v.and((byte) 0x0F).selectFrom(table).convertShape(VectorOperators.B2F, F, 0)).intoArray(tile, (c0 + j) * G);
-                    sc.mul((FloatVector) Simd.shr(v, 4).selectFrom(table).convertShape(VectorOperators.B2F, F, 0)).intoArray(tile, (c0 + j + 16) * G);
+        for (int sl = 0; sl < G; sl += L) { // each slice of L rows on its own
+            ByteVector table = IQ4Math.TABLE;
+            long o = (long) g * nsb * SB;
+            for (int b = 0; b < nsb; b++, o += SB) {
+                FloatVector d = FloatVector.fromMemorySegment(F, p, o + 4L * sl, ByteOrder.LITTLE_ENDIAN);
+                for (int sb = 0; sb < 8; sb++) {
+                    FloatVector sc = d.mul((FloatVector) ByteVector.fromMemorySegment(B, p, o + 64 + 16L * sb + sl, ByteOrder.LITTLE_ENDIAN)
+                            .convertShape(VectorOperators.B2F, F, 0));
+                    int c0 = b * QK + 32 * sb;
+                    for (int j = 0; j < 16; j++) {
+                        ByteVector v = ByteVector.fromMemorySegment(B, p, o + 192 + 256L * sb + 16L * j + sl, ByteOrder.LITTLE_ENDIAN);
+                        sc.mul((FloatVector) ((ByteVector) v.and((byte) 0x0F).reinterpretShape(IQ4Math.B16, 0)).selectFrom(table).convertShape(VectorOperators.B2F, F, 0)).intoArray(tile, (c0 + j) * G + sl);
+                        sc.mul((FloatVector) ((ByteVector) Simd.shr(v, 4).reinterpretShape(IQ4Math.B16, 0)).selectFrom(table).convertShape(VectorOperators.B2F, F, 0)).intoArray(tile, (c0 + j + 16) * G + sl);
+                    }
                 }
             }
         }

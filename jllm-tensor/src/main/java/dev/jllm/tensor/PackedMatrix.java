@@ -32,21 +32,11 @@ public final class PackedMatrix {
     }
 
     /**
-     * True if {@link #pack} handles this type and shape on this CPU: every type below with 16-lane float vectors
-     * (AVX-512); Q8_0, Q4_0, Q4_1, Q4_K and Q6_K also with 8 lanes (AVX2), whose kernels take each group as two
-     * 8-row slices of the same layout. Q5_0/Q5_1/Q5_K (fifth bits spread over 16 lanes) and the IQ4 types (a 16-byte
-     * table shuffle) keep their row dots there.
+     * True if {@link #pack} handles this type and shape on this CPU: 16- or 8-lane float vectors (AVX-512, AVX2; with
+     * 8 lanes the kernels take each group as two 8-row slices of the same layout).
      */
     public static boolean supports(GgmlType t, int rows, int cols) {
-        if (!Simd.OK || rows < GROUP) return false;
-        if (Simd.L == GROUP / 2) {
-            switch (t) {
-                case Q8_0, Q4_0, Q4_1, Q4_K, Q6_K -> { }
-                default -> { return false; }
-            }
-        } else if (Simd.L != GROUP) {
-            return false;
-        }
+        if (!Simd.OK || (Simd.L != GROUP && Simd.L != GROUP / 2) || rows < GROUP) return false;
         return switch (t) {
             case Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, IQ4_NL -> cols % 32 == 0;
             case Q4_K, Q5_K, Q6_K, IQ4_XS -> cols % 256 == 0;

@@ -27,9 +27,11 @@ final class PackedQ5_0 {
     private PackedQ5_0() {}
 
     static final int G = 16, QK = 32, BLOCK = PackedHalves.BYTES + 64 + QK / 2 * G;
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
-    private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
-    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
+    private static final VectorSpecies<Float> F = Simd.F;
+    private static final VectorSpecies<Integer> I = Simd.I;
+    private static final VectorSpecies<Byte> B = Simd.B;
+    /** Rows per vector: a group is one 16-row slice with AVX-512, two 8-row slices with AVX2 ({@link PackedMatrix}). */
+    private static final int L = Simd.L, SLICES = G / L;
 
     static void pack(MemorySegment src, long off, long rowBytes, int g0, int g1, int nb, MemorySegment dst) {
         for (int g = g0; g < g1; g++) {
@@ -51,25 +53,26 @@ final class PackedQ5_0 {
      * to a method it declines to inline; {@link PackedQ5_K#lo5}/{@link PackedQ5_K#hi5} are tiny and inlined).
      */
     static void matvec(MemorySegment p, int nb, float[] x, int xOff, float[] sums, float[] out, int outOff, int g0, int g1) {
-        for (int g = g0; g < g1; g++) {
+        for (int gs = g0 * SLICES; gs < g1 * SLICES; gs++) { // each slice of L rows on its own
+            int g = gs / SLICES, sl = gs % SLICES * L;
             long o = (long) g * nb * BLOCK;
             FloatVector acc = FloatVector.zero(F);
             for (int b = 0; b < nb; b++, o += BLOCK) {
                 int xi = xOff + b * QK;
-                IntVector h = IntVector.fromMemorySegment(I, p, o + 32, ByteOrder.LITTLE_ENDIAN);
+                IntVector h = IntVector.fromMemorySegment(I, p, o + 32 + 4L * sl, ByteOrder.LITTLE_ENDIAN);
                 IntVector hl = h.lanewise(VectorOperators.LSHL, 4), hh = h.lanewise(VectorOperators.LSHR, 12);
                 FloatVector s0 = FloatVector.broadcast(F, -16f * sums[b]), s1 = FloatVector.zero(F);
                 // one column pair per iteration: C2 unrolls the loop itself (as fast as the hand-unrolled pair of
                 // pairs), and the body stays far from C2's inlining node budget, which the pair of pairs sat at
                 // (hoisting one load out of it tipped the last helper over NodeCountInliningCutoff: boxed vectors)
                 for (int j = 0; j < QK / 2; j++) {
-                    IntVector v = nibbles(p, o + 96 + 16L * j);
+                    IntVector v = nibbles(p, o + 96 + 16L * j + sl);
                     s0 = PackedQ5_K.lo5(v, hl, j).fma(FloatVector.broadcast(F, x[xi + j]), s0);
                     s1 = PackedQ5_K.hi5(v, hh, j).fma(FloatVector.broadcast(F, x[xi + j + 16]), s1);
                 }
-                acc = s0.add(s1).fma(PackedHalves.load(p, o), acc);
+                acc = s0.add(s1).fma(PackedHalves.load(p, o + 2L * sl), acc);
             }
-            acc.intoArray(out, outOff + g * G);
+            acc.intoArray(out, outOff + g * G + sl);
         }
     }
 
@@ -88,16 +91,17 @@ final class PackedQ5_0 {
         int x2 = x0 + Math.min(2, n - 1) * cols;
         int x3 = x0 + Math.min(3, n - 1) * cols;
         FloatVector sixteen = FloatVector.broadcast(F, 16f);
-        for (int g = g0; g < g1; g++) {
+        for (int gs = g0 * SLICES; gs < g1 * SLICES; gs++) { // each slice of L rows on its own
+            int g = gs / SLICES, sl = gs % SLICES * L;
             long o = (long) g * nb * BLOCK;
             FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
             for (int b = 0; b < nb; b++, o += BLOCK) {
-                FloatVector d = PackedHalves.load(p, o);
-                IntVector h = IntVector.fromMemorySegment(I, p, o + 32, ByteOrder.LITTLE_ENDIAN);
+                FloatVector d = PackedHalves.load(p, o + 2L * sl);
+                IntVector h = IntVector.fromMemorySegment(I, p, o + 32 + 4L * sl, ByteOrder.LITTLE_ENDIAN);
                 IntVector hl = h.lanewise(VectorOperators.LSHL, 4), hh = h.lanewise(VectorOperators.LSHR, 12);
                 int c = b * QK;
                 for (int j = 0; j < QK / 2; j++) {
-                    IntVector v = nibbles(p, o + 96 + 16L * j);
+                    IntVector v = nibbles(p, o + 96 + 16L * j + sl);
                     FloatVector w = PackedQ5_K.lo5(v, hl, j).sub(sixteen).mul(d);
                     a0 = w.fma(FloatVector.broadcast(F, x[x0 + c + j]), a0);
                     a1 = w.fma(FloatVector.broadcast(F, x[x1 + c + j]), a1);
@@ -110,7 +114,7 @@ final class PackedQ5_0 {
                     a3 = w.fma(FloatVector.broadcast(F, x[x3 + c + j + 16]), a3);
                 }
             }
-            int oo = outOff + g * G;
+            int oo = outOff + g * G + sl;
             a0.intoArray(out, oo);
             if (n > 1) a1.intoArray(out, oo + 1 * ld);
             if (n > 2) a2.intoArray(out, oo + 2 * ld);
@@ -120,17 +124,19 @@ final class PackedQ5_0 {
 
     /** Group g as floats, column-major: tile[16·c + lane] = W[16g + lane][c] (equal to {@link Q5_0Format#dequantize}). */
     static void dequantizeGroup(MemorySegment p, int nb, int g, float[] tile) {
-        long o = (long) g * nb * BLOCK;
-        FloatVector sixteen = FloatVector.broadcast(F, 16f);
-        for (int b = 0; b < nb; b++, o += BLOCK) {
-            FloatVector d = PackedHalves.load(p, o);
-            IntVector h = IntVector.fromMemorySegment(I, p, o + 32, ByteOrder.LITTLE_ENDIAN);
-            IntVector hl = h.lanewise(VectorOperators.LSHL, 4), hh = h.lanewise(VectorOperators.LSHR, 12);
-            for (int j = 0; j < QK / 2; j++) {
-                IntVector v = nibbles(p, o + 96 + 16L * j);
-                // (q − 16) is exact in float, so subtracting after the conversion equals the format's int subtraction
-                PackedQ5_K.lo5(v, hl, j).sub(sixteen).mul(d).intoArray(tile, (b * QK + j) * G);
-                PackedQ5_K.hi5(v, hh, j).sub(sixteen).mul(d).intoArray(tile, (b * QK + j + 16) * G);
+        for (int sl = 0; sl < G; sl += L) { // each slice of L rows on its own
+            long o = (long) g * nb * BLOCK;
+            FloatVector sixteen = FloatVector.broadcast(F, 16f);
+            for (int b = 0; b < nb; b++, o += BLOCK) {
+                FloatVector d = PackedHalves.load(p, o + 2L * sl);
+                IntVector h = IntVector.fromMemorySegment(I, p, o + 32 + 4L * sl, ByteOrder.LITTLE_ENDIAN);
+                IntVector hl = h.lanewise(VectorOperators.LSHL, 4), hh = h.lanewise(VectorOperators.LSHR, 12);
+                for (int j = 0; j < QK / 2; j++) {
+                    IntVector v = nibbles(p, o + 96 + 16L * j + sl);
+                    // (q − 16) is exact in float, so subtracting after the conversion equals the format's int subtraction
+                    PackedQ5_K.lo5(v, hl, j).sub(sixteen).mul(d).intoArray(tile, (b * QK + j) * G + sl);
+                    PackedQ5_K.hi5(v, hh, j).sub(sixteen).mul(d).intoArray(tile, (b * QK + j + 16) * G + sl);
+                }
             }
         }
     }

@@ -28,9 +28,11 @@ final class PackedQ5_1 {
     private PackedQ5_1() {}
 
     static final int G = 16, QK = 32, BLOCK = 192 + QK / 2 * G;
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
-    private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
-    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
+    private static final VectorSpecies<Float> F = Simd.F;
+    private static final VectorSpecies<Integer> I = Simd.I;
+    private static final VectorSpecies<Byte> B = Simd.B;
+    /** Rows per vector: a group is one 16-row slice with AVX-512, two 8-row slices with AVX2 ({@link PackedMatrix}). */
+    private static final int L = Simd.L, SLICES = G / L;
 
     static void pack(MemorySegment src, long off, long rowBytes, int g0, int g1, int nb, MemorySegment dst) {
         for (int g = g0; g < g1; g++) {
@@ -52,26 +54,27 @@ final class PackedQ5_1 {
      * {@link PackedQ4_0#blockSums}. One method with no vector crossing a call (see {@link PackedQ5_0#matvec}).
      */
     static void matvec(MemorySegment p, int nb, float[] x, int xOff, float[] sums, float[] out, int outOff, int g0, int g1) {
-        for (int g = g0; g < g1; g++) {
+        for (int gs = g0 * SLICES; gs < g1 * SLICES; gs++) { // each slice of L rows on its own
+            int g = gs / SLICES, sl = gs % SLICES * L;
             long o = (long) g * nb * BLOCK;
             FloatVector acc = FloatVector.zero(F);
             for (int b = 0; b < nb; b++, o += BLOCK) {
                 int xi = xOff + b * QK;
-                IntVector h = IntVector.fromMemorySegment(I, p, o + 128, ByteOrder.LITTLE_ENDIAN);
+                IntVector h = IntVector.fromMemorySegment(I, p, o + 128 + 4L * sl, ByteOrder.LITTLE_ENDIAN);
                 IntVector hl = h.lanewise(VectorOperators.LSHL, 4), hh = h.lanewise(VectorOperators.LSHR, 12);
                 FloatVector s0 = FloatVector.zero(F), s1 = s0;
                 // one column pair per iteration: C2 unrolls the loop itself (as fast as the hand-unrolled pair of
                 // pairs), and the body stays far from C2's inlining node budget, which the pair of pairs sat at
                 // (hoisting one load out of it tipped the last helper over NodeCountInliningCutoff: boxed vectors)
                 for (int j = 0; j < QK / 2; j++) {
-                    IntVector v = nibbles(p, o + 192 + 16L * j);
+                    IntVector v = nibbles(p, o + 192 + 16L * j + sl);
                     s0 = PackedQ5_K.lo5(v, hl, j).fma(FloatVector.broadcast(F, x[xi + j]), s0);
                     s1 = PackedQ5_K.hi5(v, hh, j).fma(FloatVector.broadcast(F, x[xi + j + 16]), s1);
                 }
-                acc = s0.add(s1).fma(FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN), acc);
-                acc = FloatVector.fromMemorySegment(F, p, o + 64, ByteOrder.LITTLE_ENDIAN).fma(FloatVector.broadcast(F, sums[b]), acc);
+                acc = s0.add(s1).fma(FloatVector.fromMemorySegment(F, p, o + 4L * sl, ByteOrder.LITTLE_ENDIAN), acc);
+                acc = FloatVector.fromMemorySegment(F, p, o + 64 + 4L * sl, ByteOrder.LITTLE_ENDIAN).fma(FloatVector.broadcast(F, sums[b]), acc);
             }
-            acc.intoArray(out, outOff + g * G);
+            acc.intoArray(out, outOff + g * G + sl);
         }
     }
 
@@ -89,17 +92,18 @@ final class PackedQ5_1 {
         int x1 = x0 + Math.min(1, n - 1) * cols;
         int x2 = x0 + Math.min(2, n - 1) * cols;
         int x3 = x0 + Math.min(3, n - 1) * cols;
-        for (int g = g0; g < g1; g++) {
+        for (int gs = g0 * SLICES; gs < g1 * SLICES; gs++) { // each slice of L rows on its own
+            int g = gs / SLICES, sl = gs % SLICES * L;
             long o = (long) g * nb * BLOCK;
             FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
             for (int b = 0; b < nb; b++, o += BLOCK) {
-                FloatVector d = FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN);
-                FloatVector m = FloatVector.fromMemorySegment(F, p, o + 64, ByteOrder.LITTLE_ENDIAN);
-                IntVector h = IntVector.fromMemorySegment(I, p, o + 128, ByteOrder.LITTLE_ENDIAN);
+                FloatVector d = FloatVector.fromMemorySegment(F, p, o + 4L * sl, ByteOrder.LITTLE_ENDIAN);
+                FloatVector m = FloatVector.fromMemorySegment(F, p, o + 64 + 4L * sl, ByteOrder.LITTLE_ENDIAN);
+                IntVector h = IntVector.fromMemorySegment(I, p, o + 128 + 4L * sl, ByteOrder.LITTLE_ENDIAN);
                 IntVector hl = h.lanewise(VectorOperators.LSHL, 4), hh = h.lanewise(VectorOperators.LSHR, 12);
                 int c = b * QK;
                 for (int j = 0; j < QK / 2; j++) {
-                    IntVector v = nibbles(p, o + 192 + 16L * j);
+                    IntVector v = nibbles(p, o + 192 + 16L * j + sl);
                     FloatVector w = PackedQ5_K.lo5(v, hl, j).mul(d).add(m);
                     a0 = w.fma(FloatVector.broadcast(F, x[x0 + c + j]), a0);
                     a1 = w.fma(FloatVector.broadcast(F, x[x1 + c + j]), a1);
@@ -112,7 +116,7 @@ final class PackedQ5_1 {
                     a3 = w.fma(FloatVector.broadcast(F, x[x3 + c + j + 16]), a3);
                 }
             }
-            int oo = outOff + g * G;
+            int oo = outOff + g * G + sl;
             a0.intoArray(out, oo);
             if (n > 1) a1.intoArray(out, oo + 1 * ld);
             if (n > 2) a2.intoArray(out, oo + 2 * ld);
@@ -122,16 +126,18 @@ final class PackedQ5_1 {
 
     /** Group g as floats, column-major: tile[16·c + lane] = W[16g + lane][c] (equal to {@link Q5_1Format#dequantize}: q·d + m, no FMA). */
     static void dequantizeGroup(MemorySegment p, int nb, int g, float[] tile) {
-        long o = (long) g * nb * BLOCK;
-        for (int b = 0; b < nb; b++, o += BLOCK) {
-            FloatVector d = FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN);
-            FloatVector m = FloatVector.fromMemorySegment(F, p, o + 64, ByteOrder.LITTLE_ENDIAN);
-            IntVector h = IntVector.fromMemorySegment(I, p, o + 128, ByteOrder.LITTLE_ENDIAN);
-            IntVector hl = h.lanewise(VectorOperators.LSHL, 4), hh = h.lanewise(VectorOperators.LSHR, 12);
-            for (int j = 0; j < QK / 2; j++) {
-                IntVector v = nibbles(p, o + 192 + 16L * j);
-                PackedQ5_K.lo5(v, hl, j).mul(d).add(m).intoArray(tile, (b * QK + j) * G);
-                PackedQ5_K.hi5(v, hh, j).mul(d).add(m).intoArray(tile, (b * QK + j + 16) * G);
+        for (int sl = 0; sl < G; sl += L) { // each slice of L rows on its own
+            long o = (long) g * nb * BLOCK;
+            for (int b = 0; b < nb; b++, o += BLOCK) {
+                FloatVector d = FloatVector.fromMemorySegment(F, p, o + 4L * sl, ByteOrder.LITTLE_ENDIAN);
+                FloatVector m = FloatVector.fromMemorySegment(F, p, o + 64 + 4L * sl, ByteOrder.LITTLE_ENDIAN);
+                IntVector h = IntVector.fromMemorySegment(I, p, o + 128 + 4L * sl, ByteOrder.LITTLE_ENDIAN);
+                IntVector hl = h.lanewise(VectorOperators.LSHL, 4), hh = h.lanewise(VectorOperators.LSHR, 12);
+                for (int j = 0; j < QK / 2; j++) {
+                    IntVector v = nibbles(p, o + 192 + 16L * j + sl);
+                    PackedQ5_K.lo5(v, hl, j).mul(d).add(m).intoArray(tile, (b * QK + j) * G + sl);
+                    PackedQ5_K.hi5(v, hh, j).mul(d).add(m).intoArray(tile, (b * QK + j + 16) * G + sl);
+                }
             }
         }
     }

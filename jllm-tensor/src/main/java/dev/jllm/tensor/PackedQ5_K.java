@@ -37,9 +37,11 @@ final class PackedQ5_K {
     private PackedQ5_K() {}
 
     static final int G = 16, QK = 256, SB = 384 + 8 * 320;
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
-    private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
-    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
+    private static final VectorSpecies<Float> F = Simd.F;
+    private static final VectorSpecies<Integer> I = Simd.I;
+    private static final VectorSpecies<Byte> B = Simd.B;
+    /** Rows per vector: a group is one 16-row slice with AVX-512, two 8-row slices with AVX2 ({@link PackedMatrix}). */
+    private static final int L = Simd.L, SLICES = G / L;
 
     static void pack(MemorySegment src, long off, long rowBytes, int g0, int g1, int nsb, MemorySegment dst) {
         for (int g = g0; g < g1; g++) {
@@ -77,32 +79,33 @@ final class PackedQ5_K {
      * vectors passed to methods it won't inline; the small helpers below are always inlined).
      */
     static void matvec(MemorySegment p, int nsb, float[] x, int xOff, float[] sums, float[] out, int outOff, int g0, int g1) {
-        for (int g = g0; g < g1; g++) {
+        for (int gs = g0 * SLICES; gs < g1 * SLICES; gs++) { // each slice of L rows on its own
+            int g = gs / SLICES, sl = gs % SLICES * L;
             long o = (long) g * nsb * SB;
             FloatVector acc = FloatVector.zero(F);
             for (int b = 0; b < nsb; b++, o += SB) {
-                FloatVector d = FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN);
-                FloatVector dmin = FloatVector.fromMemorySegment(F, p, o + 64, ByteOrder.LITTLE_ENDIAN);
+                FloatVector d = FloatVector.fromMemorySegment(F, p, o + 4L * sl, ByteOrder.LITTLE_ENDIAN);
+                FloatVector dmin = FloatVector.fromMemorySegment(F, p, o + 64 + 4L * sl, ByteOrder.LITTLE_ENDIAN);
                 for (int sb = 0; sb < 8; sb++) {
                     long qo = o + 448 + 320L * sb;
                     int xi = xOff + b * QK + 32 * sb;
-                    IntVector h = IntVector.fromMemorySegment(I, p, o + 384 + 320L * sb, ByteOrder.LITTLE_ENDIAN);
+                    IntVector h = IntVector.fromMemorySegment(I, p, o + 384 + 320L * sb + 4L * sl, ByteOrder.LITTLE_ENDIAN);
                     IntVector hl = h.lanewise(VectorOperators.LSHL, 4), hh = h.lanewise(VectorOperators.LSHR, 12);
                     // one column pair per iteration (C2 unrolls it): a hand-unrolled pair of pairs made
                     // this method so large that C2 stopped inlining at NodeCountInliningCutoff and boxed a
                     // vector per sub-block (96 bytes allocated per sub-block, seen with ThreadMXBean)
                     FloatVector s0 = FloatVector.zero(F), s1 = s0;
                     for (int j = 0; j < 16; j++) {
-                        IntVector v = nibbles(p, qo + 16L * j);
+                        IntVector v = nibbles(p, qo + 16L * j + sl);
                         s0 = lo5(v, hl, j).fma(FloatVector.broadcast(F, x[xi + j]), s0);
                         s1 = hi5(v, hh, j).fma(FloatVector.broadcast(F, x[xi + j + 16]), s1);
                     }
-                    FloatVector sc = d.mul(bytesAsFloats(p, o + 128 + 16L * sb)), m = dmin.mul(bytesAsFloats(p, o + 256 + 16L * sb));
+                    FloatVector sc = d.mul(bytesAsFloats(p, o + 128 + 16L * sb + sl)), m = dmin.mul(bytesAsFloats(p, o + 256 + 16L * sb + sl));
                     acc = s0.add(s1).fma(sc, acc);
                     acc = m.fma(FloatVector.broadcast(F, -sums[b * 8 + sb]), acc);
                 }
             }
-            acc.intoArray(out, outOff + g * G);
+            acc.intoArray(out, outOff + g * G + sl);
         }
     }
 
@@ -119,20 +122,21 @@ final class PackedQ5_K {
         int x1 = x0 + Math.min(1, n - 1) * cols;
         int x2 = x0 + Math.min(2, n - 1) * cols;
         int x3 = x0 + Math.min(3, n - 1) * cols;
-        for (int g = g0; g < g1; g++) {
+        for (int gs = g0 * SLICES; gs < g1 * SLICES; gs++) { // each slice of L rows on its own
+            int g = gs / SLICES, sl = gs % SLICES * L;
             long o = (long) g * nsb * SB;
             FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
             for (int b = 0; b < nsb; b++, o += SB) {
-                FloatVector d = FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN);
-                FloatVector dmin = FloatVector.fromMemorySegment(F, p, o + 64, ByteOrder.LITTLE_ENDIAN);
+                FloatVector d = FloatVector.fromMemorySegment(F, p, o + 4L * sl, ByteOrder.LITTLE_ENDIAN);
+                FloatVector dmin = FloatVector.fromMemorySegment(F, p, o + 64 + 4L * sl, ByteOrder.LITTLE_ENDIAN);
                 for (int sb = 0; sb < 8; sb++) {
-                    FloatVector sc = d.mul(bytesAsFloats(p, o + 128 + 16L * sb)), m = dmin.mul(bytesAsFloats(p, o + 256 + 16L * sb));
-                    IntVector h = IntVector.fromMemorySegment(I, p, o + 384 + 320L * sb, ByteOrder.LITTLE_ENDIAN);
+                    FloatVector sc = d.mul(bytesAsFloats(p, o + 128 + 16L * sb + sl)), m = dmin.mul(bytesAsFloats(p, o + 256 + 16L * sb + sl));
+                    IntVector h = IntVector.fromMemorySegment(I, p, o + 384 + 320L * sb + 4L * sl, ByteOrder.LITTLE_ENDIAN);
                     IntVector hl = h.lanewise(VectorOperators.LSHL, 4), hh = h.lanewise(VectorOperators.LSHR, 12);
                     long qo = o + 448 + 320L * sb;
                     int c = b * QK + 32 * sb;
                     for (int j = 0; j < 16; j++) {
-                        IntVector v = nibbles(p, qo + 16L * j);
+                        IntVector v = nibbles(p, qo + 16L * j + sl);
                         FloatVector w = sc.mul(lo5(v, hl, j)).sub(m);
                         a0 = w.fma(FloatVector.broadcast(F, x[x0 + c + j]), a0);
                         a1 = w.fma(FloatVector.broadcast(F, x[x1 + c + j]), a1);
@@ -146,7 +150,7 @@ final class PackedQ5_K {
                     }
                 }
             }
-            int oo = outOff + g * G;
+            int oo = outOff + g * G + sl;
             a0.intoArray(out, oo);
             if (n > 1) a1.intoArray(out, oo + ld);
             if (n > 2) a2.intoArray(out, oo + 2 * ld);
@@ -174,19 +178,21 @@ final class PackedQ5_K {
 
     /** Group g as floats, column-major (tile[16·c + lane]), equal to {@link Q5_KFormat#dequantize}. */
     static void dequantizeGroup(MemorySegment p, int nsb, int g, float[] tile) {
-        long o = (long) g * nsb * SB;
-        for (int b = 0; b < nsb; b++, o += SB) {
-            FloatVector d = FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN);
-            FloatVector dmin = FloatVector.fromMemorySegment(F, p, o + 64, ByteOrder.LITTLE_ENDIAN);
-            for (int sb = 0; sb < 8; sb++) {
-                FloatVector sc = d.mul(bytesAsFloats(p, o + 128 + 16L * sb)), m = dmin.mul(bytesAsFloats(p, o + 256 + 16L * sb));
-                IntVector h = IntVector.fromMemorySegment(I, p, o + 384 + 320L * sb, ByteOrder.LITTLE_ENDIAN);
-                IntVector hl = h.lanewise(VectorOperators.LSHL, 4), hh = h.lanewise(VectorOperators.LSHR, 12);
-                int c0 = b * QK + 32 * sb;
-                for (int j = 0; j < 16; j++) {
-                    IntVector v = nibbles(p, o + 448 + 320L * sb + 16L * j);
-                    sc.mul(lo5(v, hl, j)).sub(m).intoArray(tile, (c0 + j) * G);
-                    sc.mul(hi5(v, hh, j)).sub(m).intoArray(tile, (c0 + j + 16) * G);
+        for (int sl = 0; sl < G; sl += L) { // each slice of L rows on its own
+            long o = (long) g * nsb * SB;
+            for (int b = 0; b < nsb; b++, o += SB) {
+                FloatVector d = FloatVector.fromMemorySegment(F, p, o + 4L * sl, ByteOrder.LITTLE_ENDIAN);
+                FloatVector dmin = FloatVector.fromMemorySegment(F, p, o + 64 + 4L * sl, ByteOrder.LITTLE_ENDIAN);
+                for (int sb = 0; sb < 8; sb++) {
+                    FloatVector sc = d.mul(bytesAsFloats(p, o + 128 + 16L * sb + sl)), m = dmin.mul(bytesAsFloats(p, o + 256 + 16L * sb + sl));
+                    IntVector h = IntVector.fromMemorySegment(I, p, o + 384 + 320L * sb + 4L * sl, ByteOrder.LITTLE_ENDIAN);
+                    IntVector hl = h.lanewise(VectorOperators.LSHL, 4), hh = h.lanewise(VectorOperators.LSHR, 12);
+                    int c0 = b * QK + 32 * sb;
+                    for (int j = 0; j < 16; j++) {
+                        IntVector v = nibbles(p, o + 448 + 320L * sb + 16L * j + sl);
+                        sc.mul(lo5(v, hl, j)).sub(m).intoArray(tile, (c0 + j) * G + sl);
+                        sc.mul(hi5(v, hh, j)).sub(m).intoArray(tile, (c0 + j + 16) * G + sl);
+                    }
                 }
             }
         }
