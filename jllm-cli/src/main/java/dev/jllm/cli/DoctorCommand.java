@@ -56,6 +56,7 @@ final class DoctorCommand implements Callable<Integer> {
         r.put("java_feature_version", feature);
         r.put("vector_api", vector);
         r.put("vector_bits", VectorSupport.preferredBits());
+        r.put("kernels", VectorSupport.kernels());
         r.put("cores", cores);
         r.put("max_heap_bytes", rt.maxMemory());
         r.put("ram_total_bytes", ram.total());
@@ -66,6 +67,7 @@ final class DoctorCommand implements Callable<Integer> {
             if (vector) {
                 out.printf("Vector API    available, preferred species %d bits (%d floats per vector)%n",
                         VectorSupport.preferredBits(), VectorSupport.preferredBits() / 32);
+                out.printf("kernels       %s%n", VectorSupport.kernels());
             } else {
                 out.println("Vector API    MISSING  <-- kernels will be many times slower");
                 out.println("              fix: start the JVM with --add-modules jdk.incubator.vector (./jllm does this for you)");

@@ -123,6 +123,8 @@ class CliTest {
         JsonNode j = new ObjectMapper().readTree(r.out());
         assertTrue(j.get("vector_api").asBoolean());
         assertTrue(j.get("vector_bits").asInt() >= 128);
+        int bits = j.get("vector_bits").asInt();
+        assertTrue(j.get("kernels").asText().contains(bits >= 512 ? "16-row groups" : bits >= 256 ? "8-row slices" : "4-lane row dots"), j.toString());
         assertTrue(j.get("bandwidth_all_threads_bytes_per_s").asLong() > 100_000_000L);
         assertEquals(25, j.get("java_feature_version").asInt() >= 25 ? 25 : -1);
     }

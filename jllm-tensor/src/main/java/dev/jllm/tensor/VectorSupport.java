@@ -19,6 +19,18 @@ public final class VectorSupport {
         return Holder.bits();
     }
 
+    /**
+     * Which kernels the quantized and half-precision weights get at this vector width (see {@code Simd},
+     * {@link PackedMatrix}, {@link TileKernel}): for {@code jllm doctor}, so a slow machine says why.
+     */
+    public static String kernels() {
+        int bits = preferredBits();
+        if (bits >= 512) return "repacked 16-row groups, 16-lane prefill tiles (AVX-512 class)";
+        if (bits >= 256) return "repacked groups as two 8-row slices, 8-lane prefill tiles (AVX2 class)";
+        if (bits >= 128) return "4-lane row dots, no repacking, no prefill tiles (128-bit: NEON/SSE class)";
+        return "scalar reference loops (no usable vector width)";
+    }
+
     /** Loaded only when the module is present, so a missing module is no NoClassDefFoundError. */
     private static final class Holder {
         static int bits() {
