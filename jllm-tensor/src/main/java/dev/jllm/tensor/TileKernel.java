@@ -10,19 +10,19 @@ import jdk.incubator.vector.VectorSpecies;
  * loads one tile vector and FMAs it with a broadcast activation of each of 8 tokens into 8
  * accumulators (16 rows × 8 tokens of outputs held in registers), so there is no horizontal
  * reduction and each output vector is stored once. {@link #mul2} takes two tiles (32 rows) per pass.
- * With 8-lane vectors (AVX2) the tile keeps its 16-row layout and each 8-row slice is one pass.
+ * With 8- or 4-lane vectors (AVX2, NEON/SSE) the tile keeps its 16-row layout and each 8- or 4-row slice is one pass.
  */
 public final class TileKernel {
     private TileKernel() {}
 
     public static final int LANES = 16;
     private static final VectorSpecies<Float> F = Simd.F;
-    /** Tile rows per vector: 16 with AVX-512, 8 with AVX2 (two slices per tile). */
+    /** Tile rows per vector: 16 with AVX-512, 8 with AVX2, 4 with 128-bit vectors (two or four slices per tile). */
     private static final int L = Simd.L;
 
-    /** True if this CPU has 16- or 8-lane float vectors (AVX-512, AVX2); otherwise callers use row-by-row dots. */
+    /** True if this CPU has 16-, 8- or 4-lane float vectors (AVX-512, AVX2, NEON/SSE); otherwise callers use row-by-row dots. */
     public static boolean available() {
-        return Simd.OK && (Simd.L == LANES || Simd.L == LANES / 2);
+        return Simd.OK && LANES % Simd.L == 0;
     }
 
     /** Column-major tile from {@code n ≤ 16} row-major rows of {@code cols} floats; lanes ≥ n become 0. */
@@ -64,7 +64,7 @@ public final class TileKernel {
             throw new IndexOutOfBoundsException("tiles " + ta.length + "/" + tb.length + ", cols " + cols + ", x " + x.length + " from " + xOff
                     + " × " + T + ", out " + out.length + " from " + outOff + " ld " + ld + " lanes " + lanesB);
         }
-        if (L < LANES) { // 8-lane vectors: 16 accumulators and two tile vectors would not fit AVX2's 16 registers
+        if (L < LANES) { // 8 or 4 lanes: 16 accumulators and two tile vectors would not fit AVX2's 16 registers
             mul(ta, cols, x, xOff, T, out, outOff, ld, LANES);
             mul(tb, cols, x, xOff, T, out, outOff + LANES, ld, lanesB);
             return;

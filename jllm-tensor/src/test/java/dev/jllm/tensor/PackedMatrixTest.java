@@ -112,7 +112,7 @@ class PackedMatrixTest {
     /** The copy's size per weight as the class comments document it; rows past the last group and unsupported shapes cost nothing. */
     @Test
     void packedBytesPerWeight() {
-        assumeTrue(TileKernel.available(), "needs 16- or 8-lane float vectors");
+        assumeTrue(PackedMatrix.supports(GgmlType.Q4_0, 64, 512), "no repacking with " + Simd.L + "-lane vectors");
         java.util.Map<GgmlType, Double> perWeight = java.util.Map.of(GgmlType.Q8_0, 1.0625, GgmlType.Q4_0, 0.5625, GgmlType.IQ4_NL, 0.5625,
                 GgmlType.Q4_1, 0.75, GgmlType.Q5_0, 0.6875, GgmlType.Q5_1, 0.875,
                 GgmlType.Q4_K, 0.59375, GgmlType.Q5_K, 0.71875, GgmlType.Q6_K, 1.078125, GgmlType.IQ4_XS, 0.546875);
@@ -190,7 +190,7 @@ class PackedMatrixTest {
 
     @Test
     void tileKernelMatchesScalarLoop() {
-        assumeTrue(TileKernel.available(), "needs 16- or 8-lane float vectors");
+        assumeTrue(TileKernel.available(), "needs 16-, 8- or 4-lane float vectors");
         int cols = 75, xOff = 2;
         for (int lanes : new int[] {16, 9, 7}) {
             for (int T : new int[] {1, 3, 4, 8, 13, 21}) {
