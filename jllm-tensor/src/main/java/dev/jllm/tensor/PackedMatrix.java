@@ -8,7 +8,7 @@ import java.lang.foreign.MemorySegment;
  * 16 at a time (a group), and within a group the quants of one column of all 16 rows are adjacent,
  * with the scales beside them (see {@link PackedQ8_0}, {@link PackedQ4_0}, {@link PackedQ4_1}, {@link PackedQ5_0},
  * {@link PackedQ5_1}, {@link PackedQ4_K}, {@link PackedQ5_K}, {@link PackedQ6_K}, {@link PackedIQ4_NL},
- * {@link PackedIQ4_XS}). One vector load then feeds
+ * {@link PackedIQ4_XS}, {@link PackedF16}, {@link PackedBF16}). One vector load then feeds
  * 16 rows, so a matrix × vector product needs no horizontal reductions and streams the weights once.
  * With 8-lane vectors (AVX2) the same layout is read as two 8-row slices per group, each slice a pass
  * over the group's blocks (the second finds them in L2).
@@ -40,6 +40,7 @@ public final class PackedMatrix {
         return switch (t) {
             case Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, IQ4_NL -> cols % 32 == 0;
             case Q4_K, Q5_K, Q6_K, IQ4_XS -> cols % 256 == 0;
+            case F16, BF16 -> true;
             default -> false;
         };
     }
@@ -50,7 +51,8 @@ public final class PackedMatrix {
      * are the file's size (1.0625, 0.5625, 0.5625, 0.6875 bytes per weight); Q4_1 and Q5_1 keep f32
      * scale and minimum (0.75, 0.875: two half loads per block made C2 stop inlining their kernels),
      * the K-quants f32 super-block scales — Q4_K 0.594, Q5_K 0.719, Q6_K 1.078 (whole bytes per
-     * quant), IQ4_XS 0.547. For memory plans: the copy lives beside the memory-mapped original.
+     * quant), IQ4_XS 0.547; F16 and BF16 are the file's 2 bytes. For memory plans: the copy lives beside the
+     * memory-mapped original.
      */
     public static long packedBytes(GgmlType t, int rows, int cols) {
         if (!supports(t, rows, cols)) return 0;
@@ -65,6 +67,7 @@ public final class PackedMatrix {
             case Q5_K -> groups * nsb * PackedQ5_K.SB;
             case IQ4_NL -> groups * nb * PackedIQ4_NL.BLOCK;
             case IQ4_XS -> groups * nsb * PackedIQ4_XS.SB;
+            case F16, BF16 -> groups * cols * PackedF16.COLUMN;
             default -> groups * nsb * PackedQ6_K.SB;
         };
     }
@@ -88,6 +91,8 @@ public final class PackedMatrix {
             case Q5_K -> (g0, g1) -> PackedQ5_K.pack(src, off, rb, g0, g1, nsb, dst);
             case IQ4_NL -> (g0, g1) -> PackedIQ4_NL.pack(src, off, rb, g0, g1, nb, dst);
             case IQ4_XS -> (g0, g1) -> PackedIQ4_XS.pack(src, off, rb, g0, g1, nsb, dst);
+            case F16 -> (g0, g1) -> PackedF16.pack(src, off, rb, g0, g1, cols, dst);
+            case BF16 -> (g0, g1) -> PackedBF16.pack(src, off, rb, g0, g1, cols, dst);
             default -> (g0, g1) -> PackedQ6_K.pack(src, off, rb, g0, g1, nsb, dst);
         };
         if (pool == null) body.run(0, groups);
@@ -140,6 +145,8 @@ public final class PackedMatrix {
             case Q5_K -> PackedQ5_K.matvec(p, nb / 8, x, xOff, scratch, out, outOff, g0, g1);
             case IQ4_NL -> PackedIQ4_NL.matvec(p, nb, x, xOff, out, outOff, g0, g1);
             case IQ4_XS -> PackedIQ4_XS.matvec(p, nb / 8, x, xOff, out, outOff, g0, g1);
+            case F16 -> PackedF16.matvec(p, cols, x, xOff, out, outOff, g0, g1);
+            case BF16 -> PackedBF16.matvec(p, cols, x, xOff, out, outOff, g0, g1);
             default -> PackedQ6_K.matvec(p, nb / 8, x, xOff, out, outOff, g0, g1);
         }
     }
@@ -147,7 +154,7 @@ public final class PackedMatrix {
     /** True if {@link #matmul} has a fused small-batch kernel for this format (every type {@link #pack} handles). */
     public boolean batched() {
         return switch (type) {
-            case Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL, IQ4_XS, Q4_K, Q5_K, Q6_K -> true;
+            case Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL, IQ4_XS, Q4_K, Q5_K, Q6_K, F16, BF16 -> true;
             default -> false;
         };
     }
@@ -173,6 +180,8 @@ public final class PackedMatrix {
                 case Q5_1 -> PackedQ5_1.mul4(p, nb, x, x0, n, out, o, ld, g0, g1);
                 case IQ4_NL -> PackedIQ4_NL.mul4(p, nb, x, x0, n, out, o, ld, g0, g1);
                 case IQ4_XS -> PackedIQ4_XS.mul4(p, nb / 8, x, x0, n, out, o, ld, g0, g1);
+                case F16 -> PackedF16.mul4(p, cols, x, x0, n, out, o, ld, g0, g1);
+                case BF16 -> PackedBF16.mul4(p, cols, x, x0, n, out, o, ld, g0, g1);
                 case Q4_K -> PackedQ4_K.mul4(p, nb / 8, x, x0, n, out, o, ld, g0, g1);
                 case Q5_K -> PackedQ5_K.mul4(p, nb / 8, x, x0, n, out, o, ld, g0, g1);
                 default -> PackedQ6_K.mul4(p, nb / 8, x, x0, n, out, o, ld, g0, g1);
@@ -211,6 +220,8 @@ public final class PackedMatrix {
             case Q5_K -> PackedQ5_K.dequantizeGroup(p, nb / 8, g, tile);
             case IQ4_NL -> PackedIQ4_NL.dequantizeGroup(p, nb, g, tile);
             case IQ4_XS -> PackedIQ4_XS.dequantizeGroup(p, nb / 8, g, tile);
+            case F16 -> PackedF16.dequantizeGroup(p, cols, g, tile);
+            case BF16 -> PackedBF16.dequantizeGroup(p, cols, g, tile);
             default -> PackedQ6_K.dequantizeGroup(p, nb / 8, g, tile);
         }
     }

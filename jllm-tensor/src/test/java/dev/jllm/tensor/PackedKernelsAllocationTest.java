@@ -22,7 +22,7 @@ class PackedKernelsAllocationTest {
     static final long DEADLINE_NANOS = 90_000_000_000L;
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "IQ4_XS"})
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "IQ4_XS", "F16", "BF16"})
     void warmedUpKernelsDoNotAllocate(GgmlType t) {
         assumeTrue(PackedMatrix.supports(t, 64, 768), "no repacked kernels for " + t + " with " + Simd.L + "-lane vectors");
         var args = ManagementFactory.getRuntimeMXBean().getInputArguments();

@@ -19,7 +19,7 @@ class PackedMatrixTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "IQ4_XS"})
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "IQ4_XS", "F16", "BF16"})
     void packedMatvecAndTilesMatchReference(GgmlType t) {
         assumeTrue(PackedMatrix.supports(t, 64, 768), "no repacked kernels for " + t + " with " + Simd.L + "-lane vectors");
         BlockFormat f = BlockFormats.of(t);
@@ -113,9 +113,11 @@ class PackedMatrixTest {
     @Test
     void packedBytesPerWeight() {
         assumeTrue(PackedMatrix.supports(GgmlType.Q4_0, 64, 512), "no repacking with " + Simd.L + "-lane vectors");
-        java.util.Map<GgmlType, Double> perWeight = java.util.Map.of(GgmlType.Q8_0, 1.0625, GgmlType.Q4_0, 0.5625, GgmlType.IQ4_NL, 0.5625,
+        java.util.Map<GgmlType, Double> perWeight = new java.util.HashMap<>(java.util.Map.of(GgmlType.Q8_0, 1.0625, GgmlType.Q4_0, 0.5625, GgmlType.IQ4_NL, 0.5625,
                 GgmlType.Q4_1, 0.75, GgmlType.Q5_0, 0.6875, GgmlType.Q5_1, 0.875,
-                GgmlType.Q4_K, 0.59375, GgmlType.Q5_K, 0.71875, GgmlType.Q6_K, 1.078125, GgmlType.IQ4_XS, 0.546875);
+                GgmlType.Q4_K, 0.59375, GgmlType.Q5_K, 0.71875, GgmlType.Q6_K, 1.078125, GgmlType.IQ4_XS, 0.546875));
+        perWeight.put(GgmlType.F16, 2.0);
+        perWeight.put(GgmlType.BF16, 2.0);
         perWeight.forEach((t, bpw) -> {
             assertEquals(Math.round(48 * 512 * bpw), PackedMatrix.packedBytes(t, 53, 512), t.toString());
             assertEquals(0, PackedMatrix.packedBytes(t, 15, 512), t + ": fewer rows than a group");
@@ -127,7 +129,7 @@ class PackedMatrixTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "IQ4_XS"})
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "IQ4_XS", "F16", "BF16"})
     void batchedMatmulMatchesReference(GgmlType t) {
         assumeTrue(PackedMatrix.supports(t, 64, 768), "no repacked kernels for " + t + " with " + Simd.L + "-lane vectors");
         BlockFormat f = BlockFormats.of(t);
