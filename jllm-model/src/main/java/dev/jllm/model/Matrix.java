@@ -8,8 +8,8 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * A weight matrix W of shape (rows, cols) in any supported block format, rows contiguous
- * (GGUF dims {cols, rows}). y = W·x is one {@link BlockFormat#dot} per row; Q4_0, Q8_0, Q4_K, Q6_K, IQ4_NL and IQ4_XS matrices
- * also carry a copy repacked at load for 16-lane vectors ({@link PackedMatrix}), which {@link Matmul}
+ * (GGUF dims {cols, rows}). y = W·x is one {@link BlockFormat#dot} per row; the quantized (Q4_0 … IQ4_XS) and F16/BF16
+ * matrices also carry a copy repacked at load for 16- or 8-lane vectors ({@link PackedMatrix}), which {@link Matmul}
  * prefers. The stored rows stay in use for the rows past the last whole group of 16; row lookups
  * (embeddings) read the copy where it holds the row, so the mapped pages it replaces can be released
  * ({@link Weights}, {@link MappedPages}).

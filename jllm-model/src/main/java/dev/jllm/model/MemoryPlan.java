@@ -224,7 +224,7 @@ public final class MemoryPlan {
         long need = storedWeightBytes - replaced + repackedBytes + kv + scratch + RUNTIME_OVERHEAD;
         out.add(new Item("run.scratch", "activation buffers", scratch, "bytes", "4 · batch · (V + 4d + 2h + n_heads · ctx)"));
         out.add(new Item("run.repacked", "repacked copy of the quantized matrices (off-heap)", repackedBytes, "bytes",
-                "Σ Q8_0/Q4_0/Q4_1/Q5_0/Q5_1/Q4_K/Q5_K/Q6_K/IQ4 matrices: 16-row groups, the file's size for Q8_0/Q4_0/Q5_0/IQ4_NL (0 without 16-lane vectors)"));
+                "Σ Q8_0/Q4_0/Q4_1/Q5_0/Q5_1/Q4_K/Q5_K/Q6_K/IQ4/F16/BF16 matrices: 16-row groups, the file's size for Q8_0/Q4_0/Q5_0/IQ4_NL/F16/BF16 (0 without 8- or 16-lane vectors)"));
         out.add(new Item("run.released", "mapped weights released after repacking (not resident)", replaced, "bytes",
                 "Σ stored bytes of the rows the copy replaces"));
         out.add(new Item("run.need", "memory to run (weights once + KV " + r.cacheType() + " + buffers + JVM)",

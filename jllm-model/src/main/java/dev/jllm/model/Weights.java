@@ -44,7 +44,7 @@ public final class Weights {
     }
 
     /**
-     * @param repack whether to give Q4_0/Q4_1/Q5_0/Q5_1/Q8_0/Q4_K/Q5_K/Q6_K/IQ4 matrices a copy repacked for the fast kernels
+     * @param repack whether to give Q4_0/Q4_1/Q5_0/Q5_1/Q8_0/Q4_K/Q5_K/Q6_K/IQ4/F16/BF16 matrices a copy repacked for the fast kernels
      *               ({@link Matrix#packed()}: off-heap, packed on all cores at load). The mapped pages of
      *               the rows each copy replaces are then released ({@link MappedPages}), so the weights
      *               are resident once, not twice. An untied token embedding is only looked up by row,

@@ -105,7 +105,7 @@ class MemoryPlanTest {
     void theRepackedCopyIsCountedWhereThisCpuRepacks() {
         // Llama-3.2-1B Q4_0: every matrix (1,235,746,816 weights: all params but the 16·2 + 1 norm
         // vectors of 2048) repacks at 16 rows × 32 columns per 32 B of half scales + 256 B of nibbles
-        // = 0.5625 B/weight (the file's size) → 695,107,584 B; without 16-lane vectors nothing is repacked
+        // = 0.5625 B/weight (the file's size) → 695,107,584 B; without 8- or 16-lane vectors nothing is repacked
         List<GgufTensorInfo> t = LlamaLayout.tensors(LLAMA_1B, GgmlType.Q4_0);
         long want = dev.jllm.tensor.PackedMatrix.supports(GgmlType.Q4_0, 16, 32) ? 695_107_584L : 0L;
         assertEquals(want, MemoryPlan.repackedBytes(t));

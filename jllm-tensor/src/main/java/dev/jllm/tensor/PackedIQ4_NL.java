@@ -9,7 +9,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * IQ4_NL weights repacked at load for 16-lane float vectors (see {@link PackedMatrix}); the layout of
+ * IQ4_NL weights repacked at load in 16-row groups (a column of a group is one 16-lane vector, or two 8-lane slices with AVX2) (see {@link PackedMatrix}); the layout of
  * {@link PackedQ4_0}: 16 rows form a group, and each 32-column block of a group is {@link #BLOCK} bytes:
  * <pre>
  *   bytes   0–31    scale d of rows 0..15 as the file's halves ({@link PackedHalves})

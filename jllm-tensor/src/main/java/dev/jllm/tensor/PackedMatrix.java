@@ -4,7 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * A quantized matrix repacked at load into a layout made for 16-lane float vectors: rows are taken
+ * A quantized or half-precision matrix repacked at load into a layout made for 16-lane float vectors: rows are taken
  * 16 at a time (a group), and within a group the quants of one column of all 16 rows are adjacent,
  * with the scales beside them (see {@link PackedQ8_0}, {@link PackedQ4_0}, {@link PackedQ4_1}, {@link PackedQ5_0},
  * {@link PackedQ5_1}, {@link PackedQ4_K}, {@link PackedQ5_K}, {@link PackedQ6_K}, {@link PackedIQ4_NL},

@@ -10,7 +10,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Q5_1 weights repacked at load for 16-lane float vectors (see {@link PackedMatrix}): {@link PackedQ4_1}'s
+ * Q5_1 weights repacked at load in 16-row groups (a column of a group is one 16-lane vector, or two 8-lane slices with AVX2) (see {@link PackedMatrix}): {@link PackedQ4_1}'s
  * layout plus the fifth bits as {@link PackedQ5_0} keeps them. Each 32-column block of a group of 16
  * rows is {@link #BLOCK} bytes:
  * <pre>

@@ -10,7 +10,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Q5_K weights repacked at load for 16-lane float vectors (see {@link PackedMatrix}): {@link PackedQ4_K}'s
+ * Q5_K weights repacked at load in 16-row groups (a column of a group is one 16-lane vector, or two 8-lane slices with AVX2) (see {@link PackedMatrix}): {@link PackedQ4_K}'s
  * scales and nibbles plus one word of fifth bits per row and sub-block. Each 256-column super-block of a group of
  * 16 rows is {@link #SB} bytes:
  * <pre>

@@ -9,7 +9,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Q6_K weights repacked at load for 16-lane float vectors (see {@link PackedMatrix}): 16 rows form a
+ * Q6_K weights repacked at load in 16-row groups (a column of a group is one 16-lane vector, or two 8-lane slices with AVX2) (see {@link PackedMatrix}): 16 rows form a
  * group, and each 256-column super-block of a group is {@link #SB} bytes:
  * <pre>
  *   bytes    0–63     f32 d of rows 0..15
