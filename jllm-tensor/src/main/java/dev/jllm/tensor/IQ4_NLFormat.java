@@ -71,11 +71,11 @@ public final class IQ4_NLFormat implements BlockFormat {
     }
 
     /**
-     * Σ over blocks of d·Σ level·x: 16 bytes of indices → 16 levels each for the low and high nibbles (one byte
-     * shuffle each), one accumulator for the row (its FMA chain has a block's work between links), reduced once at the end in VectorMath.sum's
-     * lane order. Vector API calls only, no helper of ours that takes or returns a vector: past C2's inlining node cutoff such
-     * a helper stays a call and boxes what crosses it (see {@link RowDotAllocationTest}); with 128-bit vectors the
-     * per-block helper this replaces did.
+     * Σ over blocks of d·Σ level·x: 16 bytes of indices → 16 levels each for the low and high nibbles (one byte shuffle
+     * each), one accumulator for the row (its FMA chain has a block's work between links), reduced once at the end in
+     * VectorMath.sum's lane order. Vector API calls only, no helper of ours that takes or returns a vector: past C2's
+     * inlining node cutoff such a helper stays a call and boxes what crosses it (see {@link RowDotAllocationTest});
+     * with 128-bit vectors the per-block helper this replaces did.
      */
     private static float row(MemorySegment w, long offset, float[] x, int xOff, int nb) {
         VectorSpecies<Float> f = Simd.F;

@@ -82,10 +82,10 @@ public final class IQ4_XSFormat implements BlockFormat {
 
     /**
      * Σ over super-blocks and their 32-weight sub-blocks of d·scale·Σ level·x (levels by one byte shuffle per 16
-     * indices), one accumulator for the row, reduced once at the end in VectorMath.sum's
-     * lane order. Vector API calls only, no helper of ours that takes or returns a vector: past C2's inlining node cutoff such
-     * a helper stays a call and boxes what crosses it (see {@link RowDotAllocationTest}); with 128-bit vectors the
-     * per-row helper this replaces did.
+     * indices), one accumulator for the row, reduced once at the end in VectorMath.sum's lane order. Vector API calls
+     * only, no helper of ours that takes or returns a vector: past C2's inlining node cutoff such a helper stays a call
+     * and boxes what crosses it (see {@link RowDotAllocationTest}); with 128-bit vectors the per-row helper this
+     * replaces did.
      */
     private static float row(MemorySegment w, long offset, float[] x, int xOff, int nsb) {
         VectorSpecies<Float> f = Simd.F;

@@ -10,11 +10,12 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * BF16 weights repacked at load, as {@link PackedF16} lays out F16: column c of a group of 16 rows is the 16
- * rows' bfloat16 values unchanged, row r at {@code 32·(g·cols + c) + 2r} — the file's size. A bfloat16 is the
- * top half of a float, so the widening is exact: sign-extended to ints and shifted left by 16. The prefill tile
- * is a column stored ({@link #dequantizeGroup}) where the row layout took a scalar conversion per weight and a
- * transpose. Written out in each kernel, Vector API calls only (docs/PERFORMANCE.md, session 16).
+ * BF16 weights repacked at load, as {@link PackedF16} lays out F16 (and by its {@code pack}: both copy 2-byte
+ * values): column c of a group of 16 rows is the 16 rows' bfloat16 values unchanged, row r at
+ * {@code 32·(g·cols + c) + 2r} — the file's size. A bfloat16 is the top half of a float, so the widening is exact:
+ * sign-extended to ints and shifted left by 16. The prefill tile is a column stored ({@link #dequantizeGroup}) where
+ * the row layout took a scalar conversion per weight and a transpose. Written out in each kernel, Vector API calls
+ * only (docs/PERFORMANCE.md, session 16).
  */
 final class PackedBF16 {
     private PackedBF16() {}
@@ -25,16 +26,6 @@ final class PackedBF16 {
     private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(Simd.F.vectorBitSize() / 2));
     /** Rows per vector: a group is one 16-row slice with AVX-512, two 8-row slices with AVX2. */
     private static final int L = Simd.L, SLICES = G / L;
-
-    static void pack(MemorySegment src, long off, long rowBytes, int g0, int g1, int cols, MemorySegment dst) {
-        for (int g = g0; g < g1; g++) {
-            for (int r = 0; r < G; r++) {
-                long s = off + (long) (g * G + r) * rowBytes;
-                long d = (long) g * cols * COLUMN + 2L * r;
-                for (int c = 0; c < cols; c++) dst.set(QuantMath.SHORT_LE, d + (long) COLUMN * c, src.get(QuantMath.SHORT_LE, s + 2L * c));
-            }
-        }
-    }
 
     /**
      * out[outOff + 16g + lane] = row (16g + lane) · x for groups [g0, g1): two columns per step into two

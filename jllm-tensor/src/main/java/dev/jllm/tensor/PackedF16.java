@@ -31,6 +31,7 @@ final class PackedF16 {
     private static final int L = Simd.L, SLICES = G / L;
     private static final FloatVector TWO_112 = FloatVector.broadcast(F, 0x1p112f);
 
+    /** Rows [16·g0, 16·g1) of 2-byte values (F16 or BF16) into the column layout above. */
     static void pack(MemorySegment src, long off, long rowBytes, int g0, int g1, int cols, MemorySegment dst) {
         for (int g = g0; g < g1; g++) {
             for (int r = 0; r < G; r++) {

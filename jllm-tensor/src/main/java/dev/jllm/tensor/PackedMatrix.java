@@ -91,8 +91,7 @@ public final class PackedMatrix {
             case Q5_K -> (g0, g1) -> PackedQ5_K.pack(src, off, rb, g0, g1, nsb, dst);
             case IQ4_NL -> (g0, g1) -> PackedIQ4_NL.pack(src, off, rb, g0, g1, nb, dst);
             case IQ4_XS -> (g0, g1) -> PackedIQ4_XS.pack(src, off, rb, g0, g1, nsb, dst);
-            case F16 -> (g0, g1) -> PackedF16.pack(src, off, rb, g0, g1, cols, dst);
-            case BF16 -> (g0, g1) -> PackedBF16.pack(src, off, rb, g0, g1, cols, dst);
+            case F16, BF16 -> (g0, g1) -> PackedF16.pack(src, off, rb, g0, g1, cols, dst);
             default -> (g0, g1) -> PackedQ6_K.pack(src, off, rb, g0, g1, nsb, dst);
         };
         if (pool == null) body.run(0, groups);

@@ -93,9 +93,9 @@ public final class Q4_0Format implements BlockFormat {
 
     /**
      * Σ over blocks of d·Σ (nibble − 8)·x into one accumulator for the row (its FMA chain has a block's work between
-     * links), reduced once at the end in VectorMath.sum's lane order. Vector API calls only, no helper of ours
-     * that takes or returns a vector: past C2's inlining node cutoff such a helper stays a call and boxes what
-     * crosses it (see {@link RowDotAllocationTest}); with 128-bit vectors the per-block helper this replaces did.
+     * links), reduced once at the end in VectorMath.sum's lane order. Vector API calls only, no helper of ours that
+     * takes or returns a vector: past C2's inlining node cutoff such a helper stays a call and boxes what crosses it
+     * (see {@link RowDotAllocationTest}); with 128-bit vectors the per-block helper this replaces did.
      */
     private static float row(MemorySegment w, long offset, float[] x, int xOff, int nb) {
         VectorSpecies<Float> f = Simd.F;

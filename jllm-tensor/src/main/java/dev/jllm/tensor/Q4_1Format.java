@@ -94,9 +94,9 @@ public final class Q4_1Format implements BlockFormat {
 
     /**
      * Σ over blocks of d·Σ nibble·x + m·Σ x: the nibble products in one accumulator for the row, Σ x in another,
-     * reduced once at the end in VectorMath.sum's lane order. Vector API calls only, no helper of ours that takes or returns a vector: past C2's inlining node cutoff such
-     * a helper stays a call and boxes what crosses it (see {@link RowDotAllocationTest}); with 128-bit vectors the
-     * per-block helper this replaces did.
+     * reduced once at the end in VectorMath.sum's lane order. Vector API calls only, no helper of ours that takes or
+     * returns a vector: past C2's inlining node cutoff such a helper stays a call and boxes what crosses it (see
+     * {@link RowDotAllocationTest}); with 128-bit vectors the per-block helper this replaces did.
      */
     private static float row(MemorySegment w, long offset, float[] x, int xOff, int nb) {
         VectorSpecies<Float> f = Simd.F;

@@ -107,11 +107,11 @@ public final class Q5_1Format implements BlockFormat {
     }
 
     /**
-     * Σ over blocks of d·Σ q·x + m·Σ x (q = nibble + 16·fifth bit), reduced once at the end in VectorMath.sum's lane order. The fifth bits:
-     * lane i of a group gets 16 if bit j of the 32-bit qh is set, by a variable shift per int lane of the broadcast
-     * qh and I2F in the same shape. Vector API calls only, no helper of ours that takes or returns a vector: past C2's inlining node cutoff such
-     * a helper stays a call and boxes what crosses it (see {@link RowDotAllocationTest}); with 128-bit vectors the
-     * per-block helper this replaces did.
+     * Σ over blocks of d·Σ q·x + m·Σ x (q = nibble + 16·fifth bit), reduced once at the end in VectorMath.sum's lane
+     * order. The fifth bits: lane i of a group gets 16 if bit j of the 32-bit qh is set, by a variable shift per int
+     * lane of the broadcast qh and I2F in the same shape. Vector API calls only, no helper of ours that takes or
+     * returns a vector: past C2's inlining node cutoff such a helper stays a call and boxes what crosses it (see
+     * {@link RowDotAllocationTest}); with 128-bit vectors the per-block helper this replaces did.
      */
     private static float row(MemorySegment w, long offset, float[] x, int xOff, int nb) {
         VectorSpecies<Float> f = Simd.F;
