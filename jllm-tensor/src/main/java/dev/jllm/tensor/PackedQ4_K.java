@@ -26,6 +26,8 @@ import jdk.incubator.vector.VectorSpecies;
 final class PackedQ4_K {
     private PackedQ4_K() {}
 
+    // The decode is written out in each kernel, Vector API calls only: a helper of ours stays a call once a compile
+    // passes C2's 18,000-node inlining cutoff and boxes the vectors crossing it (docs/PERFORMANCE.md, session 16).
     static final int G = 16, QK = 256, SB = 384 + 8 * 256;
     private static final VectorSpecies<Float> F = Simd.F;
     private static final VectorSpecies<Integer> I = Simd.I;
@@ -83,11 +85,11 @@ final class PackedQ4_K {
                     // one column pair per iteration: C2 unrolls the loop itself and the kernel ran 7–11 % faster than
                     // with a hand-unrolled pair of pairs in four chains (docs/PERFORMANCE.md, session 15)
                     for (int j = 0; j < 16; j++) {
-                        IntVector v = nibbles(p, qo + 16L * j + sl);
-                        s0 = lo(v).fma(FloatVector.broadcast(F, x[xi + j]), s0);
-                        s1 = hi(v).fma(FloatVector.broadcast(F, x[xi + j + 16]), s1);
+                        IntVector v = ((IntVector) ByteVector.fromMemorySegment(B, p, qo + 16L * j + sl, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0));
+                        s0 = ((FloatVector) v.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, x[xi + j]), s0);
+                        s1 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, x[xi + j + 16]), s1);
                     }
-                    FloatVector sc = d.mul(bytesAsFloats(p, o + 128 + 16L * sb + sl)), m = dmin.mul(bytesAsFloats(p, o + 256 + 16L * sb + sl));
+                    FloatVector sc = d.mul(((FloatVector) ByteVector.fromMemorySegment(B, p, o + 128 + 16L * sb + sl, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0))), m = dmin.mul(((FloatVector) ByteVector.fromMemorySegment(B, p, o + 256 + 16L * sb + sl, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)));
                     acc = s0.add(s1).fma(sc, acc);
                     acc = m.fma(FloatVector.broadcast(F, -sums[b * 8 + sb]), acc);
                 }
@@ -121,17 +123,17 @@ final class PackedQ4_K {
                 FloatVector d = FloatVector.fromMemorySegment(F, p, o + 4L * sl, ByteOrder.LITTLE_ENDIAN);
                 FloatVector dmin = FloatVector.fromMemorySegment(F, p, o + 64 + 4L * sl, ByteOrder.LITTLE_ENDIAN);
                 for (int sb = 0; sb < 8; sb++) {
-                    FloatVector sc = d.mul(bytesAsFloats(p, o + 128 + 16L * sb + sl)), m = dmin.mul(bytesAsFloats(p, o + 256 + 16L * sb + sl));
+                    FloatVector sc = d.mul(((FloatVector) ByteVector.fromMemorySegment(B, p, o + 128 + 16L * sb + sl, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0))), m = dmin.mul(((FloatVector) ByteVector.fromMemorySegment(B, p, o + 256 + 16L * sb + sl, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)));
                     long qo = o + 384 + 256L * sb;
                     int c = b * QK + 32 * sb;
                     for (int j = 0; j < 16; j++) {
-                        IntVector v = nibbles(p, qo + 16L * j + sl);
-                        FloatVector w = sc.mul(lo(v)).sub(m);
+                        IntVector v = ((IntVector) ByteVector.fromMemorySegment(B, p, qo + 16L * j + sl, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0));
+                        FloatVector w = sc.mul(((FloatVector) v.and(0x0F).convertShape(VectorOperators.I2F, F, 0))).sub(m);
                         a0 = w.fma(FloatVector.broadcast(F, x[x0 + c + j]), a0);
                         a1 = w.fma(FloatVector.broadcast(F, x[x1 + c + j]), a1);
                         a2 = w.fma(FloatVector.broadcast(F, x[x2 + c + j]), a2);
                         a3 = w.fma(FloatVector.broadcast(F, x[x3 + c + j]), a3);
-                        w = sc.mul(hi(v)).sub(m);
+                        w = sc.mul(((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0))).sub(m);
                         a0 = w.fma(FloatVector.broadcast(F, x[x0 + c + j + 16]), a0);
                         a1 = w.fma(FloatVector.broadcast(F, x[x1 + c + j + 16]), a1);
                         a2 = w.fma(FloatVector.broadcast(F, x[x2 + c + j + 16]), a2);
@@ -147,22 +149,6 @@ final class PackedQ4_K {
         }
     }
 
-    private static FloatVector bytesAsFloats(MemorySegment p, long o) {
-        return (FloatVector) ByteVector.fromMemorySegment(B, p, o, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0);
-    }
-
-    private static IntVector nibbles(MemorySegment p, long o) {
-        return (IntVector) ByteVector.fromMemorySegment(B, p, o, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-    }
-
-    private static FloatVector lo(IntVector v) {
-        return (FloatVector) v.and(0x0F).convertShape(VectorOperators.I2F, F, 0);
-    }
-
-    private static FloatVector hi(IntVector v) {
-        return (FloatVector) v.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0);
-    }
-
     /** Group g as floats, column-major (tile[16·c + lane]), equal to {@link Q4_KFormat#dequantize}. */
     static void dequantizeGroup(MemorySegment p, int nsb, int g, float[] tile) {
         for (int sl = 0; sl < G; sl += L) { // each slice of L rows on its own
@@ -171,12 +157,12 @@ final class PackedQ4_K {
                 FloatVector d = FloatVector.fromMemorySegment(F, p, o + 4L * sl, ByteOrder.LITTLE_ENDIAN);
                 FloatVector dmin = FloatVector.fromMemorySegment(F, p, o + 64 + 4L * sl, ByteOrder.LITTLE_ENDIAN);
                 for (int sb = 0; sb < 8; sb++) {
-                    FloatVector sc = d.mul(bytesAsFloats(p, o + 128 + 16L * sb + sl)), m = dmin.mul(bytesAsFloats(p, o + 256 + 16L * sb + sl));
+                    FloatVector sc = d.mul(((FloatVector) ByteVector.fromMemorySegment(B, p, o + 128 + 16L * sb + sl, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0))), m = dmin.mul(((FloatVector) ByteVector.fromMemorySegment(B, p, o + 256 + 16L * sb + sl, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)));
                     int c0 = b * QK + 32 * sb;
                     for (int j = 0; j < 16; j++) {
-                        IntVector v = nibbles(p, o + 384 + 256L * sb + 16L * j + sl);
-                        sc.mul(lo(v)).sub(m).intoArray(tile, (c0 + j) * G + sl);
-                        sc.mul(hi(v)).sub(m).intoArray(tile, (c0 + j + 16) * G + sl);
+                        IntVector v = ((IntVector) ByteVector.fromMemorySegment(B, p, o + 384 + 256L * sb + 16L * j + sl, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0));
+                        sc.mul(((FloatVector) v.and(0x0F).convertShape(VectorOperators.I2F, F, 0))).sub(m).intoArray(tile, (c0 + j) * G + sl);
+                        sc.mul(((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0))).sub(m).intoArray(tile, (c0 + j + 16) * G + sl);
                     }
                 }
             }

@@ -50,7 +50,7 @@ final class PackedQ5_0 {
     /**
      * out[outOff + 16g + lane] = row (16g + lane) · x, for groups g in [g0, g1); sums from
      * {@link PackedQ4_0#blockSums}. One method with no vector crossing a call (C2 boxes vectors passed
-     * to a method it declines to inline; {@link PackedQ5_K#lo5}/{@link PackedQ5_K#hi5} are tiny and inlined).
+     * to a method it declines to inline): the decode, {@link PackedQ5_K}'s, is written out, Vector API calls only.
      */
     static void matvec(MemorySegment p, int nb, float[] x, int xOff, float[] sums, float[] out, int outOff, int g0, int g1) {
         for (int gs = g0 * SLICES; gs < g1 * SLICES; gs++) { // each slice of L rows on its own
@@ -66,18 +66,14 @@ final class PackedQ5_0 {
                 // pairs), and the body stays far from C2's inlining node budget, which the pair of pairs sat at
                 // (hoisting one load out of it tipped the last helper over NodeCountInliningCutoff: boxed vectors)
                 for (int j = 0; j < QK / 2; j++) {
-                    IntVector v = nibbles(p, o + 96 + 16L * j + sl);
-                    s0 = PackedQ5_K.lo5(v, hl, j).fma(FloatVector.broadcast(F, x[xi + j]), s0);
-                    s1 = PackedQ5_K.hi5(v, hh, j).fma(FloatVector.broadcast(F, x[xi + j + 16]), s1);
+                    IntVector v = ((IntVector) ByteVector.fromMemorySegment(B, p, o + 96 + 16L * j + sl, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0));
+                    s0 = ((FloatVector) v.and(0x0F).or(hl.lanewise(VectorOperators.LSHR, j).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, x[xi + j]), s0);
+                    s1 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).or(hh.lanewise(VectorOperators.LSHR, j).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, x[xi + j + 16]), s1);
                 }
                 acc = s0.add(s1).fma(PackedHalves.load(p, o + 2L * sl), acc);
             }
             acc.intoArray(out, outOff + g * G + sl);
         }
-    }
-
-    private static IntVector nibbles(MemorySegment p, long o) {
-        return (IntVector) ByteVector.fromMemorySegment(B, p, o, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
     }
 
     /**
@@ -101,13 +97,13 @@ final class PackedQ5_0 {
                 IntVector hl = h.lanewise(VectorOperators.LSHL, 4), hh = h.lanewise(VectorOperators.LSHR, 12);
                 int c = b * QK;
                 for (int j = 0; j < QK / 2; j++) {
-                    IntVector v = nibbles(p, o + 96 + 16L * j + sl);
-                    FloatVector w = PackedQ5_K.lo5(v, hl, j).sub(sixteen).mul(d);
+                    IntVector v = ((IntVector) ByteVector.fromMemorySegment(B, p, o + 96 + 16L * j + sl, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0));
+                    FloatVector w = ((FloatVector) v.and(0x0F).or(hl.lanewise(VectorOperators.LSHR, j).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).sub(sixteen).mul(d);
                     a0 = w.fma(FloatVector.broadcast(F, x[x0 + c + j]), a0);
                     a1 = w.fma(FloatVector.broadcast(F, x[x1 + c + j]), a1);
                     a2 = w.fma(FloatVector.broadcast(F, x[x2 + c + j]), a2);
                     a3 = w.fma(FloatVector.broadcast(F, x[x3 + c + j]), a3);
-                    w = PackedQ5_K.hi5(v, hh, j).sub(sixteen).mul(d);
+                    w = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).or(hh.lanewise(VectorOperators.LSHR, j).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).sub(sixteen).mul(d);
                     a0 = w.fma(FloatVector.broadcast(F, x[x0 + c + j + 16]), a0);
                     a1 = w.fma(FloatVector.broadcast(F, x[x1 + c + j + 16]), a1);
                     a2 = w.fma(FloatVector.broadcast(F, x[x2 + c + j + 16]), a2);
@@ -132,10 +128,10 @@ final class PackedQ5_0 {
                 IntVector h = IntVector.fromMemorySegment(I, p, o + 32 + 4L * sl, ByteOrder.LITTLE_ENDIAN);
                 IntVector hl = h.lanewise(VectorOperators.LSHL, 4), hh = h.lanewise(VectorOperators.LSHR, 12);
                 for (int j = 0; j < QK / 2; j++) {
-                    IntVector v = nibbles(p, o + 96 + 16L * j + sl);
+                    IntVector v = ((IntVector) ByteVector.fromMemorySegment(B, p, o + 96 + 16L * j + sl, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0));
                     // (q − 16) is exact in float, so subtracting after the conversion equals the format's int subtraction
-                    PackedQ5_K.lo5(v, hl, j).sub(sixteen).mul(d).intoArray(tile, (b * QK + j) * G + sl);
-                    PackedQ5_K.hi5(v, hh, j).sub(sixteen).mul(d).intoArray(tile, (b * QK + j + 16) * G + sl);
+                    ((FloatVector) v.and(0x0F).or(hl.lanewise(VectorOperators.LSHR, j).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).sub(sixteen).mul(d).intoArray(tile, (b * QK + j) * G + sl);
+                    ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).or(hh.lanewise(VectorOperators.LSHR, j).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).sub(sixteen).mul(d).intoArray(tile, (b * QK + j + 16) * G + sl);
                 }
             }
         }

@@ -67,19 +67,15 @@ final class PackedQ5_1 {
                 // pairs), and the body stays far from C2's inlining node budget, which the pair of pairs sat at
                 // (hoisting one load out of it tipped the last helper over NodeCountInliningCutoff: boxed vectors)
                 for (int j = 0; j < QK / 2; j++) {
-                    IntVector v = nibbles(p, o + 192 + 16L * j + sl);
-                    s0 = PackedQ5_K.lo5(v, hl, j).fma(FloatVector.broadcast(F, x[xi + j]), s0);
-                    s1 = PackedQ5_K.hi5(v, hh, j).fma(FloatVector.broadcast(F, x[xi + j + 16]), s1);
+                    IntVector v = ((IntVector) ByteVector.fromMemorySegment(B, p, o + 192 + 16L * j + sl, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0));
+                    s0 = ((FloatVector) v.and(0x0F).or(hl.lanewise(VectorOperators.LSHR, j).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, x[xi + j]), s0);
+                    s1 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).or(hh.lanewise(VectorOperators.LSHR, j).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, x[xi + j + 16]), s1);
                 }
                 acc = s0.add(s1).fma(FloatVector.fromMemorySegment(F, p, o + 4L * sl, ByteOrder.LITTLE_ENDIAN), acc);
                 acc = FloatVector.fromMemorySegment(F, p, o + 64 + 4L * sl, ByteOrder.LITTLE_ENDIAN).fma(FloatVector.broadcast(F, sums[b]), acc);
             }
             acc.intoArray(out, outOff + g * G + sl);
         }
-    }
-
-    private static IntVector nibbles(MemorySegment p, long o) {
-        return (IntVector) ByteVector.fromMemorySegment(B, p, o, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
     }
 
     /**
@@ -103,13 +99,13 @@ final class PackedQ5_1 {
                 IntVector hl = h.lanewise(VectorOperators.LSHL, 4), hh = h.lanewise(VectorOperators.LSHR, 12);
                 int c = b * QK;
                 for (int j = 0; j < QK / 2; j++) {
-                    IntVector v = nibbles(p, o + 192 + 16L * j + sl);
-                    FloatVector w = PackedQ5_K.lo5(v, hl, j).mul(d).add(m);
+                    IntVector v = ((IntVector) ByteVector.fromMemorySegment(B, p, o + 192 + 16L * j + sl, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0));
+                    FloatVector w = ((FloatVector) v.and(0x0F).or(hl.lanewise(VectorOperators.LSHR, j).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).mul(d).add(m);
                     a0 = w.fma(FloatVector.broadcast(F, x[x0 + c + j]), a0);
                     a1 = w.fma(FloatVector.broadcast(F, x[x1 + c + j]), a1);
                     a2 = w.fma(FloatVector.broadcast(F, x[x2 + c + j]), a2);
                     a3 = w.fma(FloatVector.broadcast(F, x[x3 + c + j]), a3);
-                    w = PackedQ5_K.hi5(v, hh, j).mul(d).add(m);
+                    w = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).or(hh.lanewise(VectorOperators.LSHR, j).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).mul(d).add(m);
                     a0 = w.fma(FloatVector.broadcast(F, x[x0 + c + j + 16]), a0);
                     a1 = w.fma(FloatVector.broadcast(F, x[x1 + c + j + 16]), a1);
                     a2 = w.fma(FloatVector.broadcast(F, x[x2 + c + j + 16]), a2);
@@ -134,9 +130,9 @@ final class PackedQ5_1 {
                 IntVector h = IntVector.fromMemorySegment(I, p, o + 128 + 4L * sl, ByteOrder.LITTLE_ENDIAN);
                 IntVector hl = h.lanewise(VectorOperators.LSHL, 4), hh = h.lanewise(VectorOperators.LSHR, 12);
                 for (int j = 0; j < QK / 2; j++) {
-                    IntVector v = nibbles(p, o + 192 + 16L * j + sl);
-                    PackedQ5_K.lo5(v, hl, j).mul(d).add(m).intoArray(tile, (b * QK + j) * G + sl);
-                    PackedQ5_K.hi5(v, hh, j).mul(d).add(m).intoArray(tile, (b * QK + j + 16) * G + sl);
+                    IntVector v = ((IntVector) ByteVector.fromMemorySegment(B, p, o + 192 + 16L * j + sl, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0));
+                    ((FloatVector) v.and(0x0F).or(hl.lanewise(VectorOperators.LSHR, j).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).mul(d).add(m).intoArray(tile, (b * QK + j) * G + sl);
+                    ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).or(hh.lanewise(VectorOperators.LSHR, j).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).mul(d).add(m).intoArray(tile, (b * QK + j + 16) * G + sl);
                 }
             }
         }

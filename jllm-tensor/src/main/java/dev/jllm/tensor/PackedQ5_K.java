@@ -36,6 +36,8 @@ import jdk.incubator.vector.VectorSpecies;
 final class PackedQ5_K {
     private PackedQ5_K() {}
 
+    // The decode is written out in each kernel, Vector API calls only: a helper of ours stays a call once a compile
+    // passes C2's 18,000-node inlining cutoff and boxes the vectors crossing it (docs/PERFORMANCE.md, session 16).
     static final int G = 16, QK = 256, SB = 384 + 8 * 320;
     private static final VectorSpecies<Float> F = Simd.F;
     private static final VectorSpecies<Integer> I = Simd.I;
@@ -76,7 +78,7 @@ final class PackedQ5_K {
     /**
      * out[outOff + 16g + lane] = row (16g + lane) · x for groups [g0, g1); sums = Σx per 32 columns
      * ({@link PackedQ4_0#blockSums}) for the mins. One method with no vector crossing a call (C2 boxes
-     * vectors passed to methods it won't inline; the small helpers below are always inlined).
+     * vectors passed to methods it won't inline).
      */
     static void matvec(MemorySegment p, int nsb, float[] x, int xOff, float[] sums, float[] out, int outOff, int g0, int g1) {
         for (int gs = g0 * SLICES; gs < g1 * SLICES; gs++) { // each slice of L rows on its own
@@ -96,11 +98,11 @@ final class PackedQ5_K {
                     // vector per sub-block (96 bytes allocated per sub-block, seen with ThreadMXBean)
                     FloatVector s0 = FloatVector.zero(F), s1 = s0;
                     for (int j = 0; j < 16; j++) {
-                        IntVector v = nibbles(p, qo + 16L * j + sl);
-                        s0 = lo5(v, hl, j).fma(FloatVector.broadcast(F, x[xi + j]), s0);
-                        s1 = hi5(v, hh, j).fma(FloatVector.broadcast(F, x[xi + j + 16]), s1);
+                        IntVector v = ((IntVector) ByteVector.fromMemorySegment(B, p, qo + 16L * j + sl, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0));
+                        s0 = ((FloatVector) v.and(0x0F).or(hl.lanewise(VectorOperators.LSHR, j).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, x[xi + j]), s0);
+                        s1 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).or(hh.lanewise(VectorOperators.LSHR, j).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, x[xi + j + 16]), s1);
                     }
-                    FloatVector sc = d.mul(bytesAsFloats(p, o + 128 + 16L * sb + sl)), m = dmin.mul(bytesAsFloats(p, o + 256 + 16L * sb + sl));
+                    FloatVector sc = d.mul(((FloatVector) ByteVector.fromMemorySegment(B, p, o + 128 + 16L * sb + sl, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0))), m = dmin.mul(((FloatVector) ByteVector.fromMemorySegment(B, p, o + 256 + 16L * sb + sl, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)));
                     acc = s0.add(s1).fma(sc, acc);
                     acc = m.fma(FloatVector.broadcast(F, -sums[b * 8 + sb]), acc);
                 }
@@ -130,19 +132,19 @@ final class PackedQ5_K {
                 FloatVector d = FloatVector.fromMemorySegment(F, p, o + 4L * sl, ByteOrder.LITTLE_ENDIAN);
                 FloatVector dmin = FloatVector.fromMemorySegment(F, p, o + 64 + 4L * sl, ByteOrder.LITTLE_ENDIAN);
                 for (int sb = 0; sb < 8; sb++) {
-                    FloatVector sc = d.mul(bytesAsFloats(p, o + 128 + 16L * sb + sl)), m = dmin.mul(bytesAsFloats(p, o + 256 + 16L * sb + sl));
+                    FloatVector sc = d.mul(((FloatVector) ByteVector.fromMemorySegment(B, p, o + 128 + 16L * sb + sl, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0))), m = dmin.mul(((FloatVector) ByteVector.fromMemorySegment(B, p, o + 256 + 16L * sb + sl, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)));
                     IntVector h = IntVector.fromMemorySegment(I, p, o + 384 + 320L * sb + 4L * sl, ByteOrder.LITTLE_ENDIAN);
                     IntVector hl = h.lanewise(VectorOperators.LSHL, 4), hh = h.lanewise(VectorOperators.LSHR, 12);
                     long qo = o + 448 + 320L * sb;
                     int c = b * QK + 32 * sb;
                     for (int j = 0; j < 16; j++) {
-                        IntVector v = nibbles(p, qo + 16L * j + sl);
-                        FloatVector w = sc.mul(lo5(v, hl, j)).sub(m);
+                        IntVector v = ((IntVector) ByteVector.fromMemorySegment(B, p, qo + 16L * j + sl, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0));
+                        FloatVector w = sc.mul(((FloatVector) v.and(0x0F).or(hl.lanewise(VectorOperators.LSHR, j).and(0x10)).convertShape(VectorOperators.I2F, F, 0))).sub(m);
                         a0 = w.fma(FloatVector.broadcast(F, x[x0 + c + j]), a0);
                         a1 = w.fma(FloatVector.broadcast(F, x[x1 + c + j]), a1);
                         a2 = w.fma(FloatVector.broadcast(F, x[x2 + c + j]), a2);
                         a3 = w.fma(FloatVector.broadcast(F, x[x3 + c + j]), a3);
-                        w = sc.mul(hi5(v, hh, j)).sub(m);
+                        w = sc.mul(((FloatVector) v.lanewise(VectorOperators.LSHR, 4).or(hh.lanewise(VectorOperators.LSHR, j).and(0x10)).convertShape(VectorOperators.I2F, F, 0))).sub(m);
                         a0 = w.fma(FloatVector.broadcast(F, x[x0 + c + j + 16]), a0);
                         a1 = w.fma(FloatVector.broadcast(F, x[x1 + c + j + 16]), a1);
                         a2 = w.fma(FloatVector.broadcast(F, x[x2 + c + j + 16]), a2);
@@ -158,24 +160,6 @@ final class PackedQ5_K {
         }
     }
 
-    private static FloatVector bytesAsFloats(MemorySegment p, long o) {
-        return (FloatVector) ByteVector.fromMemorySegment(B, p, o, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0);
-    }
-
-    private static IntVector nibbles(MemorySegment p, long o) {
-        return (IntVector) ByteVector.fromMemorySegment(B, p, o, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-    }
-
-    /** Column j of the sub-block: low nibble of v, fifth bit from hl = h &lt;&lt; 4 (bit j sits at bit j + 4). */
-    static FloatVector lo5(IntVector v, IntVector hl, int j) {
-        return (FloatVector) v.and(0x0F).or(hl.lanewise(VectorOperators.LSHR, j).and(0x10)).convertShape(VectorOperators.I2F, F, 0);
-    }
-
-    /** Column j + 16: high nibble of v, fifth bit from hh = h &gt;&gt;&gt; 12 (bit 16 + j sits at bit j + 4). */
-    static FloatVector hi5(IntVector v, IntVector hh, int j) {
-        return (FloatVector) v.lanewise(VectorOperators.LSHR, 4).or(hh.lanewise(VectorOperators.LSHR, j).and(0x10)).convertShape(VectorOperators.I2F, F, 0);
-    }
-
     /** Group g as floats, column-major (tile[16·c + lane]), equal to {@link Q5_KFormat#dequantize}. */
     static void dequantizeGroup(MemorySegment p, int nsb, int g, float[] tile) {
         for (int sl = 0; sl < G; sl += L) { // each slice of L rows on its own
@@ -184,14 +168,14 @@ final class PackedQ5_K {
                 FloatVector d = FloatVector.fromMemorySegment(F, p, o + 4L * sl, ByteOrder.LITTLE_ENDIAN);
                 FloatVector dmin = FloatVector.fromMemorySegment(F, p, o + 64 + 4L * sl, ByteOrder.LITTLE_ENDIAN);
                 for (int sb = 0; sb < 8; sb++) {
-                    FloatVector sc = d.mul(bytesAsFloats(p, o + 128 + 16L * sb + sl)), m = dmin.mul(bytesAsFloats(p, o + 256 + 16L * sb + sl));
+                    FloatVector sc = d.mul(((FloatVector) ByteVector.fromMemorySegment(B, p, o + 128 + 16L * sb + sl, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0))), m = dmin.mul(((FloatVector) ByteVector.fromMemorySegment(B, p, o + 256 + 16L * sb + sl, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)));
                     IntVector h = IntVector.fromMemorySegment(I, p, o + 384 + 320L * sb + 4L * sl, ByteOrder.LITTLE_ENDIAN);
                     IntVector hl = h.lanewise(VectorOperators.LSHL, 4), hh = h.lanewise(VectorOperators.LSHR, 12);
                     int c0 = b * QK + 32 * sb;
                     for (int j = 0; j < 16; j++) {
-                        IntVector v = nibbles(p, o + 448 + 320L * sb + 16L * j + sl);
-                        sc.mul(lo5(v, hl, j)).sub(m).intoArray(tile, (c0 + j) * G + sl);
-                        sc.mul(hi5(v, hh, j)).sub(m).intoArray(tile, (c0 + j + 16) * G + sl);
+                        IntVector v = ((IntVector) ByteVector.fromMemorySegment(B, p, o + 448 + 320L * sb + 16L * j + sl, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0));
+                        sc.mul(((FloatVector) v.and(0x0F).or(hl.lanewise(VectorOperators.LSHR, j).and(0x10)).convertShape(VectorOperators.I2F, F, 0))).sub(m).intoArray(tile, (c0 + j) * G + sl);
+                        sc.mul(((FloatVector) v.lanewise(VectorOperators.LSHR, 4).or(hh.lanewise(VectorOperators.LSHR, j).and(0x10)).convertShape(VectorOperators.I2F, F, 0))).sub(m).intoArray(tile, (c0 + j + 16) * G + sl);
                     }
                 }
             }
