@@ -2,6 +2,7 @@ package dev.jllm.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.jllm.engine.LoadedModel;
 import dev.jllm.grammar.Gbnf;
 import dev.jllm.grammar.Grammar;
 import dev.jllm.grammar.GrammarException;
@@ -52,9 +53,10 @@ final class BenchCommand implements Callable<Integer> {
             description = "sequences decoding together in the tg test (a decode step of N tokens, as llama-batched-bench); t/s counts all of them") int parallel;
     @Option(names = {"-t", "--threads"}, description = "threads (default: all cores)") Integer threads;
     @Option(names = {"-r", "--repetitions"}, defaultValue = "3") int reps;
-    @Option(names = "--cache-type", defaultValue = "f16") String cacheType;
+    @Option(names = "--cache-type", paramLabel = "f16|f32", defaultValue = "f16",
+            description = "KV cache element type (default: ${DEFAULT-VALUE})") String cacheType;
     @Option(names = "--no-bandwidth", description = "skip the bandwidth measurement") boolean noBandwidth;
-    @Option(names = "--json") boolean json;
+    @Option(names = "--json", description = "print the results as JSON") boolean json;
     @Option(names = "--json-schema", paramLabel = "FILE",
             description = "decode under this JSON Schema (structured outputs) and without it, step by step in turn, and report both tok/s and their ratio") Path jsonSchema;
     @Option(names = "--grammar", paramLabel = "FILE", description = "the same with a GBNF grammar (llama.cpp's format)") Path grammarFile;
@@ -67,7 +69,7 @@ final class BenchCommand implements Callable<Integer> {
         if (parallel < 1) throw new IllegalArgumentException("--parallel must be >= 1, got " + parallel);
         if (depth < 0) throw new IllegalArgumentException("-d must be >= 0, got " + depth);
         if (reps < 1) throw new IllegalArgumentException("-r must be >= 1, got " + reps);
-        GgmlType ct = GgmlType.valueOf(cacheType.toUpperCase(Locale.ROOT));
+        GgmlType ct = LoadedModel.cacheType(cacheType);
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         Grammar grammar = grammar();
         if (grammar != null) {
@@ -160,7 +162,7 @@ final class BenchCommand implements Callable<Integer> {
      */
     private int constrained(Grammar grammar, PrintWriter out, PrintWriter err) throws Exception {
         int th = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        GgmlType ct = GgmlType.valueOf(cacheType.toUpperCase(Locale.ROOT));
+        GgmlType ct = LoadedModel.cacheType(cacheType);
         Tokenizer tok = Tokenizers.open(model);
         try (ModelFile f = ModelFile.open(model); Matmul mm = new Matmul(th)) {
             int ctx = depth + nGen + 1;

@@ -47,7 +47,8 @@ final class ChatCommand implements Callable<Integer> {
     @Option(names = "--min-p", defaultValue = "0.05") float minP;
     @Option(names = "--seed") Long seed;
     @Option(names = {"-t", "--threads"}) Integer threads;
-    @Option(names = "--cache-type", defaultValue = "f16") String cacheType;
+    @Option(names = "--cache-type", paramLabel = "f16|f32", defaultValue = "f16",
+            description = "KV cache element type (default: ${DEFAULT-VALUE})") String cacheType;
     @Option(names = "--lora", paramLabel = "ADAPTER.gguf", description = "a LoRA adapter (GGUF, as jllm finetune and llama.cpp write it) merged into the weights; repeatable")
     List<Path> lora = new java.util.ArrayList<>();
     @Option(names = "--lora-scale", defaultValue = "1", description = "strength of the adapters (llama.cpp's --lora-scaled; default ${DEFAULT-VALUE})") float loraScale;

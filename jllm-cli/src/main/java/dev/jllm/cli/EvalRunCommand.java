@@ -67,7 +67,8 @@ final class EvalRunCommand implements Callable<Integer> {
     @Option(names = "--sample-seed", defaultValue = "0", description = "generation seed (default ${DEFAULT-VALUE})") long sampleSeed;
     @Option(names = "--limit", description = "only the first N items") Integer limit;
     @Option(names = {"-t", "--threads"}, description = "local: threads (default: all cores)") Integer threads;
-    @Option(names = "--cache-type", defaultValue = "f16") String cacheType;
+    @Option(names = "--cache-type", paramLabel = "f16|f32", defaultValue = "f16",
+            description = "KV cache element type (default: ${DEFAULT-VALUE})") String cacheType;
     @Mixin EvalOptions options;
 
     @Override

@@ -62,11 +62,7 @@ final class InfoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        GgmlType cache = switch (cacheType.toLowerCase(Locale.ROOT)) {
-            case "f16" -> GgmlType.F16;
-            case "f32" -> GgmlType.F32;
-            default -> throw new IllegalArgumentException("--cache-type must be f16 or f32, got '" + cacheType + "'");
-        };
+        GgmlType cache = dev.jllm.engine.LoadedModel.cacheType(cacheType);
         try (ModelFile mf = ModelFile.open(model)) {
             ModelConfig c = mf.config();
             int planCtx = ctx != null ? ctx : c.contextLength();

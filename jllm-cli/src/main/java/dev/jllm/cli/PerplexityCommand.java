@@ -27,7 +27,8 @@ final class PerplexityCommand implements Callable<Integer> {
     @Option(names = {"-f", "--file"}, description = "text file (not needed with --kl-divergence: the tokens are in the base file)") Path file;
     @Option(names = {"-c", "--ctx-size"}, defaultValue = "512") int ctx;
     @Option(names = {"-t", "--threads"}) Integer threads;
-    @Option(names = "--cache-type", defaultValue = "f16") String cacheType;
+    @Option(names = "--cache-type", paramLabel = "f16|f32", defaultValue = "f16",
+            description = "KV cache element type (default: ${DEFAULT-VALUE})") String cacheType;
     @Option(names = "--kl-divergence-base", paramLabel = "LOGITS.bin",
             description = "without --kl-divergence: write the model's log-probabilities here; with it: the reference to compare against") Path klBase;
     @Option(names = "--kl-divergence", description = "compare -m against --kl-divergence-base and print llama-perplexity's KLD, Δp and PPL-ratio statistics")

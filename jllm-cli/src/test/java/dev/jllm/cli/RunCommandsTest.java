@@ -95,6 +95,10 @@ class RunCommandsTest {
                 "--no-bandwidth", "-t", "1");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("pp32") && r.out().contains("tg8"), r.out());
+        CliTest.Run bad = CliTest.run("bench", "-m", TestData.path("models/stories260K.gguf").toString(), "-p", "8", "-n", "0", "-r", "1",
+                "--no-bandwidth", "--cache-type", "q9");
+        assertEquals(1, bad.code(), bad.err());
+        assertTrue(bad.err().contains("--cache-type must be f16 or f32, got 'q9'"), bad.err());
     }
 
     @Test
