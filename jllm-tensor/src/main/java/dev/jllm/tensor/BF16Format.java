@@ -6,7 +6,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -18,7 +17,7 @@ public final class BF16Format implements BlockFormat {
     public static final BF16Format INSTANCE = new BF16Format();
 
     /** L halves (half the float shape's bits) widened to L ints. */
-    private static final VectorSpecies<Short> SS = VectorSpecies.of(short.class, VectorShape.forBitSize(Simd.F.vectorBitSize() / 2));
+    private static final VectorSpecies<Short> SS = Simd.H;
     private static final VectorSpecies<Integer> IS = Simd.I;
 
     private BF16Format() {}

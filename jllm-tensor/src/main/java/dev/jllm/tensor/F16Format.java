@@ -7,7 +7,6 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -24,7 +23,7 @@ public final class F16Format implements BlockFormat {
     public static final F16Format INSTANCE = new F16Format();
 
     /** L halves (half the float shape's bits) widened to L ints. */
-    private static final VectorSpecies<Short> SS = VectorSpecies.of(short.class, VectorShape.forBitSize(Simd.F.vectorBitSize() / 2));
+    private static final VectorSpecies<Short> SS = Simd.H;
     private static final VectorSpecies<Integer> IS = Simd.I;
 
     private F16Format() {}

@@ -6,7 +6,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -23,7 +22,7 @@ final class PackedBF16 {
     static final int G = 16, COLUMN = 2 * G;
     private static final VectorSpecies<Float> F = Simd.F;
     private static final VectorSpecies<Integer> I = Simd.I;
-    private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(Simd.F.vectorBitSize() / 2));
+    private static final VectorSpecies<Short> S = Simd.H;
     /** Rows per vector: a group is one 16-row slice with AVX-512, two 8-row slices with AVX2. */
     private static final int L = Simd.L, SLICES = G / L;
 

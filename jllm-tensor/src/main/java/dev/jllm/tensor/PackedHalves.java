@@ -6,7 +6,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -27,7 +26,7 @@ final class PackedHalves {
     static final int BYTES = 32;
 
     /** {@link Simd#L} halves: all 16 of a block with AVX-512, one 8-row slice with AVX2 (see {@link PackedMatrix}). */
-    private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(Simd.F.vectorBitSize() / 2));
+    private static final VectorSpecies<Short> S = Simd.H;
     private static final VectorSpecies<Integer> I = Simd.I;
     private static final FloatVector TWO_112 = FloatVector.broadcast(Simd.F, 0x1p112f);
 

@@ -5,6 +5,7 @@ import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -23,6 +24,8 @@ final class Simd {
     static final VectorSpecies<Byte> B;
     /** Ints with the lane count of {@link #F} (Q5_0/Q5_1 spread their 32-bit qh over these lanes). */
     static final VectorSpecies<Integer> I;
+    /** Shorts with the lane count of {@link #F} (half its bits): F16/BF16 values widened to {@link #I}. */
+    static final VectorSpecies<Short> H;
     /** Float lanes per vector. */
     static final int L;
     /** Bytes per quant load: the weights of one group. */
@@ -40,6 +43,7 @@ final class Simd {
         BL = B.length();
         P = BL / L;
         I = F.withLanes(int.class);
+        H = VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
     }
 
     /**
