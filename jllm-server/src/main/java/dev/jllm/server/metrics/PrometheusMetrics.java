@@ -178,8 +178,13 @@ public final class PrometheusMetrics implements SchedulerMetrics {
         io.micrometer.core.instrument.FunctionCounter.builder(name, obj, f).description(help).tags(tags).register(registry);
     }
 
+    /**
+     * A gauge that keeps {@code obj} alive: Micrometer holds a gauge's object weakly by default, and the suppliers
+     * passed here (lambdas made in {@link #bind}) have no other reference — once collected the gauge read NaN
+     * (MetricsTest saw {@code jllm_num_requests_running NaN} after a GC).
+     */
     private <T> void gauge(String name, String help, T obj, ToDoubleFunction<T> f) {
-        Gauge.builder(name, obj, f).description(help).tags(tags).register(registry);
+        Gauge.builder(name, obj, f).strongReference(true).description(help).tags(tags).register(registry);
     }
 
     private static Duration[] seconds(double... s) {
